@@ -1,0 +1,153 @@
+# GridFlow top-level build.
+#
+#   make            build every lib (static) and service (binary) under build/
+#   make deps       install the Debian packages the project needs (idempotent)
+#   make up|down|status|logs   the native stack on this machine (scripts/stack.sh)
+#   make test       unit tests, fuzz-corpus replays, then end-to-end tests (real Redis + nginx)
+#   make san        the same tests on an ASan+UBSan build (build/san)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
+#   make bench      benchmarks in tests/bench (figures go to BENCHMARKS.md)
+#
+# Layout rules the build discovers by itself, so a new lib or service needs no edit here:
+#   libs/<l>/src/*.c                -> $(BUILD)/lib/libgf_<l>.a
+#   services/<s>/*.c (minus main.c) -> $(BUILD)/lib/libsvc_<s>.a ; + main.c -> $(BUILD)/bin/gf-<s>
+#   services/<s>/cmd/<n>.c          -> $(BUILD)/bin/<n> (extra commands of a service)
+#   tests/unit/<x>/test_<m>.c       -> $(BUILD)/tests/unit/<x>/test_<m> (cmocka)
+#   tests/fuzz/fuzz_<p>.c           -> replay driver (gcc) in make test; libFuzzer in make fuzz
+
+BUILD ?= build
+CC ?= cc
+SAN ?= 0
+
+ifeq ($(SAN),1)
+BUILD := build/san
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined
+else
+OPT ?= -O2 -g
+LDSAN :=
+endif
+
+LIBS := $(sort $(patsubst libs/%/src,%,$(wildcard libs/*/src)))
+SERVICES := $(sort $(patsubst services/%/main.c,%,$(wildcard services/*/main.c)))
+
+IPOPT_CFLAGS := $(shell pkg-config --cflags ipopt 2>/dev/null)
+IPOPT_LIBS := $(shell pkg-config --libs ipopt 2>/dev/null)
+
+CFLAGS := -std=c11 -Wall -Wextra -Werror $(OPT) -pthread $(EXTRA_CFLAGS)
+CPPFLAGS := -D_GNU_SOURCE -MMD -MP $(foreach l,$(LIBS),-Ilibs/$(l)/include) $(IPOPT_CFLAGS) \
+	-DGF_GIT_REV=\"$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)\"
+# Link order: libraries that use core come before it; --start-group lets them refer to each other.
+GF_ARCHIVES = $(foreach l,$(LIBS),$(BUILD)/lib/libgf_$(l).a)
+LDLIBS := -Wl,--as-needed -levent -levent_pthreads -ljansson -lhiredis -lxgboost -lstemmer \
+	$(IPOPT_LIBS) -lm -lpthread
+LDFLAGS := -pthread $(LDSAN)
+
+.PHONY: all deps up down status logs test unit e2e san fuzz fuzz-replay bench clean distclean help
+all:
+
+# ---------------------------------------------------------------- libraries
+define LIB_template
+$(1)_SRCS := $$(wildcard libs/$(1)/src/*.c)
+$(1)_OBJS := $$(patsubst %.c,$$(BUILD)/obj/%.o,$$($(1)_SRCS))
+$$(BUILD)/lib/libgf_$(1).a: $$($(1)_OBJS)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+ALL_OBJS += $$($(1)_OBJS)
+all: $$(BUILD)/lib/libgf_$(1).a
+endef
+$(foreach l,$(LIBS),$(eval $(call LIB_template,$(l))))
+
+# ---------------------------------------------------------------- services
+define SVC_template
+$(1)_SRCS := $$(filter-out services/$(1)/main.c,$$(wildcard services/$(1)/*.c))
+$(1)_OBJS := $$(patsubst %.c,$$(BUILD)/obj/%.o,$$($(1)_SRCS))
+$(1)_CMDS := $$(patsubst services/$(1)/cmd/%.c,%,$$(wildcard services/$(1)/cmd/*.c))
+$$(BUILD)/lib/libsvc_$(1).a: $$($(1)_OBJS) $$(BUILD)/obj/empty.o
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+$$(BUILD)/bin/gf-$(1): $$(BUILD)/obj/services/$(1)/main.o $$(BUILD)/lib/libsvc_$(1).a $$(GF_ARCHIVES)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< -Wl,--start-group $$(BUILD)/lib/libsvc_$(1).a $$(GF_ARCHIVES) -Wl,--end-group $$(LDLIBS)
+$$(BUILD)/bin/%: $$(BUILD)/obj/services/$(1)/cmd/%.o $$(BUILD)/lib/libsvc_$(1).a $$(GF_ARCHIVES)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< -Wl,--start-group $$(BUILD)/lib/libsvc_$(1).a $$(GF_ARCHIVES) -Wl,--end-group $$(LDLIBS)
+ALL_OBJS += $$($(1)_OBJS) $$(BUILD)/obj/services/$(1)/main.o $$(patsubst %.c,$$(BUILD)/obj/%.o,$$(wildcard services/$(1)/cmd/*.c))
+all: $$(BUILD)/bin/gf-$(1) $$(addprefix $$(BUILD)/bin/,$$($(1)_CMDS))
+endef
+$(foreach s,$(SERVICES),$(eval $(call SVC_template,$(s))))
+
+$(BUILD)/obj/empty.o:
+	@mkdir -p $(@D)
+	echo 'typedef int gf_empty_unit;' | $(CC) -x c -c -o $@ -
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- unit tests
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+ALL_OBJS += $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS))
+# A unit test links its service's archive when tests/unit/<svc> names a service.
+unit_svc = $(if $(filter $(1),$(SERVICES)),$(BUILD)/lib/libsvc_$(1).a)
+.SECONDEXPANSION:
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $$(call unit_svc,$$(firstword $$(subst /, ,$$*))) $(GF_ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group -lcmocka $(LDLIBS)
+
+# ---------------------------------------------------------------- fuzz targets
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+# Which service archive a fuzz target needs: the first word of its name (fuzz_ingestion_csv).
+fuzz_svc = $(call unit_svc,$(firstword $(subst _, ,$(1))))
+REPLAY_BINS := $(patsubst %,$(BUILD)/tests/fuzz/replay_%,$(FUZZ_NAMES))
+ALL_OBJS += $(patsubst %.c,$(BUILD)/obj/%.o,$(FUZZ_SRCS)) $(BUILD)/obj/tests/fuzz/replay_main.o
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $$(call fuzz_svc,$$*) $(GF_ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
+
+build-tests: all $(UNIT_BINS) $(REPLAY_BINS)
+
+-include $(ALL_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- top-level verbs
+deps:
+	@bash scripts/deps.sh
+
+up: all
+	@bash scripts/stack.sh up
+
+down:
+	@bash scripts/stack.sh down
+
+status:
+	@bash scripts/stack.sh status
+
+logs:
+	@bash scripts/stack.sh logs
+
+unit: build-tests
+	@BUILD=$(BUILD) bash tests/run.sh unit
+
+e2e: build-tests
+	@BUILD=$(BUILD) bash tests/run.sh e2e
+
+test: build-tests
+	@BUILD=$(BUILD) bash tests/run.sh all
+
+san:
+	@$(MAKE) --no-print-directory SAN=1 test
+
+FUZZ_SECONDS ?= 30
+fuzz:
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: all
+	@bash tests/bench/run.sh
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '1,20p' Makefile
