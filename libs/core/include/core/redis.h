@@ -1,0 +1,52 @@
+/*
+ * core/redis.h - the services' Redis connection.
+ *
+ * gf_redis_t is an asynchronous hiredis connection on the libevent adapter that reconnects
+ * by itself with exponential backoff (100 ms doubling to 5 s) and pings every few seconds,
+ * so readiness follows the connection: gf_redis_ready() is true only while a connection is
+ * established and answering. Commands sent while it is down fail at once with GF_EUNAVAIL
+ * (the caller answers 503) instead of queueing.
+ *
+ * Reply ownership (hiredis): an async reply belongs to hiredis and lives only inside the
+ * callback; copy what you need. A NULL reply means the connection failed before an answer:
+ * the write must be treated as not done.
+ *
+ * For start-up work and worker threads, gf_redis_connect_sync gives a blocking context
+ * with timeouts (caller frees it with redisFree).
+ */
+#ifndef GF_CORE_REDIS_H
+#define GF_CORE_REDIS_H
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+
+#include "core/err.h"
+
+typedef struct gf_redis gf_redis_t;
+
+/* Start connecting (does not wait). Returns NULL only on allocation failure. */
+gf_redis_t *gf_redis_new(struct event_base *base, const char *host, int port);
+/* Disconnect and free; pending callbacks are called with a NULL reply. */
+void gf_redis_free(gf_redis_t *r);
+
+bool gf_redis_ready(const gf_redis_t *r);
+
+/* Send a command; cb(ac, reply, privdata) runs on the loop. Returns 0, or GF_EUNAVAIL when
+ * not connected (cb is then NOT called). */
+int gf_redis_cmd(gf_redis_t *r, redisCallbackFn *cb, void *privdata, const char *fmt, ...);
+int gf_redis_cmd_argv(gf_redis_t *r, redisCallbackFn *cb, void *privdata, int argc,
+                      const char **argv, const size_t *argvlen);
+
+/* Called on every transition (ready true/false); optional. */
+void gf_redis_on_state(gf_redis_t *r, void (*cb)(bool ready, void *arg), void *arg);
+
+/* Blocking connection with connect and command timeouts (ms). NULL with err on failure. */
+redisContext *gf_redis_connect_sync(const char *host, int port, int timeout_ms, gf_err_t *err);
+
+/* Turn a sync/async reply into an error: NULL → GF_EUNAVAIL "redis_unavailable",
+ * REDIS_REPLY_ERROR → GF_EUNAVAIL "redis_error" (or "redis_oom" for OOM), else 0. */
+int gf_redis_reply_check(const redisReply *reply, gf_err_t *err);
+
+#endif
