@@ -1,0 +1,2 @@
+mpc.bus = { 'a' ; 'b' 
+mpc.baseMVA = 100 'x
