@@ -1,0 +1,160 @@
+/*
+ * redis_fixture.h - a private redis-server for one test binary (header-only, test code).
+ *
+ * gf_test_redis_start() picks a random free loopback port in 20000-60000, starts
+ * /usr/bin/redis-server on it in a fresh temp dir (no persistence, foreground), waits until it
+ * answers PING and returns its PID; gf_test_redis_stop() kills exactly that PID, reaps it and
+ * removes the dir. The child asks the kernel (PR_SET_PDEATHSIG) to end it if the test process
+ * dies first, so a crashing test leaves no server behind. Used by tests/unit/registry and
+ * tests/unit/forecast.
+ */
+#ifndef GF_TEST_REDIS_FIXTURE_H
+#define GF_TEST_REDIS_FIXTURE_H
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct gf_test_redis {
+    pid_t pid;
+    int port;
+    char dir[64];
+} gf_test_redis_t;
+
+static int gf_test_port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+static void gf_test_rmdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static void gf_test_redis_stop(gf_test_redis_t *r)
+{
+    if (r->pid > 0) {
+        kill(r->pid, SIGTERM);
+        int st;
+        for (int i = 0; i < 200; i++) {
+            if (waitpid(r->pid, &st, WNOHANG) == r->pid)
+                goto reaped;
+            usleep(10000);
+        }
+        kill(r->pid, SIGKILL);
+        waitpid(r->pid, &st, 0);
+    reaped:
+        r->pid = 0;
+    }
+    if (r->dir[0]) {
+        gf_test_rmdir(r->dir);
+        r->dir[0] = '\0';
+    }
+}
+
+/* New connection to the fixture's server; NULL on failure. Caller frees with redisFree. */
+static redisContext *gf_test_redis_connect(const gf_test_redis_t *r)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", r->port, tv);
+    if (c == NULL)
+        return NULL;
+    if (c->err) {
+        redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    return c;
+}
+
+/* 0 when the server is up; -1 otherwise (after a few port attempts). */
+static int gf_test_redis_start(gf_test_redis_t *r)
+{
+    memset(r, 0, sizeof *r);
+    srand((unsigned)(time(NULL) ^ (getpid() << 8)));
+    for (int attempt = 0; attempt < 5; attempt++) {
+        int port = 20000 + rand() % 40001;
+        if (!gf_test_port_free(port))
+            continue;
+        snprintf(r->dir, sizeof r->dir, "/tmp/gf-test-redis-XXXXXX");
+        if (mkdtemp(r->dir) == NULL)
+            return -1;
+        char sport[16];
+        snprintf(sport, sizeof sport, "%d", port);
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0)
+            return -1;
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent)
+                _exit(1);
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0) {
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+            }
+            execl("/usr/bin/redis-server", "redis-server", "--save", "", "--appendonly", "no",
+                  "--port", sport, "--bind", "127.0.0.1", "--daemonize", "no", "--dir", r->dir,
+                  "--loglevel", "warning", (char *)NULL);
+            _exit(127);
+        }
+        r->pid = pid;
+        r->port = port;
+        for (int i = 0; i < 250; i++) { /* up to 5 s */
+            int st;
+            if (waitpid(pid, &st, WNOHANG) == pid) {
+                r->pid = 0;
+                break;
+            }
+            redisContext *c = gf_test_redis_connect(r);
+            if (c != NULL) {
+                redisReply *rep = redisCommand(c, "PING");
+                int ok = rep != NULL && rep->type == REDIS_REPLY_STATUS;
+                freeReplyObject(rep);
+                redisFree(c);
+                if (ok)
+                    return 0;
+            }
+            usleep(20000);
+        }
+        gf_test_redis_stop(r);
+    }
+    return -1;
+}
+
+#endif
