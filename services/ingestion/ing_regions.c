@@ -1,0 +1,190 @@
+/*
+ * ing_regions.c - regions table: CSV loader, sorted lookup, metadata save (ing_regions.h).
+ */
+#include "ing_regions.h"
+
+#include "ing_csv.h"
+#include "ing_keys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ing_regions_init(ing_regions_t *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+void ing_regions_cleanup(ing_regions_t *t)
+{
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
+int ing_region_code_valid(const char *code, size_t len)
+{
+    if (len == 0 || len > ING_REGION_CODE_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = code[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Index of the first entry >= code. */
+static size_t lower_bound(const ing_regions_t *t, const char *code, size_t len)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *c = t->v[mid].code;
+        size_t cl = strlen(c);
+        int r = memcmp(c, code, cl < len ? cl : len);
+        if (r == 0)
+            r = cl < len ? -1 : cl > len ? 1 : 0;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const ing_region_t *ing_regions_find(const ing_regions_t *t, const char *code, size_t len)
+{
+    size_t i = lower_bound(t, code, len);
+    if (i < t->n && strlen(t->v[i].code) == len && memcmp(t->v[i].code, code, len) == 0)
+        return &t->v[i];
+    return NULL;
+}
+
+int ing_regions_add(ing_regions_t *t, const char *code, const char *name, const char *tz,
+                    gf_err_t *err)
+{
+    size_t len = strlen(code);
+    if (!ing_region_code_valid(code, len))
+        return gf_err_set(err, GF_EINVAL, "invalid_region_code",
+                          "region code must be 1-16 characters of A-Z a-z 0-9 _ -");
+    size_t i = lower_bound(t, code, len);
+    if (!(i < t->n && strcmp(t->v[i].code, code) == 0)) {
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 64;
+            ing_region_t *v = realloc(t->v, cap * sizeof *v);
+            if (v == NULL)
+                abort();
+            t->v = v;
+            t->cap = cap;
+        }
+        memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof *t->v);
+        t->n++;
+        memset(&t->v[i], 0, sizeof t->v[i]);
+        memcpy(t->v[i].code, code, len + 1);
+    }
+    snprintf(t->v[i].name, sizeof t->v[i].name, "%s", name ? name : "");
+    snprintf(t->v[i].tz, sizeof t->v[i].tz, "%s", tz ? tz : "");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ CSV loading */
+
+struct load_ctx {
+    ing_regions_t *t;
+    gf_err_t *err;
+    int col_code, col_name, col_tz;
+    int header_done;
+};
+
+static void field_str(const ing_csv_field_t *f, char *out, size_t cap)
+{
+    size_t n = f->n < cap - 1 ? f->n : cap - 1;
+    memcpy(out, f->p, n);
+    out[n] = '\0';
+}
+
+static int on_region_record(void *ud, size_t line, const ing_csv_field_t *f, size_t nf,
+                            const char *cerr)
+{
+    struct load_ctx *c = ud;
+    if (cerr)
+        return gf_err_set(c->err, GF_EINVAL, "bad_regions_file", "line %zu: %s", line, cerr);
+    if (!c->header_done) {
+        c->col_code = c->col_name = c->col_tz = -1;
+        for (size_t i = 0; i < nf; i++) {
+            char h[64];
+            field_str(&f[i], h, sizeof h);
+            if (strcmp(h, "region") == 0 || strcmp(h, "code") == 0)
+                c->col_code = (int)i;
+            else if (strcmp(h, "name") == 0)
+                c->col_name = (int)i;
+            else if (strcmp(h, "iana_time_zone") == 0 || strcmp(h, "tz") == 0)
+                c->col_tz = (int)i;
+        }
+        if (c->col_code < 0)
+            return gf_err_set(c->err, GF_EINVAL, "bad_regions_file",
+                              "line %zu: header has no 'region' or 'code' column", line);
+        c->header_done = 1;
+        return 0;
+    }
+    char code[64], name[128] = "", tz[64] = "";
+    if ((size_t)c->col_code >= nf)
+        return gf_err_set(c->err, GF_EINVAL, "bad_regions_file", "line %zu: missing code",
+                          line);
+    field_str(&f[c->col_code], code, sizeof code);
+    if (c->col_name >= 0 && (size_t)c->col_name < nf)
+        field_str(&f[c->col_name], name, sizeof name);
+    if (c->col_tz >= 0 && (size_t)c->col_tz < nf)
+        field_str(&f[c->col_tz], tz, sizeof tz);
+    if (ing_regions_add(c->t, code, name, tz, NULL) != 0)
+        return gf_err_set(c->err, GF_EINVAL, "bad_regions_file",
+                          "line %zu: invalid region code", line);
+    return 0;
+}
+
+int ing_regions_load_csv(ing_regions_t *t, const char *path, gf_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return gf_err_set(err, errno == ENOENT ? GF_ENOTFOUND : GF_EINVAL, "file_not_found",
+                          "cannot open %s", path);
+    struct load_ctx c = {.t = t, .err = err};
+    ing_csv_t p;
+    ing_csv_init(&p, on_region_record, &c);
+    char buf[8192];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        rc = ing_csv_feed(&p, buf, n);
+    if (rc == 0)
+        rc = ing_csv_finish(&p);
+    if (rc == 0 && !c.header_done)
+        rc = gf_err_set(err, GF_EINVAL, "bad_regions_file", "%s: empty file", path);
+    ing_csv_cleanup(&p);
+    fclose(f);
+    return rc;
+}
+
+int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        char key[64];
+        const ing_region_t *r = &t->v[i];
+        ing_key_region(key, sizeof key, r->code);
+        const char *argv[] = {"HSET", key, "code", r->code, "name", r->name, "tz", r->tz};
+        if (redisAppendCommandArgv(c, 8, argv, NULL) != REDIS_OK)
+            return gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", c->errstr);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        redisReply *rep = NULL;
+        if (redisGetReply(c, (void **)&rep) != REDIS_OK || rep == NULL)
+            return gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", c->errstr);
+        if (rep->type == REDIS_REPLY_ERROR && rc == 0)
+            rc = gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", rep->str);
+        freeReplyObject(rep);
+    }
+    return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * ing_regions.h - the regions table: code, name and IANA time zone of every known region.
+ *
+ * Loaded once at start-up from CSV files (data/eia930_regions.csv, data/regions_extra.csv)
+ * and then read-only, so it can be shared by every request without locks. Lookups are a
+ * binary search over codes kept sorted. Codes are 1-16 bytes of [A-Za-z0-9_-] (they go
+ * into Redis keys as the {R} hash tag).
+ *
+ * Ownership: ing_regions_t is caller storage; init/cleanup; the table owns its entries.
+ */
+#ifndef GF_INGESTION_ING_REGIONS_H
+#define GF_INGESTION_ING_REGIONS_H
+
+#include "core/err.h"
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#define ING_REGION_CODE_MAX 16
+
+typedef struct ing_region {
+    char code[ING_REGION_CODE_MAX + 1];
+    char name[128];
+    char tz[64]; /* IANA zone, "" when unknown */
+} ing_region_t;
+
+typedef struct ing_regions {
+    ing_region_t *v; /* sorted by code */
+    size_t n, cap;
+} ing_regions_t;
+
+void ing_regions_init(ing_regions_t *t);
+void ing_regions_cleanup(ing_regions_t *t);
+
+/* 1 if code[0..len) is a syntactically valid region code, else 0. */
+int ing_region_code_valid(const char *code, size_t len);
+
+/* Add or replace a region. Returns 0, or GF_EINVAL (invalid_region_code) for a bad code. */
+int ing_regions_add(ing_regions_t *t, const char *code, const char *name, const char *tz,
+                    gf_err_t *err);
+
+/* Load a regions CSV with a header naming its columns: the code column is `region` or
+ * `code`; `name` optional; the zone column is `iana_time_zone` or `tz` (optional). Other
+ * columns are ignored; names may be quoted. Returns 0, GF_ENOTFOUND (file_not_found), or
+ * GF_EINVAL (bad_regions_file: missing code column, or a bad row, with its line). */
+int ing_regions_load_csv(ing_regions_t *t, const char *path, gf_err_t *err);
+
+/* Borrowed pointer to the region with that code, or NULL. code need not be NUL-terminated. */
+const ing_region_t *ing_regions_find(const ing_regions_t *t, const char *code, size_t len);
+
+/* Write every region's code, name and tz into gf:region:{R} (HSET, one pipeline; rows,
+ * first and last stay as they are). Returns 0 or GF_EUNAVAIL (redis_error). */
+int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err);
+
+#endif
