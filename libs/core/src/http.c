@@ -453,7 +453,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
         }
     }
     if (found == NULL) {
-        if (allow[0]) {
+        if (r->body_len > DEFAULT_ROUTE_BODY || r->body_len > s->max_body) {
+            /* No route will read it: refuse the size first, it is the bigger problem. */
+            gf_reply_errorf(r, GF_ETOOBIG, "payload_too_large",
+                            "request body of %zu bytes exceeds the limit of %d bytes",
+                            r->body_len, DEFAULT_ROUTE_BODY);
+        } else if (allow[0]) {
             if (strstr(allow, "GET") && !strstr(allow, "HEAD") &&
                 strlen(allow) + 7 < sizeof allow)
                 strcat(allow, ", HEAD");

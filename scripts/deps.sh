@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install every Debian package GridFlow needs. Idempotent: when everything is present it
+# only runs dpkg-query and exits. Uses sudo when not root. Add a package here, nowhere else.
+set -euo pipefail
+
+PACKAGES=(
+    # toolchain
+    build-essential pkg-config git ca-certificates curl jq
+    # service kit and services
+    libevent-dev libjansson-dev libhiredis-dev libcmocka-dev
+    libxgboost-dev coinor-libipopt-dev libstemmer-dev tzdata
+    # fuzzing and memory checks
+    clang libclang-rt-14-dev valgrind
+    # runtime of the stack
+    redis-server nginx-light
+    # benchmarks
+    wrk
+)
+# node and npm may come from another Debian-format package (nodejs with npm bundled);
+# install Debian's only when the commands are absent.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# --no-install-recommends keeps the install lean; services are never started by us here.
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's packages may start system daemons (redis-server, nginx, prometheus) on their
+# default ports where an init system exists; GridFlow runs its own copies on its own ports
+# and never touches those.
+echo "deps: done"

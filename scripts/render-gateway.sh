@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Render gateway/nginx.conf.in into a runnable config.
+#   render-gateway.sh OUT VARDIR GW_PORT ING_ADDR TRN_ADDR FC_ADDR SIM_ADDR CMP_ADDR DAEMON(on|off)
+# The dashboard root is gateway/dashboard/dist when it has been built, else a plain page.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$1 var=$2 port=$3 ing=$4 trn=$5 fc=$6 sim=$7 cmp=$8 daemon=$9
+root="$top/gateway/placeholder"
+[ -f "$top/gateway/dashboard/dist/index.html" ] && root="$top/gateway/dashboard/dist"
+user_line=""
+# As root, nginx's workers become "nobody", who must be able to write the temp dirs.
+if [ "$(id -u)" -eq 0 ]; then user_line="user nobody nogroup;"; fi
+mkdir -p "$var/logs" "$var/nginx/client_body" "$var/nginx/proxy" "$var/nginx/fastcgi" \
+    "$var/nginx/uwsgi" "$var/nginx/scgi"
+if [ "$(id -u)" -eq 0 ]; then chown -R nobody:nogroup "$var/nginx"; fi
+sed -e "s|@VAR@|$var|g" -e "s|@GW_PORT@|$port|g" -e "s|@GW_BIND@|${GF_GATEWAY_BIND:-127.0.0.1}|g" \
+    -e "s|@INGESTION_ADDR@|$ing|g" -e "s|@TRAINER_ADDR@|$trn|g" -e "s|@FORECAST_ADDR@|$fc|g" \
+    -e "s|@SIMULATION_ADDR@|$sim|g" -e "s|@COMPLIANCE_ADDR@|$cmp|g" -e "s|@DAEMON@|$daemon|g" \
+    -e "s|@WORKERS@|${GF_GATEWAY_WORKERS:-2}|g" -e "s|@USER_LINE@|$user_line|g" \
+    -e "s|@DASHBOARD_ROOT@|$root|g" "$top/gateway/nginx.conf.in" > "$out"

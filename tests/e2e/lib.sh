@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# End-to-end harness: starts a REAL redis-server, the services and nginx on free loopback
+# ports inside a temporary directory, runs the test functions of the sourcing file, and stops
+# everything it started, by PID, even when a test fails or the run is interrupted.
+#
+# A test file:
+#     source "$(dirname "$0")/lib.sh"
+#     t_info_through_gateway() { req GET "$GW/api/forecast/info"; expect_status 200; ... }
+#     e2e_main            # starts the stack (E2E_SERVICES, default all five) and runs t_*
+#
+# Each t_* function runs in a subshell with `set -e`; it prints `ok - name` or `not ok - name`.
+# When any test fails, the tails of all logs are printed. Helpers:
+#     req METHOD URL [curl args...]    -> $STATUS, body in $BODY_FILE, headers in $HDR_FILE
+#     body                             -> prints the last body
+#     jq_body FILTER                   -> jq -r FILTER on the last body
+#     expect_status N | expect_json FILTER VALUE | expect_header NAME REGEX | fail MSG
+set -u
+E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+[[ "$BUILD" = /* ]] || BUILD="$E2E_TOP/$BUILD"
+T=$(mktemp -d /tmp/gf-e2e.XXXXXX)
+PIDS=()        # "name:pid" of everything we started
+declare -A PORT_OF=()
+declare -A PID_OF=()
+E2E_FAILED=0
+E2E_SERVICES=${E2E_SERVICES:-"ingestion trainer forecast simulation compliance"}
+export OMP_WAIT_POLICY=passive
+# Sanitizer builds: make leaks and UB fatal with a clear report in the service log.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-"detect_leaks=1:abort_on_error=0:exitcode=23"}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-"print_stacktrace=1:halt_on_error=1:exitcode=24"}
+
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+
+start_redis() { # [extra redis args...]
+    local port
+    port=$(free_port)
+    mkdir -p "$T/redis"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$T/redis" --save "" \
+        --appendonly "${E2E_REDIS_AOF:-yes}" --appendfsync everysec --daemonize no \
+        --logfile "$T/redis.log" "$@" &
+    local pid=$!
+    PIDS+=("redis:$pid")
+    PID_OF[redis]=$pid
+    PORT_OF[redis]=$port
+    for _ in $(seq 100); do
+        redis-cli -p "$port" ping >/dev/null 2>&1 && { REDIS_PORT=$port; return 0; }
+        sleep 0.05
+    done
+    echo "redis did not start" >&2
+    return 1
+}
+
+# start_service NAME [VAR=value...]: GF_PORT=0, the real port is read from its start line.
+start_service() {
+    local name=$1
+    shift
+    local log="$T/$name.log"
+    : >"$log"
+    env GF_PORT=0 GF_REDIS_PORT="${REDIS_PORT:-6379}" GF_LOG_LEVEL=${GF_LOG_LEVEL:-info} "$@" \
+        "$BUILD/bin/gf-$name" >>"$log" 2>&1 &
+    local pid=$!
+    PIDS+=("$name:$pid")
+    PID_OF[$name]=$pid
+    local port=""
+    for _ in $(seq 600); do
+        port=$(grep -m1 -o '"evt":"start".*"port":[0-9]*' "$log" 2>/dev/null | grep -o '"port":[0-9]*$' | cut -d: -f2)
+        [ -n "$port" ] && break
+        alive "$pid" || break
+        sleep 0.05
+    done
+    if [ -z "$port" ]; then
+        echo "service $name did not start; log:" >&2
+        tail -20 "$log" >&2
+        return 1
+    fi
+    PORT_OF[$name]=$port
+    eval "${name^^}_PORT=$port"
+}
+
+start_gateway() {
+    local port
+    port=$(free_port)
+    local a=()
+    for s in ingestion trainer forecast simulation compliance; do
+        # A service not started points at a closed port: the gateway answers 502 for it.
+        a+=("127.0.0.1:${PORT_OF[$s]:-1}")
+    done
+    bash "$E2E_TOP/scripts/render-gateway.sh" "$T/nginx.conf" "$T" "$port" "${a[@]}" off
+    nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/nginx-error.log" &
+    local pid=$!
+    PIDS+=("gateway:$pid")
+    PID_OF[gateway]=$pid
+    PORT_OF[gateway]=$port
+    GW="http://127.0.0.1:$port"
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null "$GW/api/healthz" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "gateway did not start" >&2
+    tail -20 "$T/logs/nginx-error.log" >&2
+    return 1
+}
+
+wait_ready() { # service [seconds]
+    local s=$1 secs=${2:-60} i
+    for ((i = 0; i < secs * 10; i++)); do
+        curl -fsS -o /dev/null "http://127.0.0.1:${PORT_OF[$s]}/readyz" 2>/dev/null && return 0
+        alive "${PID_OF[$s]}" || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# True while pid runs (a zombie, dead but not yet reaped by its parent shell, does not count).
+alive() {
+    local st
+    st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# Stop one component by PID (TERM, then KILL after 15 s). Returns its exit status.
+stop_one() {
+    local name=$1 pid=${PID_OF[$1]:-}
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    local i rc=0
+    for ((i = 0; i < 150; i++)); do
+        alive "$pid" || break
+        sleep 0.1
+    done
+    if alive "$pid"; then
+        kill -KILL "$pid" 2>/dev/null || true
+        echo "$name did not stop in 15 s; killed" >&2
+        rc=137
+    fi
+    local wrc=0
+    wait "$pid" 2>/dev/null || wrc=$?
+    # 127: not a child of this shell (stopped from a test's subshell); status unknown.
+    [ $wrc -eq 127 ] && wrc=0
+    [ $rc -eq 0 ] && rc=$wrc
+    unset "PID_OF[$name]"
+    return $rc
+}
+
+dump_logs() {
+    local f
+    for f in "$T"/*.log "$T"/logs/*.log; do
+        [ -e "$f" ] || continue
+        echo "---- tail of $f"
+        tail -n "${E2E_LOG_LINES:-25}" "$f"
+    done
+}
+
+cleanup() {
+    local name rc
+    trap - EXIT INT TERM
+    # Services first (a clean exit is part of the contract: status 0 after SIGTERM, and no
+    # leak report under the sanitizers), then the gateway, then Redis.
+    for entry in "${PIDS[@]}"; do
+        name=${entry%%:*}
+        case $name in redis | gateway) continue ;; esac
+        [ -n "${PID_OF[$name]:-}" ] || continue
+        rc=0
+        stop_one "$name" || rc=$?
+        if [ $rc -ne 0 ]; then
+            echo "not ok - $name exits cleanly on SIGTERM (status $rc)"
+            E2E_FAILED=1
+        fi
+    done
+    stop_one gateway || true
+    stop_one redis || true
+    if [ "$E2E_FAILED" -ne 0 ]; then dump_logs; fi
+    if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- requests and assertions
+BODY_FILE="$T/body"
+HDR_FILE="$T/headers"
+STATUS=0
+req() {
+    local method=$1 url=$2
+    shift 2
+    STATUS=$(curl -sS -o "$BODY_FILE" -D "$HDR_FILE" -w '%{http_code}' -X "$method" \
+        --max-time "${REQ_TIMEOUT:-30}" "$@" "$url") || STATUS=000
+}
+body() { cat "$BODY_FILE"; }
+jq_body() { jq -r "$1" "$BODY_FILE"; }
+fail() {
+    echo "    $*" >&2
+    echo "    status $STATUS, body: $(head -c 600 "$BODY_FILE" 2>/dev/null)" >&2
+    return 1
+}
+expect_status() { [ "$STATUS" = "$1" ] || fail "expected status $1, got $STATUS"; }
+expect_json() { # filter expected
+    local got
+    got=$(jq -r "$1" "$BODY_FILE" 2>/dev/null) || fail "body is not JSON (filter $1)"
+    [ "$got" = "$2" ] || fail "expected $1 == '$2', got '$got'"
+}
+expect_header() { # name regex
+    grep -iE "^$1: $2" "$HDR_FILE" >/dev/null || fail "header $1 does not match $2: $(grep -i "^$1:" "$HDR_FILE")"
+}
+expect_error_shape() { # the project's JSON error shape with the given code (optional)
+    jq -e '.error.code|type=="string"' "$BODY_FILE" >/dev/null 2>&1 || fail "not the JSON error shape"
+    jq -e '.error.message|type=="string"' "$BODY_FILE" >/dev/null || fail "error.message missing"
+    jq -e '.error.details|type=="array"' "$BODY_FILE" >/dev/null || fail "error.details missing"
+    if [ -n "${1:-}" ]; then expect_json .error.code "$1"; fi
+    expect_header Content-Type 'application/json'
+}
+
+# ---------------------------------------------------------------- runner
+run_tests() {
+    local t
+    # In the order the file defines them.
+    for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
+        if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
+        # Not inside an `if`: bash ignores set -e in a condition, even in a subshell.
+        (set -e; "$t")
+        if [ $? -eq 0 ]; then
+            echo "ok - ${t#t_}"
+        else
+            echo "not ok - ${t#t_}"
+            E2E_FAILED=1
+        fi
+    done
+}
+
+# Start the whole stack (E2E_SERVICES) and run the tests of the calling file.
+e2e_main() {
+    start_redis || { echo "not ok - stack starts (redis)"; E2E_FAILED=1; exit 1; }
+    local s
+    for s in $E2E_SERVICES; do
+        start_service "$s" ${E2E_ENV:-} || { echo "not ok - stack starts ($s)"; E2E_FAILED=1; exit 1; }
+    done
+    start_gateway || { echo "not ok - stack starts (gateway)"; E2E_FAILED=1; exit 1; }
+    for s in $E2E_SERVICES; do
+        wait_ready "$s" 120 || { echo "not ok - $s becomes ready"; E2E_FAILED=1; exit 1; }
+    done
+    run_tests
+    [ "$E2E_FAILED" -eq 0 ]
+}
