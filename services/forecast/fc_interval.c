@@ -1,0 +1,121 @@
+/*
+ * fc_interval.c - residual-quantile prediction intervals (see fc_interval.h for the JSON
+ * contract with the trainer).
+ */
+#include "fc_interval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static fc_quantiles_t *fail_q(fc_quantiles_t *q, gf_err_t *err, const char *msg)
+{
+    fc_quantiles_free(q);
+    gf_err_set(err, GF_EUNPROCESSABLE, "bad_residual_quantiles", "residual_quantiles: %s", msg);
+    return NULL;
+}
+
+fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err)
+{
+    if (!json_is_object(rq))
+        return fail_q(NULL, err, "must be an object");
+    json_t *levels = json_object_get(rq, "levels"), *rows = json_object_get(rq, "by_horizon");
+    size_t nl = json_array_size(levels), nh = json_array_size(rows);
+    if (!json_is_array(levels) || nl < 1 || nl > FC_Q_MAX_LEVELS)
+        return fail_q(NULL, err, "levels must be an array of 1..16 numbers");
+    if (!json_is_array(rows) || nh < 1 || nh > FC_Q_MAX_HORIZON)
+        return fail_q(NULL, err, "by_horizon must be an array of 1..8784 rows");
+    fc_quantiles_t *q = calloc(1, sizeof *q);
+    if (q == NULL)
+        abort();
+    q->nlevels = nl;
+    q->nh = nh;
+    q->q = malloc(nh * nl * sizeof *q->q);
+    if (q->q == NULL)
+        abort();
+    for (size_t k = 0; k < nl; k++) {
+        json_t *v = json_array_get(levels, k);
+        double l = json_number_value(v);
+        if (!json_is_number(v) || !(l > 0 && l < 1) || (k > 0 && !(l > q->levels[k - 1])))
+            return fail_q(q, err, "levels must be strictly increasing numbers in (0,1)");
+        q->levels[k] = l;
+    }
+    for (size_t h = 0; h < nh; h++) {
+        json_t *row = json_array_get(rows, h);
+        if (!json_is_array(row) || json_array_size(row) != nl)
+            return fail_q(q, err, "every by_horizon row needs one value per level");
+        for (size_t k = 0; k < nl; k++) {
+            json_t *v = json_array_get(row, k);
+            double d = json_number_value(v);
+            if (!json_is_number(v) || !isfinite(d) || fabs(d) > 1e30)
+                return fail_q(q, err, "quantiles must be finite numbers");
+            q->q[h * nl + k] = (float)d;
+            if (k > 0 && q->q[h * nl + k] < q->q[h * nl + k - 1])
+                return fail_q(q, err, "each by_horizon row must be non-decreasing");
+        }
+    }
+    return q;
+}
+
+static int from_text(const char *text, fc_quantiles_t **out, gf_err_t *err)
+{
+    if (text == NULL)
+        return 0;
+    json_error_t je;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
+    if (j == NULL)
+        return gf_err_set(err, GF_EUNPROCESSABLE, "bad_residual_quantiles",
+                          "model metrics/params are not JSON: %s", je.text);
+    json_t *rq = json_object_get(j, "residual_quantiles");
+    int rc = 0;
+    if (rq != NULL) {
+        *out = fc_quantiles_parse(rq, err);
+        if (*out == NULL)
+            rc = GF_EUNPROCESSABLE;
+    }
+    json_decref(j);
+    return rc;
+}
+
+int fc_quantiles_from_texts(const char *metrics_json, const char *params_json,
+                            fc_quantiles_t **out, gf_err_t *err)
+{
+    *out = NULL;
+    int rc = from_text(metrics_json, out, err);
+    if (rc != 0 || *out != NULL)
+        return rc;
+    return from_text(params_json, out, err);
+}
+
+void fc_quantiles_free(fc_quantiles_t *q)
+{
+    if (q == NULL)
+        return;
+    free(q->q);
+    free(q);
+}
+
+int fc_quantiles_level_index(const fc_quantiles_t *q, double level)
+{
+    for (size_t k = 0; k < q->nlevels; k++)
+        if (fabs(q->levels[k] - level) < 1e-9)
+            return (int)k;
+    return -1;
+}
+
+int fc_quantiles_apply(const fc_quantiles_t *q, const float *point, const int32_t *horizon,
+                       size_t n, float *out, gf_err_t *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (horizon[i] < 1)
+            return gf_err_set(err, GF_EINVAL, "bad_horizon", "horizon %d of row %zu is < 1",
+                              (int)horizon[i], i);
+    size_t nl = q->nlevels;
+    for (size_t i = 0; i < n; i++) {
+        size_t h = (size_t)horizon[i] > q->nh ? q->nh : (size_t)horizon[i];
+        const float *row = q->q + (h - 1) * nl;
+        for (size_t k = 0; k < nl; k++)
+            out[i * nl + k] = point[i] + row[k];
+    }
+    return 0;
+}

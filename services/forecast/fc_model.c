@@ -1,0 +1,366 @@
+/*
+ * fc_model.c - load, verify and share forecast models (see fc_model.h).
+ *
+ * Invariant: a fc_model_t that exists has passed the native-vs-XGBoost check and never
+ * changes; only its refcount moves. The XGBoost booster lives only inside fc_model_new.
+ */
+#include "fc_model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fc_xgb.h"
+
+struct fc_model {
+    atomic_int refs;
+    char name[GF_REG_NAME_MAX + 1];
+    int64_t version;
+    char **names;
+    size_t nnames;
+    uint32_t *slots; /* open-addressing table of name index + 1, size nslots (power of 2) */
+    size_t nslots;
+    char *spec_json;
+    fc_forest_t *forest;
+    fc_quantiles_t *quantiles;
+    double check_max_rel;
+    size_t check_count;
+};
+
+/* ------------------------------------------------------------------ spec names */
+
+static uint64_t hash_name(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int fc_spec_names(const char *spec_json, char ***names, size_t *n, gf_err_t *err)
+{
+    *names = NULL;
+    *n = 0;
+    json_error_t je;
+    json_t *j = json_loads(spec_json ? spec_json : "", 0, &je);
+    if (j == NULL)
+        return gf_err_set(err, GF_EUNPROCESSABLE, "bad_feature_spec",
+                          "feature spec is not a JSON object: %s", je.text);
+    json_t *arr = json_object_get(j, "features");
+    if (arr == NULL)
+        arr = json_object_get(j, "names");
+    size_t k = json_array_size(arr);
+    int rc = 0;
+    if (!json_is_array(arr) || k == 0 || k > FC_FEATURES_MAX) {
+        rc = gf_err_set(err, GF_EUNPROCESSABLE, "bad_feature_spec",
+                        "feature spec needs a \"features\" array of 1..%d names", FC_FEATURES_MAX);
+        goto out;
+    }
+    char **v = calloc(k, sizeof *v);
+    if (v == NULL)
+        abort();
+    for (size_t i = 0; i < k; i++) {
+        json_t *s = json_array_get(arr, i);
+        size_t len = json_string_length(s);
+        if (!json_is_string(s) || len == 0 || len > FC_FEATURE_NAME_MAX ||
+            strlen(json_string_value(s)) != len) {
+            gf_reg_strv_free(v, k);
+            rc = gf_err_set(err, GF_EUNPROCESSABLE, "bad_feature_spec",
+                            "feature %zu of the spec is not a name of 1..%d bytes", i,
+                            FC_FEATURE_NAME_MAX);
+            goto out;
+        }
+        for (size_t p = 0; p < i; p++)
+            if (strcmp(v[p], json_string_value(s)) == 0) {
+                gf_reg_strv_free(v, k);
+                rc = gf_err_set(err, GF_EUNPROCESSABLE, "bad_feature_spec",
+                                "feature '%s' appears twice in the spec", json_string_value(s));
+                goto out;
+            }
+        v[i] = strdup(json_string_value(s));
+        if (v[i] == NULL)
+            abort();
+    }
+    *names = v;
+    *n = k;
+out:
+    json_decref(j);
+    return rc;
+}
+
+static void build_index(fc_model_t *m)
+{
+    size_t ns = 16;
+    while (ns < m->nnames * 2)
+        ns *= 2;
+    m->nslots = ns;
+    m->slots = calloc(ns, sizeof *m->slots);
+    if (m->slots == NULL)
+        abort();
+    for (size_t i = 0; i < m->nnames; i++) {
+        size_t s = hash_name(m->names[i], strlen(m->names[i])) & (ns - 1);
+        while (m->slots[s] != 0)
+            s = (s + 1) & (ns - 1);
+        m->slots[s] = (uint32_t)i + 1;
+    }
+}
+
+long fc_model_feature_index(const fc_model_t *m, const char *name, size_t len)
+{
+    size_t s = hash_name(name, len) & (m->nslots - 1);
+    while (m->slots[s] != 0) {
+        const char *cand = m->names[m->slots[s] - 1];
+        if (strncmp(cand, name, len) == 0 && cand[len] == '\0')
+            return (long)m->slots[s] - 1;
+        s = (s + 1) & (m->nslots - 1);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ load + verify */
+
+static void model_free(fc_model_t *m)
+{
+    if (m == NULL)
+        return;
+    gf_reg_strv_free(m->names, m->nnames);
+    free(m->slots);
+    free(m->spec_json);
+    fc_forest_free(m->forest);
+    fc_quantiles_free(m->quantiles);
+    free(m);
+}
+
+/* Compare native and XGBoost on rows x nf floats; fills max_rel; 0 or evaluator_mismatch. */
+static int verify(fc_model_t *m, BoosterHandle b, const float *x, size_t rows, size_t nf,
+                  double rtol, gf_err_t *err)
+{
+    float *a = malloc(rows * sizeof *a), *ref = malloc(rows * sizeof *ref);
+    if (a == NULL || ref == NULL)
+        abort();
+    int rc = fc_xgb_predict_dense(b, x, rows, nf, ref, err);
+    if (rc != 0)
+        goto out;
+    fc_forest_predict(m->forest, x, rows, nf, a);
+    for (size_t i = 0; i < rows; i++) {
+        double d = fabs((double)a[i] - (double)ref[i]);
+        double scale = fmax(fmax(fabs((double)a[i]), fabs((double)ref[i])), 1e-6);
+        double rel = d / scale;
+        if (!(rel <= rtol)) { /* also catches NaN */
+            rc = gf_err_set(err, GF_EINTERNAL, "evaluator_mismatch",
+                            "native evaluator differs from XGBoost on check row %zu: %.9g vs "
+                            "%.9g (relative %.3g > %.3g); model refused",
+                            i, (double)a[i], (double)ref[i], rel, rtol);
+            goto out;
+        }
+        if (rel > m->check_max_rel)
+            m->check_max_rel = rel;
+    }
+    m->check_count += rows;
+out:
+    free(a);
+    free(ref);
+    return rc;
+}
+
+fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, size_t len,
+                         const char *spec_json, const char *metrics_json,
+                         const char *params_json, const fc_model_opts_t *opts, gf_err_t *err)
+{
+    fc_model_opts_t o = opts ? *opts : (fc_model_opts_t){0};
+    if (o.check_rows == 0)
+        o.check_rows = 256;
+    if (o.check_seed == 0)
+        o.check_seed = 0x6766666f72656361ULL;
+    if (o.rtol <= 0)
+        o.rtol = 1e-5;
+
+    BoosterHandle b = NULL;
+    char *dump = NULL;
+    float *rows = NULL;
+    fc_model_t *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        abort();
+    atomic_init(&m->refs, 1);
+    snprintf(m->name, sizeof m->name, "%s", name ? name : "");
+    m->version = version;
+    if (bytes == NULL || len == 0) {
+        gf_err_set(err, GF_EINVAL, "empty_model", "model bytes are empty");
+        goto fail;
+    }
+    if (fc_spec_names(spec_json, &m->names, &m->nnames, err) != 0)
+        goto fail;
+    build_index(m);
+    m->spec_json = strdup(spec_json);
+    if (m->spec_json == NULL)
+        abort();
+    if (fc_quantiles_from_texts(metrics_json, params_json, &m->quantiles, err) != 0)
+        goto fail;
+
+    if ((b = fc_xgb_load(bytes, len, err)) == NULL)
+        goto fail;
+    size_t nf = 0, dlen = 0;
+    if (fc_xgb_num_features(b, &nf, err) != 0)
+        goto fail;
+    if (nf != m->nnames) {
+        gf_err_set(err, GF_EUNPROCESSABLE, "spec_mismatch",
+                   "model %s@%lld expects %zu features but its spec names %zu", m->name,
+                   (long long)version, nf, m->nnames);
+        goto fail;
+    }
+    if (fc_xgb_dump_json(b, &dump, &dlen, err) != 0)
+        goto fail;
+    if ((m->forest = fc_forest_parse(dump, dlen, err)) == NULL)
+        goto fail;
+    if (fc_forest_num_features(m->forest) != nf) {
+        gf_err_set(err, GF_EINTERNAL, "spec_mismatch",
+                   "XGBoost JSON says %zu features, the booster %zu",
+                   fc_forest_num_features(m->forest), nf);
+        goto fail;
+    }
+    rows = malloc(o.check_rows * nf * sizeof *rows);
+    if (rows == NULL)
+        abort();
+    fc_forest_check_rows(m->forest, o.check_rows, o.check_seed, rows);
+    if (verify(m, b, rows, o.check_rows, nf, o.rtol, err) != 0)
+        goto fail;
+    if (o.extra_rows != NULL && o.n_extra > 0 &&
+        verify(m, b, o.extra_rows, o.n_extra, nf, o.rtol, err) != 0)
+        goto fail;
+    free(rows);
+    free(dump);
+    XGBoosterFree(b);
+    return m;
+fail:
+    free(rows);
+    free(dump);
+    if (b != NULL)
+        XGBoosterFree(b);
+    model_free(m);
+    return NULL;
+}
+
+fc_model_t *fc_model_from_version(const gf_reg_version_t *v, const fc_model_opts_t *opts,
+                                  gf_err_t *err)
+{
+    if (v->blob == NULL) {
+        gf_err_set(err, GF_EINVAL, "no_blob", "version was loaded without its model bytes");
+        return NULL;
+    }
+    return fc_model_new(v->name, v->version, v->blob, v->blob_len, v->spec_json,
+                        v->metrics_json, v->params_json, opts, err);
+}
+
+fc_model_t *fc_model_load(redisContext *c, const char *name, const char *ref,
+                          const fc_model_opts_t *opts, gf_err_t *err)
+{
+    gf_reg_version_t *v = NULL;
+    if (gf_reg_version_load_ref(c, name, ref, GF_REG_WITH_BLOB, &v, err) != 0)
+        return NULL;
+    fc_model_t *m = fc_model_from_version(v, opts, err);
+    gf_reg_version_free(v);
+    return m;
+}
+
+/* ------------------------------------------------------------------ refcount + accessors */
+
+fc_model_t *fc_model_retain(fc_model_t *m)
+{
+    if (m != NULL)
+        atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+    return m;
+}
+
+void fc_model_release(fc_model_t *m)
+{
+    if (m != NULL && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1)
+        model_free(m);
+}
+
+const char *fc_model_name(const fc_model_t *m)
+{
+    return m->name;
+}
+
+int64_t fc_model_version(const fc_model_t *m)
+{
+    return m->version;
+}
+
+size_t fc_model_num_features(const fc_model_t *m)
+{
+    return m->nnames;
+}
+
+const char *const *fc_model_feature_names(const fc_model_t *m)
+{
+    return (const char *const *)m->names;
+}
+
+const char *fc_model_spec_json(const fc_model_t *m)
+{
+    return m->spec_json;
+}
+
+const fc_forest_t *fc_model_forest(const fc_model_t *m)
+{
+    return m->forest;
+}
+
+const fc_quantiles_t *fc_model_quantiles(const fc_model_t *m)
+{
+    return m->quantiles;
+}
+
+double fc_model_check_max_rel(const fc_model_t *m)
+{
+    return m->check_max_rel;
+}
+
+size_t fc_model_check_count(const fc_model_t *m)
+{
+    return m->check_count;
+}
+
+void fc_model_predict(const fc_model_t *m, const float *x, size_t rows, float *out)
+{
+    fc_forest_predict(m->forest, x, rows, m->nnames, out);
+}
+
+/* ------------------------------------------------------------------ holder */
+
+void fc_holder_init(fc_holder_t *h)
+{
+    pthread_mutex_init(&h->_mu, NULL);
+    h->_model = NULL;
+    atomic_init(&h->_swaps, 0);
+}
+
+void fc_holder_cleanup(fc_holder_t *h)
+{
+    fc_model_release(h->_model);
+    h->_model = NULL;
+    pthread_mutex_destroy(&h->_mu);
+}
+
+fc_model_t *fc_holder_get(fc_holder_t *h)
+{
+    pthread_mutex_lock(&h->_mu);
+    fc_model_t *m = fc_model_retain(h->_model);
+    pthread_mutex_unlock(&h->_mu);
+    return m;
+}
+
+uint64_t fc_holder_set(fc_holder_t *h, fc_model_t *m)
+{
+    pthread_mutex_lock(&h->_mu);
+    fc_model_t *old = h->_model;
+    h->_model = m;
+    uint64_t n = atomic_fetch_add(&h->_swaps, 1) + 1;
+    pthread_mutex_unlock(&h->_mu);
+    fc_model_release(old); /* outside the lock: freeing a model may take a while */
+    return n;
+}

@@ -1,0 +1,335 @@
+/*
+ * test_model.c - model loading and verification (fc_model.h) on tiny XGBoost models trained
+ * here through the C API: native evaluator == XGBoost on every training row, spec mismatch and
+ * corrupt bytes refused, loading through the registry (real redis-server), and the swap holder
+ * under concurrent readers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "../registry/redis_fixture.h"
+#include "../../../services/forecast/fc_model.h"
+#include "../../../services/forecast/fc_xgb.h"
+#include "xgb_train.h"
+
+#define ROWS 400
+#define COLS 6
+
+static float X[ROWS * COLS], Y[ROWS];
+static char *model_json;
+static size_t model_json_len;
+static char spec[512];
+
+static int group_setup(void **state)
+{
+    (void)state;
+    fc_test_data(ROWS, COLS, 42, X, Y);
+    fc_test_spec(COLS, spec, sizeof spec);
+    return fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 20, "json", &model_json,
+                         &model_json_len);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    free(model_json);
+    return 0;
+}
+
+/* XGBoost's own predictions of all rows, for comparison. */
+static void xgb_ref(const char *bytes, size_t len, const float *x, size_t rows, float *out)
+{
+    gf_err_t err = {0};
+    BoosterHandle b = fc_xgb_load(bytes, len, &err);
+    assert_non_null(b);
+    assert_int_equal(fc_xgb_predict_dense(b, x, rows, COLS, out, &err), 0);
+    XGBoosterFree(b);
+}
+
+static void check_equal_all_rows(const char *objective, const char *format)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(fc_test_train(X, Y, ROWS, COLS, objective, 15, format, &bytes, &len), 0);
+    gf_err_t err = {0};
+    fc_model_t *m = fc_model_new("t", 1, bytes, len, spec, NULL, NULL, NULL, &err);
+    if (m == NULL)
+        fail_msg("%s/%s: %s %s", objective, format, err.code, err.message);
+    assert_true(fc_model_check_count(m) >= 256);
+    assert_string_equal(fc_forest_objective(fc_model_forest(m)), objective);
+    float nat[ROWS], ref[ROWS];
+    fc_model_predict(m, X, ROWS, nat);
+    xgb_ref(bytes, len, X, ROWS, ref);
+    for (size_t i = 0; i < ROWS; i++) {
+        double tol = 1e-5 * fmax(fabs((double)ref[i]), 1e-6);
+        if (fabs((double)nat[i] - (double)ref[i]) > tol)
+            fail_msg("%s row %zu: native %.9g xgboost %.9g", objective, i, nat[i], ref[i]);
+    }
+    fc_model_release(m);
+    free(bytes);
+    gf_err_cleanup(&err);
+}
+
+static void test_model_native_equals_xgboost_squarederror(void **state)
+{
+    (void)state;
+    check_equal_all_rows("reg:squarederror", "json");
+}
+
+static void test_model_native_equals_xgboost_ubj_bytes(void **state)
+{
+    (void)state;
+    check_equal_all_rows("reg:squarederror", "ubj");
+}
+
+static void test_model_native_equals_xgboost_other_links(void **state)
+{
+    (void)state;
+    check_equal_all_rows("binary:logistic", "json");
+    check_equal_all_rows("count:poisson", "json");
+    check_equal_all_rows("reg:pseudohubererror", "json");
+}
+
+static void test_model_accessors_and_feature_index(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    fc_model_t *m = fc_model_new("load:PJM", 7, model_json, model_json_len, spec, NULL, NULL,
+                                 NULL, &err);
+    assert_non_null(m);
+    assert_string_equal(fc_model_name(m), "load:PJM");
+    assert_int_equal(fc_model_version(m), 7);
+    assert_int_equal(fc_model_num_features(m), COLS);
+    assert_string_equal(fc_model_feature_names(m)[3], "f3");
+    assert_int_equal(fc_model_feature_index(m, "f5", 2), 5);
+    assert_int_equal(fc_model_feature_index(m, "f5xyz", 2), 5);
+    assert_int_equal(fc_model_feature_index(m, "f6", 2), -1);
+    assert_int_equal(fc_model_feature_index(m, "f", 1), -1);
+    assert_null(fc_model_quantiles(m));
+    assert_true(fc_model_check_max_rel(m) <= 1e-5);
+    assert_int_equal(fc_forest_num_trees(fc_model_forest(m)), 20);
+    fc_model_release(m);
+}
+
+static void test_model_spec_mismatch_refused(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    char small[256];
+    fc_test_spec(COLS - 1, small, sizeof small);
+    assert_null(fc_model_new("t", 1, model_json, model_json_len, small, NULL, NULL, NULL, &err));
+    assert_int_equal(err.rc, GF_EUNPROCESSABLE);
+    assert_string_equal(err.code, "spec_mismatch");
+    static const char *bad_specs[] = {
+        "{}", "[]", "{\"features\":[]}", "{\"features\":[\"a\",1]}", "{\"features\":[\"a\",\"a\"]}",
+        "not json",
+    };
+    for (size_t i = 0; i < sizeof bad_specs / sizeof bad_specs[0]; i++) {
+        assert_null(fc_model_new("t", 1, model_json, model_json_len, bad_specs[i], NULL, NULL,
+                                 NULL, &err));
+        assert_string_equal(err.code, "bad_feature_spec");
+    }
+    /* the older {"names":[...]} form is accepted */
+    fc_model_t *m = fc_model_new("t", 1, model_json, model_json_len,
+                                 "{\"names\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}", NULL, NULL,
+                                 NULL, &err);
+    assert_non_null(m);
+    fc_model_release(m);
+    gf_err_cleanup(&err);
+}
+
+static void test_model_corrupt_json_refused(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    /* truncated */
+    assert_null(fc_model_new("t", 1, model_json, model_json_len / 2, spec, NULL, NULL, NULL,
+                             &err));
+    assert_string_equal(err.code, "xgboost_error");
+    /* garbage */
+    assert_null(fc_model_new("t", 1, "{\"learner\":5}", 13, spec, NULL, NULL, NULL, &err));
+    assert_int_equal(err.rc, GF_EINTERNAL);
+    assert_null(fc_model_new("t", 1, "", 0, spec, NULL, NULL, NULL, &err));
+    assert_string_equal(err.code, "empty_model");
+    /* a damaged leaf value still parses for XGBoost: loads, and both evaluators agree on the
+     * damaged model (verification is about the evaluator, the checksum guards the bytes) */
+    char *copy = malloc(model_json_len + 1);
+    memcpy(copy, model_json, model_json_len + 1);
+    char *p = strstr(copy, "\"split_indices\"");
+    assert_non_null(p);
+    p = strchr(p, '[');
+    p[1] = p[1] == '9' ? '8' : '9'; /* feature index of the first split of tree 0: >= COLS? */
+    fc_model_t *m = fc_model_new("t", 1, copy, model_json_len, spec, NULL, NULL, NULL, &err);
+    if (m == NULL)
+        assert_true(err.rc == GF_EINTERNAL || err.rc == GF_EINVAL);
+    fc_model_release(m);
+    free(copy);
+    /* bad residual quantiles are refused with the model */
+    assert_null(fc_model_new("t", 1, model_json, model_json_len, spec,
+                             "{\"residual_quantiles\":{\"levels\":[0.9,0.1],"
+                             "\"by_horizon\":[[1,2]]}}",
+                             NULL, NULL, &err));
+    assert_string_equal(err.code, "bad_residual_quantiles");
+    gf_err_cleanup(&err);
+}
+
+static void test_model_extra_check_rows(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    fc_model_opts_t o = {.check_rows = 16, .extra_rows = X, .n_extra = ROWS, .rtol = 1e-6};
+    fc_model_t *m = fc_model_new("t", 1, model_json, model_json_len, spec, NULL, NULL, &o, &err);
+    assert_non_null(m);
+    assert_int_equal(fc_model_check_count(m), 16 + ROWS);
+    fc_model_release(m);
+}
+
+/* ------------------------------------------------------------------ registry integration */
+
+static void test_model_load_through_registry(void **state)
+{
+    (void)state;
+    gf_test_redis_t srv;
+    if (gf_test_redis_start(&srv) != 0)
+        fail_msg("cannot start redis-server");
+    redisContext *c = gf_test_redis_connect(&srv);
+    assert_non_null(c);
+    gf_err_t err = {0};
+    gf_reg_new_t in = {.blob = model_json,
+                       .blob_len = model_json_len,
+                       .spec_json = spec,
+                       .metrics_json = "{\"residual_quantiles\":{\"levels\":[0.1,0.5,0.9],"
+                                       "\"by_horizon\":[[-2,0,2],[-3,0.5,4]]}}"};
+    int64_t v = 0;
+    assert_int_equal(gf_reg_register(c, "load:PJM", &in, &v, &err), 0);
+    assert_int_equal(gf_reg_alias_set(c, "load:PJM", "production", v, -1, "test", "", 0, NULL,
+                                      &err),
+                     0);
+    fc_model_t *m = fc_model_load(c, "load:PJM", "production", NULL, &err);
+    if (m == NULL)
+        fail_msg("%s: %s", err.code, err.message);
+    assert_int_equal(fc_model_version(m), v);
+    assert_non_null(fc_model_quantiles(m));
+    assert_int_equal(fc_model_quantiles(m)->nh, 2);
+    fc_model_release(m);
+    /* corrupt the stored bytes: the checksum stops it before XGBoost sees them */
+    redisReply *r = redisCommand(c, "SETRANGE gf:reg:{load:PJM}:blob:1 100 Z");
+    freeReplyObject(r);
+    assert_null(fc_model_load(c, "load:PJM", "production", NULL, &err));
+    assert_string_equal(err.code, "checksum_mismatch");
+    assert_null(fc_model_load(c, "load:PJM", "staging", NULL, &err));
+    assert_string_equal(err.code, "unknown_alias");
+    redisFree(c);
+    gf_test_redis_stop(&srv);
+    gf_err_cleanup(&err);
+}
+
+/* ------------------------------------------------------------------ holder */
+
+typedef struct {
+    fc_holder_t *h;
+    float want[2]; /* prediction of row 0 under model A and model B */
+    _Atomic int stop;
+    _Atomic long reads;
+    int bad;
+} holder_ctx_t;
+
+static void *reader(void *arg)
+{
+    holder_ctx_t *ctx = arg;
+    long n = 0;
+    while (!atomic_load(&ctx->stop)) {
+        fc_model_t *m = fc_holder_get(ctx->h);
+        if (m == NULL)
+            continue;
+        float out;
+        fc_model_predict(m, X, 1, &out);
+        if (out != ctx->want[0] && out != ctx->want[1])
+            ctx->bad++;
+        fc_model_release(m);
+        n++;
+        atomic_store(&ctx->reads, n);
+    }
+    return NULL;
+}
+
+static void test_model_holder_swap_under_readers(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    char *b2 = NULL;
+    size_t l2 = 0;
+    assert_int_equal(fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 5, "json", &b2, &l2), 0);
+    fc_model_opts_t o = {.check_rows = 8};
+    fc_model_t *a = fc_model_new("t", 1, model_json, model_json_len, spec, NULL, NULL, &o, &err);
+    fc_model_t *b = fc_model_new("t", 2, b2, l2, spec, NULL, NULL, &o, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    fc_holder_t h;
+    fc_holder_init(&h);
+    assert_null(fc_holder_get(&h));
+    holder_ctx_t ctx[2];
+    memset(ctx, 0, sizeof ctx);
+    for (int i = 0; i < 2; i++) {
+        ctx[i].h = &h;
+        fc_model_predict(a, X, 1, &ctx[i].want[0]);
+        fc_model_predict(b, X, 1, &ctx[i].want[1]);
+    }
+    assert_true(ctx[0].want[0] != ctx[0].want[1]);
+    fc_holder_set(&h, fc_model_retain(a));
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, reader, &ctx[i]), 0);
+    /* a request in flight keeps its model across a swap */
+    fc_model_t *inflight = fc_holder_get(&h);
+    /* swap (an even number of times, ending on a) until both readers have done many reads */
+    long swaps = 0;
+    while (swaps < 2000 || atomic_load(&ctx[0].reads) < 1000 || atomic_load(&ctx[1].reads) < 1000) {
+        fc_holder_set(&h, fc_model_retain(swaps % 2 ? a : b));
+        swaps++;
+        if (swaps % 2 == 0 && swaps > 2000000)
+            break;
+    }
+    if (swaps % 2)
+        fc_holder_set(&h, fc_model_retain(a)), swaps++;
+    float out;
+    fc_model_predict(inflight, X, 1, &out);
+    assert_true(out == ctx[0].want[0]);
+    fc_model_release(inflight);
+    for (int i = 0; i < 2; i++)
+        atomic_store(&ctx[i].stop, 1);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(ctx[0].bad + ctx[1].bad, 0);
+    assert_true(atomic_load(&ctx[0].reads) >= 1000 && atomic_load(&ctx[1].reads) >= 1000);
+    assert_int_equal(fc_holder_set(&h, NULL), (uint64_t)swaps + 2);
+    fc_holder_cleanup(&h);
+    fc_model_release(a); /* our own references: the holder released its ones */
+    fc_model_release(b);
+    free(b2);
+}
+
+int main(int argc, char **argv)
+{
+    fc_xgb_passive_reexec(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_native_equals_xgboost_squarederror),
+        cmocka_unit_test(test_model_native_equals_xgboost_ubj_bytes),
+        cmocka_unit_test(test_model_native_equals_xgboost_other_links),
+        cmocka_unit_test(test_model_accessors_and_feature_index),
+        cmocka_unit_test(test_model_spec_mismatch_refused),
+        cmocka_unit_test(test_model_corrupt_json_refused),
+        cmocka_unit_test(test_model_extra_check_rows),
+        cmocka_unit_test(test_model_load_through_registry),
+        cmocka_unit_test(test_model_holder_swap_under_readers),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
