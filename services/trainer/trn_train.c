@@ -1,0 +1,489 @@
+/*
+ * trn_train.c - the training run of one region (see trn_train.h for the time layout).
+ *
+ * Rows: one per (origin, horizon), features from gf_feat_build (which cannot read at or after
+ * the origin), target = demand / scale (the spec's level normalisation). Rows whose target
+ * hour is missing or imputed upstream are dropped from training; test hours that are imputed,
+ * or where a baseline has no value, are skipped for the model and both baselines alike, so
+ * the three are scored on the same hours.
+ */
+#include "trn_train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "features/tz.h"
+
+const double trn_quantile_levels[TRN_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void trn_config_default(trn_config_t *c)
+{
+    c->horizon = 24;
+    c->issue_hour_utc = 0;
+    c->test_days = 28;
+    c->test_start = 0;
+    c->val_days = 56;
+    c->train_stride_h = 24;
+    c->max_train_days = 0;
+    c->search = 1;
+    c->patience = 50;
+    c->nthread = trn_default_nthread();
+    c->refit_full = 0;
+    c->model_format = "ubj";
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+/* ------------------------------------------------------------------ row building */
+
+typedef struct {
+    const gf_feat_spec_t *spec;
+    const trn_data_t *d;
+    int horizon;
+    double *buf; /* horizon * ncols */
+    double seconds;
+    size_t rows;
+} builder_t;
+
+/* Rows of origins [o_from, o_to) every `step` seconds whose target stamp < t_limit. */
+static int build_rows(builder_t *b, int64_t o_from, int64_t o_to, int64_t step, int64_t t_limit,
+                      trn_matrix_t *m, gf_err_t *err)
+{
+    const gf_feat_series_t *s = &b->d->series;
+    size_t nc = gf_feat_spec_ncols(b->spec);
+    for (int64_t o = o_from; o < o_to; o += step) {
+        double scale;
+        gf_err_t e = {0};
+        double t0 = now_mono();
+        int rc = gf_feat_build(b->spec, s, o, 1, b->horizon, b->buf, &scale, &e);
+        b->seconds += now_mono() - t0;
+        b->rows += (size_t)b->horizon;
+        if (rc == GF_EUNPROCESSABLE) { /* a gap: no rows from this origin */
+            gf_err_cleanup(&e);
+            continue;
+        }
+        if (rc) {
+            gf_err_set(err, e.rc, e.code, "%s", e.message);
+            gf_err_cleanup(&e);
+            return rc;
+        }
+        for (int h = 1; h <= b->horizon; h++) {
+            int64_t t = o + 3600 * (int64_t)(h - 1);
+            if (t >= t_limit)
+                break;
+            long k = gf_feat_series_index(s, t);
+            if (k < 0 || isnan(s->demand[k]) || b->d->imputed[k])
+                continue;
+            trn_matrix_push(m, b->buf + (size_t)(h - 1) * nc, s->demand[k] / scale);
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ candidates */
+
+static int candidates(const trn_config_t *cfg, trn_xgb_params_t *out, int max)
+{
+    int n = 0;
+    trn_xgb_params_t p;
+    trn_xgb_params_default(&p);
+    p.nthread = cfg->nthread;
+    out[n++] = p;
+    if (!cfg->search)
+        return n;
+    trn_xgb_params_t q = p;
+    q.max_depth = 8;
+    q.min_child_weight = 10;
+    q.colsample_bytree = 0.6;
+    if (n < max)
+        out[n++] = q;
+    q = p;
+    q.max_depth = 4;
+    q.eta = 0.1;
+    if (n < max)
+        out[n++] = q;
+    q = p;
+    q.objective = "reg:absoluteerror";
+    if (n < max)
+        out[n++] = q;
+    return n;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int64_t last_value_stamp(const trn_data_t *d)
+{
+    for (size_t i = d->series.n; i > 0; i--)
+        if (!isnan(d->series.demand[i - 1]))
+            return d->series.t0 + 3600 * (int64_t)(i - 1);
+    return INT64_MIN;
+}
+
+int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *out,
+                     gf_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->region, sizeof out->region, "%s", d->region);
+    out->horizon = cfg->horizon;
+    snprintf(out->model_format, sizeof out->model_format, "%s",
+             cfg->model_format ? cfg->model_format : "ubj");
+    out->search = json_array();
+    trn_matrix_t tr, va, ref, te;
+    BoosterHandle best_b = NULL, final_b = NULL;
+    double *pred = NULL, *act = NULL, *nd = NULL, *nw = NULL, *tmp = NULL;
+    unsigned char *skip = NULL;
+    builder_t b = {0};
+    int rc = 0;
+    const int H = cfg->horizon;
+    memset(&tr, 0, sizeof tr);
+    memset(&va, 0, sizeof va);
+    memset(&ref, 0, sizeof ref);
+    memset(&te, 0, sizeof te);
+
+    if (H < 1 || H > GF_FEAT_MAX_HORIZON || cfg->issue_hour_utc < 0 ||
+        cfg->issue_hour_utc > 23 || cfg->test_days < 1 || cfg->val_days < 1 ||
+        cfg->train_stride_h < 1 || 24 % cfg->train_stride_h != 0)
+        return gf_err_set(err, GF_EINVAL, "bad_config",
+                          "horizon 1..%d, issue hour 0..23, test/val days >= 1, stride dividing 24",
+                          GF_FEAT_MAX_HORIZON);
+    out->spec = gf_feat_spec_new_default(d->tz, d->series.temp != NULL, err);
+    if (out->spec == NULL)
+        return err ? err->rc : GF_EINVAL;
+    const size_t nc = gf_feat_spec_ncols(out->spec);
+    b.spec = out->spec;
+    b.d = d;
+    b.horizon = H;
+    b.buf = malloc((size_t)H * nc * sizeof *b.buf);
+    if (b.buf == NULL)
+        abort();
+
+    /* time layout */
+    const int64_t day = 86400, issue = 3600 * (int64_t)cfg->issue_hour_utc;
+    int64_t t_last = last_value_stamp(d);
+    int64_t last_origin = floor_div(t_last - 3600 * (int64_t)(H - 1) - issue, day) * day + issue;
+    int64_t test_start = cfg->test_start ? cfg->test_start
+                                         : last_origin - (int64_t)(cfg->test_days - 1) * day;
+    int64_t test_end = test_start + (int64_t)(cfg->test_days - 1) * day; /* last test origin */
+    if (test_end > last_origin)
+        test_end = last_origin;
+    int64_t val_start = test_start - (int64_t)cfg->val_days * day;
+    int64_t first = floor_div(d->series.t0 + 7 * day, day) * day + issue;
+    if (first < d->series.t0 + 7 * day)
+        first += day;
+    if (cfg->max_train_days > 0 && first < val_start - (int64_t)cfg->max_train_days * day)
+        first = val_start - (int64_t)cfg->max_train_days * day;
+    if (t_last == INT64_MIN || (test_start - issue) % day != 0 || test_end < test_start ||
+        val_start - first < 28 * day) {
+        rc = gf_err_set(err, GF_EUNPROCESSABLE, "not_enough_data",
+                        "region '%s' has too little history for %d validation and %d test days",
+                        d->region, cfg->val_days, cfg->test_days);
+        goto out;
+    }
+    const int64_t stride = 3600 * (int64_t)cfg->train_stride_h;
+
+    /* rows */
+    trn_matrix_init(&tr, nc);
+    trn_matrix_init(&va, nc);
+    trn_matrix_init(&ref, nc);
+    if ((rc = build_rows(&b, first, val_start, stride, val_start, &tr, err)) ||
+        (rc = build_rows(&b, val_start, test_start, day, test_start, &va, err)) ||
+        (rc = build_rows(&b, first, test_start, stride, test_start, &ref, err)))
+        goto out;
+    out->n_train_rows = ref.nrow;
+    out->n_val_rows = va.nrow;
+
+    /* search: fit on train, rank by validation MAE */
+    double t_train = now_mono();
+    trn_xgb_params_t cand[8];
+    int ncand = candidates(cfg, cand, 8);
+    int best_i = -1, best_rounds = 0;
+    double best_score = INFINITY;
+    for (int i = 0; i < ncand; i++) {
+        BoosterHandle bh = NULL;
+        int rounds = 0;
+        double score = NAN;
+        if ((rc = trn_xgb_fit(&tr, &va, &cand[i], cfg->patience, &bh, &rounds, &score, err)))
+            goto out;
+        XGBoosterFree(bh);
+        json_t *pj = trn_xgb_params_to_json(&cand[i]);
+        json_array_append_new(out->search, json_pack("{s:o, s:f, s:i}", "params", pj, "val_mae",
+                                                     isfinite(score) ? score : -1.0, "rounds",
+                                                     rounds));
+        if (score < best_score) {
+            best_score = score;
+            best_i = i;
+            best_rounds = rounds;
+        }
+    }
+    if (best_i < 0) {
+        rc = gf_err_set(err, GF_EINTERNAL, "search_failed", "no candidate could be scored");
+        goto out;
+    }
+    out->params = cand[best_i];
+    /* refit on train + val, rounds scaled with the data */
+    trn_xgb_params_t rp = cand[best_i];
+    rp.max_rounds = (int)lround(best_rounds * (double)ref.nrow / (double)(tr.nrow ? tr.nrow : 1));
+    if (rp.max_rounds < 1)
+        rp.max_rounds = 1;
+    if ((rc = trn_xgb_fit(&ref, NULL, &rp, 0, &best_b, NULL, NULL, err)))
+        goto out;
+    out->rounds = rp.max_rounds;
+    out->train_seconds = now_mono() - t_train;
+
+    /* backtest: one forecast per test day, issued at the origin */
+    size_t ndays = (size_t)((test_end - test_start) / day + 1);
+    size_t nh = ndays * (size_t)H;
+    pred = malloc(nh * sizeof *pred);
+    act = malloc(nh * sizeof *act);
+    nd = malloc(nh * sizeof *nd);
+    nw = malloc(nh * sizeof *nw);
+    tmp = malloc(nh * sizeof *tmp);
+    skip = calloc(nh, 1);
+    float *fx = malloc((size_t)H * nc * sizeof *fx);
+    double *py = malloc((size_t)H * sizeof *py);
+    if (!pred || !act || !nd || !nw || !tmp || !skip || !fx || !py)
+        abort();
+    const gf_feat_series_t *s = &d->series;
+    for (size_t di = 0; di < ndays; di++) {
+        int64_t o = test_start + (int64_t)di * day;
+        double scale;
+        gf_err_t e = {0};
+        double t0 = now_mono();
+        int brc = gf_feat_build(out->spec, s, o, 1, H, b.buf, &scale, &e);
+        b.seconds += now_mono() - t0;
+        b.rows += (size_t)H;
+        gf_err_cleanup(&e);
+        if (brc == 0) {
+            for (size_t i = 0; i < (size_t)H * nc; i++)
+                fx[i] = (float)b.buf[i];
+            if ((rc = trn_xgb_predict(best_b, fx, (size_t)H, nc, py, err))) {
+                free(fx);
+                free(py);
+                goto out;
+            }
+        }
+        for (int h = 1; h <= H; h++) {
+            size_t j = di * (size_t)H + (size_t)(h - 1);
+            int64_t t = o + 3600 * (int64_t)(h - 1);
+            long k = gf_feat_series_index(s, t);
+            long k1 = gf_feat_series_index(s, t - day), k7 = gf_feat_series_index(s, t - 7 * day);
+            act[j] = k >= 0 ? s->demand[k] : NAN;
+            nd[j] = k1 >= 0 ? s->demand[k1] : NAN;
+            nw[j] = k7 >= 0 ? s->demand[k7] : NAN;
+            pred[j] = brc == 0 ? py[h - 1] * scale : NAN;
+            skip[j] = k < 0 || d->imputed[k] || isnan(act[j]) || isnan(nd[j]) || isnan(nw[j]) ||
+                      isnan(pred[j]);
+            if (skip[j])
+                out->n_test_skipped++;
+        }
+    }
+    free(fx);
+    free(py);
+    out->test_from = test_start;
+    out->test_to = test_end + 3600 * (int64_t)(H - 1);
+    out->n_test_hours = nh - out->n_test_skipped;
+    trn_metrics_compute(act, pred, skip, nh, &out->m_model);
+    trn_metrics_compute(act, nd, skip, nh, &out->m_naive_day);
+    trn_metrics_compute(act, nw, skip, nh, &out->m_naive_week);
+    out->m_by_horizon = calloc((size_t)H, sizeof *out->m_by_horizon);
+    out->resid_q = calloc((size_t)H * TRN_NQ, sizeof *out->resid_q);
+    if (!out->m_by_horizon || !out->resid_q)
+        abort();
+    for (int h = 0; h < H; h++) {
+        size_t cnt = 0;
+        double *ha = malloc(ndays * sizeof *ha), *hp = malloc(ndays * sizeof *hp);
+        unsigned char *hs = malloc(ndays);
+        if (!ha || !hp || !hs)
+            abort();
+        for (size_t di = 0; di < ndays; di++) {
+            size_t j = di * (size_t)H + (size_t)h;
+            ha[di] = act[j];
+            hp[di] = pred[j];
+            hs[di] = skip[j];
+            if (!skip[j] && pred[j] != 0)
+                tmp[cnt++] = act[j] / pred[j] - 1.0;
+        }
+        trn_metrics_compute(ha, hp, hs, ndays, &out->m_by_horizon[h]);
+        for (int q = 0; q < TRN_NQ; q++)
+            out->resid_q[h * TRN_NQ + q] = trn_quantile_sorted_inplace(tmp, cnt,
+                                                                       trn_quantile_levels[q]);
+        free(ha);
+        free(hp);
+        free(hs);
+    }
+
+    /* the stored model */
+    BoosterHandle store = best_b;
+    out->train_from = first;
+    out->train_to = test_start - 3600;
+    if (cfg->refit_full) {
+        trn_matrix_t full;
+        trn_matrix_init(&full, nc);
+        double tf = now_mono();
+        if ((rc = build_rows(&b, first, last_origin + 1, stride, t_last + 1, &full, err))) {
+            trn_matrix_cleanup(&full);
+            goto out;
+        }
+        trn_xgb_params_t fp = rp;
+        fp.max_rounds = (int)lround(rp.max_rounds * (double)full.nrow / (double)ref.nrow);
+        if (fp.max_rounds < 1)
+            fp.max_rounds = 1;
+        rc = trn_xgb_fit(&full, NULL, &fp, 0, &final_b, NULL, NULL, err);
+        out->n_train_rows = full.nrow;
+        trn_matrix_cleanup(&full);
+        if (rc)
+            goto out;
+        store = final_b;
+        out->rounds = fp.max_rounds;
+        out->train_to = t_last;
+        out->train_seconds += now_mono() - tf;
+    }
+    if ((rc = trn_xgb_save(store, out->model_format, &out->model, &out->model_len, err)))
+        goto out;
+out:
+    out->feature_seconds = b.seconds;
+    out->feature_rows = b.rows;
+    if (best_b)
+        XGBoosterFree(best_b);
+    if (final_b)
+        XGBoosterFree(final_b);
+    trn_matrix_cleanup(&tr);
+    trn_matrix_cleanup(&va);
+    trn_matrix_cleanup(&ref);
+    trn_matrix_cleanup(&te);
+    free(b.buf);
+    free(pred);
+    free(act);
+    free(nd);
+    free(nw);
+    free(tmp);
+    free(skip);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static json_t *stamp_json(int64_t t)
+{
+    int y, m, d;
+    int64_t days = floor_div(t, 86400), sod = t - days * 86400;
+    gf_feat_civil_from_days(days, &y, &m, &d);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sod / 3600),
+             (int)(sod % 3600 / 60), (int)(sod % 60));
+    return json_string(buf);
+}
+
+static json_t *range_json(int64_t from, int64_t to)
+{
+    return json_pack("{s:o, s:o, s:I, s:I}", "from", stamp_json(from), "to", stamp_json(to),
+                     "from_epoch", (json_int_t)from, "to_epoch", (json_int_t)to);
+}
+
+char *trn_base64(const unsigned char *buf, size_t len)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((len + 2) / 3 * 4 + 1);
+    if (out == NULL)
+        abort();
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)buf[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)buf[i + 1] << 8;
+        if (i + 2 < len)
+            v |= buf[i + 2];
+        out[o++] = tbl[v >> 18 & 63];
+        out[o++] = tbl[v >> 12 & 63];
+        out[o++] = i + 1 < len ? tbl[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < len ? tbl[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+json_t *trn_result_to_json(const trn_result_t *r, int with_model)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "region", json_string(r->region));
+    json_object_set_new(j, "model_format", json_string(r->model_format));
+    json_object_set_new(j, "model_bytes", json_integer((json_int_t)r->model_len));
+    if (with_model && r->model) {
+        char *b64 = trn_base64(r->model, r->model_len);
+        json_object_set_new(j, "model_b64", json_string(b64));
+        free(b64);
+    }
+    if (r->spec) {
+        json_object_set_new(j, "feature_spec", gf_feat_spec_to_json(r->spec));
+        json_object_set_new(j, "feature_spec_hash", json_string(gf_feat_spec_hash(r->spec)));
+        json_object_set_new(j, "n_features", json_integer((json_int_t)gf_feat_spec_ncols(r->spec)));
+    }
+    json_t *params = trn_xgb_params_to_json(&r->params);
+    json_object_set_new(params, "rounds", json_integer(r->rounds));
+    json_object_set_new(j, "params", params);
+    json_object_set_new(j, "horizon", json_integer(r->horizon));
+    json_t *m = json_object();
+    json_object_set_new(m, "model", trn_metrics_to_json(&r->m_model));
+    json_object_set_new(m, "same_hour_yesterday", trn_metrics_to_json(&r->m_naive_day));
+    json_object_set_new(m, "same_hour_last_week", trn_metrics_to_json(&r->m_naive_week));
+    json_t *bh = json_array();
+    for (int h = 0; r->m_by_horizon && h < r->horizon; h++)
+        json_array_append_new(bh, trn_metrics_to_json(&r->m_by_horizon[h]));
+    json_object_set_new(m, "by_horizon", bh);
+    json_object_set_new(j, "metrics", m);
+    json_t *lv = json_array(), *qh = json_array();
+    for (int q = 0; q < TRN_NQ; q++)
+        json_array_append_new(lv, json_real(trn_quantile_levels[q]));
+    for (int h = 0; r->resid_q && h < r->horizon; h++) {
+        json_t *row = json_array();
+        for (int q = 0; q < TRN_NQ; q++) {
+            double x = r->resid_q[h * TRN_NQ + q];
+            json_array_append_new(row, isfinite(x) ? json_real(x) : json_null());
+        }
+        json_array_append_new(qh, row);
+    }
+    json_object_set_new(j, "residual_quantiles",
+                        json_pack("{s:s, s:o, s:o}", "kind", "relative", "levels", lv,
+                                  "by_horizon", qh));
+    json_object_set_new(j, "train_range", range_json(r->train_from, r->train_to));
+    json_object_set_new(j, "test_range", range_json(r->test_from, r->test_to));
+    json_object_set_new(j, "rows",
+                        json_pack("{s:I, s:I, s:I, s:I}", "train", (json_int_t)r->n_train_rows,
+                                  "val", (json_int_t)r->n_val_rows, "test_hours",
+                                  (json_int_t)r->n_test_hours, "test_skipped",
+                                  (json_int_t)r->n_test_skipped));
+    json_object_set_new(j, "timing",
+                        json_pack("{s:f, s:f, s:I}", "train_seconds", r->train_seconds,
+                                  "feature_seconds", r->feature_seconds, "feature_rows",
+                                  (json_int_t)r->feature_rows));
+    json_object_set_new(j, "search", r->search ? json_incref(r->search) : json_array());
+    return j;
+}
+
+void trn_result_cleanup(trn_result_t *r)
+{
+    if (r == NULL)
+        return;
+    gf_feat_spec_free(r->spec);
+    free(r->model);
+    free(r->m_by_horizon);
+    free(r->resid_q);
+    json_decref(r->search);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,95 @@
+/*
+ * trn_train.h - one region's training run: features, per-region parameter search on a
+ * time-ordered validation split, seasonal-naive baselines, rolling-origin day-ahead backtest,
+ * residual quantiles by horizon, and the model bytes. No HTTP, no Redis: the caller loads a
+ * trn_data_t and stores the trn_result_t (trn_result_to_json) wherever it wants.
+ *
+ * Time layout (all origins at cfg.issue_hour_utc, horizons 1..cfg.horizon):
+ *
+ *   |---- train (search) ----|-- val (val_days) --|---- test (test_days) ----|
+ *   t0                    val_start          test_start               last full day
+ *
+ * Model selection only ever sees data before test_start: candidates are fitted on targets
+ * before val_start and ranked by validation MAE (early stopping picks the round count); the
+ * winner is refitted on everything before test_start and then scored on the test period,
+ * one forecast per day issued at the origin with only data known then (gf_feat_build).
+ * With cfg.refit_full the deployed model is refitted once more on all data, including the
+ * test period (the metrics stay those of the backtest model).
+ */
+#ifndef GF_TRAINER_TRN_TRAIN_H
+#define GF_TRAINER_TRN_TRAIN_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "features/features.h"
+#include "trn_data.h"
+#include "trn_metrics.h"
+#include "trn_xgb.h"
+
+typedef struct trn_config {
+    int horizon;             /* hours ahead, 1..GF_FEAT_MAX_HORIZON (24) */
+    int issue_hour_utc;      /* 0..23 (0) */
+    int test_days;           /* backtest days at the end of the data (28) */
+    int64_t test_start;      /* first test origin; 0 = the last test_days full days */
+    int val_days;            /* validation days right before the test period (56) */
+    int train_stride_h;      /* training origins every N hours, aligned to the issue hour (24) */
+    int max_train_days;      /* 0 = all history before the validation period */
+    int search;              /* 1 = small grid search, 0 = default params only (1) */
+    int patience;            /* early-stopping patience in rounds (50) */
+    int nthread;             /* XGBoost threads (trn_default_nthread()) */
+    int refit_full;          /* 1 = deployed model refitted on all data (0) */
+    const char *model_format; /* "ubj" (default) or "json" */
+} trn_config_t;
+
+void trn_config_default(trn_config_t *c);
+
+/* Levels of the stored residual quantiles. */
+#define TRN_NQ 7
+extern const double trn_quantile_levels[TRN_NQ]; /* 0.05 0.10 0.25 0.50 0.75 0.90 0.95 */
+
+typedef struct trn_result {
+    char region[32];
+    gf_feat_spec_t *spec;        /* owned */
+    unsigned char *model;        /* owned, model_len bytes in model_format */
+    size_t model_len;
+    char model_format[8];
+    trn_xgb_params_t params;     /* chosen (objective points to a static string) */
+    int rounds;                  /* boosting rounds of the stored model */
+    int horizon;
+    trn_metrics_t m_model, m_naive_day, m_naive_week; /* backtest, same hours for all three */
+    trn_metrics_t *m_by_horizon; /* horizon entries (model), owned */
+    /* Relative residuals r = actual / prediction - 1 of the backtest, quantile j of horizon
+     * h at resid_q[(h-1)*TRN_NQ + j]; ascending in j. Interval at serving time:
+     * p10 = pred * (1 + q(0.10)), p90 = pred * (1 + q(0.90)). Owned. */
+    double *resid_q;
+    int64_t train_from, train_to;  /* first/last target stamp the stored model was fitted on */
+    int64_t test_from, test_to;    /* first/last scored target stamp */
+    size_t n_train_rows, n_val_rows, n_test_hours, n_test_skipped;
+    double train_seconds;          /* search + refit(s) */
+    double feature_seconds;        /* time in gf_feat_build */
+    size_t feature_rows;           /* rows built */
+    json_t *search;                /* owned array: {params, val_mae, rounds} per candidate */
+} trn_result_t;
+
+/* Train and backtest one region. Fills *out (caller cleans up with trn_result_cleanup,
+ * also after a failure). Returns 0; GF_EUNPROCESSABLE "not_enough_data" when the history
+ * cannot hold train + val + test; GF_E* from features or XGBoost. */
+int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *out,
+                     gf_err_t *err);
+
+/* New reference: {"region","model_format","model_bytes","model_b64"? ,"feature_spec":{…},
+ * "feature_spec_hash","params":{…},"rounds","metrics":{"model":{…},"same_hour_yesterday":
+ * {…},"same_hour_last_week":{…},"by_horizon":[…]},"residual_quantiles":{"kind":"relative",
+ * "levels":[…],"by_horizon":[[…],…]},"train_range":{"from","to"},"test_range":{…},"rows":
+ * {…},"timing":{…},"search":[…]}. with_model adds "model_b64" (base64 of the bytes). */
+json_t *trn_result_to_json(const trn_result_t *r, int with_model);
+
+void trn_result_cleanup(trn_result_t *r);
+
+/* Standard base64 of buf (RFC 4648, padded); caller frees. */
+char *trn_base64(const unsigned char *buf, size_t len);
+
+#endif
