@@ -115,7 +115,7 @@ build-tests: all $(UNIT_BINS) $(REPLAY_BINS)
 deps:
 	@bash scripts/deps.sh
 
-up: all
+up: deps all
 	@bash scripts/stack.sh up
 
 down:
