@@ -1,0 +1,912 @@
+/*
+ * answer.c - the engine behind POST /v1/ask: validation, query analysis and expansion,
+ * retrieval, article grouping, refusal decision, extractive answer with citations, amendment
+ * notes, and the JSON of the result.
+ *
+ * The engine (corpus, index, compiled synonym table, amendment table) is immutable after
+ * cmp_engine_new; every cmp_ask call owns its scratch (query arrays, hits, a stemmer).
+ */
+#include "answer.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "synonyms.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ tuning (README.md) */
+
+#define N_HITS 200           /* passages retrieved before grouping */
+#define DOC_BOOST 1.35f      /* the question names an act */
+#define UNIT_BOOST 2.0f      /* the question names "Article N" */
+#define AGG_SECOND 0.25      /* article score = best passage + AGG_SECOND * second best */
+#define MAX_PER_UNIT 2       /* citations per article */
+/* Refusal: refuse when coverage < MIN_COVERAGE or the best score < MIN_SCORE (calibrated on
+ * dev + extra sets, see README.md "Refusal"); off_topic when no domain word either. */
+#define MIN_COVERAGE 0.40
+#define MIN_SCORE 6.0
+#define MAX_ANSWER_SENTENCES 3
+
+/* Words that are part of how a question is asked, not of what it is about. Dropped from the
+ * query (surface forms, before stemming). */
+static const char *const FLUFF[] = {
+    "eu", "law", "laws", "legislation", "legal", "directive", "directives", "regulation",
+    "regulations", "article", "articles", "say", "says", "said", "ask", "asks", "tell",
+    "explain", "mean", "means", "meant", "according", "anything", "something", "really",
+    "exactly", "actually", "please", "thing", "things", "kind", "know", "want", "need",
+    "needs", "rule", "rules", "allowed", "got", "get", "gets", "let", "lets", "us", "ok",
+    "okay", "hi", "hello", "thanks", "quickest", "best", "way", "ways", "happen", "happens",
+    "there", "anyone", "someone", "somebody", "one", "ones",
+};
+
+/* Stems of words that place a question inside energy law (used only to tell "off_topic"
+ * from "no_evidence" when a question is refused). */
+static const char *const DOMAIN[] = {
+    "energi", "electr", "electric", "power", "grid", "gas", "heat", "cool", "meter", "tariff",
+    "bill", "supplier", "suppli", "custom", "consum", "network", "transmiss", "distribut",
+    "market", "effici", "renew", "emiss", "climat", "audit", "build", "cogener", "storag",
+    "flexibl", "balanc", "capac", "congest", "interconnector", "interconnect", "bid",
+    "regulatori", "regul", "member", "commiss", "oper", "tso", "dso", "batteri", "solar",
+    "wind", "fuel", "carbon", "co2", "ghg", "nuclear", "coal", "plant", "generat", "load",
+    "demand", "price", "auction", "clear", "mw", "mwh", "kwh", "gwh", "tj", "ton", "directiv",
+    "entso", "acer", "voltag", "frequenc", "reserv", "ancillari", "aggreg", "prosum",
+    "poverti", "vulner", "tenant", "landlord", "insul", "renov", "district", "boiler", "pump",
+    "vehicl", "charg", "recharg", "hydrogen", "lng", "pipelin", "transport", "industri",
+    "enterpris", "sme", "complianc", "oblig", "report", "plan", "strategi", "target", "union",
+};
+
+/* A question that is about an act newer than every act in the corpus is answered "not in
+ * corpus" (the corpus README: the 2023 recast EED and 2018/2002 are not included). */
+static const char *const ACT_WORDS[] = {"directive", "regulation", "recast", "eed", "act",
+                                        "amendment", "amended", "version"};
+
+/* ------------------------------------------------------------------ engine */
+
+typedef struct syn_c {
+    char (*when)[CMP_TOK_MAX]; /* stems of the trigger (matched as text: may be unknown) */
+    size_t n_when;
+    uint32_t *add;
+    size_t n_add;
+    float w;
+} syn_c_t;
+
+typedef struct amend {
+    int target_doc;
+    char target[48];       /* "Article 9", "Annex XIV" */
+    int by_doc;
+    const cmp_unit_t *by;  /* amending article */
+    const cmp_item_t *item;/* its point, e.g. "(1) Article 4 is deleted;" */
+    uint32_t passage;      /* passage of the amending article holding the point */
+} amend_t;
+
+struct cmp_engine {
+    cmp_corpus_t *corpus;
+    cmp_index_t *index;
+    syn_c_t *syn;
+    size_t n_syn;
+    amend_t *amend;
+    size_t n_amend, cap_amend;
+    int max_year;
+    double build_s;
+};
+
+typedef struct stems {
+    uint32_t *ids;
+    size_t n, cap;
+    const cmp_index_t *ix;
+} stems_t;
+
+static int stems_cb(void *ud, const cmp_token_t *t)
+{
+    stems_t *s = ud;
+    *CMP__PUSH(s->ids, s->n, s->cap) = cmp_index_term(s->ix, t->text);
+    return 0;
+}
+
+typedef struct wstems {
+    char (*s)[CMP_TOK_MAX];
+    size_t n, cap;
+} wstems_t;
+
+static int wstems_cb(void *ud, const cmp_token_t *t)
+{
+    wstems_t *w = ud;
+    memcpy(*CMP__PUSH(w->s, w->n, w->cap), t->text, t->len + 1);
+    return 0;
+}
+
+static void compile_synonyms(cmp_engine_t *e, cmp_analyzer_t *an)
+{
+    size_t n = sizeof CMP_SYNONYMS / sizeof CMP_SYNONYMS[0];
+    e->syn = cmp__xcalloc(n, sizeof *e->syn);
+    for (size_t i = 0; i < n; i++) {
+        wstems_t w = {0};
+        stems_t a = {.ix = e->index};
+        cmp_analyze(an, CMP_SYNONYMS[i].when, strlen(CMP_SYNONYMS[i].when), 0, wstems_cb, &w);
+        cmp_analyze(an, CMP_SYNONYMS[i].add, strlen(CMP_SYNONYMS[i].add), 0, stems_cb, &a);
+        /* expansions keep only words the corpus has */
+        size_t k = 0;
+        for (size_t j = 0; j < a.n; j++)
+            if (a.ids[j] != CMP_NOTERM)
+                a.ids[k++] = a.ids[j];
+        a.n = k;
+        if (w.n == 0 || a.n == 0) {
+            free(w.s);
+            free(a.ids);
+            continue;
+        }
+        syn_c_t *s = &e->syn[e->n_syn++];
+        s->when = w.s;
+        s->n_when = w.n;
+        s->add = a.ids;
+        s->n_add = a.n;
+        s->w = CMP_SYNONYMS[i].w;
+    }
+}
+
+/* Amending articles: "Amendment(s) to Directive 2012/27/EU" whose act is in the corpus. Each
+ * top-level numbered point names the article or annex it changes. */
+static void find_amendments(cmp_engine_t *e)
+{
+    const cmp_corpus_t *c = e->corpus;
+    for (size_t d = 0; d < c->n_docs; d++) {
+        const cmp_doc_t *doc = &c->docs[d];
+        for (size_t a = 0; a < doc->n_articles; a++) {
+            const cmp_unit_t *u = &doc->articles[a];
+            if (strncasecmp(u->title, "Amendment", 9) != 0)
+                continue;
+            int target = -1;
+            for (size_t t = 0; t < c->n_docs; t++)
+                if (t != d && c->docs[t].number[0] && strstr(u->title, c->docs[t].number))
+                    target = (int)t;
+            if (target < 0)
+                continue;
+            for (size_t p = 0; p < u->n_paras; p++) {
+                for (size_t i = 0; i < u->paras[p].n_items; i++) {
+                    const cmp_item_t *it = &u->paras[p].items[i];
+                    if (it->kind != CMP_ITEM_NUM)
+                        continue;
+                    const char *m = strstr(it->text, "Article ");
+                    const char *x = strstr(it->text, "Annex ");
+                    char label[48] = "";
+                    if (m && (!x || m < x)) {
+                        const char *q = m + 8;
+                        size_t k = 0;
+                        while (isalnum((unsigned char)q[k]) && k < 8)
+                            k++;
+                        snprintf(label, sizeof label, "Article %.*s", (int)k, q);
+                    } else if (x) {
+                        const char *q = x + 6;
+                        size_t k = 0;
+                        while (q[k] && strchr("IVXLC", q[k]) && k < 8)
+                            k++;
+                        snprintf(label, sizeof label, "Annex %.*s", (int)k, q);
+                    }
+                    if (!label[0])
+                        continue;
+                    amend_t *am = CMP__PUSH(e->amend, e->n_amend, e->cap_amend);
+                    am->target_doc = target;
+                    snprintf(am->target, sizeof am->target, "%s", label);
+                    am->by_doc = (int)d;
+                    am->by = u;
+                    am->item = it;
+                    am->passage = UINT32_MAX;
+                    /* the passage of the amending article that holds this point */
+                    size_t np = cmp_index_n_passages(e->index);
+                    for (uint32_t k = 0; k < np; k++) {
+                        const cmp_passage_t *ps = cmp_index_passage(e->index, k);
+                        if (ps->meta.kind == CMP_PSG_ARTICLE && ps->meta.doc == (int)d &&
+                            ps->meta.unit == (int)a && ps->meta.para == (int)p) {
+                            if (am->passage == UINT32_MAX || strcmp(ps->meta.point, it->label) == 0)
+                                am->passage = k;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err)
+{
+    double t0 = cmp__now();
+    cmp_corpus_t *c = cmp_corpus_load(corpus_dir, err);
+    if (c == NULL)
+        return NULL;
+    cmp_index_t *ix = cmp_index_build(c, NULL, err);
+    if (ix == NULL) {
+        cmp_corpus_free(c);
+        return NULL;
+    }
+    cmp_analyzer_t *an = cmp_analyzer_new();
+    if (an == NULL) {
+        cmp_index_free(ix);
+        cmp_corpus_free(c);
+        gf_err_set(err, GF_EINTERNAL, "stemmer_unavailable", "cannot create the English stemmer");
+        return NULL;
+    }
+    cmp_engine_t *e = cmp__xcalloc(1, sizeof *e);
+    e->corpus = c;
+    e->index = ix;
+    compile_synonyms(e, an);
+    cmp_analyzer_free(an);
+    find_amendments(e);
+    for (size_t d = 0; d < c->n_docs; d++) {
+        int y = atoi(c->docs[d].number);
+        if (y > e->max_year)
+            e->max_year = y;
+    }
+    e->build_s = cmp__now() - t0;
+    return e;
+}
+
+void cmp_engine_free(cmp_engine_t *e)
+{
+    if (e == NULL)
+        return;
+    for (size_t i = 0; i < e->n_syn; i++) {
+        free(e->syn[i].when);
+        free(e->syn[i].add);
+    }
+    free(e->syn);
+    free(e->amend);
+    cmp_index_free(e->index);
+    cmp_corpus_free(e->corpus);
+    free(e);
+}
+
+const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e)
+{
+    return e->corpus;
+}
+
+const cmp_index_t *cmp_engine_index(const cmp_engine_t *e)
+{
+    return e->index;
+}
+
+double cmp_engine_build_seconds(const cmp_engine_t *e)
+{
+    return e->build_s;
+}
+
+/* ------------------------------------------------------------------ query analysis */
+
+typedef struct qword {
+    char surface[CMP_TOK_MAX];
+    char stem[CMP_TOK_MAX];
+    uint32_t id, pos;
+    int stop;
+} qword_t;
+
+typedef struct qctx {
+    cmp_analyzer_t *an;
+    qword_t *w;
+    size_t n, cap;
+} qctx_t;
+
+static int is_in(const char *w, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(w, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int qword_cb(void *ud, const cmp_token_t *t)
+{
+    qctx_t *c = ud;
+    if (c->n >= 256)
+        return 1; /* long questions: the first 256 words are plenty */
+    qword_t *q = CMP__PUSH(c->w, c->n, c->cap);
+    memset(q, 0, sizeof *q);
+    memcpy(q->surface, t->text, t->len + 1);
+    q->pos = t->pos;
+    if (t->kind == CMP_TOK_WORD && t->alpha) {
+        q->stop = cmp_is_stopword(t->text) || is_in(t->text, FLUFF, sizeof FLUFF / sizeof FLUFF[0]);
+        cmp_stem(c->an, t->text, t->len, q->stem);
+    } else {
+        memcpy(q->stem, t->text, t->len + 1);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static int doc_index(const cmp_corpus_t *c, const cmp_doc_t *d)
+{
+    return d ? (int)(d - c->docs) : -1;
+}
+
+/* Which act the question names, if any ("efficiency directive", "2019/944", "EED"). */
+static int mentioned_doc(const cmp_engine_t *e, const char *lq)
+{
+    static const struct {
+        const char *pat, *id;
+    } PAT[] = {
+        {"efficiency directive", "32012L0027"}, {"eed", "32012L0027"},
+        {"2012/27", "32012L0027"},              {"electricity directive", "32019L0944"},
+        {"2019/944", "32019L0944"},             {"electricity regulation", "32019R0943"},
+        {"2019/943", "32019R0943"},             {"governance regulation", "32018R1999"},
+        {"2018/1999", "32018R1999"},            {"governance of the energy union", "32018R1999"},
+    };
+    for (size_t i = 0; i < sizeof PAT / sizeof PAT[0]; i++) {
+        const char *p = strstr(lq, PAT[i].pat);
+        if (p == NULL)
+            continue;
+        size_t l = strlen(PAT[i].pat);
+        if ((p > lq && isalnum((unsigned char)p[-1])) || isalnum((unsigned char)p[l]))
+            continue;
+        return doc_index(e->corpus, cmp_corpus_find_doc(e->corpus, PAT[i].id));
+    }
+    return -1;
+}
+
+/* "Article 7" named in the question → "Article 7" label to boost. */
+static int mentioned_article(const char *lq, char *out, size_t outsz)
+{
+    const char *p = strstr(lq, "article ");
+    if (p == NULL)
+        return 0;
+    p += 8;
+    size_t k = 0;
+    while (isdigit((unsigned char)p[k]) && k < 4)
+        k++;
+    if (k == 0)
+        return 0;
+    if (p[k] >= 'a' && p[k] <= 'c' && !isalpha((unsigned char)p[k + 1]))
+        k++;
+    snprintf(out, outsz, "Article %.*s", (int)k, p);
+    return 1;
+}
+
+/* The question names an act newer than the corpus: "2023/1791", "2023 recast", "recast
+ * efficiency directive of 2023". */
+static int newer_act(const cmp_engine_t *e, const qword_t *w, size_t n)
+{
+    int act = 0, newer = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_in(w[i].surface, ACT_WORDS, sizeof ACT_WORDS / sizeof ACT_WORDS[0]))
+            act = 1;
+        const char *s = w[i].surface;
+        if (strlen(s) >= 4 && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+            isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) &&
+            (s[4] == '\0' || s[4] == '/')) {
+            int y = atoi(s);
+            if (y > e->max_year && y < 2100) {
+                if (s[4] == '/')
+                    act = newer = 1; /* an act number such as 2023/1791 */
+                else if (i > 0 && is_in(w[i - 1].surface, ACT_WORDS, 8))
+                    newer = 1;
+                else if (i + 1 < n && is_in(w[i + 1].surface, ACT_WORDS, 8))
+                    newer = 1;
+                else if (i > 1 && strcmp(w[i - 1].surface, "of") == 0 &&
+                         is_in(w[i - 2].surface, ACT_WORDS, 8))
+                    newer = 1;
+            }
+        }
+    }
+    return act && newer;
+}
+
+/* ------------------------------------------------------------------ sentences */
+
+typedef struct sent {
+    const char *s;
+    size_t n;
+    double score;
+    int cit; /* citation index */
+} sent_t;
+
+typedef struct sscore {
+    const cmp_index_t *ix;
+    const cmp_qterm_t *q;
+    size_t nq;
+    uint8_t *seen;
+    double score;
+    size_t nwords;
+} sscore_t;
+
+static int sscore_cb(void *ud, const cmp_token_t *t)
+{
+    sscore_t *s = ud;
+    s->nwords++;
+    uint32_t id = cmp_index_term(s->ix, t->text);
+    if (id == CMP_NOTERM)
+        return 0;
+    for (size_t k = 0; k < s->nq; k++) {
+        if (s->q[k].id == id && !s->seen[k]) {
+            s->seen[k] = 1;
+            s->score += cmp_index_idf(s->ix, id) * s->q[k].w;
+        }
+    }
+    return 0;
+}
+
+static double sentence_score(const cmp_index_t *ix, cmp_analyzer_t *an, const cmp_qterm_t *q,
+                             size_t nq, const char *s, size_t n)
+{
+    uint8_t seen[256] = {0};
+    sscore_t sc = {ix, q, nq < 256 ? nq : 256, seen, 0, 0};
+    cmp_analyze(an, s, n, 0, sscore_cb, &sc);
+    if (sc.nwords < 3)
+        return 0;
+    /* mild preference for compact sentences */
+    return sc.score / (1.0 + 0.004 * (double)sc.nwords);
+}
+
+/* Split passage text into sentences: lines, then ". " / "; " followed by an upper-case
+ * letter or a point label. */
+static size_t split_sentences(const char *t, sent_t *out, size_t max, int cit)
+{
+    size_t n = 0;
+    const char *start = t;
+    for (const char *p = t;; p++) {
+        int end = *p == '\0' || *p == '\n';
+        if (!end && (p[0] == '.' || p[0] == ';') && p[1] == ' ' &&
+            (isupper((unsigned char)p[2]) || p[2] == '(') && p - start > 40) {
+            /* not after abbreviations like "No." or "p." */
+            if (!(p - start >= 2 && (strncmp(p - 2, "No", 2) == 0 || p[-1] == 'p'))) {
+                p++;
+                end = 2;
+            }
+        }
+        if (end) {
+            const char *e = end == 2 ? p : p;
+            while (start < e && (*start == ' '))
+                start++;
+            if (e > start && n < max) {
+                out[n].s = start;
+                out[n].n = (size_t)(e - start);
+                out[n].score = 0;
+                out[n].cit = cit;
+                n++;
+            }
+            if (*p == '\0')
+                break;
+            start = p + 1;
+        }
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------ ask */
+
+static void fill_citation(const cmp_engine_t *e, cmp_citation_t *c, int id, uint32_t pid,
+                          double score)
+{
+    const cmp_passage_t *p = cmp_index_passage(e->index, pid);
+    const cmp_doc_t *d = &e->corpus->docs[p->meta.doc];
+    c->id = id;
+    c->passage = pid;
+    c->document = d->celex;
+    c->doc_name = d->name;
+    c->article = p->label;
+    c->paragraph = p->meta.para_num[0] ? p->meta.para_num : NULL;
+    c->point = p->meta.point[0] ? p->meta.point : NULL;
+    c->ref = p->ref;
+    c->title = "";
+    if (p->meta.kind == CMP_PSG_ARTICLE)
+        c->title = d->articles[p->meta.unit].title;
+    else if (p->meta.kind == CMP_PSG_ANNEX)
+        c->title = d->annexes[p->meta.unit].title;
+    c->text = p->text;
+    c->score = score;
+    c->amendment = 0;
+}
+
+typedef struct unit_rank {
+    int doc;
+    const char *label;
+    double best, second, score;
+    size_t first_hit;
+} unit_rank_t;
+
+static int unit_cmp(const void *a, const void *b)
+{
+    const unit_rank_t *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->first_hit < y->first_hit ? -1 : x->first_hit > y->first_hit;
+}
+
+static void refuse(cmp_answer_t *out, const char *reason, const char *msg)
+{
+    out->refused = 1;
+    out->reason = reason;
+    out->reason_message = cmp__xstrdup(msg);
+    free(out->answer);
+    out->answer = NULL;
+    out->n_citations = 0;
+}
+
+int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts_t *opts,
+            cmp_answer_t *out, gf_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = 0;
+    cmp_analyzer_t *an = NULL;
+    qctx_t qc = {0};
+    cmp_qterm_t *qt = NULL;
+    cmp_hit_t *hits = NULL;
+    unit_rank_t *units = NULL;
+    char *lq = NULL;
+    size_t nqt = 0, cap_qt = 0;
+
+    if (e == NULL)
+        return gf_err_set(err, GF_EINVAL, "invalid_argument", "no engine");
+    /* ---- validation */
+    if (q == NULL || len == 0)
+        return gf_err_set(err, GF_EINVAL, "empty_question", "the question is empty");
+    if (len > CMP_QUESTION_MAX)
+        return gf_err_set(err, GF_EINVAL, "question_too_long",
+                          "the question is %zu bytes; at most %d bytes are accepted", len,
+                          CMP_QUESTION_MAX);
+    if (!cmp__utf8_valid(q, len))
+        return gf_err_set(err, GF_EINVAL, "invalid_utf8",
+                          "the question is not valid UTF-8 text (or contains NUL bytes)");
+    int blank = 1;
+    for (size_t i = 0; i < len && blank; i++)
+        blank = isspace((unsigned char)q[i]) != 0;
+    if (blank)
+        return gf_err_set(err, GF_EINVAL, "empty_question", "the question is empty");
+    int top_k = opts && opts->top_k ? opts->top_k : CMP_TOPK_DEFAULT;
+    if (top_k < 1 || top_k > CMP_TOPK_MAX)
+        return gf_err_set(err, GF_EINVAL, "invalid_top_k", "top_k must be between 1 and %d",
+                          CMP_TOPK_MAX);
+    int filter_doc = -1;
+    if (opts && opts->document && opts->document[0]) {
+        filter_doc = doc_index(e->corpus, cmp_corpus_find_doc(e->corpus, opts->document));
+        if (filter_doc < 0)
+            return gf_err_set(err, GF_ENOTFOUND, "unknown_document",
+                              "document '%.64s' is not in the corpus", opts->document);
+    }
+
+    an = cmp_analyzer_new();
+    if (an == NULL) {
+        rc = gf_err_set(err, GF_EINTERNAL, "stemmer_unavailable", "cannot create the stemmer");
+        goto out;
+    }
+    lq = cmp__xmalloc(len + 1);
+    for (size_t i = 0; i < len; i++)
+        lq[i] = (char)tolower((unsigned char)q[i]);
+    lq[len] = '\0';
+
+    /* ---- analysis: content words, then synonym expansions */
+    qc.an = an;
+    cmp_tokenize(q, len, qword_cb, &qc);
+    const cmp_index_t *ix = e->index;
+    double q_idf = 0;
+    int domain = 0;
+    for (size_t i = 0; i < qc.n; i++) {
+        qword_t *w = &qc.w[i];
+        w->id = cmp_index_term(ix, w->stem);
+        if (w->stop)
+            continue;
+        if (is_in(w->stem, DOMAIN, sizeof DOMAIN / sizeof DOMAIN[0]) ||
+            is_in(w->surface, DOMAIN, sizeof DOMAIN / sizeof DOMAIN[0]))
+            domain = 1;
+        int dup = 0;
+        for (size_t k = 0; k < nqt; k++)
+            if (!qt[k].expansion && qt[k].id == w->id && w->id != CMP_NOTERM)
+                dup = 1;
+        if (dup)
+            continue;
+        /* idf mass of the question: unknown words count as the rarest words */
+        q_idf += w->id == CMP_NOTERM ? cmp_index_idf_max(ix) : cmp_index_idf(ix, w->id);
+        cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
+        *t = (cmp_qterm_t){.id = w->id, .w = 1.0f, .qpos = w->pos, .expansion = 0};
+    }
+    size_t n_orig = nqt;
+    /* synonyms: match stem sequences over the non-stop words */
+    for (size_t s = 0; s < e->n_syn; s++) {
+        const syn_c_t *sy = &e->syn[s];
+        for (size_t i = 0; i < qc.n; i++) {
+            if (qc.w[i].stop)
+                continue;
+            size_t k = 0, j = i;
+            while (k < sy->n_when && j < qc.n) {
+                if (qc.w[j].stop && j > i) {
+                    j++;
+                    continue;
+                }
+                if (strcmp(qc.w[j].stem, sy->when[k]) != 0)
+                    break;
+                k++;
+                j++;
+            }
+            int match = k == sy->n_when;
+            if (!match)
+                continue;
+            for (size_t a = 0; a < sy->n_add; a++) {
+                int have = 0;
+                for (size_t m = 0; m < nqt; m++)
+                    if (qt[m].id == sy->add[a]) {
+                        have = 1;
+                        if (qt[m].expansion && qt[m].w < sy->w)
+                            qt[m].w = sy->w;
+                    }
+                if (have || nqt >= 128)
+                    continue;
+                cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
+                *t = (cmp_qterm_t){
+                    .id = sy->add[a], .w = sy->w, .qpos = qc.w[i].pos, .expansion = 1};
+            }
+            break;
+        }
+    }
+
+    /* ---- not-in-corpus acts */
+    if (newer_act(e, qc.w, qc.n)) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "the question refers to an act adopted after %d; the corpus holds the EU energy "
+                 "acts up to %d only (the 2023 recast Energy Efficiency Directive is not included)",
+                 e->max_year, e->max_year);
+        refuse(out, "not_in_corpus", msg);
+        goto ranked;
+    }
+
+    /* ---- retrieval */
+    hits = cmp__xmalloc(N_HITS * sizeof *hits);
+    char unit_label[32];
+    cmp_search_opts_t so = {.doc = filter_doc,
+                            .boost_doc = filter_doc < 0 ? mentioned_doc(e, lq) : -1,
+                            .boost_doc_factor = DOC_BOOST,
+                            .boost_unit = mentioned_article(lq, unit_label, sizeof unit_label)
+                                              ? unit_label
+                                              : NULL,
+                            .boost_unit_factor = UNIT_BOOST,
+                            .rerank = 100};
+    size_t nh = cmp_index_search(ix, qt, nqt, &so, hits, N_HITS);
+
+    /* ---- evidence: how much of the question the best passage covers */
+    if (nh > 0) {
+        out->top_score = hits[0].score;
+        double matched = 0;
+        for (size_t k = 0; k < n_orig; k++)
+            if (qt[k].id != CMP_NOTERM && cmp_index_passage_has(ix, hits[0].passage, qt[k].id))
+                matched += cmp_index_idf(ix, qt[k].id);
+        out->coverage = q_idf > 0 ? matched / q_idf : 0;
+    }
+
+    /* ---- group passages by article / annex */
+    units = cmp__xcalloc(nh + 1, sizeof *units);
+    size_t nu = 0;
+    for (size_t i = 0; i < nh; i++) {
+        const cmp_passage_t *p = cmp_index_passage(ix, hits[i].passage);
+        if (p->meta.kind == CMP_PSG_RECITAL)
+            continue;
+        size_t u;
+        for (u = 0; u < nu; u++)
+            if (units[u].doc == p->meta.doc && strcmp(units[u].label, p->label) == 0)
+                break;
+        if (u == nu) {
+            units[nu++] = (unit_rank_t){.doc = p->meta.doc, .label = p->label,
+                                        .best = hits[i].score, .first_hit = i};
+        } else if (units[u].second == 0) {
+            units[u].second = hits[i].score;
+        }
+    }
+    for (size_t u = 0; u < nu; u++)
+        units[u].score = units[u].best + AGG_SECOND * units[u].second;
+    qsort(units, nu, sizeof *units, unit_cmp);
+    out->ranked_units = cmp__xcalloc(nu + 1, sizeof *out->ranked_units);
+    for (size_t u = 0; u < nu && u < 20; u++) {
+        char *s = NULL;
+        if (asprintf(&s, "%s %s", e->corpus->docs[units[u].doc].celex, units[u].label) >= 0)
+            out->ranked_units[out->n_ranked_units++] = s;
+    }
+
+    /* ---- refusal decision */
+    double conf_cov = out->coverage;
+    double conf_score = out->top_score / (2.0 * MIN_SCORE);
+    out->confidence = conf_cov * (conf_score > 1 ? 1 : conf_score);
+    if (nh == 0 || out->coverage < MIN_COVERAGE || out->top_score < MIN_SCORE) {
+        if (!domain)
+            refuse(out, "off_topic",
+                   "the question is not about EU energy legislation covered by this service");
+        else
+            refuse(out, "no_evidence",
+                   "the corpus (EED 2012/27/EU, 2019/944, 2019/943, 2018/1999) holds no passage "
+                   "that answers this question");
+        goto out;
+    }
+
+    /* ---- citations: passages of the best articles, at most MAX_PER_UNIT per article */
+    out->citations = cmp__xcalloc((size_t)top_k + 8, sizeof *out->citations);
+    for (size_t u = 0; u < nu && out->n_citations < (size_t)top_k; u++) {
+        int taken = 0;
+        for (size_t i = 0; i < nh && taken < MAX_PER_UNIT && out->n_citations < (size_t)top_k;
+             i++) {
+            const cmp_passage_t *p = cmp_index_passage(ix, hits[i].passage);
+            if (p->meta.kind == CMP_PSG_RECITAL || p->meta.doc != units[u].doc ||
+                strcmp(p->label, units[u].label) != 0)
+                continue;
+            /* a second passage of the same article only when it is nearly as good */
+            if (taken == 1 && hits[i].score < 0.6 * units[u].best)
+                break;
+            fill_citation(e, &out->citations[out->n_citations], (int)out->n_citations + 1,
+                          hits[i].passage, hits[i].score);
+            out->n_citations++;
+            taken++;
+        }
+    }
+
+    /* ---- extractive answer: best sentences of the top citations */
+    {
+        enum { MAXS = 400 };
+        sent_t *ss = cmp__xmalloc(MAXS * sizeof *ss);
+        size_t ns = 0;
+        size_t use = out->n_citations < 3 ? out->n_citations : 3;
+        for (size_t c = 0; c < use; c++)
+            ns += split_sentences(out->citations[c].text, ss + ns, MAXS - ns, (int)c);
+        double best = 0;
+        for (size_t i = 0; i < ns; i++) {
+            ss[i].score = sentence_score(ix, an, qt, nqt, ss[i].s, ss[i].n);
+            /* sentences of better passages weigh more */
+            ss[i].score *= 1.0 - 0.15 * ss[i].cit;
+            if (ss[i].score > best)
+                best = ss[i].score;
+        }
+        cmp_sbuf_t b = {0};
+        int chosen[MAX_ANSWER_SENTENCES];
+        size_t nc = 0;
+        while (nc < MAX_ANSWER_SENTENCES) {
+            int bi = -1;
+            for (size_t i = 0; i < ns; i++) {
+                int used = 0;
+                for (size_t k = 0; k < nc; k++)
+                    used |= chosen[k] == (int)i;
+                if (!used && ss[i].score > 0 && (bi < 0 || ss[i].score > ss[bi].score))
+                    bi = (int)i;
+            }
+            if (bi < 0 || (nc > 0 && ss[bi].score < 0.5 * best))
+                break;
+            chosen[nc++] = bi;
+        }
+        /* keep document order within a citation for readability */
+        for (size_t a = 0; a < nc; a++)
+            for (size_t c = a + 1; c < nc; c++)
+                if (chosen[c] < chosen[a]) {
+                    int t = chosen[a];
+                    chosen[a] = chosen[c];
+                    chosen[c] = t;
+                }
+        for (size_t k = 0; k < nc; k++) {
+            const sent_t *s = &ss[chosen[k]];
+            const cmp_citation_t *ct = &out->citations[s->cit];
+            if (k > 0)
+                cmp__sbuf_adds(&b, "\n");
+            cmp__sbuf_addf(&b, "%s of %s: \xE2\x80\x9C", ct->ref, ct->doc_name);
+            cmp__sbuf_add(&b, s->s, s->n);
+            cmp__sbuf_addf(&b, "\xE2\x80\x9D [P%d]", ct->id);
+        }
+        free(ss);
+        out->answer = cmp__sbuf_take(&b);
+        if (out->answer[0] == '\0') {
+            refuse(out, "no_evidence", "no sentence of the retrieved passages answers this");
+            goto out;
+        }
+    }
+
+    /* ---- amendments of cited articles (EED amended by 2018/1999 and 2019/944) */
+    {
+        size_t base = out->n_citations;
+        cmp_sbuf_t nb = {0};
+        for (size_t c = 0; c < base; c++) {
+            const cmp_citation_t *ct = &out->citations[c];
+            const cmp_passage_t *p = cmp_index_passage(ix, ct->passage);
+            for (size_t a = 0; a < e->n_amend; a++) {
+                const amend_t *am = &e->amend[a];
+                if (am->target_doc != p->meta.doc || strcmp(am->target, ct->article) != 0)
+                    continue;
+                const cmp_doc_t *by = &e->corpus->docs[am->by_doc];
+                char *note = NULL;
+                if (asprintf(&note, "%s of %s was amended by Article %s%s of %s: %s", ct->article,
+                             ct->doc_name, am->by->num, am->item->label, by->name,
+                             am->item->text) < 0)
+                    continue;
+                int dup = 0;
+                for (size_t k = 0; k < out->n_notes; k++)
+                    dup |= strcmp(out->notes[k], note) == 0;
+                if (dup || out->n_notes >= 8) {
+                    free(note);
+                    continue;
+                }
+                out->notes = cmp__xrealloc(out->notes, (out->n_notes + 1) * sizeof *out->notes);
+                out->notes[out->n_notes++] = note;
+                /* cite the amending article once */
+                int have = 0;
+                for (size_t k = 0; k < out->n_citations; k++)
+                    have |= out->citations[k].passage == am->passage;
+                if (!have && am->passage != UINT32_MAX && out->n_citations < (size_t)top_k + 8) {
+                    cmp_citation_t *nc = &out->citations[out->n_citations];
+                    fill_citation(e, nc, (int)out->n_citations + 1, am->passage, 0);
+                    nc->amendment = 1;
+                    out->n_citations++;
+                }
+            }
+        }
+        if (out->n_notes > 0) {
+            cmp__sbuf_adds(&nb, out->answer);
+            for (size_t k = 0; k < out->n_notes; k++)
+                cmp__sbuf_addf(&nb, "\nNote: %s", out->notes[k]);
+            free(out->answer);
+            out->answer = cmp__sbuf_take(&nb);
+        }
+    }
+    goto out;
+
+ranked:
+    out->confidence = 0;
+out:
+    free(units);
+    free(hits);
+    free(qt);
+    free(qc.w);
+    free(lq);
+    cmp_analyzer_free(an);
+    return rc;
+}
+
+void cmp_answer_cleanup(cmp_answer_t *a)
+{
+    if (a == NULL)
+        return;
+    free(a->answer);
+    free(a->citations);
+    free(a->reason_message);
+    for (size_t i = 0; i < a->n_notes; i++)
+        free(a->notes[i]);
+    free(a->notes);
+    for (size_t i = 0; i < a->n_ranked_units; i++)
+        free(a->ranked_units[i]);
+    free(a->ranked_units);
+    memset(a, 0, sizeof *a);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *cmp_answer_to_json(const cmp_answer_t *a)
+{
+    json_t *cits = json_array();
+    for (size_t i = 0; i < a->n_citations; i++) {
+        const cmp_citation_t *c = &a->citations[i];
+        char id[16];
+        snprintf(id, sizeof id, "P%d", c->id);
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_string(id));
+        json_object_set_new(o, "document", json_string(c->document));
+        json_object_set_new(o, "celex", json_string(c->document));
+        json_object_set_new(o, "document_name", json_string(c->doc_name));
+        json_object_set_new(o, "article", json_string(c->article));
+        json_object_set_new(o, "paragraph", str_or_null(c->paragraph));
+        json_object_set_new(o, "point", str_or_null(c->point));
+        json_object_set_new(o, "ref", json_string(c->ref));
+        json_object_set_new(o, "title", json_string(c->title));
+        json_object_set_new(o, "text", json_string(c->text));
+        json_object_set_new(o, "score", json_real(round(c->score * 1000) / 1000));
+        json_object_set_new(o, "amendment", json_boolean(c->amendment));
+        json_array_append_new(cits, o);
+    }
+    json_t *notes = json_array();
+    for (size_t i = 0; i < a->n_notes; i++)
+        json_array_append_new(notes, json_string(a->notes[i]));
+    json_t *j = json_object();
+    json_object_set_new(j, "answer", str_or_null(a->answer));
+    json_object_set_new(j, "citations", cits);
+    json_object_set_new(j, "confidence", json_real(round(a->confidence * 1000) / 1000));
+    json_object_set_new(j, "refused", json_boolean(a->refused));
+    json_object_set_new(j, "reason", str_or_null(a->reason));
+    json_object_set_new(j, "reason_message", str_or_null(a->reason_message));
+    json_object_set_new(j, "notes", notes);
+    return j;
+}

@@ -1,0 +1,102 @@
+/*
+ * answer.h - the compliance engine: corpus + index built once, then ask() → answer, citations,
+ * confidence or a refusal. No HTTP here; the service's handlers call these functions.
+ *
+ * Ownership and threads: cmp_engine_new loads and indexes the corpus (well under 1 s) and the
+ * engine is immutable afterwards; cmp_ask may be called from any number of threads at once
+ * (each call allocates its own scratch and its own stemmer). A cmp_answer_t is caller
+ * storage: cmp_ask fills it, cmp_answer_cleanup frees what it holds. Citation strings point
+ * into the engine (valid while the engine lives) except `text`, which the answer owns.
+ *
+ * Answering: the question is validated, analysed (stop words, Snowball stems, numbers and
+ * units), expanded with the energy-law synonym table (operator words → the words of the
+ * acts), scored with BM25F + proximity, and passages are grouped by article. The answer is
+ * extractive: the best-supported sentences of the top passages, each followed by its
+ * citation id "[P1]". Amendments found in the corpus (2018/1999 Art. 54, 2019/944 Art. 70
+ * amend the EED) are added as notes and citations when a cited EED article is affected.
+ * A question is refused (refused=1, answer NULL, no citations) with a reason code:
+ *   "off_topic"      nothing in the question belongs to energy law and nothing matches;
+ *   "no_evidence"    energy-related, but the best passage covers too little of the question;
+ *   "not_in_corpus"  the question is about an act the corpus does not hold (e.g. 2023/1791).
+ * Thresholds were calibrated on the dev and extra sets (README.md, "Refusal").
+ */
+#ifndef GF_COMPLIANCE_ANSWER_H
+#define GF_COMPLIANCE_ANSWER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "corpus.h"
+#include "index.h"
+
+#define CMP_QUESTION_MAX 10240 /* bytes */
+#define CMP_TOPK_DEFAULT 5
+#define CMP_TOPK_MAX 20
+
+typedef struct cmp_engine cmp_engine_t;
+
+/* Load <dir>/<CELEX>.txt and build the index. Returns a new engine (free with
+ * cmp_engine_free) or NULL with err set (GF_ENOTFOUND "corpus_missing", GF_EINVAL
+ * "corpus_parse", GF_EINTERNAL). */
+cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err);
+void cmp_engine_free(cmp_engine_t *e);
+
+/* Borrowed views of the engine's corpus and index; the browse API takes the corpus. */
+const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e);
+const cmp_index_t *cmp_engine_index(const cmp_engine_t *e);
+/* Wall time of cmp_engine_new's load + index build, in seconds. */
+double cmp_engine_build_seconds(const cmp_engine_t *e);
+
+typedef struct cmp_ask_opts {
+    int top_k;            /* citations wanted, 1..CMP_TOPK_MAX; 0 = CMP_TOPK_DEFAULT */
+    const char *document; /* restrict to one act (CELEX, "2019/944", "EED"), or NULL */
+} cmp_ask_opts_t;
+
+typedef struct cmp_citation {
+    int id;                /* 1-based; the answer cites it as "[P<id>]" */
+    uint32_t passage;      /* index passage id */
+    const char *document;  /* CELEX, e.g. "32012L0027" */
+    const char *doc_name;  /* "Directive 2012/27/EU" */
+    const char *article;   /* "Article 7", "Annex IX", "Recital 12" */
+    const char *paragraph; /* "1", "1.3", "Part 2" or NULL */
+    const char *point;     /* "(a)", "(36)" or NULL */
+    const char *ref;       /* "Article 7(1)(a)" */
+    const char *title;     /* article / annex title ("" for recitals) */
+    const char *text;      /* the passage text */
+    double score;
+    int amendment;         /* 1 when added because it amends another cited article */
+} cmp_citation_t;
+
+typedef struct cmp_answer {
+    char *answer;          /* extractive answer with [P<n>] markers; NULL when refused */
+    cmp_citation_t *citations;
+    size_t n_citations;
+    double confidence;     /* 0..1 */
+    int refused;
+    const char *reason;    /* NULL, "off_topic", "no_evidence", "not_in_corpus" (static) */
+    char *reason_message;  /* human explanation of the refusal, or NULL */
+    char **notes;          /* amendment notes, owned */
+    size_t n_notes;
+    /* retrieval diagnostics (for evaluation and logs) */
+    double top_score, coverage;
+    char **ranked_units;   /* "32012L0027 Article 7" best first (articles and annexes), owned */
+    size_t n_ranked_units;
+} cmp_answer_t;
+
+/* Answer a question (q[0..len), need not be NUL-terminated). Fills *out (caller storage;
+ * call cmp_answer_cleanup afterwards, also after an error). Returns 0 (a refusal is a
+ * successful answer with refused=1), or GF_EINVAL with err code "empty_question",
+ * "question_too_long" (> CMP_QUESTION_MAX bytes), "invalid_utf8" or "invalid_top_k", or
+ * GF_ENOTFOUND "unknown_document" for an unknown document filter. Thread-safe. */
+int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts_t *opts,
+            cmp_answer_t *out, gf_err_t *err);
+
+void cmp_answer_cleanup(cmp_answer_t *a);
+
+/* New reference: {"answer": str|null, "citations":[{"id":"P1","document","celex",
+ * "document_name","article","paragraph","point","ref","title","text","score","amendment"}],
+ * "confidence", "refused", "reason": str|null, "reason_message": str|null, "notes":[...]}. */
+json_t *cmp_answer_to_json(const cmp_answer_t *a);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * cmp-bench - timing and quality figures of the compliance engine.
+ *
+ *   build/bin/cmp-bench [-c corpus_dir] [-r rounds] [-v] [-q "question"] [qa.jsonl ...]
+ *
+ * Builds the engine (reports load + index time, best of 5 builds), runs each QA file once
+ * for the quality figures (-v: one line per question), then runs all their questions
+ * `rounds` times (default 20) and reports per-question latency percentiles. -q answers one
+ * question and prints the result JSON. Defaults: corpus services/compliance/corpus, QA files
+ * services/compliance/eval/dev-qa.jsonl and extra-qa.jsonl. Figures go to
+ * tests/bench/results/compliance.md.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../answer.h"
+#include "../eval.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = "services/compliance/corpus";
+    const char *files[16];
+    const char *one = NULL;
+    int nf = 0, rounds = 20, verbose = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+            rounds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-q") == 0 && i + 1 < argc)
+            one = argv[++i];
+        else if (strcmp(argv[i], "-v") == 0)
+            verbose = 1;
+        else if (nf < 16)
+            files[nf++] = argv[i];
+    }
+    if (nf == 0) {
+        files[nf++] = "services/compliance/eval/dev-qa.jsonl";
+        files[nf++] = "services/compliance/eval/extra-qa.jsonl";
+    }
+    gf_err_t err = {0};
+    double best_build = 1e9;
+    cmp_engine_t *e = NULL;
+    for (int b = 0; b < 5; b++) {
+        cmp_engine_free(e);
+        double t0 = now();
+        e = cmp_engine_new(dir, &err);
+        double dt = now() - t0;
+        if (e == NULL) {
+            fprintf(stderr, "cmp-bench: %s: %s\n", err.code, err.message);
+            return 1;
+        }
+        if (dt < best_build)
+            best_build = dt;
+    }
+    if (one) {
+        cmp_answer_t a;
+        int rc = cmp_ask(e, one, strlen(one), NULL, &a, &err);
+        if (rc != 0) {
+            fprintf(stderr, "cmp-bench: %s: %s\n", err.code, err.message);
+        } else {
+            json_t *j = cmp_answer_to_json(&a);
+            char *s = json_dumps(j, JSON_INDENT(2));
+            printf("%s\n", s);
+            free(s);
+            json_decref(j);
+            printf("ranked:");
+            for (size_t i = 0; i < a.n_ranked_units && i < 10; i++)
+                printf(" [%s]", a.ranked_units[i]);
+            printf("\ncoverage %.3f top %.2f\n", a.coverage, a.top_score);
+        }
+        cmp_answer_cleanup(&a);
+        cmp_engine_free(e);
+        return rc != 0;
+    }
+    printf("corpus %s: %zu passages, %zu terms; build (load + parse + index) best of 5: %.1f ms\n",
+           dir, cmp_index_n_passages(cmp_engine_index(e)), cmp_index_n_terms(cmp_engine_index(e)),
+           best_build * 1000);
+
+    /* quality */
+    char **qs = NULL;
+    size_t nq = 0;
+    for (int f = 0; f < nf; f++) {
+        cmp_eval_t r;
+        int rc = cmp_eval_run(e, files[f], verbose ? stdout : NULL, &r, &err);
+        if (rc != 0) {
+            fprintf(stderr, "cmp-bench: %s: %s\n", err.code, err.message);
+            continue;
+        }
+        cmp_eval_print(&r, files[f], stdout);
+        FILE *fh = fopen(files[f], "r");
+        char *line = NULL;
+        size_t cap = 0;
+        while (fh && getline(&line, &cap, fh) > 0) {
+            json_t *j = json_loads(line, 0, NULL);
+            const char *q = j ? json_string_value(json_object_get(j, "question")) : NULL;
+            if (q) {
+                qs = realloc(qs, (nq + 1) * sizeof *qs);
+                qs[nq++] = strdup(q);
+            }
+            json_decref(j);
+        }
+        free(line);
+        if (fh)
+            fclose(fh);
+    }
+
+    /* latency */
+    if (nq > 0 && rounds > 0) {
+        size_t n = nq * (size_t)rounds;
+        double *lat = malloc(n * sizeof *lat);
+        size_t k = 0;
+        double t_all = now();
+        for (int r = 0; r < rounds; r++) {
+            for (size_t i = 0; i < nq; i++) {
+                cmp_answer_t a;
+                double t0 = now();
+                cmp_ask(e, qs[i], strlen(qs[i]), NULL, &a, &err);
+                lat[k++] = (now() - t0) * 1000;
+                cmp_answer_cleanup(&a);
+            }
+        }
+        t_all = now() - t_all;
+        qsort(lat, n, sizeof *lat, cmp_d);
+        printf("latency over %zu asks (%zu questions x %d rounds, 1 thread): p50 %.3f ms  p90 "
+               "%.3f ms  p99 %.3f ms  max %.3f ms  (%.0f asks/s)\n",
+               n, nq, rounds, lat[n / 2], lat[(size_t)(n * 0.9)], lat[(size_t)(n * 0.99)],
+               lat[n - 1], (double)n / t_all);
+        free(lat);
+    }
+    for (size_t i = 0; i < nq; i++)
+        free(qs[i]);
+    free(qs);
+    cmp_engine_free(e);
+    return 0;
+}
