@@ -89,7 +89,19 @@ start_service() {
     say "$(printf '%-11s' "$s") started on 127.0.0.1:${PORT[$s]} (pid $!)"
 }
 
+ensure_api_key() {
+    local f=${GF_API_KEYS_FILE:-$VAR/gateway/api-keys}
+    mkdir -p "$(dirname "$f")"
+    if [ ! -s "$f" ]; then
+        (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f"; echo >>"$f")
+        say "api key     created in $f (send it as X-API-Key on POST/PUT/DELETE)"
+    fi
+    chmod 600 "$f"
+    API_KEY=$(head -1 "$f")
+}
+
 start_gateway() {
+    ensure_api_key
     bash scripts/render-gateway.sh "$VAR/nginx.conf" "$VAR" "${PORT[gateway]}" \
         "127.0.0.1:${PORT[ingestion]}" "127.0.0.1:${PORT[trainer]}" "127.0.0.1:${PORT[forecast]}" \
         "127.0.0.1:${PORT[simulation]}" "127.0.0.1:${PORT[compliance]}" on
@@ -131,6 +143,7 @@ cmd_up() {
     say "GridFlow is up."
     say "  dashboard   http://127.0.0.1:${PORT[gateway]}/"
     say "  API         http://127.0.0.1:${PORT[gateway]}/api/<service>/...  (e.g. curl -s http://127.0.0.1:${PORT[gateway]}/api/forecast/info)"
+    say "  API key     $API_KEY   (header X-API-Key; file ${GF_API_KEYS_FILE:-$VAR/gateway/api-keys})"
     say "  logs        $VAR/logs/   (make logs)"
     say "  data        $VAR/redis/  (Redis AOF)"
     say "  stop        make down"

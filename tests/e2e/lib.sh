@@ -85,6 +85,9 @@ start_service() {
 
 start_gateway() {
     local port
+    API_KEY=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    mkdir -p "$T/gateway"
+    (umask 077; echo "$API_KEY" >"$T/gateway/api-keys")
     port=$(free_port)
     local a=()
     for s in ingestion trainer forecast simulation compliance; do
@@ -190,6 +193,12 @@ req() {
     shift 2
     STATUS=$(curl -sS -o "$BODY_FILE" -D "$HDR_FILE" -w '%{http_code}' -X "$method" \
         --max-time "${REQ_TIMEOUT:-30}" "$@" "$url") || STATUS=000
+}
+# req with the gateway's API key.
+reqk() {
+    local method=$1 url=$2
+    shift 2
+    req "$method" "$url" -H "X-API-Key: $API_KEY" "$@"
 }
 body() { cat "$BODY_FILE"; }
 jq_body() { jq -r "$1" "$BODY_FILE"; }
