@@ -51,7 +51,7 @@ t_unknown_route_is_404_json() {
 }
 
 t_wrong_method_is_405_json_with_allow() {
-    req DELETE "$GW/api/forecast/info"
+    reqk DELETE "$GW/api/forecast/info"
     expect_status 405
     expect_error_shape method_not_allowed
     expect_header Allow 'GET'
@@ -76,7 +76,7 @@ t_bad_query_parameter_is_400_naming_it() {
 t_twenty_megabyte_body_is_413_json_and_service_keeps_serving() {
     head -c $((20 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$T/big.json"
     # Through the gateway: nginx's limit, answered in the JSON shape.
-    req POST "$GW/api/forecast/info" -H 'Content-Type: application/json' --data-binary "@$T/big.json"
+    reqk POST "$GW/api/forecast/info" -H 'Content-Type: application/json' --data-binary "@$T/big.json"
     expect_status 413
     expect_error_shape payload_too_large
     # Directly: the service's router answers (not evhttp's HTML page).
