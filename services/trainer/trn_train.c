@@ -146,7 +146,7 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     out->search = json_array();
     trn_matrix_t tr, va, ref, te;
     BoosterHandle best_b = NULL, final_b = NULL;
-    double *pred = NULL, *act = NULL, *nd = NULL, *nw = NULL, *tmp = NULL;
+    double *pred = NULL, *act = NULL, *nd = NULL, *nw = NULL, *tmp = NULL, *scl = NULL;
     unsigned char *skip = NULL;
     builder_t b = {0};
     int rc = 0;
@@ -236,6 +236,7 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
         goto out;
     }
     out->params = cand[best_i];
+    out->val_mae = best_score;
     /* refit on train + val, rounds scaled with the data */
     trn_xgb_params_t rp = cand[best_i];
     rp.max_rounds = (int)lround(best_rounds * (double)ref.nrow / (double)(tr.nrow ? tr.nrow : 1));
@@ -254,10 +255,11 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     nd = malloc(nh * sizeof *nd);
     nw = malloc(nh * sizeof *nw);
     tmp = malloc(nh * sizeof *tmp);
+    scl = malloc(nh * sizeof *scl);
     skip = calloc(nh, 1);
     float *fx = malloc((size_t)H * nc * sizeof *fx);
     double *py = malloc((size_t)H * sizeof *py);
-    if (!pred || !act || !nd || !nw || !tmp || !skip || !fx || !py)
+    if (!pred || !act || !nd || !nw || !tmp || !scl || !skip || !fx || !py)
         abort();
     const gf_feat_series_t *s = &d->series;
     for (size_t di = 0; di < ndays; di++) {
@@ -287,6 +289,7 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
             nd[j] = k1 >= 0 ? s->demand[k1] : NAN;
             nw[j] = k7 >= 0 ? s->demand[k7] : NAN;
             pred[j] = brc == 0 ? py[h - 1] * scale : NAN;
+            scl[j] = scale;
             skip[j] = k < 0 || d->imputed[k] || isnan(act[j]) || isnan(nd[j]) || isnan(nw[j]) ||
                       isnan(pred[j]);
             if (skip[j])
@@ -316,8 +319,8 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
             ha[di] = act[j];
             hp[di] = pred[j];
             hs[di] = skip[j];
-            if (!skip[j] && pred[j] != 0)
-                tmp[cnt++] = act[j] / pred[j] - 1.0;
+            if (!skip[j])
+                tmp[cnt++] = (act[j] - pred[j]) / scl[j]; /* model output units */
         }
         trn_metrics_compute(ha, hp, hs, ndays, &out->m_by_horizon[h]);
         for (int q = 0; q < TRN_NQ; q++)
@@ -373,6 +376,7 @@ out:
     free(nd);
     free(nw);
     free(tmp);
+    free(scl);
     free(skip);
     return rc;
 }
@@ -436,6 +440,8 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
     }
     json_t *params = trn_xgb_params_to_json(&r->params);
     json_object_set_new(params, "rounds", json_integer(r->rounds));
+    json_object_set_new(params, "val_mae", isfinite(r->val_mae) ? json_real(r->val_mae)
+                                                                : json_null());
     json_object_set_new(j, "params", params);
     json_object_set_new(j, "horizon", json_integer(r->horizon));
     json_t *m = json_object();
@@ -446,7 +452,6 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
     for (int h = 0; r->m_by_horizon && h < r->horizon; h++)
         json_array_append_new(bh, trn_metrics_to_json(&r->m_by_horizon[h]));
     json_object_set_new(m, "by_horizon", bh);
-    json_object_set_new(j, "metrics", m);
     json_t *lv = json_array(), *qh = json_array();
     for (int q = 0; q < TRN_NQ; q++)
         json_array_append_new(lv, json_real(trn_quantile_levels[q]));
@@ -458,9 +463,10 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
         }
         json_array_append_new(qh, row);
     }
-    json_object_set_new(j, "residual_quantiles",
-                        json_pack("{s:s, s:o, s:o}", "kind", "relative", "levels", lv,
+    json_object_set_new(m, "residual_quantiles",
+                        json_pack("{s:s, s:o, s:o}", "units", "model_output", "levels", lv,
                                   "by_horizon", qh));
+    json_object_set_new(j, "metrics", m);
     json_object_set_new(j, "train_range", range_json(r->train_from, r->train_to));
     json_object_set_new(j, "test_range", range_json(r->test_from, r->test_to));
     json_object_set_new(j, "rows",

@@ -58,12 +58,14 @@ typedef struct trn_result {
     char model_format[8];
     trn_xgb_params_t params;     /* chosen (objective points to a static string) */
     int rounds;                  /* boosting rounds of the stored model */
+    double val_mae;              /* validation MAE (model output units) of the chosen params */
     int horizon;
     trn_metrics_t m_model, m_naive_day, m_naive_week; /* backtest, same hours for all three */
     trn_metrics_t *m_by_horizon; /* horizon entries (model), owned */
-    /* Relative residuals r = actual / prediction - 1 of the backtest, quantile j of horizon
-     * h at resid_q[(h-1)*TRN_NQ + j]; ascending in j. Interval at serving time:
-     * p10 = pred * (1 + q(0.10)), p90 = pred * (1 + q(0.90)). Owned. */
+    /* Backtest residuals in model output units, r = (actual - prediction) / scale (the
+     * spec's normalisation scale, 1 without one); quantile j of horizon h at
+     * resid_q[(h-1)*TRN_NQ + j], ascending in j. Interval at serving time for model output
+     * o and scale s: bound_j = (o + q_j) * s MW. Owned. */
     double *resid_q;
     int64_t train_from, train_to;  /* first/last target stamp the stored model was fitted on */
     int64_t test_from, test_to;    /* first/last scored target stamp */
@@ -80,11 +82,13 @@ typedef struct trn_result {
 int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *out,
                      gf_err_t *err);
 
-/* New reference: {"region","model_format","model_bytes","model_b64"? ,"feature_spec":{…},
- * "feature_spec_hash","params":{…},"rounds","metrics":{"model":{…},"same_hour_yesterday":
- * {…},"same_hour_last_week":{…},"by_horizon":[…]},"residual_quantiles":{"kind":"relative",
- * "levels":[…],"by_horizon":[[…],…]},"train_range":{"from","to"},"test_range":{…},"rows":
- * {…},"timing":{…},"search":[…]}. with_model adds "model_b64" (base64 of the bytes). */
+/* New reference: {"region","model_format","model_bytes","feature_spec":{…},
+ * "feature_spec_hash","n_features","params":{…,"rounds"},"horizon","metrics":{"model":{…},
+ * "same_hour_yesterday":{…},"same_hour_last_week":{…},"by_horizon":[…],
+ * "residual_quantiles":{"units":"model_output","levels":[…],"by_horizon":[[…],…]}},
+ * "train_range":{"from","to","from_epoch","to_epoch"},"test_range":{…},"rows":{…},
+ * "timing":{…},"search":[…]}. with_model adds "model_b64" (base64 of the model bytes).
+ * Metric objects: {"mae","rmse","mape","smape","r2","n"} (percent for mape/smape). */
 json_t *trn_result_to_json(const trn_result_t *r, int with_model);
 
 void trn_result_cleanup(trn_result_t *r);
