@@ -92,6 +92,8 @@ ALL_OBJS += $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS))
 # A unit test links its service's archive when tests/unit/<svc> names a service.
 unit_svc = $(if $(filter $(1),$(SERVICES)),$(BUILD)/lib/libsvc_$(1).a)
 .SECONDEXPANSION:
+# Keep intermediate objects (test and fuzz .o files) so rebuilds stay incremental.
+.SECONDARY:
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $$(call unit_svc,$$(firstword $$(subst /, ,$$*))) $(GF_ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group -lcmocka $(LDLIBS)
