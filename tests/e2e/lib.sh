@@ -37,14 +37,15 @@ free_port() {
     done
 }
 
-start_redis() { # [extra redis args...]
-    local port
-    port=$(free_port)
+start_redis() { # [extra redis args...]; E2E_REDIS_PORT reuses a port (restart)
+    local port=${E2E_REDIS_PORT:-}
+    [ -n "$port" ] || port=$(free_port)
     mkdir -p "$T/redis"
     redis-server --port "$port" --bind 127.0.0.1 --dir "$T/redis" --save "" \
         --appendonly "${E2E_REDIS_AOF:-yes}" --appendfsync everysec --daemonize no \
         --logfile "$T/redis.log" "$@" &
     local pid=$!
+    echo "redis $pid" >>"$T/pids"
     PIDS+=("redis:$pid")
     PID_OF[redis]=$pid
     PORT_OF[redis]=$port
@@ -65,6 +66,7 @@ start_service() {
     env GF_PORT=0 GF_REDIS_PORT="${REDIS_PORT:-6379}" GF_LOG_LEVEL=${GF_LOG_LEVEL:-info} "$@" \
         "$BUILD/bin/gf-$name" >>"$log" 2>&1 &
     local pid=$!
+    echo "$name $pid" >>"$T/pids"
     PIDS+=("$name:$pid")
     PID_OF[$name]=$pid
     local port=""
@@ -97,6 +99,7 @@ start_gateway() {
     bash "$E2E_TOP/scripts/render-gateway.sh" "$T/nginx.conf" "$T" "$port" "${a[@]}" off
     nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/nginx-error.log" &
     local pid=$!
+    echo "gateway $pid" >>"$T/pids"
     PIDS+=("gateway:$pid")
     PID_OF[gateway]=$pid
     PORT_OF[gateway]=$port
@@ -108,6 +111,15 @@ start_gateway() {
     echo "gateway did not start" >&2
     tail -20 "$T/logs/nginx-error.log" >&2
     return 1
+}
+
+# Kill Redis (-9 by default, like a crash) and start it again on the same port and data dir.
+restart_redis() { # [signal]
+    local sig=${1:-KILL} pid=${PID_OF[redis]}
+    kill -"$sig" "$pid" 2>/dev/null || true
+    while alive "$pid"; do sleep 0.05; done
+    wait "$pid" 2>/dev/null || true
+    E2E_REDIS_PORT=${PORT_OF[redis]} start_redis
 }
 
 wait_ready() { # service [seconds]
@@ -178,6 +190,15 @@ cleanup() {
     done
     stop_one gateway || true
     stop_one redis || true
+    # Anything started from a test's subshell (a restarted Redis or service) is only in the file.
+    local n p
+    while read -r n p; do
+        if alive "$p"; then
+            kill -TERM "$p" 2>/dev/null
+            for _ in $(seq 50); do alive "$p" || break; sleep 0.1; done
+            alive "$p" && kill -KILL "$p" 2>/dev/null
+        fi
+    done < <(cat "$T/pids" 2>/dev/null)
     if [ "$E2E_FAILED" -ne 0 ]; then dump_logs; fi
     if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }

@@ -119,6 +119,31 @@ t_config_errors_exit_2_and_help_prints_table() {
     "$BUILD/bin/gf-simulation" --help | grep -q 'GF_DRAIN_SECONDS' || fail "--help lacks the table"
 }
 
+t_readiness_follows_redis_and_recovers_without_restart() {
+    kill -STOP "${PID_OF[redis]}"
+    # Two unanswered pings (2 s apart) turn the service not ready.
+    local i
+    for i in $(seq 60); do
+        req GET "$GW/api/trainer/readyz"
+        [ "$STATUS" = 503 ] && break
+        sleep 0.2
+    done
+    kill -CONT "${PID_OF[redis]}"
+    expect_status 503
+    expect_error_shape not_ready
+    expect_json .checks.redis.ok false
+    # Writes are refused cleanly while Redis is gone: a crash and a restart on the same port.
+    restart_redis KILL
+    for i in $(seq 100); do
+        req GET "$GW/api/trainer/readyz"
+        [ "$STATUS" = 200 ] && break
+        sleep 0.1
+    done
+    expect_status 200
+    req GET "$GW/api/trainer/jobs?limit=1"
+    expect_status 200
+}
+
 t_gateway_502_is_json_when_a_service_is_down() {
     stop_one compliance
     req GET "$GW/api/compliance/info"
