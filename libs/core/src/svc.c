@@ -211,6 +211,14 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
             gf_cfg_print_help(stdout, tables);
             return 0;
         }
+        if (!strcmp(argv[i], "--routes")) {
+            /* The route table as the gateway exposes it, for the API contract test. */
+            for (size_t k = 0; k < sizeof std_routes / sizeof std_routes[0]; k++)
+                printf("%s %s\n", std_routes[k].method, std_routes[k].pattern);
+            for (size_t k = 0; k < def->nroutes; k++)
+                printf("%s %s\n", def->routes[k].method, def->routes[k].pattern);
+            return 0;
+        }
         if (!strcmp(argv[i], "--version")) {
             printf("gf-%s %s (%s)\n", def->name, def->version, GF_GIT_REV);
             return 0;

@@ -13,6 +13,9 @@
  * Kit options: GF_BIND (127.0.0.1), GF_PORT (the service's port), GF_REDIS_HOST (127.0.0.1),
  * GF_REDIS_PORT (6379), GF_LOG_LEVEL (info), GF_MAX_BODY_BYTES (64 MiB hard cap per body),
  * GF_DRAIN_SECONDS (10).
+ *
+ * Command line: --help (the configuration table), --version, --routes (every route as
+ * "METHOD /pattern", standard ones included, for the API contract test).
  */
 #ifndef GF_CORE_SVC_H
 #define GF_CORE_SVC_H
