@@ -1,0 +1,929 @@
+/*
+ * ing_demand.c - demand history import and read-back (see ing_demand.h).
+ *
+ * Sections: row checks shared by both formats; CSV records -> rows; JSON element splitter
+ * -> rows; the importer; the Redis upsert script and its argument builder; the blocking
+ * file importer; range read-back.
+ */
+#include "ing_demand.h"
+
+#include "ing_csv.h"
+#include "ing_json.h"
+#include "ing_keys.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ELEMENT 65536
+#define GROUP_MAX 1000 /* rows per HSET (Lua unpack limit is 8000 values) */
+
+enum { COL_TS, COL_REGION, COL_VALUE, COL_EXTRA, NCOLS }; /* EXTRA: temperature or raw */
+
+typedef struct reject_rec {
+    size_t line;
+    char code[32];
+    char reason[96];
+} reject_rec_t;
+
+struct ing_demand_import {
+    ing_demand_opts_t o;
+    ing_demand_flush_cb cb;
+    void *ud;
+    ing_demand_stats_t st;
+    ing_demand_row_t *rows;
+    size_t nrows;
+    reject_rec_t *rejects;
+    size_t nrejects;
+    int rc;          /* sticky error */
+    gf_err_t *err;   /* caller's err during a feed/finish call */
+    /* CSV */
+    ing_csv_t csv;
+    int header_done;
+    int col[NCOLS];
+    int ncols_needed;
+    /* JSON splitter */
+    int jmode;       /* J_START, J_ARRAY, J_NDJSON, J_ELEM, J_END */
+    int jneed_comma; /* array: an element was read, ',' or ']' expected */
+    int jdepth, jin_str, jesc, jseen_value;
+    int jin_array;   /* the element belongs to an array */
+    char *elem;
+    size_t elem_len;
+    size_t jline, jcol;           /* position of the next byte */
+    size_t elem_line, elem_col;   /* where the current element started */
+};
+
+enum { J_START, J_ARRAY, J_NDJSON, J_ELEM, J_END };
+
+void ing_demand_opts_default(ing_demand_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->chunk_rows = 4096;
+    o->max_rejects_kept = 100;
+}
+
+/* ------------------------------------------------------------------ row checks */
+
+static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
+                       const char *reason)
+{
+    imp->st.rows_rejected++;
+    if (imp->nrejects >= imp->o.max_rejects_kept)
+        return;
+    reject_rec_t *r = &imp->rejects[imp->nrejects++];
+    r->line = line;
+    snprintf(r->code, sizeof r->code, "%s", code);
+    snprintf(r->reason, sizeof r->reason, "%s", reason);
+}
+
+static int flush(ing_demand_import_t *imp)
+{
+    if (imp->nrows == 0 || imp->rc != 0)
+        return imp->rc;
+    int rc = imp->cb(imp->ud, imp->rows, imp->nrows, imp->err);
+    imp->nrows = 0;
+    if (rc != 0)
+        imp->rc = rc;
+    return rc;
+}
+
+/* Stamp text -> UTC hour start, per the source conventions. */
+static const char *hour_of(const ing_demand_import_t *imp, const char *s, size_t n,
+                           int64_t *hour)
+{
+    int64_t t;
+    int has_zone;
+    if (ing_time_parse_local(s, n, &t, &has_zone) != 0)
+        return "invalid_timestamp";
+    if (!has_zone && imp->o.tz && ing_tz_local_to_utc(imp->o.tz, t, &t) != 0)
+        return "nonexistent_local_time";
+    if (imp->o.label == ING_HOUR_ENDING)
+        t -= 3600;
+    if (ing_floor_div(t, 3600) * 3600 != t)
+        return "not_on_hour";
+    *hour = t;
+    return NULL;
+}
+
+/* Checks a row whose fields are already split out; appends it or rejects it. */
+static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_t tsn,
+                    const char *reg, size_t regn, int value_ok, double value,
+                    const char *value_txt, size_t value_n, int temp_state, double temp)
+{
+    ing_demand_row_t row;
+    char reason[96];
+    memset(&row, 0, sizeof row);
+    const char *code = hour_of(imp, ts, tsn, &row.hour);
+    if (code) {
+        snprintf(reason, sizeof reason, "timestamp '%.*s' %s", (int)(tsn > 40 ? 40 : tsn), ts,
+                 strcmp(code, "not_on_hour") == 0      ? "is not on a whole hour"
+                 : strcmp(code, "invalid_timestamp") == 0 ? "is not a valid date-time"
+                                                          : "does not exist in the source zone");
+        add_reject(imp, line, code, reason);
+        return 0;
+    }
+    if (!ing_region_code_valid(reg, regn)) {
+        add_reject(imp, line, "invalid_region", "region must be 1-16 characters of A-Z a-z 0-9 _ -");
+        return 0;
+    }
+    if (imp->o.regions && ing_regions_find(imp->o.regions, reg, regn) == NULL) {
+        snprintf(reason, sizeof reason, "region '%.*s' is not known", (int)regn, reg);
+        add_reject(imp, line, "unknown_region", reason);
+        return 0;
+    }
+    memcpy(row.region, reg, regn);
+    if (imp->o.kind == ING_IMPORT_FLAGS) {
+        if (value_n == 0 || value_n >= sizeof row.category) {
+            add_reject(imp, line, "bad_category", "category must be 1-31 characters");
+            return 0;
+        }
+        for (size_t i = 0; i < value_n; i++)
+            if ((unsigned char)value_txt[i] < 0x20 || value_txt[i] == ',') {
+                add_reject(imp, line, "bad_category", "category has a control character or ','");
+                return 0;
+            }
+        memcpy(row.category, value_txt, value_n);
+    } else {
+        if (!value_ok) {
+            add_reject(imp, line, "bad_demand", "demand_mw must be a finite number");
+            return 0;
+        }
+        if (value < 0) {
+            add_reject(imp, line, "negative_demand", "demand_mw must not be negative");
+            return 0;
+        }
+        row.demand_mw = value;
+        if (temp_state < 0) {
+            add_reject(imp, line, "bad_temperature", "temperature_c must be a number or empty");
+            return 0;
+        }
+        if (temp_state > 0 && (temp < -90 || temp > 70)) {
+            add_reject(imp, line, "temperature_out_of_range",
+                       "temperature_c must lie within -90..70");
+            return 0;
+        }
+        row.has_temp = temp_state > 0;
+        row.temperature_c = temp;
+    }
+    imp->rows[imp->nrows++] = row;
+    imp->st.rows_ok++;
+    if (imp->nrows == imp->o.chunk_rows)
+        return flush(imp);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ CSV */
+
+static void trim(const char **p, size_t *n)
+{
+    while (*n && (**p == ' ' || **p == '\t')) {
+        (*p)++;
+        (*n)--;
+    }
+    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+/* Decimal text -> finite double. 1 on success. Hex, inf and nan are refused. */
+static int parse_num(const char *p, size_t n, double *v)
+{
+    char tmp[64];
+    trim(&p, &n);
+    if (n == 0 || n >= sizeof tmp)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
+            return 0;
+    }
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    char *end;
+    *v = strtod(tmp, &end);
+    return *end == '\0' && isfinite(*v);
+}
+
+static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *f, size_t nf)
+{
+    static const char *const demand_cols[NCOLS] = {"timestamp", "region", "demand_mw",
+                                                   "temperature_c"};
+    static const char *const flags_cols[NCOLS] = {"timestamp", "region", "category",
+                                                  "raw_demand"};
+    const char *const *names = imp->o.kind == ING_IMPORT_FLAGS ? flags_cols : demand_cols;
+    for (int k = 0; k < NCOLS; k++)
+        imp->col[k] = -1;
+    for (size_t i = 0; i < nf; i++) {
+        const char *p = f[i].p;
+        size_t n = f[i].n;
+        trim(&p, &n);
+        for (int k = 0; k < NCOLS; k++)
+            if (strlen(names[k]) == n && memcmp(names[k], p, n) == 0)
+                imp->col[k] = (int)i;
+    }
+    for (int k = 0; k < COL_EXTRA; k++)
+        if (imp->col[k] < 0) {
+            imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header",
+                                 "line %zu: the header must name the columns %s,%s,%s", line,
+                                 names[0], names[1], names[2]);
+            return imp->rc;
+        }
+    imp->ncols_needed = 0;
+    for (int k = 0; k < COL_EXTRA; k++)
+        if (imp->col[k] + 1 > imp->ncols_needed)
+            imp->ncols_needed = imp->col[k] + 1;
+    imp->header_done = 1;
+    return 0;
+}
+
+static int on_csv_record(void *ud, size_t line, const ing_csv_field_t *f, size_t nf,
+                         const char *cerr)
+{
+    ing_demand_import_t *imp = ud;
+    if (!imp->header_done) {
+        if (cerr)
+            return imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header", "line %zu: %s",
+                                        line, cerr);
+        return header(imp, line, f, nf);
+    }
+    imp->st.rows_total++;
+    if (cerr) {
+        add_reject(imp, line, cerr, "malformed CSV record");
+        return 0;
+    }
+    if ((int)nf < imp->ncols_needed) {
+        char reason[96];
+        snprintf(reason, sizeof reason, "expected at least %d fields, got %zu",
+                 imp->ncols_needed, nf);
+        add_reject(imp, line, "missing_field", reason);
+        return 0;
+    }
+    const ing_csv_field_t *ts = &f[imp->col[COL_TS]], *reg = &f[imp->col[COL_REGION]],
+                          *val = &f[imp->col[COL_VALUE]];
+    const char *tp = ts->p, *rp = reg->p, *vp = val->p;
+    size_t tn = ts->n, rn = reg->n, vn = val->n;
+    trim(&tp, &tn);
+    trim(&rp, &rn);
+    trim(&vp, &vn);
+    double v = 0, t = NAN;
+    int vok = imp->o.kind == ING_IMPORT_FLAGS ? 1 : parse_num(vp, vn, &v);
+    int tstate = 0;
+    if (imp->o.kind == ING_IMPORT_DEMAND && imp->col[COL_EXTRA] >= 0 &&
+        (size_t)imp->col[COL_EXTRA] < nf) {
+        const char *xp = f[imp->col[COL_EXTRA]].p;
+        size_t xn = f[imp->col[COL_EXTRA]].n;
+        trim(&xp, &xn);
+        if (xn > 0)
+            tstate = parse_num(xp, xn, &t) ? 1 : -1;
+    }
+    return take_row(imp, line, tp, tn, rp, rn, vok, v, vp, vn, tstate, t);
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static int json_fail(ing_demand_import_t *imp, size_t line, size_t col, const char *msg)
+{
+    imp->rc = gf_err_set(imp->err, GF_EINVAL, "malformed_json",
+                         "malformed JSON at line %zu, column %zu: %s", line, col, msg);
+    gf_err_add_detail(imp->err, json_pack("{s:I,s:I}", "line", (json_int_t)line, "column",
+                                          (json_int_t)col));
+    return imp->rc;
+}
+
+/* One complete top-level element (an object, checked by the scanner) -> one row. */
+static int json_element(ing_demand_import_t *imp)
+{
+    ing_json_t j;
+    ing_json_init(&j, imp->elem, imp->elem_len);
+    size_t line = imp->elem_line;
+    char ts[48] = "", reg[32] = "", cat[40] = "";
+    size_t tsn = 0, regn = 0, catn = 0;
+    int bad_ts = 0, bad_reg = 0, vok = 0, tstate = 0;
+    double v = 0, t = NAN;
+    imp->st.rows_total++;
+    if (ing_json_peek(&j) != '{') {
+        if (ing_json_skip(&j) != 0)
+            goto syntax;
+        add_reject(imp, line, "not_an_object", "a row must be a JSON object");
+        return 0;
+    }
+    j.pos++;
+    int c = ing_json_peek(&j);
+    while (c != '}') {
+        char key[24];
+        size_t kn;
+        if (ing_json_string(&j, key, sizeof key, &kn) || ing_json_expect(&j, ':'))
+            goto syntax;
+        c = ing_json_peek(&j);
+        if (strcmp(key, "timestamp") == 0 || strcmp(key, "region") == 0 ||
+            (imp->o.kind == ING_IMPORT_FLAGS && strcmp(key, "category") == 0)) {
+            char *out = key[0] == 't' ? ts : key[0] == 'r' ? reg : cat;
+            size_t cap = key[0] == 't' ? sizeof ts : key[0] == 'r' ? sizeof reg : sizeof cat;
+            size_t *n = key[0] == 't' ? &tsn : key[0] == 'r' ? &regn : &catn;
+            if (c == '"') {
+                if (ing_json_string(&j, out, cap, n))
+                    goto syntax;
+                if (*n >= cap)
+                    *n = cap; /* too long: fails the checks below */
+            } else {
+                if (ing_json_skip(&j))
+                    goto syntax;
+                if (key[0] == 't')
+                    bad_ts = 1;
+                else if (key[0] == 'r')
+                    bad_reg = 1;
+            }
+        } else if (imp->o.kind == ING_IMPORT_DEMAND &&
+                   (strcmp(key, "demand_mw") == 0 || strcmp(key, "temperature_c") == 0)) {
+            int is_t = key[0] == 't';
+            double x = 0;
+            int ok = 0;
+            if (c == '-' || (c >= '0' && c <= '9')) {
+                if (ing_json_number(&j, &x))
+                    goto syntax;
+                ok = isfinite(x);
+            } else if (c == 'n' && is_t) {
+                if (ing_json_literal(&j, NULL))
+                    goto syntax;
+                ok = 2; /* null temperature: none */
+            } else if (ing_json_skip(&j)) {
+                goto syntax;
+            }
+            if (is_t) {
+                tstate = ok == 2 ? 0 : ok ? 1 : -1;
+                t = x;
+            } else {
+                vok = ok;
+                v = x;
+            }
+        } else if (ing_json_skip(&j)) {
+            goto syntax;
+        }
+        c = ing_json_peek(&j);
+        if (c == ',') {
+            j.pos++;
+            c = ing_json_peek(&j);
+            if (c == '}') {
+                ing_json_fail(&j, "expected a string");
+                goto syntax;
+            }
+        } else if (c != '}') {
+            ing_json_fail(&j, c < 0 ? "unexpected end of input in object"
+                                    : "expected ',' or '}' in object");
+            goto syntax;
+        }
+    }
+    j.pos++;
+    if (ing_json_peek(&j) >= 0) {
+        ing_json_fail(&j, "unexpected data after the object");
+        goto syntax;
+    }
+    if (bad_ts || tsn == 0) {
+        add_reject(imp, line, bad_ts ? "invalid_timestamp" : "missing_field",
+                   "timestamp must be a string");
+        return 0;
+    }
+    if (bad_reg || regn == 0) {
+        add_reject(imp, line, bad_reg ? "invalid_region" : "missing_field",
+                   "region must be a string");
+        return 0;
+    }
+    return take_row(imp, line, ts, tsn, reg, regn, vok, v, cat, catn, tstate, t);
+syntax:
+    return json_fail(imp, line + j.err_line - 1,
+                     j.err_line == 1 ? imp->elem_col + j.err_col - 1 : j.err_col, j.err_msg);
+}
+
+static int elem_put(ing_demand_import_t *imp, char c)
+{
+    if (imp->elem_len == MAX_ELEMENT) {
+        imp->rc = gf_err_set(imp->err, GF_EINVAL, "element_too_large",
+                             "line %zu: a JSON row is larger than %d bytes", imp->elem_line,
+                             MAX_ELEMENT);
+        return imp->rc;
+    }
+    imp->elem[imp->elem_len++] = c;
+    return 0;
+}
+
+static int json_feed(ing_demand_import_t *imp, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len && imp->rc == 0; i++) {
+        char c = data[i];
+        size_t line = imp->jline, col = imp->jcol;
+        if (c == '\n') {
+            imp->jline++;
+            imp->jcol = 1;
+        } else {
+            imp->jcol++;
+        }
+        if (imp->jmode == J_ELEM) {
+            if (elem_put(imp, c) != 0)
+                return imp->rc;
+            if (imp->jin_str) {
+                if (imp->jesc)
+                    imp->jesc = 0;
+                else if (c == '\\')
+                    imp->jesc = 1;
+                else if (c == '"')
+                    imp->jin_str = 0;
+                continue;
+            }
+            if (c == '"')
+                imp->jin_str = 1;
+            else if (c == '{' || c == '[')
+                imp->jdepth++;
+            else if (c == '}' || c == ']')
+                imp->jdepth--;
+            if (imp->jdepth <= 0) {
+                json_element(imp);
+                imp->elem_len = 0;
+                imp->jdepth = 0;
+                imp->jmode = imp->jin_array ? J_ARRAY : J_NDJSON;
+                imp->jneed_comma = 1;
+            }
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        switch (imp->jmode) {
+        case J_START:
+            imp->jseen_value = 1;
+            if (c == '[') {
+                imp->jmode = J_ARRAY;
+                imp->jin_array = 1;
+                imp->jneed_comma = 0;
+                continue;
+            }
+            imp->jin_array = 0;
+            imp->jmode = J_NDJSON;
+            imp->jneed_comma = 0;
+            /* fall through */
+        case J_NDJSON:
+        case J_ARRAY:
+            if (imp->jmode == J_ARRAY && c == ']' && (imp->jneed_comma || imp->jseen_value == 1)) {
+                if (!imp->jneed_comma && imp->jseen_value != 1)
+                    return json_fail(imp, line, col, "unexpected ']'");
+                imp->jmode = J_END;
+                continue;
+            }
+            if (imp->jmode == J_ARRAY && imp->jneed_comma) {
+                if (c != ',')
+                    return json_fail(imp, line, col, "expected ',' or ']' in array");
+                imp->jneed_comma = 0;
+                imp->jseen_value = 2; /* a comma must be followed by an element */
+                continue;
+            }
+            if (c != '{')
+                return json_fail(imp, line, col, "expected a JSON object");
+            imp->jmode = J_ELEM;
+            imp->jdepth = 1;
+            imp->jin_str = imp->jesc = 0;
+            imp->elem_len = 0;
+            imp->elem_line = line;
+            imp->elem_col = col;
+            imp->elem[imp->elem_len++] = c;
+            continue;
+        case J_END:
+            return json_fail(imp, line, col, "unexpected data after the array");
+        }
+    }
+    return imp->rc;
+}
+
+static int json_finish(ing_demand_import_t *imp)
+{
+    if (imp->rc)
+        return imp->rc;
+    if (imp->jmode == J_START)
+        return imp->rc = gf_err_set(imp->err, GF_EINVAL, "empty_input", "the body holds no rows");
+    if (imp->jmode == J_ELEM)
+        return json_fail(imp, imp->jline, imp->jcol, "unexpected end of input in a row");
+    if (imp->jmode == J_ARRAY)
+        return json_fail(imp, imp->jline, imp->jcol, "unexpected end of input in the array");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ importer */
+
+ing_demand_import_t *ing_demand_import_new(const ing_demand_opts_t *o, ing_demand_flush_cb cb,
+                                           void *ud)
+{
+    ing_demand_import_t *imp = calloc(1, sizeof *imp);
+    if (imp == NULL)
+        abort();
+    imp->o = *o;
+    if (imp->o.chunk_rows == 0)
+        imp->o.chunk_rows = 4096;
+    imp->cb = cb;
+    imp->ud = ud;
+    imp->rows = malloc(imp->o.chunk_rows * sizeof *imp->rows);
+    imp->rejects = calloc(imp->o.max_rejects_kept ? imp->o.max_rejects_kept : 1,
+                          sizeof *imp->rejects);
+    if (imp->rows == NULL || imp->rejects == NULL)
+        abort();
+    if (o->format == ING_FMT_CSV) {
+        ing_csv_init(&imp->csv, on_csv_record, imp);
+    } else {
+        imp->elem = malloc(MAX_ELEMENT);
+        if (imp->elem == NULL)
+            abort();
+        imp->jline = imp->jcol = 1;
+    }
+    return imp;
+}
+
+void ing_demand_import_free(ing_demand_import_t *imp)
+{
+    if (imp == NULL)
+        return;
+    if (imp->o.format == ING_FMT_CSV)
+        ing_csv_cleanup(&imp->csv);
+    free(imp->elem);
+    free(imp->rows);
+    free(imp->rejects);
+    free(imp);
+}
+
+static int sticky(ing_demand_import_t *imp, gf_err_t *err)
+{
+    if (imp->rc && err && err->rc == 0)
+        gf_err_set(err, imp->rc, "import_failed", "the import already failed");
+    return imp->rc;
+}
+
+int ing_demand_import_feed(ing_demand_import_t *imp, const char *data, size_t len,
+                           gf_err_t *err)
+{
+    if (imp->rc)
+        return sticky(imp, err);
+    imp->err = err;
+    if (imp->o.format == ING_FMT_CSV)
+        ing_csv_feed(&imp->csv, data, len);
+    else
+        json_feed(imp, data, len);
+    imp->err = NULL;
+    return imp->rc;
+}
+
+int ing_demand_import_finish(ing_demand_import_t *imp, gf_err_t *err)
+{
+    if (imp->rc)
+        return sticky(imp, err);
+    imp->err = err;
+    if (imp->o.format == ING_FMT_CSV) {
+        ing_csv_finish(&imp->csv);
+        if (imp->rc == 0 && !imp->header_done)
+            imp->rc = gf_err_set(err, GF_EINVAL, "missing_header",
+                                 "the CSV has no header line");
+    } else {
+        json_finish(imp);
+    }
+    if (imp->rc == 0)
+        flush(imp);
+    imp->err = NULL;
+    return imp->rc;
+}
+
+const ing_demand_stats_t *ing_demand_import_stats(const ing_demand_import_t *imp)
+{
+    return &imp->st;
+}
+
+void ing_demand_import_add_new(ing_demand_import_t *imp, size_t n)
+{
+    imp->st.rows_new += n;
+}
+
+json_t *ing_demand_import_rejections_json(const ing_demand_import_t *imp)
+{
+    json_t *a = json_array();
+    if (a == NULL)
+        abort();
+    for (size_t i = 0; i < imp->nrejects; i++)
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s}", "line",
+                                           (json_int_t)imp->rejects[i].line, "code",
+                                           imp->rejects[i].code, "reason",
+                                           imp->rejects[i].reason));
+    return a;
+}
+
+/* ------------------------------------------------------------------ Redis upsert */
+
+/* ARGV: groups of [series key, region, region meta key ("" for flags), count, then count
+ * pairs of (hour epoch, value)]. One HSET per group; its return value counts new fields. */
+static const char script_src[] =
+    "local i, n, total, stats = 1, #ARGV, 0, {}\n"
+    "while i <= n do\n"
+    "  local key, r, rk, cnt = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3])\n"
+    "  local args, lo, hi = {}, nil, nil\n"
+    "  for k = 0, cnt - 1 do\n"
+    "    local ep = ARGV[i + 4 + 2 * k]\n"
+    "    args[2 * k + 1] = ep\n"
+    "    args[2 * k + 2] = ARGV[i + 5 + 2 * k]\n"
+    "    local e = tonumber(ep)\n"
+    "    if not lo or e < lo then lo = e end\n"
+    "    if not hi or e > hi then hi = e end\n"
+    "  end\n"
+    "  i = i + 4 + 2 * cnt\n"
+    "  local added = redis.call('HSET', key, unpack(args))\n"
+    "  total = total + added\n"
+    "  if rk ~= '' then\n"
+    "    local s = stats[rk]\n"
+    "    if not s then s = {r, 0, lo, hi}; stats[rk] = s end\n"
+    "    s[2] = s[2] + added\n"
+    "    if lo < s[3] then s[3] = lo end\n"
+    "    if hi > s[4] then s[4] = hi end\n"
+    "  end\n"
+    "end\n"
+    "for rk, s in pairs(stats) do\n"
+    "  if s[2] > 0 then redis.call('HINCRBY', rk, 'rows', s[2]) end\n"
+    "  local cur = redis.call('HMGET', rk, 'first', 'last', 'code')\n"
+    "  local f, l = tonumber(cur[1]), tonumber(cur[2])\n"
+    "  if not f or s[3] < f then redis.call('HSET', rk, 'first', string.format('%d', s[3])) end\n"
+    "  if not l or s[4] > l then redis.call('HSET', rk, 'last', string.format('%d', s[4])) end\n"
+    "  if not cur[3] then redis.call('HSET', rk, 'code', s[1]) end\n"
+    "  redis.call('SADD', 'gf:regions', s[1])\n"
+    "end\n"
+    "return total\n";
+
+const char *ing_demand_script(void)
+{
+    return script_src;
+}
+
+int ing_demand_script_load(redisContext *c, char sha[41], gf_err_t *err)
+{
+    const char *argv[] = {"SCRIPT", "LOAD", script_src};
+    redisReply *rep = redisCommandArgv(c, 3, argv, NULL);
+    int rc = 0;
+    if (rep == NULL)
+        rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+    else if (rep->type != REDIS_REPLY_STRING || rep->len != 40)
+        rc = gf_err_set(err, GF_EUNAVAIL, "redis_error", "SCRIPT LOAD: %s",
+                        rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+    else
+        memcpy(sha, rep->str, 41);
+    if (rep)
+        freeReplyObject(rep);
+    return rc;
+}
+
+void ing_demand_build(ing_import_kind_t kind, const ing_demand_row_t *rows, size_t n,
+                      const char *sha, ing_cmd_t *out)
+{
+    ing_cmd_reset(out);
+    if (sha) {
+        ing_cmd_adds(out, "EVALSHA");
+        ing_cmd_adds(out, sha);
+    } else {
+        ing_cmd_adds(out, "EVAL");
+        ing_cmd_add(out, script_src, sizeof script_src - 1);
+    }
+    ing_cmd_add(out, "0", 1);
+    size_t i = 0;
+    while (i < n) {
+        /* a group: same region and (for demand) same month, at most GROUP_MAX rows */
+        const ing_demand_row_t *g = &rows[i];
+        int64_t m0 = ing_time_month_start(g->hour), m1 = ing_time_next_month(m0);
+        size_t j = i + 1;
+        while (j < n && j - i < GROUP_MAX && strcmp(rows[j].region, g->region) == 0 &&
+               (kind == ING_IMPORT_FLAGS || (rows[j].hour >= m0 && rows[j].hour < m1)))
+            j++;
+        char key[96], rk[96];
+        if (kind == ING_IMPORT_FLAGS) {
+            ing_key_dflags(key, sizeof key, g->region);
+            rk[0] = '\0';
+        } else {
+            ing_key_demand(key, sizeof key, g->region, g->hour);
+            ing_key_region(rk, sizeof rk, g->region);
+        }
+        ing_cmd_adds(out, key);
+        ing_cmd_adds(out, g->region);
+        ing_cmd_adds(out, rk);
+        ing_cmd_add_i64(out, (int64_t)(j - i));
+        for (size_t k = i; k < j; k++) {
+            ing_cmd_add_i64(out, rows[k].hour);
+            if (kind == ING_IMPORT_FLAGS) {
+                ing_cmd_adds(out, rows[k].category);
+            } else {
+                char v[72];
+                size_t vn = ing_fmt_double(rows[k].demand_mw, v);
+                if (rows[k].has_temp) {
+                    v[vn++] = ',';
+                    vn += ing_fmt_double(rows[k].temperature_c, v + vn);
+                }
+                ing_cmd_add(out, v, vn);
+            }
+        }
+        i = j;
+    }
+    ing_cmd_finish(out);
+}
+
+int ing_demand_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *err)
+{
+    if (reply == NULL)
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
+                          "the connection to Redis failed before the write was confirmed");
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
+            return gf_err_set(err, GF_EUNAVAIL, "noscript", "upsert script not loaded");
+        return gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", reply->str);
+    }
+    if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0)
+        return gf_err_set(err, GF_EINTERNAL, "bad_reply", "upsert script: unexpected reply");
+    *new_rows = (size_t)reply->integer;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ blocking import */
+
+struct sync_writer {
+    redisContext *c;
+    ing_import_kind_t kind;
+    char sha[41];
+    ing_cmd_t cmd;
+    size_t inflight;
+    size_t new_rows;
+};
+
+static int sync_collect(struct sync_writer *w, gf_err_t *err)
+{
+    redisReply *rep = NULL;
+    if (redisGetReply(w->c, (void **)&rep) != REDIS_OK)
+        rep = NULL;
+    w->inflight--;
+    size_t n = 0;
+    int rc = ing_demand_apply_reply(rep, &n, err);
+    w->new_rows += n;
+    if (rep)
+        freeReplyObject(rep);
+    return rc;
+}
+
+static int sync_flush(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t *err)
+{
+    struct sync_writer *w = ud;
+    ing_demand_build(w->kind, rows, n, w->sha, &w->cmd);
+    if (redisAppendCommandArgv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen) != REDIS_OK)
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", w->c->errstr);
+    w->inflight++;
+    int done = 0;
+    while (!done)
+        if (redisBufferWrite(w->c, &done) != REDIS_OK)
+            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
+                              w->c->errstr);
+    if (w->inflight >= 4)
+        return sync_collect(w, err);
+    return 0;
+}
+
+int ing_demand_import_file_sync(redisContext *c, const ing_demand_opts_t *o, const char *path,
+                                ing_demand_stats_t *stats, gf_err_t *err)
+{
+    memset(stats, 0, sizeof *stats);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return gf_err_set(err, GF_ENOTFOUND, "file_not_found", "cannot open %s", path);
+    struct sync_writer w = {.c = c, .kind = o->kind};
+    ing_cmd_init(&w.cmd);
+    int rc = ing_demand_script_load(c, w.sha, err);
+    ing_demand_import_t *imp = NULL;
+    char *buf = NULL;
+    if (rc != 0)
+        goto out;
+    imp = ing_demand_import_new(o, sync_flush, &w);
+    buf = malloc(1 << 18);
+    if (buf == NULL)
+        abort();
+    size_t n;
+    while (rc == 0 && (n = fread(buf, 1, 1 << 18, f)) > 0)
+        rc = ing_demand_import_feed(imp, buf, n, err);
+    if (rc == 0)
+        rc = ing_demand_import_finish(imp, err);
+    while (w.inflight > 0) {
+        int r = sync_collect(&w, rc ? NULL : err);
+        if (rc == 0)
+            rc = r;
+    }
+    *stats = *ing_demand_import_stats(imp);
+    stats->rows_new = w.new_rows;
+out:
+    free(buf);
+    ing_demand_import_free(imp);
+    ing_cmd_cleanup(&w.cmd);
+    fclose(f);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ read-back */
+
+void ing_series_free(ing_series_t *s)
+{
+    free(s->hour);
+    free(s->demand_mw);
+    free(s->temperature_c);
+    memset(s, 0, sizeof *s);
+}
+
+struct point {
+    int64_t hour;
+    double d, t;
+};
+
+static int cmp_point(const void *a, const void *b)
+{
+    int64_t x = ((const struct point *)a)->hour, y = ((const struct point *)b)->hour;
+    return (x > y) - (x < y);
+}
+
+/* "demand" or "demand,temp" -> d, t (NaN when absent). 0 or -1. */
+static int parse_value(const char *s, size_t n, double *d, double *t)
+{
+    const char *comma = memchr(s, ',', n);
+    size_t dn = comma ? (size_t)(comma - s) : n;
+    if (!parse_num(s, dn, d))
+        return -1;
+    *t = NAN;
+    if (comma && !parse_num(comma + 1, n - dn - 1, t))
+        return -1;
+    return 0;
+}
+
+int ing_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
+                    ing_series_t *out, gf_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!ing_region_code_valid(region, strlen(region)))
+        return gf_err_set(err, GF_EINVAL, "invalid_region", "region code is not valid");
+    if (to <= from || to - from > 20LL * 366 * 86400)
+        return gf_err_set(err, GF_EINVAL, "bad_range",
+                          "need from < to and a range of at most 20 years");
+    size_t nmonths = 0;
+    for (int64_t m = ing_time_month_start(from); m < to; m = ing_time_next_month(m)) {
+        char key[96];
+        ing_key_demand(key, sizeof key, region, m);
+        const char *argv[] = {"HGETALL", key};
+        if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK)
+            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+        nmonths++;
+    }
+    struct point *pts = NULL;
+    size_t np = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < nmonths; i++) {
+        redisReply *rep = NULL;
+        if (redisGetReply(c, (void **)&rep) != REDIS_OK || rep == NULL) {
+            rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+            break; /* the context is dead; the remaining replies are lost with it */
+        }
+        if (rc == 0 && rep->type == REDIS_REPLY_ERROR)
+            rc = gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", rep->str);
+        else if (rc == 0 && rep->type == REDIS_REPLY_ARRAY) {
+            for (size_t k = 0; k + 1 < rep->elements; k += 2) {
+                const redisReply *f = rep->element[k], *v = rep->element[k + 1];
+                char tmp[32];
+                if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+                    f->len <= 0 || (size_t)f->len >= sizeof tmp)
+                    continue;
+                memcpy(tmp, f->str, (size_t)f->len);
+                tmp[f->len] = '\0';
+                char *end;
+                long long h = strtoll(tmp, &end, 10);
+                if (*end != '\0' || h < from || h >= to)
+                    continue;
+                double d, t;
+                if (parse_value(v->str, (size_t)v->len, &d, &t) != 0) {
+                    rc = gf_err_set(err, GF_EINTERNAL, "bad_value",
+                                    "stored demand value at %lld does not parse", h);
+                    break;
+                }
+                if (np == cap) {
+                    cap = cap ? cap * 2 : 1024;
+                    pts = realloc(pts, cap * sizeof *pts);
+                    if (pts == NULL)
+                        abort();
+                }
+                pts[np++] = (struct point){h, d, t};
+            }
+        }
+        freeReplyObject(rep);
+    }
+    if (rc == 0 && np > 0) {
+        qsort(pts, np, sizeof *pts, cmp_point);
+        out->hour = malloc(np * sizeof *out->hour);
+        out->demand_mw = malloc(np * sizeof *out->demand_mw);
+        out->temperature_c = malloc(np * sizeof *out->temperature_c);
+        if (!out->hour || !out->demand_mw || !out->temperature_c)
+            abort();
+        for (size_t i = 0; i < np; i++) {
+            out->hour[i] = pts[i].hour;
+            out->demand_mw[i] = pts[i].d;
+            out->temperature_c[i] = pts[i].t;
+        }
+        out->n = np;
+    }
+    free(pts);
+    return rc;
+}

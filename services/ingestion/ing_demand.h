@@ -1,0 +1,142 @@
+/*
+ * ing_demand.h - hourly regional demand history: streaming import (CSV or JSON) into the
+ * Redis series of CONTRIBUTING.md, and range read-back.
+ *
+ * Input rows: `timestamp,region,demand_mw[,temperature_c]` (CSV with a header naming the
+ * columns in any order; quoted fields, \r\n, an empty temperature are fine), or the same
+ * rows as JSON objects {"timestamp","region","demand_mw","temperature_c"} in an array or
+ * NDJSON. The imputed-hours flags file `timestamp,region,category,raw_demand` imports the
+ * same way (kind ING_IMPORT_FLAGS) into gf:dflags:{R}.
+ *
+ * Streaming: feed bytes as they arrive (any chunking gives the same result); rows are
+ * parsed as soon as they are complete and handed to a flush callback in chunks of
+ * chunk_rows, so memory stays bounded (one CSV record or JSON element plus one chunk of
+ * rows) whatever the input size. A bad row is rejected alone (line number, code, reason);
+ * malformed JSON stops the import with GF_EINVAL at its line and column (rows flushed
+ * before stay written; a re-import is idempotent).
+ *
+ * Source conventions (ing_demand_opts_t): stamps that carry a zone are taken as they are;
+ * stamps without one are local time in opts.tz (fixed offset or IANA zone; NULL = UTC).
+ * label says whether a stamp names the hour's end (EIA-930, EIA API) or its start; rows
+ * are stored under the UTC start of the hour and must fall on a whole hour.
+ *
+ * Redis: per chunk one EVALSHA of the upsert script: HSET gf:demand:{R}:YYYYMM
+ * <hour epoch> "demand" or "demand,temp" for groups of rows, HSET returning how many fields
+ * were new, so gf:region:{R} rows/first/last stay exact and re-importing a file changes
+ * nothing; SADD gf:regions R. Flags: HSET gf:dflags:{R} <hour epoch> <category>.
+ *
+ * Ownership: ing_demand_import_t is opaque (new/free). Rows passed to the flush callback
+ * are borrowed for the call only.
+ */
+#ifndef GF_INGESTION_ING_DEMAND_H
+#define GF_INGESTION_ING_DEMAND_H
+
+#include "core/err.h"
+#include "ing_cmd.h"
+#include "ing_regions.h"
+#include "ing_time.h"
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { ING_HOUR_BEGINNING = 0, ING_HOUR_ENDING = 1 } ing_hour_label_t;
+typedef enum { ING_FMT_CSV = 0, ING_FMT_JSON = 1 } ing_demand_format_t;
+typedef enum { ING_IMPORT_DEMAND = 0, ING_IMPORT_FLAGS = 1 } ing_import_kind_t;
+
+typedef struct ing_demand_opts {
+    ing_import_kind_t kind;
+    ing_demand_format_t format;
+    ing_hour_label_t label;       /* default ING_HOUR_BEGINNING */
+    const ing_tz_t *tz;           /* zone of stamps without one; NULL = UTC */
+    const ing_regions_t *regions; /* NULL accepts any valid code */
+    size_t chunk_rows;            /* rows per flush; default 4096 */
+    size_t max_rejects_kept;      /* rejections kept for the reply; default 100 */
+} ing_demand_opts_t;
+
+typedef struct ing_demand_row {
+    int64_t hour; /* UTC epoch seconds of the hour start */
+    char region[ING_REGION_CODE_MAX + 1];
+    double demand_mw;
+    double temperature_c;
+    int has_temp;
+    char category[32]; /* flags import */
+} ing_demand_row_t;
+
+typedef struct ing_demand_stats {
+    size_t rows_total;    /* data rows seen (header excluded) */
+    size_t rows_ok;       /* parsed and handed to the flush callback */
+    size_t rows_rejected;
+    size_t rows_new;      /* filled in by the writer: fields Redis did not have before */
+} ing_demand_stats_t;
+
+/* Flush: n parsed rows, borrowed for the call. Return 0, or a GF_E* code (with err) to
+ * stop the import; feed/finish then return it. */
+typedef int (*ing_demand_flush_cb)(void *ud, const ing_demand_row_t *rows, size_t n,
+                                   gf_err_t *err);
+
+typedef struct ing_demand_import ing_demand_import_t;
+
+void ing_demand_opts_default(ing_demand_opts_t *o);
+
+/* New importer (caller frees with ing_demand_import_free). Never NULL (OOM aborts). */
+ing_demand_import_t *ing_demand_import_new(const ing_demand_opts_t *o, ing_demand_flush_cb cb,
+                                           void *ud);
+void ing_demand_import_free(ing_demand_import_t *imp);
+
+/* Feed the next bytes. Returns 0; GF_EINVAL "missing_header"/"bad_header" (CSV header
+ * without the required columns) or "malformed_json" (line, column); or the flush
+ * callback's error. After an error every call returns it again. */
+int ing_demand_import_feed(ing_demand_import_t *imp, const char *data, size_t len,
+                           gf_err_t *err);
+/* End of input: last record, last flush. Returns 0 or as feed ("empty_input" when no
+ * header / no JSON value was seen). */
+int ing_demand_import_finish(ing_demand_import_t *imp, gf_err_t *err);
+
+/* Counters so far (borrowed). rows_new is added by ing_demand_import_add_new. */
+const ing_demand_stats_t *ing_demand_import_stats(const ing_demand_import_t *imp);
+void ing_demand_import_add_new(ing_demand_import_t *imp, size_t n);
+/* New reference: [{"line":n,"code":"...","reason":"..."}], the first max_rejects_kept
+ * rejections. Never NULL. */
+json_t *ing_demand_import_rejections_json(const ing_demand_import_t *imp);
+
+/* ------------------------------------------------------------------ Redis */
+
+/* The upsert script's Lua source (static). */
+const char *ing_demand_script(void);
+/* SCRIPT LOAD it (blocking). Returns 0 or GF_EUNAVAIL. */
+int ing_demand_script_load(redisContext *c, char sha[41], gf_err_t *err);
+
+/* Build the upsert command for rows (one chunk, any order) into out. sha NULL sends EVAL
+ * with the source. kind selects demand series or flags. Can't fail. */
+void ing_demand_build(ing_import_kind_t kind, const ing_demand_row_t *rows, size_t n,
+                      const char *sha, ing_cmd_t *out);
+/* Reply to that command: *new_rows = fields that were new. Returns 0 or GF_EUNAVAIL
+ * ("redis_unavailable", "noscript", "redis_error"), GF_EINTERNAL "bad_reply". */
+int ing_demand_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *err);
+
+/* Import a whole file on a blocking context (tools, tests, benchmark, make up): streams
+ * it in 256 KiB reads with up to 4 chunks in flight. stats filled; rejections are
+ * counted only. Returns 0 or the first error. */
+int ing_demand_import_file_sync(redisContext *c, const ing_demand_opts_t *o, const char *path,
+                                ing_demand_stats_t *stats, gf_err_t *err);
+
+/* A region's series for [from, to) (UTC epoch seconds of hour starts), sorted by hour. */
+typedef struct ing_series {
+    size_t n;
+    int64_t *hour;
+    double *demand_mw;
+    double *temperature_c; /* NaN where the row had none */
+} ing_series_t;
+
+/* Read gf:demand:{region}:YYYYMM for every month the range touches (one pipeline of
+ * HGETALL) into out (caller frees with ing_series_free; empty when there is no data).
+ * Returns 0, GF_EINVAL "invalid_region"/"bad_range" (to <= from, or more than 20 years),
+ * GF_EUNAVAIL on Redis errors, GF_EINTERNAL "bad_value" for a stored value that does not
+ * parse. */
+int ing_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
+                    ing_series_t *out, gf_err_t *err);
+void ing_series_free(ing_series_t *s);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * ing_store.h - writing a validated reading batch to Redis in its tiers, idempotently.
+ *
+ * Per chunk of readings, ONE command: EVALSHA (or EVAL) of the batch script below, so a
+ * 10,000-reading batch costs a handful of round trips, not one per reading. The script,
+ * atomically per chunk:
+ *   - XADD gf:raw MAXLEN ~ raw_maxlen: every reading received, with q = "ok" or its
+ *     rejection code (the raw tier);
+ *   - for accepted readings, HSETNX gf:seen:<hour> "<meter_id>|<ts_ms>" (the dedupe key of
+ *     (meter_id, ts), expiring after the acceptance window): only first-seen readings go on;
+ *   - XADD gf:clean MAXLEN ~ clean_maxlen for them (the clean tier);
+ *   - sums them per region in Lua and then does one HINCRBYFLOAT/HINCRBY per touched field:
+ *     gf:agg:{R}:min:YYYYMMDD (minute -> sum kW, "<minute>:n" -> count, expires after
+ *     agg_min_ttl_s) and gf:agg:{R}:hour:YYYYMM (hour -> sum kWh, "<hour>:n" -> count);
+ *   - SADD gf:meters:{R} with the meters seen;
+ *   - returns one status byte per reading: 'n' new, 'd' duplicate, 'r' rejected.
+ * A retried batch therefore finds every accepted reading in gf:seen and changes neither
+ * the clean stream nor the aggregates (the raw stream does record the retry).
+ *
+ * Use: the service builds the commands with ing_store_build (one per chunk) and sends each
+ * with gf_redis_cmd_argv on the async connection; in the callback it passes the reply to
+ * ing_store_apply_reply. ing_store_write_sync does the same on a blocking context as one
+ * pipeline (tools, tests, benchmarks).
+ *
+ * Cluster note: the script names keys it computes itself, so it needs a single Redis (or
+ * Sentinel); on Redis Cluster the chunks would have to be split per hash slot.
+ */
+#ifndef GF_INGESTION_ING_STORE_H
+#define GF_INGESTION_ING_STORE_H
+
+#include "core/err.h"
+#include "ing_cmd.h"
+#include "ing_readings.h"
+
+#include <hiredis/hiredis.h>
+
+enum { /* ing_reading_t.status after a write */
+    ING_ST_PENDING = 0,
+    ING_ST_NEW = 'n',
+    ING_ST_DUP = 'd',
+    ING_ST_REJECTED = 'r',
+};
+
+typedef struct ing_store_cfg {
+    long long raw_maxlen;    /* approximate cap of gf:raw; default 1,000,000 */
+    long long clean_maxlen;  /* approximate cap of gf:clean; default 5,000,000 */
+    int64_t seen_ttl_s;      /* dedupe hash lives until its hour's end + this; default
+                                7 d + 300 s + 1 h (acceptance window, skew and a margin) */
+    int64_t agg_min_ttl_s;   /* minute aggregates expire after this; default 8 days */
+    size_t chunk;            /* readings per command; default 2000 */
+    const char *script_sha;  /* from ing_store_script_load; NULL sends EVAL with the source */
+} ing_store_cfg_t;
+
+typedef struct ing_store_counts {
+    size_t accepted;  /* new readings written to the clean tier */
+    size_t duplicate; /* accepted by validation but already seen */
+    size_t rejected;  /* failed validation (still in the raw tier) */
+} ing_store_counts_t;
+
+void ing_store_cfg_default(ing_store_cfg_t *cfg);
+
+/* The batch script's Lua source (static). */
+const char *ing_store_script(void);
+/* SCRIPT LOAD it on a blocking context; sha gets 40 hex chars + NUL. Returns 0 or
+ * GF_EUNAVAIL ("redis_unavailable"/"redis_error"). The async service sends
+ * SCRIPT LOAD <ing_store_script()> itself at connect. */
+int ing_store_script_load(redisContext *c, char sha[41], gf_err_t *err);
+
+/* Build the command for readings [from, from+count) of b into out (reset first). Readings
+ * keep their validation codes; rejected ones go to the raw tier only. Can't fail. */
+void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, size_t from,
+                     size_t count, ing_cmd_t *out);
+
+/* Interpret the reply to that command: set each reading's status and add to *counts.
+ * Returns 0; GF_EUNAVAIL "redis_unavailable" (NULL reply: nothing is known to be written),
+ * "noscript" (EVALSHA before SCRIPT LOAD: load and resend), "redis_error"; GF_EINTERNAL
+ * "bad_reply" when the reply does not have one status per reading. */
+int ing_store_apply_reply(ing_batch_t *b, size_t from, size_t count, const redisReply *reply,
+                          ing_store_counts_t *counts, gf_err_t *err);
+
+/* Write the whole batch on a blocking context: all chunks in one pipeline. Returns 0 or
+ * the first error (as ing_store_apply_reply). counts is zeroed first. */
+int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_t *b,
+                         ing_store_counts_t *counts, gf_err_t *err);
+
+#endif
