@@ -21,16 +21,23 @@
  * derivatives.
  *
  * All solver state lives in one opf_t per call: concurrent calls share nothing but the
- * read-only case.
+ * read-only case. One exception: Debian's sequential MUMPS (Ipopt's only linear solver
+ * here) keeps module-level state and crashes when two factorizations run at once (seen as
+ * "PB allocation in DMUMPS_LOAD_INIT"), so the Ipopt part of each solve holds a process-wide
+ * mutex. Model building, result assembly and power flows run in parallel.
  */
 #include "pf_internal.h"
 
 #include <IpStdCInterface.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
+
+/* Serialises Ipopt/MUMPS across threads (see the top of the file). */
+static pthread_mutex_t ipopt_lock = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct opf {
     const gf_pf_net_t *n;
@@ -765,6 +772,7 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
     IpoptProblem nlp = NULL;
     double *xl = NULL, *xu = NULL, *gl = NULL, *gu = NULL, *x = NULL, *gv = NULL, *lam = NULL,
            *zl = NULL, *zu = NULL;
+    bool locked = false;
     opf_t o;
     memset(&o, 0, sizeof o);
     gf_pf_net_t *n = gf_pf_net_new(c, opts, err);
@@ -800,6 +808,8 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
         memcpy(zu, warm->_zu, (size_t)o.nx * sizeof *x);
         memcpy(lam, warm->_lam, (size_t)o.m * sizeof *x);
     }
+    pthread_mutex_lock(&ipopt_lock);
+    locked = true;
     nlp = CreateIpoptProblem(o.nx, xl, xu, o.m, gl, gu, o.nnzj, o.nnzh, 0, eval_f, eval_g,
                              eval_grad_f, eval_jac_g, eval_h);
     if (nlp == NULL) {
@@ -832,6 +842,10 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
     }
     double obj = 0;
     enum ApplicationReturnStatus st = IpoptSolve(nlp, x, gv, &obj, lam, zl, zu, &o);
+    FreeIpoptProblem(nlp);
+    nlp = NULL;
+    pthread_mutex_unlock(&ipopt_lock);
+    locked = false;
     int src;
     const char *code = gf_pf_ipopt_status_code((int)st, &src);
 
@@ -988,6 +1002,8 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
 out:
     if (nlp != NULL)
         FreeIpoptProblem(nlp);
+    if (locked)
+        pthread_mutex_unlock(&ipopt_lock);
     gf_pf_result_free(r);
     gf_pf_result_free(pfr);
     free(xl);
