@@ -19,6 +19,10 @@ fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err)
 {
     if (!json_is_object(rq))
         return fail_q(NULL, err, "must be an object");
+    json_t *units = json_object_get(rq, "units");
+    if (units != NULL &&
+        !(json_is_string(units) && strcmp(json_string_value(units), "model_output") == 0))
+        return fail_q(NULL, err, "units must be \"model_output\" when given");
     json_t *levels = json_object_get(rq, "levels"), *rows = json_object_get(rq, "by_horizon");
     size_t nl = json_array_size(levels), nh = json_array_size(rows);
     if (!json_is_array(levels) || nl < 1 || nl > FC_Q_MAX_LEVELS)
@@ -44,15 +48,23 @@ fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err)
         json_t *row = json_array_get(rows, h);
         if (!json_is_array(row) || json_array_size(row) != nl)
             return fail_q(q, err, "every by_horizon row needs one value per level");
+        int has_null = 0;
         for (size_t k = 0; k < nl; k++) {
             json_t *v = json_array_get(row, k);
             double d = json_number_value(v);
+            if (json_is_null(v)) {
+                has_null = 1;
+                continue;
+            }
             if (!json_is_number(v) || !isfinite(d) || fabs(d) > 1e30)
-                return fail_q(q, err, "quantiles must be finite numbers");
+                return fail_q(q, err, "quantiles must be finite numbers or null");
             q->q[h * nl + k] = (float)d;
-            if (k > 0 && q->q[h * nl + k] < q->q[h * nl + k - 1])
+            if (k > 0 && !has_null && q->q[h * nl + k] < q->q[h * nl + k - 1])
                 return fail_q(q, err, "each by_horizon row must be non-decreasing");
         }
+        if (has_null) /* the trainer had no residuals there: no interval at this horizon */
+            for (size_t k = 0; k < nl; k++)
+                q->q[h * nl + k] = NAN;
     }
     return q;
 }
@@ -67,6 +79,8 @@ static int from_text(const char *text, fc_quantiles_t **out, gf_err_t *err)
         return gf_err_set(err, GF_EUNPROCESSABLE, "bad_residual_quantiles",
                           "model metrics/params are not JSON: %s", je.text);
     json_t *rq = json_object_get(j, "residual_quantiles");
+    if (rq == NULL) /* the whole training result stored as metrics */
+        rq = json_object_get(json_object_get(j, "metrics"), "residual_quantiles");
     int rc = 0;
     if (rq != NULL) {
         *out = fc_quantiles_parse(rq, err);

@@ -8,9 +8,13 @@
  *                      [-150.0, 2.9, 171.3], ...] at horizon h, one value per level,
  *   }                                              non-decreasing along the row
  * in the model's OUTPUT units (scaled units when the spec normalises; the caller multiplies
- * point and bounds by the same scale). The bound at level k for a point p at horizon h is
- * p + by_horizon[h-1][k]; a horizon beyond the table uses its last row. Because rows are
- * non-decreasing, bounds come out ordered (p10 <= p50 <= p90) for every point.
+ * point and bounds by the same scale). An optional "units" member must then say
+ * "model_output" (services/trainer writes it). A row holding a null (no residuals at that
+ * horizon) gives NaN bounds at that horizon: no interval, the point still stands. The object
+ * may also sit under "metrics" (a whole training result stored as the metrics text).
+ * The bound at level k for a point p at horizon h is p + by_horizon[h-1][k]; a horizon
+ * beyond the table uses its last row. Because rows are non-decreasing, bounds come out
+ * ordered (p10 <= p50 <= p90) for every point.
  *
  * Ownership: fc_quantiles_t is immutable once parsed, owned by whoever parsed it (the model).
  */
@@ -49,7 +53,8 @@ void fc_quantiles_free(fc_quantiles_t *q);
 int fc_quantiles_level_index(const fc_quantiles_t *q, double level);
 
 /* Bounds for n points: out[i * nlevels + k] = point[i] + q[h_i - 1][k] (last row when
- * h_i > nh). Fails GF_EINVAL "bad_horizon" when some horizon is < 1 (nothing written). */
+ * h_i > nh); NaN at a horizon whose row had a null. Fails GF_EINVAL "bad_horizon" when some
+ * horizon is < 1 (nothing written). */
 int fc_quantiles_apply(const fc_quantiles_t *q, const float *point, const int32_t *horizon,
                        size_t n, float *out, gf_err_t *err);
 

@@ -364,3 +364,35 @@ uint64_t fc_holder_set(fc_holder_t *h, fc_model_t *m)
     fc_model_release(old); /* outside the lock: freeing a model may take a while */
     return n;
 }
+
+/* ------------------------------------------------------------------ intervals */
+
+int fc_model_intervals(const fc_model_t *m, const float *x, const float *point,
+                       const int32_t *horizons, size_t rows, float *out, gf_err_t *err)
+{
+    if (m->quantiles == NULL)
+        return gf_err_set(err, GF_EUNPROCESSABLE, "no_intervals",
+                          "model %s@%lld carries no residual quantiles", m->name,
+                          (long long)m->version);
+    if (horizons != NULL)
+        return fc_quantiles_apply(m->quantiles, point, horizons, rows, out, err);
+    long hc = fc_model_feature_index(m, "horizon", 7);
+    if (hc < 0)
+        return gf_err_set(err, GF_EUNPROCESSABLE, "no_horizon",
+                          "give \"horizons\": the model has no \"horizon\" feature");
+    int32_t *h = malloc((rows ? rows : 1) * sizeof *h);
+    if (h == NULL)
+        abort();
+    for (size_t i = 0; i < rows; i++) {
+        float v = x[i * m->nnames + (size_t)hc];
+        if (!(v >= 1.0f && v <= 1e6f)) {
+            free(h);
+            return gf_err_set(err, GF_EUNPROCESSABLE, "no_horizon",
+                              "row %zu: feature \"horizon\" is missing or < 1", i);
+        }
+        h[i] = (int32_t)lrintf(v);
+    }
+    int rc = fc_quantiles_apply(m->quantiles, point, h, rows, out, err);
+    free(h);
+    return rc;
+}

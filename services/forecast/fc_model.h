@@ -99,6 +99,15 @@ size_t fc_model_check_count(const fc_model_t *m);
  * native evaluator into out[rows]. Can't fail. */
 void fc_model_predict(const fc_model_t *m, const float *x, size_t rows, float *out);
 
+/* Interval bounds for `rows` predicted points: out[i * nlevels + k] (levels: see
+ * fc_model_quantiles(m)->levels). Horizons come from `horizons` (one per row, >= 1) or, when
+ * NULL, from each row's "horizon" feature (libs/features names it so). NaN where the trainer
+ * had no residuals at that horizon. Fails GF_EUNPROCESSABLE "no_intervals" (version carries no
+ * residual_quantiles) or "no_horizon" (horizons NULL and the spec has no "horizon" feature, or
+ * a row's horizon value is missing or < 1), GF_EINVAL "bad_horizon". */
+int fc_model_intervals(const fc_model_t *m, const float *x, const float *point,
+                       const int32_t *horizons, size_t rows, float *out, gf_err_t *err);
+
 /* ------------------------------------------------------------------ holder */
 
 typedef struct fc_holder {

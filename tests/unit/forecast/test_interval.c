@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "../../../services/forecast/fc_interval.h"
 
@@ -47,6 +48,18 @@ static void test_interval_ordering_and_horizons(void **state)
     fc_quantiles_free(q);
     assert_int_equal(fc_quantiles_from_texts("{}", "{}", &q, &err), 0);
     assert_null(q);
+    /* the trainer's shape: units, nulls where a horizon had no residuals, nested metrics */
+    assert_int_equal(fc_quantiles_from_texts("{\"metrics\":{\"residual_quantiles\":{\"units\":"
+                                             "\"model_output\",\"levels\":[0.05,0.95],"
+                                             "\"by_horizon\":[[-1,1],[null,2]]}}}",
+                                             NULL, &q, &err),
+                     0);
+    assert_non_null(q);
+    float p2[2] = {10, 10}, o2[4];
+    int32_t h2[2] = {1, 2};
+    assert_int_equal(fc_quantiles_apply(q, p2, h2, 2, o2, &err), 0);
+    assert_true(o2[0] == 9 && o2[1] == 11 && isnan(o2[2]) && isnan(o2[3]));
+    fc_quantiles_free(q);
     gf_err_cleanup(&err);
 }
 
@@ -66,6 +79,7 @@ static void test_interval_bad_tables(void **state)
         "{\"residual_quantiles\":{\"levels\":[0.1,0.9],\"by_horizon\":[[1,2],3]}}",
         "{\"residual_quantiles\":{\"levels\":[\"0.1\"],\"by_horizon\":[[1]]}}",
         "not json",
+        "{\"residual_quantiles\":{\"units\":\"MW\",\"levels\":[0.5],\"by_horizon\":[[1]]}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gf_err_t err = {0};

@@ -219,6 +219,36 @@ static void test_model_load_through_registry(void **state)
     assert_int_equal(fc_model_version(m), v);
     assert_non_null(fc_model_quantiles(m));
     assert_int_equal(fc_model_quantiles(m)->nh, 2);
+    {
+        /* intervals: explicit horizons; no "horizon" feature in this spec -> no_horizon */
+        float pt[2], b[6];
+        fc_model_predict(m, X, 2, pt);
+        int32_t hz[2] = {1, 5};
+        assert_int_equal(fc_model_intervals(m, X, pt, hz, 2, b, &err), 0);
+        assert_true(b[0] == pt[0] - 2 && b[1] == pt[0] && b[2] == pt[0] + 2);
+        assert_true(b[3] == pt[1] - 3 && b[4] == pt[1] + 0.5f && b[5] == pt[1] + 4);
+        for (int i = 0; i < 2; i++)
+            assert_true(b[3 * i] <= b[3 * i + 1] && b[3 * i + 1] <= b[3 * i + 2]);
+        assert_int_equal(fc_model_intervals(m, X, pt, NULL, 2, b, &err), GF_EUNPROCESSABLE);
+        assert_string_equal(err.code, "no_horizon");
+    }
+    {
+        /* horizons from the rows' own "horizon" feature */
+        fc_model_t *m2 = fc_model_new("t", 1, model_json, model_json_len,
+                                      "{\"features\":[\"horizon\",\"a\",\"b\",\"c\",\"d\",\"e\"]}",
+                                      in.metrics_json, NULL, NULL, &err);
+        assert_non_null(m2);
+        float xr[2 * COLS], pt[2], b[6];
+        memcpy(xr, X, sizeof xr);
+        xr[0] = 1;
+        xr[COLS] = 2;
+        fc_model_predict(m2, xr, 2, pt);
+        assert_int_equal(fc_model_intervals(m2, xr, pt, NULL, 2, b, &err), 0);
+        assert_true(b[0] == pt[0] - 2 && b[3] == pt[1] - 3);
+        xr[COLS] = NAN;
+        assert_int_equal(fc_model_intervals(m2, xr, pt, NULL, 2, b, &err), GF_EUNPROCESSABLE);
+        fc_model_release(m2);
+    }
     fc_model_release(m);
     /* corrupt the stored bytes: the checksum stops it before XGBoost sees them */
     redisReply *r = redisCommand(c, "SETRANGE gf:reg:{load:PJM}:blob:1 100 Z");
