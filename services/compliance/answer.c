@@ -104,6 +104,7 @@ struct cmp_engine {
     int max_year;
     double build_s;
     uint8_t *title_term; /* 1 for terms of article/annex/chapter/section titles */
+    int no_synonyms;
 };
 
 typedef struct stems {
@@ -298,11 +299,17 @@ static void find_amendments(cmp_engine_t *e)
 
 cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err)
 {
+    return cmp_engine_new_opts(corpus_dir, NULL, err);
+}
+
+cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_t *o,
+                                  gf_err_t *err)
+{
     double t0 = cmp__now();
     cmp_corpus_t *c = cmp_corpus_load(corpus_dir, err);
     if (c == NULL)
         return NULL;
-    cmp_index_t *ix = cmp_index_build(c, NULL, err);
+    cmp_index_t *ix = cmp_index_build(c, o ? o->bm25 : NULL, err);
     if (ix == NULL) {
         cmp_corpus_free(c);
         return NULL;
@@ -317,7 +324,9 @@ cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err)
     cmp_engine_t *e = cmp__xcalloc(1, sizeof *e);
     e->corpus = c;
     e->index = ix;
-    compile_synonyms(e, an);
+    e->no_synonyms = o && o->no_synonyms;
+    if (!e->no_synonyms)
+        compile_synonyms(e, an);
     mark_titles(e, an);
     cmp_analyzer_free(an);
     find_amendments(e);
@@ -793,7 +802,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         for (size_t i = 0; i < qc.n && !def; i++)
             def = is_in(qc.w[i].surface, DEFINE_WORDS, sizeof DEFINE_WORDS / sizeof DEFINE_WORDS[0]);
         uint32_t id = cmp_index_term(ix, "definit");
-        if (def && id != CMP_NOTERM && nqt < 128) {
+        if (def && !e->no_synonyms && id != CMP_NOTERM && nqt < 128) {
             cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
             *t = (cmp_qterm_t){.id = id, .w = 0.6f, .qpos = 0, .expansion = 1};
         }

@@ -42,6 +42,14 @@ typedef struct cmp_engine cmp_engine_t;
 cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err);
 void cmp_engine_free(cmp_engine_t *e);
 
+/* Variants for ablation measurements (cmp-bench -a); the service uses cmp_engine_new. */
+typedef struct cmp_engine_opts {
+    const cmp_bm25_params_t *bm25; /* NULL: CMP_BM25_DEFAULT */
+    int no_synonyms;               /* skip the synonym table and the definition intent */
+} cmp_engine_opts_t;
+cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_t *o,
+                                  gf_err_t *err);
+
 /* Borrowed views of the engine's corpus and index; the browse API takes the corpus. */
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e);
 const cmp_index_t *cmp_engine_index(const cmp_engine_t *e);
