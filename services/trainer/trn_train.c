@@ -122,6 +122,19 @@ static int candidates(const trn_config_t *cfg, trn_xgb_params_t *out, int max)
     q.objective = "reg:absoluteerror";
     if (n < max)
         out[n++] = q;
+    /* strongly regularised: the EIA histories hold only ~2 years before the test period */
+    q = p;
+    q.max_depth = 5;
+    q.eta = 0.03;
+    q.min_child_weight = 20;
+    q.subsample = 0.7;
+    q.colsample_bytree = 0.5;
+    q.lambda = 5;
+    if (n < max)
+        out[n++] = q;
+    q.objective = "reg:absoluteerror";
+    if (n < max)
+        out[n++] = q;
     return n;
 }
 

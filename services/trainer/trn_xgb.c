@@ -66,7 +66,14 @@ int trn_omp_passive_reexec(char **argv)
         return 0;
     if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0)
         return -1;
-    execv("/proc/self/exe", argv);
+    /* exec the resolved path rather than /proc/self/exe itself: under valgrind the latter
+     * names the tool, not the program */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    execv(self, argv);
     return -1;
 }
 

@@ -91,6 +91,7 @@ int main(int argc, char **argv)
         gf_err_t err = {0};
         trn_data_t d;
         trn_result_t res;
+        memset(&d, 0, sizeof d);
         memset(&res, 0, sizeof res);
         int rc;
         if (strcmp(r, "NYC") == 0) {
