@@ -7,7 +7,8 @@
  *
  * It trains a model on synthetic data with NaNs through the XGBoost C API (nthread=1),
  * loads it through fc_model_new (so the load-time equality check runs too) and prints one
- * line per figure: the median over --runs runs of the mean time per call. Figures go to
+ * line per figure: the median over --runs runs of the mean time per call, as wall-clock and
+ * as this thread's CPU time (the machine is shared: CPU time is the steadier figure). Figures go to
  * tests/bench/results/forecast.md; they are not pass/fail.
  */
 #include <jansson.h>
@@ -27,6 +28,13 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -186,34 +194,39 @@ int main(int argc, char **argv)
 
     static const size_t batch[] = {1, 100};
     float out[100], ref[100];
-    double *v = malloc((size_t)runs * sizeof *v);
+    double *v = malloc((size_t)runs * sizeof *v), *vc = malloc((size_t)runs * sizeof *vc), c0;
     for (size_t bi = 0; bi < 2; bi++) {
         size_t n = batch[bi];
         int iters = n == 1 ? 20000 : 500;
         for (int r = 0; r < runs; r++) {
             t0 = now();
+            c0 = cpu();
             for (int i = 0; i < iters; i++)
                 fc_model_predict(m, x + (size_t)(i % 40) * nfeat, n, out);
             v[r] = (now() - t0) / iters * 1e6;
+            vc[r] = (cpu() - c0) / iters * 1e6;
         }
-        double nat = median(v, runs);
+        double nat = median(v, runs), natc = median(vc, runs);
         iters = n == 1 ? 2000 : 200;
         for (int r = 0; r < runs; r++) {
             t0 = now();
+            c0 = cpu();
             for (int i = 0; i < iters; i++)
                 if (fc_xgb_predict_dense(b, x + (size_t)(i % 40) * nfeat, n, nfeat, ref, &err))
                     return 1;
             v[r] = (now() - t0) / iters * 1e6;
+            vc[r] = (cpu() - c0) / iters * 1e6;
         }
-        double xg = median(v, runs);
+        double xg = median(v, runs), xgc = median(vc, runs);
         fc_model_predict(m, x, n, out);
         fc_xgb_predict_dense(b, x, n, nfeat, ref, &err);
         int same = 1;
         for (size_t i = 0; i < n; i++)
             same &= out[i] == ref[i];
-        printf("predict %3zu row%s: native %9.2f us/call   XGBoosterPredictFromDense %9.2f us/call"
-               "   (x%.1f, outputs %s)\n",
-               n, n == 1 ? " " : "s", nat, xg, xg / nat, same ? "bit-identical" : "differ");
+        printf("predict %3zu row%s: native %8.2f us/call (cpu %8.2f)   XGBoosterPredictFromDense "
+               "%8.2f us/call (cpu %8.2f)   cpu ratio x%.1f, outputs %s\n",
+               n, n == 1 ? " " : "s", nat, natc, xg, xgc, xgc / natc,
+               same ? "bit-identical" : "differ");
     }
 
     for (int inst = 0; inst < 2; inst++) {
@@ -223,30 +236,35 @@ int main(int argc, char **argv)
         for (int r = 0; r < runs; r++) {
             fc_predict_req_t req;
             t0 = now();
+            c0 = cpu();
             if (fc_predict_parse(bd, blen, NULL, &req, &err) != 0 ||
                 fc_predict_bind(&req, fc_model_feature_names(m), nfeat, xm, &err) != 0) {
                 fprintf(stderr, "fc-bench: parse failed: %s %s\n", err.code, err.message);
                 return 1;
             }
             v[r] = blen / (now() - t0) / 1e6;
+            vc[r] = blen / (cpu() - c0) / 1e6;
             fc_predict_req_cleanup(&req);
         }
-        double mbs = median(v, runs);
+        double mbs = median(v, runs), mbsc = median(vc, runs);
         for (int r = 0; r < runs; r++) {
             json_error_t je;
             t0 = now();
+            c0 = cpu();
             json_t *j = json_loadb(bd, blen, 0, &je);
             v[r] = blen / (now() - t0) / 1e6;
+            vc[r] = blen / (cpu() - c0) / 1e6;
             json_decref(j);
         }
-        double jmbs = median(v, runs);
-        printf("parse %s body, %zu rows x %zu: %.2f MB, scanner+bind %.0f MB/s, jansson tree "
-               "only %.0f MB/s\n",
-               inst ? "instances" : "compact  ", prows, nfeat, blen / 1e6, mbs, jmbs);
+        double jmbs = median(v, runs), jmbsc = median(vc, runs);
+        printf("parse %s body, %zu rows x %zu: %.2f MB, scanner+bind %.0f MB/s (cpu %.0f), "
+               "jansson tree only %.0f MB/s (cpu %.0f)\n",
+               inst ? "instances" : "compact  ", prows, nfeat, blen / 1e6, mbs, mbsc, jmbs, jmbsc);
         free(xm);
         free(bd);
     }
     free(v);
+    free(vc);
     XGBoosterFree(b);
     fc_model_release(m);
     free(spec);
