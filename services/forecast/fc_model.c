@@ -134,17 +134,17 @@ static void model_free(fc_model_t *m)
     free(m);
 }
 
-/* Compare native and XGBoost on rows x nf floats; fills max_rel; 0 or evaluator_mismatch. */
-static int verify(fc_model_t *m, BoosterHandle b, const float *x, size_t rows, size_t nf,
-                  double rtol, gf_err_t *err)
+int fc_forest_verify(const fc_forest_t *f, BoosterHandle b, const float *x, size_t rows,
+                     double rtol, double *max_rel, gf_err_t *err)
 {
+    size_t nf = fc_forest_num_features(f);
     float *a = malloc(rows * sizeof *a), *ref = malloc(rows * sizeof *ref);
     if (a == NULL || ref == NULL)
         abort();
     int rc = fc_xgb_predict_dense(b, x, rows, nf, ref, err);
     if (rc != 0)
         goto out;
-    fc_forest_predict(m->forest, x, rows, nf, a);
+    fc_forest_predict(f, x, rows, nf, a);
     for (size_t i = 0; i < rows; i++) {
         double d = fabs((double)a[i] - (double)ref[i]);
         double scale = fmax(fmax(fabs((double)a[i]), fabs((double)ref[i])), 1e-6);
@@ -156,10 +156,9 @@ static int verify(fc_model_t *m, BoosterHandle b, const float *x, size_t rows, s
                             i, (double)a[i], (double)ref[i], rel, rtol);
             goto out;
         }
-        if (rel > m->check_max_rel)
-            m->check_max_rel = rel;
+        if (rel > *max_rel)
+            *max_rel = rel;
     }
-    m->check_count += rows;
 out:
     free(a);
     free(ref);
@@ -225,11 +224,15 @@ fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, s
     if (rows == NULL)
         abort();
     fc_forest_check_rows(m->forest, o.check_rows, o.check_seed, rows);
-    if (verify(m, b, rows, o.check_rows, nf, o.rtol, err) != 0)
+    if (fc_forest_verify(m->forest, b, rows, o.check_rows, o.rtol, &m->check_max_rel, err) != 0)
         goto fail;
-    if (o.extra_rows != NULL && o.n_extra > 0 &&
-        verify(m, b, o.extra_rows, o.n_extra, nf, o.rtol, err) != 0)
-        goto fail;
+    m->check_count += o.check_rows;
+    if (o.extra_rows != NULL && o.n_extra > 0) {
+        if (fc_forest_verify(m->forest, b, o.extra_rows, o.n_extra, o.rtol, &m->check_max_rel,
+                             err) != 0)
+            goto fail;
+        m->check_count += o.n_extra;
+    }
     free(rows);
     free(dump);
     XGBoosterFree(b);

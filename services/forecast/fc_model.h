@@ -36,6 +36,7 @@
 #include "core/err.h"
 #include "fc_interval.h"
 #include "fc_tree.h"
+#include "fc_xgb.h"
 #include "registry/registry.h"
 
 #define FC_FEATURE_NAME_MAX 128
@@ -55,6 +56,13 @@ typedef struct fc_model_opts {
  * (free with gf_reg_strv_free). Fails GF_EUNPROCESSABLE "bad_feature_spec" (no
  * "features"/"names" array, a non-string, empty, over-long or duplicate name, > 4096 names). */
 int fc_spec_names(const char *spec_json, char ***names, size_t *n, gf_err_t *err);
+
+/* The load-time proof: predict `rows` rows of x (num_features columns, NaN = missing) with the
+ * native forest and with booster b (XGBoosterPredictFromDense); 0 when every pair agrees within
+ * rtol relative (|a-b| <= rtol * max(|a|,|b|,1e-6)), raising *max_rel to the largest seen.
+ * Fails GF_EINTERNAL "evaluator_mismatch" naming the first differing row, or "xgboost_error". */
+int fc_forest_verify(const fc_forest_t *f, BoosterHandle b, const float *x, size_t rows,
+                     double rtol, double *max_rel, gf_err_t *err);
 
 /* Load and verify a model from its parts (all borrowed). name may be "" and version 0 for
  * models that do not come from the registry. Returns a new model (one reference) or NULL with

@@ -98,6 +98,30 @@ static void test_model_native_equals_xgboost_other_links(void **state)
     check_equal_all_rows("reg:pseudohubererror", "json");
 }
 
+static void test_model_omp_wait_policy_passive_from_start(void **state)
+{
+    (void)state;
+    /* libgomp reads the policy at load time: it must be in the environment the process was
+     * exec'd with (/proc/self/environ), not just setenv'd later. Under valgrind the re-exec
+     * is skipped on purpose. */
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre != NULL && strstr(pre, "vgpreload") != NULL)
+        skip();
+    FILE *f = fopen("/proc/self/environ", "rb");
+    assert_non_null(f);
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    int found = 0;
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+        if (strcmp(buf + i, "OMP_WAIT_POLICY=passive") == 0)
+            found = 1;
+    }
+    assert_true(found);
+    assert_true(fc_xgb_wait_policy_passive());
+}
+
 static void test_model_accessors_and_feature_index(void **state)
 {
     (void)state;
@@ -178,6 +202,36 @@ static void test_model_corrupt_json_refused(void **state)
                              "\"by_horizon\":[[1,2]]}}",
                              NULL, NULL, &err));
     assert_string_equal(err.code, "bad_residual_quantiles");
+    gf_err_cleanup(&err);
+}
+
+static void test_model_verify_detects_mismatch(void **state)
+{
+    (void)state;
+    /* the proof must fail when evaluator and reference disagree: forest of model A against
+     * the booster of model B (same features, fewer rounds) */
+    gf_err_t err = {0};
+    char *b2 = NULL, *dump = NULL;
+    size_t l2 = 0, dl = 0;
+    assert_int_equal(fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 3, "json", &b2, &l2), 0);
+    BoosterHandle a = fc_xgb_load(model_json, model_json_len, &err);
+    BoosterHandle b = fc_xgb_load(b2, l2, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(fc_xgb_dump_json(a, &dump, &dl, &err), 0);
+    fc_forest_t *f = fc_forest_parse(dump, dl, &err);
+    assert_non_null(f);
+    double max_rel = 0;
+    assert_int_equal(fc_forest_verify(f, a, X, ROWS, 1e-5, &max_rel, &err), 0);
+    assert_true(max_rel <= 1e-5);
+    assert_int_equal(fc_forest_verify(f, b, X, ROWS, 1e-5, &max_rel, &err), GF_EINTERNAL);
+    assert_string_equal(err.code, "evaluator_mismatch");
+    assert_non_null(strstr(err.message, "check row 0"));
+    fc_forest_free(f);
+    free(dump);
+    XGBoosterFree(a);
+    XGBoosterFree(b);
+    free(b2);
     gf_err_cleanup(&err);
 }
 
@@ -354,10 +408,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_model_native_equals_xgboost_squarederror),
         cmocka_unit_test(test_model_native_equals_xgboost_ubj_bytes),
         cmocka_unit_test(test_model_native_equals_xgboost_other_links),
+        cmocka_unit_test(test_model_omp_wait_policy_passive_from_start),
         cmocka_unit_test(test_model_accessors_and_feature_index),
         cmocka_unit_test(test_model_spec_mismatch_refused),
         cmocka_unit_test(test_model_corrupt_json_refused),
         cmocka_unit_test(test_model_extra_check_rows),
+        cmocka_unit_test(test_model_verify_detects_mismatch),
         cmocka_unit_test(test_model_load_through_registry),
         cmocka_unit_test(test_model_holder_swap_under_readers),
     };
