@@ -93,8 +93,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 }
 
 int gf_httpc_request(struct event_base *base, const char *method, const char *url,
-                     const char *content_type, const char *body, size_t len, double timeout_s,
-                     gf_httpc_cb cb, void *arg, gf_err_t *err)
+                     const char *const *headers, const char *content_type, const char *body,
+                     size_t len, double timeout_s, gf_httpc_cb cb, void *arg, gf_err_t *err)
 {
     struct evhttp_uri *u = evhttp_uri_parse(url);
     if (u == NULL || evhttp_uri_get_host(u) == NULL || evhttp_uri_get_scheme(u) == NULL ||
@@ -151,6 +151,8 @@ int gf_httpc_request(struct event_base *base, const char *method, const char *ur
     evhttp_add_header(h, "Host", hostport);
     evhttp_add_header(h, "Connection", "close");
     evhttp_add_header(h, "Accept", "application/json");
+    for (size_t i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+        evhttp_add_header(h, headers[i], headers[i + 1]);
     if (body != NULL && len > 0) {
         evhttp_add_header(h, "Content-Type", content_type ? content_type : "application/json");
         evbuffer_add(evhttp_request_get_output_buffer(c->req), body, len);
@@ -190,7 +192,8 @@ static void on_sync(int status, const char *body, size_t len, const gf_err_t *er
     s->len = len;
 }
 
-int gf_httpc_fetch(const char *method, const char *url, const char *content_type,
+int gf_httpc_fetch(const char *method, const char *url, const char *const *headers,
+                   const char *content_type,
                    const char *body, size_t len, double timeout_s, int *status, char **body_out,
                    size_t *len_out, gf_err_t *err)
 {
@@ -198,8 +201,8 @@ int gf_httpc_fetch(const char *method, const char *url, const char *content_type
     if (base == NULL)
         return gf_err_set(err, GF_EINTERNAL, "httpc_alloc", "cannot create event base");
     sync_result_t s = {0};
-    int rc = gf_httpc_request(base, method, url, content_type, body, len, timeout_s, on_sync, &s,
-                              err);
+    int rc = gf_httpc_request(base, method, url, headers, content_type, body, len, timeout_s,
+                              on_sync, &s, err);
     if (rc == 0) {
         event_base_dispatch(base);
         if (!s.done)

@@ -18,15 +18,17 @@
 typedef void (*gf_httpc_cb)(int status, const char *body, size_t len, const gf_err_t *err,
                             void *arg);
 
-/* url: "http://host:port/path?query". body may be NULL. Returns 0 (cb will run) or an error
- * (bad URL: GF_EINVAL; cb will not run). */
+/* url: "http://host:port/path?query". body may be NULL. headers: NULL or a NULL-terminated
+ * list of name, value pairs ({"Authorization", "Bearer x", NULL}). Returns 0 (cb will run)
+ * or an error (bad URL: GF_EINVAL; cb will not run). */
 int gf_httpc_request(struct event_base *base, const char *method, const char *url,
-                     const char *content_type, const char *body, size_t len, double timeout_s,
-                     gf_httpc_cb cb, void *arg, gf_err_t *err);
+                     const char *const *headers, const char *content_type, const char *body,
+                     size_t len, double timeout_s, gf_httpc_cb cb, void *arg, gf_err_t *err);
 
 /* Blocking. On success returns 0 with *status and a malloc'd NUL-terminated *body_out
  * (caller frees) of *len_out bytes; on failure a GF_E* code with err filled. */
-int gf_httpc_fetch(const char *method, const char *url, const char *content_type,
+int gf_httpc_fetch(const char *method, const char *url, const char *const *headers,
+                   const char *content_type,
                    const char *body, size_t len, double timeout_s, int *status, char **body_out,
                    size_t *len_out, gf_err_t *err);
 
