@@ -1,9 +1,10 @@
 /*
  * gf-opf - solve one MATPOWER case from the command line.
  *
- *   gf-opf [--dc] [--pf] [--json] [--repeat N] [--time-limit S] case.m
+ *   gf-opf [--dc] [--pf] [--n1] [--json] [--repeat N] [--time-limit S] case.m
  *
- * AC OPF by default; --dc for the DC OPF, --pf for an AC power flow. Prints the case size,
+ * AC OPF by default; --dc for the DC OPF, --pf for an AC power flow, --n1 for N-1 screening of
+ * every in-service branch by AC power flow on 2 threads (prints the worst outages). Prints the case size,
  * objective, status, iterations and solve time (the median over N solves with --repeat; the
  * parse is not timed). --json prints the full result instead. Exit status: 0 converged,
  * 1 solver failure, 2 usage or input error.
@@ -11,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "powerflow/case.h"
+#include "powerflow/n1.h"
 #include "powerflow/solve.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -24,7 +27,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gf-opf [--dc] [--pf] [--json] [--repeat N] [--time-limit S] "
+    fprintf(stderr, "usage: gf-opf [--dc] [--pf] [--n1] [--json] [--repeat N] [--time-limit S] "
                     "case.m\n");
 }
 
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
             mode = 1;
         } else if (strcmp(argv[i], "--pf") == 0) {
             mode = 2;
+        } else if (strcmp(argv[i], "--n1") == 0) {
+            mode = 3;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
@@ -74,19 +79,55 @@ int main(int argc, char **argv)
     gf_pf_opts_t o;
     gf_pf_opts_init(&o);
     o.max_cpu_time = tlim;
+    if (mode == 3) {
+        double *tt = calloc((size_t)repeat, sizeof *tt);
+        gf_pf_n1_report_t *rep = NULL;
+        int st = 0;
+        for (int k = 0; k < repeat && st == 0; k++) {
+            gf_pf_n1_report_free(rep);
+            rep = NULL;
+            st = gf_pf_n1_run(c, &o, NULL, &rep, &err);
+            if (st == 0)
+                tt[k] = rep->time_s;
+        }
+        if (st != 0) {
+            fprintf(stderr, "gf-opf: %s: %s\n", err.code, err.message);
+        } else {
+            qsort(tt, (size_t)repeat, sizeof *tt, cmp_double);
+            printf("case        %s\n", c->name[0] ? c->name : path);
+            printf("contingencies %zu\n", rep->n);
+            printf("time_ms     %.3f\n", 1000 * (repeat % 2 ? tt[repeat / 2]
+                                                 : 0.5 * (tt[repeat / 2 - 1] + tt[repeat / 2])));
+            for (size_t i = 0; i < rep->n && i < 10; i++)
+                printf("worst %2zu    branch %zu (%d-%d) %s severity %.1f max loading %.1f%%\n",
+                       i + 1, rep->items[i].branch, rep->items[i].fbus, rep->items[i].tbus,
+                       rep->items[i].code, rep->items[i].severity,
+                       rep->items[i].max_loading_percent);
+        }
+        gf_pf_n1_report_free(rep);
+        free(tt);
+        gf_pf_case_free(c);
+        gf_err_cleanup(&err);
+        return st == 0 ? 0 : 1;
+    }
     double *times = calloc((size_t)repeat, sizeof *times);
+    double *cpu = calloc((size_t)repeat, sizeof *cpu);
     gf_pf_result_t *r = NULL;
     int rc = 0;
     for (int k = 0; k < repeat; k++) {
         gf_pf_result_free(r);
         r = NULL;
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
         gf_err_cleanup(&err);
         rc = mode == 0   ? gf_pf_solve_acopf(c, &o, &r, &err)
              : mode == 1 ? gf_pf_solve_dcopf(c, &o, &r, &err)
                          : gf_pf_solve_pf(c, &o, &r, &err);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
         if (r == NULL)
             break;
         times[k] = r->time_s;
+        cpu[k] = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
     }
     int status = 0;
     if (r == NULL) {
@@ -114,6 +155,9 @@ int main(int argc, char **argv)
         printf("status      %s\n", r->status);
         printf("iterations  %d\n", r->iterations);
         printf("time_ms     %.3f\n", med * 1000.0);
+        qsort(cpu, (size_t)repeat, sizeof *cpu, cmp_double);
+        printf("cpu_ms      %.3f\n", 1000.0 * (repeat % 2 ? cpu[repeat / 2]
+                                                   : 0.5 * (cpu[repeat / 2 - 1] + cpu[repeat / 2])));
         printf("repeat      %d\n", repeat);
         printf("mismatch    %.3g\n", r->max_mismatch);
         if (rc != 0)
@@ -123,6 +167,7 @@ int main(int argc, char **argv)
     }
     gf_pf_result_free(r);
     free(times);
+    free(cpu);
     gf_pf_case_free(c);
     gf_err_cleanup(&err);
     return status;
