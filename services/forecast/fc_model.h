@@ -134,4 +134,14 @@ fc_model_t *fc_holder_get(fc_holder_t *h);
  * Returns the number of swaps so far. */
 uint64_t fc_holder_set(fc_holder_t *h, fc_model_t *m);
 
+/* Resolve name in the registry (alias, version number or "latest") and, unless h already
+ * holds that very version of that model, load + verify it and install it. The current model
+ * stays when anything fails, so a bad new version never evicts a serving one. Call it at
+ * start, on every GF_REG_CHANNEL event whose name and alias match, and after a Redis
+ * reconnect (pub/sub does not replay missed events).
+ * Returns 1 when a new model was installed, 0 when h already had it, or a negative GF_E* with
+ * err set (registry and load failures as for fc_model_load). */
+int fc_holder_reload(fc_holder_t *h, redisContext *c, const char *name, const char *ref,
+                     const fc_model_opts_t *opts, gf_err_t *err);
+
 #endif

@@ -316,6 +316,81 @@ static void test_model_load_through_registry(void **state)
     gf_err_cleanup(&err);
 }
 
+static void test_model_holder_reload_on_event(void **state)
+{
+    (void)state;
+    gf_test_redis_t srv;
+    if (gf_test_redis_start(&srv) != 0)
+        fail_msg("cannot start redis-server");
+    redisContext *c = gf_test_redis_connect(&srv), *sub = gf_test_redis_connect(&srv);
+    assert_non_null(c);
+    assert_non_null(sub);
+    redisReply *r = redisCommand(sub, "SUBSCRIBE %s", GF_REG_CHANNEL);
+    assert_non_null(r);
+    freeReplyObject(r);
+    gf_err_t err = {0};
+    char *b2 = NULL;
+    size_t l2 = 0;
+    assert_int_equal(fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 4, "ubj", &b2, &l2), 0);
+    gf_reg_new_t in = {.blob = model_json, .blob_len = model_json_len, .spec_json = spec};
+    int64_t v1, v2, v3;
+    assert_int_equal(gf_reg_register(c, "load:PJM", &in, &v1, &err), 0);
+    in.blob = b2;
+    in.blob_len = l2;
+    assert_int_equal(gf_reg_register(c, "load:PJM", &in, &v2, &err), 0);
+    assert_int_equal(gf_reg_register(c, "load:PJM", &in, &v3, &err), 0);
+    assert_int_equal(gf_reg_alias_set(c, "load:PJM", "production", v1, -1, "t", "", 0, NULL, &err),
+                     0);
+
+    fc_holder_t h;
+    fc_holder_init(&h);
+    fc_model_opts_t o = {.check_rows = 32};
+    assert_int_equal(fc_holder_reload(&h, c, "load:PJM", "production", &o, &err), 1);
+    assert_int_equal(fc_holder_reload(&h, c, "load:PJM", "production", &o, &err), 0);
+
+    /* promotion: the event names what to reload */
+    assert_int_equal(gf_reg_alias_set(c, "load:PJM", "production", v2, v1, "t", "", 0, NULL, &err),
+                     0);
+    /* reload resolves the alias as it is now: the first event (the v1 promotion, already
+     * served) already brings v2; the second finds nothing new */
+    for (int i = 0; i < 2; i++) {
+        void *vr = NULL;
+        assert_int_equal(redisGetReply(sub, &vr), REDIS_OK);
+        r = vr;
+        gf_reg_event_t ev;
+        assert_int_equal(gf_reg_event_parse(r->element[2]->str, r->element[2]->len, &ev, &err), 0);
+        freeReplyObject(r);
+        assert_int_equal(fc_holder_reload(&h, c, ev.name, ev.alias, &o, &err), i == 0 ? 1 : 0);
+    }
+    fc_model_t *m = fc_holder_get(&h);
+    assert_int_equal(fc_model_version(m), v2);
+    fc_model_release(m);
+
+    /* a corrupt new version is refused and the serving one stays */
+    r = redisCommand(c, "SETRANGE gf:reg:{load:PJM}:blob:%lld 10 Z", (long long)v3);
+    freeReplyObject(r);
+    assert_int_equal(gf_reg_alias_set(c, "load:PJM", "production", v3, -1, "t", "", 0, NULL, &err),
+                     0);
+    assert_int_equal(fc_holder_reload(&h, c, "load:PJM", "production", &o, &err), GF_EINTERNAL);
+    assert_string_equal(err.code, "checksum_mismatch");
+    m = fc_holder_get(&h);
+    assert_int_equal(fc_model_version(m), v2);
+    fc_model_release(m);
+    /* rollback restores v2: nothing to load */
+    assert_int_equal(gf_reg_alias_rollback(c, "load:PJM", "production", "t", "", NULL, &err), 0);
+    assert_int_equal(fc_holder_reload(&h, c, "load:PJM", "production", &o, &err), 0);
+    assert_int_equal(fc_holder_reload(&h, c, "load:PJM", "1", &o, &err), 1);
+    assert_int_equal(fc_holder_reload(&h, c, "load:PJM", "latest", &o, &err), GF_EINTERNAL);
+    assert_int_equal(fc_holder_reload(&h, c, "load:PJM", "canary", &o, &err), GF_ENOTFOUND);
+
+    fc_holder_cleanup(&h);
+    free(b2);
+    redisFree(sub);
+    redisFree(c);
+    gf_test_redis_stop(&srv);
+    gf_err_cleanup(&err);
+}
+
 /* ------------------------------------------------------------------ holder */
 
 typedef struct {
@@ -416,6 +491,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_model_verify_detects_mismatch),
         cmocka_unit_test(test_model_load_through_registry),
         cmocka_unit_test(test_model_holder_swap_under_readers),
+        cmocka_unit_test(test_model_holder_reload_on_event),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
