@@ -249,6 +249,7 @@ static void test_readings_limits(void **state)
     for (size_t i = 0; i < depth; i++)
         deep[k++] = ']';
     strcpy(deep + k, "}]");
+    ing_batch_cleanup(&b);
     ing_batch_init(&b, 0);
     assert_int_equal(ing_readings_parse(&b, deep, strlen(deep), &err), GF_EINVAL);
     assert_non_null(strstr(err.message, "deep"));
