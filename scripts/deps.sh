@@ -13,6 +13,7 @@ PACKAGES=(
     clang libclang-rt-14-dev valgrind
     # runtime of the stack
     redis-server nginx-light
+    prometheus yq  # Prometheus for make up, promtool + yq for tests/e2e/test_monitoring.sh and test_deploy.sh
     # benchmarks
     wrk
 )
