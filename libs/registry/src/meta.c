@@ -39,7 +39,8 @@ int gf_reg_alias_req_parse(const char *body, size_t len, gf_reg_alias_req_t *out
     json_error_t je;
     json_t *j = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
-        gf_err_set(err, GF_EINVAL, "invalid_json", "body is not valid JSON: %s (line %d, column %d)",
+        gf_err_set(err, GF_EINVAL, "invalid_json",
+                   "body is not valid JSON: %s (line %d, column %d)",
                    je.text, je.line, je.column);
         return GF_EINVAL;
     }

@@ -207,18 +207,34 @@ static int bad_reply(redisReply *r, gf_err_t *err, const char *what)
 
 /* ================================================================== register */
 
-/* KEYS: versions, v, blob.  ARGV: version, blob, then field/value pairs of the hash.
- * The version key must be new (a reused number would mean a corrupt seq counter). */
+/* KEYS: versions, v, blob, idem.  ARGV: version, blob, idempotency key ("" = none), sha256,
+ * then the field/value pairs of the hash. A key that already registered a version of this
+ * model gets that version back when the bytes are the same (a retried registration), an error
+ * when they differ. The version key must be new (a reused number would mean a corrupt seq counter).
+ * Returns {version, created}. */
 static const char LUA_REGISTER[] =
+    "if ARGV[3] ~= '' then\n"
+    "  local prev = redis.call('HGET', KEYS[4], ARGV[3])\n"
+    "  if prev then\n"
+    "    local sep = string.find(prev, ':', 1, true)\n"
+    "    if string.sub(prev, sep + 1) ~= ARGV[4] then\n"
+    "      return redis.error_reply('GFIDEMREUSED ' .. string.sub(prev, 1, sep - 1))\n"
+    "    end\n"
+    "    return {tonumber(string.sub(prev, 1, sep - 1)), 0}\n"
+    "  end\n"
+    "end\n"
     "if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then\n"
     "  return redis.error_reply('GFEXISTS version already written')\n"
     "end\n"
     "redis.call('SET', KEYS[3], ARGV[2])\n"
     "local f = {}\n"
-    "for i = 3, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "for i = 5, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[2], unpack(f))\n"
+    "if ARGV[3] ~= '' then\n"
+    "  redis.call('HSET', KEYS[4], ARGV[3], ARGV[1] .. ':' .. ARGV[4])\n"
+    "end\n"
     "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])\n"
-    "return tonumber(ARGV[1])\n";
+    "return {tonumber(ARGV[1]), 1}\n";
 
 static int check_json(const char *text, const char *field, int want_object, int want_array,
                       gf_err_t *err)
@@ -257,6 +273,9 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
         return gf_err_set(err, GF_EINVAL, "bad_tag", "at most %d tags", GF_REG_TAGS_MAX);
     if (in->job != NULL && !job_valid(in->job))
         return gf_err_set(err, GF_EINVAL, "bad_job", "job id must be 1-128 printable chars");
+    if (in->idem_key != NULL && (in->idem_key[0] == '\0' || !job_valid(in->idem_key)))
+        return gf_err_set(err, GF_EINVAL, "bad_idem_key",
+                          "idempotency key must be 1-128 printable ASCII chars");
 
     json_t *tags = json_array();
     for (size_t i = 0; i < in->ntags; i++) {
@@ -284,7 +303,7 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
     freeReplyObject(r);
     r = NULL;
 
-    char kseq[KEYLEN], kvers[KEYLEN], kv[KEYLEN], kblob[KEYLEN];
+    char kseq[KEYLEN], kvers[KEYLEN], kv[KEYLEN], kblob[KEYLEN], kidem[KEYLEN];
     gf_reg_key(kseq, sizeof kseq, name, "seq", 0);
     const char *incr[] = {"INCR", kseq};
     if ((rc = runs(c, 2, incr, &r, err)) != 0)
@@ -301,14 +320,16 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
     gf_reg_key(kvers, sizeof kvers, name, "versions", 0);
     gf_reg_key(kv, sizeof kv, name, "v", version);
     gf_reg_key(kblob, sizeof kblob, name, "blob", version);
+    gf_reg_key(kidem, sizeof kidem, name, "idem", 0);
     char sver[24], ssize[24], sfrom[24], sto[24];
     snprintf(sver, sizeof sver, "%" PRId64, version);
     snprintf(ssize, sizeof ssize, "%zu", in->blob_len);
     snprintf(sfrom, sizeof sfrom, "%" PRId64, in->data_from);
     snprintf(sto, sizeof sto, "%" PRId64, in->data_to);
     const char *argv[] = {
-        "EVAL", LUA_REGISTER, "3", kvers, kv, kblob, sver, (const char *)in->blob,
-        "name", name, "version", sver, "sha256", sha, "size", ssize,
+        "EVAL", LUA_REGISTER, "4", kvers, kv, kblob, kidem, sver, (const char *)in->blob,
+        in->idem_key ? in->idem_key : "", sha, "name", name, "version", sver, "sha256", sha,
+        "size", ssize,
         "spec", in->spec_json, "metrics", in->metrics_json ? in->metrics_json : "{}",
         "params", in->params_json ? in->params_json : "{}", "tags", tags_text,
         "job", in->job ? in->job : "", "data_from", sfrom, "data_to", sto,
@@ -317,16 +338,26 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
     int argc = (int)(sizeof argv / sizeof argv[0]);
     size_t lens[sizeof argv / sizeof argv[0]];
     for (int i = 0; i < argc; i++)
-        lens[i] = i == 7 ? in->blob_len : strlen(argv[i]);
-    if ((rc = run(c, argc, argv, lens, &r, err)) != 0)
+        lens[i] = i == 8 ? in->blob_len : strlen(argv[i]);
+    rc = run(c, argc, argv, lens, &r, err);
+    if (rc == GF_EINTERNAL && r != NULL && r->type == REDIS_REPLY_ERROR &&
+        strstr(r->str, "GFIDEMREUSED") != NULL) {
+        rc = gf_err_set(err, GF_ECONFLICT, "idem_key_reused",
+                        "idempotency key '%.64s' already registered version %.20s of '%s' "
+                        "with other bytes",
+                        in->idem_key, strstr(r->str, "GFIDEMREUSED") + 13, name);
         goto out;
-    if (r->type != REDIS_REPLY_INTEGER || r->integer != version) {
+    }
+    if (rc)
+        goto out;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer < 1) {
         rc = bad_reply(r, err, "register script");
         r = NULL;
         goto out;
     }
     if (out_version)
-        *out_version = version;
+        *out_version = r->element[0]->integer;
 out:
     freeReplyObject(r);
     free(tags_text);
@@ -369,7 +400,8 @@ int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int 
     if (rc)
         return rc;
     if (version < 1)
-        return gf_err_set(err, GF_ENOTFOUND, "unknown_version", "model '%s' has no version %" PRId64,
+        return gf_err_set(err, GF_ENOTFOUND, "unknown_version",
+                          "model '%s' has no version %" PRId64,
                           name, version);
     char kvers[KEYLEN], kv[KEYLEN], kblob[KEYLEN], kdep[KEYLEN], sver[24];
     gf_reg_key(kvers, sizeof kvers, name, "versions", 0);

@@ -186,6 +186,40 @@ static void test_registry_register_validation(void **state)
     gf_err_cleanup(&err);
 }
 
+static void test_registry_register_idempotent_retry(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    gf_reg_new_t in = {.blob = "bytes-A", .blob_len = 7, .spec_json = "{}", .job = "job-7",
+                       .idem_key = "job-7:PJM"};
+    int64_t v1 = 0, v2 = 0, v3 = 0;
+    assert_int_equal(gf_reg_register(rc_, "load:PJM", &in, &v1, &err), 0);
+    /* a retry of the same job with the same bytes gets the same version, writes nothing */
+    assert_int_equal(gf_reg_register(rc_, "load:PJM", &in, &v2, &err), 0);
+    assert_int_equal(v2, v1);
+    int64_t *vers = NULL;
+    size_t n = 0;
+    assert_int_equal(gf_reg_versions_list(rc_, "load:PJM", &vers, &n, &err), 0);
+    assert_int_equal(n, 1);
+    free(vers);
+    /* the same job with other bytes is a conflict */
+    in.blob = "bytes-B";
+    assert_int_equal(gf_reg_register(rc_, "load:PJM", &in, &v3, &err), GF_ECONFLICT);
+    assert_string_equal(err.code, "idem_key_reused");
+    /* the same key for another model, or no key, registers normally */
+    assert_int_equal(gf_reg_register(rc_, "load:ERCOT", &in, &v3, &err), 0);
+    assert_int_equal(v3, 1);
+    in.idem_key = "";
+    assert_int_equal(gf_reg_register(rc_, "load:PJM", &in, &v3, &err), GF_EINVAL);
+    assert_string_equal(err.code, "bad_idem_key");
+    in.idem_key = NULL;
+    assert_int_equal(gf_reg_register(rc_, "load:PJM", &in, &v3, &err), 0);
+    assert_true(v3 > v1);
+    assert_int_equal(gf_reg_register(rc_, "load:PJM", &in, &v2, &err), 0);
+    assert_true(v2 > v3);
+    gf_err_cleanup(&err);
+}
+
 static void test_registry_names_valid(void **state)
 {
     (void)state;
@@ -535,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_registry_names_valid),
         cmocka_unit_test_setup(test_registry_versions_roundtrip, flush),
         cmocka_unit_test_setup(test_registry_register_validation, flush),
+        cmocka_unit_test_setup(test_registry_register_idempotent_retry, flush),
         cmocka_unit_test_setup(test_registry_alias_set_get_history_rollback, flush),
         cmocka_unit_test_setup(test_registry_deprecate, flush),
         cmocka_unit_test_setup(test_registry_pubsub_notification, flush),

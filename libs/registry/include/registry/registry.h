@@ -18,6 +18,7 @@
  *   gf:reg:{N}:aliases            hash    alias -> version
  *   gf:reg:{N}:history            list    alias changes, JSON, oldest first
  *   gf:reg:{N}:deprecated         hash    version -> JSON {who, reason, at}
+ *   gf:reg:{N}:idem               hash    idempotency key -> "<version>:<sha256>"
  *
  * Atomicity: a registration runs ONE Lua script that takes the next version (INCR), writes
  * the blob and the metadata and only then adds the version to the versions zset, so a reader
@@ -70,6 +71,7 @@ typedef struct gf_reg_new {
     const char *job;
     const char *const *tags;
     size_t ntags;
+    const char *idem_key; /* NULL, or 1-128 printable chars: see gf_reg_register */
 } gf_reg_new_t;
 
 /* One version as loaded. Owned by the caller; free with gf_reg_version_free. Every string is
@@ -133,14 +135,19 @@ int gf_reg_tag_valid(const char *tag);
 
 /* Key of one family for a model, written into buf (>= 128 bytes is always enough). Returns
  * buf. `version` is used by the per-version families only. Family: "seq", "versions", "v",
- * "blob", "aliases", "history", "deprecated". Exposed for tests and the key table. */
+ * "blob", "aliases", "history", "deprecated", "idem". Exposed for tests and the key table. */
 char *gf_reg_key(char *buf, size_t len, const char *name, const char *family, int64_t version);
 
 /* ------------------------------------------------------------------ versions */
 
 /* Register a new version of `name`: validates the input, computes the SHA-256 and writes
  * everything in one atomic step. *out_version gets the new number (1 for the first).
- * Fails: GF_EINVAL (bad_name, bad_json, bad_tag, blob_too_big ...), GF_EUNAVAIL. */
+ * Idempotent retries: when in->idem_key (e.g. "<job id>:<region>") already
+ * registered a version of `name` with the same bytes, *out_version gets that version and
+ * nothing is written (the number taken by INCR is left unused).
+ * Fails: GF_EINVAL (bad_name, bad_json, bad_tag, bad_idem_key, ...), GF_ETOOBIG
+ * (blob_too_big), GF_ECONFLICT (idem_key_reused: the key registered other bytes under this
+ * name), GF_EUNAVAIL. */
 int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
                     int64_t *out_version, gf_err_t *err);
 
