@@ -111,7 +111,8 @@ int fc_xgb_predict_dense(BoosterHandle b, const float *x, size_t rows, size_t co
     /* Non-strict shape: (rows,) for one output per row. Anything else is not a regressor. */
     if (!((dim == 1 && shape[0] == rows) || (dim == 2 && shape[0] == rows && shape[1] == 1)))
         return gf_err_set(err, GF_EINTERNAL, "xgboost_shape",
-                          "XGBoost predicted %" PRIu64 "-d output for %zu rows; want one value per row",
+                          "XGBoost predicted %" PRIu64 "-d output for %zu rows; "
+                          "want one value per row",
                           (uint64_t)dim, rows);
     memcpy(out, res, rows * sizeof *out);
     return 0;

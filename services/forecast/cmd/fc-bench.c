@@ -75,7 +75,8 @@ static char *train(const float *x, const float *y, size_t rows, size_t cols, int
     BoosterHandle b = NULL;
     char sdepth[16], *out = NULL;
     snprintf(sdepth, sizeof sdepth, "%d", depth);
-    if (XGDMatrixCreateFromMat(x, rows, cols, NAN, &d) || XGDMatrixSetFloatInfo(d, "label", y, rows) ||
+    if (XGDMatrixCreateFromMat(x, rows, cols, NAN, &d) ||
+        XGDMatrixSetFloatInfo(d, "label", y, rows) ||
         XGBoosterCreate(&d, 1, &b) || XGBoosterSetParam(b, "objective", "reg:squarederror") ||
         XGBoosterSetParam(b, "max_depth", sdepth) || XGBoosterSetParam(b, "eta", "0.1") ||
         XGBoosterSetParam(b, "nthread", "2") || XGBoosterSetParam(b, "tree_method", "hist"))
