@@ -33,6 +33,16 @@ typedef struct gf_test_redis {
     char dir[64];
 } gf_test_redis_t;
 
+/* Copies (not pointers: a test's own struct may be on a stack a failed assertion unwound). */
+static gf_test_redis_t gf_test_redis_live[8];
+
+static void gf_test_redis_forget(const gf_test_redis_t *r)
+{
+    for (int i = 0; i < 8; i++)
+        if (gf_test_redis_live[i].pid == r->pid)
+            memset(&gf_test_redis_live[i], 0, sizeof gf_test_redis_live[i]);
+}
+
 static int gf_test_port_free(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -67,23 +77,46 @@ static void gf_test_rmdir(const char *dir)
 
 static void gf_test_redis_stop(gf_test_redis_t *r)
 {
-    if (r->pid > 0) {
-        kill(r->pid, SIGTERM);
+    gf_test_redis_t s = *r; /* r may be the live-table slot that forget() clears */
+    if (s.pid > 0)
+        gf_test_redis_forget(&s);
+    r->pid = 0;
+    r->dir[0] = '\0';
+    if (s.pid > 0) {
+        kill(s.pid, SIGTERM);
         int st;
         for (int i = 0; i < 200; i++) {
-            if (waitpid(r->pid, &st, WNOHANG) == r->pid)
+            if (waitpid(s.pid, &st, WNOHANG) == s.pid)
                 goto reaped;
             usleep(10000);
         }
-        kill(r->pid, SIGKILL);
-        waitpid(r->pid, &st, 0);
-    reaped:
-        r->pid = 0;
+        kill(s.pid, SIGKILL);
+        waitpid(s.pid, &st, 0);
+    reaped:;
     }
-    if (r->dir[0]) {
-        gf_test_rmdir(r->dir);
-        r->dir[0] = '\0';
-    }
+    if (s.dir[0])
+        gf_test_rmdir(s.dir);
+}
+
+/* Servers still running at exit (a failed assertion skips the test's own stop): stopped and
+ * their dirs removed by an atexit handler, so nothing is left behind. */
+static void gf_test_redis_atexit(void)
+{
+    for (int i = 0; i < 8; i++)
+        if (gf_test_redis_live[i].pid > 0)
+            gf_test_redis_stop(&gf_test_redis_live[i]);
+}
+
+static void gf_test_redis_remember(const gf_test_redis_t *r)
+{
+    static int registered;
+    if (!registered && atexit(gf_test_redis_atexit) == 0)
+        registered = 1;
+    for (int i = 0; i < 8; i++)
+        if (gf_test_redis_live[i].pid == 0) {
+            gf_test_redis_live[i] = *r;
+            return;
+        }
 }
 
 /* New connection to the fixture's server; NULL on failure. Caller frees with redisFree. */
@@ -147,8 +180,10 @@ static int gf_test_redis_start(gf_test_redis_t *r)
                 int ok = rep != NULL && rep->type == REDIS_REPLY_STATUS;
                 freeReplyObject(rep);
                 redisFree(c);
-                if (ok)
+                if (ok) {
+                    gf_test_redis_remember(r);
                     return 0;
+                }
             }
             usleep(20000);
         }
