@@ -14,6 +14,7 @@ PACKAGES=(
     # runtime of the stack
     redis-server nginx-light
     prometheus yq  # Prometheus for make up, promtool + yq for tests/e2e/test_monitoring.sh and test_deploy.sh
+    chromium  # headless browser for the dashboard tests (tests/browser)
     # benchmarks
     wrk
 )

@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ApiError, ask, forecast, ingestionSummary, model, readOpf, runOpf, setApiKey } from "./api";
+import { mockFetch } from "./test/fetchMock";
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  setApiKey(null);
+});
+
+describe("api client", () => {
+  it("turns the error shape into an ApiError that knows a missing route", async () => {
+    mockFetch({});
+    const e = await ingestionSummary().catch((x) => x);
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(404);
+    expect(e.missing).toBe(true);
+  });
+
+  it("reports a gateway 502 as unavailable", async () => {
+    mockFetch({ "GET /api/ingestion/summary": [502, { error: { code: "bad_gateway", message: "down", details: [] } }] });
+    const e = await ingestionSummary().catch((x) => x);
+    expect(e.unavailable).toBe(true);
+    expect(e.code).toBe("bad_gateway");
+  });
+
+  it("sends the API key on mutating calls only", async () => {
+    setApiKey("k123");
+    const calls = mockFetch({ "POST /api/compliance/ask": [200, { answer: "a", citations: [], refused: false }] });
+    await ask("q");
+    expect(calls[0].headers["X-API-Key"]).toBe("k123");
+    expect(calls[0].body).toEqual({ question: "q" });
+  });
+
+  it("reads forecast points with intervals in either shape", async () => {
+    mockFetch({
+      "GET /api/forecast/forecast": [
+        200,
+        {
+          region: "PJM",
+          model: { name: "load:PJM", version: 3, trained_at: "2024-01-01T00:00:00Z" },
+          history: [{ ts: "2018-07-01T23:00:00Z", demand_mw: 100 }],
+          points: [
+            { ts: "2018-07-02T00:00:00Z", mean: 110, lower_80: 100, upper_80: 120, lower_95: 95, upper_95: 125 },
+            { ts: "2018-07-02T01:00:00Z", mean: 111, intervals: { "80": [101, 121] } },
+          ],
+        },
+      ],
+    });
+    const f = await forecast("PJM", 24, 24);
+    expect(f.version).toBe(3);
+    expect(f.points).toHaveLength(2);
+    expect(f.points[0]).toMatchObject({ mean: 110, lo80: 100, hi95: 125 });
+    expect(f.points[1]).toMatchObject({ lo80: 101, hi80: 121, lo95: null });
+    expect(f.history.v).toEqual([100]);
+  });
+
+  it("reads a model with aliases and history", async () => {
+    mockFetch({
+      "GET /api/trainer/models/load%3APJM": [
+        200,
+        {
+          name: "load:PJM",
+          aliases: { production: 2, staging: { version: 3 } },
+          versions: [
+            { version: 2, created_at: "2024-01-01T00:00:00Z", metrics: { model: { mae: 500, mape: 1.5 }, same_hour_last_week: { mape: 6 } } },
+            { version: 3, metrics: { mae: 450, mape: 1.3 } },
+          ],
+          history: [{ alias: "production", version: 2, previous: 1, at: "2024-01-02T00:00:00Z" }],
+        },
+      ],
+    });
+    const m = await model("load:PJM");
+    expect(m.region).toBe("PJM");
+    expect(m.aliases).toEqual({ production: 2, staging: 3 });
+    expect(m.versions.map((v) => v.version)).toEqual([3, 2]);
+    expect(m.versions[1].aliases).toEqual(["production"]);
+    expect(m.versions[1].metrics?.mape).toBe(1.5);
+    expect(m.versions[1].baseline?.mape).toBe(6);
+    expect(m.history[0]).toMatchObject({ alias: "production", version: 2, previous: 1 });
+  });
+
+  it("reads the power-flow result (gf_pf_result_to_json)", () => {
+    const r = readOpf({
+      kind: "acopf",
+      converged: true,
+      status: "solved",
+      objective: 5296.69,
+      totals: { load_mw: 315, gen_mw: 320, losses_mw: 5 },
+      bus: [{ id: 1, vm_pu: 1.0, lmp: 24.1 }],
+      gen: [{ bus: 1, p_mw: 10, at_pmax: true }],
+      branch: [{ fbus: 1, tbus: 2, loading_percent: 81.2, in_service: true }],
+      binding: [{ type: "branch_sf", index: 0, value: 1, limit: 1, mu: 3 }],
+    });
+    expect(r.objective).toBe(5296.69);
+    expect(r.branch[0]).toMatchObject({ index: 0, fbus: 1, tbus: 2, loading_percent: 81.2 });
+    expect(r.gen[0].at_pmax).toBe(true);
+    expect(r.binding[0].type).toBe("branch_sf");
+  });
+
+  it("polls a 202 job until it is done", async () => {
+    let polls = 0;
+    mockFetch({
+      "POST /api/simulation/opf": [202, { id: "j1", status: "queued" }, { Location: "/v1/jobs/j1" }],
+      "GET /api/simulation/jobs/j1": () => (++polls < 2 ? [200, { status: "running" }] : [200, { status: "done", result: { objective: 42, bus: [], branch: [], gen: [] } }]),
+    });
+    vi.useFakeTimers({ shouldAdvanceTime: true, advanceTimeDelta: 50 });
+    const r = await runOpf({ case: "case9", mode: "ac", load: { source: "case" }, outages: [] });
+    vi.useRealTimers();
+    expect(r.objective).toBe(42);
+    expect(polls).toBe(2);
+  });
+});

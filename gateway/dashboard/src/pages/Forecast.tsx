@@ -1,0 +1,266 @@
+// Forecast: actuals and the forecast with its prediction intervals for one region, the model
+// that made it (version, backtest metrics, when it was trained), and how wrong the day-ahead
+// forecasts of recent days were against what was then measured.
+import { useMemo, useState } from "react";
+import { ApiError, demand, forecast, get, models, regions, type Forecast, type Model, type RegionInfo } from "../api";
+import { useApi } from "../hooks";
+import { Panel, StatCard } from "../components/Panel";
+import { Async, ErrorState } from "../components/State";
+import { TimeChart, type ChartBand, type ChartSeries } from "../components/TimeChart";
+import { fmtDate, fmtMW, fmtNum, fmtPct, fmtTime } from "../format";
+import { OKABE } from "../colors";
+
+const HEADLINE = ["CISO", "ERCO", "ISNE", "MISO", "NYIS", "PJM", "SWPP", "NYC"];
+const HORIZONS = [24, 48, 72, 168];
+
+async function loadRegions(signal: AbortSignal): Promise<{ list: RegionInfo[]; source: string }> {
+  try {
+    const list = await regions(signal);
+    if (list.length) return { list, source: "ingestion" };
+  } catch (e) {
+    if ((e as Error)?.name === "AbortError") throw e;
+  }
+  try {
+    const ms = await models(signal);
+    const list = ms.filter((m) => m.region).map((m) => ({ region: m.region!, name: null, hours: null, from: null, to: null }));
+    if (list.length) return { list, source: "trainer" };
+  } catch (e) {
+    if ((e as Error)?.name === "AbortError") throw e;
+  }
+  return { list: HEADLINE.map((r) => ({ region: r, name: null, hours: null, from: null, to: null })), source: "default" };
+}
+
+export function ForecastPage() {
+  const regs = useApi(loadRegions, []);
+  const initial = typeof window !== "undefined" ? new URLSearchParams(window.location.search).get("region") : null;
+  const [region, setRegion] = useState<string | null>(initial);
+  const [horizon, setHorizon] = useState(48);
+  const [history, setHistory] = useState(168);
+  const list = regs.data?.list ?? [];
+  const current = region ?? (list.find((r) => r.region === "PJM")?.region || list[0]?.region) ?? null;
+
+  const fc = useApi<Forecast>((s) => forecast(current!, horizon, history, s), [current, horizon, history], { enabled: !!current, interval: 60000 });
+  const reg = useApi<Model>(
+    async (s) => {
+      const all = await models(s);
+      const m = all.find((x) => x.region === current || x.name === `load:${current}`);
+      if (!m) throw new ApiError(404, "no_model", `no model is registered for ${current}`);
+      return m;
+    },
+    [current],
+    { enabled: !!current },
+  );
+
+  const choose = (r: string) => {
+    setRegion(r);
+    const u = new URL(window.location.href);
+    u.searchParams.set("region", r);
+    window.history.replaceState(null, "", u);
+  };
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Forecast</h1>
+        <div className="toolbar">
+          <label>
+            Region{" "}
+            <select value={current ?? ""} onChange={(e) => choose(e.target.value)} disabled={!list.length} data-testid="region-select">
+              {list.map((r) => (
+                <option key={r.region} value={r.region}>
+                  {r.region}
+                  {r.name ? ` — ${r.name}` : ""}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Horizon{" "}
+            <select value={horizon} onChange={(e) => setHorizon(Number(e.target.value))}>
+              {HORIZONS.map((h) => (
+                <option key={h} value={h}>
+                  {h} h
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            History{" "}
+            <select value={history} onChange={(e) => setHistory(Number(e.target.value))}>
+              <option value={72}>3 days</option>
+              <option value={168}>7 days</option>
+              <option value={336}>14 days</option>
+            </select>
+          </label>
+        </div>
+      </div>
+      {regs.data?.source === "default" && <p className="muted small">The region list comes from defaults: neither the ingestion nor the trainer service listed regions.</p>}
+
+      <Panel title={current ? `${current}: actuals and forecast` : "Forecast"}>
+        <Async state={fc} what="The forecast" isEmpty={(d) => d.points.length === 0} empty="The service returned no forecast points.">
+          {(d) => <ForecastChart f={d} />}
+        </Async>
+      </Panel>
+
+      <div className="grid-2">
+        <Panel title="Model">
+          <ModelInfo fc={fc.data} reg={reg.data} regError={reg.error} fcError={fc.error} />
+        </Panel>
+        <Panel title="Forecast error, recent days (day-ahead)">
+          {current && fc.data ? <RecentError region={current} f={fc.data} /> : fc.error ? <ErrorState error={fc.error} what="The forecast" /> : <div className="state">Waiting for the forecast…</div>}
+        </Panel>
+      </div>
+    </div>
+  );
+}
+
+function ForecastChart({ f }: { f: Forecast }) {
+  const { x, series, bands, marker } = useMemo(() => {
+    const tset = new Set<number>([...f.history.t, ...f.points.map((p) => p.t)]);
+    const x = [...tset].sort((a, b) => a - b);
+    const idx = new Map(x.map((t, i) => [t, i]));
+    const col = () => new Array<number | null>(x.length).fill(null);
+    const act = col(), mean = col(), lo80 = col(), hi80 = col(), lo95 = col(), hi95 = col();
+    f.history.t.forEach((t, i) => (act[idx.get(t)!] = f.history.v[i]));
+    for (const p of f.points) {
+      const i = idx.get(p.t)!;
+      mean[i] = p.mean;
+      lo80[i] = p.lo80;
+      hi80[i] = p.hi80;
+      lo95[i] = p.lo95;
+      hi95[i] = p.hi95;
+    }
+    const has95 = f.points.some((p) => p.lo95 !== null);
+    const has80 = f.points.some((p) => p.lo80 !== null);
+    const series: ChartSeries[] = [
+      { label: "actual", values: act, color: "#e6ebf0", width: 1.6 },
+      { label: "forecast", values: mean, color: OKABE.orange, width: 2.2 },
+    ];
+    const bands: ChartBand[] = [];
+    if (has95) {
+      series.push({ label: "95 % high", values: hi95, color: OKABE.orange, bandEdge: true }, { label: "95 % low", values: lo95, color: OKABE.orange, bandEdge: true });
+      bands.push({ upper: series.length - 2, lower: series.length - 1, fill: "rgba(230,159,0,0.14)" });
+    }
+    if (has80) {
+      series.push({ label: "80 % high", values: hi80, color: OKABE.orange, bandEdge: true }, { label: "80 % low", values: lo80, color: OKABE.orange, bandEdge: true });
+      bands.push({ upper: series.length - 2, lower: series.length - 1, fill: "rgba(230,159,0,0.30)" });
+    }
+    return { x, series, bands, marker: f.points[0]?.t ?? null };
+  }, [f]);
+  const first = f.points[0];
+  const peak = f.points.reduce((m, p) => ((p.mean ?? -Infinity) > (m?.mean ?? -Infinity) ? p : m), f.points[0]);
+  return (
+    <>
+      <div className="cards compact">
+        <StatCard label="Next hour" value={fmtMW(first?.mean)} sub={first ? fmtTime(first.t) : undefined} testId="fc-next" />
+        <StatCard label="Peak in horizon" value={fmtMW(peak?.mean)} sub={peak ? fmtTime(peak.t) : undefined} />
+        <StatCard label="80 % interval, next hour" value={first?.lo80 != null ? `${fmtNum(first.lo80)}–${fmtNum(first.hi80)}` : "–"} sub="MW" />
+        <StatCard label="Points" value={`${f.points.length} h`} sub={`${f.history.t.length} h of actuals`} />
+      </div>
+      <TimeChart x={x} series={series} bands={bands} marker={marker} yLabel="MW" height={320} label={`Demand in ${f.region}: actuals and forecast with prediction intervals`} testId="forecast-chart" />
+      <p className="muted small">Shaded: 80 % (dark) and 95 % (light) prediction intervals. Dashed line: forecast start. Drag to zoom, double-click to reset.</p>
+    </>
+  );
+}
+
+function ModelInfo({ fc, reg, regError, fcError }: { fc?: Forecast; reg?: Model; regError: unknown; fcError: unknown }) {
+  const version = fc?.version ?? (reg ? reg.aliases.production : undefined) ?? null;
+  const v = reg?.versions.find((x) => x.version === version);
+  const metrics = v?.metrics ?? fc?.metrics ?? null;
+  if (!fc && !reg) {
+    if (regError || fcError) return <ErrorState error={regError ?? fcError} what="Model details" />;
+    return <div className="state">Loading…</div>;
+  }
+  return (
+    <div data-testid="model-info">
+      <dl className="kv">
+        <dt>Model</dt>
+        <dd>{fc?.model ?? reg?.name ?? "–"}</dd>
+        <dt>Version</dt>
+        <dd data-testid="fc-model-version">{version ?? "–"}</dd>
+        <dt>Aliases</dt>
+        <dd>{v?.aliases.length ? v.aliases.join(", ") : "–"}</dd>
+        <dt>Trained</dt>
+        <dd>{fmtTime(fc?.trained ?? v?.created ?? null)}</dd>
+        <dt>Training data</dt>
+        <dd>{v?.train_from ? `${fmtDate(v.train_from)} → ${fmtDate(v.train_to)}` : "–"}</dd>
+      </dl>
+      <h3 className="sub">Backtest (held-out days)</h3>
+      {metrics ? (
+        <div className="cards compact">
+          <StatCard label="MAE" value={fmtMW(metrics.mae)} />
+          <StatCard label="MAPE" value={fmtPct(metrics.mape, 2)} />
+          <StatCard label="RMSE" value={fmtMW(metrics.rmse)} />
+          <StatCard label="vs last week" value={v?.baseline?.mape != null ? fmtPct(v.baseline.mape, 2) : "–"} sub="naive MAPE" />
+        </div>
+      ) : (
+        <p className="muted">No metrics recorded for this version.</p>
+      )}
+    </div>
+  );
+}
+
+interface DayError {
+  day: number;
+  mae: number;
+  mape: number;
+  n: number;
+}
+
+/** Day-ahead forecasts issued at 00:00 UTC of each of the last 7 days, scored on actuals. */
+async function recentErrors(region: string, end: number, signal: AbortSignal): Promise<DayError[]> {
+  const lastDay = Math.floor(end / 86400) * 86400; // start of the last (possibly partial) day
+  const days = Array.from({ length: 7 }, (_, i) => lastDay - (7 - i) * 86400);
+  const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000", "");
+  const actual = await demand(region, iso(days[0]), iso(lastDay), signal);
+  const byT = new Map(actual.t.map((t, i) => [t, actual.v[i]]));
+  const out: DayError[] = [];
+  await Promise.all(
+    days.map(async (d) => {
+      const j = await get<unknown>(`/api/forecast/forecast?region=${encodeURIComponent(region)}&horizon=24&start=${encodeURIComponent(iso(d))}`, signal);
+      const pts = (j as { points?: { ts?: string; timestamp?: string; mean?: number; yhat?: number; value?: number }[] })?.points ?? [];
+      let sa = 0, sp = 0, n = 0;
+      for (const p of pts) {
+        const t = Date.parse(p.ts ?? p.timestamp ?? "") / 1000;
+        const yhat = p.mean ?? p.yhat ?? p.value;
+        const y = byT.get(t);
+        if (typeof yhat !== "number" || typeof y !== "number" || y === 0) continue;
+        sa += Math.abs(yhat - y);
+        sp += Math.abs(yhat - y) / Math.abs(y);
+        n++;
+      }
+      if (n) out.push({ day: d, mae: sa / n, mape: (100 * sp) / n, n });
+    }),
+  );
+  return out.sort((a, b) => a.day - b.day);
+}
+
+function RecentError({ region, f }: { region: string; f: Forecast }) {
+  const end = f.history.t.length ? f.history.t[f.history.t.length - 1] : (f.points[0]?.t ?? 0) - 3600;
+  const st = useApi((s) => recentErrors(region, end, s), [region, end]);
+  return (
+    <Async state={st} what="Recent forecast error" isEmpty={(d) => d.length === 0} empty="No day in the last week has both a forecast and actuals.">
+      {(days) => {
+        const max = Math.max(1, ...days.map((d) => d.mape));
+        return (
+          <>
+            <ul className="bars" data-testid="recent-error">
+              {days.map((d) => (
+                <li key={d.day}>
+                  <span className="bar-label">{fmtDate(d.day).slice(5)}</span>
+                  <span className="bar-track" aria-hidden="true">
+                    <span className="bar-fill" style={{ width: `${(100 * d.mape) / max}%`, background: d.mape > 5 ? OKABE.vermillion : OKABE.sky }} />
+                  </span>
+                  <span className="bar-value">
+                    {fmtPct(d.mape, 1)} · {fmtMW(d.mae)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+            <p className="muted small">MAPE and MAE of the 24 h forecast issued at 00:00 UTC each day, against the measured demand.</p>
+          </>
+        );
+      }}
+    </Async>
+  );
+}
