@@ -1,0 +1,445 @@
+/*
+ * h_sim.c - simulation routes and worker pool (see h_sim.h).
+ *
+ * Flow of a request: parse + validate on the loop (400s answered at once) -> a task on the
+ * queue -> a worker solves (sim_execute) -> sync: the result is handed back to the loop with
+ * gf_loop_call and replied there; async: the worker writes the job document to Redis with
+ * its own blocking connection. The loop's async Redis connection is only used on the loop.
+ */
+#include "h_sim.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/util.h"
+
+#define JOB_TTL_SECONDS 86400
+
+static gf_metric_t *m_solves, *m_seconds, *m_queue, *m_jobs;
+
+void sim_metrics_init(void)
+{
+    m_solves = gf_metric_counter("gf_simulation_solves_total",
+                                 "Simulation requests executed, by kind and outcome code.",
+                                 "kind,status");
+    static const double b[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    m_seconds = gf_metric_histogram("gf_simulation_solve_seconds",
+                                    "Wall time of one simulation request on a worker.", "kind", b,
+                                    sizeof b / sizeof b[0]);
+    m_queue = gf_metric_gauge("gf_simulation_queue_depth", "Tasks waiting for a worker.", NULL);
+    m_jobs = gf_metric_counter("gf_simulation_jobs_total", "Asynchronous jobs by final state.",
+                               "kind,state");
+}
+
+typedef struct task {
+    struct task *next;
+    sim_request_t q;
+    gf_req_t *r;       /* sync: the request to answer; NULL for a job */
+    char job_id[40];   /* async */
+    double created;    /* wall clock */
+    json_t *result;
+    gf_err_t err;
+    int rc;
+    sim_app_t *app;
+} task_t;
+
+struct sim_pool {
+    sim_app_t *app;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    task_t *head, *tail;
+    size_t depth, max;
+    int stop;
+    int nthreads;
+    pthread_t *threads;
+};
+
+/* ---------------------------------------------------------------- job documents */
+
+static json_t *job_doc(const task_t *t, const char *state, double started, double finished)
+{
+    char ts[40];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(t->job_id));
+    json_object_set_new(o, "kind", json_string(sim_kind_name(t->q.kind)));
+    json_object_set_new(o, "state", json_string(state));
+    json_object_set_new(o, "created_at", json_string(gf_time_format_ms(t->created, ts, sizeof ts)));
+    if (started > 0)
+        json_object_set_new(o, "started_at", json_string(gf_time_format_ms(started, ts, sizeof ts)));
+    if (finished > 0) {
+        json_object_set_new(o, "finished_at",
+                            json_string(gf_time_format_ms(finished, ts, sizeof ts)));
+        json_object_set_new(o, "seconds", json_real(finished - started));
+    }
+    return o;
+}
+
+/* Worker-side Redis: one blocking connection per thread, rebuilt after any failure. */
+static int job_store(redisContext **c, sim_app_t *app, const char *id, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    if (text == NULL)
+        return GF_EINTERNAL;
+    int rc = GF_EUNAVAIL;
+    for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
+        if (*c == NULL) {
+            gf_err_t e = {0};
+            *c = gf_redis_connect_sync(app->redis_host, app->redis_port, 2000, &e);
+            gf_err_cleanup(&e);
+            if (*c == NULL)
+                continue;
+        }
+        redisReply *rep = redisCommand(*c, "SET gf:simjob:{%s} %s EX %d", id, text,
+                                       JOB_TTL_SECONDS);
+        if (rep != NULL && rep->type != REDIS_REPLY_ERROR)
+            rc = 0;
+        if (rep != NULL)
+            freeReplyObject(rep);
+        else {
+            redisFree(*c);
+            *c = NULL;
+        }
+    }
+    free(text);
+    if (rc != 0)
+        GF_LOG(GF_LOG_ERROR, "job_store_failed", "job %s could not be stored in Redis", id);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- replies on the loop */
+
+static void reply_task(void *arg)
+{
+    task_t *t = arg;
+    if (t->rc == 0) {
+        gf_reply_json(t->r, 200, t->result);
+        t->result = NULL;
+    } else {
+        if (t->result != NULL) {
+            /* The solver ran and failed: say what it reached. */
+            json_t *s = json_object();
+            json_object_set(s, "status", json_object_get(t->result, "status"));
+            json_object_set(s, "iterations", json_object_get(t->result, "iterations"));
+            json_object_set(s, "objective", json_object_get(t->result, "objective"));
+            json_object_set(s, "max_mismatch_mva", json_object_get(t->result, "max_mismatch_mva"));
+            json_object_set(s, "binding", json_object_get(t->result, "binding"));
+            json_t *d = json_object();
+            json_object_set_new(d, "solver", s);
+            gf_err_add_detail(&t->err, d);
+        }
+        gf_reply_error(t->r, &t->err);
+    }
+    json_decref(t->result);
+    gf_err_cleanup(&t->err);
+    sim_request_cleanup(&t->q);
+    free(t);
+}
+
+/* ---------------------------------------------------------------- workers */
+
+static void run_task(task_t *t, redisContext **rc_conn)
+{
+    sim_app_t *app = t->app;
+    double started = gf_now_wall();
+    if (t->r == NULL) {
+        json_t *doc = job_doc(t, "running", started, 0);
+        job_store(rc_conn, app, t->job_id, doc);
+        json_decref(doc);
+    }
+    double t0 = gf_now_mono();
+    t->rc = sim_execute(&app->env, &t->q, &t->result, &t->err);
+    double dur = gf_now_mono() - t0;
+    const char *kind = sim_kind_name(t->q.kind);
+    gf_metric_add(m_solves, 1, kind, t->rc == 0 ? "ok" : t->err.code);
+    gf_metric_observe(m_seconds, dur, kind);
+    if (t->r != NULL) {
+        if (gf_loop_call(app->base, reply_task, t) != 0)
+            GF_LOG(GF_LOG_ERROR, "loop_call_failed", "cannot hand a result back to the loop");
+        return;
+    }
+    double finished = gf_now_wall();
+    json_t *doc = job_doc(t, t->rc == 0 ? "done" : "failed", started, finished);
+    if (t->rc == 0) {
+        json_object_set_new(doc, "result", t->result);
+        t->result = NULL;
+    } else {
+        json_t *e = gf_err_to_json(&t->err);
+        json_object_set(doc, "error", json_object_get(e, "error"));
+        json_decref(e);
+        if (t->result) {
+            json_object_set_new(doc, "result", t->result);
+            t->result = NULL;
+        }
+    }
+    gf_metric_add(m_jobs, 1, kind, t->rc == 0 ? "done" : "failed");
+    job_store(rc_conn, app, t->job_id, doc);
+    json_decref(doc);
+    gf_err_cleanup(&t->err);
+    sim_request_cleanup(&t->q);
+    free(t);
+}
+
+static void *worker_main(void *arg)
+{
+    sim_pool_t *p = arg;
+    redisContext *conn = NULL;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->head == NULL && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->head == NULL) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        task_t *t = p->head;
+        /* On stop, workers only finish jobs (sync tasks must still be answered). */
+        p->head = t->next;
+        if (p->head == NULL)
+            p->tail = NULL;
+        p->depth--;
+        gf_metric_set(m_queue, (double)p->depth);
+        int stopping = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stopping && t->r == NULL) {
+            t->rc = GF_EUNAVAIL;
+            gf_err_set(&t->err, GF_EUNAVAIL, "interrupted", "the service stopped before the job ran");
+            json_t *doc = job_doc(t, "failed", 0, gf_now_wall());
+            json_t *e = gf_err_to_json(&t->err);
+            json_object_set(doc, "error", json_object_get(e, "error"));
+            json_decref(e);
+            job_store(&conn, t->app, t->job_id, doc);
+            json_decref(doc);
+            gf_err_cleanup(&t->err);
+            sim_request_cleanup(&t->q);
+            free(t);
+            continue;
+        }
+        run_task(t, &conn);
+    }
+    if (conn)
+        redisFree(conn);
+    return NULL;
+}
+
+sim_pool_t *sim_pool_new(sim_app_t *app, int workers, size_t queue_max)
+{
+    sim_pool_t *p = gf_xcalloc(1, sizeof *p);
+    p->app = app;
+    p->max = queue_max;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->threads = gf_xcalloc((size_t)workers, sizeof *p->threads);
+    for (int i = 0; i < workers; i++) {
+        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
+            sim_pool_free(p);
+            return NULL;
+        }
+        p->nthreads++;
+    }
+    return p;
+}
+
+void sim_pool_free(sim_pool_t *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->threads);
+    free(p);
+}
+
+static int pool_push(sim_pool_t *p, task_t *t)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->depth >= p->max || p->stop) {
+        pthread_mutex_unlock(&p->mu);
+        return GF_EUNAVAIL;
+    }
+    t->next = NULL;
+    if (p->tail)
+        p->tail->next = t;
+    else
+        p->head = t;
+    p->tail = t;
+    p->depth++;
+    gf_metric_set(m_queue, (double)p->depth);
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+void h_cases(gf_req_t *r)
+{
+    sim_app_t *app = r->app;
+    gf_reply_json(r, 200, sim_catalog_to_json(app->catalog));
+}
+
+static bool wants_job(const sim_app_t *app, const sim_request_t *q)
+{
+    if (q->async || q->kind == SIM_SCHEDULE)
+        return true;
+    if (q->kind == SIM_N1 && q->n1_mode != 0)
+        return true;
+    return sim_request_buses(&app->env, q) > app->sync_max_bus;
+}
+
+typedef struct queued_ctx {
+    gf_req_t *r;
+    task_t *t;
+} queued_ctx_t;
+
+/* The queued document is in Redis: enqueue and answer 202. */
+static void on_job_recorded(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    queued_ctx_t *c = privdata;
+    gf_req_t *r = c->r;
+    task_t *t = c->t;
+    free(c);
+    gf_err_t err = {0};
+    if (gf_redis_reply_check(reply_, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        sim_request_cleanup(&t->q);
+        free(t);
+        return;
+    }
+    sim_app_t *app = r->app;
+    char id[40];
+    snprintf(id, sizeof id, "%s", t->job_id);
+    json_t *doc = job_doc(t, "queued", 0, 0);
+    if (pool_push(app->pool, t) != 0) {
+        json_decref(doc);
+        sim_request_cleanup(&t->q);
+        free(t);
+        gf_reply_errorf(r, GF_EUNAVAIL, "queue_full", "the solver queue is full; retry later");
+        return;
+    }
+    char loc[80];
+    snprintf(loc, sizeof loc, "/v1/jobs/%s", id);
+    gf_reply_header(r, "Location", loc); /* the gateway rewrites it to /api/simulation/jobs/… */
+    gf_reply_json(r, 202, doc);
+}
+
+static void submit(gf_req_t *r, sim_kind_t kind)
+{
+    sim_app_t *app = r->app;
+    gf_err_t err = {0};
+    json_t *body = gf_req_json(r, &err);
+    task_t *t = NULL;
+    if (body == NULL)
+        goto fail;
+    t = gf_xcalloc(1, sizeof *t);
+    t->app = app;
+    t->created = gf_now_wall();
+    if (sim_request_parse(body, kind, &t->q, &err) != 0)
+        goto fail;
+    if (t->q.case_text == NULL && sim_catalog_get(app->catalog, t->q.case_name) == NULL) {
+        gf_err_set(&err, GF_ENOTFOUND, "unknown_case",
+                   "case '%.100s' is not shipped (GET /v1/cases lists them)", t->q.case_name);
+        gf_err_add_field(&err, "case", "unknown case");
+        goto fail;
+    }
+    if (!wants_job(app, &t->q)) {
+        t->r = r;
+        if (pool_push(app->pool, t) != 0) {
+            gf_err_set(&err, GF_EUNAVAIL, "queue_full", "the solver queue is full; retry later");
+            goto fail;
+        }
+        return; /* a worker answers */
+    }
+    gf_random_hex(t->job_id, 12);
+    json_t *doc = job_doc(t, "queued", 0, 0);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    queued_ctx_t *c = gf_xmalloc(sizeof *c);
+    c->r = r;
+    c->t = t;
+    gf_service_t *svc = gf_req_service(r);
+    int rc = gf_redis_cmd(svc->redis, on_job_recorded, c, "SET gf:simjob:{%s} %s EX %d",
+                          t->job_id, text, JOB_TTL_SECONDS);
+    free(text);
+    if (rc != 0) {
+        free(c);
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable",
+                   "Redis is not reachable: jobs cannot be recorded");
+        goto fail;
+    }
+    return;
+fail:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+    if (t) {
+        sim_request_cleanup(&t->q);
+        free(t);
+    }
+}
+
+void h_powerflow(gf_req_t *r)
+{
+    submit(r, SIM_PF);
+}
+
+void h_opf(gf_req_t *r)
+{
+    submit(r, SIM_OPF);
+}
+
+void h_contingencies(gf_req_t *r)
+{
+    submit(r, SIM_N1);
+}
+
+void h_schedule(gf_req_t *r)
+{
+    submit(r, SIM_SCHEDULE);
+}
+
+static void on_job(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    gf_req_t *r = privdata;
+    redisReply *reply = reply_;
+    gf_err_t err = {0};
+    if (gf_redis_reply_check(reply, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_STRING) {
+        gf_reply_errorf(r, GF_ENOTFOUND, "unknown_job", "no job '%s' (jobs are kept 24 h)",
+                        gf_req_param(r, "id"));
+        return;
+    }
+    json_t *doc = json_loadb(reply->str, reply->len, 0, NULL);
+    if (doc == NULL) {
+        gf_reply_errorf(r, GF_EINTERNAL, "corrupt_job", "the stored job is not valid JSON");
+        return;
+    }
+    gf_reply_json(r, 200, doc);
+}
+
+void h_job_get(gf_req_t *r)
+{
+    const char *id = gf_req_param(r, "id");
+    for (const char *p = id; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')) || p - id > 32) {
+            gf_reply_errorf(r, GF_ENOTFOUND, "unknown_job", "no job '%.40s'", id);
+            return;
+        }
+    gf_service_t *svc = gf_req_service(r);
+    if (gf_redis_cmd(svc->redis, on_job, r, "GET gf:simjob:{%s}", id) != 0)
+        gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+}

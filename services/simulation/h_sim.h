@@ -1,0 +1,42 @@
+/*
+ * h_sim.h - HTTP handlers and the worker pool of the simulation service.
+ *
+ * Every solve runs on a worker thread (never on the event loop). Small solves answer the
+ * request directly; long ones (asked with "async": true, day schedules, N-1 in OPF modes,
+ * cases above GF_SIMULATION_SYNC_MAX_BUS) become jobs: 202 + Location: /v1/jobs/{id}, the
+ * state and result stored in Redis (gf:simjob:{id}, kept 24 h) so any replica can answer
+ * GET /v1/jobs/{id}.
+ */
+#ifndef GF_SIMULATION_H_SIM_H
+#define GF_SIMULATION_H_SIM_H
+
+#include "core/svc.h"
+#include "sim_exec.h"
+
+typedef struct sim_pool sim_pool_t;
+
+typedef struct sim_app {
+    sim_env_t env;
+    sim_catalog_t *catalog;
+    sim_pool_t *pool;
+    struct event_base *base;
+    size_t sync_max_bus;
+    const char *redis_host;
+    int redis_port;
+} sim_app_t;
+
+/* Start `workers` threads with a queue of at most `queue_max` tasks. NULL on failure. */
+sim_pool_t *sim_pool_new(sim_app_t *app, int workers, size_t queue_max);
+/* Stop: queued jobs are marked failed ("interrupted"), running ones finish; joins. */
+void sim_pool_free(sim_pool_t *p);
+
+void sim_metrics_init(void);
+
+void h_cases(gf_req_t *r);
+void h_powerflow(gf_req_t *r);
+void h_opf(gf_req_t *r);
+void h_contingencies(gf_req_t *r);
+void h_schedule(gf_req_t *r);
+void h_job_get(gf_req_t *r);
+
+#endif

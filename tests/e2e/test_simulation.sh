@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Simulation service through the gateway: shipped cases, AC/DC OPF against reference objectives,
+# power flow, outages, N-1, jobs, uploaded cases, bad input.
+E2E_SERVICES="simulation"
+source "$(dirname "$0")/lib.sh"
+
+post() { # route json
+    reqk POST "$GW/api/simulation/$1" -H 'Content-Type: application/json' --data-binary "$2"
+}
+close_to() { # value reference relative-tolerance
+    awk -v v="$1" -v r="$2" -v t="$3" 'BEGIN { d = (v - r) / r; if (d < 0) d = -d; exit !(d <= t) }'
+}
+
+t_cases_are_listed_with_sizes() {
+    req GET "$GW/api/simulation/cases"
+    expect_status 200
+    expect_json '.cases|length' 10
+    expect_json '.cases[]|select(.name=="pglib_opf_case118_ieee")|.buses' 118
+    expect_json '.cases[]|select(.name=="case9")|.has_costs' true
+}
+
+t_ac_opf_matches_reference_objectives() {
+    local c ref
+    for pair in case9:5296.69 case30:576.89 pglib_opf_case5_pjm:17551.9 pglib_opf_case14_ieee:2178.08 \
+        pglib_opf_case30_ieee:8208.52; do
+        c=${pair%%:*}
+        ref=${pair##*:}
+        post opf "{\"case\":\"$c\",\"mode\":\"ac\"}"
+        expect_status 200
+        expect_json .converged true
+        close_to "$(jq_body .objective)" "$ref" 0.0001 || fail "$c objective $(jq_body .objective) vs $ref"
+    done
+    # Result shape grid engineers know: LMPs per bus, dispatch per generator, branch loading.
+    post opf '{"case":"case9"}'
+    expect_json '.bus|length' 9
+    expect_json '[.bus[].lmp]|min > 0' true
+    expect_json '.gen|length' 3
+    expect_json '.branch[0]|has("loading_percent")' true
+    expect_json .mode ac
+}
+
+t_dc_opf_and_power_flow() {
+    post opf '{"case":"pglib_opf_case14_ieee","mode":"dc"}'
+    expect_status 200
+    expect_json .mode dc
+    expect_json '.objective > 0' true
+    post powerflow '{"case":"case9"}'
+    expect_status 200
+    expect_json .converged true
+    expect_json '.bus|length' 9
+    expect_json '.mode' pf
+}
+
+t_load_scaling_changes_cost() {
+    post opf '{"case":"case9","load":{"scale":1.1}}'
+    expect_status 200
+    local scaled
+    scaled=$(jq_body .objective)
+    awk -v s="$scaled" 'BEGIN { exit !(s > 5296.69 * 1.05) }' || fail "scaled objective $scaled"
+    expect_json .load_source.kind scaled
+}
+
+t_islanding_outage_and_infeasible_load_are_422() {
+    # Branch 0 of case9 (bus 1 - bus 4) is the only line of generator bus 1.
+    post opf '{"case":"case9","outages":{"branches":[0]}}'
+    expect_status 422
+    expect_error_shape network_islanded
+    post opf '{"case":"case9","load":{"scale":3}}'
+    expect_status 422
+    expect_error_shape
+    expect_json '.error.code|startswith("opf_")' true
+    expect_json '.error.details[]|select(has("solver"))|.solver|has("status")' true
+}
+
+t_contingency_screening_ranks_outages() {
+    post contingencies '{"case":"pglib_opf_case14_ieee","mode":"pf"}'
+    expect_status 200
+    expect_json '.contingencies|length > 15' true
+    expect_json '[.contingencies[].severity]|. == (sort|reverse)' true
+}
+
+t_async_job_with_location() {
+    post opf '{"case":"pglib_opf_case57_ieee","async":true}'
+    expect_status 202
+    expect_header Location '(http://[^/]+)?/api/simulation/jobs/[0-9a-f]+'
+    local loc state i
+    loc=$(grep -i '^Location:' "$HDR_FILE" | tr -d '\r' | awk '{print $2}' | sed 's|^http://[^/]*||')
+    for i in $(seq 100); do
+        req GET "$GW$loc"
+        state=$(jq_body .state)
+        [ "$state" = done ] || [ "$state" = failed ] && break
+        sleep 0.2
+    done
+    expect_status 200
+    expect_json .state done
+    close_to "$(jq_body .result.objective)" 37589.3 0.0001 || fail "objective $(jq_body .result.objective)"
+    req GET "$GW/api/simulation/jobs/0123456789abcdef"
+    expect_status 404
+    expect_error_shape unknown_job
+}
+
+t_uploaded_case_text() {
+    jq -Rs '{case_text: ., mode: "ac"}' "$E2E_TOP/services/simulation/cases/case9.m" >"$T/up.json"
+    reqk POST "$GW/api/simulation/opf" -H 'Content-Type: application/json' --data-binary "@$T/up.json"
+    expect_status 200
+    expect_json .case.uploaded true
+    close_to "$(jq_body .objective)" 5296.69 0.0001 || fail "objective"
+    post opf '{"case_text":"function mpc = broken\nmpc.baseMVA = 100;\nmpc.bus = [1 3 0 0;\n"}'
+    expect_status 400
+    expect_error_shape
+    expect_json '.error.code|startswith("case_")' true
+}
+
+t_bad_requests_name_the_problem() {
+    post opf '{"case":"nope"}'
+    expect_status 404
+    expect_error_shape unknown_case
+    post opf '{}'
+    expect_status 400
+    expect_error_shape missing_case
+    post opf '{"case":"case9","outages":{"branches":[999]}}'
+    expect_status 400
+    expect_error_shape unknown_element
+    post opf '{"case":"case9","mode":"quantum"}'
+    expect_status 400
+    expect_json '.error.details[0].field' mode
+    post opf '{"case":"case9","frobnicate":1}'
+    expect_status 400
+    expect_error_shape unknown_field
+    post opf '{"case":"case9","load":{"scale":1,"buses":[]}}'
+    expect_status 400
+    post opf '{"case":'
+    expect_status 400
+    expect_error_shape invalid_json
+    post opf '{"case":"../../etc/passwd"}'
+    expect_status 404
+}
+
+t_forecast_driven_load_without_forecast_is_503() {
+    # Nothing listens at the configured forecast URL in this suite.
+    post opf '{"case":"case9","load":{"forecast":{"region":"PJM","at":"2018-06-30T17:00:00Z"}}}'
+    expect_status 503
+    expect_error_shape forecast_unavailable
+}
+
+t_solver_metrics() {
+    req GET "http://127.0.0.1:${PORT_OF[simulation]}/metrics"
+    grep -q '^gf_simulation_solves_total{kind="opf",status="ok"} [1-9]' "$BODY_FILE" || fail "no solve counter"
+    grep -q '^gf_simulation_solve_seconds_count{kind="opf"} [1-9]' "$BODY_FILE" || fail "no histogram"
+}
+
+E2E_ENV="GF_FORECAST_URL=http://127.0.0.1:9 GF_FORECAST_TIMEOUT=1"
+e2e_main
