@@ -49,6 +49,8 @@ static int fc_test_train(const float *x, const float *y, size_t rows, size_t col
             lab[i] = y[i] > 100.0f ? 1.0f : 0.0f;
         else if (strstr(objective, "poisson") || strstr(objective, "gamma"))
             lab[i] = y[i] > 0 ? y[i] / 10.0f + 0.1f : 0.1f;
+        else if (strstr(objective, "huber")) /* residuals of order 1, or no split pays */
+            lab[i] = (y[i] - 100.0f) / 10.0f;
     }
     if (XGDMatrixCreateFromMat(x, rows, cols, NAN, &d) != 0 ||
         XGDMatrixSetFloatInfo(d, "label", lab, rows) != 0 || XGBoosterCreate(&d, 1, &b) != 0 ||
