@@ -85,6 +85,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Tests of a service see its headers: tests/unit/<svc>/... and tests/fuzz/fuzz_<svc>_*.c.
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iservices/$(firstword $(subst /, ,$*)) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/fuzz/fuzz_%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iservices/$(firstword $(subst _, ,$*)) $(CFLAGS) -c -o $@ $<
+
 # ---------------------------------------------------------------- unit tests
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))

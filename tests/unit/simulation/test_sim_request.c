@@ -1,0 +1,114 @@
+/* Unit tests for services/simulation/sim_request.c: body parsing and checks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "powerflow/n1.h"
+#include "sim_request.h"
+
+static int parse(const char *text, sim_kind_t kind, sim_request_t *q, gf_err_t *e)
+{
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    assert_non_null(j);
+    int rc = sim_request_parse(j, kind, q, e);
+    json_decref(j);
+    return rc;
+}
+
+static void test_sim_request_valid_bodies(void **state)
+{
+    (void)state;
+    sim_request_t q;
+    gf_err_t e = {0};
+    assert_int_equal(parse("{\"case\":\"case9\",\"mode\":\"dc\",\"load\":{\"scale\":1.2},"
+                           "\"outages\":{\"branches\":[3,1],\"gens\":[0]},\"init\":\"pf\"}",
+                           SIM_OPF, &q, &e),
+                     0);
+    assert_string_equal(q.case_name, "case9");
+    assert_true(q.dc);
+    assert_true(q.load_scale == 1.2);
+    assert_int_equal(q.n_branch_out, 2);
+    assert_int_equal(q.branch_out[0], 3);
+    assert_int_equal(q.n_gen_out, 1);
+    assert_int_equal(q.init, GF_PF_INIT_PF);
+    sim_request_cleanup(&q);
+
+    assert_int_equal(parse("{\"case\":\"c\",\"load\":{\"forecast\":{\"region\":\"PJM\",\"at\":"
+                           "\"2018-06-30T17:45:00Z\"}}}",
+                           SIM_OPF, &q, &e),
+                     0);
+    assert_string_equal(q.forecast_region, "PJM");
+    assert_true(q.forecast_at == 1530378000.0); /* floored to the hour */
+    sim_request_cleanup(&q);
+
+    assert_int_equal(parse("{\"case\":\"c\",\"mode\":\"ac\",\"branches\":[1,2]}", SIM_N1, &q, &e),
+                     0);
+    assert_int_equal(q.n1_mode, GF_PF_N1_ACOPF);
+    assert_int_equal(q.n_screen, 2);
+    sim_request_cleanup(&q);
+
+    assert_int_equal(parse("{\"case\":\"c\",\"region\":\"NYIS\",\"start\":\"2018-06-01T00:00:00Z\","
+                           "\"hours\":6}",
+                           SIM_SCHEDULE, &q, &e),
+                     0);
+    assert_int_equal(q.hours, 6);
+    sim_request_cleanup(&q);
+}
+
+static void test_sim_request_refusals_name_the_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body;
+        sim_kind_t kind;
+        const char *code, *field;
+    } cases[] = {
+        {"[]", SIM_OPF, "invalid_body", "body"},
+        {"{}", SIM_OPF, "missing_case", "case"},
+        {"{\"case\":\"a\",\"case_text\":\"b\"}", SIM_OPF, "missing_case", "case"},
+        {"{\"case\":\"a\",\"x\":1}", SIM_OPF, "unknown_field", "x"},
+        {"{\"case\":\"a\",\"mode\":\"dc\"}", SIM_PF, "invalid_field", "mode"},
+        {"{\"case\":\"a\",\"load\":{\"scale\":-1}}", SIM_OPF, "invalid_field", "load.scale"},
+        {"{\"case\":\"a\",\"load\":{}}", SIM_OPF, "invalid_field", "load"},
+        {"{\"case\":\"a\",\"outages\":{\"branches\":[-1]}}", SIM_OPF, "invalid_field",
+         "outages.branches"},
+        {"{\"case\":\"a\",\"outages\":{\"gens\":[1.5]}}", SIM_OPF, "invalid_field", "outages.gens"},
+        {"{\"case\":\"a\",\"costs\":[{\"gen\":0,\"model\":3,\"coeffs\":[1]}]}", SIM_OPF,
+         "invalid_field", "costs[].model"},
+        {"{\"case\":\"a\",\"costs\":[{\"gen\":0,\"model\":1,\"coeffs\":[1,2,3]}]}", SIM_OPF,
+         "invalid_field", "costs[].coeffs"},
+        {"{\"case\":\"a\",\"branches\":[1]}", SIM_OPF, "invalid_field", "branches"},
+        {"{\"case\":\"a\",\"region\":\"PJM\"}", SIM_OPF, "invalid_field", "region"},
+        {"{\"case\":\"a\",\"start\":\"2018-01-01T00:00:00Z\"}", SIM_SCHEDULE, "invalid_field",
+         "region"},
+        {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"yesterday\"}", SIM_SCHEDULE,
+         "invalid_field", "start"},
+        {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"2018-01-01T00:00:00Z\",\"hours\":500}",
+         SIM_SCHEDULE, "invalid_field", "hours"},
+        {"{\"case\":\"a\",\"async\":\"yes\"}", SIM_OPF, "invalid_field", "async"},
+        {"{\"case\":\"a\",\"max_cpu_time\":0}", SIM_OPF, "invalid_field", "max_cpu_time"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_request_t q;
+        gf_err_t e = {0};
+        assert_int_equal(parse(cases[i].body, cases[i].kind, &q, &e), GF_EINVAL);
+        assert_string_equal(e.code, cases[i].code);
+        json_t *d = json_array_get(e.details, 0);
+        assert_string_equal(json_string_value(json_object_get(d, "field")), cases[i].field);
+        sim_request_cleanup(&q);
+        gf_err_cleanup(&e);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sim_request_valid_bodies),
+        cmocka_unit_test(test_sim_request_refusals_name_the_field),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
