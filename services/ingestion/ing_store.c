@@ -179,6 +179,117 @@ static void aux_line(ing_cmd_t *c, const ing_reading_t *r)
     ing_cmd_aux_append(c, "\"]", 2);
 }
 
+/* ------------------------------------------------------------------ meter cache */
+
+struct ing_meter_cache {
+    size_t max, n, cap; /* cap: slots, a power of two >= 2 max */
+    uint64_t *hash;     /* 0 = empty */
+    uint32_t *off;      /* offset of "region\0meter\0" in text */
+    char *text;
+    size_t text_len, text_cap;
+};
+
+ing_meter_cache_t *ing_meter_cache_new(size_t max_entries)
+{
+    ing_meter_cache_t *mc = calloc(1, sizeof *mc);
+    if (mc == NULL)
+        abort();
+    mc->max = max_entries ? max_entries : 1;
+    mc->cap = 16;
+    while (mc->cap < 2 * mc->max)
+        mc->cap *= 2;
+    mc->hash = calloc(mc->cap, sizeof *mc->hash);
+    mc->off = calloc(mc->cap, sizeof *mc->off);
+    if (mc->hash == NULL || mc->off == NULL)
+        abort();
+    return mc;
+}
+
+void ing_meter_cache_free(ing_meter_cache_t *mc)
+{
+    if (mc == NULL)
+        return;
+    free(mc->hash);
+    free(mc->off);
+    free(mc->text);
+    free(mc);
+}
+
+void ing_meter_cache_clear(ing_meter_cache_t *mc)
+{
+    memset(mc->hash, 0, mc->cap * sizeof *mc->hash);
+    mc->n = 0;
+    mc->text_len = 0;
+}
+
+size_t ing_meter_cache_size(const ing_meter_cache_t *mc)
+{
+    return mc->n;
+}
+
+static uint64_t meter_hash(const char *region, const char *meter)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = region; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const char *p = meter; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* Slot of (region, meter), or of the empty slot where it would go. */
+static size_t meter_slot(const ing_meter_cache_t *mc, const char *region, const char *meter,
+                         uint64_t h)
+{
+    size_t i = (size_t)(h ^ (h >> 31)) & (mc->cap - 1);
+    while (mc->hash[i]) {
+        if (mc->hash[i] == h) {
+            const char *t = mc->text + mc->off[i];
+            if (strcmp(t, region) == 0 && strcmp(t + strlen(t) + 1, meter) == 0)
+                return i;
+        }
+        i = (i + 1) & (mc->cap - 1);
+    }
+    return i;
+}
+
+static int meter_known(const ing_meter_cache_t *mc, const char *region, const char *meter)
+{
+    if (mc == NULL)
+        return 0;
+    uint64_t h = meter_hash(region, meter);
+    return mc->hash[meter_slot(mc, region, meter, h)] != 0;
+}
+
+static void meter_add(ing_meter_cache_t *mc, const char *region, const char *meter)
+{
+    uint64_t h = meter_hash(region, meter);
+    size_t i = meter_slot(mc, region, meter, h);
+    if (mc->hash[i])
+        return;
+    size_t rl = strlen(region) + 1, ml = strlen(meter) + 1;
+    if (mc->n >= mc->max || mc->text_len + rl + ml > UINT32_MAX) {
+        ing_meter_cache_clear(mc);
+        i = meter_slot(mc, region, meter, h);
+    }
+    if (mc->text_len + rl + ml > mc->text_cap) {
+        size_t cap = mc->text_cap ? mc->text_cap * 2 : 65536;
+        while (cap < mc->text_len + rl + ml)
+            cap *= 2;
+        mc->text = realloc(mc->text, cap);
+        if (mc->text == NULL)
+            abort();
+        mc->text_cap = cap;
+    }
+    memcpy(mc->text + mc->text_len, region, rl);
+    memcpy(mc->text + mc->text_len + rl, meter, ml);
+    mc->hash[i] = h;
+    mc->off[i] = (uint32_t)mc->text_len;
+    mc->text_len += rl + ml;
+    mc->n++;
+}
+
 /* ------------------------------------------------------------------ grouping */
 
 struct okey {
@@ -310,12 +421,16 @@ void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, size_t fr
     size_t ng = 0;
     for (size_t i = 0; i < na; i++)
         ng += i == 0 || keys[i].hour != keys[i - 1].hour;
-    /* regions with meters: few per chunk, linear */
+    /* meters not known to be stored yet, and their regions (few per chunk, linear) */
     const char **regs = malloc((na + 1) * sizeof *regs);
-    if (regs == NULL)
+    unsigned char *send = malloc(na + 1);
+    if (regs == NULL || send == NULL)
         abort();
     size_t nreg = 0;
     for (size_t i = 0; i < na; i++) {
+        send[i] = !meter_known(cfg->meters, keys[i].region, b->v[keys[i].idx].meter_id);
+        if (!send[i])
+            continue;
         size_t k = 0;
         while (k < nreg && strcmp(regs[k], keys[i].region) != 0)
             k++;
@@ -355,20 +470,22 @@ void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, size_t fr
         ing_cmd_adds(out, ing_key_meters(key, sizeof key, regs[k]));
         size_t cnt = 0;
         for (size_t i = 0; i < na; i++)
-            cnt += strcmp(keys[i].region, regs[k]) == 0;
+            cnt += send[i] && strcmp(keys[i].region, regs[k]) == 0;
         ing_cmd_add_i64(out, (int64_t)cnt);
         for (size_t i = 0; i < na; i++)
-            if (strcmp(keys[i].region, regs[k]) == 0)
+            if (send[i] && strcmp(keys[i].region, regs[k]) == 0)
                 ing_cmd_adds(out, b->v[keys[i].idx].meter_id);
     }
+    free(send);
     free(regs);
     free(keys);
     free(ends);
     ing_cmd_finish(out);
 }
 
-int ing_store_apply_reply(ing_batch_t *b, size_t from, size_t count, const redisReply *reply,
-                          ing_store_counts_t *counts, gf_err_t *err)
+int ing_store_apply_reply(const ing_store_cfg_t *cfg, ing_batch_t *b, size_t from,
+                          size_t count, const redisReply *reply, ing_store_counts_t *counts,
+                          gf_err_t *err)
 {
     if (reply == NULL)
         return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
@@ -397,6 +514,8 @@ int ing_store_apply_reply(ing_batch_t *b, size_t from, size_t count, const redis
         }
     for (size_t i = 0; i < na; i++) {
         ing_reading_t *r = &b->v[keys[i].idx];
+        if (cfg->meters)
+            meter_add(cfg->meters, r->region, r->meter_id);
         if (reply->str[i] == ING_ST_NEW) {
             r->status = ING_ST_NEW;
             counts->accepted++;
@@ -433,7 +552,7 @@ int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_
         redisReply *rep = NULL;
         if (redisGetReply(c, (void **)&rep) != REDIS_OK)
             rep = NULL;
-        int r = ing_store_apply_reply(b, from, chunk, rep, counts, rc ? NULL : err);
+        int r = ing_store_apply_reply(cfg, b, from, chunk, rep, counts, rc ? NULL : err);
         if (rc == 0)
             rc = r;
         if (rep)

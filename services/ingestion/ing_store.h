@@ -41,6 +41,18 @@ enum { /* ing_reading_t.status after a write */
     ING_ST_REJECTED = 'r',
 };
 
+/* Meters already known to be in gf:meters:{R}: the builder leaves them out of the SADD,
+ * which otherwise costs a set lookup per reading in Redis for near-static data. Filled by
+ * ing_store_apply_reply after a confirmed write; bounded (cleared when full). Clear it when
+ * the Redis connection is re-established (the data may have changed behind it). One per
+ * event loop: not thread-safe. */
+typedef struct ing_meter_cache ing_meter_cache_t;
+
+ing_meter_cache_t *ing_meter_cache_new(size_t max_entries);
+void ing_meter_cache_free(ing_meter_cache_t *mc);
+void ing_meter_cache_clear(ing_meter_cache_t *mc);
+size_t ing_meter_cache_size(const ing_meter_cache_t *mc);
+
 typedef struct ing_store_cfg {
     long long raw_maxlen;    /* approximate cap of gf:raw; default 1,000,000 */
     long long clean_maxlen;  /* approximate cap of gf:clean; default 5,000,000 */
@@ -49,6 +61,7 @@ typedef struct ing_store_cfg {
     int64_t agg_min_ttl_s;   /* minute aggregates expire after this; default 8 days */
     size_t chunk;            /* readings per command; default 2000 */
     const char *script_sha;  /* from ing_store_script_load; NULL sends EVAL with the source */
+    ing_meter_cache_t *meters; /* optional; NULL sends every meter every time */
 } ing_store_cfg_t;
 
 typedef struct ing_store_counts {
@@ -71,12 +84,14 @@ int ing_store_script_load(redisContext *c, char sha[41], gf_err_t *err);
 void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, size_t from,
                      size_t count, ing_cmd_t *out);
 
-/* Interpret the reply to that command: set each reading's status and add to *counts.
+/* Interpret the reply to that command: set each reading's status, add to *counts and
+ * remember the chunk's meters in cfg->meters.
  * Returns 0; GF_EUNAVAIL "redis_unavailable" (NULL reply: nothing is known to be written),
  * "noscript" (EVALSHA before SCRIPT LOAD: load and resend), "redis_error"; GF_EINTERNAL
  * "bad_reply" when the reply does not have one status per reading. */
-int ing_store_apply_reply(ing_batch_t *b, size_t from, size_t count, const redisReply *reply,
-                          ing_store_counts_t *counts, gf_err_t *err);
+int ing_store_apply_reply(const ing_store_cfg_t *cfg, ing_batch_t *b, size_t from,
+                          size_t count, const redisReply *reply, ing_store_counts_t *counts,
+                          gf_err_t *err);
 
 /* Write the whole batch on a blocking context: all chunks in one pipeline. Returns 0 or
  * the first error (as ing_store_apply_reply). counts is zeroed first. */

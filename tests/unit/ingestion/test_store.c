@@ -267,6 +267,40 @@ static void test_store_chunks(void **state)
     ing_batch_cleanup(&b);
 }
 
+/* Known meters are left out of the command; new ones are still added to the set. */
+static void test_store_meter_cache(void **state)
+{
+    (void)state;
+    flushall();
+    ing_store_cfg_t cfg;
+    ing_store_cfg_default(&cfg);
+    cfg.meters = ing_meter_cache_new(100);
+    ing_batch_t b;
+    ing_batch_init(&b, 0);
+    load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@0\",\"region\":\"PJM\",\"kw\":1},"
+             "{\"meter_id\":\"b\",\"ts\":\"@0\",\"region\":\"PJM\",\"kw\":1}]");
+    ing_cmd_t cmd;
+    ing_cmd_init(&cmd);
+    ing_store_build(&cfg, &b, 0, b.n, &cmd);
+    int argc_cold = cmd.argc;
+    ing_store_counts_t c;
+    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_meter_cache_size(cfg.meters), 2);
+    load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@60\",\"region\":\"PJM\",\"kw\":1},"
+             "{\"meter_id\":\"b\",\"ts\":\"@60\",\"region\":\"PJM\",\"kw\":1}]");
+    ing_store_build(&cfg, &b, 0, b.n, &cmd);
+    assert_int_equal(cmd.argc, argc_cold - 4); /* no meters key, count, a, b */
+    load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@120\",\"region\":\"PJM\",\"kw\":1},"
+             "{\"meter_id\":\"z\",\"ts\":\"@120\",\"region\":\"PJM\",\"kw\":1}]");
+    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(cmd_int("SCARD %s", "gf:meters:{PJM}"), 3);
+    ing_meter_cache_clear(cfg.meters);
+    assert_int_equal(ing_meter_cache_size(cfg.meters), 0);
+    ing_cmd_cleanup(&cmd);
+    ing_meter_cache_free(cfg.meters);
+    ing_batch_cleanup(&b);
+}
+
 static void test_store_reply_errors(void **state)
 {
     (void)state;
@@ -275,13 +309,15 @@ static void test_store_reply_errors(void **state)
     load(&b, BODY);
     ing_store_counts_t c = {0};
     gf_err_t err = {0};
-    assert_int_equal(ing_store_apply_reply(&b, 0, b.n, NULL, &c, &err), GF_EUNAVAIL);
+    ing_store_cfg_t cfg0;
+    ing_store_cfg_default(&cfg0);
+    assert_int_equal(ing_store_apply_reply(&cfg0, &b, 0, b.n, NULL, &c, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_unavailable");
     redisReply e = {.type = REDIS_REPLY_ERROR, .str = "NOSCRIPT No matching script", .len = 27};
-    assert_int_equal(ing_store_apply_reply(&b, 0, b.n, &e, &c, &err), GF_EUNAVAIL);
+    assert_int_equal(ing_store_apply_reply(&cfg0, &b, 0, b.n, &e, &c, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "noscript");
     redisReply s = {.type = REDIS_REPLY_STRING, .str = "nn", .len = 2};
-    assert_int_equal(ing_store_apply_reply(&b, 0, b.n, &s, &c, &err), GF_EINTERNAL);
+    assert_int_equal(ing_store_apply_reply(&cfg0, &b, 0, b.n, &s, &c, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_reply");
     /* EVALSHA with an unknown sha gives noscript through the real server */
     ing_store_cfg_t cfg;
@@ -331,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_store_write_then_retry),
         cmocka_unit_test(test_store_partial_overlap),
         cmocka_unit_test(test_store_chunks),
+        cmocka_unit_test(test_store_meter_cache),
         cmocka_unit_test(test_store_reply_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
