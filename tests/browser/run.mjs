@@ -293,7 +293,7 @@ await test("grid_opf", async ({ page }) => {
   const obj = page.getByTestId("opf-objective");
   await Promise.race([obj.waitFor({ timeout: 60000 }), page.locator('main [data-state="error"]').first().waitFor({ timeout: 60000 })]);
   if (!(await obj.isVisible())) {
-    const probe = await api("POST", "/api/simulation/opf", { case: caseName, mode: "ac", load: { source: "case" }, outages: [] });
+    const probe = await api("POST", "/api/simulation/opf", { case: caseName, mode: "ac" });
     if (probe.status === 404 && probe.json?.error?.code === "route_not_found") {
       markLoose("grid_opf", "POST /api/simulation/opf route_not_found: asserted the error state");
       await shot(page, "grid");
@@ -302,7 +302,7 @@ await test("grid_opf", async ({ page }) => {
     throw new Error(`OPF failed in the page; API answers ${probe.status} ${JSON.stringify(probe.json?.error ?? {})}`);
   }
   const shown = parseShown(await obj.locator(".stat-value").textContent());
-  let apiRes = await api("POST", "/api/simulation/opf", { case: caseName, mode: "ac", load: { source: "case" }, outages: [] });
+  let apiRes = await api("POST", "/api/simulation/opf", { case: caseName, mode: "ac" });
   if (apiRes.status === 202) {
     const loc = apiRes.headers.get("location");
     for (let i = 0; i < 120 && apiRes.json?.status !== "done"; i++) {

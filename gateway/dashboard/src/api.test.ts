@@ -49,9 +49,19 @@ describe("api client", () => {
     const f = await forecast("PJM", 24, 24);
     expect(f.version).toBe(3);
     expect(f.points).toHaveLength(2);
-    expect(f.points[0]).toMatchObject({ mean: 110, lo80: 100, hi95: 125 });
-    expect(f.points[1]).toMatchObject({ lo80: 101, hi80: 121, lo95: null });
+    expect(f.points[0]).toMatchObject({ mean: 110, iv: { 80: [100, 120], 95: [95, 125] } });
+    expect(f.points[1].iv).toEqual({ 80: [101, 121] });
+    expect(f.levels).toEqual([95, 80]);
     expect(f.history.v).toEqual([100]);
+  });
+
+  it("pairs quantiles into central intervals", async () => {
+    mockFetch({
+      "GET /api/forecast/forecast": [200, { points: [{ ts: "2018-07-02T00:00:00Z", mean: 10, quantiles: { "0.05": 7, "0.1": 8, "0.5": 10, "0.9": 12, "0.95": 13 } }] }],
+    });
+    const f = await forecast("X", 24, 0);
+    expect(f.points[0].iv).toEqual({ 90: [7, 13], 80: [8, 12] });
+    expect(f.levels).toEqual([90, 80]);
   });
 
   it("reads a model with aliases and history", async () => {

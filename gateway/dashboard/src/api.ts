@@ -350,8 +350,11 @@ export interface Anomaly {
   ts: number | null;
   region: string | null;
   meter: string | null;
-  kind: string;
-  value: number | null;
+  kind: string; // spike | drop | meter_implausible
+  severity: string | null; // warning | critical
+  value: number | null; // actual
+  expected: number | null;
+  field: string | null;
   score: number | null;
   message: string | null;
 }
@@ -359,11 +362,14 @@ export async function anomalies(params: { since?: string; region?: string; limit
   const j = await get(`/api/ingestion/anomalies${qs(params)}`, signal);
   return pickArr(j, "anomalies", "items").map((a, i) => ({
     id: pickStr(a, "id") ?? String(i),
-    ts: pickTime(a, "ts", "timestamp", "time", "at", "detected_at"),
+    ts: pickTime(a, "t", "ts", "timestamp", "time", "at", "detected_at"),
     region: pickStr(a, "region"),
     meter: pickStr(a, "meter_id", "meter"),
-    kind: pickStr(a, "kind", "type", "rule", "code") ?? "anomaly",
-    value: pickNum(a, "value", "kw", "mw", "demand_mw"),
+    kind: pickStr(a, "type", "kind", "rule", "code") ?? "anomaly",
+    severity: pickStr(a, "severity"),
+    value: pickNum(a, "actual", "value", "kw", "mw", "demand_mw"),
+    expected: pickNum(a, "expected"),
+    field: pickStr(a, "field"),
     score: pickNum(a, "score", "z", "zscore", "severity"),
     message: pickStr(a, "message", "reason", "detail"),
   }));
@@ -417,6 +423,7 @@ export interface Model {
   versions: ModelVersion[];
   history: AliasEvent[];
   latest: number | null;
+  n_versions: number;
 }
 
 function readAliases(a: unknown): Record<string, number> {
@@ -466,8 +473,8 @@ function readModel(m: unknown): Model {
     version: pickNum(h, "version", "to", "new_version"),
     previous: pickNum(h, "previous", "from", "old_version", "prev"),
     at: pickTime(h, "at", "ts", "time", "changed_at"),
-    actor: pickStr(h, "actor", "by", "user"),
-    action: pickStr(h, "action", "event", "kind"),
+    actor: pickStr(h, "who", "actor", "by", "user"),
+    action: pickStr(h, "reason", "action", "event", "kind"),
   }));
   history.sort((a, b) => (b.at ?? 0) - (a.at ?? 0));
   return {
@@ -477,6 +484,7 @@ function readModel(m: unknown): Model {
     versions,
     history,
     latest: pickNum(m, "latest", "latest_version") ?? (versions[0]?.version ?? null),
+    n_versions: typeof dig(m, "versions") === "number" ? (dig(m, "versions") as number) : versions.length,
   };
 }
 
@@ -489,13 +497,21 @@ export async function model(name: string, signal?: AbortSignal): Promise<Model> 
   return readModel(await get(`/api/trainer/models/${encodeURIComponent(name)}`, signal));
 }
 
-/** Point an alias at a version (promotion, or roll back by pointing at an older one). */
-export async function setAlias(name: string, alias: string, version: number, reason?: string): Promise<unknown> {
-  return post(`/api/trainer/models/${encodeURIComponent(name)}/aliases`, { alias, version, reason });
+// POST /v1/models/{name}/aliases (libs/registry/include/registry/meta.h): exactly one of
+// "version" or "rollback": true; "expect" makes it compare-and-set (409 when another operator
+// moved the alias first); unknown members are refused.
+/** Point an alias at a version (promotion). */
+export async function setAlias(name: string, alias: string, version: number, reason?: string, expect?: number | null): Promise<unknown> {
+  const body: Obj = { alias, version, who: "dashboard" };
+  if (reason) body.reason = reason;
+  if (expect !== undefined) body.expect = expect ?? 0;
+  return post(`/api/trainer/models/${encodeURIComponent(name)}/aliases`, body);
 }
-/** Roll an alias back to the version it pointed at before the last change. */
-export async function rollbackAlias(name: string, alias: string): Promise<unknown> {
-  return post(`/api/trainer/models/${encodeURIComponent(name)}/aliases`, { alias, action: "rollback" });
+/** Move an alias back to the version it pointed at before its last change. */
+export async function rollbackAlias(name: string, alias: string, reason?: string): Promise<unknown> {
+  const body: Obj = { alias, rollback: true, who: "dashboard" };
+  if (reason) body.reason = reason;
+  return post(`/api/trainer/models/${encodeURIComponent(name)}/aliases`, body);
 }
 
 export interface Job {
@@ -543,63 +559,97 @@ export async function startTraining(region: string): Promise<Job> {
 export interface ForecastPoint {
   t: number;
   mean: number | null;
-  lo80: number | null;
-  hi80: number | null;
-  lo95: number | null;
-  hi95: number | null;
+  /** Central prediction intervals by coverage in percent: {80: [lo, hi], 90: [lo, hi]}. */
+  iv: Record<number, [number | null, number | null]>;
 }
 export interface Forecast {
   region: string;
   model: string | null;
   version: number | null;
+  alias: string | null;
   trained: number | null;
   metrics: Metrics | null;
   points: ForecastPoint[];
+  /** Interval coverages present in the points, widest first (e.g. [90, 80, 50]). */
+  levels: number[];
   history: Series;
   raw: Obj;
 }
 
-function readInterval(p: unknown, level: number): [number | null, number | null] {
-  // {lower_80, upper_80} | {intervals:{"80":[lo,hi]}} | {intervals:[{level:0.8, lower, upper}]} | {p10,p90}
-  const lo = pickNum(p, `lower_${level}`, `lo${level}`, `lo_${level}`, `q_lo_${level}`);
-  const hi = pickNum(p, `upper_${level}`, `hi${level}`, `hi_${level}`, `q_hi_${level}`);
-  if (lo !== null || hi !== null) return [lo, hi];
+const COVERAGES = [99, 98, 95, 90, 80, 50];
+
+/** Intervals of one point in any of the shapes a service may write:
+ *  {lower_80, upper_80} | {lo80, hi80} | {intervals: {"80": [lo, hi]} | [{level: 0.8, lower, upper}]}
+ *  | {quantiles: {"0.1": x, "0.9": y}} | {quantiles: [{q: 0.1, value}]} | {p10, p90} | {q10, q90}. */
+function readIntervals(p: unknown): Record<number, [number | null, number | null]> {
+  const out: Record<number, [number | null, number | null]> = {};
+  const put = (cov: number, lo: number | null, hi: number | null) => {
+    if (lo !== null || hi !== null) out[Math.round(cov)] = [lo, hi];
+  };
+  for (const c of COVERAGES) {
+    put(c, pickNum(p, `lower_${c}`, `lo${c}`, `lo_${c}`), pickNum(p, `upper_${c}`, `hi${c}`, `hi_${c}`));
+  }
   const iv = dig(p, "intervals") ?? dig(p, "interval");
   if (isObj(iv)) {
-    const e = iv[String(level)] ?? iv[`${level}%`] ?? iv[String(level / 100)];
-    if (Array.isArray(e)) return [typeof e[0] === "number" ? e[0] : null, typeof e[1] === "number" ? e[1] : null];
-    if (isObj(e)) return [pickNum(e, "lower", "lo"), pickNum(e, "upper", "hi")];
-  }
-  if (Array.isArray(iv)) {
+    for (const [k, e] of Object.entries(iv)) {
+      let c = Number(k.replace("%", ""));
+      if (!Number.isFinite(c)) continue;
+      if (c <= 1) c *= 100;
+      if (Array.isArray(e)) put(c, typeof e[0] === "number" ? e[0] : null, typeof e[1] === "number" ? e[1] : null);
+      else if (isObj(e)) put(c, pickNum(e, "lower", "lo"), pickNum(e, "upper", "hi"));
+    }
+  } else if (Array.isArray(iv)) {
     for (const e of iv) {
-      let l = pickNum(e, "level", "coverage");
-      if (l !== null && l <= 1) l *= 100;
-      if (l !== null && Math.round(l) === level) return [pickNum(e, "lower", "lo"), pickNum(e, "upper", "hi")];
+      let c = pickNum(e, "level", "coverage");
+      if (c === null) continue;
+      if (c <= 1) c *= 100;
+      put(c, pickNum(e, "lower", "lo"), pickNum(e, "upper", "hi"));
     }
   }
-  if (level === 80) return [pickNum(p, "p10", "q10"), pickNum(p, "p90", "q90")];
-  if (level === 95) return [pickNum(p, "p025", "q025", "p2_5"), pickNum(p, "p975", "q975", "p97_5")];
-  return [null, null];
+  // Quantiles: pair q with 1 - q.
+  const qs = new Map<number, number>();
+  const qv = dig(p, "quantiles");
+  if (isObj(qv)) for (const [k, v] of Object.entries(qv)) if (typeof v === "number" && Number.isFinite(Number(k))) qs.set(Number(k), v);
+  if (Array.isArray(qv)) for (const e of qv) {
+    const q = pickNum(e, "q", "level", "quantile");
+    const v = pickNum(e, "value", "v", "mw");
+    if (q !== null && v !== null) qs.set(q, v);
+  }
+  for (const [pre, scale] of [["p", 100], ["q", 100]] as const)
+    for (const lvl of [1, 2.5, 5, 10, 25]) {
+      const lo = pickNum(p, `${pre}${String(lvl).replace(".", "_")}`, `${pre}${String(lvl).padStart(2, "0")}`);
+      const hi = pickNum(p, `${pre}${String(100 - lvl).replace(".", "_")}`);
+      if (lo !== null && hi !== null) qs.set(lvl / scale, lo), qs.set(1 - lvl / scale, hi);
+    }
+  for (const [q, lo] of qs) {
+    if (q >= 0.5) continue;
+    const hi = [...qs.entries()].find(([q2]) => Math.abs(q2 - (1 - q)) < 1e-6)?.[1];
+    if (hi !== undefined && out[Math.round((1 - 2 * q) * 100)] === undefined) put((1 - 2 * q) * 100, lo, hi);
+  }
+  return out;
 }
 
 export async function forecast(region: string, horizon: number, history: number, signal?: AbortSignal): Promise<Forecast> {
   const j = await get<Obj>(`/api/forecast/forecast${qs({ region, horizon, history })}`, signal);
   const points: ForecastPoint[] = [];
+  const seen = new Set<number>();
   for (const p of pickArr(j, "points", "forecast", "predictions", "hours")) {
     const t = pickTime(p, "ts", "timestamp", "time", "t", "hour");
     if (t === null) continue;
-    const [lo80, hi80] = readInterval(p, 80);
-    const [lo95, hi95] = readInterval(p, 95);
-    points.push({ t, mean: pickNum(p, "mean", "yhat", "value", "demand_mw", "point", "mw", "p50"), lo80, hi80, lo95, hi95 });
+    const iv = readIntervals(p);
+    Object.keys(iv).forEach((k) => seen.add(Number(k)));
+    points.push({ t, mean: pickNum(p, "mean", "yhat", "value", "demand_mw", "point", "mw", "p50", "q50"), iv });
   }
   const m = dig(j, "model");
   return {
     region: pickStr(j, "region") ?? region,
     model: isObj(m) ? pickStr(m, "name") : pickStr(j, "model", "model_name"),
     version: isObj(m) ? pickNum(m, "version") : pickNum(j, "version", "model_version"),
+    alias: isObj(m) ? pickStr(m, "alias") : pickStr(j, "alias"),
     trained: pickTime(isObj(m) ? m : j, "trained_at", "created_at", "created", "registered_at"),
     metrics: readMetrics(isObj(m) ? (m.metrics ?? null) : dig(j, "metrics")),
     points,
+    levels: [...seen].sort((a, b) => b - a),
     history: readSeries({ points: dig(j, "history") ?? dig(j, "actuals") ?? [] }, ["demand_mw", "value", "actual", "mw", "y"]),
     raw: isObj(j) ? j : {},
   };
@@ -648,7 +698,7 @@ export async function cases(signal?: AbortSignal): Promise<CaseInfo[]> {
           name: pickStr(c, "name", "id", "case") ?? "?",
           buses: pickNum(c, "buses", "n_bus", "nbus", "counts.bus"),
           branches: pickNum(c, "branches", "n_branch", "nbranch", "counts.branch"),
-          gens: pickNum(c, "gens", "generators", "n_gen", "ngen", "counts.gen"),
+          gens: pickNum(c, "generators", "gens", "n_gen", "ngen", "counts.gen"),
           load_mw: pickNum(c, "load_mw", "total_load_mw", "pd_mw"),
           title: pickStr(c, "title", "description", "source"),
         },
@@ -658,13 +708,13 @@ export async function cases(signal?: AbortSignal): Promise<CaseInfo[]> {
 export type LoadSource =
   | { source: "case" }
   | { source: "scaled"; scale: number }
-  | { source: "forecast"; region: string; hour: number };
+  | { source: "forecast"; region: string; at: string };
 
 export interface OpfRequest {
   case: string;
   mode: "ac" | "dc";
   load: LoadSource;
-  outages: number[]; // branch indices (0-based, in case order)
+  outages: number[]; // branch rows (0-based, in case order)
 }
 
 export interface BusResult {
@@ -712,6 +762,7 @@ export interface OpfResult {
   branch: BranchResult[];
   gen: GenResult[];
   binding: Binding[];
+  load_source: { kind: string | null; scale: number | null; region: string | null; at: number | null; forecast_mw: number | null; note: string | null };
   raw: Obj;
 }
 
@@ -762,18 +813,26 @@ export function readOpf(j0: unknown): OpfResult {
       limit: pickNum(b, "limit"),
       mu: pickNum(b, "mu"),
     })),
+    load_source: {
+      kind: pickStr(j, "load_source.kind"),
+      scale: pickNum(j, "load_source.scale"),
+      region: pickStr(j, "load_source.region"),
+      at: pickTime(j, "load_source.at"),
+      forecast_mw: pickNum(j, "load_source.forecast_mw"),
+      note: pickStr(j, "load_source.note"),
+    },
     raw: isObj(j) ? j : {},
   };
 }
 
+// Body of POST /v1/opf, /v1/contingencies (services/simulation/sim_request.h):
+// {case, mode, load: {scale} | {forecast: {region, at}}, outages: {branches: [rows]}}
 function opfBody(r: OpfRequest): Obj {
-  const load: Obj = { source: r.load.source };
-  if (r.load.source === "scaled") load.scale = r.load.scale;
-  if (r.load.source === "forecast") {
-    load.region = r.load.region;
-    load.hour = r.load.hour;
-  }
-  return { case: r.case, mode: r.mode, load, outages: r.outages };
+  const body: Obj = { case: r.case, mode: r.mode };
+  if (r.load.source === "scaled") body.load = { scale: r.load.scale };
+  if (r.load.source === "forecast") body.load = { forecast: { region: r.load.region, at: r.load.at } };
+  if (r.outages.length) body.outages = { branches: r.outages };
+  return body;
 }
 
 export async function runOpf(r: OpfRequest, signal?: AbortSignal): Promise<OpfResult> {
@@ -822,6 +881,7 @@ export interface ScheduleHour {
   t: number | null;
   hour: number;
   load_mw: number | null;
+  forecast_mw: number | null;
   cost: number | null;
   lmp_min: number | null;
   lmp_max: number | null;
@@ -831,13 +891,19 @@ export interface ScheduleHour {
 export interface Schedule {
   hours: ScheduleHour[];
   total_cost: number | null;
+  failed_hours: number | null;
+  region: string | null;
+  start: number | null;
   raw: Obj;
 }
 export async function runSchedule(
-  r: { case: string; mode: "ac" | "dc"; region: string; start?: string; outages: number[] },
+  r: { case: string; mode: "ac" | "dc"; region: string; start?: string; hours?: number; outages: number[] },
   signal?: AbortSignal,
 ): Promise<Schedule> {
-  const j0 = await runMaybeJob("/api/simulation/schedule", r as unknown as Obj, signal);
+  const body: Obj = { case: r.case, mode: r.mode, region: r.region, hours: r.hours ?? 24 };
+  if (r.start) body.start = r.start;
+  if (r.outages.length) body.outages = { branches: r.outages };
+  const j0 = await runMaybeJob("/api/simulation/schedule", body, signal);
   const j = isObj(j0) && isObj(j0.result) ? j0.result : j0;
   const hours = pickArr(j, "hours", "schedule", "steps").map((h, i) => {
     const lmps = pickArr(h, "lmp", "lmps");
@@ -847,16 +913,25 @@ export async function runSchedule(
       t: pickTime(h, "ts", "timestamp", "time"),
       hour: pickNum(h, "hour", "index") ?? i,
       load_mw: pickNum(h, "load_mw", "totals.load_mw", "demand_mw"),
+      forecast_mw: pickNum(h, "forecast_mw"),
       cost: pickNum(h, "cost", "objective"),
       lmp_min: pickNum(h, "lmp_min", "lmp.min") ?? (nums.length ? Math.min(...nums) : null),
       lmp_max: pickNum(h, "lmp_max", "lmp.max") ?? (nums.length ? Math.max(...nums) : null),
       congested:
+        (Array.isArray(dig(h, "congested_branches")) ? (dig(h, "congested_branches") as unknown[]).length : null) ??
         pickNum(h, "congested_branches", "n_congested", "congestion", "n_binding_branches") ??
         (binding.length ? binding.filter((b) => /branch|flow|rate/.test(pickStr(b, "type") ?? "")).length : null),
       converged: dig(h, "converged") !== false,
     };
   });
-  return { hours, total_cost: pickNum(j, "total_cost", "cost", "objective"), raw: isObj(j) ? j : {} };
+  return {
+    hours,
+    total_cost: pickNum(j, "total_cost", "cost", "objective"),
+    failed_hours: pickNum(j, "failed_hours"),
+    region: pickStr(j, "region"),
+    start: pickTime(j, "start"),
+    raw: isObj(j) ? j : {},
+  };
 }
 
 /** POST that may answer 200 with the result, or 202 + Location of a job to poll. */

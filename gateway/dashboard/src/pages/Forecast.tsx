@@ -115,37 +115,31 @@ export function ForecastPage() {
 }
 
 function ForecastChart({ f }: { f: Forecast }) {
-  const { x, series, bands, marker } = useMemo(() => {
+  const { x, series, bands, marker, shown } = useMemo(() => {
     const tset = new Set<number>([...f.history.t, ...f.points.map((p) => p.t)]);
     const x = [...tset].sort((a, b) => a - b);
     const idx = new Map(x.map((t, i) => [t, i]));
     const col = () => new Array<number | null>(x.length).fill(null);
-    const act = col(), mean = col(), lo80 = col(), hi80 = col(), lo95 = col(), hi95 = col();
+    const act = col(), mean = col();
     f.history.t.forEach((t, i) => (act[idx.get(t)!] = f.history.v[i]));
-    for (const p of f.points) {
-      const i = idx.get(p.t)!;
-      mean[i] = p.mean;
-      lo80[i] = p.lo80;
-      hi80[i] = p.hi80;
-      lo95[i] = p.lo95;
-      hi95[i] = p.hi95;
-    }
-    const has95 = f.points.some((p) => p.lo95 !== null);
-    const has80 = f.points.some((p) => p.lo80 !== null);
+    for (const p of f.points) mean[idx.get(p.t)!] = p.mean;
     const series: ChartSeries[] = [
       { label: "actual", values: act, color: "#e6ebf0", width: 1.6 },
       { label: "forecast", values: mean, color: OKABE.orange, width: 2.2 },
     ];
     const bands: ChartBand[] = [];
-    if (has95) {
-      series.push({ label: "95 % high", values: hi95, color: OKABE.orange, bandEdge: true }, { label: "95 % low", values: lo95, color: OKABE.orange, bandEdge: true });
-      bands.push({ upper: series.length - 2, lower: series.length - 1, fill: "rgba(230,159,0,0.14)" });
-    }
-    if (has80) {
-      series.push({ label: "80 % high", values: hi80, color: OKABE.orange, bandEdge: true }, { label: "80 % low", values: lo80, color: OKABE.orange, bandEdge: true });
-      bands.push({ upper: series.length - 2, lower: series.length - 1, fill: "rgba(230,159,0,0.30)" });
-    }
-    return { x, series, bands, marker: f.points[0]?.t ?? null };
+    // The widest interval light, the next one darker (two bands at most keep it readable).
+    const shown = f.levels.slice(0, 2);
+    shown.forEach((lvl, k) => {
+      const lo = col(), hi = col();
+      for (const p of f.points) {
+        const iv = p.iv[lvl];
+        if (iv) [lo[idx.get(p.t)!], hi[idx.get(p.t)!]] = iv;
+      }
+      series.push({ label: `${lvl} % high`, values: hi, color: OKABE.orange, bandEdge: true }, { label: `${lvl} % low`, values: lo, color: OKABE.orange, bandEdge: true });
+      bands.push({ upper: series.length - 2, lower: series.length - 1, fill: k === 0 && shown.length > 1 ? "rgba(230,159,0,0.14)" : "rgba(230,159,0,0.30)" });
+    });
+    return { x, series, bands, marker: f.points[0]?.t ?? null, shown };
   }, [f]);
   const first = f.points[0];
   const peak = f.points.reduce((m, p) => ((p.mean ?? -Infinity) > (m?.mean ?? -Infinity) ? p : m), f.points[0]);
@@ -154,11 +148,18 @@ function ForecastChart({ f }: { f: Forecast }) {
       <div className="cards compact">
         <StatCard label="Next hour" value={fmtMW(first?.mean)} sub={first ? fmtTime(first.t) : undefined} testId="fc-next" />
         <StatCard label="Peak in horizon" value={fmtMW(peak?.mean)} sub={peak ? fmtTime(peak.t) : undefined} />
-        <StatCard label="80 % interval, next hour" value={first?.lo80 != null ? `${fmtNum(first.lo80)}–${fmtNum(first.hi80)}` : "–"} sub="MW" />
+        <StatCard
+          label={shown.length ? `${shown[shown.length - 1]} % interval, next hour` : "Interval, next hour"}
+          value={first && shown.length && first.iv[shown[shown.length - 1]] ? `${fmtNum(first.iv[shown[shown.length - 1]][0])}–${fmtNum(first.iv[shown[shown.length - 1]][1])}` : "–"}
+          sub="MW"
+        />
         <StatCard label="Points" value={`${f.points.length} h`} sub={`${f.history.t.length} h of actuals`} />
       </div>
       <TimeChart x={x} series={series} bands={bands} marker={marker} yLabel="MW" height={320} label={`Demand in ${f.region}: actuals and forecast with prediction intervals`} testId="forecast-chart" />
-      <p className="muted small">Shaded: 80 % (dark) and 95 % (light) prediction intervals. Dashed line: forecast start. Drag to zoom, double-click to reset.</p>
+      <p className="muted small">
+        {shown.length ? `Shaded: ${shown.map((l, i) => `${l} %${shown.length > 1 ? (i === 0 ? " (light)" : " (dark)") : ""}`).join(" and ")} prediction intervals. ` : "The model gives no prediction intervals. "}
+        Dashed line: forecast start. Drag to zoom, double-click to reset.
+      </p>
     </>
   );
 }

@@ -4,6 +4,7 @@
 import { useMemo, useState } from "react";
 import {
   cases,
+  forecast,
   runContingencies,
   runOpf,
   runSchedule,
@@ -19,7 +20,9 @@ import { NetworkGraph, type BusColouring } from "../components/NetworkGraph";
 import { Panel, StatCard } from "../components/Panel";
 import { Async, ErrorState, Loading } from "../components/State";
 import { TimeChart } from "../components/TimeChart";
-import { fmtMW, fmtNum, fmtPct } from "../format";
+import { fmtMW, fmtNum, fmtPct, fmtTime } from "../format";
+
+const isoHour = (t: number) => new Date(t * 1000).toISOString().slice(0, 19) + "Z";
 import { OKABE, loadingColor } from "../colors";
 
 const REGIONS = ["PJM", "CISO", "ERCO", "ISNE", "MISO", "NYIS", "SWPP", "NYC"];
@@ -34,7 +37,7 @@ export function GridPage() {
   const [src, setSrc] = useState<"case" | "scaled" | "forecast">("case");
   const [scale, setScale] = useState(100);
   const [region, setRegion] = useState("PJM");
-  const [hour, setHour] = useState(18);
+  const [at, setAt] = useState<string | null>(null);
   const [outages, setOutages] = useState<Set<number>>(new Set());
   const [colouring, setColouring] = useState<BusColouring>("voltage");
   const [opf, setOpf] = useState<Run<OpfResult>>({ state: "idle" });
@@ -43,7 +46,13 @@ export function GridPage() {
 
   const list = cs.data ?? [];
   const current = caseName ?? (list.find((c) => /case30_ieee|case14/.test(c.name))?.name ?? list[0]?.name ?? null);
-  const load: LoadSource = src === "scaled" ? { source: "scaled", scale: scale / 100 } : src === "forecast" ? { source: "forecast", region, hour } : { source: "case" };
+  // The forecast hours a study can use: the region's next 48 h as the forecast service gives them.
+  const fcHours = useApi((s) => forecast(region, 48, 0, s), [region], { enabled: src === "forecast" });
+  const hours = fcHours.data?.points ?? [];
+  const atValue = at && hours.some((p) => isoHour(p.t) === at) ? at : hours.length ? isoHour(hours[Math.min(17, hours.length - 1)].t) : null;
+  const load: LoadSource =
+    src === "scaled" ? { source: "scaled", scale: scale / 100 } : src === "forecast" ? { source: "forecast", region, at: atValue ?? "" } : { source: "case" };
+  const canRun = !!current && (src !== "forecast" || !!atValue);
   const request = (): OpfRequest => ({ case: current!, mode, load, outages: [...outages].sort((a, b) => a - b) });
   // The last result's branch list is the case's branch list (outaged ones included).
   const lastResult = opf.state === "done" ? opf.data : null;
@@ -137,16 +146,23 @@ export function GridPage() {
                     </select>
                   </label>
                   <label>
-                    Hour ahead{" "}
-                    <input type="number" min={0} max={167} value={hour} onChange={(e) => setHour(Number(e.target.value))} className="num-input" />
+                    Hour{" "}
+                    <select value={atValue ?? ""} onChange={(e) => setAt(e.target.value)} disabled={!hours.length} data-testid="forecast-hour">
+                      {hours.map((p) => (
+                        <option key={p.t} value={isoHour(p.t)}>
+                          {fmtTime(p.t)} — {fmtMW(p.mean)}
+                        </option>
+                      ))}
+                    </select>
                   </label>
+                  {fcHours.error ? <ErrorState error={fcHours.error} what={`The ${region} forecast`} /> : null}
                 </>
               )}
               <div className="form-actions">
-                <button type="submit" className="btn primary" disabled={!current || opf.state === "busy"} data-testid="run-opf">
+                <button type="submit" className="btn primary" disabled={!canRun || opf.state === "busy"} data-testid="run-opf">
                   {opf.state === "busy" ? "Solving…" : "Run OPF"}
                 </button>
-                <button type="button" className="btn" disabled={!current || n1.state === "busy"} onClick={() => void run(setN1, () => runContingencies(request()), "run N-1")} data-testid="run-n1">
+                <button type="button" className="btn" disabled={!canRun || n1.state === "busy"} onClick={() => void run(setN1, () => runContingencies(request()), "run N-1")} data-testid="run-n1">
                   {n1.state === "busy" ? "Running N-1…" : "Run N-1"}
                 </button>
                 <button
@@ -199,8 +215,18 @@ function OpfView({ r, colouring, setColouring, outages, toggle }: { r: OpfResult
   return (
     <>
       <div className="cards" data-testid="opf-summary">
-        <StatCard label="Objective (cost)" value={r.objective !== null ? `$${fmtNum(r.objective, 2)}/h` : "–"} testId="opf-objective" tone={r.converged ? "ok" : "bad"} sub={`${r.kind.toUpperCase()} · ${r.status || (r.converged ? "converged" : "not converged")}`} />
-        <StatCard label="Load" value={fmtMW(r.totals.load_mw)} />
+        <StatCard label="Objective (cost)" value={r.objective !== null ? `$${fmtNum(r.objective, 2)}` : "–"} testId="opf-objective" tone={r.converged ? "ok" : "bad"} sub={`per hour · ${r.kind.toUpperCase()} · ${(r.status || (r.converged ? "converged" : "not converged")).replace(/_/g, " ")}`} />
+        <StatCard
+          label="Load"
+          value={fmtMW(r.totals.load_mw)}
+          sub={
+            r.load_source.kind === "forecast"
+              ? `${r.load_source.region} forecast ${fmtTime(r.load_source.at)}, ×${fmtNum(r.load_source.scale, 3)}`
+              : r.load_source.scale !== null && r.load_source.scale !== 1
+                ? `case load ×${fmtNum(r.load_source.scale, 2)}`
+                : "as in the case"
+          }
+        />
         <StatCard label="Generation" value={fmtMW(r.totals.gen_mw)} sub={r.totals.losses_mw !== null ? `losses ${fmtNum(r.totals.losses_mw, 1)} MW` : undefined} />
         <StatCard label="Most loaded branch" value={fmtPct(maxLoad, 1)} tone={maxLoad >= 100 ? "bad" : maxLoad >= 80 ? "warn" : undefined} />
         <StatCard label="Binding constraints" value={fmtNum(r.binding.length)} />
@@ -293,7 +319,7 @@ function OpfView({ r, colouring, setColouring, outages, toggle }: { r: OpfResult
                 <thead>
                   <tr>
                     <th scope="col">Type</th>
-                    <th scope="col">Element</th>
+                    <th scope="col">Row</th>
                     <th scope="col" className="num">Value</th>
                     <th scope="col" className="num">Limit</th>
                     <th scope="col" className="num">Shadow price</th>
@@ -383,8 +409,9 @@ function ScheduleView({ s }: { s: Schedule }) {
   return (
     <div data-testid="schedule-result">
       <div className="cards compact">
-        <StatCard label="Total cost" value={s.total_cost !== null ? `$${fmtNum(s.total_cost, 0)}` : `$${fmtNum(s.hours.reduce((a, h) => a + (h.cost ?? 0), 0), 0)}`} />
+        <StatCard label="Total cost" value={s.total_cost !== null ? `$${fmtNum(s.total_cost, 0)}` : `$${fmtNum(s.hours.reduce((a, h) => a + (h.cost ?? 0), 0), 0)}`} sub={s.start ? `from ${fmtTime(s.start)}` : undefined} testId="schedule-total" />
         <StatCard label="Hours" value={String(s.hours.length)} sub={failed ? `${failed} did not converge` : "all converged"} tone={failed ? "bad" : "ok"} />
+        <StatCard label="Peak load" value={fmtMW(Math.max(...s.hours.map((h) => h.load_mw ?? -Infinity)))} />
         <StatCard label="Peak LMP" value={`$${fmtNum(Math.max(...s.hours.map((h) => h.lmp_max ?? -Infinity)), 2)}`} />
       </div>
       <div className="grid-3">

@@ -37,7 +37,7 @@ export function ModelsPage() {
                     >
                       <span className="model-name">{m.name}</span>
                       <span className="muted small">
-                        {m.aliases.production !== undefined ? `prod v${m.aliases.production}` : "no production"} · {m.latest !== null ? `latest v${m.latest}` : `${m.versions.length} versions`}
+                        {m.aliases.production !== undefined ? `prod v${m.aliases.production}` : "no production"} · {m.n_versions} version{m.n_versions === 1 ? "" : "s"}{m.latest !== null ? `, latest v${m.latest}` : ""}
                       </span>
                     </button>
                   </li>
@@ -100,7 +100,7 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
                     disabled={!!busy}
                     onClick={() => {
                       if (window.confirm(`Roll production of ${name} back${prevProd ? ` to v${prevProd}` : " to its previous version"}?`))
-                        void act("Roll back", () => (prevProd ? setAlias(name, "production", prevProd, "rollback from dashboard") : rollbackAlias(name, "production")));
+                        void act("Roll back", () => rollbackAlias(name, "production", "rolled back from the dashboard"));
                     }}
                   >
                     Roll back production{prevProd ? ` (to v${prevProd})` : ""}
@@ -137,12 +137,12 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
                         <td className="num">{fmtPct(v.baseline?.mape, 2)}</td>
                         <td className="actions">
                           {prod !== v.version && (
-                            <button type="button" className="btn small primary" disabled={!!busy} onClick={() => void act(`Promote v${v.version} to production`, () => setAlias(name, "production", v.version, "promoted from dashboard"))} data-testid={`promote-${v.version}`}>
+                            <button type="button" className="btn small primary" disabled={!!busy} onClick={() => void act(`Promote v${v.version} to production`, () => setAlias(name, "production", v.version, "promoted from the dashboard", prod ?? null))} data-testid={`promote-${v.version}`}>
                               Promote
                             </button>
                           )}
                           {m.aliases.staging !== v.version && (
-                            <button type="button" className="btn small" disabled={!!busy} onClick={() => void act(`Stage v${v.version}`, () => setAlias(name, "staging", v.version, "staged from dashboard"))}>
+                            <button type="button" className="btn small" disabled={!!busy} onClick={() => void act(`Stage v${v.version}`, () => setAlias(name, "staging", v.version, "staged from the dashboard", m.aliases.staging ?? null))}>
                               Stage
                             </button>
                           )}
@@ -161,7 +161,7 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
                     <li key={i}>
                       <span className="muted">{fmtTime(h.at)}</span> <strong>{h.alias}</strong> {h.previous != null ? `v${h.previous} → ` : "→ "}
                       {h.version != null ? `v${h.version}` : "removed"}
-                      {h.action ? <span className="muted"> ({h.action})</span> : null}
+                      {h.action ? <span className="muted"> — {h.action}</span> : null}
                       {h.actor ? <span className="muted"> by {h.actor}</span> : null}
                     </li>
                   ))}

@@ -142,10 +142,10 @@ export function Overview() {
                     <th scope="col">Time</th>
                     <th scope="col">Region</th>
                     <th scope="col">Meter</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col" className="num">Value</th>
+                    <th scope="col">Type</th>
+                    <th scope="col" className="num">Actual</th>
+                    <th scope="col" className="num">Expected</th>
                     <th scope="col" className="num">Score</th>
-                    <th scope="col">Detail</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -155,11 +155,15 @@ export function Overview() {
                       <td>{a.region ?? "–"}</td>
                       <td>{a.meter ?? "–"}</td>
                       <td>
-                        <span className="pill warn">{a.kind}</span>
+                        <span className={`pill ${a.severity === "critical" ? "bad" : "warn"}`} title={a.severity ?? undefined}>
+                          {a.kind.replace(/_/g, " ")}
+                          {a.severity ? ` · ${a.severity}` : ""}
+                        </span>
+                        {a.field ? <span className="muted small"> {a.field}</span> : null}
                       </td>
                       <td className="num">{fmtNum(a.value, 1)}</td>
+                      <td className="num">{fmtNum(a.expected, 1)}</td>
                       <td className="num">{fmtNum(a.score, 2)}</td>
-                      <td className="muted">{a.message ?? ""}</td>
                     </tr>
                   ))}
                 </tbody>
