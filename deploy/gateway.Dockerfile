@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# GridFlow gateway: nginx with the config rendered from gateway/nginx.conf.in at start-up (by the
+# same scripts/render-gateway.sh that `make up` uses) and the dashboard built in a node stage.
+#
+#   docker build -f deploy/gateway.Dockerfile -t gridflow/gateway .      (from the repository root)
+#
+# Run-time environment (deploy/gateway-entrypoint.sh): GF_GATEWAY_PORT (8080), GF_API_KEYS
+# (API keys, whitespace separated) and/or GF_API_KEYS_FILE (a mounted file, one key a line),
+# GF_INGESTION_ADDR … GF_COMPLIANCE_ADDR (host:port of each service; default <name>:<port>),
+# and the render options GF_CORS_ORIGINS, GF_GATEWAY_WORKERS, GF_GATEWAY_READ_AUTH, rates.
+
+FROM node:20-bookworm-slim AS dashboard
+WORKDIR /src
+COPY gateway gateway
+# The dashboard is optional: without gateway/dashboard/package.json the gateway serves
+# gateway/placeholder, exactly as render-gateway.sh does natively.
+RUN if [ -f gateway/dashboard/package.json ]; then \
+        cd gateway/dashboard && npm ci --no-audit --no-fund && npm run build; \
+    fi \
+ && mkdir -p gateway/dashboard/dist
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx-light curl ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --home-dir /opt/gridflow --shell /usr/sbin/nologin gridflow \
+ && mkdir -p /var/lib/gridflow/logs \
+ && ln -sf /dev/stdout /var/lib/gridflow/logs/gateway-access.log \
+ && ln -sf /dev/stderr /var/lib/gridflow/logs/nginx-error.log \
+ && chown -R gridflow:gridflow /var/lib/gridflow
+WORKDIR /opt/gridflow
+COPY scripts/render-gateway.sh scripts/render-gateway.sh
+COPY gateway/nginx.conf.in gateway/nginx.conf.in
+COPY gateway/placeholder gateway/placeholder
+COPY --from=dashboard /src/gateway/dashboard/dist gateway/dashboard/dist
+COPY deploy/gateway-entrypoint.sh /usr/local/bin/gateway-entrypoint
+ENV GF_GATEWAY_PORT=8080 \
+    GF_GATEWAY_BIND=0.0.0.0
+# nginx runs as the unprivileged user (no `user` line is rendered when not root); its prefix,
+# pid file and temp dirs are in /var/lib/gridflow, logs go to the container's stdout/stderr.
+USER 10001:10001
+EXPOSE 8080
+STOPSIGNAL SIGQUIT
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD curl -fsS -o /dev/null "http://127.0.0.1:${GF_GATEWAY_PORT}/api/healthz" || exit 1
+ENTRYPOINT ["/usr/local/bin/gateway-entrypoint"]
