@@ -46,8 +46,9 @@ struct ing_demand_import {
     /* JSON splitter */
     int jmode;       /* J_START, J_ARRAY, J_NDJSON, J_ELEM, J_END */
     int jneed_comma; /* array: an element was read, ',' or ']' expected */
-    int jdepth, jin_str, jesc, jseen_value;
-    int jin_array;   /* the element belongs to an array */
+    int jdepth, jin_str, jesc;
+    int jin_array;   /* the elements belong to an array (not NDJSON) */
+    size_t jelems;   /* elements read */
     char *elem;
     size_t elem_len;
     size_t jline, jcol;           /* position of the next byte */
@@ -301,13 +302,7 @@ static int json_element(ing_demand_import_t *imp)
     int bad_ts = 0, bad_reg = 0, vok = 0, tstate = 0;
     double v = 0, t = NAN;
     imp->st.rows_total++;
-    if (ing_json_peek(&j) != '{') {
-        if (ing_json_skip(&j) != 0)
-            goto syntax;
-        add_reject(imp, line, "not_an_object", "a row must be a JSON object");
-        return 0;
-    }
-    j.pos++;
+    j.pos++; /* the splitter starts elements at '{' only */
     int c = ing_json_peek(&j);
     while (c != '}') {
         char key[24];
@@ -437,6 +432,7 @@ static int json_feed(ing_demand_import_t *imp, const char *data, size_t len)
                 imp->jdepth--;
             if (imp->jdepth <= 0) {
                 json_element(imp);
+                imp->jelems++;
                 imp->elem_len = 0;
                 imp->jdepth = 0;
                 imp->jmode = imp->jin_array ? J_ARRAY : J_NDJSON;
@@ -448,31 +444,28 @@ static int json_feed(ing_demand_import_t *imp, const char *data, size_t len)
             continue;
         switch (imp->jmode) {
         case J_START:
-            imp->jseen_value = 1;
             if (c == '[') {
                 imp->jmode = J_ARRAY;
                 imp->jin_array = 1;
                 imp->jneed_comma = 0;
                 continue;
             }
-            imp->jin_array = 0;
             imp->jmode = J_NDJSON;
-            imp->jneed_comma = 0;
-            /* fall through */
+            /* fall through: the first NDJSON row */
         case J_NDJSON:
         case J_ARRAY:
-            if (imp->jmode == J_ARRAY && c == ']' && (imp->jneed_comma || imp->jseen_value == 1)) {
-                if (!imp->jneed_comma && imp->jseen_value != 1)
-                    return json_fail(imp, line, col, "unexpected ']'");
-                imp->jmode = J_END;
-                continue;
-            }
-            if (imp->jmode == J_ARRAY && imp->jneed_comma) {
-                if (c != ',')
-                    return json_fail(imp, line, col, "expected ',' or ']' in array");
-                imp->jneed_comma = 0;
-                imp->jseen_value = 2; /* a comma must be followed by an element */
-                continue;
+            if (imp->jmode == J_ARRAY) {
+                /* ']' closes after an element, or an empty array; ',' only after an element */
+                if (c == ']' && (imp->jneed_comma || imp->jelems == 0)) {
+                    imp->jmode = J_END;
+                    continue;
+                }
+                if (imp->jneed_comma) {
+                    if (c != ',')
+                        return json_fail(imp, line, col, "expected ',' or ']' in array");
+                    imp->jneed_comma = 0;
+                    continue;
+                }
             }
             if (c != '{')
                 return json_fail(imp, line, col, "expected a JSON object");

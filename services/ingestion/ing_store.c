@@ -104,8 +104,8 @@ const char *ing_store_script(void)
 void ing_store_cfg_default(ing_store_cfg_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->raw_maxlen = 1000000;
-    cfg->clean_maxlen = 5000000;
+    cfg->raw_maxlen = 10000;
+    cfg->clean_maxlen = 20000;
     cfg->seen_ttl_s = 7 * 86400 + 300 + 3600;
     cfg->agg_min_ttl_s = 8 * 86400;
     cfg->chunk = 2000;

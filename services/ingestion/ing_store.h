@@ -1,21 +1,23 @@
 /*
  * ing_store.h - writing a validated reading batch to Redis in its tiers, idempotently.
  *
- * Per chunk of readings, ONE command: EVALSHA (or EVAL) of the batch script below, so a
+ * Per chunk of readings, ONE command: EVALSHA (or EVAL) of the batch script, so a
  * 10,000-reading batch costs a handful of round trips, not one per reading. The script,
  * atomically per chunk:
- *   - XADD gf:raw MAXLEN ~ raw_maxlen: every reading received, with q = "ok" or its
- *     rejection code (the raw tier);
- *   - for accepted readings, HSETNX gf:seen:<hour> "<meter_id>|<ts_ms>" (the dedupe key of
- *     (meter_id, ts), expiring after the acceptance window): only first-seen readings go on;
- *   - XADD gf:clean MAXLEN ~ clean_maxlen for them (the clean tier);
- *   - sums them per region in Lua and then does one HINCRBYFLOAT/HINCRBY per touched field:
- *     gf:agg:{R}:min:YYYYMMDD (minute -> sum kW, "<minute>:n" -> count, expires after
- *     agg_min_ttl_s) and gf:agg:{R}:hour:YYYYMM (hour -> sum kWh, "<hour>:n" -> count);
- *   - SADD gf:meters:{R} with the meters seen;
- *   - returns one status byte per reading: 'n' new, 'd' duplicate, 'r' rejected.
+ *   - XADD gf:raw MAXLEN ~ raw_maxlen: one entry holding every reading of the chunk with
+ *     q = "ok" or its rejection code (the raw tier);
+ *   - for accepted readings, SMISMEMBER then SADD on gf:seen:<hour> with members
+ *     "<meter_id>|<ts_ms>" (the dedupe of (meter_id, ts), expiring at the hour's end +
+ *     seen_ttl_s): only first-seen readings go on;
+ *   - XADD gf:clean MAXLEN ~ clean_maxlen: one entry with those (the clean tier);
+ *   - one HINCRBYFLOAT + HINCRBY per touched region-minute in gf:agg:{R}:min:YYYYMMDD
+ *     (sum kW, "<minute>:n" count; expires after agg_min_ttl_s) and per region-hour in
+ *     gf:agg:{R}:hour:YYYYMM (sum kWh, "<hour>:n" count), over the new readings only;
+ *   - SADD gf:meters:{R} with the meters the meter cache does not know yet;
+ *   - returns one status byte per accepted reading: 'n' new, 'd' duplicate.
  * A retried batch therefore finds every accepted reading in gf:seen and changes neither
- * the clean stream nor the aggregates (the raw stream does record the retry).
+ * the clean stream nor the aggregates (the raw stream does record the retry). Stream
+ * entries are per chunk, so the MAXLEN caps count chunks (at most `chunk` readings each).
  *
  * Use: the service builds the commands with ing_store_build (one per chunk) and sends each
  * with gf_redis_cmd_argv on the async connection; in the callback it passes the reply to
@@ -54,8 +56,8 @@ void ing_meter_cache_clear(ing_meter_cache_t *mc);
 size_t ing_meter_cache_size(const ing_meter_cache_t *mc);
 
 typedef struct ing_store_cfg {
-    long long raw_maxlen;    /* approximate cap of gf:raw; default 1,000,000 */
-    long long clean_maxlen;  /* approximate cap of gf:clean; default 5,000,000 */
+    long long raw_maxlen;    /* approximate cap of gf:raw in entries (chunks); default 10,000 */
+    long long clean_maxlen;  /* same for gf:clean; default 20,000 */
     int64_t seen_ttl_s;      /* dedupe hash lives until its hour's end + this; default
                                 7 d + 300 s + 1 h (acceptance window, skew and a margin) */
     int64_t agg_min_ttl_s;   /* minute aggregates expire after this; default 8 days */
