@@ -450,8 +450,8 @@ static int json_feed(ing_demand_import_t *imp, const char *data, size_t len)
                 imp->jneed_comma = 0;
                 continue;
             }
-            imp->jmode = J_NDJSON;
-            /* fall through: the first NDJSON row */
+            imp->jmode = J_NDJSON; /* and this byte starts the first NDJSON row */
+            /* fall through */
         case J_NDJSON:
         case J_ARRAY:
             if (imp->jmode == J_ARRAY) {
