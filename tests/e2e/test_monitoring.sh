@@ -66,7 +66,7 @@ t_alert_rules_cover_the_agreed_conditions() {
     exprs=$(yq -r '.groups[].rules[] | select(.alert) | .expr' "$D/prometheus/alerts.yml")
     for want in 'up{job="gridflow"} == 0' 'code=~"5.."' 'http_request_duration_seconds_bucket' \
         'gf_ingestion_readings_rejected_total' 'gf_ingestion_last_reading_timestamp_seconds' \
-        'gf_forecast_model_created_timestamp_seconds' 'gf_forecast_live_mape' 'gf_opf_solves_total'; do
+        'gf_forecast_model_created_timestamp_seconds' 'gf_forecast_live_mape_percent' 'gf_simulation_solves_total'; do
         grep -qF "$want" <<<"$exprs" || fail "no alert rule uses $want"
     done
     yq -e '[.groups[].rules[] | select(.alert) | (.labels.severity and .annotations.summary)] | all' \
