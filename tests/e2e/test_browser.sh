@@ -66,12 +66,12 @@ route_exists() { # METHOD URL: not a 404 route_not_found
 t_seed_data_through_the_api() {
     local seeded=()
     # Demand history: the last 120 days of two regions from the bundled real data.
-    if route_exists POST "$GW/api/ingestion/demand" '[]'; then
+    if route_exists POST "$GW/api/ingestion/demand?format=csv" "timestamp,region,demand_mw"; then
         local csv=${GF_DEMAND_CSV:-$E2E_TOP/services/ingestion/data/eia930_train.csv}
         { echo timestamp,region,demand_mw
           for r in PJM NYIS; do grep ",$r," "$csv" | tail -2880; done
         } >"$T/demand.csv"
-        reqk POST "$GW/api/ingestion/demand" -H 'Content-Type: text/csv' --data-binary "@$T/demand.csv"
+        reqk POST "$GW/api/ingestion/demand?format=csv" -H 'Content-Type: text/csv' --data-binary "@$T/demand.csv"
         [[ "$STATUS" = 20? ]] && seeded+=("demand") || echo "    demand import: $STATUS $(head -c 200 "$BODY_FILE")"
     fi
     # Meter readings: a batch for three regions, so the live cards have numbers.

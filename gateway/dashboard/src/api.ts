@@ -358,7 +358,8 @@ export interface Anomaly {
   score: number | null;
   message: string | null;
 }
-export async function anomalies(params: { since?: string; region?: string; limit?: number } = {}, signal?: AbortSignal): Promise<Anomaly[]> {
+/** GET /v1/anomalies?region&from&to (services/ingestion/README.md). */
+export async function anomalies(params: { region?: string; from?: string; to?: string } = {}, signal?: AbortSignal): Promise<Anomaly[]> {
   const j = await get(`/api/ingestion/anomalies${qs(params)}`, signal);
   return pickArr(j, "anomalies", "items").map((a, i) => ({
     id: pickStr(a, "id") ?? String(i),
@@ -629,8 +630,11 @@ function readIntervals(p: unknown): Record<number, [number | null, number | null
   return out;
 }
 
-export async function forecast(region: string, horizon: number, history: number, signal?: AbortSignal): Promise<Forecast> {
-  const j = await get<Obj>(`/api/forecast/forecast${qs({ region, horizon, history })}`, signal);
+/** GET /v1/forecast?region&horizon[&start] (CONTRIBUTING.md: {region, model:{name,version},
+ *  peak_mw, points:[{ts, point, p10, p50, p90}]}). With history > 0 the actuals of the hours
+ *  before the first forecast hour are read from ingestion's /demand (empty when that fails). */
+export async function forecast(region: string, horizon: number, history: number, signal?: AbortSignal, start?: string): Promise<Forecast> {
+  const j = await get<Obj>(`/api/forecast/forecast${qs({ region, horizon, start })}`, signal);
   const points: ForecastPoint[] = [];
   const seen = new Set<number>();
   for (const p of pickArr(j, "points", "forecast", "predictions", "hours")) {
@@ -650,9 +654,21 @@ export async function forecast(region: string, horizon: number, history: number,
     metrics: readMetrics(isObj(m) ? (m.metrics ?? null) : dig(j, "metrics")),
     points,
     levels: [...seen].sort((a, b) => b - a),
-    history: readSeries({ points: dig(j, "history") ?? dig(j, "actuals") ?? [] }, ["demand_mw", "value", "actual", "mw", "y"]),
+    history: await actualsBefore(j, region, points[0]?.t ?? null, history, signal),
     raw: isObj(j) ? j : {},
   };
+}
+
+async function actualsBefore(j: Obj, region: string, first: number | null, hours: number, signal?: AbortSignal): Promise<Series> {
+  const inline = readSeries({ points: dig(j, "history") ?? dig(j, "actuals") ?? [] }, ["demand_mw", "value", "actual", "mw", "y"]);
+  if (inline.t.length || hours <= 0 || first === null) return inline;
+  const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 19) + "Z";
+  try {
+    return await demand(region, iso(first - hours * 3600), iso(first - 3600), signal);
+  } catch (e) {
+    if ((e as Error)?.name === "AbortError") throw e;
+    return { t: [], v: [] };
+  }
 }
 
 export interface LoadedModel {

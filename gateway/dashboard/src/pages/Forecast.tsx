@@ -2,7 +2,7 @@
 // that made it (version, backtest metrics, when it was trained), and how wrong the day-ahead
 // forecasts of recent days were against what was then measured.
 import { useMemo, useState } from "react";
-import { ApiError, demand, forecast, get, models, regions, type Forecast, type Model, type RegionInfo } from "../api";
+import { ApiError, demand, forecast, models, regions, type Forecast, type Model, type RegionInfo } from "../api";
 import { useApi } from "../hooks";
 import { Panel, StatCard } from "../components/Panel";
 import { Async, ErrorState } from "../components/State";
@@ -218,13 +218,11 @@ async function recentErrors(region: string, end: number, signal: AbortSignal): P
   const out: DayError[] = [];
   await Promise.all(
     days.map(async (d) => {
-      const j = await get<unknown>(`/api/forecast/forecast?region=${encodeURIComponent(region)}&horizon=24&start=${encodeURIComponent(iso(d))}`, signal);
-      const pts = (j as { points?: { ts?: string; timestamp?: string; mean?: number; yhat?: number; value?: number }[] })?.points ?? [];
+      const f = await forecast(region, 24, 0, signal, iso(d));
       let sa = 0, sp = 0, n = 0;
-      for (const p of pts) {
-        const t = Date.parse(p.ts ?? p.timestamp ?? "") / 1000;
-        const yhat = p.mean ?? p.yhat ?? p.value;
-        const y = byT.get(t);
+      for (const p of f.points) {
+        const yhat = p.mean;
+        const y = byT.get(p.t);
         if (typeof yhat !== "number" || typeof y !== "number" || y === 0) continue;
         sa += Math.abs(yhat - y);
         sp += Math.abs(yhat - y) / Math.abs(y);

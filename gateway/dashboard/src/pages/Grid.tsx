@@ -169,7 +169,18 @@ export function GridPage() {
                   type="button"
                   className="btn"
                   disabled={!current || sched.state === "busy"}
-                  onClick={() => void run(setSched, () => runSchedule({ case: current!, mode, region, outages: [...outages] }), "run a day schedule")}
+                  onClick={() =>
+                    void run(
+                      setSched,
+                      async () => {
+                        // The schedule starts where the region's forecast starts.
+                        const f = await forecast(region, 24, 0);
+                        if (!f.points.length) throw new Error(`the ${region} forecast has no hours`);
+                        return runSchedule({ case: current!, mode, region, start: isoHour(f.points[0].t), hours: 24, outages: [...outages] });
+                      },
+                      "run a day schedule",
+                    )
+                  }
                   data-testid="run-schedule"
                 >
                   {sched.state === "busy" ? "Scheduling…" : `24 h schedule (${region})`}
@@ -195,12 +206,12 @@ export function GridPage() {
       )}
 
       {n1.state !== "idle" && (
-        <Panel title="N-1 contingencies">
+        <Panel title="N-1 contingencies" id="n1">
           {n1.state === "busy" ? <Loading what="contingencies" /> : n1.state === "error" ? <ErrorState error={n1.error} what="The N-1 analysis" /> : <N1View r={n1.data} />}
         </Panel>
       )}
       {sched.state !== "idle" && (
-        <Panel title={`24-hour schedule (${region} forecast)`}>
+        <Panel title={`24-hour schedule (${region} forecast)`} id="schedule">
           {sched.state === "busy" ? <Loading what="the schedule" /> : sched.state === "error" ? <ErrorState error={sched.error} what="The schedule" /> : <ScheduleView s={sched.data} />}
         </Panel>
       )}
@@ -373,11 +384,11 @@ function N1View({ r }: { r: N1Report }) {
                   #{c.branch + 1} ({c.fbus}–{c.tbus})
                 </td>
                 <td>
-                  <span className={`pill ${/^ok|secure/i.test(c.outcome) ? "ok" : "bad"}`}>{c.outcome}</span>
+                  <span className={`pill ${/^ok|secure/i.test(c.outcome) ? "ok" : "bad"}`}>{c.outcome.replace(/_/g, " ")}</span>
                 </td>
                 <td className="num">{fmtNum(c.n_overloads)}</td>
-                <td className="num">{fmtPct(c.max_loading_percent, 1)}</td>
-                <td className="num">{c.cost_increase !== null ? `$${fmtNum(c.cost_increase, 2)}` : "–"}</td>
+                <td className="num">{/^ok|secure|overload/i.test(c.outcome) ? fmtPct(c.max_loading_percent, 1) : "–"}</td>
+                <td className="num">{c.cost_increase !== null && /^ok|secure|overload/i.test(c.outcome) ? `$${fmtNum(c.cost_increase, 2)}` : "–"}</td>
                 <td className="num">{fmtNum(c.severity, 2)}</td>
               </tr>
             ))}

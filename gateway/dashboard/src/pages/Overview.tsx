@@ -45,7 +45,7 @@ function useRegionHistory(s: IngestionSummary | undefined, updated: number | nul
 
 export function Overview() {
   const sum = useApi(ingestionSummary, [], { interval: POLL_MS });
-  const anom = useApi((sig) => anomalies({ limit: 20 }, sig), [], { interval: POLL_MS * 2 });
+  const anom = useApi((sig) => anomalies({}, sig), [], { interval: POLL_MS * 2 });
   const mods = useApi(models, [], { interval: 30000 });
   const { hist, version } = useRegionHistory(sum.data, sum.updated);
 
@@ -149,8 +149,8 @@ export function Overview() {
                   </tr>
                 </thead>
                 <tbody>
-                  {list.slice(0, 15).map((a) => (
-                    <tr key={a.id}>
+                  {[...list].sort((a, b) => (b.ts ?? 0) - (a.ts ?? 0)).slice(0, 15).map((a, i) => (
+                    <tr key={`${a.id}-${i}`}>
                       <td>{fmtTime(a.ts)}</td>
                       <td>{a.region ?? "–"}</td>
                       <td>{a.meter ?? "–"}</td>
