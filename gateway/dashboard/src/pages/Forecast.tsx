@@ -2,7 +2,7 @@
 // that made it (version, backtest metrics, when it was trained), and how wrong the day-ahead
 // forecasts of recent days were against what was then measured.
 import { useMemo, useState } from "react";
-import { ApiError, demand, forecast, models, regions, type Forecast, type Model, type RegionInfo } from "../api";
+import { ApiError, demand, forecast, model, models, regions, type Forecast, type Model, type RegionInfo } from "../api";
 import { useApi } from "../hooks";
 import { Panel, StatCard } from "../components/Panel";
 import { Async, ErrorState } from "../components/State";
@@ -45,7 +45,7 @@ export function ForecastPage() {
       const all = await models(s);
       const m = all.find((x) => x.region === current || x.name === `load:${current}`);
       if (!m) throw new ApiError(404, "no_model", `no model is registered for ${current}`);
-      return m;
+      return model(m.name, s); // versions with metrics and training range
     },
     [current],
     { enabled: !!current },

@@ -135,7 +135,8 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
                         <td className="num">{fmtMW(v.metrics?.mae)}</td>
                         <td className="num">{fmtPct(v.metrics?.mape, 2)}</td>
                         <td className="num">{fmtPct(v.baseline?.mape, 2)}</td>
-                        <td className="actions">
+                        <td>
+                          <div className="actions">
                           {prod !== v.version && (
                             <button type="button" className="btn small primary" disabled={!!busy} onClick={() => void act(`Promote v${v.version} to production`, () => setAlias(name, "production", v.version, "promoted from the dashboard", prod ?? null))} data-testid={`promote-${v.version}`}>
                               Promote
@@ -146,6 +147,7 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
                               Stage
                             </button>
                           )}
+                          </div>
                         </td>
                       </tr>
                     ))}
