@@ -135,6 +135,10 @@ cmd_up() {
         fi
     done
     wait_ready "http://127.0.0.1:${PORT[gateway]}/api/healthz" 10 || bad=1
+    if command -v prometheus >/dev/null 2>&1; then
+        GF_VAR_DIR="$VAR" bash scripts/prometheus.sh start ||
+            say "warning: prometheus did not start; see $VAR/logs/prometheus.log" >&2
+    fi
     if [ -x scripts/first-run.sh ]; then
         GF_GATEWAY_URL="http://127.0.0.1:${PORT[gateway]}" GF_REDIS_PORT=${PORT[redis]} \
             GF_VAR_DIR="$VAR" bash scripts/first-run.sh
@@ -143,6 +147,8 @@ cmd_up() {
     say "GridFlow is up."
     say "  dashboard   http://127.0.0.1:${PORT[gateway]}/"
     say "  API         http://127.0.0.1:${PORT[gateway]}/api/<service>/...  (e.g. curl -s http://127.0.0.1:${PORT[gateway]}/api/forecast/info)"
+    command -v prometheus >/dev/null 2>&1 &&
+        say "  prometheus  http://127.0.0.1:${GF_PROMETHEUS_PORT:-9090}/"
     say "  API key     $API_KEY   (header X-API-Key; file ${GF_API_KEYS_FILE:-$VAR/gateway/api-keys})"
     say "  logs        $VAR/logs/   (make logs)"
     say "  data        $VAR/redis/  (Redis AOF)"
@@ -178,6 +184,7 @@ cmd_down() {
         fi
         rm -f "$extra"
     done
+    GF_VAR_DIR="$VAR" bash scripts/prometheus.sh stop 2>/dev/null || true
     if pid=$(live_pid redis); then stop_pid redis "$pid"; fi
     rm -f "$VAR/run/redis.pid"
 }
@@ -201,6 +208,7 @@ cmd_status() {
         fi
         printf '%-11s port %-5s %s\n' "$name" "${PORT[$name]}" "$state"
     done
+    GF_VAR_DIR="$VAR" bash scripts/prometheus.sh status 2>/dev/null || true
 }
 
 cmd_logs() {
