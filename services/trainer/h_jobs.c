@@ -1,14 +1,20 @@
 /*
- * h_jobs.c - job listing routes of the trainer. Jobs are recorded in Redis:
- * gf:jobs (sorted set: job id scored by creation time) and gf:job:{id} (hash, the job's
- * JSON under field "json"). GET /v1/jobs lists the most recent first.
+ * h_jobs.c - job routes of the trainer. Jobs are recorded in Redis: gf:jobs (sorted set: job
+ * id scored by creation time) and gf:job:{id} (hash, the job's JSON document under field
+ * "json", trn_job_to_json). The POST handler validates, checks the regions against
+ * gf:regions, saves the queued job and only then answers 202 and hands the job to the pool;
+ * from then on the worker owns the job and keeps its document current. GET /v1/jobs lists
+ * the most recent first; GET /v1/jobs/{id} reads one document.
  */
 #include "h_jobs.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "core/svc.h"
+#include "core/util.h"
+#include "trn_app.h"
 
 static void on_jobs(redisAsyncContext *ac, void *reply_, void *privdata)
 {
@@ -65,4 +71,241 @@ void h_jobs_list(gf_req_t *r)
     gf_service_t *svc = gf_req_service(r);
     if (gf_redis_cmd(svc->redis, on_jobs, r, "EVAL %s 1 gf:jobs %s", list_script, lim) != 0)
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+}
+
+/* ------------------------------------------------------------------ POST /v1/jobs */
+
+typedef struct create_ctx {
+    gf_req_t *r;
+    char **regions;
+    size_t n;
+    int all;
+    trn_job_opts_t opts;
+    trn_job_t *job;
+} create_ctx_t;
+
+static void create_ctx_free(create_ctx_t *c)
+{
+    trn_strv_free(c->regions, c->n);
+    trn_job_free(c->job);
+    free(c);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void on_saved(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    create_ctx_t *c = privdata;
+    gf_req_t *r = c->r;
+    trn_app_t *app = r->app;
+    gf_err_t err = {0};
+    if (gf_redis_reply_check(reply_, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        create_ctx_free(c);
+        return;
+    }
+    json_t *doc = trn_job_to_json(c->job);
+    char loc[96];
+    snprintf(loc, sizeof loc, "/v1/jobs/%s", c->job->id);
+    trn_job_t *job = c->job;
+    c->job = NULL;
+    if (trn_pool_submit(app->pool, job, &err) != 0) {
+        /* the record stays "queued": say so in it, best effort */
+        json_object_set_new(doc, "state", json_string("failed"));
+        json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code", err.code, "message",
+                                                    err.message));
+        char *text = json_dumps(doc, JSON_COMPACT);
+        gf_redis_cmd(app->svc->redis, NULL, NULL, "HSET gf:job:{%s} json %s",
+                     json_string_value(json_object_get(doc, "id")), text);
+        free(text);
+        json_decref(doc);
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        create_ctx_free(c);
+        return;
+    }
+    json_object_set_new(doc, "location", json_string(loc));
+    gf_reply_header(r, "Location", loc);
+    gf_reply_json(r, 202, doc);
+    create_ctx_free(c);
+}
+
+static const char save_script[] =
+    "redis.call('HSET', KEYS[1], 'json', ARGV[1])\n"
+    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])\n"
+    "redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1001)\n"
+    "return 1\n";
+
+static void on_regions(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    create_ctx_t *c = privdata;
+    gf_req_t *r = c->r;
+    trn_app_t *app = r->app;
+    redisReply *reply = reply_;
+    gf_err_t err = {0};
+    if (gf_redis_reply_check(reply, &err) != 0)
+        goto fail;
+    size_t nk = reply->type == REDIS_REPLY_ARRAY ? reply->elements : 0;
+    if (c->all) {
+        c->regions = gf_xcalloc(nk ? nk : 1, sizeof *c->regions);
+        for (size_t i = 0; i < nk; i++)
+            if (reply->element[i]->type == REDIS_REPLY_STRING &&
+                trn_region_valid(reply->element[i]->str))
+                c->regions[c->n++] = gf_xstrdup(reply->element[i]->str);
+        if (c->n == 0) {
+            gf_err_set(&err, GF_EUNPROCESSABLE, "no_regions",
+                       "no region has demand history yet (gf:regions is empty): import data first");
+            gf_err_add_field(&err, "regions", "no regions known");
+            goto fail;
+        }
+        qsort(c->regions, c->n, sizeof *c->regions, cmp_str);
+    } else {
+        char unknown[200] = "";
+        size_t nu = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            int found = 0;
+            for (size_t k = 0; k < nk && !found; k++)
+                found = reply->element[k]->type == REDIS_REPLY_STRING &&
+                        strcmp(reply->element[k]->str, c->regions[i]) == 0;
+            if (!found) {
+                size_t l = strlen(unknown);
+                snprintf(unknown + l, sizeof unknown - l, "%s'%s'", nu ? ", " : "",
+                         c->regions[i]);
+                nu++;
+            }
+        }
+        if (nu > 0) {
+            gf_err_set(&err, GF_EUNPROCESSABLE, "unknown_region",
+                       "%s %s not known (no demand history in Redis)", nu > 1 ? "regions" : "region",
+                       unknown);
+            for (size_t i = 0; i < c->n; i++) {
+                int found = 0;
+                for (size_t k = 0; k < nk && !found; k++)
+                    found = reply->element[k]->type == REDIS_REPLY_STRING &&
+                            strcmp(reply->element[k]->str, c->regions[i]) == 0;
+                if (!found)
+                    gf_err_add_detail(&err, json_pack("{s:s, s:s, s:s}", "field", "regions",
+                                                      "region", c->regions[i], "reason",
+                                                      "unknown region"));
+            }
+            goto fail;
+        }
+    }
+    char id[TRN_JOB_ID_MAX + 1];
+    double now = gf_now_wall();
+    trn_job_id_new(id, sizeof id, now);
+    c->job = trn_job_new(id, c->regions, c->n, c->all, &c->opts, app->owner, now);
+    snprintf(c->job->instance, sizeof c->job->instance, "%s", app->instance);
+    c->regions = NULL;
+    c->n = 0;
+    json_t *doc = trn_job_to_json(c->job);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    char key[96], score[32];
+    snprintf(key, sizeof key, "gf:job:{%s}", id);
+    snprintf(score, sizeof score, "%.3f", now);
+    int rc = gf_redis_cmd(app->svc->redis, on_saved, c, "EVAL %s 2 %s gf:jobs %s %s %s",
+                          save_script, key, text, score, id);
+    free(text);
+    if (rc != 0) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+        goto fail;
+    }
+    return;
+fail:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+    create_ctx_free(c);
+}
+
+void h_jobs_create(gf_req_t *r)
+{
+    trn_app_t *app = r->app;
+    gf_err_t err = {0};
+    json_t *body = gf_req_json(r, &err);
+    create_ctx_t *c = gf_xcalloc(1, sizeof *c);
+    c->r = r;
+    if (body == NULL ||
+        trn_job_opts_parse(body, &app->defaults, &c->opts, &c->regions, &c->n, &c->all, &err))
+        goto fail;
+    if (!trn_pool_has_room(app->pool)) {
+        gf_err_set(&err, GF_ERATE, "queue_full", "too many jobs are queued; retry later");
+        goto fail;
+    }
+    if (gf_redis_cmd(app->svc->redis, on_regions, c, "SMEMBERS gf:regions") != 0) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+        goto fail;
+    }
+    return;
+fail:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+    create_ctx_free(c);
+}
+
+/* ------------------------------------------------------------------ GET /v1/jobs/{id} */
+
+static void on_job(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    gf_req_t *r = privdata;
+    redisReply *reply = reply_;
+    gf_err_t err = {0};
+    if (gf_redis_reply_check(reply, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
+    json_t *doc = reply->type == REDIS_REPLY_STRING ? json_loadb(reply->str, reply->len, 0, NULL)
+                                                    : NULL;
+    if (doc == NULL) {
+        gf_reply_errorf(r, GF_ENOTFOUND, "unknown_job", "job '%s' is not known",
+                        gf_req_param(r, "id"));
+        return;
+    }
+    gf_reply_json(r, 200, doc);
+}
+
+void h_jobs_get(gf_req_t *r)
+{
+    trn_app_t *app = r->app;
+    const char *id = gf_req_param(r, "id");
+    if (id == NULL || !trn_job_id_valid(id)) {
+        gf_reply_errorf(r, GF_ENOTFOUND, "unknown_job", "job '%.64s' is not known", id ? id : "");
+        return;
+    }
+    if (gf_redis_cmd(app->svc->redis, on_job, r, "HGET gf:job:{%s} json", id) != 0)
+        gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+}
+
+/* ------------------------------------------------------------------ gauges */
+
+static double g_queued(void *arg)
+{
+    trn_app_t *app = arg;
+    size_t q = 0, run = 0;
+    if (app->pool)
+        trn_pool_counts(app->pool, &q, &run);
+    return (double)q;
+}
+
+static double g_running(void *arg)
+{
+    trn_app_t *app = arg;
+    size_t q = 0, run = 0;
+    if (app->pool)
+        trn_pool_counts(app->pool, &q, &run);
+    return (double)run;
+}
+
+void h_jobs_metrics_init(void *app)
+{
+    gf_metric_gauge_fn("gf_trainer_jobs_queued", "Jobs waiting for a worker.", g_queued, app);
+    gf_metric_gauge_fn("gf_trainer_jobs_running", "Jobs being trained now.", g_running, app);
 }

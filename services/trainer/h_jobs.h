@@ -7,4 +7,14 @@
 /* GET /v1/jobs?limit=N (1..1000, default 50): recent jobs, newest first. */
 void h_jobs_list(gf_req_t *r);
 
+/* POST /v1/jobs {"regions":[..]|"all", options...}: 202 with the queued job and Location;
+ * 400 bad body (naming the field), 422 unknown regions, 429 queue full, 503 Redis down. */
+void h_jobs_create(gf_req_t *r);
+
+/* GET /v1/jobs/{id}: the job document; 404 unknown_job. */
+void h_jobs_get(gf_req_t *r);
+
+/* Prometheus gauges for queued/running jobs (call once at init). */
+void h_jobs_metrics_init(void *app);
+
 #endif

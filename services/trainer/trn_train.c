@@ -40,6 +40,45 @@ void trn_config_default(trn_config_t *c)
     c->nthread = trn_default_nthread();
     c->refit_full = 0;
     c->model_format = "ubj";
+    c->max_rounds = 0;
+    c->progress = NULL;
+    c->progress_arg = NULL;
+}
+
+/* ------------------------------------------------------------------ progress */
+
+typedef struct {
+    const trn_config_t *cfg;
+    trn_progress_t p;
+    int cancelled;
+} prog_t;
+
+/* Report a stage; returns non-zero when the caller cancelled. */
+static int prog_stage(prog_t *pg, const char *stage, int cand, int ncand)
+{
+    pg->p.stage = stage;
+    pg->p.candidate = cand;
+    pg->p.candidates = ncand;
+    pg->p.round = 0;
+    pg->p.max_rounds = 0;
+    if (pg->cfg->progress && !pg->cancelled && pg->cfg->progress(pg->cfg->progress_arg, &pg->p))
+        pg->cancelled = 1;
+    return pg->cancelled;
+}
+
+static int prog_round(void *arg, int round, int max_rounds)
+{
+    prog_t *pg = arg;
+    pg->p.round = round;
+    pg->p.max_rounds = max_rounds;
+    if (pg->cfg->progress && !pg->cancelled && pg->cfg->progress(pg->cfg->progress_arg, &pg->p))
+        pg->cancelled = 1;
+    return pg->cancelled;
+}
+
+static int cancelled(gf_err_t *err)
+{
+    return gf_err_set(err, GF_EUNAVAIL, "cancelled", "training was cancelled");
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -104,6 +143,8 @@ static int candidates(const trn_config_t *cfg, trn_xgb_params_t *out, int max)
     trn_xgb_params_t p;
     trn_xgb_params_default(&p);
     p.nthread = cfg->nthread;
+    if (cfg->max_rounds > 0)
+        p.max_rounds = cfg->max_rounds;
     out[n++] = p;
     if (!cfg->search)
         return n;
@@ -162,6 +203,7 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     double *pred = NULL, *act = NULL, *nd = NULL, *nw = NULL, *tmp = NULL, *scl = NULL;
     unsigned char *skip = NULL;
     builder_t b = {0};
+    prog_t pg = {.cfg = cfg};
     int rc = 0;
     const int H = cfg->horizon;
     memset(&tr, 0, sizeof tr);
@@ -211,6 +253,10 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     const int64_t stride = 3600 * (int64_t)cfg->train_stride_h;
 
     /* rows */
+    if (prog_stage(&pg, "features", 0, 0)) {
+        rc = cancelled(err);
+        goto out;
+    }
     trn_matrix_init(&tr, nc);
     trn_matrix_init(&va, nc);
     trn_matrix_init(&ref, nc);
@@ -231,7 +277,12 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
         BoosterHandle bh = NULL;
         int rounds = 0;
         double score = NAN;
-        if ((rc = trn_xgb_fit(&tr, &va, &cand[i], cfg->patience, &bh, &rounds, &score, err)))
+        if (prog_stage(&pg, "search", i + 1, ncand)) {
+            rc = cancelled(err);
+            goto out;
+        }
+        if ((rc = trn_xgb_fit_hook(&tr, &va, &cand[i], cfg->patience, prog_round, &pg, &bh,
+                                   &rounds, &score, err)))
             goto out;
         XGBoosterFree(bh);
         json_t *pj = trn_xgb_params_to_json(&cand[i]);
@@ -255,12 +306,20 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     rp.max_rounds = (int)lround(best_rounds * (double)ref.nrow / (double)(tr.nrow ? tr.nrow : 1));
     if (rp.max_rounds < 1)
         rp.max_rounds = 1;
-    if ((rc = trn_xgb_fit(&ref, NULL, &rp, 0, &best_b, NULL, NULL, err)))
+    if (prog_stage(&pg, "refit", 0, 0)) {
+        rc = cancelled(err);
+        goto out;
+    }
+    if ((rc = trn_xgb_fit_hook(&ref, NULL, &rp, 0, prog_round, &pg, &best_b, NULL, NULL, err)))
         goto out;
     out->rounds = rp.max_rounds;
     out->train_seconds = now_mono() - t_train;
 
     /* backtest: one forecast per test day, issued at the origin */
+    if (prog_stage(&pg, "backtest", 0, 0)) {
+        rc = cancelled(err);
+        goto out;
+    }
     size_t ndays = (size_t)((test_end - test_start) / day + 1);
     size_t nh = ndays * (size_t)H;
     pred = malloc(nh * sizeof *pred);
@@ -360,7 +419,7 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
         fp.max_rounds = (int)lround(rp.max_rounds * (double)full.nrow / (double)ref.nrow);
         if (fp.max_rounds < 1)
             fp.max_rounds = 1;
-        rc = trn_xgb_fit(&full, NULL, &fp, 0, &final_b, NULL, NULL, err);
+        rc = trn_xgb_fit_hook(&full, NULL, &fp, 0, prog_round, &pg, &final_b, NULL, NULL, err);
         out->n_train_rows = full.nrow;
         trn_matrix_cleanup(&full);
         if (rc)
@@ -370,8 +429,18 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
         out->train_to = t_last;
         out->train_seconds += now_mono() - tf;
     }
+    if (prog_stage(&pg, "save", 0, 0)) {
+        rc = cancelled(err);
+        goto out;
+    }
     if ((rc = trn_xgb_save(store, out->model_format, &out->model, &out->model_len, err)))
         goto out;
+    /* keep the hour-by-hour backtest for champion scoring */
+    out->test_pred = pred;
+    out->test_skip = skip;
+    out->test_n = nh;
+    pred = NULL;
+    skip = NULL;
 out:
     out->feature_seconds = b.seconds;
     out->feature_rows = b.rows;
@@ -503,6 +572,8 @@ void trn_result_cleanup(trn_result_t *r)
     free(r->model);
     free(r->m_by_horizon);
     free(r->resid_q);
+    free(r->test_pred);
+    free(r->test_skip);
     json_decref(r->search);
     memset(r, 0, sizeof *r);
 }

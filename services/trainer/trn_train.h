@@ -29,6 +29,19 @@
 #include "trn_metrics.h"
 #include "trn_xgb.h"
 
+/* Where a training run is, for progress reports. stage: "features" (building rows), "search"
+ * (candidate i of n, boosting round r of at most max_rounds), "refit", "backtest", "save". */
+typedef struct trn_progress {
+    const char *stage;
+    int candidate, candidates; /* 1-based; 0 outside the search */
+    int round, max_rounds;     /* rounds of the current fit; 0 outside fits */
+} trn_progress_t;
+
+/* Progress hook: called at every stage change and after every boosting round (keep it cheap;
+ * throttle inside). A non-zero return cancels the run: trn_train_region then fails with
+ * GF_EUNAVAIL "cancelled". */
+typedef int (*trn_progress_fn)(void *arg, const trn_progress_t *p);
+
 typedef struct trn_config {
     int horizon;             /* hours ahead, 1..GF_FEAT_MAX_HORIZON (24) */
     int issue_hour_utc;      /* 0..23 (0) */
@@ -42,6 +55,10 @@ typedef struct trn_config {
     int nthread;             /* XGBoost threads (trn_default_nthread()) */
     int refit_full;          /* 1 = deployed model refitted on all data (0) */
     const char *model_format; /* "ubj" (default) or "json" */
+    int max_rounds;          /* 0 = default; else a cap on every candidate's boosting rounds
+                                (an expert knob: small values cripple the model on purpose) */
+    trn_progress_fn progress; /* NULL = none */
+    void *progress_arg;
 } trn_config_t;
 
 void trn_config_default(trn_config_t *c);
@@ -74,6 +91,12 @@ typedef struct trn_result {
     double feature_seconds;        /* time in gf_feat_build */
     size_t feature_rows;           /* rows built */
     json_t *search;                /* owned array: {params, val_mae, rounds} per candidate */
+    /* The backtest, hour by hour (test_n = test days x horizon, origin-major from test_from):
+     * the model's prediction in MW (NaN when none) and the skip mask used for all three
+     * scores. Lets a caller score another model (the champion) on exactly these hours. Owned. */
+    double *test_pred;
+    unsigned char *test_skip;
+    size_t test_n;
 } trn_result_t;
 
 /* Train and backtest one region. Fills *out (caller cleans up with trn_result_cleanup,

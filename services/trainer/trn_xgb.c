@@ -155,6 +155,14 @@ int trn_xgb_fit(const trn_matrix_t *train, const trn_matrix_t *val, const trn_xg
                 int patience, BoosterHandle *out, int *best_rounds, double *best_score,
                 gf_err_t *err)
 {
+    return trn_xgb_fit_hook(train, val, p, patience, NULL, NULL, out, best_rounds, best_score,
+                            err);
+}
+
+int trn_xgb_fit_hook(const trn_matrix_t *train, const trn_matrix_t *val,
+                     const trn_xgb_params_t *p, int patience, trn_round_fn hook, void *hook_arg,
+                     BoosterHandle *out, int *best_rounds, double *best_score, gf_err_t *err)
+{
     DMatrixHandle dtrain = NULL, dval = NULL;
     BoosterHandle b = NULL, sliced = NULL;
     int rc = GF_EINTERNAL;
@@ -172,6 +180,11 @@ int trn_xgb_fit(const trn_matrix_t *train, const trn_matrix_t *val, const trn_xg
     double best_mae = INFINITY;
     for (int it = 0; it < p->max_rounds; it++) {
         GF_XGB_TRY(XGBoosterUpdateOneIter(b, it, dtrain));
+        if (hook != NULL && hook(hook_arg, it + 1, p->max_rounds) != 0) {
+            gf_err_set(err, GF_EUNAVAIL, "cancelled", "training was cancelled");
+            rc = GF_EUNAVAIL;
+            goto fail;
+        }
         if (dval == NULL)
             continue;
         const char *res = NULL;

@@ -66,6 +66,15 @@ int trn_xgb_fit(const trn_matrix_t *train, const trn_matrix_t *val, const trn_xg
                 int patience, BoosterHandle *out, int *best_rounds, double *best_score,
                 gf_err_t *err);
 
+/* Called after every boosting round with the rounds done so far and the upper bound; a
+ * non-zero return stops the fit, which then fails with GF_EUNAVAIL "cancelled". */
+typedef int (*trn_round_fn)(void *arg, int round, int max_rounds);
+
+/* trn_xgb_fit with a per-round hook (hook may be NULL). */
+int trn_xgb_fit_hook(const trn_matrix_t *train, const trn_matrix_t *val,
+                     const trn_xgb_params_t *p, int patience, trn_round_fn hook, void *hook_arg,
+                     BoosterHandle *out, int *best_rounds, double *best_score, gf_err_t *err);
+
 /* Predict nrow rows of x (ncol floats each) into out (doubles, copied out of XGBoost's
  * scratch memory). 0 or GF_E*. */
 int trn_xgb_predict(BoosterHandle b, const float *x, size_t nrow, size_t ncol, double *out,

@@ -1,0 +1,137 @@
+/*
+ * h_models.c - registry routes. libs/registry is synchronous (hiredis sync API), so the
+ * handlers validate on the loop thread, run the registry call on the trainer's registry
+ * thread (trn_bg) and reply from the loop when it is done. Alias changes go through the
+ * registry's single Lua script: atomic, recorded in the history and published on
+ * gf:reg:events.
+ */
+#include "h_models.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/svc.h"
+#include "core/util.h"
+#include "registry/meta.h"
+#include "registry/registry.h"
+#include "trn_app.h"
+
+typedef struct model_ctx {
+    gf_req_t *r;
+    char name[GF_REG_NAME_MAX + 1];
+    gf_reg_alias_req_t req;
+    json_t *out;
+    gf_err_t err;
+} model_ctx_t;
+
+static void unavailable(gf_err_t *err)
+{
+    gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+}
+
+static void on_done(void *arg)
+{
+    model_ctx_t *c = arg;
+    if (c->err.rc != 0)
+        gf_reply_error(c->r, &c->err);
+    else
+        gf_reply_json(c->r, 200, c->out);
+    gf_err_cleanup(&c->err);
+    free(c);
+}
+
+static void submit(gf_req_t *r, model_ctx_t *c, trn_bg_work_fn work)
+{
+    trn_app_t *app = r->app;
+    gf_err_t err = {0};
+    if (trn_bg_submit(app->bg, work, on_done, c, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        free(c);
+    }
+}
+
+static void work_list(redisContext *rc, void *arg)
+{
+    model_ctx_t *c = arg;
+    if (rc == NULL)
+        unavailable(&c->err);
+    else
+        gf_reg_models_to_json(rc, &c->out, &c->err);
+}
+
+void h_models_list(gf_req_t *r)
+{
+    model_ctx_t *c = gf_xcalloc(1, sizeof *c);
+    c->r = r;
+    submit(r, c, work_list);
+}
+
+/* The {name} parameter, or a reply (404: a name that cannot exist is not known). */
+static model_ctx_t *with_name(gf_req_t *r)
+{
+    const char *name = gf_req_param(r, "name");
+    if (name == NULL || !gf_reg_name_valid(name)) {
+        gf_reply_errorf(r, GF_ENOTFOUND, "unknown_model", "model '%.64s' is not registered",
+                        name ? name : "");
+        return NULL;
+    }
+    model_ctx_t *c = gf_xcalloc(1, sizeof *c);
+    c->r = r;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    return c;
+}
+
+static void work_get(redisContext *rc, void *arg)
+{
+    model_ctx_t *c = arg;
+    if (rc == NULL)
+        unavailable(&c->err);
+    else
+        gf_reg_model_to_json(rc, c->name, &c->out, &c->err);
+}
+
+void h_models_get(gf_req_t *r)
+{
+    model_ctx_t *c = with_name(r);
+    if (c != NULL)
+        submit(r, c, work_get);
+}
+
+static void work_alias(redisContext *rc, void *arg)
+{
+    model_ctx_t *c = arg;
+    if (rc == NULL) {
+        unavailable(&c->err);
+        return;
+    }
+    /* an unknown model gives a clearer 404 than "no version N" */
+    int64_t latest = 0;
+    if (gf_reg_latest(rc, c->name, &latest, &c->err) != 0)
+        return;
+    if (latest == 0) {
+        gf_err_set(&c->err, GF_ENOTFOUND, "unknown_model", "model '%s' is not registered",
+                   c->name);
+        return;
+    }
+    int64_t from = 0, to = 0;
+    if (gf_reg_alias_req_apply(rc, c->name, &c->req, &from, &to, &c->err) != 0)
+        return;
+    c->out = json_pack("{s:s, s:s, s:o, s:I, s:b}", "name", c->name, "alias", c->req.alias,
+                       "from", from > 0 ? json_integer((json_int_t)from) : json_null(), "to",
+                       (json_int_t)to, "rollback", c->req.rollback);
+}
+
+void h_models_alias(gf_req_t *r)
+{
+    model_ctx_t *c = with_name(r);
+    if (c == NULL)
+        return;
+    if (gf_reg_alias_req_parse(r->body, r->body_len, &c->req, &c->err) != 0) {
+        gf_reply_error(r, &c->err);
+        gf_err_cleanup(&c->err);
+        free(c);
+        return;
+    }
+    submit(r, c, work_alias);
+}

@@ -1,0 +1,20 @@
+/* h_models.h - registry routes of the trainer (see h_models.c). */
+#ifndef GF_TRAINER_H_MODELS_H
+#define GF_TRAINER_H_MODELS_H
+
+#include "core/http.h"
+
+/* GET /v1/models: every model with its latest version, version count and aliases. */
+void h_models_list(gf_req_t *r);
+
+/* GET /v1/models/{name}: versions (metrics, params, ranges), aliases and alias history;
+ * 404 unknown_model. */
+void h_models_get(gf_req_t *r);
+
+/* POST /v1/models/{name}/aliases {"alias","version"|"rollback":true,"who","reason"?,
+ * "expect"?,"force"?}: 200 {"name","alias","from","to"}; 400 bad body (naming the field),
+ * 404 unknown model/version, 409 compare-and-set failed, deprecated version or nothing to
+ * roll back to, 503 Redis down. */
+void h_models_alias(gf_req_t *r);
+
+#endif

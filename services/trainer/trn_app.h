@@ -1,0 +1,28 @@
+/*
+ * trn_app.h - the trainer's application state (r->app): the job pool, the registry thread,
+ * the job defaults from the configuration and this process's identity. Created by main.c's
+ * init hook, read by the handlers on the loop thread.
+ */
+#ifndef GF_TRAINER_TRN_APP_H
+#define GF_TRAINER_TRN_APP_H
+
+#include <stdatomic.h>
+
+#include "core/svc.h"
+#include "trn_bg.h"
+#include "trn_job.h"
+#include "trn_pool.h"
+#include "trn_run.h"
+
+typedef struct trn_app {
+    gf_service_t *svc;
+    trn_pool_t *pool;
+    trn_bg_t *bg;
+    trn_run_env_t env;
+    trn_job_opts_t defaults;
+    char owner[64];    /* host name */
+    char instance[24]; /* random per process start */
+    atomic_int recovered; /* jobs left by a previous process were marked */
+} trn_app_t;
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * trn_run.h - running one training job to its end on the calling thread (a worker thread of
+ * the service, or the main thread of `gf-trainer --once`).
+ *
+ * Per region: load the series from Redis (trn_data_load_redis), train and backtest
+ * (trn_train_region), score the current production version on the same test hours
+ * (trn_champion.h), register the new version in the registry (model bytes, feature spec,
+ * metrics with residual quantiles and both champion/challenger scores, params, training
+ * range, job id), then alias it "production" (compare-and-set on the champion's version) or
+ * "staging". The job document is saved to Redis (gf:job:{id}, field "json") when the job
+ * starts, on every stage change and at most every second of boosting progress, after each
+ * region and at the end.
+ *
+ * Connections: the runner opens its own sync Redis connection (never the loop's async one)
+ * and rebuilds it after an error. Nothing here touches the event loop.
+ */
+#ifndef GF_TRAINER_TRN_RUN_H
+#define GF_TRAINER_TRN_RUN_H
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "core/err.h"
+#include "trn_job.h"
+
+typedef struct trn_run_env {
+    const char *redis_host;
+    int redis_port;
+    int nthread;      /* XGBoost threads; 0 = trn_default_nthread() when a region starts */
+    int job_ttl_days; /* finished job documents expire after this many days */
+} trn_run_env_t;
+
+typedef struct trn_run_hooks {
+    /* Non-zero when the job must stop (shutdown). Polled between regions and every boosting
+     * round. May be NULL. Called on the running thread. */
+    int (*cancelled)(void *arg);
+    /* Something happened: "region" (a region starts), "stage" (the stage changed),
+     * "region_done" (result = the region's result object), "done". May be NULL. */
+    void (*on_event)(void *arg, const trn_job_t *job, const char *what, const json_t *result);
+    void *arg;
+} trn_run_hooks_t;
+
+/* Run the job (state queued) to a final state, which it returns. Can't fail as such: errors
+ * become region results and the job's error. */
+trn_job_state_t trn_run_job(trn_job_t *job, const trn_run_env_t *env, const trn_run_hooks_t *hooks);
+
+/* Save the job document: HSET gf:job:{id} json <doc>; with index, also ZADD gf:jobs (score =
+ * creation time) and trim the index to the newest 1000; a finished job's hash expires after
+ * ttl_days. 0 or GF_EUNAVAIL / GF_EINTERNAL. */
+int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err);
+
+/* Mark jobs that `owner` left queued or running (a previous process on this host) as failed
+ * with reason "interrupted by restart" (never those of instance `self`, this process). *n_marked gets the count. 0 or GF_EUNAVAIL. */
+int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *n_marked,
+                     gf_err_t *err);
+
+/* Register the trainer's Prometheus families (idempotent). */
+void trn_run_metrics_init(void);
+
+/* Model name of a region in the registry: "load:<region>" into buf. */
+void trn_model_name(char *buf, size_t len, const char *region);
+
+#endif
