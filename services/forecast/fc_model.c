@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fc_xgb.h"
+#include "features/features.h"
 
 struct fc_model {
     atomic_int refs;
@@ -26,6 +27,8 @@ struct fc_model {
     fc_quantiles_t *quantiles;
     double check_max_rel;
     size_t check_count;
+    gf_feat_spec_t *feat_spec; /* NULL unless the spec is a libs/features spec */
+    char created_at[32];
 };
 
 /* ------------------------------------------------------------------ spec names */
@@ -128,6 +131,7 @@ static void model_free(fc_model_t *m)
         return;
     gf_reg_strv_free(m->names, m->nnames);
     free(m->slots);
+    gf_feat_spec_free(m->feat_spec);
     free(m->spec_json);
     fc_forest_free(m->forest);
     fc_quantiles_free(m->quantiles);
@@ -165,6 +169,27 @@ out:
     return rc;
 }
 
+/* The libs/features spec of a model, when its spec text is one whose columns are exactly the
+ * model's feature names; NULL otherwise (hand-made "names" specs serve /v1/predict only). */
+static gf_feat_spec_t *feat_spec_of(const char *spec_json, const fc_model_t *m)
+{
+    gf_err_t e = {0};
+    gf_feat_spec_t *s = gf_feat_spec_loads(spec_json, strlen(spec_json), &e);
+    gf_err_cleanup(&e);
+    if (s == NULL)
+        return NULL;
+    if (gf_feat_spec_ncols(s) != m->nnames) {
+        gf_feat_spec_free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->nnames; i++)
+        if (strcmp(gf_feat_spec_name(s, i), m->names[i]) != 0) {
+            gf_feat_spec_free(s);
+            return NULL;
+        }
+    return s;
+}
+
 fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, size_t len,
                          const char *spec_json, const char *metrics_json,
                          const char *params_json, const fc_model_opts_t *opts, gf_err_t *err)
@@ -198,6 +223,7 @@ fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, s
         abort();
     if (fc_quantiles_from_texts(metrics_json, params_json, &m->quantiles, err) != 0)
         goto fail;
+    m->feat_spec = feat_spec_of(spec_json, m);
 
     if ((b = fc_xgb_load(bytes, len, err)) == NULL)
         goto fail;
@@ -253,8 +279,11 @@ fc_model_t *fc_model_from_version(const gf_reg_version_t *v, const fc_model_opts
         gf_err_set(err, GF_EINVAL, "no_blob", "version was loaded without its model bytes");
         return NULL;
     }
-    return fc_model_new(v->name, v->version, v->blob, v->blob_len, v->spec_json,
-                        v->metrics_json, v->params_json, opts, err);
+    fc_model_t *m = fc_model_new(v->name, v->version, v->blob, v->blob_len, v->spec_json,
+                                 v->metrics_json, v->params_json, opts, err);
+    if (m != NULL)
+        snprintf(m->created_at, sizeof m->created_at, "%s", v->created_at);
+    return m;
 }
 
 fc_model_t *fc_model_load(redisContext *c, const char *name, const char *ref,
@@ -291,6 +320,16 @@ const char *fc_model_name(const fc_model_t *m)
 int64_t fc_model_version(const fc_model_t *m)
 {
     return m->version;
+}
+
+const gf_feat_spec_t *fc_model_feat_spec(const fc_model_t *m)
+{
+    return m->feat_spec;
+}
+
+const char *fc_model_created_at(const fc_model_t *m)
+{
+    return m->created_at;
 }
 
 size_t fc_model_num_features(const fc_model_t *m)

@@ -35,6 +35,7 @@
 
 #include "core/err.h"
 #include "fc_interval.h"
+#include "features/features.h"
 #include "fc_tree.h"
 #include "fc_xgb.h"
 #include "registry/registry.h"
@@ -96,6 +97,12 @@ const char *const *fc_model_feature_names(const fc_model_t *m);
 /* Column index of a feature name (len bytes, need not be NUL-terminated), or -1. */
 long fc_model_feature_index(const fc_model_t *m, const char *name, size_t len);
 const char *fc_model_spec_json(const fc_model_t *m);
+/* The spec parsed by libs/features (gf_feat_build needs it), or NULL when the spec text is not
+ * a libs/features spec with exactly the model's columns (such models serve raw predictions
+ * only). */
+const gf_feat_spec_t *fc_model_feat_spec(const fc_model_t *m);
+/* created_at of the registry version ("" for models not loaded from the registry). */
+const char *fc_model_created_at(const fc_model_t *m);
 const fc_forest_t *fc_model_forest(const fc_model_t *m);
 /* NULL when the version carries no residual_quantiles. */
 const fc_quantiles_t *fc_model_quantiles(const fc_model_t *m);

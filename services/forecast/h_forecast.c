@@ -1,0 +1,753 @@
+/*
+ * h_forecast.c - forecast routes (see h_forecast.h and README.md).
+ *
+ * GET /v1/forecast, on the loop: parameters -> HMGET gf:region:{R} first last rows (region
+ * known? data range, cache stamp) -> the serving model (retained until the reply) -> cache
+ * hit: reply the stored bytes -> else one HGETALL per month of history needed (a year for
+ * peak_mw, the features' lookback), pipelined on the async connection -> fc_forecast_run ->
+ * JSON -> cache -> reply. Every path releases the model and the series before replying.
+ *
+ * POST /v1/predict: small bodies on the loop with the app's grow-only scratch buffers (the
+ * direct scanner, the native evaluator, a hand-written JSON writer: no per-request buffers
+ * beyond the parser's own); large bodies on the worker pool.
+ */
+#include "h_forecast.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/redis.h"
+#include "core/svc.h"
+#include "core/util.h"
+#include "fc_forecast.h"
+#include "fc_predict.h"
+#include "fc_series.h"
+
+#define YEAR_S (365 * 86400LL)
+#define MAX_HISTORY 720
+
+static gf_metric_t *m_forecasts, *m_predictions, *m_rows, *m_latency;
+static fc_cache_t *cache_for_gauge;
+
+static double cache_entries(void *arg)
+{
+    (void)arg;
+    return cache_for_gauge ? (double)fc_cache_count(cache_for_gauge) : 0;
+}
+
+void fc_metrics_init(fc_cache_t *cache)
+{
+    cache_for_gauge = cache;
+    m_forecasts = gf_metric_counter("gf_forecast_forecasts_total",
+                                    "Forecasts served (200), by cache outcome (hit or miss).",
+                                    "cache");
+    m_predictions = gf_metric_counter("gf_forecast_predictions_total",
+                                      "POST /v1/predict requests answered with predictions.", NULL);
+    m_rows = gf_metric_counter("gf_forecast_rows_predicted_total",
+                               "Feature rows run through a model, by route.", "route");
+    static const double b[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                               0.01,   0.025,   0.05,   0.1,   0.25,   0.5, 1, 2.5};
+    m_latency = gf_metric_histogram("gf_forecast_prediction_seconds",
+                                    "Time from request arrival to a successful forecast or "
+                                    "prediction reply, by route.",
+                                    "route", b, sizeof b / sizeof b[0]);
+    gf_metric_gauge_fn("gf_forecast_cache_entries", "Forecast responses held in the cache.",
+                       cache_entries, NULL);
+}
+
+/* ---------------------------------------------------------------- small writers */
+
+static void out_reserve(fc_scratch_t *s, size_t more)
+{
+    if (s->out_len + more + 1 > s->out_cap) {
+        size_t cap = s->out_cap ? s->out_cap : 4096;
+        while (cap < s->out_len + more + 1)
+            cap *= 2;
+        s->out = gf_xrealloc(s->out, cap);
+        s->out_cap = cap;
+    }
+}
+
+static void out_str(fc_scratch_t *s, const char *t, size_t n)
+{
+    out_reserve(s, n);
+    memcpy(s->out + s->out_len, t, n);
+    s->out_len += n;
+}
+
+#define OUT_LIT(s, lit) out_str((s), (lit), sizeof(lit) - 1)
+
+static void out_float(fc_scratch_t *s, float v)
+{
+    out_reserve(s, 32);
+    if (isnan(v) || isinf(v)) {
+        memcpy(s->out + s->out_len, "null", 4);
+        s->out_len += 4;
+        return;
+    }
+    s->out_len += (size_t)snprintf(s->out + s->out_len, 32, "%.9g", (double)v);
+}
+
+static void out_fmt(fc_scratch_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_fmt(fc_scratch_t *s, const char *fmt, ...)
+{
+    out_reserve(s, 256);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(s->out + s->out_len, 256, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        s->out_len += (size_t)(n < 256 ? n : 255);
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    *cap = c;
+    return gf_xrealloc(p, c * elem);
+}
+
+void fc_scratch_cleanup(fc_scratch_t *s)
+{
+    free(s->x);
+    free(s->pt);
+    free(s->bnd);
+    free(s->out);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---------------------------------------------------------------- predict core */
+
+/* Parse, bind, predict and write the response into s->out. Returns 0 or an error. */
+static int predict_run(fc_life_t *life, const char *body, size_t len, size_t max_rows,
+                       fc_scratch_t *s, size_t *rows, gf_err_t *err)
+{
+    fc_predict_req_t req;
+    fc_predict_limits_t lim = {.max_rows = max_rows, .max_cols = 0};
+    fc_model_t *m = NULL;
+    int rc = fc_predict_parse(body, len, &lim, &req, err);
+    if (rc != 0)
+        goto out;
+    m = fc_life_get_name(life, req.model, strlen(req.model));
+    if (m == NULL) {
+        rc = gf_err_set(err, GF_EUNAVAIL, "no_model",
+                        "model '%s' is not served here: this instance serves the production "
+                        "version of each load:<region> model, and none is loaded for it",
+                        req.model);
+        goto out;
+    }
+    if (req.ref[0] && strcmp(req.ref, "production") != 0) {
+        char *end;
+        long long v = strtoll(req.ref, &end, 10);
+        if (*end != '\0' || v != fc_model_version(m)) {
+            rc = gf_err_set(err, GF_ENOTFOUND, "model_ref_not_served",
+                            "%s@%s is not served here; %s@production is version %lld", req.model,
+                            req.ref, req.model, (long long)fc_model_version(m));
+            goto out;
+        }
+    }
+    size_t nf = fc_model_num_features(m), n = req.nrows;
+    s->x = grow(s->x, &s->x_cap, n * nf, sizeof(float));
+    s->pt = grow(s->pt, &s->pt_cap, n, sizeof(float));
+    if ((rc = fc_predict_bind(&req, fc_model_feature_names(m), nf, s->x, err)) != 0)
+        goto out;
+    fc_model_predict(m, s->x, n, s->pt);
+    const fc_quantiles_t *q = fc_model_quantiles(m);
+    int with_iv = q != NULL && (req.horizons != NULL || fc_model_feature_index(m, "horizon", 7) >= 0);
+    if (with_iv) {
+        s->bnd = grow(s->bnd, &s->bnd_cap, n * q->nlevels, sizeof(float));
+        if ((rc = fc_model_intervals(m, s->x, s->pt, req.horizons, n, s->bnd, err)) != 0)
+            goto out;
+    }
+    s->out_len = 0;
+    out_fmt(s, "{\"model\":{\"name\":\"%s\",\"version\":%lld},\"rows\":%zu,\"predictions\":[",
+            fc_model_name(m), (long long)fc_model_version(m), n);
+    out_reserve(s, n * 16);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            OUT_LIT(s, ",");
+        out_float(s, s->pt[i]);
+    }
+    OUT_LIT(s, "]");
+    if (with_iv) {
+        OUT_LIT(s, ",\"levels\":[");
+        for (size_t k = 0; k < q->nlevels; k++)
+            out_fmt(s, "%s%g", k ? "," : "", q->levels[k]);
+        OUT_LIT(s, "],\"bounds\":[");
+        for (size_t i = 0; i < n; i++) {
+            OUT_LIT(s, i ? ",[" : "[");
+            for (size_t k = 0; k < q->nlevels; k++) {
+                if (k)
+                    OUT_LIT(s, ",");
+                out_float(s, s->bnd[i * q->nlevels + k]);
+            }
+            OUT_LIT(s, "]");
+        }
+        OUT_LIT(s, "]");
+    }
+    OUT_LIT(s, "}");
+    *rows = n;
+out:
+    fc_model_release(m);
+    fc_predict_req_cleanup(&req);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- worker pool */
+
+typedef struct ptask {
+    struct ptask *next;
+    gf_req_t *r;
+    fc_app_t *app;
+    fc_scratch_t s;
+    gf_err_t err;
+    int rc;
+    size_t rows;
+} ptask_t;
+
+struct fc_pool {
+    fc_app_t *app;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ptask_t *head, *tail;
+    size_t depth, max;
+    int stop, nthreads;
+    pthread_t th[16];
+};
+
+static void ptask_reply(void *arg)
+{
+    ptask_t *t = arg;
+    if (t->rc != 0) {
+        gf_reply_error(t->r, &t->err);
+    } else {
+        gf_metric_add(m_predictions, 1);
+        gf_metric_add(m_rows, (double)t->rows, "predict");
+        gf_metric_observe(m_latency, gf_now_mono() - t->r->t_start, "predict");
+        gf_reply_raw(t->r, 200, "application/json", t->s.out, t->s.out_len);
+    }
+    gf_err_cleanup(&t->err);
+    fc_scratch_cleanup(&t->s);
+    free(t);
+}
+
+static void *pool_main(void *arg)
+{
+    fc_pool_t *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && p->head == NULL)
+            pthread_cond_wait(&p->cv, &p->mu);
+        ptask_t *t = p->head;
+        if (t == NULL) { /* stop, queue empty */
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        p->head = t->next;
+        if (p->head == NULL)
+            p->tail = NULL;
+        p->depth--;
+        pthread_mutex_unlock(&p->mu);
+        t->rc = predict_run(t->app->life, t->r->body, t->r->body_len, t->app->max_rows, &t->s,
+                            &t->rows, &t->err);
+        if (gf_loop_call(t->app->base, ptask_reply, t) != 0)
+            abort(); /* cannot reply: a request would hang; the loop is gone */
+    }
+}
+
+fc_pool_t *fc_pool_new(fc_app_t *app, int threads, size_t queue_max)
+{
+    fc_pool_t *p = gf_xcalloc(1, sizeof *p);
+    p->app = app;
+    p->max = queue_max;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (threads > 16)
+        threads = 16;
+    for (int i = 0; i < threads; i++) {
+        if (pthread_create(&p->th[i], NULL, pool_main, p) != 0) {
+            fc_pool_free(p);
+            return NULL;
+        }
+        p->nthreads++;
+    }
+    return p;
+}
+
+void fc_pool_free(fc_pool_t *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->th[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}
+
+static int pool_push(fc_pool_t *p, ptask_t *t)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->stop || p->depth >= p->max) {
+        pthread_mutex_unlock(&p->mu);
+        return GF_EUNAVAIL;
+    }
+    t->next = NULL;
+    if (p->tail)
+        p->tail->next = t;
+    else
+        p->head = t;
+    p->tail = t;
+    p->depth++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+void h_predict(gf_req_t *r)
+{
+    fc_app_t *app = r->app;
+    gf_err_t err = {0};
+    if (r->body_len > app->inline_bytes) {
+        ptask_t *t = gf_xcalloc(1, sizeof *t);
+        t->r = r;
+        t->app = app;
+        if (pool_push(app->pool, t) != 0) {
+            free(t);
+            gf_reply_errorf(r, GF_EUNAVAIL, "busy",
+                            "too many large prediction batches are queued; retry shortly");
+        }
+        return;
+    }
+    size_t rows = 0;
+    fc_scratch_t *s = &app->scratch;
+    if (predict_run(app->life, r->body ? r->body : "", r->body_len, app->max_rows, s, &rows,
+                    &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
+    gf_metric_add(m_predictions, 1);
+    gf_metric_add(m_rows, (double)rows, "predict");
+    gf_metric_observe(m_latency, gf_now_mono() - r->t_start, "predict");
+    gf_reply_raw(r, 200, "application/json", s->out, s->out_len);
+}
+
+/* ---------------------------------------------------------------- GET /v1/models/loaded */
+
+void h_models_loaded(gf_req_t *r)
+{
+    fc_app_t *app = r->app;
+    gf_reply_json(r, 200, fc_life_loaded_json(app->life));
+}
+
+/* ---------------------------------------------------------------- GET /v1/forecast */
+
+typedef struct fjob {
+    gf_req_t *r;
+    fc_app_t *app;
+    fc_model_t *m;
+    char region[32];
+    long horizon, history;
+    double start; /* < 0: absent */
+    size_t nlev;
+    double lev[FC_Q_MAX_LEVELS];
+    int lev_explicit;
+    int lidx[FC_Q_MAX_LEVELS];
+    int64_t first, last, origin;
+    int skip;
+    char key[256], stamp[64];
+    gf_feat_series_t s;
+    int pending, failed, with_temp;
+} fjob_t;
+
+static void fjob_fail(fjob_t *j, gf_err_t *err)
+{
+    gf_req_t *r = j->r;
+    fc_model_release(j->m);
+    gf_feat_series_cleanup(&j->s);
+    gf_reply_error(r, err);
+    gf_err_cleanup(err);
+}
+
+static int parse_levels(const char *txt, double *lev, size_t *n, gf_err_t *err)
+{
+    *n = 0;
+    const char *p = txt;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !(v > 0 && v < 1) || (*end != ',' && *end != '\0') ||
+            *n >= FC_Q_MAX_LEVELS) {
+            gf_err_set(err, GF_EINVAL, "invalid_parameter",
+                       "levels must be up to %d comma-separated quantile levels in (0,1), e.g. "
+                       "0.05,0.95",
+                       FC_Q_MAX_LEVELS);
+            gf_err_add_field(err, "levels", "bad list");
+            return GF_EINVAL;
+        }
+        lev[(*n)++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (*n == 0) {
+        gf_err_set(err, GF_EINVAL, "invalid_parameter", "levels is empty");
+        gf_err_add_field(err, "levels", "empty");
+        return GF_EINVAL;
+    }
+    return 0;
+}
+
+/* "p10", "p05", "p2_5": the point field of a level. */
+static void level_name(double lv, char *buf, size_t len)
+{
+    double pct = lv * 100;
+    if (fabs(pct - round(pct)) < 1e-9) {
+        snprintf(buf, len, "p%02d", (int)round(pct));
+        return;
+    }
+    snprintf(buf, len, "p%g", pct);
+    for (char *c = buf; *c; c++)
+        if (*c == '.')
+            *c = '_';
+}
+
+static json_t *num_or_null(double v)
+{
+    return isnan(v) || isinf(v) ? json_null() : json_real(v);
+}
+
+static void fjob_finish(fjob_t *j)
+{
+    gf_err_t err = {0};
+    fc_app_t *app = j->app;
+    if (j->failed) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis failed while reading the "
+                                                           "history of %s",
+                   j->region);
+        fjob_fail(j, &err);
+        return;
+    }
+    if (!j->with_temp)
+        fc_series_drop_temp(&j->s);
+    fc_forecast_t *fc = gf_xmalloc(sizeof *fc);
+    if (fc_forecast_run(j->m, &j->s, j->origin, j->skip, (int)j->horizon, fc, &err) != 0) {
+        if (strcmp(err.code, "insufficient_history") == 0)
+            gf_err_add_field(&err, "start", "no demand in the 24 hours before the origin");
+        free(fc);
+        fjob_fail(j, &err);
+        return;
+    }
+    char ts[40];
+    json_t *o = json_object();
+    json_object_set_new(o, "region", json_string(j->region));
+    json_t *mo = json_object();
+    json_object_set_new(mo, "name", json_string(fc_model_name(j->m)));
+    json_object_set_new(mo, "version", json_integer(fc_model_version(j->m)));
+    json_object_set_new(mo, "alias", json_string("production"));
+    json_object_set_new(mo, "created_at", json_string(fc_model_created_at(j->m)));
+    const gf_feat_spec_t *fs = fc_model_feat_spec(j->m);
+    json_object_set_new(mo, "spec_hash", json_string(gf_feat_spec_hash(fs)));
+    json_object_set_new(o, "model", mo);
+    json_object_set_new(o, "origin", json_string(gf_time_format(j->origin, ts, sizeof ts)));
+    json_object_set_new(o, "start", json_string(gf_time_format(fc->ts[0], ts, sizeof ts)));
+    json_object_set_new(o, "horizon", json_integer(j->horizon));
+    json_object_set_new(o, "last_data", json_string(gf_time_format(j->last, ts, sizeof ts)));
+    json_object_set_new(o, "peak_mw",
+                        num_or_null(fc_series_peak(&j->s, j->origin - YEAR_S, j->origin)));
+    json_t *lv = json_array();
+    for (size_t k = 0; k < j->nlev; k++)
+        json_array_append_new(lv, json_real(j->lev[k]));
+    json_object_set_new(o, "levels", lv);
+    json_t *meth = json_object();
+    json_object_set_new(meth, "direct_hours", json_integer(fc->direct_h));
+    json_object_set_new(meth, "recursive",
+                        json_string("hours past direct_hours are forecast day block by day "
+                                    "block, feeding earlier forecasts back as pseudo-actuals; "
+                                    "their intervals are the direct ones widened by "
+                                    "sqrt(block + 1), an uncalibrated assumption"));
+    json_object_set_new(o, "method", meth);
+    json_t *pts = json_array();
+    char nm[FC_Q_MAX_LEVELS][16];
+    for (size_t k = 0; k < j->nlev; k++)
+        level_name(j->lev[k], nm[k], sizeof nm[k]);
+    for (size_t i = 0; i < fc->n; i++) {
+        json_t *p = json_object();
+        json_object_set_new(p, "ts", json_string(gf_time_format(fc->ts[i], ts, sizeof ts)));
+        json_object_set_new(p, "point", num_or_null(fc->point[i]));
+        for (size_t k = 0; k < j->nlev; k++)
+            if (j->lidx[k] >= 0)
+                json_object_set_new(p, nm[k], num_or_null(fc->bound[i][j->lidx[k]]));
+        json_object_set_new(p, "recursive", json_boolean(fc->recursive[i]));
+        json_array_append_new(pts, p);
+    }
+    json_object_set_new(o, "points", pts);
+    if (j->history > 0) {
+        json_t *h = json_array();
+        for (int64_t t = j->origin - 3600 * (int64_t)j->history; t < j->origin; t += 3600) {
+            long k = gf_feat_series_index(&j->s, t);
+            json_t *e = json_object();
+            json_object_set_new(e, "ts", json_string(gf_time_format(t, ts, sizeof ts)));
+            json_object_set_new(e, "demand_mw", k >= 0 ? num_or_null(j->s.demand[k]) : json_null());
+            json_array_append_new(h, e);
+        }
+        json_object_set_new(o, "history", h);
+    }
+    size_t n = fc->n;
+    free(fc);
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(o);
+    size_t len = strlen(txt);
+    fc_cache_put(app->cache, j->key, j->stamp, gf_now_mono(), txt, len);
+    gf_metric_add(m_forecasts, 1, "miss");
+    gf_metric_add(m_rows, (double)(n + (size_t)j->skip), "forecast");
+    gf_req_t *r = j->r;
+    gf_metric_observe(m_latency, gf_now_mono() - r->t_start, "forecast");
+    fc_model_release(j->m);
+    gf_feat_series_cleanup(&j->s);
+    gf_reply_header(r, "X-Cache", "miss");
+    gf_reply_raw(r, 200, "application/json", txt, len);
+    free(txt);
+}
+
+static void on_month(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    redisReply *rr = reply;
+    if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
+        j->failed = 1;
+    else
+        fc_series_fill(&j->s, rr, &j->with_temp, NULL);
+    if (--j->pending == 0)
+        fjob_finish(j);
+}
+
+static int parse_i64(const redisReply *e, int64_t *out)
+{
+    if (e == NULL || e->type != REDIS_REPLY_STRING || e->len == 0 || e->len > 19)
+        return -1;
+    char *end;
+    long long v = strtoll(e->str, &end, 10);
+    if (end != e->str + e->len)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    fc_app_t *app = j->app;
+    redisReply *rr = reply;
+    gf_err_t err = {0};
+    int64_t rows = 0;
+    if (rr == NULL || rr->type != REDIS_REPLY_ARRAY || rr->elements != 3) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis did not answer");
+        fjob_fail(j, &err);
+        return;
+    }
+    if (parse_i64(rr->element[0], &j->first) != 0 || parse_i64(rr->element[1], &j->last) != 0) {
+        gf_err_set(&err, GF_ENOTFOUND, "unknown_region",
+                   "region '%s' is not known (no demand history)", j->region);
+        gf_err_add_field(&err, "region", "unknown");
+        fjob_fail(j, &err);
+        return;
+    }
+    parse_i64(rr->element[2], &rows);
+    j->first -= ((j->first % 3600) + 3600) % 3600;
+    j->m = fc_life_get(app->life, j->region);
+    if (j->m == NULL) {
+        gf_err_set(&err, GF_EUNAVAIL, "no_model",
+                   "no production model is loaded for region '%s' yet: train one (trainer "
+                   "POST /v1/jobs) and alias it production",
+                   j->region);
+        fjob_fail(j, &err);
+        return;
+    }
+    const gf_feat_spec_t *fs = fc_model_feat_spec(j->m);
+    const fc_quantiles_t *q = fc_model_quantiles(j->m);
+    if (fs == NULL) {
+        gf_err_set(&err, GF_EUNPROCESSABLE, "no_feature_spec",
+                   "model %s@%lld has no libs/features spec; it serves /v1/predict only",
+                   fc_model_name(j->m), (long long)fc_model_version(j->m));
+        fjob_fail(j, &err);
+        return;
+    }
+    /* Levels: the stored ones only (never interpolated). */
+    for (size_t k = 0; k < j->nlev; k++) {
+        j->lidx[k] = q ? fc_quantiles_level_index(q, j->lev[k]) : -1;
+        if (j->lidx[k] < 0 && j->lev_explicit) {
+            char avail[256] = "";
+            size_t used = 0;
+            for (size_t i = 0; q && i < q->nlevels && used < sizeof avail - 16; i++)
+                used += (size_t)snprintf(avail + used, sizeof avail - used, "%s%g", i ? "," : "",
+                                         q->levels[i]);
+            gf_err_set(&err, GF_EUNPROCESSABLE, "unknown_level",
+                       "level %g is not stored with %s@%lld; stored levels: %s", j->lev[k],
+                       fc_model_name(j->m), (long long)fc_model_version(j->m),
+                       q ? avail : "none (the model has no residual quantiles)");
+            gf_err_add_field(&err, "levels", "not stored");
+            fjob_fail(j, &err);
+            return;
+        }
+    }
+    /* Origin: the requested start, or the hour after the data. A start beyond the data is
+     * forecast from the hour after the data, dropping the hours in between. */
+    int64_t after = j->last + 3600;
+    if (j->start < 0 || (int64_t)j->start >= after) {
+        j->origin = after;
+        j->skip = j->start < 0 ? 0 : (int)(((int64_t)j->start - after) / 3600);
+        if (j->start >= 0 && (int64_t)j->start - after >= 168 * 3600LL) {
+            char t1[40];
+            gf_err_set(&err, GF_EUNPROCESSABLE, "start_beyond_data",
+                       "start is %lld hours after the last hour with data (%s); forecasts reach "
+                       "at most 168 hours past the data",
+                       (long long)(((int64_t)j->start - j->last) / 3600),
+                       gf_time_format(j->last, t1, sizeof t1));
+            gf_err_add_field(&err, "start", "too far beyond the data");
+            fjob_fail(j, &err);
+            return;
+        }
+        if (j->skip + j->horizon > 168) {
+            gf_err_set(&err, GF_EUNPROCESSABLE, "start_beyond_data",
+                       "start is %d hours after the data ends, so at most %d hours can be "
+                       "forecast from it (asked: %ld)",
+                       j->skip, 168 - j->skip, j->horizon);
+            gf_err_add_field(&err, "horizon", "too long for this start");
+            fjob_fail(j, &err);
+            return;
+        }
+    } else {
+        j->origin = (int64_t)j->start;
+        j->skip = 0;
+    }
+    int D = q ? (int)q->nh : 24;
+    int lb = gf_feat_spec_lookback(fs, D < 1 ? 1 : D > 168 ? 168 : D);
+    if (j->origin - (int64_t)lb * 3600 < j->first) {
+        char t1[40], t2[40], t3[40];
+        gf_err_set(&err, GF_EUNPROCESSABLE, "insufficient_history",
+                   "a forecast from %s needs %d hours of history before it (from %s) for the "
+                   "model's lag and rolling features, but the data of %s begins at %s",
+                   gf_time_format(j->origin, t1, sizeof t1), lb,
+                   gf_time_format(j->origin - (int64_t)lb * 3600, t2, sizeof t2), j->region,
+                   gf_time_format(j->first, t3, sizeof t3));
+        gf_err_add_field(&err, "start", "not enough history before it");
+        fjob_fail(j, &err);
+        return;
+    }
+    /* Cache. */
+    int kl = snprintf(j->key, sizeof j->key, "%s|%lld|%d|%ld|%ld|%lld|", j->region,
+                      (long long)j->origin, j->skip, j->horizon, j->history,
+                      (long long)fc_model_version(j->m));
+    for (size_t k = 0; k < j->nlev && kl < (int)sizeof j->key - 24; k++)
+        kl += snprintf(j->key + kl, sizeof j->key - (size_t)kl, "%g,", j->lev[k]);
+    snprintf(j->stamp, sizeof j->stamp, "%lld|%lld", (long long)j->last, (long long)rows);
+    size_t len = 0;
+    const char *hit = fc_cache_get(app->cache, j->key, j->stamp, gf_now_mono(), &len);
+    if (hit != NULL) {
+        gf_req_t *r = j->r;
+        gf_metric_add(m_forecasts, 1, "hit");
+        gf_metric_observe(m_latency, gf_now_mono() - r->t_start, "forecast");
+        fc_model_release(j->m);
+        gf_reply_header(r, "X-Cache", "hit");
+        gf_reply_raw(r, 200, "application/json", hit, len);
+        return;
+    }
+    /* History: a year for peak_mw, the lookback for the features. */
+    int64_t from = j->origin - YEAR_S;
+    if (j->origin - (int64_t)lb * 3600 < from)
+        from = j->origin - (int64_t)lb * 3600;
+    if (from < j->first)
+        from = j->first;
+    if ((j->origin - from) / 3600 > FC_SERIES_MAX_HOURS)
+        from = j->origin - FC_SERIES_MAX_HOURS * 3600LL;
+    if (fc_series_alloc(&j->s, from, (size_t)((j->origin - from) / 3600), &err) != 0) {
+        fjob_fail(j, &err);
+        return;
+    }
+    int ym[40];
+    size_t nm = fc_series_months(from, j->origin, ym, 40);
+    j->pending = 1; /* held until every command is sent */
+    for (size_t i = 0; i < nm; i++) {
+        char key[96];
+        snprintf(key, sizeof key, "gf:demand:{%s}:%06d", j->region, ym[i]);
+        j->pending++;
+        if (gf_redis_cmd(app->redis, on_month, j, "HGETALL %s", key) != 0) {
+            j->pending--;
+            j->failed = 1;
+            break;
+        }
+    }
+    if (--j->pending == 0)
+        fjob_finish(j);
+}
+
+void h_forecast(gf_req_t *r)
+{
+    fc_app_t *app = r->app;
+    gf_err_t err = {0};
+    static const char *const allowed[] = {"region", "horizon", "start", "history", "levels",
+                                          NULL};
+    fjob_t *j = gf_req_alloc(r, sizeof *j);
+    memset(j, 0, sizeof *j);
+    j->r = r;
+    j->app = app;
+    const char *region = NULL, *levels = NULL;
+    if (gf_query_only(r, allowed, &err) != 0 ||
+        gf_query_str(r, "region", NULL, &region, &err) != 0 ||
+        gf_query_long(r, "horizon", 1, 168, 24, &j->horizon, &err) != 0 ||
+        gf_query_time(r, "start", -1, &j->start, &err) != 0 ||
+        gf_query_long(r, "history", 0, MAX_HISTORY, 0, &j->history, &err) != 0 ||
+        gf_query_str(r, "levels", NULL, &levels, &err) != 0)
+        goto bad;
+    if (region == NULL || region[0] == '\0') {
+        gf_err_set(&err, GF_EINVAL, "missing_parameter", "region is required (e.g. region=PJM)");
+        gf_err_add_field(&err, "region", "required");
+        goto bad;
+    }
+    if (!fc_region_valid(region)) {
+        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%.40s' is not known", region);
+        gf_err_add_field(&err, "region", "unknown");
+        goto bad;
+    }
+    snprintf(j->region, sizeof j->region, "%s", region);
+    if (j->start != -1 && (j->start < 0 || fmod(j->start, 3600) != 0)) {
+        gf_err_set(&err, GF_EINVAL, "invalid_parameter",
+                   "start must be a whole UTC hour (e.g. 2018-06-04T00:00:00Z)");
+        gf_err_add_field(&err, "start", "not a whole hour");
+        goto bad;
+    }
+    if (levels != NULL) {
+        if (parse_levels(levels, j->lev, &j->nlev, &err) != 0)
+            goto bad;
+        j->lev_explicit = 1;
+    } else {
+        j->nlev = 3;
+        j->lev[0] = 0.1;
+        j->lev[1] = 0.5;
+        j->lev[2] = 0.9;
+    }
+    if (gf_redis_cmd(app->redis, on_region, j, "HMGET gf:region:{%s} first last rows",
+                     j->region) != 0) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+        goto bad;
+    }
+    return;
+bad:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+}

@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# Forecast service: real Redis with ~400 days of PJM demand (bundled EIA-930 data), a model
+# trained and registered inside the test (build/bin/fc-seed: XGBoost + libs/features, the
+# trainer's spec), and the public API through the gateway: the CONTRIBUTING contract, forecast
+# == /v1/predict on rows built independently, interval coverage on held-back days, cache,
+# hot promotion under load, a corrupted blob refused, bad parameters, 422 naming features.
+E2E_SERVICES="forecast"
+E2E_ENV="GF_FORECAST_RECHECK_SECONDS=0"
+source "$(dirname "$0")/lib.sh"
+
+CSV="$E2E_TOP/../shared/data/demand/eia930_train.csv"
+[ -f "$CSV" ] || CSV=/work/shared/data/demand/eia930_train.csv
+SEED="$BUILD/bin/fc-seed"
+seed() { GF_REDIS_PORT=$REDIS_PORT "$SEED" "$@"; }
+rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+fc() { req GET "$GW/api/forecast/forecast?$1"; }
+loaded_version() { curl -fsS "http://127.0.0.1:${PORT_OF[forecast]}/v1/models/loaded" | jq -r '.models[]|select(.region=="PJM")|.version'; }
+
+# The last DAYS days of REGION from the CSV into Redis with the CONTRIBUTING layout
+# (gf:demand:{R}:YYYYMM hashes, gf:region:{R}, gf:regions), one redis-cli --pipe.
+load_region() { # region days
+    grep ",$1," "$CSV" | tail -n $(($2 * 24)) | awk -F, -v R="$1" '
+    function dfc(y, m, d,   era, yoe, doy) {
+        y -= (m <= 2); era = int((y >= 0 ? y : y - 399) / 400); yoe = y - era * 400
+        doy = int((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+        return era * 146097 + yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy - 719468
+    }
+    function resp(n, a,   s, i) { s = "*" n "\r\n"; for (i = 1; i <= n; i++) s = s "$" length(a[i]) "\r\n" a[i] "\r\n"; printf "%s", s }
+    {
+        y = substr($1, 1, 4) + 0; mo = substr($1, 6, 2) + 0
+        t = dfc(y, mo, substr($1, 9, 2) + 0) * 86400 + substr($1, 12, 2) * 3600
+        v = $3; if (NF >= 4 && $4 != "") v = v "," $4
+        a[1] = "HSET"; a[2] = sprintf("gf:demand:{%s}:%04d%02d", R, y, mo); a[3] = t; a[4] = v; resp(4, a)
+        if (first == "" || t < first) first = t
+        if (last == "" || t > last) last = t
+        n++
+    }
+    END {
+        a[1] = "SADD"; a[2] = "gf:regions"; a[3] = R; resp(3, a)
+        a[1] = "HSET"; a[2] = "gf:region:{" R "}"; a[3] = "code"; a[4] = R; a[5] = "name"; a[6] = R
+        a[7] = "tz"; a[8] = "America/New_York"; a[9] = "first"; a[10] = first; a[11] = "last"
+        a[12] = last; a[13] = "rows"; a[14] = n; resp(14, a)
+    }' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
+}
+
+# Held-back slice: fc-seed trains on data before LAST - 28 days (its default).
+TRAIN_TO=2018-06-04T00:00:00Z
+
+t_no_model_is_503_unknown_region_404() {
+    load_region PJM 400
+    [ "$(rcli hget 'gf:region:{PJM}' last)" = 1530486000 ] || fail "data not loaded"
+    fc "region=PJM&horizon=24"
+    expect_status 503
+    expect_error_shape no_model
+    fc "region=XX&horizon=24"
+    expect_status 404
+    expect_error_shape unknown_region
+}
+
+t_seeded_model_is_loaded_from_the_registry_event() {
+    local out
+    out=$(seed train --region PJM --seed 1 --rounds 80) || fail "fc-seed train failed"
+    echo "    seed: $out"
+    [ "$(jq -r .train_to <<<"$out")" = "$TRAIN_TO" ] || fail "unexpected train_to"
+    for _ in $(seq 50); do [ "$(loaded_version)" = 1 ] && break; sleep 0.1; done
+    [ "$(loaded_version)" = 1 ] || fail "version 1 not loaded within 5 s"
+    req GET "$GW/api/forecast/models/loaded"
+    expect_status 200
+    expect_json '.models[0].name' load:PJM
+    expect_json '.models[0].spec_hash|length' 16
+    expect_json '.models[0].loaded_at|test("Z$")' true
+    expect_json '.subscribed' true
+}
+
+t_forecast_meets_the_simulation_contract() {
+    fc "region=PJM&start=2018-06-10T00:00:00Z&horizon=24"
+    expect_status 200
+    expect_json .region PJM
+    expect_json .model.name load:PJM
+    expect_json .model.version 1
+    expect_json '.points|length' 24
+    expect_json '.points[0].ts' 2018-06-10T00:00:00Z
+    expect_json '.points[23].ts' 2018-06-10T23:00:00Z
+    expect_json '[.points[]|(.p10 <= .p50 and .p50 <= .p90 and .point > 0)]|all' true
+    expect_json '[.points[]|has("ts","point","p10","p50","p90")]|all' true
+    # peak over the 365 days before the origin (the data start ~400 days earlier)
+    local peak
+    peak=$(rcli --raw eval "local m=0 for _,k in ipairs(redis.call('keys','gf:demand:{PJM}:*')) do local h=redis.call('hgetall',k) for i=1,#h,2 do local t=tonumber(h[i]) if t>=1528588800-365*86400 and t<1528588800 then local v=tonumber(h[i+1]) if v>m then m=v end end end end return tostring(m)" 0)
+    expect_json .peak_mw "$peak"
+    # default origin: the hour after the data; history for charts
+    fc "region=PJM&horizon=168&history=48"
+    expect_status 200
+    expect_json '.points[0].ts' 2018-07-02T00:00:00Z
+    expect_json '.points|length' 168
+    expect_json '[.points[:24][]|.recursive]|any' false
+    expect_json '[.points[24:][]|.recursive]|all' true
+    expect_json '[.points[]|(.p10 <= .p50 and .p50 <= .p90)]|all' true
+    expect_json '.history|length' 48
+    expect_json '.history[47].ts' 2018-07-01T23:00:00Z
+    expect_json '.history[47].demand_mw' 138749
+    # a start after the data: forecast from the data's end, return from start
+    fc "region=PJM&start=2018-07-02T06:00:00Z&horizon=6"
+    expect_status 200
+    expect_json '.points[0].ts' 2018-07-02T06:00:00Z
+    expect_json .origin 2018-07-02T00:00:00Z
+    # other stored levels
+    fc "region=PJM&start=2018-06-10T00:00:00Z&horizon=2&levels=0.05,0.95"
+    expect_status 200
+    expect_json '[.points[]|(.p05 < .p95)]|all' true
+    expect_json '.points[0]|has("p10")' false
+}
+
+t_forecast_equals_predict_on_independently_built_rows() {
+    local rows worst
+    rows=$(seed rows --region PJM --start 2018-06-12T00:00:00Z --horizon 24) || fail "fc-seed rows"
+    reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' \
+        --data-binary "$(jq -c .body <<<"$rows")"
+    expect_status 200
+    expect_json .rows 24
+    cp "$BODY_FILE" "$T/pred.json"
+    fc "region=PJM&start=2018-06-12T00:00:00Z&horizon=24"
+    expect_status 200
+    worst=$(jq -n --argjson r "$rows" --slurpfile p "$T/pred.json" --slurpfile f "$BODY_FILE" \
+        '[range(0;24)|(($p[0].predictions[.] * $r.scale[.]) - $f[0].points[.].point) / $f[0].points[.].point|fabs]|max')
+    echo "    forecast vs predict(rows by fc-seed) x scale: max relative difference $worst"
+    awk -v w="$worst" 'BEGIN { exit !(w < 1e-6) }' || fail "forecast differs from predict: $worst"
+}
+
+t_interval_coverage_on_held_back_days() {
+    local d t0 inside=0 total=0 n
+    t0=$(date -u -d "$TRAIN_TO" +%s)
+    for d in $(seq 0 26); do
+        local s=$((t0 + d * 86400))
+        local start end
+        start=$(date -u -d "@$s" +%Y-%m-%dT%H:%M:%SZ)
+        end=$(date -u -d "@$((s + 86400))" +%Y-%m-%dT%H:%M:%SZ)
+        fc "region=PJM&start=$start&horizon=24"
+        expect_status 200
+        cp "$BODY_FILE" "$T/f.json"
+        fc "region=PJM&start=$end&horizon=1&history=24"
+        expect_status 200
+        n=$(jq -n --slurpfile f "$T/f.json" --slurpfile a "$BODY_FILE" \
+            '[range(0;24) as $i|$a[0].history[$i].demand_mw as $y|select($y != null)|
+              ($y >= $f[0].points[$i].p10 and $y <= $f[0].points[$i].p90)]|"\(map(select(.))|length) \(length)"' -r)
+        inside=$((inside + ${n% *}))
+        total=$((total + ${n#* }))
+    done
+    echo "    p10-p90 empirical coverage on $total held-back hours (27 days after training): $(awk -v a=$inside -v b=$total 'BEGIN{printf "%.3f", a/b}') (nominal 0.80)"
+    awk -v a=$inside -v b=$total 'BEGIN { c = a / b; exit !(b > 600 && c >= 0.6 && c <= 0.95) }' ||
+        fail "coverage $inside/$total too far from 0.8"
+}
+
+t_cache_hits_and_new_data_invalidates() {
+    local url="http://127.0.0.1:${PORT_OF[forecast]}/v1/forecast?region=PJM&start=2018-06-15T00:00:00Z&horizon=24"
+    req GET "$url"
+    expect_status 200
+    cp "$BODY_FILE" "$T/c1.json"
+    req GET "$url"
+    expect_header X-Cache hit
+    cmp -s "$BODY_FILE" "$T/c1.json" || fail "cached body differs"
+    local rows
+    rows=$(rcli hget 'gf:region:{PJM}' rows)
+    rcli hset 'gf:region:{PJM}' rows $((rows + 1)) >/dev/null
+    req GET "$url"
+    expect_header X-Cache miss
+    rcli hset 'gf:region:{PJM}' rows "$rows" >/dev/null
+    curl -fsS "http://127.0.0.1:${PORT_OF[forecast]}/metrics" >"$T/metrics"
+    grep -q 'gf_forecast_forecasts_total{cache="hit"}' "$T/metrics" ||
+        fail "no cache hit counted"
+}
+
+t_bad_parameters() {
+    local q
+    for q in "horizon=0" "horizon=169" "horizon=abc" "start=yesterday" "start=2018-06-10T00:30:00Z" \
+        "levels=1.5" "bogus=1"; do
+        fc "region=PJM&$q"
+        expect_status 400 || fail "query $q"
+        expect_error_shape
+    done
+    fc "horizon=24"
+    expect_status 400
+    fc "region=NOPE&horizon=24"
+    expect_status 404
+    expect_error_shape unknown_region
+    fc "region=PJM&start=2017-06-05T00:00:00Z&horizon=24"
+    expect_status 422
+    expect_error_shape insufficient_history
+    expect_json '.error.message|test("672 hours")' true
+    fc "region=PJM&start=2018-07-20T00:00:00Z&horizon=24"
+    expect_status 422
+    expect_error_shape start_beyond_data
+    fc "region=PJM&horizon=24&levels=0.33"
+    expect_status 422
+    expect_error_shape unknown_level
+}
+
+t_predict_refuses_unknown_and_missing_features_naming_them() {
+    local cols
+    cols=$(seed rows --region PJM --start 2018-06-12T00:00:00Z --horizon 1 | jq -c .body)
+    reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' \
+        --data-binary "$(jq -c '.columns += ["wind_speed"] | .rows[0] += [3]' <<<"$cols")"
+    expect_status 422
+    expect_error_shape unknown_features
+    expect_json '.error.message|test("wind_speed")' true
+    reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' \
+        --data-binary '{"model":"load:PJM","instances":[{"hour":3,"dow":2}]}'
+    expect_status 422
+    expect_error_shape missing_features
+    expect_json '.error.details|map(.field)|index("lag_24") != null' true
+    reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' \
+        --data-binary '{"model":"load:XX","instances":[{"hour":3}]}'
+    expect_status 503
+    expect_error_shape no_model
+    # a 10,000-row batch (compact form, 17 MB: over the gateway's 16 MB body cap, so sent
+    # directly) takes the worker path
+    jq -c '.rows = [range(10000) as $i | .rows[0]]' <<<"$cols" >"$T/big.json"
+    req POST "http://127.0.0.1:${PORT_OF[forecast]}/v1/predict" -H 'Content-Type: application/json' \
+        --data-binary "@$T/big.json"
+    expect_status 200
+    expect_json .rows 10000
+    expect_json '.predictions|unique|length' 1
+}
+
+t_promotion_swaps_within_a_second_without_failed_requests() {
+    local out v2 i t_alias t_seen
+    out=$(seed train --region PJM --seed 7 --rounds 50 --depth 5 --no-promote) || fail "seed v2"
+    v2=$(jq -r .version <<<"$out")
+    [ "$v2" = 2 ] || fail "expected version 2, got $v2"
+    local body
+    body=$(seed rows --region PJM --start 2018-06-12T00:00:00Z --horizon 24 | jq -c .body)
+    echo "$body" >"$T/body.json"
+    local base="http://127.0.0.1:${PORT_OF[forecast]}"
+    # Bounded concurrent load: 3 clients, keep-alive, forecast (cache misses: start varies) and predict.
+    (for i in $(seq 0 399); do echo "url = \"$base/v1/forecast?region=PJM&horizon=24&start=$(date -u -d "@$((1528156800 + (i % 40) * 3600))" +%Y-%m-%dT%H:%M:%SZ)\""; echo 'output = "/dev/null"'; done) >"$T/urls1"
+    curl -s -K "$T/urls1" -w '%{http_code}\n' >"$T/codes1" &
+    local p1=$!
+    # (curl -K: "next" separates requests, so each POST carries only its own body)
+    (for i in $(seq 600); do
+        [ "$i" = 1 ] || echo next
+        printf 'url = "%s/v1/predict"\n-H "Content-Type: application/json"\n--data-binary "@%s"\n-o /dev/null\n-w "%%{http_code}\\n"\n' "$base" "$T/body.json"
+    done) >"$T/urls2"
+    curl -s -K "$T/urls2" >"$T/codes2" &
+    local p2=$!
+    curl -s -K "$T/urls1" -w '%{http_code}\n' >"$T/codes3" &
+    local p3=$!
+    sleep 0.3
+    t_alias=$(date +%s.%N)
+    seed alias --region PJM --version 2 >/dev/null || fail "alias move"
+    for i in $(seq 100); do [ "$(loaded_version)" = 2 ] && break; sleep 0.02; done
+    t_seen=$(date +%s.%N)
+    wait $p1 $p2 $p3
+    local secs total bad
+    secs=$(awk -v a="$t_alias" -v b="$t_seen" 'BEGIN{printf "%.3f", b - a}')
+    total=$(cat "$T"/codes1 "$T"/codes2 "$T"/codes3 | wc -l)
+    bad=$(cat "$T"/codes1 "$T"/codes2 "$T"/codes3 | grep -vc '^200$' || true)
+    echo "    promotion 1 -> 2 served after ${secs} s; $total requests during the swap, $bad not 200"
+    [ "$(loaded_version)" = 2 ] || fail "version 2 not served"
+    awk -v s="$secs" 'BEGIN { exit !(s < 1.0) }' || fail "swap took ${secs} s"
+    [ "$total" = 1400 ] || fail "only $total requests completed"
+    [ "$bad" = 0 ] || fail "$bad failed requests"
+    fc "region=PJM&start=2018-06-12T00:00:00Z&horizon=24"
+    expect_json .model.version 2
+}
+
+t_corrupted_blob_is_refused_and_the_old_model_kept() {
+    local out
+    out=$(seed train --region PJM --seed 9 --rounds 30 --no-promote) || fail "seed v3"
+    [ "$(jq -r .version <<<"$out")" = 3 ] || fail "expected version 3"
+    rcli set 'gf:reg:{load:PJM}:blob:3' "not a model" >/dev/null
+    seed alias --region PJM --version 3 >/dev/null || fail "alias move"
+    sleep 1
+    [ "$(loaded_version)" = 2 ] || fail "serving $(loaded_version), expected 2 kept"
+    req GET "$GW/api/forecast/models/loaded"
+    expect_json '.load_failures >= 1' true
+    curl -fsS "http://127.0.0.1:${PORT_OF[forecast]}/metrics" >"$T/metrics"
+    grep -q 'gf_forecast_model_load_failures_total{region="PJM",code="checksum_mismatch"} 1' "$T/metrics" ||
+        fail "failure not counted"
+    grep -q '"evt":"model_refused".*checksum_mismatch' "$T/forecast.log" || fail "not logged"
+    fc "region=PJM&start=2018-06-12T00:00:00Z&horizon=24"
+    expect_status 200
+    expect_json .model.version 2
+}
+
+t_resubscribes_and_rechecks_after_a_redis_restart() {
+    restart_redis KILL
+    # An alias change while the subscriber may still be down: only the re-check finds it.
+    for _ in $(seq 50); do seed alias --region PJM --version 1 >/dev/null 2>&1 && break; sleep 0.1; done
+    for _ in $(seq 100); do [ "$(loaded_version)" = 1 ] && break; sleep 0.1; done
+    [ "$(loaded_version)" = 1 ] || fail "version 1 not served after the Redis restart"
+    wait_ready forecast 10 || fail "not ready after the restart"
+}
+
+e2e_main
