@@ -35,4 +35,6 @@ sed -e "s|@VAR@|$var|g" -e "s|@GW_PORT@|$port|g" -e "s|@GW_BIND@|${GF_GATEWAY_BI
     -e "s|@READ_BURST@|${GF_GATEWAY_READ_BURST:-400}|g" \
     -e "s|@EXPENSIVE_RATE@|${GF_GATEWAY_EXPENSIVE_RATE:-100r/m}|g" \
     -e "s|@INGEST_RATE@|${GF_GATEWAY_INGEST_RATE:-2000r/s}|g" \
+    -e "s|@READ_TIMEOUT@|${GF_GATEWAY_READ_TIMEOUT:-30s}|g" \
+    -e "s|@LONG_READ_TIMEOUT@|${GF_GATEWAY_LONG_READ_TIMEOUT:-120s}|g" \
     -e "s|@CORS_MAP@|$cors|g" "$top/gateway/nginx.conf.in" > "$out"
