@@ -1,0 +1,950 @@
+/*
+ * h_demand.c - hourly regional demand: POST /v1/demand (and /v1/demand/flags) imports on
+ * worker threads, GET /v1/demand and GET /v1/regions on the loop with async Redis.
+ *
+ * Imports: a 50 MB file takes seconds to parse and write, so the handler only checks the
+ * query and queues a task; a worker thread feeds the request body (borrowed: libevent keeps
+ * the request and its input buffer until the reply) to the streaming importer in 1 MiB
+ * slices, writes the chunks it flushes with EVALSHA on its own blocking Redis connection
+ * (up to 4 in flight) and hands the result back to the loop with gf_loop_call, which
+ * replies. The loop keeps serving meanwhile. The same pool saves the regions catalog into
+ * Redis after every (re)connect.
+ *
+ * Reads: one HGETALL per month touched (plus the region's flags hash) on the async
+ * connection, filtered and sorted when the last reply is in.
+ */
+#include "ing_app.h"
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/util.h"
+#include "ing_demand.h"
+#include "ing_keys.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FEED_SLICE (1u << 20)
+#define MAX_INFLIGHT 4
+#define MAX_TASK_REGIONS 128
+
+static gf_metric_t *m_rows, *m_mw, *m_import_rows, *m_imports, *m_import_s, *m_write;
+static pthread_mutex_t acct_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Latest hour seen per region for the gauge (guarded by acct_mu). */
+static struct {
+    char code[ING_REGION_CODE_MAX + 1];
+    int64_t hour;
+} latest[256];
+static size_t nlatest;
+
+void ing_demand_metrics_init(void)
+{
+    m_rows = gf_metric_counter("gf_ingestion_demand_rows_total",
+                               "Hourly demand rows upserted (imports and the EIA puller).",
+                               "region");
+    m_mw = gf_metric_gauge("gf_ingestion_demand_mw",
+                           "Demand of the latest hour received for a region, MW.", "region");
+    m_import_rows = gf_metric_counter("gf_ingestion_import_rows_total",
+                                      "Rows of demand/flags imports by outcome.", "kind,outcome");
+    m_imports = gf_metric_counter("gf_ingestion_imports_total", "Imports by kind and result.",
+                                  "kind,result");
+    static const double b[] = {0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120};
+    m_import_s = gf_metric_histogram("gf_ingestion_import_seconds", "Wall time of one import.",
+                                     "kind", b, sizeof b / sizeof b[0]);
+    static const double wb[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+    m_write = gf_metric_histogram("gf_ingestion_redis_write_seconds",
+                                  "Latency of one write command to Redis (send to reply).",
+                                  "kind", wb, sizeof wb / sizeof wb[0]);
+}
+
+void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw)
+{
+    gf_metric_add(m_rows, (double)rows, region);
+    if (isnan(last_mw))
+        return;
+    pthread_mutex_lock(&acct_mu);
+    size_t i = 0;
+    while (i < nlatest && strcmp(latest[i].code, region) != 0)
+        i++;
+    if (i == nlatest && nlatest < 256) {
+        snprintf(latest[i].code, sizeof latest[i].code, "%s", region);
+        latest[i].hour = INT64_MIN;
+        nlatest++;
+    }
+    if (i < nlatest && last_hour >= latest[i].hour) {
+        latest[i].hour = last_hour;
+        gf_metric_set(m_mw, last_mw, region);
+    }
+    pthread_mutex_unlock(&acct_mu);
+}
+
+/* ---------------------------------------------------------------- worker pool */
+
+typedef struct task task_t;
+struct task {
+    task_t *next;
+    void (*run)(task_t *t, redisContext **c);
+    ing_app_t *app;
+    gf_req_t *r;
+    ing_demand_opts_t opts;
+    ing_tz_t tz;
+    int has_tz;
+    const char *fmt_name;
+    /* results */
+    int rc;
+    gf_err_t err;
+    ing_demand_stats_t st;
+    json_t *rejections;
+    double seconds;
+    struct {
+        char code[ING_REGION_CODE_MAX + 1];
+        size_t rows;
+        int64_t first, last;
+        double last_mw;
+    } reg[MAX_TASK_REGIONS];
+    size_t nreg;
+};
+
+struct ing_import_pool {
+    ing_app_t *app;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    task_t *head, *tail;
+    size_t depth, max;
+    int stop;
+    int n;
+    pthread_t *th;
+};
+
+static int push(ing_import_pool_t *p, task_t *t, int force)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!force && p->depth >= p->max) {
+        pthread_mutex_unlock(&p->mu);
+        return -1;
+    }
+    t->next = NULL;
+    if (p->tail)
+        p->tail->next = t;
+    else
+        p->head = t;
+    p->tail = t;
+    p->depth++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    ing_import_pool_t *p = arg;
+    redisContext *c = NULL;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->head == NULL && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        task_t *t = p->head;
+        if (t == NULL) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        p->head = t->next;
+        if (p->head == NULL)
+            p->tail = NULL;
+        p->depth--;
+        pthread_mutex_unlock(&p->mu);
+        t->run(t, &c);
+    }
+    if (c)
+        redisFree(c);
+    return NULL;
+}
+
+ing_import_pool_t *ing_import_pool_new(ing_app_t *app, int nthreads, size_t queue_max)
+{
+    ing_import_pool_t *p = gf_xcalloc(1, sizeof *p);
+    p->app = app;
+    p->max = queue_max;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->th = gf_xcalloc((size_t)nthreads, sizeof *p->th);
+    for (int i = 0; i < nthreads; i++) {
+        if (pthread_create(&p->th[i], NULL, worker_main, p) != 0)
+            break;
+        p->n++;
+    }
+    if (p->n == 0) {
+        free(p->th);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void ing_import_pool_free(ing_import_pool_t *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->n; i++)
+        pthread_join(p->th[i], NULL);
+    /* Tasks still queued belong to requests the drain gave up on: nothing to reply to. */
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->th);
+    free(p);
+}
+
+/* A blocking connection for this worker, rebuilt after failures. */
+static redisContext *conn(ing_app_t *app, redisContext **c, gf_err_t *err)
+{
+    if (*c != NULL && (*c)->err) {
+        redisFree(*c);
+        *c = NULL;
+    }
+    if (*c == NULL)
+        *c = gf_redis_connect_sync(app->redis_host, app->redis_port, 5000, err);
+    return *c;
+}
+
+/* ---------------------------------------------------------------- import task */
+
+typedef struct writer {
+    redisContext *c;
+    task_t *t;
+    char sha[41];
+    ing_cmd_t cmd;
+    size_t inflight;
+    size_t new_rows;
+    double sent[MAX_INFLIGHT + 1];
+    size_t head;
+} writer_t;
+
+static int collect(writer_t *w, gf_err_t *err)
+{
+    redisReply *rep = NULL;
+    if (redisGetReply(w->c, (void **)&rep) != REDIS_OK)
+        rep = NULL;
+    gf_metric_observe(m_write, gf_now_mono() - w->sent[w->head % (MAX_INFLIGHT + 1)],
+                      "demand");
+    w->head++;
+    w->inflight--;
+    size_t n = 0;
+    int rc = ing_demand_apply_reply(rep, &n, err);
+    w->new_rows += n;
+    if (rep)
+        freeReplyObject(rep);
+    return rc;
+}
+
+static void track_regions(task_t *t, const ing_demand_row_t *rows, size_t n)
+{
+    size_t hit = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ing_demand_row_t *row = &rows[i];
+        if (hit >= t->nreg || strcmp(t->reg[hit].code, row->region) != 0) {
+            for (hit = 0; hit < t->nreg && strcmp(t->reg[hit].code, row->region) != 0; hit++)
+                ;
+            if (hit == t->nreg) {
+                if (t->nreg == MAX_TASK_REGIONS)
+                    continue;
+                snprintf(t->reg[hit].code, sizeof t->reg[hit].code, "%s", row->region);
+                t->reg[hit].first = INT64_MAX;
+                t->reg[hit].last = INT64_MIN;
+                t->nreg++;
+            }
+        }
+        t->reg[hit].rows++;
+        if (row->hour < t->reg[hit].first)
+            t->reg[hit].first = row->hour;
+        if (row->hour >= t->reg[hit].last) {
+            t->reg[hit].last = row->hour;
+            t->reg[hit].last_mw = row->demand_mw;
+        }
+    }
+}
+
+static int flush_rows(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t *err)
+{
+    writer_t *w = ud;
+    track_regions(w->t, rows, n);
+    ing_demand_build(w->t->opts.kind, rows, n, w->sha, &w->cmd);
+    if (redisAppendCommandArgv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen) != REDIS_OK)
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", w->c->errstr);
+    w->sent[(w->head + w->inflight) % (MAX_INFLIGHT + 1)] = gf_now_mono();
+    w->inflight++;
+    int done = 0;
+    while (!done)
+        if (redisBufferWrite(w->c, &done) != REDIS_OK)
+            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
+                              w->c->errstr);
+    if (w->inflight >= MAX_INFLIGHT)
+        return collect(w, err);
+    return 0;
+}
+
+static void reply_import(void *arg);
+
+static void run_import(task_t *t, redisContext **cp)
+{
+    double t0 = gf_now_mono();
+    writer_t w = {.t = t};
+    ing_cmd_init(&w.cmd);
+    ing_demand_import_t *imp = NULL;
+    w.c = conn(t->app, cp, &t->err);
+    if (w.c == NULL) {
+        t->rc = GF_EUNAVAIL;
+        goto out;
+    }
+    t->rc = ing_demand_script_load(w.c, w.sha, &t->err);
+    if (t->rc != 0) {
+        redisFree(*cp);
+        *cp = NULL;
+        goto out;
+    }
+    imp = ing_demand_import_new(&t->opts, flush_rows, &w);
+    const char *body = t->r->body;
+    size_t len = t->r->body_len;
+    for (size_t off = 0; t->rc == 0 && off < len; off += FEED_SLICE)
+        t->rc = ing_demand_import_feed(imp, body + off, len - off < FEED_SLICE ? len - off
+                                                                               : FEED_SLICE,
+                                       &t->err);
+    if (t->rc == 0)
+        t->rc = ing_demand_import_finish(imp, &t->err);
+    while (w.inflight > 0) {
+        gf_err_t e2 = {0};
+        int r = collect(&w, t->rc ? &e2 : &t->err);
+        gf_err_cleanup(&e2);
+        if (t->rc == 0)
+            t->rc = r;
+    }
+    t->st = *ing_demand_import_stats(imp);
+    t->st.rows_new = w.new_rows;
+    t->rejections = ing_demand_import_rejections_json(imp);
+out:
+    ing_demand_import_free(imp);
+    ing_cmd_cleanup(&w.cmd);
+    t->seconds = gf_now_mono() - t0;
+    if (gf_loop_call(t->app->base, reply_import, t) != 0)
+        GF_LOG(GF_LOG_ERROR, "loop_call_failed", "cannot hand an import result to the loop");
+}
+
+static void task_free(task_t *t)
+{
+    if (t->has_tz)
+        ing_tz_cleanup(&t->tz);
+    json_decref(t->rejections);
+    gf_err_cleanup(&t->err);
+    free(t);
+}
+
+static void reply_import(void *arg)
+{
+    task_t *t = arg;
+    const char *kind = t->opts.kind == ING_IMPORT_FLAGS ? "flags" : "demand";
+    char buf[40];
+    json_t *regs = json_array();
+    /* Rows handed to the writer were only confirmed when the import got through. */
+    for (size_t i = 0; i < t->nreg; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "region", json_string(t->reg[i].code));
+        json_object_set_new(o, "rows", json_integer((json_int_t)t->reg[i].rows));
+        json_object_set_new(o, "first", json_string(gf_time_format(t->reg[i].first, buf, sizeof buf)));
+        json_object_set_new(o, "last", json_string(gf_time_format(t->reg[i].last, buf, sizeof buf)));
+        json_array_append_new(regs, o);
+        if (t->rc == 0 && t->opts.kind == ING_IMPORT_DEMAND)
+            ing_demand_account(t->reg[i].code, t->reg[i].rows, t->reg[i].last,
+                               t->reg[i].last_mw);
+    }
+    gf_metric_add(m_imports, 1, kind, t->rc == 0 ? "ok" : t->err.code);
+    gf_metric_observe(m_import_s, t->seconds, kind);
+    gf_metric_add(m_import_rows, (double)t->st.rows_ok, kind, "ok");
+    gf_metric_add(m_import_rows, (double)t->st.rows_rejected, kind, "rejected");
+    GF_LOG(GF_LOG_INFO, "import", "%s import: %zu rows, %zu new, %zu rejected, %.2f s, %s", kind,
+           t->st.rows_total, t->st.rows_new, t->st.rows_rejected, t->seconds,
+           t->rc == 0 ? "ok" : t->err.code);
+    if (t->rc == 0) {
+        json_t *o = json_object();
+        json_object_set_new(o, "kind", json_string(kind));
+        json_object_set_new(o, "format", json_string(t->fmt_name));
+        json_object_set_new(o, "rows", json_integer((json_int_t)t->st.rows_total));
+        json_object_set_new(o, "accepted", json_integer((json_int_t)t->st.rows_ok));
+        json_object_set_new(o, "new", json_integer((json_int_t)t->st.rows_new));
+        json_object_set_new(o, "unchanged_or_updated",
+                            json_integer((json_int_t)(t->st.rows_ok - t->st.rows_new)));
+        json_object_set_new(o, "rejected", json_integer((json_int_t)t->st.rows_rejected));
+        json_object_set_new(o, "rejections", t->rejections);
+        t->rejections = NULL;
+        json_object_set_new(o, "regions", regs);
+        json_object_set_new(o, "seconds", json_real(t->seconds));
+        gf_reply_json(t->r, 200, o);
+    } else {
+        json_t *d = json_object();
+        json_object_set_new(d, "rows_before_error", json_integer((json_int_t)t->st.rows_total));
+        json_object_set_new(d, "rows_written_before_error",
+                            json_integer((json_int_t)t->st.rows_ok));
+        json_object_set_new(d, "note", json_string("rows flushed before the error stay written; "
+                                                   "re-importing the corrected file is "
+                                                   "idempotent"));
+        json_decref(regs);
+        gf_err_add_detail(&t->err, d);
+        gf_reply_error(t->r, &t->err);
+    }
+    task_free(t);
+}
+
+/* utc_offset "+05:30" / "-05:00" / "Z" to seconds east of UTC. 0 or -1. */
+static int parse_offset(const char *s, int32_t *out)
+{
+    if (!strcmp(s, "Z") || !strcmp(s, "z")) {
+        *out = 0;
+        return 0;
+    }
+    if ((s[0] != '+' && s[0] != '-') || strlen(s) != 6 || s[3] != ':')
+        return -1;
+    for (int i = 1; i < 6; i++)
+        if (i != 3 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
+    if (h > 18 || m > 59)
+        return -1;
+    *out = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+    return 0;
+}
+
+static void demand_post(gf_req_t *r, int force_flags)
+{
+    ing_app_t *app = r->app;
+    gf_err_t err = {0};
+    static const char *const allowed[] = {"format", "kind", "hour_ending", "label",
+                                          "tz",     "utc_offset", NULL};
+    const char *format = NULL, *kind = NULL, *label = NULL, *tz = NULL, *off = NULL;
+    bool hour_ending = false;
+    task_t *t = gf_xcalloc(1, sizeof *t);
+    t->run = run_import;
+    t->app = app;
+    t->r = r;
+    ing_demand_opts_default(&t->opts);
+    t->opts.regions = &app->regions;
+    if (gf_query_only(r, allowed, &err) != 0 || gf_query_str(r, "format", NULL, &format, &err) ||
+        gf_query_str(r, "kind", force_flags ? "flags" : "demand", &kind, &err) ||
+        gf_query_bool(r, "hour_ending", false, &hour_ending, &err) ||
+        gf_query_str(r, "label", NULL, &label, &err) || gf_query_str(r, "tz", NULL, &tz, &err) ||
+        gf_query_str(r, "utc_offset", NULL, &off, &err))
+        goto bad;
+    if (r->body_len == 0) {
+        gf_err_set(&err, GF_EINVAL, "empty_body", "the request has no body");
+        goto bad;
+    }
+    if (format == NULL) {
+        const char *ct = gf_req_header(r, "Content-Type");
+        format = (ct && strncasecmp(ct, "text/csv", 8) == 0) ? "csv" : "json";
+    }
+    if (!strcmp(format, "csv"))
+        t->opts.format = ING_FMT_CSV;
+    else if (!strcmp(format, "json") || !strcmp(format, "ndjson"))
+        t->opts.format = ING_FMT_JSON;
+    else {
+        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "format must be csv or json");
+        gf_err_add_field(&err, "format", "csv|json");
+        goto bad;
+    }
+    t->fmt_name = t->opts.format == ING_FMT_CSV ? "csv" : "json";
+    if (!strcmp(kind, "demand"))
+        t->opts.kind = ING_IMPORT_DEMAND;
+    else if (!strcmp(kind, "flags"))
+        t->opts.kind = ING_IMPORT_FLAGS;
+    else {
+        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "kind must be demand or flags");
+        gf_err_add_field(&err, "kind", "demand|flags");
+        goto bad;
+    }
+    if (force_flags && t->opts.kind != ING_IMPORT_FLAGS) {
+        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "this route imports flags only");
+        gf_err_add_field(&err, "kind", "flags");
+        goto bad;
+    }
+    t->opts.label = hour_ending ? ING_HOUR_ENDING : ING_HOUR_BEGINNING;
+    if (label != NULL) {
+        if (!strcmp(label, "ending"))
+            t->opts.label = ING_HOUR_ENDING;
+        else if (!strcmp(label, "beginning"))
+            t->opts.label = ING_HOUR_BEGINNING;
+        else {
+            gf_err_set(&err, GF_EINVAL, "invalid_parameter", "label must be ending or beginning");
+            gf_err_add_field(&err, "label", "ending|beginning");
+            goto bad;
+        }
+    }
+    if (tz != NULL && off != NULL) {
+        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "give tz or utc_offset, not both");
+        gf_err_add_field(&err, "tz", "conflicts with utc_offset");
+        goto bad;
+    }
+    if (tz != NULL) {
+        if (ing_tz_init_iana(&t->tz, tz, &err) != 0) {
+            gf_err_add_field(&err, "tz", "an IANA time zone such as America/New_York");
+            goto bad;
+        }
+        t->has_tz = 1;
+        t->opts.tz = &t->tz;
+    } else if (off != NULL) {
+        int32_t s;
+        if (parse_offset(off, &s) != 0) {
+            gf_err_set(&err, GF_EINVAL, "invalid_parameter", "utc_offset must be ±HH:MM");
+            gf_err_add_field(&err, "utc_offset", "±HH:MM, e.g. -05:00");
+            goto bad;
+        }
+        ing_tz_init_fixed(&t->tz, s);
+        t->has_tz = 1;
+        t->opts.tz = &t->tz;
+    }
+    if (!gf_redis_ready(app->redis)) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+        goto bad;
+    }
+    if (push(app->imports, t, 0) != 0) {
+        gf_reply_header(r, "Retry-After", "5");
+        gf_err_set(&err, GF_EUNAVAIL, "import_queue_full",
+                   "too many imports are running or waiting; retry later");
+        goto bad;
+    }
+    return;
+bad:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+    task_free(t);
+}
+
+void h_demand_post(gf_req_t *r)
+{
+    demand_post(r, 0);
+}
+
+void h_demand_flags_post(gf_req_t *r)
+{
+    demand_post(r, 1);
+}
+
+/* Regions catalog into Redis (gf:region:{R} code/name/tz), queued after every connect. */
+static void run_save_regions(task_t *t, redisContext **cp)
+{
+    gf_err_t err = {0};
+    redisContext *c = conn(t->app, cp, &err);
+    if (c == NULL || ing_regions_save(c, &t->app->regions, &err) != 0)
+        GF_LOG(GF_LOG_WARN, "regions_save_failed", "%s", err.message);
+    else
+        GF_LOG(GF_LOG_INFO, "regions_saved", "%zu regions in the catalog", t->app->regions.n);
+    gf_err_cleanup(&err);
+    free(t);
+}
+
+void ing_demand_save_regions(ing_app_t *app)
+{
+    task_t *t = gf_xcalloc(1, sizeof *t);
+    t->run = run_save_regions;
+    t->app = app;
+    push(app->imports, t, 1);
+}
+
+/* ---------------------------------------------------------------- GET /v1/demand */
+
+typedef struct point {
+    int64_t hour;
+    double d, t;
+} point_t;
+
+typedef struct flag {
+    int64_t hour;
+    char cat[32];
+} flag_t;
+
+typedef struct dq {
+    gf_req_t *r;
+    char region[ING_REGION_CODE_MAX + 1];
+    int64_t from, to;
+    size_t pending;
+    point_t *p;
+    size_t np, cap;
+    flag_t *f;
+    size_t nf;
+    gf_err_t err;
+} dq_t;
+
+static int cmp_point(const void *a, const void *b)
+{
+    int64_t x = ((const point_t *)a)->hour, y = ((const point_t *)b)->hour;
+    return (x > y) - (x < y);
+}
+
+static int cmp_flag(const void *a, const void *b)
+{
+    int64_t x = ((const flag_t *)a)->hour, y = ((const flag_t *)b)->hour;
+    return (x > y) - (x < y);
+}
+
+static int reply_field_hour(const redisReply *f, int64_t *h)
+{
+    char tmp[24];
+    if (f->type != REDIS_REPLY_STRING || f->len <= 0 || (size_t)f->len >= sizeof tmp)
+        return -1;
+    memcpy(tmp, f->str, (size_t)f->len);
+    tmp[f->len] = '\0';
+    char *end;
+    long long v = strtoll(tmp, &end, 10);
+    if (*end)
+        return -1;
+    *h = v;
+    return 0;
+}
+
+static void dq_finish(dq_t *q)
+{
+    if (q->err.rc) {
+        gf_reply_error(q->r, &q->err);
+    } else {
+        qsort(q->p, q->np, sizeof *q->p, cmp_point);
+        qsort(q->f, q->nf, sizeof *q->f, cmp_flag);
+        json_t *pts = json_array();
+        char buf[40];
+        size_t fi = 0;
+        for (size_t i = 0; i < q->np; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "ts", json_string(gf_time_format(q->p[i].hour, buf, sizeof buf)));
+            json_object_set_new(o, "demand_mw", json_real(q->p[i].d));
+            if (!isnan(q->p[i].t))
+                json_object_set_new(o, "temperature_c", json_real(q->p[i].t));
+            while (fi < q->nf && q->f[fi].hour < q->p[i].hour)
+                fi++;
+            if (fi < q->nf && q->f[fi].hour == q->p[i].hour)
+                json_object_set_new(o, "flag", json_string(q->f[fi].cat));
+            json_array_append_new(pts, o);
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "region", json_string(q->region));
+        json_object_set_new(o, "from", json_string(gf_time_format(q->from, buf, sizeof buf)));
+        json_object_set_new(o, "to", json_string(gf_time_format(q->to, buf, sizeof buf)));
+        json_object_set_new(o, "count", json_integer((json_int_t)q->np));
+        json_object_set_new(o, "points", pts);
+        gf_reply_json(q->r, 200, o);
+    }
+    gf_err_cleanup(&q->err);
+    free(q->p);
+    free(q->f);
+    free(q);
+}
+
+static int reply_ok(dq_t *q, const redisReply *rep)
+{
+    if (q->err.rc)
+        return 0;
+    if (gf_redis_reply_check(rep, &q->err) != 0)
+        return 0;
+    return rep->type == REDIS_REPLY_ARRAY;
+}
+
+static void on_month(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    dq_t *q = priv;
+    const redisReply *rep = reply;
+    if (reply_ok(q, rep)) {
+        for (size_t k = 0; k + 1 < rep->elements; k += 2) {
+            int64_t h;
+            const redisReply *v = rep->element[k + 1];
+            if (reply_field_hour(rep->element[k], &h) != 0 || h < q->from || h >= q->to ||
+                v->type != REDIS_REPLY_STRING)
+                continue;
+            char tmp[64];
+            size_t n = (size_t)v->len < sizeof tmp - 1 ? (size_t)v->len : sizeof tmp - 1;
+            memcpy(tmp, v->str, n);
+            tmp[n] = '\0';
+            char *end;
+            point_t p = {.hour = h, .d = strtod(tmp, &end), .t = NAN};
+            if (*end == ',')
+                p.t = strtod(end + 1, NULL);
+            if (q->np == q->cap) {
+                q->cap = q->cap ? q->cap * 2 : 1024;
+                q->p = gf_xrealloc(q->p, q->cap * sizeof *q->p);
+            }
+            q->p[q->np++] = p;
+        }
+    }
+    if (--q->pending == 0)
+        dq_finish(q);
+}
+
+static void on_flags(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    dq_t *q = priv;
+    const redisReply *rep = reply;
+    if (reply_ok(q, rep) && rep->elements > 0) {
+        q->f = gf_xmalloc(rep->elements / 2 * sizeof *q->f + 1);
+        for (size_t k = 0; k + 1 < rep->elements; k += 2) {
+            int64_t h;
+            const redisReply *v = rep->element[k + 1];
+            if (reply_field_hour(rep->element[k], &h) != 0 || h < q->from || h >= q->to ||
+                v->type != REDIS_REPLY_STRING)
+                continue;
+            flag_t *f = &q->f[q->nf++];
+            f->hour = h;
+            snprintf(f->cat, sizeof f->cat, "%.*s", (int)v->len, v->str);
+        }
+    }
+    if (--q->pending == 0)
+        dq_finish(q);
+}
+
+static void demand_send(dq_t *q, ing_app_t *app)
+{
+    q->pending = 1; /* held while sending */
+    for (int64_t m = ing_time_month_start(q->from); m < q->to; m = ing_time_next_month(m)) {
+        char key[96];
+        ing_key_demand(key, sizeof key, q->region, m);
+        const char *argv[] = {"HGETALL", key};
+        q->pending++;
+        if (gf_redis_cmd_argv(app->redis, on_month, q, 2, argv, NULL) != 0) {
+            q->pending--;
+            if (q->err.rc == 0)
+                gf_err_set(&q->err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+            break;
+        }
+    }
+    if (q->err.rc == 0) {
+        char key[96];
+        ing_key_dflags(key, sizeof key, q->region);
+        const char *argv[] = {"HGETALL", key};
+        q->pending++;
+        if (gf_redis_cmd_argv(app->redis, on_flags, q, 2, argv, NULL) != 0)
+            q->pending--;
+    }
+    if (--q->pending == 0)
+        dq_finish(q);
+}
+
+/* Without from/to: the last 7 days of the region's data (gf:region:{R} last). */
+static void on_region_last(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    dq_t *q = priv;
+    const redisReply *rep = reply;
+    if (gf_redis_reply_check(rep, &q->err) != 0) {
+        dq_finish(q);
+        return;
+    }
+    int64_t last = 0;
+    if (rep->type == REDIS_REPLY_STRING)
+        last = strtoll(rep->str, NULL, 10);
+    if (last <= 0)
+        last = ((int64_t)gf_now_wall() / 3600) * 3600;
+    if (q->to == INT64_MIN)
+        q->to = last + 3600;
+    if (q->from == INT64_MIN)
+        q->from = q->to - 7 * 86400;
+    if (q->to <= q->from) {
+        gf_err_set(&q->err, GF_EINVAL, "bad_range", "from must be before to");
+        dq_finish(q);
+        return;
+    }
+    demand_send(q, q->r->app);
+}
+
+void h_demand_get(gf_req_t *r)
+{
+    ing_app_t *app = r->app;
+    gf_err_t err = {0};
+    static const char *const allowed[] = {"region", "from", "to", NULL};
+    const char *region = NULL;
+    double from = NAN, to = NAN;
+    if (gf_query_only(r, allowed, &err) != 0 || gf_query_str(r, "region", NULL, &region, &err) ||
+        gf_query_time(r, "from", NAN, &from, &err) || gf_query_time(r, "to", NAN, &to, &err))
+        goto bad;
+    if (region == NULL) {
+        gf_err_set(&err, GF_EINVAL, "missing_parameter", "region is required");
+        gf_err_add_field(&err, "region", "required");
+        goto bad;
+    }
+    if (!ing_region_code_valid(region, strlen(region))) {
+        gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
+        gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
+        goto bad;
+    }
+    if (ing_regions_find(&app->regions, region, strlen(region)) == NULL) {
+        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
+        gf_err_add_field(&err, "region", "see GET /v1/regions");
+        goto bad;
+    }
+    /* Whole hours: from rounds down, to rounds up. */
+    dq_t *q = gf_xcalloc(1, sizeof *q);
+    q->r = r;
+    snprintf(q->region, sizeof q->region, "%s", region);
+    q->from = isnan(from) ? INT64_MIN : ing_floor_div((int64_t)floor(from), 3600) * 3600;
+    q->to = isnan(to) ? INT64_MIN : -ing_floor_div(-(int64_t)ceil(to), 3600) * 3600;
+    if (q->from != INT64_MIN && q->to != INT64_MIN &&
+        (q->to <= q->from || q->to - q->from > 20LL * 366 * 86400)) {
+        free(q);
+        gf_err_set(&err, GF_EINVAL, "bad_range", "need from < to and at most 20 years");
+        goto bad;
+    }
+    if (q->from == INT64_MIN || q->to == INT64_MIN) {
+        char key[96];
+        ing_key_region(key, sizeof key, region);
+        const char *argv[] = {"HGET", key, "last"};
+        if (gf_redis_cmd_argv(app->redis, on_region_last, q, 3, argv, NULL) != 0) {
+            free(q);
+            gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+            goto bad;
+        }
+        return;
+    }
+    demand_send(q, app);
+    return;
+bad:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+}
+
+/* ---------------------------------------------------------------- GET /v1/regions */
+
+typedef struct rq {
+    gf_req_t *r;
+    int all;
+    size_t pending;
+    json_t *arr;
+    gf_err_t err;
+} rq_t;
+
+static void rq_finish(rq_t *q)
+{
+    if (q->err.rc) {
+        gf_reply_error(q->r, &q->err);
+        json_decref(q->arr);
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(q->arr)));
+        json_object_set_new(o, "regions", q->arr);
+        gf_reply_json(q->r, 200, o);
+    }
+    gf_err_cleanup(&q->err);
+    free(q);
+}
+
+static json_t *num_or_null(const redisReply *v, int as_time)
+{
+    if (v->type != REDIS_REPLY_STRING)
+        return json_null();
+    long long x = strtoll(v->str, NULL, 10);
+    if (!as_time)
+        return json_integer(x);
+    char buf[40];
+    return json_string(gf_time_format(x, buf, sizeof buf));
+}
+
+typedef struct rctx {
+    rq_t *q;
+    char code[ING_REGION_CODE_MAX + 1];
+} rctx_t;
+
+static void on_region(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    rctx_t *c = priv;
+    rq_t *q = c->q;
+    const redisReply *rep = reply;
+    if (q->err.rc == 0 && gf_redis_reply_check(rep, &q->err) == 0 &&
+        rep->type == REDIS_REPLY_ARRAY && rep->elements == 5) {
+        const ing_app_t *app = q->r->app;
+        const ing_region_t *reg = ing_regions_find(&app->regions, c->code, strlen(c->code));
+        long long rows = rep->element[4]->type == REDIS_REPLY_STRING
+                             ? strtoll(rep->element[4]->str, NULL, 10)
+                             : 0;
+        if (rows > 0 || q->all) {
+            json_t *o = json_object();
+            json_object_set_new(o, "region", json_string(c->code));
+            json_object_set_new(o, "name",
+                                reg ? json_string(reg->name)
+                                    : rep->element[0]->type == REDIS_REPLY_STRING
+                                          ? json_string(rep->element[0]->str)
+                                          : json_null());
+            json_object_set_new(o, "tz", reg && reg->tz[0] ? json_string(reg->tz) : json_null());
+            json_object_set_new(o, "first", num_or_null(rep->element[2], 1));
+            json_object_set_new(o, "last", num_or_null(rep->element[3], 1));
+            json_object_set_new(o, "rows", json_integer(rows));
+            json_object_set_new(o, "hours", json_integer(rows));
+            json_array_append_new(q->arr, o);
+        }
+    }
+    free(c);
+    if (--q->pending == 0)
+        rq_finish(q);
+}
+
+static void region_send(rq_t *q, ing_app_t *app, const char *code)
+{
+    rctx_t *c = gf_xcalloc(1, sizeof *c);
+    c->q = q;
+    snprintf(c->code, sizeof c->code, "%s", code);
+    char key[96];
+    ing_key_region(key, sizeof key, code);
+    const char *argv[] = {"HMGET", key, "name", "tz", "first", "last", "rows"};
+    q->pending++;
+    if (gf_redis_cmd_argv(app->redis, on_region, c, 7, argv, NULL) != 0) {
+        q->pending--;
+        free(c);
+        if (q->err.rc == 0)
+            gf_err_set(&q->err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+    }
+}
+
+static void on_members(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    rq_t *q = priv;
+    const redisReply *rep = reply;
+    ing_app_t *app = q->r->app;
+    q->pending = 1;
+    if (gf_redis_reply_check(rep, &q->err) == 0 && rep->type == REDIS_REPLY_ARRAY) {
+        /* Every catalog region, then regions with data the catalog does not name. */
+        for (size_t i = 0; i < app->regions.n; i++)
+            region_send(q, app, app->regions.v[i].code);
+        for (size_t i = 0; i < rep->elements; i++) {
+            const redisReply *e = rep->element[i];
+            if (e->type == REDIS_REPLY_STRING && ing_region_code_valid(e->str, (size_t)e->len) &&
+                ing_regions_find(&app->regions, e->str, (size_t)e->len) == NULL)
+                region_send(q, app, e->str);
+        }
+    }
+    if (--q->pending == 0)
+        rq_finish(q);
+}
+
+void h_regions_get(gf_req_t *r)
+{
+    ing_app_t *app = r->app;
+    gf_err_t err = {0};
+    static const char *const allowed[] = {"all", NULL};
+    bool all = false;
+    if (gf_query_only(r, allowed, &err) != 0 || gf_query_bool(r, "all", false, &all, &err)) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
+    rq_t *q = gf_xcalloc(1, sizeof *q);
+    q->r = r;
+    q->all = all;
+    q->arr = json_array();
+    const char *argv[] = {"SMEMBERS", ING_KEY_REGIONS};
+    if (gf_redis_cmd_argv(app->redis, on_members, q, 2, argv, NULL) != 0) {
+        json_decref(q->arr);
+        free(q);
+        gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+    }
+}

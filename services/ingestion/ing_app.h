@@ -1,0 +1,110 @@
+/*
+ * ing_app.h - the ingestion service's application state, shared by its handler files
+ * (h_readings.c, h_demand.c, h_anomaly.c, h_eia.c) and main.c.
+ *
+ * Threads: the loop thread owns everything here except what is marked otherwise. Import
+ * workers (h_demand.c) and the anomaly scanner (h_anomaly.c) run on their own threads
+ * with their own blocking Redis connections; they read only the const parts (config,
+ * regions table) and hand results back with gf_loop_call.
+ */
+#ifndef GF_INGESTION_ING_APP_H
+#define GF_INGESTION_ING_APP_H
+
+#include "core/svc.h"
+#include "ing_anomaly.h"
+#include "ing_live.h"
+#include "ing_readings.h"
+#include "ing_regions.h"
+#include "ing_store.h"
+#include "ing_validate.h"
+
+#include <pthread.h>
+
+typedef struct ing_import_pool ing_import_pool_t;
+typedef struct ing_scanner ing_scanner_t;
+typedef struct ing_puller ing_puller_t;
+
+#define ING_BATCH_POOL 4
+
+typedef struct ing_app {
+    gf_service_t *svc;
+    struct event_base *base;
+    gf_redis_t *redis;
+    const char *redis_host;
+    int redis_port;
+    const char *data_dir;
+
+    ing_regions_t regions; /* read-only after init: shared with the worker threads */
+    ing_validate_cfg_t vcfg;
+    ing_store_cfg_t scfg;  /* scfg.script_sha points at store_sha when loaded */
+    char store_sha[41];
+    ing_anomaly_cfg_t acfg;
+    size_t max_readings;
+
+    /* Reused reading batches (loop thread). */
+    ing_batch_t *batch_pool[ING_BATCH_POOL];
+    size_t nbatch_pool;
+
+    ing_live_t *live;
+    int summary_rate_s;
+
+    ing_import_pool_t *imports;
+    ing_scanner_t *scanner;
+    ing_puller_t *puller;
+
+    int cb_pending; /* Redis/HTTP callbacks in flight that point at app state (cleanup waits) */
+
+    size_t anomaly_max;       /* cap of the stored anomaly index */
+    size_t meter_anomaly_max; /* meter anomalies stored per batch at most */
+} ing_app_t;
+
+/* h_readings.c */
+void ing_readings_metrics_init(void);
+void h_readings_post(gf_req_t *r);
+void h_summary_get(gf_req_t *r);
+void ing_redis_state(bool ready, void *arg); /* loads the batch script on every connect */
+
+/* h_demand.c */
+ing_import_pool_t *ing_import_pool_new(ing_app_t *app, int nthreads, size_t queue_max);
+void ing_import_pool_free(ing_import_pool_t *p);
+void ing_demand_metrics_init(void);
+void h_demand_post(gf_req_t *r);
+void h_demand_flags_post(gf_req_t *r);
+void h_demand_get(gf_req_t *r);
+void h_regions_get(gf_req_t *r);
+/* Queue a save of the regions catalog (gf:region:{R} code, name, tz) on the pool. */
+void ing_demand_save_regions(ing_app_t *app);
+/* Account rows upserted into a region (metrics gf_ingestion_demand_rows_total and the
+ * latest-hour gauge gf_ingestion_demand_mw). Thread-safe. */
+void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw);
+
+/* h_anomaly.c */
+typedef struct ing_scanner_cfg {
+    int interval_s;
+    int lookback_h;
+} ing_scanner_cfg_t;
+ing_scanner_t *ing_scanner_new(ing_app_t *app, const ing_scanner_cfg_t *cfg);
+void ing_scanner_free(ing_scanner_t *s);
+/* Store meter anomalies of a batch (async, fire and forget; errors are logged). */
+void ing_anomaly_store_async(ing_app_t *app, const ing_anomaly_t *a, size_t n);
+void h_anomalies_get(gf_req_t *r);
+void ing_anomaly_metrics_init(void);
+
+/* h_eia.c */
+typedef struct ing_puller_cfg {
+    const char *api_key;
+    const char *url;
+    const char *respondents; /* comma-separated */
+    int interval_s;
+    int lookback_h;
+    int page_length;
+    double timeout_s;
+} ing_puller_cfg_t;
+/* NULL when no API key is configured (the puller is off). */
+ing_puller_t *ing_puller_new(ing_app_t *app, const ing_puller_cfg_t *cfg, gf_err_t *err);
+/* Stop the timer (no new runs); a run in flight finishes its callbacks. */
+void ing_puller_stop(ing_puller_t *p);
+void ing_puller_free(ing_puller_t *p);
+json_t *ing_puller_status(const ing_puller_t *p);
+
+#endif
