@@ -22,6 +22,9 @@ keys_map="$var/gateway/keys.map"
   if [ -f "$keys_file" ]; then
       grep -E '^[A-Za-z0-9._-]{16,128}$' "$keys_file" | while read -r k; do printf '"%s" 1;\n' "$k"; done >"$keys_map"
   fi )
+# The API reference page (/api/docs): built once from tests/contract's node_modules.
+apidocs=${GF_APIDOCS_DIR:-$top/build/apidocs}
+[ -f "$apidocs/index.html" ] || QUIET=1 bash "$top/scripts/build-apidocs.sh" "$apidocs" >&2 || true
 cors=""
 for o in ${GF_CORS_ORIGINS:-http://127.0.0.1:5173 http://localhost:5173}; do
     cors+="        \"$o\" \$http_origin;\n"
@@ -37,4 +40,5 @@ sed -e "s|@VAR@|$var|g" -e "s|@GW_PORT@|$port|g" -e "s|@GW_BIND@|${GF_GATEWAY_BI
     -e "s|@INGEST_RATE@|${GF_GATEWAY_INGEST_RATE:-2000r/s}|g" \
     -e "s|@READ_TIMEOUT@|${GF_GATEWAY_READ_TIMEOUT:-30s}|g" \
     -e "s|@LONG_READ_TIMEOUT@|${GF_GATEWAY_LONG_READ_TIMEOUT:-120s}|g" \
+    -e "s|@PROTO_DIR@|$top/proto|g" -e "s|@APIDOCS_DIR@|$apidocs|g" \
     -e "s|@CORS_MAP@|$cors|g" "$top/gateway/nginx.conf.in" > "$out"

@@ -5,7 +5,8 @@
 #     operation is registered;
 #   - every documented operation answers its x-contract example with the documented status and a
 #     body that validates against its schema (Ajv); mutating ones are 401 without X-API-Key;
-#   - the gateway serves the spec at /api/openapi.yaml and the API reference at /api/docs;
+#   - the gateway serves the spec at /api/openapi.yaml and the API reference at /api/docs
+#     (scripts/build-apidocs.sh, run by render-gateway.sh when missing);
 #   - the Power Apps connector (proto/powerapps/) is valid Swagger 2.0, follows the connector
 #     rules and equals a fresh generation from openapi.yaml.
 # The Node tooling lives in tests/contract (package-lock.json committed); its node_modules are
@@ -49,6 +50,32 @@ t_every_registered_route_is_documented_and_nothing_else() {
 
 t_every_operation_answers_with_its_documented_schema() {
     contract live "$GW" "$API_KEY"
+}
+
+t_gateway_serves_the_spec_and_the_reference_page() {
+    req GET "$GW/api/openapi.yaml"
+    expect_status 200
+    expect_header Content-Type 'application/yaml'
+    cmp -s "$BODY_FILE" "$E2E_TOP/proto/openapi.yaml" || fail "/api/openapi.yaml is not proto/openapi.yaml"
+    req GET "$GW/api/docs"
+    expect_status 301
+    expect_header Location '.*/api/docs/'
+    req GET "$GW/api/docs/"
+    expect_status 200
+    expect_header Content-Type 'text/html'
+    # The page itself, not the plain fallback, with the gateway's security headers.
+    grep -q 'swagger-ui-bundle.js' "$BODY_FILE" || fail "the reference page does not load Swagger UI"
+    expect_header Content-Security-Policy "default-src 'self'"
+    expect_header X-Content-Type-Options nosniff
+    local f
+    for f in swagger-ui-bundle.js:application/javascript swagger-ui.css:text/css gridflow-init.js:application/javascript; do
+        req GET "$GW/api/docs/${f%%:*}"
+        expect_status 200
+        expect_header Content-Type "${f#*:}"
+    done
+    req GET "$GW/api/docs/no-such-file.js"
+    expect_status 404
+    expect_error_shape not_found
 }
 
 e2e_main
