@@ -184,7 +184,9 @@ static int predict_run(fc_life_t *life, const char *body, size_t len, size_t max
             out_fmt(s, "%s%g", k ? "," : "", q->levels[k]);
         OUT_LIT(s, "],\"bounds\":[");
         for (size_t i = 0; i < n; i++) {
-            OUT_LIT(s, i ? ",[" : "[");
+            if (i)
+                OUT_LIT(s, ",");
+            OUT_LIT(s, "[");
             for (size_t k = 0; k < q->nlevels; k++) {
                 if (k)
                     OUT_LIT(s, ",");

@@ -117,6 +117,9 @@ t_forecast_equals_predict_on_independently_built_rows() {
         --data-binary "$(jq -c .body <<<"$rows")"
     expect_status 200
     expect_json .rows 24
+    expect_json '.bounds|length' 24
+    expect_json '[.bounds[]|(.[1] <= .[3] and .[3] <= .[5])]|all' true
+    expect_json '.levels|length' 7
     cp "$BODY_FILE" "$T/pred.json"
     fc "region=PJM&start=2018-06-12T00:00:00Z&horizon=24"
     expect_status 200
