@@ -52,6 +52,13 @@ t_every_operation_answers_with_its_documented_schema() {
     contract live "$GW" "$API_KEY"
 }
 
+t_powerapps_connector_is_valid_current_and_follows_the_rules() {
+    local out rc=0
+    out=$(node "$CONTRACT_DIR/powerapps.mjs" check 2>&1) || rc=$?
+    printf '%s\n' "$out" | sed 's/^/    /'
+    return $rc
+}
+
 t_gateway_serves_the_spec_and_the_reference_page() {
     req GET "$GW/api/openapi.yaml"
     expect_status 200
