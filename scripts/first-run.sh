@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# First run of the native stack; `make up` (scripts/stack.sh) calls it once the services are
+# ready, with GF_GATEWAY_URL, GF_REDIS_PORT and GF_VAR_DIR in the environment.
+#
+#   1. regions catalog: the ingestion service saves it (services/ingestion/data) into Redis on
+#      every connect; wait until it is there;
+#   2. bundled demand history through the gateway API (POST /api/ingestion/demand), each file
+#      once: EIA-930 (hour ending), its imputed-hours flags, NYC with temperature (hour
+#      beginning). A file is skipped when Redis already holds its rows (gf:region:{R} rows,
+#      gf:dflags:{R}), so a second `make up` imports nothing;
+#   3. first models: `gf-trainer --once --regions ...` for the regions without a production
+#      model, when the trainer binary supports --once;
+#   4. a small meter simulator in the background (pid in $GF_VAR_DIR/run/meter-sim.pid;
+#      `make down` stops it).
+# Idempotent; a second run takes about a second. Exit status non-zero only when an import
+# fails.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+GW=${GF_GATEWAY_URL:-http://127.0.0.1:8080}
+RPORT=${GF_REDIS_PORT:-6379}
+VAR=${GF_VAR_DIR:-$top/var}
+BIN=${GF_BIN_DIR:-$top/build/bin}
+DATA=$top/services/ingestion/data
+KEYS_FILE=${GF_API_KEYS_FILE:-$VAR/gateway/api-keys}
+SIM_METERS=${GF_SIM_METERS:-500}
+TRAIN_REGIONS=${GF_FIRST_RUN_REGIONS:-CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC}
+
+say() { printf 'first-run   %s\n' "$*"; }
+rcli() { redis-cli -p "$RPORT" --raw "$@"; }
+API_KEY=$(head -1 "$KEYS_FILE")
+
+# ---------------------------------------------------------------- 1. regions catalog
+for _ in $(seq 100); do
+    [ -n "$(rcli HGET 'gf:region:{CISO}' name 2>/dev/null)" ] && break
+    sleep 0.1
+done
+[ -n "$(rcli HGET 'gf:region:{CISO}' name)" ] || { say "error: the regions catalog is not in Redis (is gf-ingestion up?)" >&2; exit 1; }
+
+# ---------------------------------------------------------------- 2. demand history
+# Rows Redis holds for the regions of a catalog file (sum of gf:region:{R} rows).
+catalog_codes() { tail -n +2 "$1" | cut -d, -f1; }
+rows_of() { # codes...
+    local sum=0 c v
+    for c in "$@"; do
+        v=$(rcli HGET "gf:region:{$c}" rows)
+        sum=$((sum + ${v:-0}))
+    done
+    echo "$sum"
+}
+flags_held() {
+    local sum=0 c
+    for c in $(catalog_codes "$DATA/eia930_regions.csv"); do sum=$((sum + $(rcli HLEN "gf:dflags:{$c}"))); done
+    echo "$sum"
+}
+data_rows() { echo $(($(wc -l <"$1") - 1)); }
+
+import() { # file query label
+    local file=$1 query=$2 label=$3 out="$VAR/logs/first-run-import.json" st
+    say "importing $label ($(du -h "$file" | cut -f1), $(data_rows "$file") rows) ..."
+    # curl's progress bar shows the upload; the service answers when every row is written.
+    st=$(curl -# -o "$out" -w '%{http_code}' --max-time 600 -X POST -H "X-API-Key: $API_KEY" \
+        -H 'Content-Type: text/csv' --data-binary "@$file" "$GW/api/ingestion/$query") || st=000
+    if [ "$st" != 200 ]; then
+        say "error: import of $label failed (HTTP $st): $(head -c 400 "$out" 2>/dev/null)" >&2
+        return 1
+    fi
+    say "  $(jq -r '"\(.accepted) rows (\(.new) new, \(.rejected) rejected) in \(.seconds * 100 | round / 100) s"' "$out")"
+}
+
+eia_codes=$(catalog_codes "$DATA/eia930_regions.csv")
+# shellcheck disable=SC2086
+if [ "$(rows_of $eia_codes)" -ge "$(data_rows "$DATA/eia930_train.csv")" ]; then
+    say "EIA-930 history already imported ($(rows_of $eia_codes) rows); skipped"
+else
+    import "$DATA/eia930_train.csv" "demand?hour_ending=true" "EIA-930 hourly demand, 54 balancing authorities"
+fi
+if [ "$(flags_held)" -ge "$(data_rows "$DATA/eia930_train_flags.csv")" ]; then
+    say "EIA-930 imputed-hour flags already imported; skipped"
+else
+    import "$DATA/eia930_train_flags.csv" "demand/flags?hour_ending=true" "EIA-930 imputed-hour flags"
+fi
+if [ "$(rows_of NYC)" -ge "$(data_rows "$DATA/nyc_train.csv")" ]; then
+    say "NYC history already imported; skipped"
+else
+    import "$DATA/nyc_train.csv" "demand" "New York City demand with temperature"
+fi
+
+# ---------------------------------------------------------------- 3. first models
+if [ -x "$BIN/gf-trainer" ] && "$BIN/gf-trainer" --help 2>&1 | grep -q -- '--once'; then
+    todo=()
+    IFS=, read -r -a wanted <<<"$TRAIN_REGIONS"
+    for r in "${wanted[@]}"; do
+        [ -n "$(rcli HGET "gf:reg:{load:$r}:aliases" production)" ] || todo+=("$r")
+    done
+    if [ ${#todo[@]} -eq 0 ]; then
+        say "every region already has a production model; training skipped"
+    else
+        say "training first models for ${todo[*]} (gf-trainer --once) ..."
+        (IFS=,; GF_REDIS_PORT=$RPORT "$BIN/gf-trainer" --once --regions "${todo[*]}") 2>&1 |
+            tail -n 20 | sed 's/^/            /' ||
+            say "warning: gf-trainer --once failed; train later with POST /api/trainer/jobs" >&2
+    fi
+else
+    say "note: gf-trainer has no --once yet; first models not trained (POST /api/trainer/jobs trains them)"
+fi
+
+# ---------------------------------------------------------------- 4. meter simulator
+mkdir -p "$VAR/run" "$VAR/logs"
+pidf="$VAR/run/meter-sim.pid"
+if [ -f "$pidf" ] && pid=$(cat "$pidf") && [[ "$pid" =~ ^[0-9]+$ ]] &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q gf-meter-sim; then
+    say "meter simulator already running (pid $pid)"
+elif [ -x "$BIN/gf-meter-sim" ]; then
+    nohup "$BIN/gf-meter-sim" --url "$GW" --api-key-file "$KEYS_FILE" --meters "$SIM_METERS" \
+        --quiet >>"$VAR/logs/meter-sim.log" 2>&1 </dev/null &
+    echo $! >"$pidf"
+    say "meter simulator started: $SIM_METERS meters posting every second (pid $!, log $VAR/logs/meter-sim.log)"
+fi
