@@ -40,6 +40,8 @@ static const gf_cfg_opt_t opts[] = {
      "jobs waiting beyond the running ones; more are refused with 429"},
     {"GF_TRAINER_JOB_TTL_DAYS", GF_CFG_INT, "30", 1, 3650,
      "days a finished job's record is kept in Redis"},
+    {"GF_TRAINER_STALE_SECONDS", GF_CFG_INT, "900", 5, 86400,
+     "a running job (of any host) without progress for this long is marked failed"},
     {NULL, 0, NULL, 0, 0, NULL},
 };
 
@@ -90,6 +92,27 @@ static void recover_work(redisContext *c, void *arg)
     gf_err_cleanup(&e);
 }
 
+static void sweep_work(redisContext *c, void *arg)
+{
+    trn_app_t *app = arg;
+    if (c == NULL)
+        return;
+    gf_err_t e = {0};
+    int n = 0;
+    if (trn_jobs_sweep_stale(c, app->instance, app->stale_seconds, &n, &e) == 0 && n > 0)
+        GF_LOG(GF_LOG_WARN, "jobs_stale", "%d running job(s) without progress marked failed", n);
+    gf_err_cleanup(&e);
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trn_app_t *app = arg;
+    if (gf_redis_ready(app->svc->redis))
+        trn_bg_submit(app->bg, sweep_work, NULL, app, NULL);
+}
+
 static void on_redis_state(bool ready, void *arg)
 {
     trn_app_t *app = arg;
@@ -135,11 +158,23 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     if (c)
         redisFree(c);
     gf_redis_on_state(svc->redis, on_redis_state, app);
+    /* jobs of processes that died elsewhere (another host, a rescheduled pod) */
+    app->stale_seconds = (double)gf_cfg_int(&svc->cfg, "GF_TRAINER_STALE_SECONDS");
+    double every = app->stale_seconds / 2 < 60 ? app->stale_seconds / 2 : 60;
+    struct timeval tv = {(time_t)every, (suseconds_t)((every - (time_t)every) * 1e6)};
+    app->sweep = event_new(svc->base, -1, EV_PERSIST, on_sweep, app);
+    if (app->sweep == NULL || event_add(app->sweep, &tv) != 0) {
+        gf_err_set(err, GF_EINTERNAL, "timer", "cannot start the stale-job sweep");
+        goto fail;
+    }
     h_jobs_metrics_init(app);
     gf_service_add_check(svc, "workers", pool_ready, NULL);
     *app_out = app;
     return 0;
 fail:
+    if (app->sweep)
+        event_free(app->sweep);
+    trn_pool_free(app->pool, 0);
     trn_bg_free(app->bg);
     free(app);
     return err->rc ? err->rc : GF_EINTERNAL;
@@ -150,6 +185,8 @@ static void cleanup(gf_service_t *svc, void *app_)
     trn_app_t *app = app_;
     if (app == NULL)
         return;
+    if (app->sweep)
+        event_free(app->sweep);
     trn_pool_t *pool = app->pool;
     app->pool = NULL;
     trn_pool_free(pool, gf_cfg_double(&svc->cfg, "GF_DRAIN_SECONDS"));

@@ -299,6 +299,20 @@ json_t *trn_job_to_json(const trn_job_t *j)
     return o;
 }
 
+int trn_job_json_is_stale(const json_t *doc, double now, double stale_seconds)
+{
+    const char *st = json_string_value(json_object_get(doc, "state"));
+    if (st == NULL || strcmp(st, "running") != 0 || stale_seconds <= 0)
+        return 0;
+    const char *hb = json_string_value(json_object_get(doc, "heartbeat_at"));
+    if (hb == NULL)
+        hb = json_string_value(json_object_get(doc, "started_at"));
+    double t;
+    if (hb == NULL || gf_time_parse(hb, strlen(hb), &t) != 0)
+        return 0;
+    return now - t > stale_seconds;
+}
+
 int trn_job_json_interrupt(json_t *doc, const char *owner, const char *self, const char *code,
                            const char *message, double now)
 {

@@ -113,4 +113,8 @@ json_t *trn_job_to_json(const trn_job_t *j);
 int trn_job_json_interrupt(json_t *doc, const char *owner, const char *self, const char *code,
                            const char *message, double now);
 
+/* A stored "running" job whose "heartbeat_at" (else "started_at") is more than stale_seconds
+ * before now: its process stopped saving progress (killed on another host, frozen). Pure. */
+int trn_job_json_is_stale(const json_t *doc, double now, double stale_seconds);
+
 #endif

@@ -96,8 +96,11 @@ static const char cas_script[] =
     "end\n"
     "return 0\n";
 
-int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *n_marked,
-                     gf_err_t *err)
+/* Walk the newest job documents; rewrite those `mark` selects (compare-and-set). */
+typedef int (*mark_fn)(json_t *doc, const void *arg, double now);
+
+static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_marked,
+                        gf_err_t *err)
 {
     *n_marked = 0;
     redisReply *ids = redisCommand(c, "ZREVRANGE gf:jobs 0 %d", JOBS_INDEX_MAX - 1);
@@ -119,8 +122,7 @@ int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *
             break;
         }
         json_t *doc = r->type == REDIS_REPLY_STRING ? json_loadb(r->str, r->len, 0, NULL) : NULL;
-        if (doc && trn_job_json_interrupt(doc, owner, self, "interrupted",
-                                          "interrupted by restart", gf_now_wall())) {
+        if (doc && mark(doc, arg, gf_now_wall())) {
             char *text = json_dumps(doc, JSON_COMPACT);
             redisReply *w = redisCommand(c, "EVAL %s 1 %s %b %s", cas_script, key, r->str,
                                          (size_t)r->len, text);
@@ -139,6 +141,46 @@ int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *
     }
     freeReplyObject(ids);
     return rc;
+}
+
+typedef struct {
+    const char *owner, *self;
+    double stale;
+} mark_arg_t;
+
+static int mark_restart(json_t *doc, const void *arg_, double now)
+{
+    const mark_arg_t *a = arg_;
+    return trn_job_json_interrupt(doc, a->owner, a->self, "interrupted", "interrupted by restart",
+                                  now);
+}
+
+static int mark_stale(json_t *doc, const void *arg_, double now)
+{
+    const mark_arg_t *a = arg_;
+    if (!trn_job_json_is_stale(doc, now, a->stale))
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof msg, "interrupted: no progress from its process (owner %.64s) for over %.0f s",
+             json_string_value(json_object_get(doc, "owner")) ? json_string_value(
+                                                                    json_object_get(doc, "owner"))
+                                                              : "?",
+             a->stale);
+    return trn_job_json_interrupt(doc, NULL, a->self, "interrupted", msg, now);
+}
+
+int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *n_marked,
+                     gf_err_t *err)
+{
+    mark_arg_t a = {.owner = owner, .self = self};
+    return rewrite_jobs(c, mark_restart, &a, n_marked, err);
+}
+
+int trn_jobs_sweep_stale(redisContext *c, const char *self, double stale_seconds, int *n_marked,
+                         gf_err_t *err)
+{
+    mark_arg_t a = {.self = self, .stale = stale_seconds};
+    return rewrite_jobs(c, mark_stale, &a, n_marked, err);
 }
 
 /* ------------------------------------------------------------------ the run */

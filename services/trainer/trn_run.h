@@ -54,6 +54,11 @@ int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days,
 int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *n_marked,
                      gf_err_t *err);
 
+/* Mark "running" jobs of any owner whose heartbeat is older than stale_seconds as failed
+ * ("interrupted": no heartbeat; the process that ran it is gone). 0 or GF_EUNAVAIL. */
+int trn_jobs_sweep_stale(redisContext *c, const char *self, double stale_seconds, int *n_marked,
+                         gf_err_t *err);
+
 /* Register the trainer's Prometheus families (idempotent). */
 void trn_run_metrics_init(void);
 

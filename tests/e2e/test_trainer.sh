@@ -8,7 +8,7 @@
 # Small test/validation windows, search off and one XGBoost thread keep every job a few
 # seconds long.
 E2E_SERVICES="trainer"
-E2E_ENV="GF_TRAINER_THREADS=1 GF_TRAINER_TEST_DAYS=14 GF_TRAINER_VAL_DAYS=28"
+E2E_ENV="GF_TRAINER_THREADS=1 GF_TRAINER_TEST_DAYS=14 GF_TRAINER_VAL_DAYS=28 GF_TRAINER_STALE_SECONDS=5"
 source "$(dirname "$0")/lib.sh"
 
 DATA=${GF_DEMAND_DIR:-$E2E_TOP/../shared/data/demand}
@@ -277,6 +277,23 @@ t_once_mode_trains_in_the_foreground() {
     "$BUILD/bin/gf-trainer" --once >/dev/null 2>&1 || rc=$?
     [ $rc -eq 2 ] || fail "usage error: exit $rc"
     "$BUILD/bin/gf-trainer" --routes | grep -q 'POST /v1/models/{name}/aliases' || fail "--routes"
+}
+
+t_stale_job_of_a_vanished_host_is_marked_failed() {
+    # a job another host left "running" and stopped saving progress for
+    local id=20200101T000000-0000beef
+    rcli HSET "gf:job:{$id}" json "{\"id\":\"$id\",\"state\":\"running\",\"owner\":\"gone-host\",\"instance\":\"x\",\"started_at\":\"2020-01-01T00:00:00.000Z\",\"heartbeat_at\":\"2020-01-01T00:05:00.000Z\",\"progress\":{\"regions\":1,\"regions_done\":0},\"results\":[],\"error\":null}" >/dev/null
+    rcli ZADD gf:jobs 1577836800 "$id" >/dev/null
+    local i
+    for ((i = 0; i < 50; i++)); do
+        req GET "$GW/api/trainer/jobs/$id"
+        [ "$(jq_body .state)" = failed ] && break
+        sleep 0.2
+    done
+    expect_json .state failed
+    expect_json .error.code interrupted
+    expect_json '.error.message|test("gone-host")' true
+    rcli ZREM gf:jobs "$id" >/dev/null
 }
 
 # A second trainer (started and stopped here, reached directly): crash it with a job running,

@@ -193,6 +193,25 @@ static void test_trn_job_json_interrupt_marks_only_ours(void **state)
     json_decref(doc);
 }
 
+static void test_trn_job_json_is_stale_only_for_running_jobs(void **state)
+{
+    (void)state;
+    const double now = 1767607200.0; /* 2026-01-05T10:00:00Z */
+    json_t *doc = json_pack("{s:s, s:s, s:s}", "state", "running", "heartbeat_at",
+                            "2026-01-05T09:40:00.000Z", "started_at", "2026-01-05T09:00:00.000Z");
+    assert_true(trn_job_json_is_stale(doc, now, 900));   /* 20 min without progress */
+    assert_false(trn_job_json_is_stale(doc, now, 3600));
+    assert_false(trn_job_json_is_stale(doc, now, 0));
+    json_object_set_new(doc, "heartbeat_at", json_null()); /* falls back to started_at */
+    assert_true(trn_job_json_is_stale(doc, now, 3000));
+    json_object_set_new(doc, "state", json_string("queued"));
+    assert_false(trn_job_json_is_stale(doc, now, 1));
+    json_object_set_new(doc, "state", json_string("running"));
+    json_object_set_new(doc, "started_at", json_string("garbage"));
+    assert_false(trn_job_json_is_stale(doc, now, 1));
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_trn_job_document_tracks_progress_and_results),
         cmocka_unit_test(test_trn_job_outcome_and_ids),
         cmocka_unit_test(test_trn_job_json_interrupt_marks_only_ours),
+        cmocka_unit_test(test_trn_job_json_is_stale_only_for_running_jobs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
