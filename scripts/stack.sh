@@ -149,6 +149,7 @@ cmd_up() {
     say "  API         http://127.0.0.1:${PORT[gateway]}/api/<service>/...  (e.g. curl -s http://127.0.0.1:${PORT[gateway]}/api/forecast/info)"
     command -v prometheus >/dev/null 2>&1 &&
         say "  prometheus  http://127.0.0.1:${GF_PROMETHEUS_PORT:-9090}/"
+    say "  API docs    http://127.0.0.1:${PORT[gateway]}/api/docs/  (spec: /api/openapi.yaml)"
     say "  API key     $API_KEY   (header X-API-Key; file ${GF_API_KEYS_FILE:-$VAR/gateway/api-keys})"
     say "  logs        $VAR/logs/   (make logs)"
     say "  data        $VAR/redis/  (Redis AOF)"
