@@ -3,15 +3,15 @@
 # registry, champion/challenger promotion, manual promotion and rollback, pub/sub events, the
 # --once mode, and jobs interrupted by a restart or a shutdown.
 #
-# Data: PJM 2016-12..2018-06 and NYIS 2017-01..2018-06 from eia930_train.csv, written to Redis
+# Data: PJM and NYIS 2016-12..2018-06 from services/ingestion/data/eia930_train.csv, written to Redis
 # with the ingestion key layout (CONTRIBUTING.md) by an awk -> redis-cli --pipe loader.
-# Small test/validation windows, search off and one XGBoost thread keep every job a few
-# seconds long.
+# Small test (14 days) and validation (28 days) windows and one XGBoost thread keep every job
+# under half a minute.
 E2E_SERVICES="trainer"
 E2E_ENV="GF_TRAINER_THREADS=1 GF_TRAINER_TEST_DAYS=14 GF_TRAINER_VAL_DAYS=28 GF_TRAINER_STALE_SECONDS=5"
 source "$(dirname "$0")/lib.sh"
 
-DATA=${GF_DEMAND_DIR:-$E2E_TOP/../shared/data/demand}
+DATA=${GF_DEMAND_DIR:-$E2E_TOP/services/ingestion/data}
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 

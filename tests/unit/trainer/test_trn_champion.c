@@ -57,7 +57,7 @@ static void test_trn_cc_decide_table(void **state)
 static void data_path(char *buf, size_t len, const char *file)
 {
     const char *root = getenv("GF_TEST_ROOT");
-    snprintf(buf, len, "%s/../shared/data/demand/%s", root ? root : ".", file);
+    snprintf(buf, len, "%s/services/ingestion/data/%s", root ? root : ".", file);
 }
 
 static void test_trn_cc_score_self_is_a_tie(void **state)
