@@ -610,8 +610,10 @@ static void dq_finish(dq_t *q)
     if (q->err.rc) {
         gf_reply_error(q->r, &q->err);
     } else {
-        qsort(q->p, q->np, sizeof *q->p, cmp_point);
-        qsort(q->f, q->nf, sizeof *q->f, cmp_flag);
+        if (q->np > 1)
+            qsort(q->p, q->np, sizeof *q->p, cmp_point);
+        if (q->nf > 1)
+            qsort(q->f, q->nf, sizeof *q->f, cmp_flag);
         json_t *pts = json_array();
         char buf[40];
         size_t fi = 0;
