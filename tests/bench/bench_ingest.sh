@@ -25,6 +25,8 @@ wait_ready ingestion 30
 PID=${PID_OF[ingestion]}
 
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock ticks
+TCK=$(getconf CLK_TCK)
 cat >"$T/post.lua" <<'LUA'
 local nthreads, threads = tonumber(os.getenv("BENCH_THREADS")), {}
 local base_ms = tonumber(os.getenv("BENCH_BASE_MS"))
@@ -76,8 +78,9 @@ function done(summary, latency, requests)
 end
 LUA
 
-run_wrk() { # url base_ms -> "readings/s | batches/s | p50 ms | p99 ms | duplicates | non-200 | peak RSS"
-    local url=$1 peak=0 r
+run_wrk() { # url base_ms -> "readings/s | batches/s | p50 ms | p99 ms | duplicates | non-200 | peak RSS | CPU"
+    local url=$1 peak=0 r t0 r0 s0 t1
+    t0=$(date +%s.%N) r0=$(cpu_ticks "${PID_OF[redis]}") s0=$(cpu_ticks "$PID")
     (while sleep 1; do rss_kb "$PID"; done >"$T/rss") &
     local sampler=$!
     BENCH_THREADS=$THREADS BENCH_BASE_MS=$2 BENCH_API_KEY=$API_KEY BENCH_PATH=/${url#http://*/} \
@@ -85,16 +88,21 @@ run_wrk() { # url base_ms -> "readings/s | batches/s | p50 ms | p99 ms | duplica
     grep "^first non-200" "$T/wrk.out" >&2
     kill "$sampler" 2>/dev/null
     wait "$sampler" 2>/dev/null
+    t1=$(date +%s.%N)
+    local cpu
+    cpu=$(awk -v a="$t0" -v b="$t1" -v r="$(($(cpu_ticks "${PID_OF[redis]}") - r0))" \
+        -v s="$(($(cpu_ticks "$PID") - s0))" -v k="$TCK" \
+        'BEGIN { printf "%.0f %% / %.0f %%", 100 * r / k / (b - a), 100 * s / k / (b - a) }')
     peak=$(sort -n "$T/rss" | tail -1)
     r=$(grep '^RESULT' "$T/wrk.out") || { cat "$T/wrk.out" >&2; return 1; }
     set -- $r
-    printf '%s | %s | %s | %s | %s | %s | %s MB' "$2" "$3" "$6" "$7" "$4" "$5" "$((peak / 1024))"
+    printf '%s | %s | %s | %s | %s | %s | %s MB | %s' "$2" "$3" "$6" "$7" "$4" "$5" "$((peak / 1024))" "$cpu"
 }
 
 now_ms=$(($(date +%s) * 1000))
 idle=$(rss_kb "$PID")
-echo "| load | readings/s accepted (new) | batches/s | p50 ms | p99 ms | duplicates | non-200 | service RSS peak |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| load | readings/s accepted (new) | batches/s | p50 ms | p99 ms | duplicates | non-200 | service RSS peak | CPU of a core: redis / service |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 # Two disjoint timestamp ranges (an hour apart) so the runs never overlap.
 echo "| gateway POST /api/ingestion/readings, 1,000/batch, $CONN conns | $(run_wrk "$GW/api/ingestion/readings" $((now_ms - 3 * 3600 * 1000))) |"
 echo "| direct POST /v1/readings, 1,000/batch, $CONN conns | $(run_wrk "http://127.0.0.1:${PORT_OF[ingestion]}/v1/readings" $((now_ms - 2 * 3600 * 1000))) |"
