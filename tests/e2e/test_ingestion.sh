@@ -392,12 +392,12 @@ t_metrics_exported() {
 t_kill9_loses_no_acknowledged_reading() {
     # A second instance, addressed directly, is the one killed (the gateway's stays up).
     start_service ingestion
-    local port=$INGESTION_PORT pid=${PID_OF[ingestion]} nb=30 per=500 b
+    local port=$INGESTION_PORT pid=${PID_OF[ingestion]} nb=24 per=2000 b
     mkdir -p "$T/crash"
     for ((b = 0; b < nb; b++)); do
         awk -v b=$b -v per=$per -v t=$((NOW - 900)) 'BEGIN { printf "["
             for (i = 0; i < per; i++) printf "%s{\"meter_id\":\"crash-%03d\",\"ts\":\"%s.%03dZ\",\"region\":\"TVA\",\"kw\":1.5,\"kwh\":0.001}",
-                (i ? "," : ""), i % 50, strftime("%Y-%m-%dT%H:%M:%S", t + b * 10 + int(i / 50), 1), 0
+                (i ? "," : ""), i % 50, strftime("%Y-%m-%dT%H:%M:%S", t + b * 40 + int(i / 50), 1), 0
             printf "]" }' >"$T/crash/b$b.json"
     done
     # The client: each batch until it is acknowledged (200), recording what the ack said.
@@ -413,10 +413,16 @@ t_kill9_loses_no_acknowledged_reading() {
         done
     ) &
     local client=$!
-    # Kill -9 in the middle of the stream, restart on the same port.
-    for _ in $(seq 100); do [ -s "$T/crash/r8.json" ] && break; sleep 0.02; done
+    # Kill -9 in the middle of the stream, restart on the same port. Redis is paused first, so
+    # batch 7's write commands are sent and sit in Redis's socket when the service dies: Redis
+    # then executes them with nobody left to acknowledge them (the worst case: stored but not
+    # acknowledged; the client's retry must find them all as duplicates).
+    for _ in $(seq 200); do [ -s "$T/crash/r6.json" ] && break; sleep 0.01; done
+    kill -STOP "${PID_OF[redis]}"
+    sleep 0.3
     kill -9 "$pid"
     while alive "$pid"; do sleep 0.02; done
+    kill -CONT "${PID_OF[redis]}"
     sleep 0.3
     start_service ingestion GF_PORT="$port"
     pid=${PID_OF[ingestion]}
@@ -434,10 +440,11 @@ t_kill9_loses_no_acknowledged_reading() {
     for k in $(rcli --scan --pattern 'gf:agg:{TVA}:hour:*'); do
         stored=$((stored + $(rcli HGETALL "$k" | awk 'NR % 2 == 1 && /:n$/ { getline v; s += v } END { print s + 0 }')))
     done
-    for h in $(seq $(((NOW - 900) / 3600 * 3600)) 3600 $(((NOW - 900 + nb * 10 + 20) / 3600 * 3600))); do
+    for h in $(seq $(((NOW - 900) / 3600 * 3600)) 3600 $(((NOW - 900 + nb * 40 + 60) / 3600 * 3600))); do
         members=$((members + $(rcli SSCAN "gf:seen:$h" 0 MATCH 'crash-*' COUNT 100000 | tail -n +2 | wc -l)))
     done
     echo "    crash: $acked new + $dup already stored (written before the kill, not acknowledged) = $((nb * per)); Redis holds $stored once each"
+    [ "$dup" -gt 0 ] || fail "the kill did not catch a write in flight"
     [ "$stored" = $((nb * per)) ] || fail "aggregates count $stored readings, expected $((nb * per))"
     [ "$members" = $((nb * per)) ] || fail "dedupe sets hold $members, expected $((nb * per))"
     kill -TERM "$pid"
