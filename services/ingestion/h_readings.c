@@ -276,6 +276,7 @@ static void finish(batch_req_t *q)
         json_object_set_new(d, "duplicate", json_integer((json_int_t)q->counts.duplicate));
         gf_err_add_detail(&e, d);
         gf_metric_add(m_batches, 1, stored ? "partial" : "failed");
+        gf_reply_header(q->r, "Retry-After", "1");
         gf_reply_error(q->r, &e);
         gf_err_cleanup(&e);
     }
@@ -308,6 +309,7 @@ void h_readings_post(gf_req_t *r)
     }
     if (!gf_redis_ready(app->redis)) {
         gf_metric_add(m_batches, 1, "failed");
+        gf_reply_header(r, "Retry-After", "1");
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable",
                         "Redis is not reachable; nothing was stored");
         release(q);

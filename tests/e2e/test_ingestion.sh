@@ -489,6 +489,35 @@ t_first_run_imports_once_then_skips() {
     true
 }
 
+t_redis_down_is_503_then_writes_resume() {
+    # Last: it replaces Redis (a crash and a restart from its AOF on the same port).
+    local body="[{\"meter_id\":\"rd-1\",\"ts\":\"$(iso $((NOW - 30)))\",\"region\":\"NYIS\",\"kw\":2}]"
+    kill -9 "${PID_OF[redis]}"
+    while alive "${PID_OF[redis]}"; do sleep 0.05; done
+    for _ in $(seq 50); do
+        post_readings "$body"
+        [ "$STATUS" = 503 ] && break
+        sleep 0.1
+    done
+    expect_status 503
+    expect_error_shape redis_unavailable
+    E2E_REDIS_PORT=$REDIS_PORT start_redis
+    wait_ready ingestion 30 || fail "not ready again after Redis came back"
+    # While Redis loads its AOF it answers LOADING: 503 with Retry-After, nothing written.
+    # Then the script cache is empty: the service reloads it (or EVALs).
+    for _ in $(seq 300); do
+        post_readings "$body"
+        [ "$STATUS" = 200 ] && break
+        [ "$STATUS" = 503 ] || fail "unexpected status while Redis loads"
+        expect_header Retry-After 1
+        sleep 0.1
+    done
+    expect_status 200
+    expect_json .accepted 1
+    post_readings "$body"
+    expect_json .duplicate 1
+}
+
 # nginx workers (not root) buffer large bodies under $T/nginx: let them traverse $T.
 chmod 711 "$T"
 start_fake_eia || { echo "not ok - fake EIA starts"; exit 1; }
