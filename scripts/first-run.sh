@@ -26,7 +26,7 @@ SIM_METERS=${GF_SIM_METERS:-500}
 TRAIN_REGIONS=${GF_FIRST_RUN_REGIONS:-CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC}
 
 say() { printf 'first-run   %s\n' "$*"; }
-rcli() { redis-cli -p "$RPORT" --raw "$@"; }
+rcli() { redis-cli -h "${GF_REDIS_HOST:-127.0.0.1}" -p "$RPORT" --raw "$@"; }
 API_KEY=$(head -1 "$KEYS_FILE")
 
 # ---------------------------------------------------------------- 1. regions catalog
@@ -115,4 +115,6 @@ elif [ -x "$BIN/gf-meter-sim" ]; then
         --quiet >>"$VAR/logs/meter-sim.log" 2>&1 </dev/null &
     echo $! >"$pidf"
     say "meter simulator started: $SIM_METERS meters posting every second (pid $!, log $VAR/logs/meter-sim.log)"
+else
+    say "note: $BIN/gf-meter-sim is not built; no simulated meters"
 fi
