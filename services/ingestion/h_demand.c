@@ -400,25 +400,6 @@ static void reply_import(void *arg)
     task_free(t);
 }
 
-/* utc_offset "+05:30" / "-05:00" / "Z" to seconds east of UTC. 0 or -1. */
-static int parse_offset(const char *s, int32_t *out)
-{
-    if (!strcmp(s, "Z") || !strcmp(s, "z")) {
-        *out = 0;
-        return 0;
-    }
-    if ((s[0] != '+' && s[0] != '-') || strlen(s) != 6 || s[3] != ':')
-        return -1;
-    for (int i = 1; i < 6; i++)
-        if (i != 3 && (s[i] < '0' || s[i] > '9'))
-            return -1;
-    int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
-    if (h > 18 || m > 59)
-        return -1;
-    *out = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
-    return 0;
-}
-
 static void demand_post(gf_req_t *r, int force_flags)
 {
     ing_app_t *app = r->app;
@@ -497,7 +478,7 @@ static void demand_post(gf_req_t *r, int force_flags)
         t->opts.tz = &t->tz;
     } else if (off != NULL) {
         int32_t s;
-        if (parse_offset(off, &s) != 0) {
+        if (ing_tz_parse_offset(off, &s) != 0) {
             gf_err_set(&err, GF_EINVAL, "invalid_parameter", "utc_offset must be ±HH:MM");
             gf_err_add_field(&err, "utc_offset", "±HH:MM, e.g. -05:00");
             goto bad;

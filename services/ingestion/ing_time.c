@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 int ing_time_parse_ms(const char *s, size_t len, int64_t *out_ms)
 {
@@ -103,6 +104,24 @@ void ing_tz_init_fixed(ing_tz_t *tz, int32_t offset_s)
 {
     tz->fixed_offset_s = offset_s;
     tz->zone = NULL;
+}
+
+int ing_tz_parse_offset(const char *s, int32_t *out_s)
+{
+    if (!strcmp(s, "Z") || !strcmp(s, "z")) {
+        *out_s = 0;
+        return 0;
+    }
+    if ((s[0] != '+' && s[0] != '-') || strlen(s) != 6 || s[3] != ':')
+        return -1;
+    for (int i = 1; i < 6; i++)
+        if (i != 3 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
+    if (h > 18 || m > 59)
+        return -1;
+    *out_s = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+    return 0;
 }
 
 int ing_tz_init_iana(ing_tz_t *tz, const char *name, gf_err_t *err)

@@ -41,6 +41,9 @@ typedef struct ing_tz {
 
 /* Fixed offset in seconds east of UTC. Can't fail. */
 void ing_tz_init_fixed(ing_tz_t *tz, int32_t offset_s);
+/* A UTC offset as given in a query ("+05:30", "-05:00", "Z"; hours <= 18) to seconds east
+ * of UTC. Returns 0 or -1. */
+int ing_tz_parse_offset(const char *s, int32_t *out_s);
 /* IANA zone from the system tzdata. Returns 0 or GF_EINVAL ("unknown_time_zone"). */
 int ing_tz_init_iana(ing_tz_t *tz, const char *name, gf_err_t *err);
 void ing_tz_cleanup(ing_tz_t *tz);
