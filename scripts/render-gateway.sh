@@ -36,6 +36,8 @@ sed -e "s|@VAR@|$var|g" -e "s|@GW_PORT@|$port|g" -e "s|@GW_BIND@|${GF_GATEWAY_BI
     -e "s|@DASHBOARD_ROOT@|$root|g" -e "s|@KEYS_MAP@|$keys_map|g" \
     -e "s|@READ_AUTH@|${GF_GATEWAY_READ_AUTH:-0}|g" -e "s|@READ_RATE@|${GF_GATEWAY_READ_RATE:-200r/s}|g" \
     -e "s|@READ_BURST@|${GF_GATEWAY_READ_BURST:-400}|g" \
+    -e "s|@WRITE_RATE@|${GF_GATEWAY_WRITE_RATE:-50r/s}|g" \
+    -e "s|@WRITE_BURST@|${GF_GATEWAY_WRITE_BURST:-100}|g" \
     -e "s|@EXPENSIVE_RATE@|${GF_GATEWAY_EXPENSIVE_RATE:-100r/m}|g" \
     -e "s|@INGEST_RATE@|${GF_GATEWAY_INGEST_RATE:-2000r/s}|g" \
     -e "s|@READ_TIMEOUT@|${GF_GATEWAY_READ_TIMEOUT:-30s}|g" \

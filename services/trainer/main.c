@@ -210,6 +210,9 @@ static json_t *info(gf_service_t *svc, void *app_)
 }
 
 static const gf_service_def_t def = {
+    .usage = "gf-trainer --once --regions R1,R2,...|all [--test-days N]\n"
+             "    train in the foreground with progress on the terminal, then exit 0 (all\n"
+             "    trained), 1 (a region failed) or 2 (bad arguments)",
     .name = "trainer",
     .version = "0.2.0",
     .default_port = 8102,

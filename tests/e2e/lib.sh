@@ -19,6 +19,9 @@ E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$E2E_TOP/$BUILD"
 T=$(mktemp -d /tmp/gf-e2e.XXXXXX)
+# nginx workers run as nobody when the tests run as root: they must reach $T/nginx/* to
+# buffer large request bodies.
+chmod 711 "$T"
 PIDS=()        # "name:pid" of everything we started
 declare -A PORT_OF=()
 declare -A PID_OF=()

@@ -39,12 +39,24 @@ int gf_log_init(const char *svc, const char *level)
     return 0;
 }
 
+static void write_line(gf_log_level_t lvl, const char *evt, json_t *fields);
+
 void gf_log_json(gf_log_level_t lvl, const char *evt, json_t *fields)
 {
     if (lvl < gf_log_min_level) {
         json_decref(fields);
         return;
     }
+    write_line(lvl, evt, fields);
+}
+
+void gf_log_lifecycle(const char *evt, json_t *fields)
+{
+    write_line(GF_LOG_INFO, evt, fields);
+}
+
+static void write_line(gf_log_level_t lvl, const char *evt, json_t *fields)
+{
     char ts[40];
     json_t *o = json_object();
     if (o == NULL) {

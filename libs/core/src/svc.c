@@ -166,7 +166,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     if (left == 0 || gf_now_mono() >= drain_deadline) {
         json_t *f = json_object();
         json_object_set_new(f, "abandoned", json_integer((json_int_t)left));
-        gf_log_json(left ? GF_LOG_WARN : GF_LOG_INFO, "drained", f);
+        gf_log_lifecycle("drained", f);
         event_base_loopexit(svc->base, NULL);
     }
 }
@@ -184,7 +184,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     json_t *f = json_object();
     json_object_set_new(f, "signal", json_integer(sig));
     json_object_set_new(f, "inflight", json_integer((json_int_t)gf_server_inflight(svc->http)));
-    gf_log_json(GF_LOG_INFO, "drain", f);
+    gf_log_lifecycle("drain", f);
     gf_server_stop_accepting(svc->http);
     drain_deadline = gf_now_mono() + gf_cfg_double(&svc->cfg, "GF_DRAIN_SECONDS");
     drain_timer = event_new(svc->base, -1, EV_PERSIST, on_drain_tick, svc);
@@ -208,6 +208,8 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("gf-%s %s: GridFlow %s service\n\n", def->name, def->version, def->name);
+            if (def->usage)
+                printf("%s\n\n", def->usage);
             gf_cfg_print_help(stdout, tables);
             return 0;
         }
@@ -299,7 +301,7 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
         json_object_set_new(f, "port", json_integer(svc.port));
         json_object_set_new(f, "pid", json_integer(getpid()));
         json_object_set_new(f, "config", gf_cfg_to_json(&svc.cfg));
-        gf_log_json(GF_LOG_INFO, "start", f);
+        gf_log_lifecycle("start", f);
     }
     if (event_base_dispatch(svc.base) != 0)
         gf_err_set(&err, GF_EINTERNAL, "event_loop", "event loop failed");
@@ -319,7 +321,7 @@ out:
             def->cleanup(&svc, svc.app);
         status = 1;
     } else {
-        gf_log_msg(GF_LOG_INFO, "exit", "stopped cleanly");
+        gf_log_lifecycle("exit", json_pack("{s:s}", "msg", "stopped cleanly"));
     }
     if (sigterm)
         event_free(sigterm);

@@ -25,6 +25,10 @@ int gf_log_level_parse(const char *s);
 /* Write one line: evt plus the members of `fields` (stolen; may be NULL). */
 void gf_log_json(gf_log_level_t lvl, const char *evt, json_t *fields);
 
+/* Lifecycle events (start with the effective config, drain, exit) are written at level
+ * info whatever GF_LOG_LEVEL says: operators and the test harness rely on them. */
+void gf_log_lifecycle(const char *evt, json_t *fields);
+
 /* Write one line with a "msg" built printf-style. */
 void gf_log_msg(gf_log_level_t lvl, const char *evt, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -42,6 +42,9 @@ typedef struct gf_service_def {
     int (*init)(gf_service_t *svc, void **app_out, gf_err_t *err);
     /* Called once after the loop stopped (drained). */
     void (*cleanup)(gf_service_t *svc, void *app);
+    /* Extra command-line usage lines printed by --help before the configuration table
+     * (a service's own modes, e.g. the trainer's --once), optional. */
+    const char *usage;
     /* Extra fields for GET /v1/info (new reference), optional. */
     json_t *(*info)(gf_service_t *svc, void *app);
 } gf_service_def_t;
