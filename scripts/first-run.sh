@@ -96,9 +96,14 @@ if [ -x "$BIN/gf-trainer" ] && "$BIN/gf-trainer" --help 2>&1 | grep -q -- '--onc
         say "every region already has a production model; training skipped"
     else
         say "training first models for ${todo[*]} (gf-trainer --once) ..."
-        (IFS=,; GF_REDIS_PORT=$RPORT "$BIN/gf-trainer" --once --regions "${todo[*]}") 2>&1 |
-            tail -n 20 | sed 's/^/            /' ||
+        # Progress streams to the terminal as each region goes through its stages; JSON log
+        # lines of the trainer stay out of it.
+        set -o pipefail
+        (IFS=,; GF_REDIS_PORT=$RPORT OMP_WAIT_POLICY=passive "$BIN/gf-trainer" --once \
+            --regions "${todo[*]}") 2>&1 | grep --line-buffered -v '^{' |
+            sed -u 's/^/            /' ||
             say "warning: gf-trainer --once failed; train later with POST /api/trainer/jobs" >&2
+        set +o pipefail
     fi
 else
     say "note: gf-trainer has no --once yet; first models not trained (POST /api/trainer/jobs trains them)"
