@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, ask, forecast, ingestionSummary, model, readOpf, runOpf, setApiKey } from "./api";
+import { ApiError, ask, forecast, ingestionSummary, model, readJob, readOpf, runOpf, setApiKey, startTraining } from "./api";
+import { fmtMW } from "./format";
 import { mockFetch } from "./test/fetchMock";
 
 afterEach(() => {
@@ -87,6 +88,82 @@ describe("api client", () => {
     expect(m.versions[1].metrics?.mape).toBe(1.5);
     expect(m.versions[1].baseline?.mape).toBe(6);
     expect(m.history[0]).toMatchObject({ alias: "production", version: 2, previous: 1 });
+  });
+
+  it("reads the forecast route's shape: p10/p90 as the 80 % band, inline history", async () => {
+    const calls = mockFetch({
+      "GET /api/forecast/forecast": [
+        200,
+        {
+          region: "PJM",
+          model: { name: "load:PJM", version: 1, alias: "production", created_at: "2026-11-22T05:47:05.877Z" },
+          origin: "2018-07-02T00:00:00Z",
+          peak_mw: 149170,
+          levels: [0.1, 0.5, 0.9],
+          points: [{ ts: "2018-07-02T00:00:00Z", point: 113306.8, p10: 110731.3, p50: 113641.3, p90: 118337.5, recursive: false }],
+          history: [{ ts: "2018-07-01T22:00:00Z", demand_mw: 141100 }, { ts: "2018-07-01T23:00:00Z", demand_mw: 138749 }],
+        },
+      ],
+    });
+    const f = await forecast("PJM", 48, 48);
+    expect(calls).toHaveLength(1); // no second request to /demand
+    expect(calls[0].url).toContain("history=48");
+    expect(f).toMatchObject({ version: 1, alias: "production", peak_mw: 149170 });
+    expect(f.trained).toBe(Date.parse("2026-11-22T05:47:05.877Z") / 1000);
+    expect(f.points[0]).toMatchObject({ mean: 113306.8, iv: { 80: [110731.3, 118337.5] } });
+    expect(f.levels).toEqual([80]);
+    expect(f.history.v).toEqual([141100, 138749]);
+  });
+
+  it("reads a training job: progress by stage, the per-region result", () => {
+    const running = readJob({
+      id: "j1",
+      state: "running",
+      regions: ["PJM", "NYIS"],
+      progress: { regions: 2, regions_done: 1, region: "NYIS", region_index: 2, stage: "search", candidate: 3, candidates: 6, round: 140 },
+      results: [],
+      error: null,
+    });
+    expect(running.status).toBe("running");
+    expect(running.region).toBe("PJM, NYIS");
+    expect(running.progress).toBeGreaterThan(0.5);
+    expect(running.progress).toBeLessThan(0.75);
+    expect(running.message).toBe("NYIS · search (candidate 3/6, round 140)");
+    const done = readJob({
+      id: "j2",
+      state: "succeeded",
+      regions: ["PJM"],
+      progress: { regions: 1, regions_done: 1 },
+      results: [
+        {
+          region: "PJM", state: "succeeded", model: "load:PJM", version: 2, alias: "staging", promoted: false, mape: 5.5,
+          metrics: { model: { mae: 5586, mape: 5.5 } },
+          champion_challenger: { reason: "MAPE 5.524 % does not beat production v1" },
+        },
+      ],
+      error: null,
+    });
+    expect(done).toMatchObject({ status: "succeeded", progress: 1, version: 2 });
+    expect(done.metrics?.mape).toBe(5.5);
+    expect(done.results[0]).toMatchObject({ alias: "staging", promoted: false, reason: "MAPE 5.524 % does not beat production v1" });
+    const failed = readJob({ id: "j3", state: "failed", error: { code: "regions_failed", message: "1 of 1 regions failed" } });
+    expect(failed.error).toBe("1 of 1 regions failed");
+  });
+
+  it("starts a training job with the regions array the trainer expects", async () => {
+    setApiKey("k");
+    const calls = mockFetch({ "POST /api/trainer/jobs": [202, { id: "j9", state: "queued", regions: ["PJM"], progress: { regions: 1, regions_done: 0 } }] });
+    const j = await startTraining(["PJM"], { promote: false });
+    expect(calls[0].body).toEqual({ regions: ["PJM"], promote: false });
+    expect(j).toMatchObject({ id: "j9", status: "queued", progress: 0 });
+  });
+
+  it("formats small fleets in kW and large regions in GW", () => {
+    expect(fmtMW(0.114355)).toBe("114.4 kW");
+    expect(fmtMW(12.34)).toBe("12.3 MW");
+    expect(fmtMW(9876)).toBe("9,876 MW");
+    expect(fmtMW(113306.8)).toBe("113.3 GW");
+    expect(fmtMW(0)).toBe("0 MW");
   });
 
   it("reads the power-flow result (gf_pf_result_to_json)", () => {

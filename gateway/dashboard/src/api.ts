@@ -515,33 +515,84 @@ export async function rollbackAlias(name: string, alias: string, reason?: string
   return post(`/api/trainer/models/${encodeURIComponent(name)}/aliases`, body);
 }
 
+export interface JobResult {
+  region: string;
+  state: string;
+  model: string | null;
+  version: number | null;
+  alias: string | null;
+  promoted: boolean;
+  mape: number | null;
+  reason: string | null;
+  error: string | null;
+}
 export interface Job {
   id: string;
-  status: string; // queued | running | done | failed ...
+  status: string; // queued | running | succeeded | partial | failed
   region: string | null;
   progress: number | null; // 0..1
-  message: string | null;
+  message: string | null; // "PJM · search (candidate 3/6, round 140)"
   created: number | null;
   finished: number | null;
   version: number | null;
   metrics: Metrics | null;
   error: string | null;
+  results: JobResult[];
 }
-function readJob(j: unknown): Job {
-  let progress = pickNum(j, "progress", "progress.fraction", "fraction");
-  if (progress !== null && progress > 1) progress = progress / 100;
+// Stages of one region in a training job (services/trainer/README.md), in order.
+const JOB_STAGES = ["loading", "features", "search", "refit", "backtest", "save", "champion", "register"];
+/** GET /v1/jobs/{id}: {id, state, regions, progress: {regions, regions_done, region, stage,
+ *  candidate, candidates, round, max_rounds}, results: [{region, state, version, alias, metrics,
+ *  champion_challenger: {reason}, error: {code, message}}], error: {message} | string | null}. */
+export function readJob(j: unknown): Job {
+  const p = dig(j, "progress");
+  let progress: number | null = null;
+  let message: string | null = null;
+  if (isObj(p)) {
+    const n = pickNum(p, "regions");
+    const done = pickNum(p, "regions_done") ?? 0;
+    const stage = pickStr(p, "stage");
+    let within = 0;
+    if (stage) {
+      const k = JOB_STAGES.indexOf(stage);
+      within = k < 0 ? 0 : k / JOB_STAGES.length;
+      const c = pickNum(p, "candidate"), cs = pickNum(p, "candidates");
+      if (stage === "search" && c !== null && cs) within += (Math.min(c, cs) - 1) / cs / JOB_STAGES.length;
+      const region = pickStr(p, "region");
+      const round = pickNum(p, "round");
+      message = `${region ? `${region} · ` : ""}${stage}${c !== null && cs ? ` (candidate ${c}/${cs}${round !== null ? `, round ${round}` : ""})` : ""}`;
+    }
+    if (n) progress = Math.min(1, (done + (done < n ? within : 0)) / n);
+  } else {
+    progress = pickNum(j, "progress", "fraction");
+    if (progress !== null && progress > 1) progress = progress / 100;
+    message = pickStr(j, "message", "stage");
+  }
   const regionsArr = dig(j, "regions");
+  const results: JobResult[] = pickArr(j, "results").map((r) => ({
+    region: pickStr(r, "region") ?? "?",
+    state: pickStr(r, "state", "status") ?? "?",
+    model: pickStr(r, "model"),
+    version: pickNum(r, "version"),
+    alias: pickStr(r, "alias"),
+    promoted: dig(r, "promoted") === true,
+    mape: pickNum(r, "mape", "metrics.model.mape"),
+    reason: pickStr(r, "champion_challenger.reason"),
+    error: pickStr(r, "error.message", "error.code", "error"),
+  }));
+  const first = pickArr(j, "results")[0];
   return {
     id: pickStr(j, "id", "job_id") ?? "?",
-    status: pickStr(j, "status", "state") ?? "unknown",
-    region: pickStr(j, "region") ?? (Array.isArray(regionsArr) ? regionsArr.join(", ") : null),
+    status: pickStr(j, "state", "status") ?? "unknown",
+    region: pickStr(j, "region") ?? (Array.isArray(regionsArr) ? regionsArr.join(", ") : dig(j, "all") === true ? "all" : null),
     progress,
-    message: pickStr(j, "message", "stage", "progress.stage", "step"),
+    message,
     created: pickTime(j, "created_at", "created", "submitted_at"),
     finished: pickTime(j, "finished_at", "finished", "done_at"),
-    version: pickNum(j, "version", "result.version", "registered.version", "model_version"),
-    metrics: readMetrics(dig(j, "metrics") ?? dig(j, "result.metrics")),
-    error: pickStr(j, "error.message", "error"),
+    version: results.length === 1 ? results[0].version : pickNum(j, "version"),
+    metrics: readMetrics(first !== undefined ? dig(first, "metrics") : dig(j, "metrics")),
+    error: pickStr(j, "error.message", "error.code", "error"),
+    results,
   };
 }
 export async function jobs(limit = 20, signal?: AbortSignal): Promise<Job[]> {
@@ -551,8 +602,11 @@ export async function jobs(limit = 20, signal?: AbortSignal): Promise<Job[]> {
 export async function job(id: string, signal?: AbortSignal): Promise<Job> {
   return readJob(await get(`/api/trainer/jobs/${encodeURIComponent(id)}`, signal));
 }
-export async function startTraining(region: string): Promise<Job> {
-  return readJob(await post(`/api/trainer/jobs`, { region }));
+/** POST /v1/jobs {regions, promote}: 202 with the queued job. promote=false only stages. */
+export async function startTraining(regions: string[], opts: { promote?: boolean } = {}): Promise<Job> {
+  const body: Obj = { regions };
+  if (opts.promote === false) body.promote = false;
+  return readJob(await post(`/api/trainer/jobs`, body));
 }
 
 // ---------------------------------------------------------------- forecast
@@ -574,6 +628,9 @@ export interface Forecast {
   /** Interval coverages present in the points, widest first (e.g. [90, 80, 50]). */
   levels: number[];
   history: Series;
+  /** Highest hourly demand of the 365 days before the origin. */
+  peak_mw: number | null;
+  origin: number | null;
   raw: Obj;
 }
 
@@ -630,11 +687,14 @@ function readIntervals(p: unknown): Record<number, [number | null, number | null
   return out;
 }
 
-/** GET /v1/forecast?region&horizon[&start] (CONTRIBUTING.md: {region, model:{name,version},
- *  peak_mw, points:[{ts, point, p10, p50, p90}]}). With history > 0 the actuals of the hours
- *  before the first forecast hour are read from ingestion's /demand (empty when that fails). */
+/** GET /v1/forecast?region&horizon[&start][&history] (services/forecast/README.md: {region,
+ *  model: {name, version, alias, created_at}, origin, peak_mw, levels, points: [{ts, point, p10,
+ *  p50, p90, recursive}], history: [{ts, demand_mw}]}). The actuals before the first forecast
+ *  hour come from the route's `history` (0..720 h); when it sends none they are read from
+ *  ingestion's /demand (empty when that fails). */
 export async function forecast(region: string, horizon: number, history: number, signal?: AbortSignal, start?: string): Promise<Forecast> {
-  const j = await get<Obj>(`/api/forecast/forecast${qs({ region, horizon, start })}`, signal);
+  const hist = Math.max(0, Math.min(720, Math.round(history)));
+  const j = await get<Obj>(`/api/forecast/forecast${qs({ region, horizon, start, history: hist || undefined })}`, signal);
   const points: ForecastPoint[] = [];
   const seen = new Set<number>();
   for (const p of pickArr(j, "points", "forecast", "predictions", "hours")) {
@@ -654,7 +714,9 @@ export async function forecast(region: string, horizon: number, history: number,
     metrics: readMetrics(isObj(m) ? (m.metrics ?? null) : dig(j, "metrics")),
     points,
     levels: [...seen].sort((a, b) => b - a),
-    history: await actualsBefore(j, region, points[0]?.t ?? null, history, signal),
+    history: await actualsBefore(j, region, points[0]?.t ?? null, hist, signal),
+    peak_mw: pickNum(j, "peak_mw"),
+    origin: pickTime(j, "origin", "start"),
     raw: isObj(j) ? j : {},
   };
 }

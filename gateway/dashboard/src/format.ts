@@ -12,8 +12,12 @@ export function fmtNum(v: number | null | undefined, digits = 0): string {
 }
 export function fmtMW(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
-  if (Math.abs(v) >= 10000) return `${nf1.format(v / 1000)} GW`;
-  return `${nf0.format(v)} MW`;
+  const a = Math.abs(v);
+  if (a >= 10000) return `${nf1.format(v / 1000)} GW`;
+  if (a >= 100 || a === 0) return `${nf0.format(v)} MW`;
+  if (a >= 1) return `${nf1.format(v)} MW`;
+  // Simulated or small fleets: a few hundred meters are well under a megawatt.
+  return `${nf1.format(v * 1000)} kW`;
 }
 export function fmtPct(v: number | null | undefined, digits = 1): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "–" : `${v.toFixed(digits)} %`;

@@ -45,6 +45,8 @@ const GRID = "rgba(160,175,195,0.16)";
 export function TimeChart(p: TimeChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const bandsRef = useRef<ChartBand[]>([]);
+  bandsRef.current = p.bands ?? [];
 
   useEffect(() => {
     const el = host.current;
@@ -86,26 +88,48 @@ export function TimeChart(p: TimeChartProps) {
         })),
       ],
       bands: (p.bands ?? []).map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
-      hooks:
-        marker != null
-          ? {
-              draw: [
-                (u: uPlot) => {
-                  const cx = u.valToPos(marker, "x", true);
-                  if (!Number.isFinite(cx)) return;
-                  const ctx = u.ctx;
-                  ctx.save();
-                  ctx.strokeStyle = "rgba(230,235,240,0.55)";
-                  ctx.setLineDash([4, 4]);
-                  ctx.beginPath();
-                  ctx.moveTo(cx, u.bbox.top);
-                  ctx.lineTo(cx, u.bbox.top + u.bbox.height);
-                  ctx.stroke();
-                  ctx.restore();
-                },
-              ],
+      hooks: {
+        draw: [
+          (u: uPlot) => {
+            if (marker != null) {
+              const cx = u.valToPos(marker, "x", true);
+              if (Number.isFinite(cx)) {
+                const ctx = u.ctx;
+                ctx.save();
+                ctx.strokeStyle = "rgba(230,235,240,0.55)";
+                ctx.setLineDash([4, 4]);
+                ctx.beginPath();
+                ctx.moveTo(cx, u.bbox.top);
+                ctx.lineTo(cx, u.bbox.top + u.bbox.height);
+                ctx.stroke();
+                ctx.restore();
+              }
             }
-          : undefined,
+            // Where the first band was drawn (canvas pixels at its middle point), so a test can
+            // look at the pixels: data-band-probe='{"x":…,"top":…,"bottom":…,"n":…}'.
+            const b = bandsRef.current[0];
+            if (!b) {
+              delete el.dataset.bandProbe;
+              return;
+            }
+            const hi = u.data[b.upper + 1] as (number | null)[];
+            const lo = u.data[b.lower + 1] as (number | null)[];
+            const idx: number[] = [];
+            for (let i = 0; i < hi.length; i++) if (typeof hi[i] === "number" && typeof lo[i] === "number") idx.push(i);
+            if (!idx.length) {
+              delete el.dataset.bandProbe;
+              return;
+            }
+            const i = idx[Math.floor(idx.length / 2)];
+            el.dataset.bandProbe = JSON.stringify({
+              x: Math.round(u.valToPos(u.data[0][i] as number, "x", true)),
+              top: Math.round(u.valToPos(hi[i] as number, "y", true)),
+              bottom: Math.round(u.valToPos(lo[i] as number, "y", true)),
+              n: idx.length,
+            });
+          },
+        ],
+      },
     };
     const data = [p.x, ...p.series.map((s) => s.values)] as uPlot.AlignedData;
     plot.current?.destroy();

@@ -35,7 +35,7 @@ export function ForecastPage() {
   const initial = typeof window !== "undefined" ? new URLSearchParams(window.location.search).get("region") : null;
   const [region, setRegion] = useState<string | null>(initial);
   const [horizon, setHorizon] = useState(48);
-  const [history, setHistory] = useState(168);
+  const [history, setHistory] = useState(48);
   const list = regs.data?.list ?? [];
   const current = region ?? (list.find((r) => r.region === "PJM")?.region || list[0]?.region) ?? null;
 
@@ -87,7 +87,7 @@ export function ForecastPage() {
           <label>
             History{" "}
             <select value={history} onChange={(e) => setHistory(Number(e.target.value))}>
-              <option value={72}>3 days</option>
+              <option value={48}>2 days</option>
               <option value={168}>7 days</option>
               <option value={336}>14 days</option>
             </select>
@@ -180,17 +180,19 @@ function ModelInfo({ fc, reg, regError, fcError }: { fc?: Forecast; reg?: Model;
         <dt>Version</dt>
         <dd data-testid="fc-model-version">{version ?? "–"}</dd>
         <dt>Aliases</dt>
-        <dd>{v?.aliases.length ? v.aliases.join(", ") : "–"}</dd>
+        <dd data-testid="fc-model-aliases">{v?.aliases.length ? v.aliases.join(", ") : (fc?.alias ?? "–")}</dd>
         <dt>Trained</dt>
         <dd>{fmtTime(fc?.trained ?? v?.created ?? null)}</dd>
+        <dt>Peak, last 365 days</dt>
+        <dd>{fmtMW(fc?.peak_mw ?? null)}</dd>
         <dt>Training data</dt>
         <dd>{v?.train_from ? `${fmtDate(v.train_from)} → ${fmtDate(v.train_to)}` : "–"}</dd>
       </dl>
       <h3 className="sub">Backtest (held-out days)</h3>
       {metrics ? (
         <div className="cards compact">
-          <StatCard label="MAE" value={fmtMW(metrics.mae)} />
-          <StatCard label="MAPE" value={fmtPct(metrics.mape, 2)} />
+          <StatCard label="MAE" value={fmtMW(metrics.mae)} testId="fc-mae" />
+          <StatCard label="MAPE" value={fmtPct(metrics.mape, 2)} testId="fc-mape" />
           <StatCard label="RMSE" value={fmtMW(metrics.rmse)} />
           <StatCard label="vs last week" value={v?.baseline?.mape != null ? fmtPct(v.baseline.mape, 2) : "–"} sub="naive MAPE" />
         </div>

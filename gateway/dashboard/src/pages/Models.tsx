@@ -1,7 +1,7 @@
 // Models: the registry per region (versions with metrics, aliases, promotion history), with
 // promote / roll back (API key), and training jobs started here and watched to the end.
 import { useEffect, useState } from "react";
-import { jobs, job, model, models, rollbackAlias, setAlias, startTraining, type Job, type Model } from "../api";
+import { jobs, job, loadedModels, model, models, regions, rollbackAlias, setAlias, startTraining, type Job, type Model } from "../api";
 import { useApi } from "../hooks";
 import { useWithKey } from "../components/ApiKey";
 import { Panel } from "../components/Panel";
@@ -48,7 +48,7 @@ export function ModelsPage() {
         </Panel>
         <div className="stack">
           {current ? <ModelDetail name={current} onChanged={list.reload} /> : null}
-          <TrainPanel regions={list.data?.map((m) => m.region).filter((r): r is string => !!r) ?? []} onDone={list.reload} />
+          <TrainPanel onDone={list.reload} />
         </div>
       </div>
     </div>
@@ -57,6 +57,9 @@ export function ModelsPage() {
 
 function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void }) {
   const st = useApi<Model>((s) => model(name, s), [name]);
+  // What the forecast service actually serves: it reloads when production moves.
+  const served = useApi((s) => loadedModels(s), [name], { interval: 5000 });
+  const servedVersion = served.data?.find((x) => x.name === name)?.version ?? null;
   const withKey = useWithKey();
   const [busy, setBusy] = useState<string | null>(null);
   const [err, setErr] = useState<unknown>(null);
@@ -107,6 +110,15 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
                   </button>
                 )}
               </div>
+              <p className="muted small" data-testid="served-version" data-version={servedVersion ?? ""}>
+                {servedVersion !== null
+                  ? `The forecast service serves v${servedVersion}${prod !== undefined && servedVersion !== prod ? ` (reloading to v${prod}…)` : ""}.`
+                  : served.error
+                    ? "The forecast service's loaded models are unavailable."
+                    : served.data
+                      ? "The forecast service does not serve this model."
+                      : "…"}
+              </p>
               {busy && <div className="state" role="status">{busy}…</div>}
               {note && <div className="state state-ok" role="status">{note}</div>}
               {err ? <ErrorState error={err} what="The change" /> : null}
@@ -177,16 +189,19 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
   );
 }
 
-const DONE = /^(done|succeeded|success|finished|completed|failed|error|cancelled|canceled)$/i;
+const DONE = /^(done|succeeded|success|finished|completed|partial|failed|error|cancelled|canceled)$/i;
 
-function TrainPanel({ regions, onDone }: { regions: string[]; onDone: () => void }) {
+function TrainPanel({ onDone }: { onDone: () => void }) {
   const recent = useApi((s) => jobs(10, s), [], { interval: 5000 });
+  // Only regions with demand history can be trained (others are 422 unknown_region).
+  const regs = useApi(regions, []);
   const withKey = useWithKey();
   const [region, setRegion] = useState("");
+  const [promote, setPromote] = useState(true);
   const [watch, setWatch] = useState<Job | null>(null);
   const [err, setErr] = useState<unknown>(null);
-  const opts = [...new Set([...regions, "CISO", "ERCO", "ISNE", "MISO", "NYIS", "PJM", "SWPP", "NYC"])].sort();
-  const target = region || opts[0];
+  const opts = (regs.data ?? []).map((r) => r.region).sort();
+  const target = region || (opts.includes("PJM") ? "PJM" : opts[0]) || "";
 
   useEffect(() => {
     if (!watch || DONE.test(watch.status)) return;
@@ -201,14 +216,14 @@ function TrainPanel({ regions, onDone }: { regions: string[]; onDone: () => void
       } catch (e) {
         setErr(e);
       }
-    }, 1500);
+    }, 1000);
     return () => clearTimeout(t);
   }, [watch, onDone, recent]);
 
   const start = async () => {
     setErr(null);
     try {
-      const j = await withKey(() => startTraining(target), "start a training job");
+      const j = await withKey(() => startTraining([target], { promote }), "start a training job");
       setWatch(j);
       recent.reload();
     } catch (e) {
@@ -227,25 +242,37 @@ function TrainPanel({ regions, onDone }: { regions: string[]; onDone: () => void
       >
         <label>
           Region{" "}
-          <select value={target} onChange={(e) => setRegion(e.target.value)}>
+          <select value={target} onChange={(e) => setRegion(e.target.value)} disabled={!opts.length} data-testid="train-region">
             {opts.map((r) => (
               <option key={r}>{r}</option>
             ))}
           </select>
         </label>
-        <button type="submit" className="btn primary" disabled={!!watch && !DONE.test(watch.status)}>
+        <label title="Unchecked: the new version is only aliased staging, whatever its backtest">
+          <input type="checkbox" checked={promote} onChange={(e) => setPromote(e.target.checked)} /> promote if it beats production
+        </label>
+        <button type="submit" className="btn primary" disabled={!target || (!!watch && !DONE.test(watch.status))} data-testid="start-training">
           Start training
         </button>
       </form>
+      {regs.error ? <ErrorState error={regs.error} what="The region list" /> : regs.data && !opts.length ? <p className="muted">No region has demand history: import demand first.</p> : null}
       {err ? <ErrorState error={err} what="Training" /> : null}
       {watch && (
-        <div className="job-watch" data-testid="job-watch" data-status={watch.status}>
+        <div className="job-watch" data-testid="job-watch" data-status={watch.status} data-version={watch.version ?? ""}>
           <div>
             Job <code>{watch.id}</code> ({watch.region ?? target}): <strong>{watch.status}</strong>
-            {watch.message ? ` — ${watch.message}` : ""}
+            {watch.message && !DONE.test(watch.status) ? ` — ${watch.message}` : ""}
           </div>
           <progress max={1} value={DONE.test(watch.status) ? 1 : (watch.progress ?? undefined)} aria-label="Training progress" />
-          {watch.version != null && <div>Registered as version {watch.version}.</div>}
+          {watch.results.map((r) => (
+            <div key={r.region} className={r.state === "failed" ? "bad" : undefined}>
+              {r.region}: {r.version != null ? `registered v${r.version}` : r.state}
+              {r.alias ? ` (${r.alias})` : ""}
+              {r.mape != null ? `, MAPE ${fmtPct(r.mape, 2)}` : ""}
+              {r.reason ? <span className="muted small"> — {r.reason}</span> : null}
+              {r.error ? ` — ${r.error}` : ""}
+            </div>
+          ))}
           {watch.error && <div className="bad">{watch.error}</div>}
         </div>
       )}

@@ -2,7 +2,7 @@
 // keeps the samples seen since the page opened (the summary gives the current load per
 // region), so it fills in while the page is open.
 import { useEffect, useMemo, useRef, useState } from "react";
-import { anomalies, ingestionSummary, models, type IngestionSummary } from "../api";
+import { anomalies, ingestionSummary, loadedModels, models, type IngestionSummary } from "../api";
 import { useApi } from "../hooks";
 import { Panel, StatCard } from "../components/Panel";
 import { Async } from "../components/State";
@@ -47,6 +47,7 @@ export function Overview() {
   const sum = useApi(ingestionSummary, [], { interval: POLL_MS });
   const anom = useApi((sig) => anomalies({}, sig), [], { interval: POLL_MS * 2 });
   const mods = useApi(models, [], { interval: 30000 });
+  const served = useApi(loadedModels, [], { interval: 30000 });
   const { hist, version } = useRegionHistory(sum.data, sum.updated);
 
   const s = sum.data;
@@ -96,7 +97,11 @@ export function Overview() {
           label="Models in production"
           value={card(inProd !== null ? fmtNum(inProd) : null, mods.error)}
           testId="card-models"
-          sub={mods.data ? `${mods.data.length} registered` : undefined}
+          sub={
+            mods.data
+              ? `${mods.data.length} registered${served.data ? ` · ${served.data.length} served by forecast` : ""}`
+              : undefined
+          }
         />
       </div>
       <div className="grid-2 wide-left">
