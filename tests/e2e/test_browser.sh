@@ -3,9 +3,10 @@
 # (playwright-core, tests/browser/run.mjs) against the real stack through the gateway.
 #
 # Builds gateway/dashboard/dist first when it is missing or stale (scripts/build-dashboard.sh),
-# installs tests/browser's node_modules from its lockfile when missing, seeds what the routes
-# that exist accept (demand history, meter readings, a trained model), then runs the browser
-# suite once and reports each of its tests. Screenshots: tests/browser/artifacts/*.png.
+# installs tests/browser's node_modules from its lockfile when missing, seeds real data through
+# the API (EIA-930 demand of PJM and NYIS, a PJM model in production and a worse one staged,
+# simulated meters), then runs the browser suite once, with the meter simulator posting, and
+# reports each of its tests. Screenshots: tests/browser/artifacts/*.png.
 source "$(dirname "$0")/lib.sh"
 BROWSER_DIR="$E2E_TOP/tests/browser"
 DASH_DIR="$E2E_TOP/gateway/dashboard"
@@ -57,42 +58,73 @@ t_dashboard_component_tests() {
     grep -E 'Tests +[0-9]+ passed' "$T/vitest.log" | sed 's/\x1b\[[0-9;]*m//g; s/^ */    vitest: /'
 }
 
-# ---------------------------------------------------------------- seed data (routes that exist)
-route_exists() { # METHOD URL: not a 404 route_not_found
-    reqk "$1" "$2" -H 'Content-Type: application/json' --data-binary "${3:-{\}}"
-    ! { [ "$STATUS" = 404 ] && [ "$(jq_body .error.code 2>/dev/null)" = route_not_found ]; }
+# ---------------------------------------------------------------- seed data
+# Real data through the API, so the browser tests compare real numbers: EIA-930 demand of two
+# regions, a PJM model trained on it (v1, production) and a deliberately worse one (v2, staging,
+# for the promotion test), and meters (one of them faulty: rejections and anomalies).
+t_seed_demand() {
+    local csv=${GF_DEMAND_CSV:-$E2E_TOP/services/ingestion/data/eia930_train.csv}
+    awk -F, 'NR == 1 || (($2 == "PJM" || $2 == "NYIS") && $1 >= "2016-11-01")' "$csv" >"$T/demand.csv"
+    local rows=$(($(wc -l <"$T/demand.csv") - 1))
+    [ "$rows" -gt 20000 ] || fail "the demand slice has $rows rows"
+    reqk POST "$GW/api/ingestion/demand" -H 'Content-Type: text/csv' --data-binary "@$T/demand.csv"
+    expect_status 200
+    expect_json .accepted "$rows"
+    echo "    demand: $rows hours of PJM and NYIS imported"
 }
 
-t_seed_data_through_the_api() {
-    local seeded=()
-    # Demand history: the last 120 days of two regions from the bundled real data.
-    if route_exists POST "$GW/api/ingestion/demand?format=csv" "timestamp,region,demand_mw"; then
-        local csv=${GF_DEMAND_CSV:-$E2E_TOP/services/ingestion/data/eia930_train.csv}
-        { echo timestamp,region,demand_mw
-          for r in PJM NYIS; do grep ",$r," "$csv" | tail -2880; done
-        } >"$T/demand.csv"
-        reqk POST "$GW/api/ingestion/demand?format=csv" -H 'Content-Type: text/csv' --data-binary "@$T/demand.csv"
-        [[ "$STATUS" = 20? ]] && seeded+=("demand") || echo "    demand import: $STATUS $(head -c 200 "$BODY_FILE")"
-    fi
-    # Meter readings: a batch for three regions, so the live cards have numbers.
-    if route_exists POST "$GW/api/ingestion/readings" '[]'; then
-        local now batch="" i
-        now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-        for i in $(seq 1 30); do
-            local reg=(PJM NYIS ERCO)
-            batch+="{\"meter_id\":\"m-$i\",\"region\":\"${reg[$((i % 3))]}\",\"ts\":\"$now\",\"kw\":$((2 + i % 7)).5},"
-        done
-        reqk POST "$GW/api/ingestion/readings" -H 'Content-Type: application/json' --data-binary "[${batch%,}]"
-        [[ "$STATUS" = 20? ]] && seeded+=("readings") || echo "    readings: $STATUS $(head -c 200 "$BODY_FILE")"
-    fi
-    echo "    seeded: ${seeded[*]:-nothing (routes missing)}"
+t_seed_models() {
+    local t0=$SECONDS
+    GF_REDIS_PORT=$REDIS_PORT GF_TRAINER_THREADS=1 "$BUILD/bin/gf-trainer" --once --regions PJM --test-days 14 \
+        >"$T/trainer-once.log" 2>&1 || { tail -20 "$T/trainer-once.log" >&2; fail "gf-trainer --once failed"; }
+    echo "    PJM v1 trained in $((SECONDS - t0)) s: $(grep -o 'v1 MAPE.*' "$T/trainer-once.log" | head -1)"
+    # A second, worse version (5 boosting rounds): the trainer keeps v1 in production, stages v2.
+    reqk POST "$GW/api/trainer/jobs" -H 'Content-Type: application/json' --data-binary '{"regions":["PJM"],"max_rounds":5}'
+    expect_status 202
+    local id i state=""
+    id=$(jq_body .id)
+    for i in $(seq 600); do
+        req GET "$GW/api/trainer/jobs/$id"
+        state=$(jq_body .state)
+        case $state in succeeded | partial | failed) break ;; esac
+        sleep 0.1
+    done
+    [ "$state" = succeeded ] || fail "training job $id: $state"
+    expect_json '.results[0].alias' staging
+    req GET "$GW/api/trainer/models/load:PJM"
+    expect_json .aliases.production 1
+    expect_json .aliases.staging 2
+    # The forecast service serves v1 (it loads production when the alias appears).
+    for i in $(seq 300); do
+        req GET "$GW/api/forecast/models/loaded"
+        [ "$(jq_body '.models[]? | select(.name == "load:PJM") | .version')" = 1 ] && break
+        sleep 0.1
+    done
+    req GET "$GW/api/forecast/forecast?region=PJM&horizon=24"
+    expect_status 200
+    echo "    PJM v2 staged by job $id; models in $((SECONDS - t0)) s"
+}
+
+t_seed_readings() {
+    "$BUILD/bin/gf-meter-sim" --url "$GW" --api-key "$API_KEY" --meters 200 --seconds 3 >"$T/meter-sim-seed.log" 2>&1 ||
+        { cat "$T/meter-sim-seed.log" >&2; fail "gf-meter-sim failed"; }
+    req GET "$GW/api/ingestion/summary"
+    [ "$(jq_body .accepted)" -gt 0 ] || fail "no readings accepted"
+    [ "$(jq_body .open_anomalies)" -gt 0 ] || fail "the faulty meter raised no anomaly"
+    echo "    readings: $(grep -o 'done:.*' "$T/meter-sim-seed.log")"
 }
 
 # ---------------------------------------------------------------- the browser suite
 t_browser_suite_runs() {
     [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "Debian's chromium is not installed (make deps)"
-    local rc=0
+    local rc=0 sim
+    # Meters keep posting while the browser looks: the Overview is live.
+    "$BUILD/bin/gf-meter-sim" --url "$GW" --api-key "$API_KEY" --meters 200 --seconds 170 --quiet >"$T/meter-sim.log" 2>&1 &
+    sim=$!
+    echo "meter-sim $sim" >>"$T/pids"
     (cd "$BROWSER_DIR" && GW="$GW" API_KEY="$API_KEY" ARTIFACTS="$ARTIFACTS" timeout 170 node run.mjs) >"$RESULTS" 2>&1 || rc=$?
+    kill "$sim" 2>/dev/null || true
+    wait "$sim" 2>/dev/null || true
     sed 's/^/    /' "$RESULTS"
     grep -q '^# browser:' "$RESULTS" || fail "the browser suite did not finish (status $rc)"
 }
@@ -111,4 +143,23 @@ t_browser_models_promotion() { browser_result models_promotion; }
 t_browser_compliance_citation() { browser_result compliance_citation; }
 t_browser_tablet_width_layout() { browser_result tablet_width_layout; }
 
-e2e_main
+# e2e_main, except that the simulation service is told where the forecast service listens
+# (its 24 h schedule and forecast-driven loads call it), so it starts after the forecast.
+browser_main() {
+    start_redis || { echo "not ok - stack starts (redis)"; E2E_FAILED=1; exit 1; }
+    local s
+    for s in ingestion trainer forecast simulation compliance; do
+        if [ "$s" = simulation ]; then
+            start_service simulation GF_FORECAST_URL="http://127.0.0.1:${PORT_OF[forecast]}"
+        else
+            start_service "$s"
+        fi || { echo "not ok - stack starts ($s)"; E2E_FAILED=1; exit 1; }
+    done
+    start_gateway || { echo "not ok - stack starts (gateway)"; E2E_FAILED=1; exit 1; }
+    for s in ingestion trainer forecast simulation compliance; do
+        wait_ready "$s" 120 || { echo "not ok - $s becomes ready"; E2E_FAILED=1; exit 1; }
+    done
+    run_tests
+    [ "$E2E_FAILED" -eq 0 ]
+}
+browser_main
