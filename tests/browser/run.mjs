@@ -519,6 +519,46 @@ await test("models_promotion", async ({ page }) => {
   await shot(page, "forecast-after-promotion");
 });
 
+await test("models_training", async ({ page }) => {
+  // Start a training job from the page (NYIS, staged only, so production stays as it is) and
+  // watch it to the end: the states the page went through, then the API's job and registry.
+  await page.goto(GW + "/models");
+  await settle(page);
+  await page.getByTestId("train-region").selectOption("NYIS");
+  await page.getByLabel("promote if it beats production").uncheck();
+  await page.evaluate(() => {
+    window.__jobStates = [];
+    new MutationObserver(() => {
+      const w = document.querySelector('[data-testid="job-watch"]');
+      if (w) window.__jobStates.push([w.getAttribute("data-status"), w.getAttribute("data-progress"), w.textContent]);
+    }).observe(document.querySelector("main"), { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+  await withKeyPrompt(page, () => page.getByTestId("start-training").click());
+  const watch = page.getByTestId("job-watch");
+  await watch.waitFor();
+  const id = await watch.getAttribute("data-job");
+  await page.waitForFunction(() => /^(succeeded|partial|failed)$/.test(document.querySelector('[data-testid="job-watch"]')?.getAttribute("data-status") ?? ""), null, { timeout: 120000 });
+  const states = await page.evaluate(() => window.__jobStates);
+  const job = (await api("GET", `/api/trainer/jobs/${id}`)).json;
+  assert(job.state === "succeeded" && (await watch.getAttribute("data-status")) === "succeeded", `job ${id}: API ${job.state}, page ${await watch.getAttribute("data-status")}`);
+  assert(states.some(([st]) => st === "queued" || st === "running"), `the page saw the job before it finished: ${JSON.stringify(states.map((x) => x[0]))}`);
+  // While it ran, the page showed the region, the stage and a progress fraction.
+  const running = states.filter(([st, p, t]) => st === "running" && /NYIS · (loading|features|search|refit|backtest|save|champion|register)/.test(t) && p !== "");
+  assert(running.length > 0, `no running state with stage and progress seen: ${JSON.stringify([...new Set(states.map((x) => x[0] + " " + x[1]))])}`);
+  const r = job.results[0];
+  assert(r.region === "NYIS" && r.alias === "staging" && r.promoted === false, `job result ${JSON.stringify(r).slice(0, 200)}`);
+  assert((await watch.getAttribute("data-version")) === String(r.version), `version shown ${await watch.getAttribute("data-version")}, API ${r.version}`);
+  const text = await watch.textContent();
+  assert(text.includes(`registered v${r.version} (staging)`) && text.includes(`MAPE ${r.mape.toFixed(2)} %`), `job panel '${text}'`);
+  // The registry list picks up the new model; the jobs table lists the job.
+  await page.locator('[data-model="load:NYIS"]').waitFor({ timeout: 20000 });
+  assert((await page.locator('[aria-selected="true"][data-model]').getAttribute("data-model")) === "load:PJM", "the shown model stays selected when a new one appears");
+  await page.getByTestId("jobs-table").getByText(id).waitFor({ timeout: 10000 });
+  const nyis = (await api("GET", "/api/trainer/models/load%3ANYIS")).json;
+  assert(nyis.aliases.staging === r.version && nyis.aliases.production == null, `NYIS aliases ${JSON.stringify(nyis.aliases)}`);
+  await shot(page, "models-training");
+});
+
 await test("compliance_citation", async ({ page }) => {
   await page.goto(GW + "/compliance");
   const q = "Who can be designated as an obligated party under an energy efficiency obligation scheme?";

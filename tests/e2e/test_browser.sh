@@ -140,6 +140,7 @@ t_browser_overview() { browser_result overview; }
 t_browser_forecast() { browser_result forecast; }
 t_browser_grid_opf() { browser_result grid_opf; }
 t_browser_models_promotion() { browser_result models_promotion; }
+t_browser_models_training() { browser_result models_training; }
 t_browser_compliance_citation() { browser_result compliance_citation; }
 t_browser_tablet_width_layout() { browser_result tablet_width_layout; }
 

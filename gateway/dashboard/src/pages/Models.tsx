@@ -13,6 +13,10 @@ export function ModelsPage() {
   const [sel, setSel] = useState<string | null>(null);
   const names = list.data?.map((m) => m.name) ?? [];
   const current = sel && names.includes(sel) ? sel : (names[0] ?? null);
+  // Keep the shown model when the list changes (a newly trained model sorts before it).
+  useEffect(() => {
+    if (!sel && current) setSel(current);
+  }, [sel, current]);
 
   return (
     <div className="page">
@@ -258,7 +262,7 @@ function TrainPanel({ onDone }: { onDone: () => void }) {
       {regs.error ? <ErrorState error={regs.error} what="The region list" /> : regs.data && !opts.length ? <p className="muted">No region has demand history: import demand first.</p> : null}
       {err ? <ErrorState error={err} what="Training" /> : null}
       {watch && (
-        <div className="job-watch" data-testid="job-watch" data-status={watch.status} data-version={watch.version ?? ""}>
+        <div className="job-watch" data-testid="job-watch" data-job={watch.id} data-status={watch.status} data-version={watch.version ?? ""} data-progress={watch.progress ?? ""}>
           <div>
             Job <code>{watch.id}</code> ({watch.region ?? target}): <strong>{watch.status}</strong>
             {watch.message && !DONE.test(watch.status) ? ` — ${watch.message}` : ""}
@@ -294,7 +298,7 @@ function TrainPanel({ onDone }: { onDone: () => void }) {
               <tbody>
                 {js.map((j) => (
                   <tr key={j.id}>
-                    <td><code>{j.id.slice(0, 12)}</code></td>
+                    <td><code className="small">{j.id}</code></td>
                     <td>{j.region ?? "–"}</td>
                     <td>
                       <span className={`pill ${/fail|error/i.test(j.status) ? "bad" : /done|succe|finish|complete/i.test(j.status) ? "ok" : "warn"}`}>{j.status}</span>

@@ -61,8 +61,11 @@ export function Overview() {
 
   const chart = useMemo(() => {
     const regions = [...hist.byRegion.keys()].sort();
-    const series: ChartSeries[] = regions.slice(0, 10).map((r, i) => ({ label: r, values: [...hist.byRegion.get(r)!], color: PALETTE[i % PALETTE.length], width: 2 }));
-    return { x: [...hist.t], series };
+    // Small (simulated) fleets are drawn in kW, real regions in MW.
+    const max = Math.max(0, ...regions.flatMap((r) => hist.byRegion.get(r)!.map((v) => Math.abs(v ?? 0))));
+    const k = max > 0 && max < 1 ? 1000 : 1;
+    const series: ChartSeries[] = regions.slice(0, 10).map((r, i) => ({ label: r, values: hist.byRegion.get(r)!.map((v) => (v === null ? null : v * k)), color: PALETTE[i % PALETTE.length], width: 2 }));
+    return { x: [...hist.t], series, unit: k === 1000 ? "kW" : "MW" };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
 
@@ -111,7 +114,7 @@ export function Overview() {
               chart.x.length < 2 ? (
                 <div className="state" data-state="waiting">Collecting samples… the chart draws after the second update ({POLL_MS / 1000} s).</div>
               ) : (
-                <TimeChart x={chart.x} series={chart.series} yLabel="MW" label="Live load per region over the last minutes" height={280} testId="live-load-chart" />
+                <TimeChart x={chart.x} series={chart.series} yLabel={chart.unit} label="Live load per region over the last minutes" height={280} testId="live-load-chart" />
               )
             }
           </Async>
