@@ -170,7 +170,7 @@ int sim_forecast_fetch(const sim_env_t *env, const char *region, double start, i
                               "the forecast service did not answer within %.1f s",
                               env->forecast_timeout);
         return gf_err_set(err, GF_EUNAVAIL, "forecast_unavailable",
-                          "the forecast service is not reachable: %s", err->message);
+                          "the forecast service at %s is not reachable", env->forecast_url);
     }
     json_t *j = json_loadb(body, len, 0, NULL);
     free(body);

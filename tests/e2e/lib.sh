@@ -66,7 +66,11 @@ start_service() {
     shift
     local log="$T/$name.log"
     : >"$log"
-    env GF_PORT=0 GF_REDIS_PORT="${REDIS_PORT:-6379}" GF_LOG_LEVEL=${GF_LOG_LEVEL:-info} "$@" \
+    # The simulation calls the forecast service of this stack, never a default port.
+    local fc=()
+    [ "$name" = simulation ] && [ -n "${PORT_OF[forecast]:-}" ] &&
+        fc=("GF_FORECAST_URL=http://127.0.0.1:${PORT_OF[forecast]}")
+    env GF_PORT=0 GF_REDIS_PORT="${REDIS_PORT:-6379}" GF_LOG_LEVEL=${GF_LOG_LEVEL:-info} "${fc[@]}" "$@" \
         "$BUILD/bin/gf-$name" >>"$log" 2>&1 &
     local pid=$!
     echo "$name $pid" >>"$T/pids"
