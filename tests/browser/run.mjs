@@ -517,6 +517,20 @@ await test("models_promotion", async ({ page }) => {
   assert(aliasesShown.includes("production"), `aliases of the shown version: '${aliasesShown}'`);
   await settle(page);
   await shot(page, "forecast-after-promotion");
+  // Roll back from the Models page (confirmed): production returns to the previous version.
+  await page.goto(GW + "/models");
+  await page.locator(`[data-model="${name}"]`).click();
+  await page.getByTestId("model-detail").waitFor();
+  page.once("dialog", (d) => d.accept());
+  await withKeyPrompt(page, () => page.getByRole("button", { name: `Roll back production (to v${from})` }).click());
+  await page.waitForFunction(
+    ([v]) => document.querySelector('[data-testid="model-detail"]')?.getAttribute("data-production") === String(v),
+    [from],
+    { timeout: 15000 },
+  );
+  const back = (await api("GET", path)).json;
+  assert(back.aliases.production === from, `API production after the rollback ${back.aliases.production}, expected ${from}`);
+  await page.getByTestId("served-version").and(page.locator(`[data-version="${from}"]`)).waitFor({ timeout: 20000 });
 });
 
 await test("models_training", async ({ page }) => {
@@ -583,6 +597,12 @@ await test("compliance_citation", async ({ page }) => {
   await first.getByRole("button", { name: /Show the whole/ }).click();
   await first.getByTestId("article").or(first.locator('[data-state="error"]')).first().waitFor();
   assert(await first.getByTestId("article").isVisible(), "the whole article is shown");
+  // The whole article is the API's: same number of paragraphs, the first one's text.
+  const c0 = cits.find((c) => text.includes(c.text.slice(0, 40)));
+  const art = (await api("GET", `/api/compliance/documents/${encodeURIComponent(c0.document)}/articles/${encodeURIComponent(c0.article)}`)).json;
+  const paras = first.getByTestId("article").locator(".article-para");
+  assert((await paras.count()) === art.paragraphs.length, `${await paras.count()} paragraphs shown, API ${art.paragraphs.length}`);
+  assert((await paras.first().textContent()).includes(art.paragraphs[0].text.slice(0, 60)), "the first paragraph is the API's");
   await shot(page, "compliance");
   // A question outside the corpus is shown as a refusal.
   await page.fill("#question", "What is the best recipe for chocolate cake?");
