@@ -144,23 +144,4 @@ t_browser_models_training() { browser_result models_training; }
 t_browser_compliance_citation() { browser_result compliance_citation; }
 t_browser_tablet_width_layout() { browser_result tablet_width_layout; }
 
-# e2e_main, except that the simulation service is told where the forecast service listens
-# (its 24 h schedule and forecast-driven loads call it), so it starts after the forecast.
-browser_main() {
-    start_redis || { echo "not ok - stack starts (redis)"; E2E_FAILED=1; exit 1; }
-    local s
-    for s in ingestion trainer forecast simulation compliance; do
-        if [ "$s" = simulation ]; then
-            start_service simulation GF_FORECAST_URL="http://127.0.0.1:${PORT_OF[forecast]}"
-        else
-            start_service "$s"
-        fi || { echo "not ok - stack starts ($s)"; E2E_FAILED=1; exit 1; }
-    done
-    start_gateway || { echo "not ok - stack starts (gateway)"; E2E_FAILED=1; exit 1; }
-    for s in ingestion trainer forecast simulation compliance; do
-        wait_ready "$s" 120 || { echo "not ok - $s becomes ready"; E2E_FAILED=1; exit 1; }
-    done
-    run_tests
-    [ "$E2E_FAILED" -eq 0 ]
-}
-browser_main
+e2e_main
