@@ -55,7 +55,7 @@ t_dashboard_builds_and_gateway_serves_it() {
 t_dashboard_component_tests() {
     (cd "$DASH_DIR" && npx --no-install vitest run --reporter=dot) >"$T/vitest.log" 2>&1 || {
         tail -40 "$T/vitest.log" >&2; fail "vitest failed"; }
-    grep -E 'Tests +[0-9]+ passed' "$T/vitest.log" | sed 's/\x1b\[[0-9;]*m//g; s/^ */    vitest: /'
+    sed 's/\x1b\[[0-9;]*m//g' "$T/vitest.log" | grep -E 'Tests +[0-9]+ passed' | sed 's/^ */    vitest: /'
 }
 
 # ---------------------------------------------------------------- seed data

@@ -169,8 +169,8 @@ export function Overview() {
                         </span>
                         {a.field ? <span className="muted small"> {a.field}</span> : null}
                       </td>
-                      <td className="num">{fmtNum(a.value, 1)}</td>
-                      <td className="num">{fmtNum(a.expected, 1)}</td>
+                      <td className="num">{fmtNum(a.value, Math.abs(a.value ?? 0) < 10 ? 2 : 1)}</td>
+                      <td className="num">{fmtNum(a.expected, Math.abs(a.expected ?? 0) < 10 ? 2 : 1)}</td>
                       <td className="num">{fmtNum(a.score, 2)}</td>
                     </tr>
                   ))}
