@@ -43,6 +43,7 @@ struct gf_server {
     const gf_route_t **routes;
     size_t nroutes, caproutes;
     size_t inflight;
+    size_t sending;   /* replies handed to evhttp whose bytes are not all written yet */
     gf_metric_t *m_requests;
     gf_metric_t *m_duration;
     gf_metric_t *m_inflight;
@@ -150,6 +151,11 @@ size_t gf_server_inflight(const gf_server_t *s)
     return s->inflight;
 }
 
+size_t gf_server_sending(const gf_server_t *s)
+{
+    return s->sending;
+}
+
 void gf_server_stop_accepting(gf_server_t *s)
 {
     if (s->bound != NULL) {
@@ -236,9 +242,21 @@ static const char *method_name(enum evhttp_cmd_type c)
 
 /* ---------------------------------------------------------------- replies */
 
+/* evhttp calls this once the reply's last byte is written (not when the client went away
+ * mid-write: the drain then stops waiting after a short grace, see gf_server_sending). */
+static void on_reply_written(struct evhttp_request *ev, void *arg)
+{
+    (void)ev;
+    gf_server_t *s = arg;
+    if (s->sending > 0)
+        s->sending--;
+}
+
 static void finish(gf_req_t *r, int status, struct evbuffer *body)
 {
     gf_server_t *s = r->srv;
+    s->sending++;
+    evhttp_request_set_on_complete_cb(r->ev, on_reply_written, s);
     struct evkeyvalq *oh = evhttp_request_get_output_headers(r->ev);
     if (evhttp_add_header(oh, "X-Request-Id", r->id) != 0)
         GF_LOG(GF_LOG_WARN, "http", "could not add X-Request-Id");

@@ -156,6 +156,9 @@ static bool redis_check(gf_service_t *svc, void *arg, char *why, size_t whylen)
 
 static struct event *drain_timer;
 static double drain_deadline;
+static double idle_since; /* when the last request in flight was replied to */
+
+#define FLUSH_GRACE_SECONDS 2.0
 
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -163,7 +166,16 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     gf_service_t *svc = arg;
     size_t left = gf_server_inflight(svc->http);
-    if (left == 0 || gf_now_mono() >= drain_deadline) {
+    double now = gf_now_mono();
+    /* Replied is not yet delivered: wait until the replies are written too (bounded, since a
+     * client gone mid-write never completes). */
+    bool flushed = false;
+    if (left == 0) {
+        if (idle_since == 0)
+            idle_since = now;
+        flushed = gf_server_sending(svc->http) == 0 || now - idle_since >= FLUSH_GRACE_SECONDS;
+    }
+    if ((left == 0 && flushed) || now >= drain_deadline) {
         json_t *f = json_object();
         json_object_set_new(f, "abandoned", json_integer((json_int_t)left));
         gf_log_lifecycle("drained", f);

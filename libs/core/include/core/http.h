@@ -84,6 +84,11 @@ void gf_server_stop_accepting(gf_server_t *s);
 /* Requests received but not yet replied to. */
 size_t gf_server_inflight(const gf_server_t *s);
 
+/* Replies handed to evhttp whose bytes are not all on the wire yet (a large body to a slow
+ * client). A reply whose client vanished mid-write may never complete, so callers waiting for
+ * zero should bound the wait. */
+size_t gf_server_sending(const gf_server_t *s);
+
 /* Number of registered routes and the i-th one (for the route listing / docs checks). */
 size_t gf_server_route_count(const gf_server_t *s);
 const gf_route_t *gf_server_route(const gf_server_t *s, size_t i);
