@@ -14,7 +14,8 @@ PACKAGES=(
     # runtime of the stack
     redis-server nginx-light
     prometheus yq  # Prometheus for make up, promtool + yq for tests/e2e/test_monitoring.sh and test_deploy.sh
-    chromium  # headless browser for the dashboard tests (tests/browser)
+    chromium fonts-liberation  # headless browser for the dashboard tests (tests/browser), with
+                               # real fonts for the screenshots (only recommended by chromium)
     # benchmarks
     wrk
 )
