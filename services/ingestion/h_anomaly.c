@@ -242,12 +242,7 @@ static int scan_region(ing_scanner_t *sc, const char *region, int64_t now_hour)
 static void scan(ing_scanner_t *sc)
 {
     gf_err_t err = {0};
-    if (sc->c != NULL && sc->c->err) {
-        redisFree(sc->c);
-        sc->c = NULL;
-    }
-    if (sc->c == NULL)
-        sc->c = gf_redis_connect_sync(sc->app->redis_host, sc->app->redis_port, 5000, &err);
+    gf_redis_sync_ensure(&sc->c, sc->app->redis_host, sc->app->redis_port, 5000, &err);
     gf_err_cleanup(&err);
     if (sc->c == NULL) {
         gf_metric_add(m_scans, 1, "redis_unavailable");

@@ -205,13 +205,7 @@ void ing_import_pool_free(ing_import_pool_t *p)
 /* A blocking connection for this worker, rebuilt after failures. */
 static redisContext *conn(ing_app_t *app, redisContext **c, gf_err_t *err)
 {
-    if (*c != NULL && (*c)->err) {
-        redisFree(*c);
-        *c = NULL;
-    }
-    if (*c == NULL)
-        *c = gf_redis_connect_sync(app->redis_host, app->redis_port, 5000, err);
-    return *c;
+    return gf_redis_sync_ensure(c, app->redis_host, app->redis_port, 5000, err);
 }
 
 /* ---------------------------------------------------------------- import task */

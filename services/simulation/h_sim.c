@@ -85,23 +85,17 @@ static int job_store(redisContext **c, sim_app_t *app, const char *id, json_t *d
         return GF_EINTERNAL;
     int rc = GF_EUNAVAIL;
     for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
-        if (*c == NULL) {
-            gf_err_t e = {0};
-            *c = gf_redis_connect_sync(app->redis_host, app->redis_port, 2000, &e);
-            gf_err_cleanup(&e);
-            if (*c == NULL)
-                continue;
-        }
+        gf_err_t e = {0};
+        gf_redis_sync_ensure(c, app->redis_host, app->redis_port, 2000, &e);
+        gf_err_cleanup(&e);
+        if (*c == NULL)
+            continue;
         redisReply *rep = redisCommand(*c, "SET gf:simjob:{%s} %s EX %d", id, text,
                                        JOB_TTL_SECONDS);
         if (rep != NULL && rep->type != REDIS_REPLY_ERROR)
             rc = 0;
         if (rep != NULL)
             freeReplyObject(rep);
-        else {
-            redisFree(*c);
-            *c = NULL;
-        }
     }
     free(text);
     if (rc != 0)

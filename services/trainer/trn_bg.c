@@ -4,7 +4,6 @@
 #include "trn_bg.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 #include "core/http.h"
@@ -33,23 +32,10 @@ struct trn_bg {
 
 static redisContext *conn(trn_bg_t *bg)
 {
-    if (bg->c != NULL && bg->c->err == 0) {
-        /* A connection idle across a Redis restart looks healthy until used: one PING (a few
-         * tens of microseconds next to a registry request) finds out, so the request itself
-         * never fails on a stale socket. */
-        redisReply *pong = redisCommand(bg->c, "PING");
-        bool ok = pong != NULL && pong->type != REDIS_REPLY_ERROR;
-        if (pong != NULL)
-            freeReplyObject(pong);
-        if (ok)
-            return bg->c;
-    }
-    if (bg->c != NULL)
-        redisFree(bg->c);
     gf_err_t e = {0};
-    bg->c = gf_redis_connect_sync(bg->host, bg->port, 3000, &e);
+    redisContext *c = gf_redis_sync_ensure(&bg->c, bg->host, bg->port, 3000, &e);
     gf_err_cleanup(&e);
-    return bg->c;
+    return c;
 }
 
 static void *run(void *arg)

@@ -241,6 +241,25 @@ redisContext *gf_redis_connect_sync(const char *host, int port, int timeout_ms, 
     return c;
 }
 
+redisContext *gf_redis_sync_ensure(redisContext **c, const char *host, int port, int timeout_ms,
+                                   gf_err_t *err)
+{
+    if (*c != NULL && (*c)->err == 0) {
+        redisReply *pong = redisCommand(*c, "PING");
+        bool ok = pong != NULL && pong->type != REDIS_REPLY_ERROR;
+        if (pong != NULL)
+            freeReplyObject(pong);
+        if (ok)
+            return *c;
+    }
+    if (*c != NULL) {
+        redisFree(*c);
+        *c = NULL;
+    }
+    *c = gf_redis_connect_sync(host, port, timeout_ms, err);
+    return *c;
+}
+
 int gf_redis_reply_check(const redisReply *reply, gf_err_t *err)
 {
     if (reply == NULL)

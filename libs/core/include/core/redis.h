@@ -45,6 +45,13 @@ void gf_redis_on_state(gf_redis_t *r, void (*cb)(bool ready, void *arg), void *a
 /* Blocking connection with connect and command timeouts (ms). NULL with err on failure. */
 redisContext *gf_redis_connect_sync(const char *host, int port, int timeout_ms, gf_err_t *err);
 
+/* A worker's blocking connection, kept across calls: returns *c when it is still usable,
+ * else frees it and connects again (stored in *c). "Usable" is checked with one PING, because
+ * a socket left idle across a Redis restart looks healthy until the next command fails on it.
+ * NULL with err when Redis cannot be reached. The caller frees *c with redisFree at the end. */
+redisContext *gf_redis_sync_ensure(redisContext **c, const char *host, int port, int timeout_ms,
+                                   gf_err_t *err);
+
 /* Turn a sync/async reply into an error: NULL → GF_EUNAVAIL "redis_unavailable",
  * REDIS_REPLY_ERROR → GF_EUNAVAIL "redis_error" (or "redis_oom" for OOM), else 0. */
 int gf_redis_reply_check(const redisReply *reply, gf_err_t *err);
