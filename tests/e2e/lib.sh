@@ -35,7 +35,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-"print_stacktrace=1:halt_on_error=1:exitco
 free_port() {
     local p
     while :; do
-        p=$((20000 + RANDOM % 40000))
+        # Below the kernel's ephemeral range (32768+), where client sockets and the services'
+        # GF_PORT=0 listeners take their ports: a port picked there can be taken before use.
+        p=$((20000 + RANDOM % 12000))
         (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
     done
 }
@@ -93,27 +95,36 @@ start_service() {
 }
 
 start_gateway() {
-    local port
+    local port attempt
     API_KEY=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
     mkdir -p "$T/gateway"
     (umask 077; echo "$API_KEY" >"$T/gateway/api-keys")
-    port=$(free_port)
     local a=()
     for s in ingestion trainer forecast simulation compliance; do
         # A service not started points at a closed port: the gateway answers 502 for it.
         a+=("127.0.0.1:${PORT_OF[$s]:-1}")
     done
-    bash "$E2E_TOP/scripts/render-gateway.sh" "$T/nginx.conf" "$T" "$port" "${a[@]}" off
-    nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/nginx-error.log" &
-    local pid=$!
-    echo "gateway $pid" >>"$T/pids"
-    PIDS+=("gateway:$pid")
-    PID_OF[gateway]=$pid
-    PORT_OF[gateway]=$port
-    GW="http://127.0.0.1:$port"
-    for _ in $(seq 100); do
-        curl -fsS -o /dev/null "$GW/api/healthz" 2>/dev/null && return 0
-        sleep 0.05
+    # A free port can still be taken between the check and nginx's bind: try another then.
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        bash "$E2E_TOP/scripts/render-gateway.sh" "$T/nginx.conf" "$T" "$port" "${a[@]}" off
+        nginx -p "$T" -c "$T/nginx.conf" -e "$T/logs/nginx-error.log" &
+        local pid=$!
+        echo "gateway $pid" >>"$T/pids"
+        PID_OF[gateway]=$pid
+        PORT_OF[gateway]=$port
+        GW="http://127.0.0.1:$port"
+        for _ in $(seq 100); do
+            if curl -fsS -o /dev/null "$GW/api/healthz" 2>/dev/null; then
+                PIDS+=("gateway:$pid")
+                return 0
+            fi
+            alive "$pid" || break
+            sleep 0.05
+        done
+        alive "$pid" && break
+        wait "$pid" 2>/dev/null || true
+        echo "gateway could not bind port $port (attempt $attempt)" >&2
     done
     echo "gateway did not start" >&2
     tail -20 "$T/logs/nginx-error.log" >&2

@@ -1,7 +1,7 @@
 /*
  * redis_fixture.h - a private redis-server for one test binary (header-only, test code).
  *
- * gf_test_redis_start() picks a random free loopback port in 20000-60000, starts
+ * gf_test_redis_start() picks a random free loopback port in 20000-31999 (below the ephemeral range), starts
  * /usr/bin/redis-server on it in a fresh temp dir (no persistence, foreground), waits until it
  * answers PING and returns its PID; gf_test_redis_stop() kills exactly that PID, reaps it and
  * removes the dir. The child asks the kernel (PR_SET_PDEATHSIG) to end it if the test process
@@ -140,7 +140,7 @@ static int gf_test_redis_start(gf_test_redis_t *r)
     memset(r, 0, sizeof *r);
     srand((unsigned)(time(NULL) ^ (getpid() << 8)));
     for (int attempt = 0; attempt < 5; attempt++) {
-        int port = 20000 + rand() % 40001;
+        int port = 20000 + rand() % 12000; /* below the ephemeral range (32768+) */
         if (!gf_test_port_free(port))
             continue;
         snprintf(r->dir, sizeof r->dir, "/tmp/gf-test-redis-XXXXXX");
