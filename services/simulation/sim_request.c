@@ -167,6 +167,7 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
     q->kind = kind;
     q->load_scale = 1;
     q->init = GF_PF_INIT_FLAT;
+    q->screen_limits = true;
     q->hours = 24;
     q->n1_mode = GF_PF_N1_PF;
     if (!json_is_object(body))
@@ -174,7 +175,7 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
                    sim_kind_name(kind));
     static const char *const known[] = {"case", "case_text", "mode", "load", "outages", "costs",
                                         "init", "max_cpu_time", "async", "branches", "region",
-                                        "start", "hours", NULL};
+                                        "start", "hours", "screen_limits", NULL};
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)body, key, v)
@@ -259,6 +260,12 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
     if ((v = json_object_get(body, "max_cpu_time")) != NULL &&
         get_number(v, "max_cpu_time", 0.01, 3600, &q->max_cpu_time, err))
         return GF_EINVAL;
+    if ((v = json_object_get(body, "screen_limits")) != NULL) {
+        if (!json_is_boolean(v))
+            return bad(err, "invalid_field", "screen_limits", "'%s' must be true or false",
+                       "screen_limits");
+        q->screen_limits = json_is_true(v);
+    }
     if ((v = json_object_get(body, "async")) != NULL) {
         if (!json_is_boolean(v))
             return bad(err, "invalid_field", "async", "'%s' must be true or false", "async");
@@ -357,6 +364,7 @@ void sim_request_opts(const sim_request_t *q, double default_cpu_time, gf_pf_opt
     o->costs = q->n_costs ? costs_buf : NULL;
     o->n_costs = q->n_costs;
     o->init = q->init;
+    o->screen_limits = q->screen_limits;
     o->max_cpu_time = q->max_cpu_time > 0 && q->max_cpu_time < default_cpu_time
                           ? q->max_cpu_time
                           : default_cpu_time;

@@ -13,6 +13,7 @@
  *    "outages": {"branches": [3, 7], "gens": [0]},   (0-based rows of mpc.branch / mpc.gen)
  *    "costs": [{"gen": 0, "model": 2, "coeffs": [0.01, 20, 0]}],
  *    "init": "flat" | "case" | "pf", "max_cpu_time": 10, "async": false,
+ *    "screen_limits": true  (OPF: screen branch limits; false = every limit from the start),
  *    "branches": [..] (contingencies: which outages to screen; default all),
  *    "region": "PJM", "start": "2018-06-30T00:00:00Z", "hours": 24   (schedule)}
  *
@@ -57,6 +58,7 @@ typedef struct sim_request {
     sim_cost_t *costs;
     size_t n_costs;
     gf_pf_init_t init;
+    bool screen_limits;       /* OPF branch-limit screening (true) */
     double max_cpu_time;      /* 0 = service default */
     bool async;
     size_t *screen, n_screen; /* contingencies: branch rows to screen (NULL = all) */

@@ -2,6 +2,8 @@
 # Simulation service through the gateway: shipped cases, AC/DC OPF against reference objectives,
 # power flow, outages, N-1, jobs, uploaded cases, bad input.
 E2E_SERVICES="simulation"
+# more solves than the gateway's default 100/min budget for expensive routes allows in a burst
+export GF_GATEWAY_EXPENSIVE_RATE=600r/m
 source "$(dirname "$0")/lib.sh"
 
 post() { # route json
@@ -37,6 +39,30 @@ t_ac_opf_matches_reference_objectives() {
     expect_json '.gen|length' 3
     expect_json '.branch[0]|has("loading_percent")' true
     expect_json .mode ac
+}
+
+t_branch_limit_screening_gives_the_full_model_answer() {
+    # case118: the screened model carries a handful of its 372 limits, the full one all; the
+    # answers agree (objective, binding flow limits).
+    post opf '{"case":"pglib_opf_case118_ieee"}'
+    expect_status 200
+    expect_json .screening.enabled true
+    expect_json .screening.limits_total 372
+    expect_json '.screening.limits_in_model < 40' true
+    local obj_s bind_s
+    obj_s=$(jq_body .objective)
+    bind_s=$(jq -c '[.binding[]|select(.type=="sf" or .type=="st")|[.type,.index]]|sort' "$BODY_FILE")
+    post opf '{"case":"pglib_opf_case118_ieee","screen_limits":false}'
+    expect_status 200
+    expect_json .screening.enabled false
+    expect_json .screening.limits_in_model 372
+    close_to "$(jq_body .objective)" "$obj_s" 0.000001 || fail "full $(jq_body .objective) vs screened $obj_s"
+    [ "$(jq -c '[.binding[]|select(.type=="sf" or .type=="st")|[.type,.index]]|sort' "$BODY_FILE")" = "$bind_s" ] ||
+        fail "binding flow limits differ: $bind_s"
+    [ "$bind_s" != "[]" ] || fail "case118 has binding flow limits"
+    post opf '{"case":"case9","screen_limits":"no"}'
+    expect_status 400
+    expect_json .error.code invalid_field
 }
 
 t_dc_opf_and_power_flow() {

@@ -23,6 +23,7 @@ void gf_pf_opts_init(gf_pf_opts_t *o)
     o->max_cpu_time = 60.0;
     o->tol = 1e-8;
     o->max_iter = 500;
+    o->screen_limits = true;
 }
 
 static int uf_find(int *p, int x)

@@ -185,6 +185,14 @@ json_t *gf_pf_result_to_json(const gf_pf_result_t *r)
     json_object_set_new(root, "iterations", json_integer(r->iterations));
     json_object_set_new(root, "time_s", num(r->time_s));
     json_object_set_new(root, "max_mismatch_mva", num(r->max_mismatch));
+    if (r->kind != GF_PF_KIND_PF) {
+        /* branch-limit screening: Ipopt solves made and the limits in the last model */
+        json_t *sc = json_pack("{s:b,s:i,s:i,s:i}", "enabled", r->screen_rounds > 0, "solves",
+                               r->screen_rounds > 0 ? r->screen_rounds : 1, "limits_in_model",
+                               r->limits_enforced, "limits_total", r->limits_total);
+        if (sc == NULL || json_object_set_new(root, "screening", sc) != 0)
+            goto oom;
+    }
     json_object_set_new(tot, "load_mw", num(r->total_load_mw));
     json_object_set_new(tot, "gen_mw", num(r->total_gen_mw));
     json_object_set_new(tot, "losses_mw", num(r->losses_mw));

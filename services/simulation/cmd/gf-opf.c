@@ -1,12 +1,14 @@
 /*
  * gf-opf - solve one MATPOWER case from the command line.
  *
- *   gf-opf [--dc] [--pf] [--n1] [--json] [--repeat N] [--time-limit S] case.m
+ *   gf-opf [--dc] [--pf] [--n1] [--json] [--repeat N] [--time-limit S] [--print-level N] [--no-screen] case.m
  *
  * AC OPF by default; --dc for the DC OPF, --pf for an AC power flow, --n1 for N-1 screening of
  * every in-service branch by AC power flow on 2 threads (prints the worst outages). Prints the case size,
  * objective, status, iterations and solve time (the median over N solves with --repeat; the
- * parse is not timed). --json prints the full result instead. Exit status: 0 converged,
+ * parse is not timed). --json prints the full result instead. --no-screen puts every branch
+ * limit into the OPF from the start (see screen_limits in powerflow/solve.h). --print-level N passes Ipopt's
+ * print level through (5 prints its iteration log, 6 and above adds its timing statistics). Exit status: 0 converged,
  * 1 solver failure, 2 usage or input error.
  */
 #include <stdio.h>
@@ -28,13 +30,13 @@ static int cmp_double(const void *a, const void *b)
 static void usage(void)
 {
     fprintf(stderr, "usage: gf-opf [--dc] [--pf] [--n1] [--json] [--repeat N] [--time-limit S] "
-                    "case.m\n");
+                    "[--print-level N] [--no-screen] case.m\n");
 }
 
 int main(int argc, char **argv)
 {
     int repeat = 1, mode = 0; /* 0 AC OPF, 1 DC OPF, 2 PF */
-    int json = 0;
+    int json = 0, plevel = 0, screen = 1;
     double tlim = 60;
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -44,11 +46,19 @@ int main(int argc, char **argv)
             mode = 2;
         } else if (strcmp(argv[i], "--n1") == 0) {
             mode = 3;
+        } else if (strcmp(argv[i], "--no-screen") == 0) {
+            screen = 0;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             repeat = atoi(argv[++i]);
             if (repeat < 1 || repeat > 1000) {
+                usage();
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--print-level") == 0 && i + 1 < argc) {
+            plevel = atoi(argv[++i]);
+            if (plevel < 0 || plevel > 12) {
                 usage();
                 return 2;
             }
@@ -79,6 +89,8 @@ int main(int argc, char **argv)
     gf_pf_opts_t o;
     gf_pf_opts_init(&o);
     o.max_cpu_time = tlim;
+    o.print_level = plevel;
+    o.screen_limits = screen != 0;
     if (mode == 3) {
         double *tt = calloc((size_t)repeat, sizeof *tt);
         gf_pf_n1_report_t *rep = NULL;
@@ -160,6 +172,9 @@ int main(int argc, char **argv)
                                                    : 0.5 * (cpu[repeat / 2 - 1] + cpu[repeat / 2])));
         printf("repeat      %d\n", repeat);
         printf("mismatch    %.3g\n", r->max_mismatch);
+        if (mode < 2)
+            printf("screening   %d solves, %d of %d branch limits in the model\n",
+                   r->screen_rounds, r->limits_enforced, r->limits_total);
         if (rc != 0)
             fprintf(stderr, "gf-opf: %s: %s\n", err.code, err.message);
         status = rc == 0 ? 0 : 1;

@@ -458,6 +458,148 @@ static void test_opf_no_gencost(void **state)
     gf_pf_case_free(c);
 }
 
+/* Screening of branch limits (the default) gives the full model's solution: the same
+ * objective, every limit of the case respected, the same binding flow limits; while the
+ * model it solves is a fraction of the full one. */
+static void check_limits_hold(const gf_pf_case_t *c, const gf_pf_result_t *r, const char *what)
+{
+    for (size_t k = 0; k < c->n_branch; k++) {
+        const gf_pf_branch_t *b = &c->branch[k];
+        const gf_pf_branch_res_t *br = &r->branch[k];
+        if (!br->in_service)
+            continue;
+        if (b->rate_a > 0 && br->loading_percent > 100 + 1e-3)
+            fail_msg("%s: branch %zu at %.6f %% of its rating", what, k, br->loading_percent);
+        int f = -1, t = -1;
+        for (size_t i = 0; i < c->n_bus; i++) {
+            if (c->bus[i].id == b->fbus)
+                f = (int)i;
+            if (c->bus[i].id == b->tbus)
+                t = (int)i;
+        }
+        assert_true(f >= 0 && t >= 0);
+        double d = r->bus[f].va_degree - r->bus[t].va_degree;
+        bool none = b->angmin == 0 && b->angmax == 0;
+        if (!none && ((b->angmax < 360 && d > b->angmax + 1e-4) ||
+                      (b->angmin > -360 && d < b->angmin - 1e-4)))
+            fail_msg("%s: branch %zu angle difference %.6f outside [%g, %g]", what, k, d,
+                     b->angmin, b->angmax);
+    }
+}
+
+static int count_flow_binding(const gf_pf_result_t *r, size_t *rows, int cap)
+{
+    int nb = 0;
+    for (size_t i = 0; i < r->n_binding; i++) {
+        gf_pf_bind_kind_t kd = r->binding[i].kind;
+        if (kd == GF_PF_BIND_SF || kd == GF_PF_BIND_ST || kd == GF_PF_BIND_ANG_MAX ||
+            kd == GF_PF_BIND_ANG_MIN) {
+            if (nb < cap)
+                rows[nb] = r->binding[i].index * 16 + (size_t)kd;
+            nb++;
+        }
+    }
+    return nb;
+}
+
+static void test_opf_screening_gives_the_full_model_solution(void **state)
+{
+    (void)state;
+    const struct {
+        const char *file;
+        bool dc;
+    } t[] = {
+        {"pglib_opf_case5_pjm.m", false},   {"pglib_opf_case14_ieee.m", false},
+        {"pglib_opf_case30_ieee.m", false}, {"pglib_opf_case57_ieee.m", false},
+        {"pglib_opf_case118_ieee.m", false}, {"pglib_opf_case300_ieee.m", false},
+        {"case9.m", false},                 {"case30.m", false},
+        {"pglib_opf_case5_pjm.m", true},    {"pglib_opf_case118_ieee.m", true},
+        {"pglib_opf_case300_ieee.m", true},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        gf_pf_case_t *c = load_case(t[i].file);
+        gf_pf_result_t *rs = NULL, *rf = NULL;
+        gf_err_t e = {0};
+        gf_pf_opts_t o;
+        gf_pf_opts_init(&o);
+        assert_true(o.screen_limits);
+        int rc = t[i].dc ? gf_pf_solve_dcopf(c, &o, &rs, &e) : gf_pf_solve_acopf(c, &o, &rs, &e);
+        if (rc != 0)
+            fail_msg("%s: %s %s", t[i].file, e.code, e.message);
+        o.screen_limits = false;
+        rc = t[i].dc ? gf_pf_solve_dcopf(c, &o, &rf, &e) : gf_pf_solve_acopf(c, &o, &rf, &e);
+        if (rc != 0)
+            fail_msg("%s full: %s %s", t[i].file, e.code, e.message);
+        char what[96];
+        snprintf(what, sizeof what, "%s %s", t[i].file, t[i].dc ? "DC" : "AC");
+        double rel = fabs(rs->objective - rf->objective) / rf->objective;
+        if (rel > 1e-6)
+            fail_msg("%s: screened %.6f vs full %.6f", what, rs->objective, rf->objective);
+        check_limits_hold(c, rs, what);
+        /* the full model carries every limit and says it did not screen */
+        assert_int_equal(rf->screen_rounds, 0);
+        assert_int_equal(rf->limits_enforced, rf->limits_total);
+        assert_true(rs->screen_rounds >= 1);
+        assert_int_equal(rs->limits_total, rf->limits_total);
+        assert_true(rs->limits_enforced <= rs->limits_total);
+        /* the flow and angle limits binding in the full model bind in the screened one */
+        size_t bs[64], bf[64];
+        int ns = count_flow_binding(rs, bs, 64), nf = count_flow_binding(rf, bf, 64);
+        if (ns != nf)
+            fail_msg("%s: %d binding branch limits screened, %d in the full model", what, ns,
+                     nf);
+        for (int a = 0; a < nf && a < 64; a++) {
+            bool found = false;
+            for (int b = 0; b < ns && b < 64; b++)
+                found = found || bs[b] == bf[a];
+            if (!found)
+                fail_msg("%s: binding limit %zu of the full model not binding screened", what,
+                         bf[a]);
+        }
+        gf_pf_result_free(rs);
+        gf_pf_result_free(rf);
+        gf_pf_case_free(c);
+    }
+}
+
+/* On case118 the first screen (DC flow of the merit-order dispatch) keeps a handful of
+ * the 558 limits and one solve suffices; on MATPOWER's case30 the first screen keeps none
+ * and violated limits are added over further solves. A warm start (the schedule's hour to
+ * hour) works across models screened differently. */
+static void test_opf_screening_rounds_and_warm_starts(void **state)
+{
+    (void)state;
+    gf_pf_case_t *c = load_case("pglib_opf_case118_ieee.m");
+    gf_pf_result_t *r = NULL, *w = NULL, *cold = NULL;
+    gf_err_t e = {0};
+    gf_pf_opts_t o;
+    gf_pf_opts_init(&o);
+    assert_int_equal(gf_pf_solve_acopf(c, &o, &r, &e), 0);
+    assert_int_equal(r->limits_total, 186 + 186);
+    assert_true(r->limits_enforced > 0 && r->limits_enforced < r->limits_total / 4);
+    o.load_scale = 1.04;
+    o.warm = r;
+    assert_int_equal(gf_pf_solve_acopf(c, &o, &w, &e), 0);
+    o.warm = NULL;
+    assert_int_equal(gf_pf_solve_acopf(c, &o, &cold, &e), 0);
+    assert_true(fabs(w->objective - cold->objective) < 1e-6 * cold->objective);
+    assert_true(w->objective > r->objective);
+    check_limits_hold(c, w, "case118 x1.04 warm");
+    gf_pf_result_free(r);
+    gf_pf_result_free(w);
+    gf_pf_result_free(cold);
+    gf_pf_case_free(c);
+
+    c = load_case("case30.m");
+    gf_pf_opts_init(&o);
+    assert_int_equal(gf_pf_solve_acopf(c, &o, &r, &e), 0);
+    assert_true(r->screen_rounds >= 2);
+    assert_true(r->limits_enforced > 0);
+    check_limits_hold(c, r, "case30");
+    gf_pf_result_free(r);
+    gf_pf_case_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +614,8 @@ int main(void)
         cmocka_unit_test(test_opf_concurrent_solves_share_a_case),
         cmocka_unit_test(test_opf_ipopt_status_codes_are_distinct),
         cmocka_unit_test(test_opf_no_gencost),
+        cmocka_unit_test(test_opf_screening_gives_the_full_model_solution),
+        cmocka_unit_test(test_opf_screening_rounds_and_warm_starts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

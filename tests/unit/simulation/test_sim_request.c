@@ -35,6 +35,17 @@ static void test_sim_request_valid_bodies(void **state)
     assert_int_equal(q.branch_out[0], 3);
     assert_int_equal(q.n_gen_out, 1);
     assert_int_equal(q.init, GF_PF_INIT_PF);
+    assert_true(q.screen_limits); /* on unless turned off */
+    gf_pf_opts_t o;
+    gf_pf_cost_override_t cb[1];
+    sim_request_opts(&q, 10, &o, cb);
+    assert_true(o.screen_limits);
+    sim_request_cleanup(&q);
+
+    assert_int_equal(parse("{\"case\":\"c\",\"screen_limits\":false}", SIM_OPF, &q, &e), 0);
+    assert_false(q.screen_limits);
+    sim_request_opts(&q, 10, &o, cb);
+    assert_false(o.screen_limits);
     sim_request_cleanup(&q);
 
     assert_int_equal(parse("{\"case\":\"c\",\"load\":{\"forecast\":{\"region\":\"PJM\",\"at\":"
@@ -90,6 +101,7 @@ static void test_sim_request_refusals_name_the_field(void **state)
         {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"2018-01-01T00:00:00Z\",\"hours\":500}",
          SIM_SCHEDULE, "invalid_field", "hours"},
         {"{\"case\":\"a\",\"async\":\"yes\"}", SIM_OPF, "invalid_field", "async"},
+        {"{\"case\":\"a\",\"screen_limits\":1}", SIM_OPF, "invalid_field", "screen_limits"},
         {"{\"case\":\"a\",\"max_cpu_time\":0}", SIM_OPF, "invalid_field", "max_cpu_time"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -80,6 +80,10 @@ typedef struct gf_pf_opts {
     double tol;                 /* Ipopt tol (1e-8) */
     int max_iter;               /* Ipopt max_iter (500) */
     int print_level;            /* Ipopt print_level (0); output goes to stdout */
+    bool screen_limits;         /* screen branch flow and angle limits: solve with the ones
+                                   that are near binding, add any left-out one the solution
+                                   violates and solve again (true); false puts every limit
+                                   into the model from the start. Same solution either way. */
 } gf_pf_opts_t;
 
 /* Set the defaults shown above. Can't fail. */
@@ -142,6 +146,10 @@ struct gf_pf_result {
     gf_pf_branch_res_t *branch;
     size_t n_binding;
     gf_pf_binding_t *binding;
+    /* OPF branch-limit screening (see screen_limits): Ipopt solves made (0 = screening
+     * off), and the flow/angle limits in the last model against all limits of the case */
+    int screen_rounds;
+    int limits_enforced, limits_total;
     /* private: warm-start point (Ipopt x, z_L, z_U, lambda) */
     int _nx, _ng;
     double *_x, *_zl, *_zu, *_lam;
