@@ -86,13 +86,14 @@ t_redis_gone_refuses_jobs_and_recovers() {
 }
 
 t_sigterm_drains_a_solve_in_flight() {
-    # A 1354-bus DC OPF takes about a second; SIGTERM arrives during it and the reply still comes.
+    # A 2869-bus AC OPF with every branch limit in the model takes 2-3 s; SIGTERM arrives during
+    # it and the reply still comes.
     # A drain budget long enough for a sanitizer build, where the solve is several times slower.
     start_service simulation GF_SIMULATION_SYNC_MAX_BUS=100000 GF_DRAIN_SECONDS=120
     local port=${PORT_OF[simulation]} pid=${PID_OF[simulation]}
     curl -s -o "$T/drain.out" -w '%{http_code}' -X POST "http://127.0.0.1:$port/v1/opf" \
         -H 'Content-Type: application/json' \
-        --data-binary '{"case":"pglib_opf_case1354_pegase","mode":"dc"}' >"$T/drain.code" &
+        --data-binary '{"case":"pglib_opf_case2869_pegase","screen_limits":false}' >"$T/drain.code" &
     local cpid=$!
     sleep 0.5
     kill -TERM "$pid"
