@@ -40,7 +40,7 @@ CPPFLAGS := -D_GNU_SOURCE -MMD -MP $(foreach l,$(LIBS),-Ilibs/$(l)/include) $(IP
 # Link order: libraries that use core come before it; --start-group lets them refer to each other.
 GF_ARCHIVES = $(foreach l,$(LIBS),$(BUILD)/lib/libgf_$(l).a)
 LDLIBS := -Wl,--as-needed -levent -levent_pthreads -ljansson -lhiredis -lxgboost -lstemmer \
-	$(IPOPT_LIBS) -lm -lpthread
+	$(IPOPT_LIBS) -lscotch -lm -lpthread
 LDFLAGS := -pthread $(LDSAN)
 
 .PHONY: all deps up down status logs test unit e2e san fuzz fuzz-replay bench clean distclean help

@@ -14,7 +14,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config ca-certificates \
       libevent-dev libjansson-dev libhiredis-dev \
-      libxgboost-dev coinor-libipopt-dev libstemmer-dev tzdata \
+      libxgboost-dev coinor-libipopt-dev libscotch-dev libstemmer-dev tzdata \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/svc.h"
 #include "h_sim.h"
+#include "powerflow/solve.h"
 
 static const gf_cfg_opt_t opts[] = {
     {"GF_SIMULATION_CASES_DIR", GF_CFG_STR, "services/simulation/cases", 0, -1,
@@ -101,5 +102,6 @@ static const gf_service_def_t def = {
 
 int main(int argc, char **argv)
 {
+    gf_pf_process_init(); /* reproducible OPF solves; before any thread starts */
     return gf_service_main(&def, argc, argv);
 }

@@ -26,6 +26,11 @@ void gf_pf_opts_init(gf_pf_opts_t *o)
     o->screen_limits = true;
 }
 
+void gf_pf_process_init(void)
+{
+    setenv("SCOTCH_PTHREAD_NUMBER", "1", 0); /* 0: an operator's own setting wins */
+}
+
 static int uf_find(int *p, int x)
 {
     while (p[x] != x) {

@@ -79,6 +79,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    gf_pf_process_init();
     gf_err_t err = {0};
     gf_pf_case_t *c = NULL;
     if (gf_pf_case_load(path, &c, &err) != 0) {
