@@ -20,6 +20,11 @@
  * the same angle and PWL constraints; a convex QP given to Ipopt as an NLP with constant
  * derivatives.
  *
+ * Branch limits are screened by default (see screen_scan): the model holds the flow and
+ * angle limits of the branches near them, and a solve that violates a left-out limit is
+ * repeated with it. opf_setup takes the per-branch mask; warm-start points are always kept
+ * in the full model's row layout (opf_full_rows), whatever was screened.
+ *
  * All solver state lives in one opf_t per call: concurrent calls share nothing but the
  * read-only case. One exception: Debian's sequential MUMPS (Ipopt's only linear solver
  * here) keeps module-level state and crashes when two factorizations run at once (seen as
@@ -905,6 +910,8 @@ static void screen_start(const opf_t *o, unsigned char *keep)
     gf__splu_t lu;
     memset(&lu, 0, sizeof lu);
     double target = fmin(fmax(load * base, pmin), pmax);
+    if (nb < 2)
+        goto out; /* no branch to screen */
     /* price bisection between the cheapest and dearest marginal costs */
     double plo = INFINITY, phi = -INFINITY;
     for (int g = 0; g < ng; g++) {
