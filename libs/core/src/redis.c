@@ -8,6 +8,7 @@
 #include "core/redis.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/pool.h"
 #include "core/util.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -258,6 +259,20 @@ redisContext *gf_redis_sync_ensure(redisContext **c, const char *host, int port,
     }
     *c = gf_redis_connect_sync(host, port, timeout_ms, err);
     return *c;
+}
+
+redisContext *gf_redis_worker_conn(struct gf_pool_worker *w, const char *host, int port,
+                                   int timeout_ms, gf_err_t *err)
+{
+    redisContext *c = w->local;
+    gf_redis_sync_ensure(&c, host, port, timeout_ms, err);
+    w->local = c;
+    return c;
+}
+
+void gf_redis_local_free(void *local)
+{
+    redisFree(local);
 }
 
 int gf_redis_reply_check(const redisReply *reply, gf_err_t *err)

@@ -12,7 +12,8 @@
  * the write must be treated as not done.
  *
  * For start-up work and worker threads, gf_redis_connect_sync gives a blocking context
- * with timeouts (caller frees it with redisFree).
+ * with timeouts (caller frees it with redisFree); gf_redis_sync_ensure and
+ * gf_redis_worker_conn keep one usable across a thread's jobs.
  */
 #ifndef GF_CORE_REDIS_H
 #define GF_CORE_REDIS_H
@@ -51,6 +52,15 @@ redisContext *gf_redis_connect_sync(const char *host, int port, int timeout_ms, 
  * NULL with err when Redis cannot be reached. The caller frees *c with redisFree at the end. */
 redisContext *gf_redis_sync_ensure(redisContext **c, const char *host, int port, int timeout_ms,
                                    gf_err_t *err);
+
+/* The same for a pool thread (core/pool.h): the connection lives in w->local across the
+ * thread's jobs. Create the pool with .local_free = gf_redis_local_free, which frees it when
+ * the thread exits. NULL with err when Redis cannot be reached. */
+struct gf_pool_worker;
+redisContext *gf_redis_worker_conn(struct gf_pool_worker *w, const char *host, int port,
+                                   int timeout_ms, gf_err_t *err);
+/* redisFree for a pool's local_free. */
+void gf_redis_local_free(void *local);
 
 /* Turn a sync/async reply into an error: NULL → GF_EUNAVAIL "redis_unavailable",
  * REDIS_REPLY_ERROR → GF_EUNAVAIL "redis_error" (or "redis_oom" for OOM), else 0. */
