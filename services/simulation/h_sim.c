@@ -2,13 +2,17 @@
  * h_sim.c - simulation routes and worker pool (see h_sim.h).
  *
  * Flow of a request: parse + validate on the loop (400s answered at once) -> a task on the
- * queue -> a worker solves (sim_execute) -> sync: the result is handed back to the loop with
- * gf_loop_call and replied there; async: the worker writes the job document to Redis with
- * its own blocking connection. The loop's async Redis connection is only used on the loop.
+ * kit's worker pool (core/pool.h; a full queue answers 503 queue_full) -> a worker solves
+ * (sim_execute) -> sync: the pool hands the task back to the loop, which replies; async: the
+ * worker writes the job document to Redis with its own blocking connection (the pool
+ * thread's gf_redis_worker_conn). The loop's async Redis connection is only used on the loop.
+ *
+ * Shutdown (gf_pool_free from the cleanup hook): a job still queued is stored "failed" /
+ * "interrupted" instead of being solved; a queued sync task still runs, so its request is
+ * answered.
  */
 #include "h_sim.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +22,18 @@
 
 #define JOB_TTL_SECONDS 86400
 
-static gf_metric_t *m_solves, *m_seconds, *m_queue, *m_jobs;
+static gf_metric_t *m_solves, *m_seconds, *m_jobs;
 
-void sim_metrics_init(void)
+static double queue_depth(void *arg)
+{
+    const sim_app_t *app = arg;
+    size_t queued = 0;
+    if (app->pool)
+        gf_pool_counts(app->pool, &queued, NULL);
+    return (double)queued;
+}
+
+void sim_metrics_init(sim_app_t *app)
 {
     m_solves = gf_metric_counter("gf_simulation_solves_total",
                                  "Simulation requests executed, by kind and outcome code.",
@@ -29,13 +42,13 @@ void sim_metrics_init(void)
     m_seconds = gf_metric_histogram("gf_simulation_solve_seconds",
                                     "Wall time of one simulation request on a worker.", "kind", b,
                                     sizeof b / sizeof b[0]);
-    m_queue = gf_metric_gauge("gf_simulation_queue_depth", "Tasks waiting for a worker.", NULL);
+    gf_metric_gauge_fn("gf_simulation_queue_depth", "Tasks waiting for a worker.", queue_depth,
+                       app);
     m_jobs = gf_metric_counter("gf_simulation_jobs_total", "Asynchronous jobs by final state.",
                                "kind,state");
 }
 
 typedef struct task {
-    struct task *next;
     sim_request_t q;
     gf_req_t *r;       /* sync: the request to answer; NULL for a job */
     char job_id[40];   /* async */
@@ -45,17 +58,6 @@ typedef struct task {
     int rc;
     sim_app_t *app;
 } task_t;
-
-struct sim_pool {
-    sim_app_t *app;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    task_t *head, *tail;
-    size_t depth, max;
-    int stop;
-    int nthreads;
-    pthread_t *threads;
-};
 
 /* ---------------------------------------------------------------- job documents */
 
@@ -77,8 +79,8 @@ static json_t *job_doc(const task_t *t, const char *state, double started, doubl
     return o;
 }
 
-/* Worker-side Redis: one blocking connection per thread, rebuilt after any failure. */
-static int job_store(redisContext **c, sim_app_t *app, const char *id, json_t *doc)
+/* Worker-side Redis: the pool thread's blocking connection, rebuilt after any failure. */
+static int job_store(gf_pool_worker_t *w, sim_app_t *app, const char *id, json_t *doc)
 {
     char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12));
     if (text == NULL)
@@ -86,11 +88,11 @@ static int job_store(redisContext **c, sim_app_t *app, const char *id, json_t *d
     int rc = GF_EUNAVAIL;
     for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
         gf_err_t e = {0};
-        gf_redis_sync_ensure(c, app->redis_host, app->redis_port, 2000, &e);
+        redisContext *c = gf_redis_worker_conn(w, app->redis_host, app->redis_port, 2000, &e);
         gf_err_cleanup(&e);
-        if (*c == NULL)
+        if (c == NULL)
             continue;
-        redisReply *rep = redisCommand(*c, "SET gf:simjob:{%s} %s EX %d", id, text,
+        redisReply *rep = redisCommand(c, "SET gf:simjob:{%s} %s EX %d", id, text,
                                        JOB_TTL_SECONDS);
         if (rep != NULL && rep->type != REDIS_REPLY_ERROR)
             rc = 0;
@@ -104,6 +106,14 @@ static int job_store(redisContext **c, sim_app_t *app, const char *id, json_t *d
 }
 
 /* ---------------------------------------------------------------- replies on the loop */
+
+static void task_free(task_t *t)
+{
+    json_decref(t->result);
+    gf_err_cleanup(&t->err);
+    sim_request_cleanup(&t->q);
+    free(t);
+}
 
 static void reply_task(void *arg)
 {
@@ -126,21 +136,37 @@ static void reply_task(void *arg)
         }
         gf_reply_error(t->r, &t->err);
     }
-    json_decref(t->result);
-    gf_err_cleanup(&t->err);
-    sim_request_cleanup(&t->q);
-    free(t);
+    task_free(t);
 }
 
 /* ---------------------------------------------------------------- workers */
 
-static void run_task(task_t *t, redisContext **rc_conn)
+/* A job the shutdown reached before a worker did: say so in its document. */
+static void job_interrupted(gf_pool_worker_t *w, task_t *t)
 {
+    gf_err_set(&t->err, GF_EUNAVAIL, "interrupted", "the service stopped before the job ran");
+    json_t *doc = job_doc(t, "failed", 0, gf_now_wall());
+    json_t *e = gf_err_to_json(&t->err);
+    json_object_set(doc, "error", json_object_get(e, "error"));
+    json_decref(e);
+    job_store(w, t->app, t->job_id, doc);
+    json_decref(doc);
+    task_free(t);
+}
+
+/* Pool work. A sync task (t->r) is then replied by reply_task on the loop; a job ends here. */
+static void run_task(gf_pool_worker_t *w, void *arg)
+{
+    task_t *t = arg;
     sim_app_t *app = t->app;
+    if (t->r == NULL && gf_pool_stopping(w)) {
+        job_interrupted(w, t);
+        return;
+    }
     double started = gf_now_wall();
     if (t->r == NULL) {
         json_t *doc = job_doc(t, "running", started, 0);
-        job_store(rc_conn, app, t->job_id, doc);
+        job_store(w, app, t->job_id, doc);
         json_decref(doc);
     }
     double t0 = gf_now_mono();
@@ -149,11 +175,8 @@ static void run_task(task_t *t, redisContext **rc_conn)
     const char *kind = sim_kind_name(t->q.kind);
     gf_metric_add(m_solves, 1, kind, t->rc == 0 ? "ok" : t->err.code);
     gf_metric_observe(m_seconds, dur, kind);
-    if (t->r != NULL) {
-        if (gf_loop_call(app->base, reply_task, t) != 0)
-            GF_LOG(GF_LOG_ERROR, "loop_call_failed", "cannot hand a result back to the loop");
+    if (t->r != NULL)
         return;
-    }
     double finished = gf_now_wall();
     json_t *doc = job_doc(t, t->rc == 0 ? "done" : "failed", started, finished);
     if (t->rc == 0) {
@@ -169,107 +192,16 @@ static void run_task(task_t *t, redisContext **rc_conn)
         }
     }
     gf_metric_add(m_jobs, 1, kind, t->rc == 0 ? "done" : "failed");
-    job_store(rc_conn, app, t->job_id, doc);
+    job_store(w, app, t->job_id, doc);
     json_decref(doc);
-    gf_err_cleanup(&t->err);
-    sim_request_cleanup(&t->q);
-    free(t);
+    task_free(t);
 }
 
-static void *worker_main(void *arg)
+/* Queue a task: a sync one is answered by reply_task on the loop, a job needs nothing there.
+ * GF_EUNAVAIL when the queue is full (the task stays the caller's). */
+static int task_submit(sim_app_t *app, task_t *t)
 {
-    sim_pool_t *p = arg;
-    redisContext *conn = NULL;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (p->head == NULL && !p->stop)
-            pthread_cond_wait(&p->cv, &p->mu);
-        if (p->head == NULL) {
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        task_t *t = p->head;
-        /* On stop, workers only finish jobs (sync tasks must still be answered). */
-        p->head = t->next;
-        if (p->head == NULL)
-            p->tail = NULL;
-        p->depth--;
-        gf_metric_set(m_queue, (double)p->depth);
-        int stopping = p->stop;
-        pthread_mutex_unlock(&p->mu);
-        if (stopping && t->r == NULL) {
-            t->rc = GF_EUNAVAIL;
-            gf_err_set(&t->err, GF_EUNAVAIL, "interrupted", "the service stopped before the job ran");
-            json_t *doc = job_doc(t, "failed", 0, gf_now_wall());
-            json_t *e = gf_err_to_json(&t->err);
-            json_object_set(doc, "error", json_object_get(e, "error"));
-            json_decref(e);
-            job_store(&conn, t->app, t->job_id, doc);
-            json_decref(doc);
-            gf_err_cleanup(&t->err);
-            sim_request_cleanup(&t->q);
-            free(t);
-            continue;
-        }
-        run_task(t, &conn);
-    }
-    if (conn)
-        redisFree(conn);
-    return NULL;
-}
-
-sim_pool_t *sim_pool_new(sim_app_t *app, int workers, size_t queue_max)
-{
-    sim_pool_t *p = gf_xcalloc(1, sizeof *p);
-    p->app = app;
-    p->max = queue_max;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
-    p->threads = gf_xcalloc((size_t)workers, sizeof *p->threads);
-    for (int i = 0; i < workers; i++) {
-        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
-            sim_pool_free(p);
-            return NULL;
-        }
-        p->nthreads++;
-    }
-    return p;
-}
-
-void sim_pool_free(sim_pool_t *p)
-{
-    if (p == NULL)
-        return;
-    pthread_mutex_lock(&p->mu);
-    p->stop = 1;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    for (int i = 0; i < p->nthreads; i++)
-        pthread_join(p->threads[i], NULL);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p->threads);
-    free(p);
-}
-
-static int pool_push(sim_pool_t *p, task_t *t)
-{
-    pthread_mutex_lock(&p->mu);
-    if (p->depth >= p->max || p->stop) {
-        pthread_mutex_unlock(&p->mu);
-        return GF_EUNAVAIL;
-    }
-    t->next = NULL;
-    if (p->tail)
-        p->tail->next = t;
-    else
-        p->head = t;
-    p->tail = t;
-    p->depth++;
-    gf_metric_set(m_queue, (double)p->depth);
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    return 0;
+    return gf_pool_submit(app->pool, run_task, t->r ? reply_task : NULL, t, 0, NULL);
 }
 
 /* ---------------------------------------------------------------- handlers */
@@ -306,18 +238,16 @@ static void on_job_recorded(redisAsyncContext *ac, void *reply_, void *privdata)
     if (gf_redis_reply_check(reply_, &err) != 0) {
         gf_reply_error(r, &err);
         gf_err_cleanup(&err);
-        sim_request_cleanup(&t->q);
-        free(t);
+        task_free(t);
         return;
     }
     sim_app_t *app = r->app;
     char id[40];
     snprintf(id, sizeof id, "%s", t->job_id);
     json_t *doc = job_doc(t, "queued", 0, 0);
-    if (pool_push(app->pool, t) != 0) {
+    if (task_submit(app, t) != 0) {
         json_decref(doc);
-        sim_request_cleanup(&t->q);
-        free(t);
+        task_free(t);
         gf_reply_errorf(r, GF_EUNAVAIL, "queue_full", "the solver queue is full; retry later");
         return;
     }
@@ -348,7 +278,7 @@ static void submit(gf_req_t *r, sim_kind_t kind)
     }
     if (!wants_job(app, &t->q)) {
         t->r = r;
-        if (pool_push(app->pool, t) != 0) {
+        if (task_submit(app, t) != 0) {
             gf_err_set(&err, GF_EUNAVAIL, "queue_full", "the solver queue is full; retry later");
             goto fail;
         }
@@ -375,10 +305,8 @@ static void submit(gf_req_t *r, sim_kind_t kind)
 fail:
     gf_reply_error(r, &err);
     gf_err_cleanup(&err);
-    if (t) {
-        sim_request_cleanup(&t->q);
-        free(t);
-    }
+    if (t)
+        task_free(t);
 }
 
 void h_powerflow(gf_req_t *r)

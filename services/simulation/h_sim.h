@@ -5,32 +5,28 @@
  * request directly; long ones (asked with "async": true, day schedules, N-1 in OPF modes,
  * cases above GF_SIMULATION_SYNC_MAX_BUS) become jobs: 202 + Location: /v1/jobs/{id}, the
  * state and result stored in Redis (gf:simjob:{id}, kept 24 h) so any replica can answer
- * GET /v1/jobs/{id}.
+ * GET /v1/jobs/{id}. The workers are the kit's pool (core/pool.h): GF_SIMULATION_WORKERS
+ * threads, GF_SIMULATION_QUEUE tasks waiting at most (then 503 queue_full).
  */
 #ifndef GF_SIMULATION_H_SIM_H
 #define GF_SIMULATION_H_SIM_H
 
+#include "core/pool.h"
 #include "core/svc.h"
 #include "sim_exec.h"
-
-typedef struct sim_pool sim_pool_t;
 
 typedef struct sim_app {
     sim_env_t env;
     sim_catalog_t *catalog;
-    sim_pool_t *pool;
+    gf_pool_t *pool;        /* solver threads (pool name "solve") */
     struct event_base *base;
     size_t sync_max_bus;
     const char *redis_host;
     int redis_port;
 } sim_app_t;
 
-/* Start `workers` threads with a queue of at most `queue_max` tasks. NULL on failure. */
-sim_pool_t *sim_pool_new(sim_app_t *app, int workers, size_t queue_max);
-/* Stop: queued jobs are marked failed ("interrupted"), running ones finish; joins. */
-void sim_pool_free(sim_pool_t *p);
-
-void sim_metrics_init(void);
+/* Register the metric families; the queue-depth gauge reads app->pool. */
+void sim_metrics_init(sim_app_t *app);
 
 void h_cases(gf_req_t *r);
 void h_powerflow(gf_req_t *r);

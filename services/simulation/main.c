@@ -63,13 +63,20 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->env.forecast_timeout = gf_cfg_double(&svc->cfg, "GF_FORECAST_TIMEOUT");
     app->env.max_cpu_time = gf_cfg_double(&svc->cfg, "GF_SIMULATION_MAX_CPU_TIME");
     app->env.n1_threads = (int)gf_cfg_int(&svc->cfg, "GF_SIMULATION_N1_THREADS");
-    sim_metrics_init();
-    app->pool = sim_pool_new(app, (int)gf_cfg_int(&svc->cfg, "GF_SIMULATION_WORKERS"),
-                             (size_t)gf_cfg_int(&svc->cfg, "GF_SIMULATION_QUEUE"));
+    sim_metrics_init(app);
+    /* Stopping, queued jobs are stored "interrupted" and queued sync solves still answered
+     * (h_sim.c); running solves end within GF_SIMULATION_MAX_CPU_TIME. */
+    gf_pool_cfg_t pc = {
+        .name = "solve",
+        .threads = (int)gf_cfg_int(&svc->cfg, "GF_SIMULATION_WORKERS"),
+        .queue_max = (size_t)gf_cfg_int(&svc->cfg, "GF_SIMULATION_QUEUE"),
+        .local_free = gf_redis_local_free,
+    };
+    app->pool = gf_pool_new(svc->base, &pc, err);
     if (app->pool == NULL) {
         sim_catalog_free(app->catalog);
         free(app);
-        return gf_err_set(err, GF_EINTERNAL, "threads", "cannot start the solver threads");
+        return err->rc;
     }
     GF_LOG(GF_LOG_INFO, "cases_loaded", "%zu cases", sim_catalog_count(app->catalog));
     gf_service_add_check(svc, "cases", cases_ready, NULL);
@@ -83,7 +90,7 @@ static void cleanup(gf_service_t *svc, void *app_)
     sim_app_t *app = app_;
     if (app == NULL)
         return;
-    sim_pool_free(app->pool);
+    gf_pool_free(app->pool, 0);
     sim_catalog_free(app->catalog);
     free(app);
 }
