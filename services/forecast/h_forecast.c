@@ -206,8 +206,8 @@ out:
 
 /* ---------------------------------------------------------------- worker pool */
 
+/* A large predict body on the kit's pool (app->pool); replied by ptask_reply on the loop. */
 typedef struct ptask {
-    struct ptask *next;
     gf_req_t *r;
     fc_app_t *app;
     fc_scratch_t s;
@@ -215,16 +215,6 @@ typedef struct ptask {
     int rc;
     size_t rows;
 } ptask_t;
-
-struct fc_pool {
-    fc_app_t *app;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    ptask_t *head, *tail;
-    size_t depth, max;
-    int stop, nthreads;
-    pthread_t th[16];
-};
 
 static void ptask_reply(void *arg)
 {
@@ -242,81 +232,13 @@ static void ptask_reply(void *arg)
     free(t);
 }
 
-static void *pool_main(void *arg)
+static void ptask_run(gf_pool_worker_t *w, void *arg)
 {
-    fc_pool_t *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (!p->stop && p->head == NULL)
-            pthread_cond_wait(&p->cv, &p->mu);
-        ptask_t *t = p->head;
-        if (t == NULL) { /* stop, queue empty */
-            pthread_mutex_unlock(&p->mu);
-            return NULL;
-        }
-        p->head = t->next;
-        if (p->head == NULL)
-            p->tail = NULL;
-        p->depth--;
-        pthread_mutex_unlock(&p->mu);
-        t->rc = predict_run(t->app->life, t->r->body, t->r->body_len, t->app->max_rows, &t->s,
-                            &t->rows, &t->err);
-        if (gf_loop_call(t->app->base, ptask_reply, t) != 0)
-            abort(); /* cannot reply: a request would hang; the loop is gone */
-    }
-}
-
-fc_pool_t *fc_pool_new(fc_app_t *app, int threads, size_t queue_max)
-{
-    fc_pool_t *p = gf_xcalloc(1, sizeof *p);
-    p->app = app;
-    p->max = queue_max;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
-    if (threads > 16)
-        threads = 16;
-    for (int i = 0; i < threads; i++) {
-        if (pthread_create(&p->th[i], NULL, pool_main, p) != 0) {
-            fc_pool_free(p);
-            return NULL;
-        }
-        p->nthreads++;
-    }
-    return p;
-}
-
-void fc_pool_free(fc_pool_t *p)
-{
-    if (p == NULL)
-        return;
-    pthread_mutex_lock(&p->mu);
-    p->stop = 1;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    for (int i = 0; i < p->nthreads; i++)
-        pthread_join(p->th[i], NULL);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p);
-}
-
-static int pool_push(fc_pool_t *p, ptask_t *t)
-{
-    pthread_mutex_lock(&p->mu);
-    if (p->stop || p->depth >= p->max) {
-        pthread_mutex_unlock(&p->mu);
-        return GF_EUNAVAIL;
-    }
-    t->next = NULL;
-    if (p->tail)
-        p->tail->next = t;
-    else
-        p->head = t;
-    p->tail = t;
-    p->depth++;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    return 0;
+    (void)w;
+    ptask_t *t = arg;
+    /* the body is borrowed: libevent keeps the request until the reply */
+    t->rc = predict_run(t->app->life, t->r->body, t->r->body_len, t->app->max_rows, &t->s,
+                        &t->rows, &t->err);
 }
 
 void h_predict(gf_req_t *r)
@@ -327,7 +249,7 @@ void h_predict(gf_req_t *r)
         ptask_t *t = gf_xcalloc(1, sizeof *t);
         t->r = r;
         t->app = app;
-        if (pool_push(app->pool, t) != 0) {
+        if (gf_pool_submit(app->pool, ptask_run, ptask_reply, t, 0, NULL) != 0) {
             free(t);
             gf_reply_errorf(r, GF_EUNAVAIL, "busy",
                             "too many large prediction batches are queued; retry shortly");

@@ -4,21 +4,20 @@
  *
  * Threads: everything runs on the loop thread (Redis reads are async, feature building and the
  * native evaluator are cheap for one region's 1..168 hours), except /v1/predict bodies larger
- * than GF_FORECAST_INLINE_BYTES, which go to a small worker pool so a 10,000-row batch does
- * not stall the loop; the worker replies through gf_loop_call.
+ * than GF_FORECAST_INLINE_BYTES, which go to the kit's worker pool (core/pool.h) so a
+ * 10,000-row batch does not stall the loop; the reply is written on the loop when the batch is
+ * done.
  */
 #ifndef FC_H_FORECAST_H
 #define FC_H_FORECAST_H
 
 #include <event2/event.h>
-#include <pthread.h>
 #include <stddef.h>
 
 #include "core/http.h"
+#include "core/pool.h"
 #include "fc_cache.h"
 #include "fc_life.h"
-
-typedef struct fc_pool fc_pool_t;
 
 /* Reusable buffers of one thread's predictions (grow-only). */
 typedef struct fc_scratch {
@@ -33,7 +32,7 @@ typedef struct fc_app {
     struct gf_redis *redis; /* the kit's async connection (loop thread) */
     fc_life_t *life;
     fc_cache_t *cache;
-    fc_pool_t *pool;
+    gf_pool_t *pool;        /* large predict batches (GF_FORECAST_WORKERS, GF_FORECAST_QUEUE) */
     size_t inline_bytes;    /* predict bodies up to this size run on the loop */
     size_t max_rows;
     fc_scratch_t scratch;   /* loop thread: inline predictions without per-request buffers */
@@ -43,10 +42,6 @@ void fc_scratch_cleanup(fc_scratch_t *s);
 
 /* Register the service's metric families; `cache` feeds gf_forecast_cache_entries. */
 void fc_metrics_init(fc_cache_t *cache);
-
-/* Worker pool for large predict bodies; NULL on failure. */
-fc_pool_t *fc_pool_new(fc_app_t *app, int threads, size_t queue_max);
-void fc_pool_free(fc_pool_t *p);
 
 void h_forecast(gf_req_t *r);
 void h_predict(gf_req_t *r);

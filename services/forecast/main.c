@@ -49,7 +49,7 @@ static void cleanup(gf_service_t *svc, void *app_)
     fc_app_t *app = app_;
     if (app == NULL)
         return;
-    fc_pool_free(app->pool);
+    gf_pool_free(app->pool, 0);
     fc_life_free(app->life);
     fc_cache_free(app->cache);
     fc_scratch_cleanup(&app->scratch);
@@ -68,8 +68,12 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->cache = fc_cache_new((size_t)gf_cfg_int(&svc->cfg, "GF_FORECAST_CACHE_ENTRIES"),
                               gf_cfg_double(&svc->cfg, "GF_FORECAST_CACHE_TTL"));
     fc_metrics_init(app->cache);
-    app->pool = fc_pool_new(app, (int)gf_cfg_int(&svc->cfg, "GF_FORECAST_WORKERS"),
-                            (size_t)gf_cfg_int(&svc->cfg, "GF_FORECAST_QUEUE"));
+    gf_pool_cfg_t pc = {
+        .name = "predict",
+        .threads = (int)gf_cfg_int(&svc->cfg, "GF_FORECAST_WORKERS"),
+        .queue_max = (size_t)gf_cfg_int(&svc->cfg, "GF_FORECAST_QUEUE"),
+    };
+    app->pool = gf_pool_new(svc->base, &pc, err);
     fc_life_cfg_t lc = {.redis_host = gf_cfg_str(&svc->cfg, "GF_REDIS_HOST"),
                         .redis_port = (int)gf_cfg_int(&svc->cfg, "GF_REDIS_PORT"),
                         .recheck_seconds = gf_cfg_double(&svc->cfg, "GF_FORECAST_RECHECK_SECONDS")};
