@@ -6,8 +6,10 @@
  *  - meters: every readings batch runs ing_anomaly_meters over its rejected readings
  *    (physically implausible values) and stores the records at once (h_readings.c calls
  *    ing_anomaly_store_async; fire and forget on the async connection);
- *  - regions: a scanner thread wakes every GF_INGEST_ANOMALY_INTERVAL_S and, with its own
- *    blocking Redis connection, runs ing_anomaly_series per catalog region over (a) the
+ *  - regions: a timer on the loop queues a scan every GF_INGEST_ANOMALY_INTERVAL_S (none
+ *    while the last one is still going) on a one-thread kit pool (core/pool.h); the scan,
+ *    with that thread's blocking Redis connection, runs ing_anomaly_series per catalog
+ *    region over (a) the
  *    aggregated meter tier gf:agg:{R}:hour (energy of new readings per region-hour, complete
  *    hours only) and (b) the hourly demand series gf:demand:{R} (imports and the EIA
  *    puller), checking the last GF_INGEST_ANOMALY_LOOKBACK_H hours against the same hour of
@@ -26,11 +28,9 @@
 #include "ing_demand.h"
 #include "ing_keys.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static gf_metric_t *m_anoms, *m_scans;
 
@@ -127,17 +127,14 @@ void ing_anomaly_store_async(ing_app_t *app, const ing_anomaly_t *a, size_t n)
     ing_cmd_cleanup(&cmd);
 }
 
-/* ---------------------------------------------------------------- scanner thread */
+/* ---------------------------------------------------------------- scanner */
 
 struct ing_scanner {
     ing_app_t *app;
     ing_scanner_cfg_t cfg;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
-    redisContext *c;
-    ing_cmd_t cmd;
+    gf_pool_t *pool;     /* one thread: one scan at a time */
+    struct event *timer; /* loop: queues the scans */
+    ing_cmd_t cmd;       /* scan thread only */
 };
 
 /* Hourly energy of new readings for [from, to) from gf:agg:{R}:hour:YYYYMM. */
@@ -186,7 +183,7 @@ static int load_agg(redisContext *c, const char *region, int64_t from, int64_t t
     return 0;
 }
 
-static size_t check(ing_scanner_t *sc, const char *region, const char *source,
+static size_t check(ing_scanner_t *sc, redisContext *c, const char *region, const char *source,
                     const ing_series_t *s, int64_t check_from)
 {
     if (s->n == 0)
@@ -202,28 +199,28 @@ static size_t check(ing_scanner_t *sc, const char *region, const char *source,
     if (n > 64)
         n = 64;
     build_store(&sc->cmd, sc->app->anomaly_max, out, n, source);
-    redisReply *rep = redisCommandArgv(sc->c, sc->cmd.argc, sc->cmd.argv, sc->cmd.argvlen);
+    redisReply *rep = redisCommandArgv(c, sc->cmd.argc, sc->cmd.argv, sc->cmd.argvlen);
     if (rep)
         freeReplyObject(rep);
     return n;
 }
 
-static int scan_region(ing_scanner_t *sc, const char *region, int64_t now_hour)
+static int scan_region(ing_scanner_t *sc, redisContext *c, const char *region, int64_t now_hour)
 {
     ing_app_t *app = sc->app;
     int64_t span = ((int64_t)app->acfg.weeks * 7 * 24 + sc->cfg.lookback_h + 1) * 3600;
     ing_series_t s;
     /* (a) meter aggregates: complete hours only. */
-    if (load_agg(sc->c, region, now_hour - span, now_hour, &s) != 0) {
+    if (load_agg(c, region, now_hour - span, now_hour, &s) != 0) {
         ing_series_free(&s);
         return GF_EUNAVAIL;
     }
-    check(sc, region, "meters", &s, now_hour - (int64_t)sc->cfg.lookback_h * 3600);
+    check(sc, c, region, "meters", &s, now_hour - (int64_t)sc->cfg.lookback_h * 3600);
     ing_series_free(&s);
     /* (b) the demand series, up to its newest hour. */
     char key[96];
     ing_key_region(key, sizeof key, region);
-    redisReply *rep = redisCommand(sc->c, "HGET %s last", key);
+    redisReply *rep = redisCommand(c, "HGET %s last", key);
     if (rep == NULL)
         return GF_EUNAVAIL;
     int64_t last = rep->type == REDIS_REPLY_STRING ? strtoll(rep->str, NULL, 10) : 0;
@@ -231,27 +228,32 @@ static int scan_region(ing_scanner_t *sc, const char *region, int64_t now_hour)
     if (last <= 0)
         return 0;
     gf_err_t err = {0};
-    int rc = ing_demand_load(sc->c, region, last + 3600 - span, last + 3600, &s, &err);
+    int rc = ing_demand_load(c, region, last + 3600 - span, last + 3600, &s, &err);
     if (rc == 0)
-        check(sc, region, "demand", &s, last + 3600 - (int64_t)sc->cfg.lookback_h * 3600);
+        check(sc, c, region, "demand", &s, last + 3600 - (int64_t)sc->cfg.lookback_h * 3600);
     gf_err_cleanup(&err);
     ing_series_free(&s);
     return rc == GF_EUNAVAIL ? rc : 0;
 }
 
-static void scan(ing_scanner_t *sc)
+/* Pool work: one pass over the catalog; stops early when the service stops. */
+static void scan(gf_pool_worker_t *w, void *arg)
 {
+    ing_scanner_t *sc = arg;
     gf_err_t err = {0};
-    gf_redis_sync_ensure(&sc->c, sc->app->redis_host, sc->app->redis_port, 5000, &err);
+    redisContext *c = gf_redis_worker_conn(w, sc->app->redis_host, sc->app->redis_port, 5000,
+                                           &err);
     gf_err_cleanup(&err);
-    if (sc->c == NULL) {
+    if (c == NULL) {
         gf_metric_add(m_scans, 1, "redis_unavailable");
         return;
     }
     int64_t now_hour = ((int64_t)gf_now_wall() / 3600) * 3600;
     const ing_regions_t *t = &sc->app->regions;
     for (size_t i = 0; i < t->n; i++) {
-        if (scan_region(sc, t->v[i].code, now_hour) != 0) {
+        if (gf_pool_stopping(w))
+            return;
+        if (scan_region(sc, c, t->v[i].code, now_hour) != 0) {
             gf_metric_add(m_scans, 1, "redis_unavailable");
             return;
         }
@@ -259,56 +261,53 @@ static void scan(ing_scanner_t *sc)
     gf_metric_add(m_scans, 1, "ok");
 }
 
-static void *scanner_main(void *arg)
+/* Loop timer: queue a scan unless the previous one is still queued or running. */
+static void on_scan_timer(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
+    (void)what;
     ing_scanner_t *sc = arg;
-    pthread_mutex_lock(&sc->mu);
-    while (!sc->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += sc->cfg.interval_s;
-        while (!sc->stop && pthread_cond_timedwait(&sc->cv, &sc->mu, &ts) != ETIMEDOUT)
-            ;
-        if (sc->stop)
-            break;
-        pthread_mutex_unlock(&sc->mu);
-        scan(sc);
-        pthread_mutex_lock(&sc->mu);
-    }
-    pthread_mutex_unlock(&sc->mu);
-    return NULL;
+    size_t queued = 0, running = 0;
+    gf_pool_counts(sc->pool, &queued, &running);
+    if (queued + running > 0)
+        return;
+    gf_err_t err = {0};
+    if (gf_pool_submit(sc->pool, scan, NULL, sc, 0, &err) != 0)
+        GF_LOG(GF_LOG_WARN, "anomaly_scan_skipped", "%s", err.message);
+    gf_err_cleanup(&err);
 }
 
-ing_scanner_t *ing_scanner_new(ing_app_t *app, const ing_scanner_cfg_t *cfg)
+ing_scanner_t *ing_scanner_new(ing_app_t *app, const ing_scanner_cfg_t *cfg, gf_err_t *err)
 {
     ing_scanner_t *sc = gf_xcalloc(1, sizeof *sc);
     sc->app = app;
     sc->cfg = *cfg;
     ing_cmd_init(&sc->cmd);
-    pthread_mutex_init(&sc->mu, NULL);
-    pthread_cond_init(&sc->cv, NULL);
-    if (pthread_create(&sc->th, NULL, scanner_main, sc) != 0) {
-        ing_cmd_cleanup(&sc->cmd);
-        free(sc);
-        return NULL;
+    gf_pool_cfg_t pc = {.name = "anomaly_scan", .threads = 1, .queue_max = 1,
+                        .local_free = gf_redis_local_free};
+    sc->pool = gf_pool_new(app->base, &pc, err);
+    if (sc->pool == NULL)
+        goto fail;
+    struct timeval tv = {cfg->interval_s, 0};
+    sc->timer = event_new(app->base, -1, EV_PERSIST, on_scan_timer, sc);
+    if (sc->timer == NULL || event_add(sc->timer, &tv) != 0) {
+        gf_err_set(err, GF_EINTERNAL, "timer", "cannot start the anomaly scan timer");
+        goto fail;
     }
     return sc;
+fail:
+    ing_scanner_free(sc);
+    return NULL;
 }
 
 void ing_scanner_free(ing_scanner_t *sc)
 {
     if (sc == NULL)
         return;
-    pthread_mutex_lock(&sc->mu);
-    sc->stop = 1;
-    pthread_cond_signal(&sc->cv);
-    pthread_mutex_unlock(&sc->mu);
-    pthread_join(sc->th, NULL);
-    if (sc->c)
-        redisFree(sc->c);
+    if (sc->timer)
+        event_free(sc->timer);
+    gf_pool_free(sc->pool, 0);
     ing_cmd_cleanup(&sc->cmd);
-    pthread_mutex_destroy(&sc->mu);
-    pthread_cond_destroy(&sc->cv);
     free(sc);
 }
 

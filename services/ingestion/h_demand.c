@@ -3,12 +3,13 @@
  * worker threads, GET /v1/demand and GET /v1/regions on the loop with async Redis.
  *
  * Imports: a 50 MB file takes seconds to parse and write, so the handler only checks the
- * query and queues a task; a worker thread feeds the request body (borrowed: libevent keeps
- * the request and its input buffer until the reply) to the streaming importer in 1 MiB
- * slices, writes the chunks it flushes with EVALSHA on its own blocking Redis connection
- * (up to 4 in flight) and hands the result back to the loop with gf_loop_call, which
- * replies. The loop keeps serving meanwhile. The same pool saves the regions catalog into
- * Redis after every (re)connect.
+ * query and queues a task on the kit's worker pool (app->imports, core/pool.h; a full queue
+ * answers 503 import_queue_full); a pool thread feeds the request body (borrowed: libevent
+ * keeps the request and its input buffer until the reply) to the streaming importer in 1 MiB
+ * slices and writes the chunks it flushes with EVALSHA on its own blocking Redis connection
+ * (gf_redis_worker_conn; up to 4 in flight); the pool then hands the task back to the loop,
+ * which replies. The loop keeps serving meanwhile. The same pool saves the regions catalog
+ * into Redis after every (re)connect.
  *
  * Reads: one HGETALL per month touched (plus the region's flags hash) on the async
  * connection, filtered and sorted when the last reply is in.
@@ -82,12 +83,10 @@ void ing_demand_account(const char *region, size_t rows, int64_t last_hour, doub
     pthread_mutex_unlock(&acct_mu);
 }
 
-/* ---------------------------------------------------------------- worker pool */
+/* ---------------------------------------------------------------- import task */
 
-typedef struct task task_t;
-struct task {
-    task_t *next;
-    void (*run)(task_t *t, redisContext **c);
+/* An import on a pool thread, replied by reply_import on the loop. */
+typedef struct task {
     ing_app_t *app;
     gf_req_t *r;
     ing_demand_opts_t opts;
@@ -107,108 +106,13 @@ struct task {
         double last_mw;
     } reg[MAX_TASK_REGIONS];
     size_t nreg;
-};
+} task_t;
 
-struct ing_import_pool {
-    ing_app_t *app;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    task_t *head, *tail;
-    size_t depth, max;
-    int stop;
-    int n;
-    pthread_t *th;
-};
-
-static int push(ing_import_pool_t *p, task_t *t, int force)
+/* The pool thread's blocking connection, rebuilt after failures. */
+static redisContext *conn(gf_pool_worker_t *w, const ing_app_t *app, gf_err_t *err)
 {
-    pthread_mutex_lock(&p->mu);
-    if (!force && p->depth >= p->max) {
-        pthread_mutex_unlock(&p->mu);
-        return -1;
-    }
-    t->next = NULL;
-    if (p->tail)
-        p->tail->next = t;
-    else
-        p->head = t;
-    p->tail = t;
-    p->depth++;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    return 0;
+    return gf_redis_worker_conn(w, app->redis_host, app->redis_port, 5000, err);
 }
-
-static void *worker_main(void *arg)
-{
-    ing_import_pool_t *p = arg;
-    redisContext *c = NULL;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (p->head == NULL && !p->stop)
-            pthread_cond_wait(&p->cv, &p->mu);
-        task_t *t = p->head;
-        if (t == NULL) {
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        p->head = t->next;
-        if (p->head == NULL)
-            p->tail = NULL;
-        p->depth--;
-        pthread_mutex_unlock(&p->mu);
-        t->run(t, &c);
-    }
-    if (c)
-        redisFree(c);
-    return NULL;
-}
-
-ing_import_pool_t *ing_import_pool_new(ing_app_t *app, int nthreads, size_t queue_max)
-{
-    ing_import_pool_t *p = gf_xcalloc(1, sizeof *p);
-    p->app = app;
-    p->max = queue_max;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
-    p->th = gf_xcalloc((size_t)nthreads, sizeof *p->th);
-    for (int i = 0; i < nthreads; i++) {
-        if (pthread_create(&p->th[i], NULL, worker_main, p) != 0)
-            break;
-        p->n++;
-    }
-    if (p->n == 0) {
-        free(p->th);
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
-void ing_import_pool_free(ing_import_pool_t *p)
-{
-    if (p == NULL)
-        return;
-    pthread_mutex_lock(&p->mu);
-    p->stop = 1;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    for (int i = 0; i < p->n; i++)
-        pthread_join(p->th[i], NULL);
-    /* Tasks still queued belong to requests the drain gave up on: nothing to reply to. */
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p->th);
-    free(p);
-}
-
-/* A blocking connection for this worker, rebuilt after failures. */
-static redisContext *conn(ing_app_t *app, redisContext **c, gf_err_t *err)
-{
-    return gf_redis_sync_ensure(c, app->redis_host, app->redis_port, 5000, err);
-}
-
-/* ---------------------------------------------------------------- import task */
 
 typedef struct writer {
     redisContext *c;
@@ -284,23 +188,22 @@ static int flush_rows(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t
     return 0;
 }
 
-static void reply_import(void *arg);
-
-static void run_import(task_t *t, redisContext **cp)
+static void run_import(gf_pool_worker_t *worker, void *arg)
 {
+    task_t *t = arg;
     double t0 = gf_now_mono();
     writer_t w = {.t = t};
     ing_cmd_init(&w.cmd);
     ing_demand_import_t *imp = NULL;
-    w.c = conn(t->app, cp, &t->err);
+    w.c = conn(worker, t->app, &t->err);
     if (w.c == NULL) {
         t->rc = GF_EUNAVAIL;
         goto out;
     }
     t->rc = ing_demand_script_load(w.c, w.sha, &t->err);
     if (t->rc != 0) {
-        redisFree(*cp);
-        *cp = NULL;
+        redisFree(w.c); /* start from a fresh connection next time */
+        worker->local = NULL;
         goto out;
     }
     imp = ing_demand_import_new(&t->opts, flush_rows, &w);
@@ -326,8 +229,6 @@ out:
     ing_demand_import_free(imp);
     ing_cmd_cleanup(&w.cmd);
     t->seconds = gf_now_mono() - t0;
-    if (gf_loop_call(t->app->base, reply_import, t) != 0)
-        GF_LOG(GF_LOG_ERROR, "loop_call_failed", "cannot hand an import result to the loop");
 }
 
 static void task_free(task_t *t)
@@ -403,7 +304,6 @@ static void demand_post(gf_req_t *r, int force_flags)
     const char *format = NULL, *kind = NULL, *label = NULL, *tz = NULL, *off = NULL;
     bool hour_ending = false;
     task_t *t = gf_xcalloc(1, sizeof *t);
-    t->run = run_import;
     t->app = app;
     t->r = r;
     ing_demand_opts_default(&t->opts);
@@ -485,7 +385,7 @@ static void demand_post(gf_req_t *r, int force_flags)
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
     }
-    if (push(app->imports, t, 0) != 0) {
+    if (gf_pool_submit(app->imports, run_import, reply_import, t, 0, NULL) != 0) {
         gf_reply_header(r, "Retry-After", "5");
         gf_err_set(&err, GF_EUNAVAIL, "import_queue_full",
                    "too many imports are running or waiting; retry later");
@@ -509,24 +409,25 @@ void h_demand_flags_post(gf_req_t *r)
 }
 
 /* Regions catalog into Redis (gf:region:{R} code/name/tz), queued after every connect. */
-static void run_save_regions(task_t *t, redisContext **cp)
+static void run_save_regions(gf_pool_worker_t *w, void *arg)
 {
+    ing_app_t *app = arg;
     gf_err_t err = {0};
-    redisContext *c = conn(t->app, cp, &err);
-    if (c == NULL || ing_regions_save(c, &t->app->regions, &err) != 0)
+    redisContext *c = conn(w, app, &err);
+    if (c == NULL || ing_regions_save(c, &app->regions, &err) != 0)
         GF_LOG(GF_LOG_WARN, "regions_save_failed", "%s", err.message);
     else
-        GF_LOG(GF_LOG_INFO, "regions_saved", "%zu regions in the catalog", t->app->regions.n);
+        GF_LOG(GF_LOG_INFO, "regions_saved", "%zu regions in the catalog", app->regions.n);
     gf_err_cleanup(&err);
-    free(t);
 }
 
 void ing_demand_save_regions(ing_app_t *app)
 {
-    task_t *t = gf_xcalloc(1, sizeof *t);
-    t->run = run_save_regions;
-    t->app = app;
-    push(app->imports, t, 1);
+    /* upkeep, not a client's import: past the queue limit rather than lost */
+    gf_err_t err = {0};
+    if (gf_pool_submit(app->imports, run_save_regions, NULL, app, GF_POOL_NO_LIMIT, &err) != 0)
+        GF_LOG(GF_LOG_WARN, "regions_save_failed", "%s", err.message);
+    gf_err_cleanup(&err);
 }
 
 /* ---------------------------------------------------------------- GET /v1/demand */

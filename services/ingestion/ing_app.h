@@ -2,14 +2,15 @@
  * ing_app.h - the ingestion service's application state, shared by its handler files
  * (h_readings.c, h_demand.c, h_anomaly.c, h_eia.c) and main.c.
  *
- * Threads: the loop thread owns everything here except what is marked otherwise. Import
- * workers (h_demand.c) and the anomaly scanner (h_anomaly.c) run on their own threads
- * with their own blocking Redis connections; they read only the const parts (config,
- * regions table) and hand results back with gf_loop_call.
+ * Threads: the loop thread owns everything here except what is marked otherwise. Imports
+ * (h_demand.c) and the anomaly scans (h_anomaly.c) run on kit worker pools (core/pool.h),
+ * each thread with its own blocking Redis connection; they read only the const parts
+ * (config, regions table), and an import's result comes back to the loop with its task.
  */
 #ifndef GF_INGESTION_ING_APP_H
 #define GF_INGESTION_ING_APP_H
 
+#include "core/pool.h"
 #include "core/svc.h"
 #include "ing_anomaly.h"
 #include "ing_live.h"
@@ -20,7 +21,6 @@
 
 #include <pthread.h>
 
-typedef struct ing_import_pool ing_import_pool_t;
 typedef struct ing_scanner ing_scanner_t;
 typedef struct ing_puller ing_puller_t;
 
@@ -48,7 +48,7 @@ typedef struct ing_app {
     ing_live_t *live;
     int summary_rate_s;
 
-    ing_import_pool_t *imports;
+    gf_pool_t *imports;    /* imports and the catalog save (GF_INGEST_IMPORT_WORKERS/_QUEUE) */
     ing_scanner_t *scanner;
     ing_puller_t *puller;
 
@@ -65,8 +65,6 @@ void h_summary_get(gf_req_t *r);
 void ing_redis_state(bool ready, void *arg); /* loads the batch script on every connect */
 
 /* h_demand.c */
-ing_import_pool_t *ing_import_pool_new(ing_app_t *app, int nthreads, size_t queue_max);
-void ing_import_pool_free(ing_import_pool_t *p);
 void ing_demand_metrics_init(void);
 void h_demand_post(gf_req_t *r);
 void h_demand_flags_post(gf_req_t *r);
@@ -83,7 +81,9 @@ typedef struct ing_scanner_cfg {
     int interval_s;
     int lookback_h;
 } ing_scanner_cfg_t;
-ing_scanner_t *ing_scanner_new(ing_app_t *app, const ing_scanner_cfg_t *cfg);
+/* Start the scan timer on app->base and the scan thread. NULL with err on failure. */
+ing_scanner_t *ing_scanner_new(ing_app_t *app, const ing_scanner_cfg_t *cfg, gf_err_t *err);
+/* Stop the timer, end a running scan early (between regions) and join. Loop thread. */
 void ing_scanner_free(ing_scanner_t *s);
 /* Store meter anomalies of a batch (async, fire and forget; errors are logged). */
 void ing_anomaly_store_async(ing_app_t *app, const ing_anomaly_t *a, size_t n);

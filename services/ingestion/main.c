@@ -96,7 +96,7 @@ static void cleanup(gf_service_t *svc, void *app_)
         return;
     ing_puller_stop(app->puller);
     ing_scanner_free(app->scanner);
-    ing_import_pool_free(app->imports);
+    gf_pool_free(app->imports, 0); /* imports still queued run and are answered */
     /* Callbacks still in flight point at app state: let them run (at most 2 s). */
     for (int i = 0; i < 200 && app->cb_pending > 0; i++) {
         event_base_loop(svc->base, EVLOOP_NONBLOCK);
@@ -170,21 +170,22 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     ing_demand_metrics_init();
     ing_anomaly_metrics_init();
 
-    app->imports = ing_import_pool_new(app, (int)gf_cfg_int(c, "GF_INGEST_IMPORT_WORKERS"),
-                                       (size_t)gf_cfg_int(c, "GF_INGEST_IMPORT_QUEUE"));
-    if (app->imports == NULL) {
-        gf_err_set(err, GF_EINTERNAL, "threads", "cannot start the import threads");
+    gf_pool_cfg_t pc = {
+        .name = "import",
+        .threads = (int)gf_cfg_int(c, "GF_INGEST_IMPORT_WORKERS"),
+        .queue_max = (size_t)gf_cfg_int(c, "GF_INGEST_IMPORT_QUEUE"),
+        .local_free = gf_redis_local_free,
+    };
+    app->imports = gf_pool_new(svc->base, &pc, err);
+    if (app->imports == NULL)
         goto fail;
-    }
     ing_scanner_cfg_t scfg = {
         .interval_s = (int)gf_cfg_int(c, "GF_INGEST_ANOMALY_INTERVAL_S"),
         .lookback_h = (int)gf_cfg_int(c, "GF_INGEST_ANOMALY_LOOKBACK_H"),
     };
-    app->scanner = ing_scanner_new(app, &scfg);
-    if (app->scanner == NULL) {
-        gf_err_set(err, GF_EINTERNAL, "threads", "cannot start the anomaly scanner");
+    app->scanner = ing_scanner_new(app, &scfg, err);
+    if (app->scanner == NULL)
         goto fail;
-    }
     ing_puller_cfg_t pcfg = {
         .api_key = gf_cfg_str(c, "GF_INGEST_EIA_API_KEY"),
         .url = gf_cfg_str(c, "GF_INGEST_EIA_URL"),
