@@ -2,15 +2,21 @@
  * h_jobs.c - job routes of the trainer. Jobs are recorded in Redis: gf:jobs (sorted set: job
  * id scored by creation time) and gf:job:{id} (hash, the job's JSON document under field
  * "json", trn_job_to_json). The POST handler validates, checks the regions against
- * gf:regions, saves the queued job and only then answers 202 and hands the job to the pool;
- * from then on the worker owns the job and keeps its document current. GET /v1/jobs lists
- * the most recent first; GET /v1/jobs/{id} reads one document.
+ * gf:regions, saves the queued job and only then answers 202 and hands the job to the job
+ * pool (app->pool, core/pool.h); from then on the pool thread owns the job and keeps its
+ * document current. GET /v1/jobs lists the most recent first; GET /v1/jobs/{id} reads one
+ * document.
+ *
+ * Shutdown (gf_pool_free from main.c's cleanup): a running job gets GF_DRAIN_SECONDS, then
+ * the pool cancels it and trn_run_job ends it "interrupted" within a boosting round; a job
+ * still queued is saved failed / "interrupted by shutdown before it started".
  */
 #include "h_jobs.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/metrics.h"
 #include "core/svc.h"
 #include "core/util.h"
@@ -73,6 +79,63 @@ void h_jobs_list(gf_req_t *r)
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
 }
 
+/* ------------------------------------------------------------------ the job pool */
+
+typedef struct job_task {
+    const trn_run_env_t *env; /* the app's, lives as long as the pool */
+    trn_job_t *job;
+} job_task_t;
+
+static int job_cancelled(void *arg)
+{
+    return gf_pool_cancelled(arg);
+}
+
+/* Pool work: run the job to its end, or, when the shutdown came first, record that it never
+ * started. Owns and frees the task. */
+static void job_work(gf_pool_worker_t *w, void *arg)
+{
+    job_task_t *t = arg;
+    trn_job_t *job = t->job;
+    if (gf_pool_stopping(w)) {
+        job->state = TRN_JOB_FAILED;
+        job->finished_at = gf_now_wall();
+        trn_job_set_error(job, "interrupted", "interrupted by shutdown before it started");
+        gf_err_t e = {0};
+        redisContext *c =
+            gf_redis_worker_conn(w, t->env->redis_host, t->env->redis_port, 2000, &e);
+        if (c == NULL || trn_job_save(c, job, 0, t->env->job_ttl_days, &e) != 0)
+            GF_LOG(GF_LOG_WARN, "job_save_failed", "job %s: %s", job->id, e.message);
+        gf_err_cleanup(&e);
+    } else {
+        GF_LOG(GF_LOG_INFO, "job_start", "job %s: %zu regions", job->id, job->nregions);
+        trn_run_hooks_t hooks = {.cancelled = job_cancelled, .arg = w};
+        trn_job_state_t st = trn_run_job(job, t->env, &hooks);
+        GF_LOG(st == TRN_JOB_SUCCEEDED ? GF_LOG_INFO : GF_LOG_WARN, "job_end", "job %s: %s%s%s",
+               job->id, trn_job_state_name(st), job->err_msg[0] ? ": " : "", job->err_msg);
+    }
+    trn_job_free(job);
+    free(t);
+}
+
+/* Queue a saved job (stolen: freed when refused). GF_ERATE "queue_full" when
+ * GF_TRAINER_MAX_QUEUED_JOBS wait, GF_EUNAVAIL "shutting_down" while stopping. */
+static int job_submit(trn_app_t *app, trn_job_t *job, gf_err_t *err)
+{
+    job_task_t *t = gf_xmalloc(sizeof *t);
+    t->env = &app->env;
+    t->job = job;
+    int rc = gf_pool_submit(app->pool, job_work, NULL, t, 0, err);
+    if (rc != 0) {
+        if (strcmp(err->code, "queue_full") == 0)
+            rc = gf_err_set(err, GF_ERATE, "queue_full", "%ld jobs are already queued",
+                            gf_cfg_int(&app->svc->cfg, "GF_TRAINER_MAX_QUEUED_JOBS"));
+        trn_job_free(job);
+        free(t);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------------ POST /v1/jobs */
 
 typedef struct create_ctx {
@@ -114,7 +177,7 @@ static void on_saved(redisAsyncContext *ac, void *reply_, void *privdata)
     snprintf(loc, sizeof loc, "/v1/jobs/%s", c->job->id);
     trn_job_t *job = c->job;
     c->job = NULL;
-    if (trn_pool_submit(app->pool, job, &err) != 0) {
+    if (job_submit(app, job, &err) != 0) {
         /* the record stays "queued": say so in it, best effort */
         json_object_set_new(doc, "state", json_string("failed"));
         json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code", err.code, "message",
@@ -234,7 +297,7 @@ void h_jobs_create(gf_req_t *r)
     if (body == NULL ||
         trn_job_opts_parse(body, &app->defaults, &c->opts, &c->regions, &c->n, &c->all, &err))
         goto fail;
-    if (!trn_pool_has_room(app->pool)) {
+    if (!gf_pool_has_room(app->pool)) {
         gf_err_set(&err, GF_ERATE, "queue_full", "too many jobs are queued; retry later");
         goto fail;
     }
@@ -289,18 +352,18 @@ void h_jobs_get(gf_req_t *r)
 static double g_queued(void *arg)
 {
     trn_app_t *app = arg;
-    size_t q = 0, run = 0;
+    size_t q = 0;
     if (app->pool)
-        trn_pool_counts(app->pool, &q, &run);
+        gf_pool_counts(app->pool, &q, NULL);
     return (double)q;
 }
 
 static double g_running(void *arg)
 {
     trn_app_t *app = arg;
-    size_t q = 0, run = 0;
+    size_t run = 0;
     if (app->pool)
-        trn_pool_counts(app->pool, &q, &run);
+        gf_pool_counts(app->pool, NULL, &run);
     return (double)run;
 }
 

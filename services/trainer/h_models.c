@@ -1,7 +1,8 @@
 /*
  * h_models.c - registry routes. libs/registry is synchronous (hiredis sync API), so the
- * handlers validate on the loop thread, run the registry call on the trainer's registry
- * thread (trn_bg) and reply from the loop when it is done. Alias changes go through the
+ * handlers validate on the loop thread, run the registry call on the trainer's registry pool
+ * (app->registry: one kit pool thread with its own blocking connection) and reply from the
+ * loop when it is done. Alias changes go through the
  * registry's single Lua script: atomic, recorded in the history and published on
  * gf:reg:events.
  */
@@ -16,17 +17,36 @@
 #include "registry/registry.h"
 #include "trn_app.h"
 
-typedef struct model_ctx {
+typedef struct model_ctx model_ctx_t;
+/* A registry call on the registry thread, with a connected context. */
+typedef void (*registry_fn)(redisContext *rc, model_ctx_t *c);
+
+struct model_ctx {
     gf_req_t *r;
+    const trn_app_t *app;
+    registry_fn fn;
     char name[GF_REG_NAME_MAX + 1];
     gf_reg_alias_req_t req;
     json_t *out;
     gf_err_t err;
-} model_ctx_t;
+};
 
-static void unavailable(gf_err_t *err)
+redisContext *trn_registry_conn(gf_pool_worker_t *w, const trn_app_t *app)
 {
-    gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+    gf_err_t e = {0};
+    redisContext *c = gf_redis_worker_conn(w, app->env.redis_host, app->env.redis_port, 3000, &e);
+    gf_err_cleanup(&e);
+    return c;
+}
+
+static void registry_work(gf_pool_worker_t *w, void *arg)
+{
+    model_ctx_t *c = arg;
+    redisContext *rc = trn_registry_conn(w, c->app);
+    if (rc == NULL)
+        gf_err_set(&c->err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+    else
+        c->fn(rc, c);
 }
 
 static void on_done(void *arg)
@@ -40,24 +60,22 @@ static void on_done(void *arg)
     free(c);
 }
 
-static void submit(gf_req_t *r, model_ctx_t *c, trn_bg_work_fn work)
+static void submit(gf_req_t *r, model_ctx_t *c, registry_fn fn)
 {
     trn_app_t *app = r->app;
+    c->app = app;
+    c->fn = fn;
     gf_err_t err = {0};
-    if (trn_bg_submit(app->bg, work, on_done, c, &err) != 0) {
+    if (gf_pool_submit(app->registry, registry_work, on_done, c, 0, &err) != 0) {
         gf_reply_error(r, &err);
         gf_err_cleanup(&err);
         free(c);
     }
 }
 
-static void work_list(redisContext *rc, void *arg)
+static void work_list(redisContext *rc, model_ctx_t *c)
 {
-    model_ctx_t *c = arg;
-    if (rc == NULL)
-        unavailable(&c->err);
-    else
-        gf_reg_models_to_json(rc, &c->out, &c->err);
+    gf_reg_models_to_json(rc, &c->out, &c->err);
 }
 
 void h_models_list(gf_req_t *r)
@@ -82,13 +100,9 @@ static model_ctx_t *with_name(gf_req_t *r)
     return c;
 }
 
-static void work_get(redisContext *rc, void *arg)
+static void work_get(redisContext *rc, model_ctx_t *c)
 {
-    model_ctx_t *c = arg;
-    if (rc == NULL)
-        unavailable(&c->err);
-    else
-        gf_reg_model_to_json(rc, c->name, &c->out, &c->err);
+    gf_reg_model_to_json(rc, c->name, &c->out, &c->err);
 }
 
 void h_models_get(gf_req_t *r)
@@ -98,13 +112,8 @@ void h_models_get(gf_req_t *r)
         submit(r, c, work_get);
 }
 
-static void work_alias(redisContext *rc, void *arg)
+static void work_alias(redisContext *rc, model_ctx_t *c)
 {
-    model_ctx_t *c = arg;
-    if (rc == NULL) {
-        unavailable(&c->err);
-        return;
-    }
     /* an unknown model gives a clearer 404 than "no version N" */
     int64_t latest = 0;
     if (gf_reg_latest(rc, c->name, &latest, &c->err) != 0)

@@ -2,7 +2,12 @@
 #ifndef GF_TRAINER_H_MODELS_H
 #define GF_TRAINER_H_MODELS_H
 
+#include <hiredis/hiredis.h>
+
 #include "core/http.h"
+#include "core/pool.h"
+
+struct trn_app;
 
 /* GET /v1/models: every model with its latest version, version count and aliases. */
 void h_models_list(gf_req_t *r);
@@ -16,5 +21,9 @@ void h_models_get(gf_req_t *r);
  * 404 unknown model/version, 409 compare-and-set failed, deprecated version or nothing to
  * roll back to, 503 Redis down. */
 void h_models_alias(gf_req_t *r);
+
+/* The registry pool thread's blocking connection (kept in w->local), or NULL when Redis
+ * cannot be reached. For work on app->registry only. */
+redisContext *trn_registry_conn(gf_pool_worker_t *w, const struct trn_app *app);
 
 #endif

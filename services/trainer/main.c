@@ -1,8 +1,9 @@
 /*
  * gf-trainer: the GridFlow trainer service. Wiring only: the service kit (libs/core) runs the
  * configuration, loop, standard routes (/healthz, /readyz, /metrics, /v1/info), Redis,
- * signals and drain; this file names the routes, builds the job pool and the registry thread,
- * marks jobs a previous process left running, and drains jobs at shutdown.
+ * signals and drain; this file names the routes, builds the job pool and the registry pool
+ * (kit pools, core/pool.h), marks jobs a previous process left running, and drains jobs at
+ * shutdown.
  *
  * `gf-trainer --once --regions A,B|all [--test-days N]` trains in the foreground instead (no
  * HTTP): the same job runner, progress lines on stdout, exit 0 when every region trained
@@ -74,6 +75,9 @@ static void defaults_from(const gf_cfg_t *cfg, trn_job_opts_t *d)
 
 /* ------------------------------------------------------------------ service */
 
+/* Registry calls waiting at most (each takes milliseconds); then 503 queue_full. */
+#define REGISTRY_QUEUE 256
+
 static void recover_work(redisContext *c, void *arg)
 {
     trn_app_t *app = arg;
@@ -92,9 +96,18 @@ static void recover_work(redisContext *c, void *arg)
     gf_err_cleanup(&e);
 }
 
-static void sweep_work(redisContext *c, void *arg)
+/* Registry pool work: the restart recovery once Redis is reachable. */
+static void recover_job(gf_pool_worker_t *w, void *arg)
 {
     trn_app_t *app = arg;
+    recover_work(trn_registry_conn(w, app), app);
+}
+
+/* Registry pool work: the stale-job sweep. */
+static void sweep_job(gf_pool_worker_t *w, void *arg)
+{
+    trn_app_t *app = arg;
+    redisContext *c = trn_registry_conn(w, app);
     if (c == NULL)
         return;
     gf_err_t e = {0};
@@ -109,15 +122,18 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     trn_app_t *app = arg;
-    if (gf_redis_ready(app->svc->redis))
-        trn_bg_submit(app->bg, sweep_work, NULL, app, NULL);
+    /* upkeep passes the queue limit; it is refused only while stopping */
+    if (gf_redis_ready(app->svc->redis) &&
+        gf_pool_submit(app->registry, sweep_job, NULL, app, GF_POOL_NO_LIMIT, NULL) != 0)
+        GF_LOG(GF_LOG_DEBUG, "jobs_sweep_skipped", "the registry pool is stopping");
 }
 
 static void on_redis_state(bool ready, void *arg)
 {
     trn_app_t *app = arg;
-    if (ready && !atomic_load(&app->recovered))
-        trn_bg_submit(app->bg, recover_work, NULL, app, NULL);
+    if (ready && !atomic_load(&app->recovered) &&
+        gf_pool_submit(app->registry, recover_job, NULL, app, GF_POOL_NO_LIMIT, NULL) != 0)
+        GF_LOG(GF_LOG_DEBUG, "jobs_recover_skipped", "the registry pool is stopping");
 }
 
 static bool pool_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)
@@ -142,12 +158,18 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->env.nthread = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_THREADS");
     app->env.job_ttl_days = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_JOB_TTL_DAYS");
     trn_run_metrics_init();
-    app->bg = trn_bg_new(svc->base, app->env.redis_host, app->env.redis_port, err);
-    if (app->bg == NULL)
+    gf_pool_cfg_t regc = {.name = "registry", .threads = 1, .queue_max = REGISTRY_QUEUE,
+                          .local_free = gf_redis_local_free};
+    app->registry = gf_pool_new(svc->base, &regc, err);
+    if (app->registry == NULL)
         goto fail;
-    app->pool = trn_pool_new((int)gf_cfg_int(&svc->cfg, "GF_TRAINER_MAX_CONCURRENT_JOBS"),
-                             (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_MAX_QUEUED_JOBS"), &app->env,
-                             err);
+    gf_pool_cfg_t jc = {
+        .name = "training",
+        .threads = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_MAX_CONCURRENT_JOBS"),
+        .queue_max = (size_t)gf_cfg_int(&svc->cfg, "GF_TRAINER_MAX_QUEUED_JOBS"),
+        .local_free = gf_redis_local_free, /* the saves of jobs interrupted before they ran */
+    };
+    app->pool = gf_pool_new(svc->base, &jc, err);
     if (app->pool == NULL)
         goto fail;
     /* Before listening, so no new job can race it; if Redis is down now, on reconnect. */
@@ -174,8 +196,8 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
 fail:
     if (app->sweep)
         event_free(app->sweep);
-    trn_pool_free(app->pool, 0);
-    trn_bg_free(app->bg);
+    gf_pool_free(app->pool, 0);
+    gf_pool_free(app->registry, 0);
     free(app);
     return err->rc ? err->rc : GF_EINTERNAL;
 }
@@ -187,10 +209,11 @@ static void cleanup(gf_service_t *svc, void *app_)
         return;
     if (app->sweep)
         event_free(app->sweep);
-    trn_pool_t *pool = app->pool;
+    /* The HTTP drain is over; running jobs get GF_DRAIN_SECONDS more, then are cancelled. */
+    gf_pool_t *pool = app->pool;
     app->pool = NULL;
-    trn_pool_free(pool, gf_cfg_double(&svc->cfg, "GF_DRAIN_SECONDS"));
-    trn_bg_free(app->bg);
+    gf_pool_free(pool, gf_cfg_double(&svc->cfg, "GF_DRAIN_SECONDS"));
+    gf_pool_free(app->registry, 0);
     free(app);
 }
 
@@ -200,7 +223,7 @@ static json_t *info(gf_service_t *svc, void *app_)
     json_t *o = json_object();
     size_t q = 0, r = 0;
     if (app && app->pool)
-        trn_pool_counts(app->pool, &q, &r);
+        gf_pool_counts(app->pool, &q, &r);
     json_object_set_new(o, "jobs_queued", json_integer((json_int_t)q));
     json_object_set_new(o, "jobs_running", json_integer((json_int_t)r));
     json_object_set_new(o, "max_concurrent_jobs",

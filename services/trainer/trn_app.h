@@ -1,5 +1,5 @@
 /*
- * trn_app.h - the trainer's application state (r->app): the job pool, the registry thread,
+ * trn_app.h - the trainer's application state (r->app): the job pool, the registry pool,
  * the job defaults from the configuration and this process's identity. Created by main.c's
  * init hook, read by the handlers on the loop thread.
  */
@@ -8,16 +8,15 @@
 
 #include <stdatomic.h>
 
+#include "core/pool.h"
 #include "core/svc.h"
-#include "trn_bg.h"
 #include "trn_job.h"
-#include "trn_pool.h"
 #include "trn_run.h"
 
 typedef struct trn_app {
     gf_service_t *svc;
-    trn_pool_t *pool;
-    trn_bg_t *bg;
+    gf_pool_t *pool;     /* training jobs: GF_TRAINER_MAX_CONCURRENT_JOBS threads */
+    gf_pool_t *registry; /* registry calls of the routes and upkeep: one thread */
     trn_run_env_t env;
     trn_job_opts_t defaults;
     char owner[64];    /* host name */
