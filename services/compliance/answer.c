@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/sbuf.h"
 #include "synonyms.h"
 #include "util.h"
 
@@ -259,18 +260,18 @@ static void find_amendments(cmp_engine_t *e)
                     am->by = u;
                     am->item = it;
                     am->passage = UINT32_MAX;
-                    cmp_sbuf_t w = {0};
-                    cmp__sbuf_adds(&w, it->text);
+                    gf_sbuf_t w = {0};
+                    gf_sbuf_adds(&w, it->text);
                     for (size_t k = i + 1; k < u->paras[p].n_items &&
                                            u->paras[p].items[k].kind != CMP_ITEM_NUM && w.len < 300;
                          k++) {
                         const cmp_item_t *sub = &u->paras[p].items[k];
-                        cmp__sbuf_adds(&w, " ");
+                        gf_sbuf_adds(&w, " ");
                         if (sub->label[0]) {
-                            cmp__sbuf_adds(&w, sub->label);
-                            cmp__sbuf_adds(&w, " ");
+                            gf_sbuf_adds(&w, sub->label);
+                            gf_sbuf_adds(&w, " ");
                         }
-                        cmp__sbuf_adds(&w, sub->text);
+                        gf_sbuf_adds(&w, sub->text);
                     }
                     if (w.len > 320) {
                         size_t cut = 300;
@@ -278,9 +279,9 @@ static void find_amendments(cmp_engine_t *e)
                             cut--;
                         w.s[cut] = '\0';
                         w.len = cut;
-                        cmp__sbuf_adds(&w, " [...]");
+                        gf_sbuf_adds(&w, " [...]");
                     }
-                    am->what = cmp__sbuf_take(&w);
+                    am->what = gf_sbuf_take(&w);
                     /* the passage of the amending article that holds this point */
                     size_t np = cmp_index_n_passages(e->index);
                     for (uint32_t k = 0; k < np; k++) {
@@ -963,7 +964,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             if (ss[i].score > best)
                 best = ss[i].score;
         }
-        cmp_sbuf_t b = {0};
+        gf_sbuf_t b = {0};
         int chosen[MAX_ANSWER_SENTENCES];
         size_t nc = 0;
         while (nc < MAX_ANSWER_SENTENCES) {
@@ -991,13 +992,13 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             const sent_t *s = &ss[chosen[k]];
             const cmp_citation_t *ct = &out->citations[s->cit];
             if (k > 0)
-                cmp__sbuf_adds(&b, "\n");
-            cmp__sbuf_addf(&b, "%s of %s: \xE2\x80\x9C", ct->ref, ct->doc_name);
-            cmp__sbuf_add(&b, s->s, s->n);
-            cmp__sbuf_addf(&b, "\xE2\x80\x9D [P%d]", ct->id);
+                gf_sbuf_adds(&b, "\n");
+            gf_sbuf_addf(&b, "%s of %s: \xE2\x80\x9C", ct->ref, ct->doc_name);
+            gf_sbuf_add(&b, s->s, s->n);
+            gf_sbuf_addf(&b, "\xE2\x80\x9D [P%d]", ct->id);
         }
         free(ss);
-        out->answer = cmp__sbuf_take(&b);
+        out->answer = gf_sbuf_take(&b);
         if (out->answer[0] == '\0') {
             refuse(out, "no_evidence", "no sentence of the retrieved passages answers this");
             goto out;
@@ -1007,7 +1008,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     /* ---- amendments of cited articles (EED amended by 2018/1999 and 2019/944) */
     {
         size_t base = out->n_citations;
-        cmp_sbuf_t nb = {0};
+        gf_sbuf_t nb = {0};
         for (size_t c = 0; c < base; c++) {
             const cmp_citation_t *ct = &out->citations[c];
             const cmp_passage_t *p = cmp_index_passage(ix, ct->passage);
@@ -1043,11 +1044,11 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             }
         }
         if (out->n_notes > 0) {
-            cmp__sbuf_adds(&nb, out->answer);
+            gf_sbuf_adds(&nb, out->answer);
             for (size_t k = 0; k < out->n_notes; k++)
-                cmp__sbuf_addf(&nb, "\nNote: %s", out->notes[k]);
+                gf_sbuf_addf(&nb, "\nNote: %s", out->notes[k]);
             free(out->answer);
-            out->answer = cmp__sbuf_take(&nb);
+            out->answer = gf_sbuf_take(&nb);
         }
     }
     goto out;

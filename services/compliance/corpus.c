@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/sbuf.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ known acts */
@@ -366,7 +367,7 @@ cmp_doc_t *cmp_doc_parse(const char *celex, const char *text, size_t n, gf_err_t
     d->_buf = cmp__xstrndup(text, n);
     d->celex = own(d, cmp__xstrdup(celex));
     parser_t ps = {.d = d};
-    cmp_sbuf_t title = {0};
+    gf_sbuf_t title = {0};
     size_t rec_cap = 0;
     int state = S_TITLE;
     enum { W_NONE, W_UNIT, W_CHAPTER, W_SECTION } want_title = W_NONE;
@@ -391,9 +392,9 @@ cmp_doc_t *cmp_doc_parse(const char *celex, const char *text, size_t n, gf_err_t
             if (want_title == W_UNIT) {
                 ps.unit->title = l;
             } else {
-                cmp_sbuf_t b = {0};
-                cmp__sbuf_addf(&b, "%s \xE2\x80\x94 %s", heading, l);
-                const char *h = own(d, cmp__sbuf_take(&b));
+                gf_sbuf_t b = {0};
+                gf_sbuf_addf(&b, "%s \xE2\x80\x94 %s", heading, l);
+                const char *h = own(d, gf_sbuf_take(&b));
                 if (want_title == W_CHAPTER)
                     ps.chapter = h;
                 else
@@ -412,8 +413,8 @@ cmp_doc_t *cmp_doc_parse(const char *celex, const char *text, size_t n, gf_err_t
                 first = l;
             if (strcmp(l, "(Text with EEA relevance)") != 0) {
                 if (title.len)
-                    cmp__sbuf_adds(&title, " ");
-                cmp__sbuf_adds(&title, l);
+                    gf_sbuf_adds(&title, " ");
+                gf_sbuf_adds(&title, l);
             }
             break;
         case S_PREAMBLE:
@@ -441,9 +442,9 @@ cmp_doc_t *cmp_doc_parse(const char *celex, const char *text, size_t n, gf_err_t
             }
             if (d->n_recitals > 0) { /* continuation line of the last recital */
                 cmp_recital_t *r = &d->recitals[d->n_recitals - 1];
-                cmp_sbuf_t b = {0};
-                cmp__sbuf_addf(&b, "%s\n%s", r->text, l);
-                r->text = own(d, cmp__sbuf_take(&b));
+                gf_sbuf_t b = {0};
+                gf_sbuf_addf(&b, "%s\n%s", r->text, l);
+                r->text = own(d, gf_sbuf_take(&b));
             }
             break;
         case S_BODY:
@@ -480,7 +481,7 @@ cmp_doc_t *cmp_doc_parse(const char *celex, const char *text, size_t n, gf_err_t
             break;
         }
     }
-    d->title = own(d, cmp__sbuf_take(&title));
+    d->title = own(d, gf_sbuf_take(&title));
     d->name = own(d, doc_name(first ? first : celex));
     d->number = own(d, doc_number(first ? first : ""));
     d->short_name = d->name;
@@ -570,17 +571,17 @@ cmp_corpus_t *cmp_corpus_load(const char *dir, gf_err_t *err)
             gf_err_set(err, GF_ENOTFOUND, "corpus_missing", "cannot read '%s'", path);
             goto fail;
         }
-        cmp_sbuf_t b = {0};
+        gf_sbuf_t b = {0};
         char chunk[65536];
         size_t got;
         while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-            cmp__sbuf_add(&b, chunk, got);
+            gf_sbuf_add(&b, chunk, got);
         fclose(f);
         char celex[11];
         memcpy(celex, names[i], 10);
         celex[10] = '\0';
         cmp_doc_t *d = cmp_doc_parse(celex, b.s ? b.s : "", b.len, err);
-        cmp__sbuf_free(&b);
+        gf_sbuf_cleanup(&b);
         if (d == NULL)
             goto fail;
         c->docs[c->n_docs++] = *d; /* move the struct; the buffers stay put */
@@ -670,24 +671,24 @@ static int numeric_label(const char *s)
 
 char *cmp_para_text(const cmp_para_t *p, size_t from, size_t to)
 {
-    cmp_sbuf_t b = {0};
+    gf_sbuf_t b = {0};
     if (to > p->n_items)
         to = p->n_items;
     if (from == 0 && numeric_label(p->num))
-        cmp__sbuf_addf(&b, "%s. ", p->num);
+        gf_sbuf_addf(&b, "%s. ", p->num);
     else if (from == 0 && p->num[0])
-        cmp__sbuf_addf(&b, "%s\n", p->num);
+        gf_sbuf_addf(&b, "%s\n", p->num);
     for (size_t i = from; i < to; i++) {
         const cmp_item_t *it = &p->items[i];
         if (i > from)
-            cmp__sbuf_adds(&b, "\n");
+            gf_sbuf_adds(&b, "\n");
         if (it->label[0]) {
-            cmp__sbuf_adds(&b, it->label);
-            cmp__sbuf_adds(&b, " ");
+            gf_sbuf_adds(&b, it->label);
+            gf_sbuf_adds(&b, " ");
         }
-        cmp__sbuf_adds(&b, it->text);
+        gf_sbuf_adds(&b, it->text);
     }
-    return cmp__sbuf_take(&b);
+    return gf_sbuf_take(&b);
 }
 
 /* ------------------------------------------------------------------ browse JSON */
@@ -722,9 +723,9 @@ static json_t *para_to_json(const cmp_para_t *p, int annex)
             if (attach) {
                 json_t *o = stack[depth - 1];
                 const char *old = json_string_value(json_object_get(o, "text"));
-                cmp_sbuf_t b = {0};
-                cmp__sbuf_addf(&b, "%s\n%s", old ? old : "", it->text);
-                char *s = cmp__sbuf_take(&b);
+                gf_sbuf_t b = {0};
+                gf_sbuf_addf(&b, "%s\n%s", old ? old : "", it->text);
+                char *s = gf_sbuf_take(&b);
                 json_object_set_new(o, "text", json_string(s));
                 free(s);
             } else {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sbuf.h"
 #include "util.h"
 
 const cmp_bm25_params_t CMP_BM25_DEFAULT = {
@@ -345,20 +346,20 @@ static int numeric(const char *s)
     return 1;
 }
 
-static void make_ref(cmp_sbuf_t *b, const cmp_unit_t *u, const cmp_para_t *p, const char *point)
+static void make_ref(gf_sbuf_t *b, const cmp_unit_t *u, const cmp_para_t *p, const char *point)
 {
     if (u->kind == CMP_UNIT_ARTICLE) {
-        cmp__sbuf_addf(b, "Article %s", u->num);
+        gf_sbuf_addf(b, "Article %s", u->num);
         if (p->num[0])
-            cmp__sbuf_addf(b, "(%s)", p->num);
+            gf_sbuf_addf(b, "(%s)", p->num);
         if (point && point[0] == '(')
-            cmp__sbuf_adds(b, point);
+            gf_sbuf_adds(b, point);
     } else {
-        cmp__sbuf_addf(b, "Annex %s", u->num);
+        gf_sbuf_addf(b, "Annex %s", u->num);
         if (p->num[0])
-            cmp__sbuf_addf(b, numeric(p->num) ? ", point %s" : ", %s", p->num);
+            gf_sbuf_addf(b, numeric(p->num) ? ", point %s" : ", %s", p->num);
         if (point && point[0] == '(')
-            cmp__sbuf_addf(b, " %s", point);
+            gf_sbuf_addf(b, " %s", point);
     }
 }
 
@@ -374,9 +375,9 @@ static void add_unit_passage(cmp_index_t *ix, int doc, int ui, const cmp_unit_t 
             text = t2;
         }
     }
-    cmp_sbuf_t ref = {0}, label = {0};
+    gf_sbuf_t ref = {0}, label = {0};
     make_ref(&ref, u, p, point);
-    cmp__sbuf_addf(&label, "%s %s", u->kind == CMP_UNIT_ARTICLE ? "Article" : "Annex", u->num);
+    gf_sbuf_addf(&label, "%s %s", u->kind == CMP_UNIT_ARTICLE ? "Article" : "Annex", u->num);
     cmp_psg_meta_t m = {
         .kind = u->kind == CMP_UNIT_ARTICLE ? CMP_PSG_ARTICLE : CMP_PSG_ANNEX,
         .doc = doc,
@@ -388,8 +389,8 @@ static void add_unit_passage(cmp_index_t *ix, int doc, int ui, const cmp_unit_t 
     };
     cmp_index_add(ix, &m, text, ctx, ref.s ? ref.s : "", label.s ? label.s : "");
     free(text);
-    cmp__sbuf_free(&ref);
-    cmp__sbuf_free(&label);
+    gf_sbuf_cleanup(&ref);
+    gf_sbuf_cleanup(&label);
 }
 
 /* One paragraph -> one passage, or several when it is long (see README "Passages"). */
@@ -401,11 +402,11 @@ static void index_para(cmp_index_t *ix, int doc, int ui, const cmp_unit_t *u, in
     size_t total = 0;
     for (size_t i = 0; i < p->n_items; i++)
         total += words(p->items[i].text);
-    cmp_sbuf_t ctx = {0};
-    cmp__sbuf_adds(&ctx, u->title);
+    gf_sbuf_t ctx = {0};
+    gf_sbuf_adds(&ctx, u->title);
     if (total <= SPLIT_WORDS) {
         add_unit_passage(ix, doc, ui, u, pi, 0, p->n_items, NULL, ctx.s);
-        cmp__sbuf_free(&ctx);
+        gf_sbuf_cleanup(&ctx);
         return;
     }
     /* the top rank of points in this paragraph */
@@ -446,9 +447,9 @@ static void index_para(cmp_index_t *ix, int doc, int ui, const cmp_unit_t *u, in
             if (!intro_done && start == 0 && point == NULL) {
                 add_unit_passage(ix, doc, ui, u, pi, start, i, NULL, ctx.s);
                 /* the introductory words give context to every following point */
-                cmp__sbuf_adds(&ctx, "\n");
+                gf_sbuf_adds(&ctx, "\n");
                 for (size_t k = start; k < i && k < start + 1; k++)
-                    cmp__sbuf_adds(&ctx, p->items[k].text);
+                    gf_sbuf_adds(&ctx, p->items[k].text);
             } else {
                 add_unit_passage(ix, doc, ui, u, pi, start, i, point, ctx.s);
             }
@@ -459,7 +460,7 @@ static void index_para(cmp_index_t *ix, int doc, int ui, const cmp_unit_t *u, in
         if (i < p->n_items)
             gw += words(p->items[i].text);
     }
-    cmp__sbuf_free(&ctx);
+    gf_sbuf_cleanup(&ctx);
 }
 
 cmp_index_t *cmp_index_build(const cmp_corpus_t *c, const cmp_bm25_params_t *params,

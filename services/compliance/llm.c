@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sbuf.h"
 #include "util.h"
 
 static const char SYSTEM_PROMPT[] =
@@ -24,21 +25,21 @@ json_t *cmp_llm_request(const char *model, const char *question, const cmp_answe
         gf_err_set(err, GF_EINVAL, "no_passages", "no retrieved passages to ground an answer on");
         return NULL;
     }
-    cmp_sbuf_t b = {0};
-    cmp__sbuf_addf(&b, "Question: %s\n\nPassages:\n", question);
+    gf_sbuf_t b = {0};
+    gf_sbuf_addf(&b, "Question: %s\n\nPassages:\n", question);
     for (size_t i = 0; i < retrieved->n_citations; i++) {
         const cmp_citation_t *c = &retrieved->citations[i];
-        cmp__sbuf_addf(&b, "\n[P%d] %s of %s", c->id, c->ref, c->doc_name);
+        gf_sbuf_addf(&b, "\n[P%d] %s of %s", c->id, c->ref, c->doc_name);
         if (c->title && c->title[0])
-            cmp__sbuf_addf(&b, " (%s)", c->title);
-        cmp__sbuf_adds(&b, ":\n");
-        cmp__sbuf_adds(&b, c->text);
-        cmp__sbuf_adds(&b, "\n");
+            gf_sbuf_addf(&b, " (%s)", c->title);
+        gf_sbuf_adds(&b, ":\n");
+        gf_sbuf_adds(&b, c->text);
+        gf_sbuf_adds(&b, "\n");
     }
     for (size_t i = 0; i < retrieved->n_notes; i++)
-        cmp__sbuf_addf(&b, "\nAmendment note: %s\n", retrieved->notes[i]);
-    cmp__sbuf_adds(&b, "\nAnswer from the passages only, citing passage ids like [P1].");
-    char *user = cmp__sbuf_take(&b);
+        gf_sbuf_addf(&b, "\nAmendment note: %s\n", retrieved->notes[i]);
+    gf_sbuf_adds(&b, "\nAnswer from the passages only, citing passage ids like [P1].");
+    char *user = gf_sbuf_take(&b);
     json_t *req = json_pack("{s:s, s:f, s:i, s:[{s:s, s:s}, {s:s, s:s}]}", "model",
                             model ? model : "gpt-4o-mini", "temperature", 0.0, "max_tokens", 600,
                             "messages", "role", "system", "content", SYSTEM_PROMPT, "role", "user",

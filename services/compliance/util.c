@@ -1,10 +1,9 @@
 /*
- * util.c - allocation helpers, a growable string and UTF-8 validation for the compliance
- * modules. Out-of-memory aborts with one line on stderr (the project's gf_xmalloc rule).
+ * util.c - allocation helpers and UTF-8 validation for the compliance modules. Out-of-memory
+ * aborts with one line on stderr (the project's gf_xmalloc rule).
  */
 #include "util.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,61 +51,6 @@ char *cmp__xstrndup(const char *s, size_t n)
 char *cmp__xstrdup(const char *s)
 {
     return cmp__xstrndup(s, strlen(s));
-}
-
-void cmp__sbuf_add(cmp_sbuf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->s = cmp__xrealloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void cmp__sbuf_adds(cmp_sbuf_t *b, const char *s)
-{
-    cmp__sbuf_add(b, s, strlen(s));
-}
-
-void cmp__sbuf_addf(cmp_sbuf_t *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        cmp__sbuf_add(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = cmp__xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    cmp__sbuf_add(b, big, (size_t)n);
-    free(big);
-}
-
-char *cmp__sbuf_take(cmp_sbuf_t *b)
-{
-    char *s = b->s ? b->s : cmp__xstrdup("");
-    b->s = NULL;
-    b->len = b->cap = 0;
-    return s;
-}
-
-void cmp__sbuf_free(cmp_sbuf_t *b)
-{
-    free(b->s);
-    b->s = NULL;
-    b->len = b->cap = 0;
 }
 
 int cmp__utf8_valid(const char *str, size_t n)

@@ -2,7 +2,8 @@
  * util.h - small helpers shared by the compliance modules (not part of the public API).
  *
  * cmp__xmalloc/xrealloc/xstrdup abort on out-of-memory (like gf_xmalloc in the style guide), so
- * call sites stay short. CMP__PUSH grows a (ptr, len, cap) triple by doubling.
+ * call sites stay short. CMP__PUSH grows a (ptr, len, cap) triple by doubling. Text is built
+ * with the kit's gf_sbuf_t (core/sbuf.h).
  */
 #ifndef GF_COMPLIANCE_UTIL_H
 #define GF_COMPLIANCE_UTIL_H
@@ -21,19 +22,6 @@ char *cmp__xstrndup(const char *s, size_t n);
                         (arr) = cmp__xrealloc((arr), (cap) * sizeof(*(arr))))            \
                      : (void *)0),                                                      \
      &(arr)[(len)++])
-
-/* Growable byte string. */
-typedef struct cmp_sbuf {
-    char *s;
-    size_t len, cap;
-} cmp_sbuf_t;
-
-void cmp__sbuf_add(cmp_sbuf_t *b, const char *s, size_t n);
-void cmp__sbuf_adds(cmp_sbuf_t *b, const char *s);
-void cmp__sbuf_addf(cmp_sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Returns the string (owned by the caller) and resets b; never NULL. */
-char *cmp__sbuf_take(cmp_sbuf_t *b);
-void cmp__sbuf_free(cmp_sbuf_t *b);
 
 /* Length of the valid UTF-8 prefix check: returns 1 when s[0..n) is valid UTF-8 with no NUL
  * bytes and no overlong forms or surrogates, 0 otherwise. */

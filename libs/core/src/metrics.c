@@ -7,6 +7,7 @@
  * families stay small by design (bounded labels).
  */
 #include "core/metrics.h"
+#include "core/sbuf.h"
 #include "core/util.h"
 
 #include <dirent.h>
@@ -231,97 +232,53 @@ void gf_metric_observe(gf_metric_t *m, double v, ...)
 
 /* ---------------------------------------------------------------- rendering */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} sbuf_t;
-
-static void sb_put(sbuf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        while (b->len + n + 1 > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 4096;
-        b->buf = gf_xrealloc(b->buf, b->cap);
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
-}
-
-static void sb_puts(sbuf_t *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf_t *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        sb_put(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = gf_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_put(b, big, (size_t)n);
-    free(big);
-}
-
 /* HELP text escapes backslash and newline; label values also escape the double quote. */
-static void sb_escaped(sbuf_t *b, const char *s, int quote)
+static void sb_escaped(gf_sbuf_t *b, const char *s, int quote)
 {
     for (; *s; s++) {
         if (*s == '\\')
-            sb_puts(b, "\\\\");
+            gf_sbuf_adds(b, "\\\\");
         else if (*s == '\n')
-            sb_puts(b, "\\n");
+            gf_sbuf_adds(b, "\\n");
         else if (quote && *s == '"')
-            sb_puts(b, "\\\"");
+            gf_sbuf_adds(b, "\\\"");
         else
-            sb_put(b, s, 1);
+            gf_sbuf_add(b, s, 1);
     }
 }
 
-static void sb_value(sbuf_t *b, double v)
+static void sb_value(gf_sbuf_t *b, double v)
 {
     if (isnan(v))
-        sb_puts(b, "NaN");
+        gf_sbuf_adds(b, "NaN");
     else if (isinf(v))
-        sb_puts(b, v > 0 ? "+Inf" : "-Inf");
+        gf_sbuf_adds(b, v > 0 ? "+Inf" : "-Inf");
     else if (v == (double)(long long)v && fabs(v) < 1e15)
-        sb_printf(b, "%lld", (long long)v);
+        gf_sbuf_addf(b, "%lld", (long long)v);
     else
-        sb_printf(b, "%.15g", v);
+        gf_sbuf_addf(b, "%.15g", v);
 }
 
-static void sb_labels(sbuf_t *b, const gf_metric_t *m, const series_t *s, const char *extra_name,
-                      const char *extra_value)
+static void sb_labels(gf_sbuf_t *b, const gf_metric_t *m, const series_t *s,
+                      const char *extra_name, const char *extra_value)
 {
     if (m->nlabels == 0 && extra_name == NULL)
         return;
-    sb_puts(b, "{");
+    gf_sbuf_adds(b, "{");
     for (size_t i = 0; i < m->nlabels; i++) {
         if (i)
-            sb_puts(b, ",");
-        sb_puts(b, m->labels[i]);
-        sb_puts(b, "=\"");
+            gf_sbuf_adds(b, ",");
+        gf_sbuf_adds(b, m->labels[i]);
+        gf_sbuf_adds(b, "=\"");
         sb_escaped(b, s->values[i], 1);
-        sb_puts(b, "\"");
+        gf_sbuf_adds(b, "\"");
     }
     if (extra_name != NULL) {
         if (m->nlabels)
-            sb_puts(b, ",");
-        sb_printf(b, "%s=\"%s\"", extra_name, extra_value);
+            gf_sbuf_adds(b, ",");
+        gf_sbuf_addf(b, "%s=\"%s\"", extra_name, extra_value);
     }
-    sb_puts(b, "}");
+    gf_sbuf_adds(b, "}");
 }
 
 static const char *type_text(mtype_t t)
@@ -331,8 +288,7 @@ static const char *type_text(mtype_t t)
 
 char *gf_metrics_render(size_t *len)
 {
-    sbuf_t b = {0};
-    sb_puts(&b, "");
+    gf_sbuf_t b = {0};
     pthread_mutex_lock(&mu);
     for (gf_metric_t *m = head; m; m = m->next) {
         double fnval = 0;
@@ -341,23 +297,23 @@ char *gf_metrics_render(size_t *len)
             if (isnan(fnval))
                 continue;
         }
-        sb_printf(&b, "# HELP %s ", m->name);
+        gf_sbuf_addf(&b, "# HELP %s ", m->name);
         sb_escaped(&b, m->help, 0);
-        sb_printf(&b, "\n# TYPE %s %s\n", m->name, type_text(m->type));
+        gf_sbuf_addf(&b, "\n# TYPE %s %s\n", m->name, type_text(m->type));
         if (m->type == M_GAUGE_FN) {
-            sb_printf(&b, "%s ", m->name);
+            gf_sbuf_addf(&b, "%s ", m->name);
             sb_value(&b, fnval);
-            sb_puts(&b, "\n");
+            gf_sbuf_adds(&b, "\n");
             continue;
         }
         for (size_t si = 0; si < m->nseries; si++) {
             const series_t *s = &m->series[si];
             if (m->type != M_HISTOGRAM) {
-                sb_puts(&b, m->name);
+                gf_sbuf_adds(&b, m->name);
                 sb_labels(&b, m, s, NULL, NULL);
-                sb_puts(&b, " ");
+                gf_sbuf_adds(&b, " ");
                 sb_value(&b, s->value);
-                sb_puts(&b, "\n");
+                gf_sbuf_adds(&b, "\n");
                 continue;
             }
             unsigned long long cum = 0;
@@ -368,23 +324,23 @@ char *gf_metrics_render(size_t *len)
                     snprintf(le, sizeof le, "+Inf");
                 else
                     snprintf(le, sizeof le, "%g", m->buckets[i]);
-                sb_printf(&b, "%s_bucket", m->name);
+                gf_sbuf_addf(&b, "%s_bucket", m->name);
                 sb_labels(&b, m, s, "le", le);
-                sb_printf(&b, " %llu\n", cum);
+                gf_sbuf_addf(&b, " %llu\n", cum);
             }
-            sb_printf(&b, "%s_sum", m->name);
+            gf_sbuf_addf(&b, "%s_sum", m->name);
             sb_labels(&b, m, s, NULL, NULL);
-            sb_puts(&b, " ");
+            gf_sbuf_adds(&b, " ");
             sb_value(&b, s->sum);
-            sb_printf(&b, "\n%s_count", m->name);
+            gf_sbuf_addf(&b, "\n%s_count", m->name);
             sb_labels(&b, m, s, NULL, NULL);
-            sb_printf(&b, " %llu\n", cum);
+            gf_sbuf_addf(&b, " %llu\n", cum);
         }
     }
     pthread_mutex_unlock(&mu);
     if (len)
         *len = b.len;
-    return b.buf;
+    return gf_sbuf_take(&b);
 }
 
 void gf_metrics_reset(void)
