@@ -441,7 +441,8 @@ t_kill9_loses_no_acknowledged_reading() {
         stored=$((stored + $(rcli HGETALL "$k" | awk 'NR % 2 == 1 && /:n$/ { getline v; s += v } END { print s + 0 }')))
     done
     for h in $(seq $(((NOW - 900) / 3600 * 3600)) 3600 $(((NOW - 900 + nb * 40 + 60) / 3600 * 3600))); do
-        members=$((members + $(rcli SSCAN "gf:seen:$h" 0 MATCH 'crash-*' COUNT 100000 | tail -n +2 | wc -l)))
+        # SMEMBERS, not SSCAN: a scan may return a member twice (seen once as 48001 of 48000)
+        members=$((members + $(rcli SMEMBERS "gf:seen:$h" | grep -c '^crash-' || true)))
     done
     echo "    crash: $acked new + $dup already stored (written before the kill, not acknowledged) = $((nb * per)); Redis holds $stored once each"
     [ "$dup" -gt 0 ] || fail "the kill did not catch a write in flight"
