@@ -149,7 +149,7 @@ static void mark_title(cmp_engine_t *e, cmp_analyzer_t *an, const char *t)
  * "cogeneration"): a question that uses none of them (nor a DOMAIN stem) is off-topic. */
 static void mark_titles(cmp_engine_t *e, cmp_analyzer_t *an)
 {
-    e->title_term = cmp__xcalloc(cmp_index_n_terms(e->index) + 1, 1);
+    e->title_term = gf_xcalloc(cmp_index_n_terms(e->index) + 1, 1);
     const cmp_corpus_t *c = e->corpus;
     for (size_t d = 0; d < c->n_docs; d++) {
         const cmp_doc_t *doc = &c->docs[d];
@@ -187,7 +187,7 @@ static void mark_titles(cmp_engine_t *e, cmp_analyzer_t *an)
 static void compile_synonyms(cmp_engine_t *e, cmp_analyzer_t *an)
 {
     size_t n = sizeof CMP_SYNONYMS / sizeof CMP_SYNONYMS[0];
-    e->syn = cmp__xcalloc(n, sizeof *e->syn);
+    e->syn = gf_xcalloc(n, sizeof *e->syn);
     for (size_t i = 0; i < n; i++) {
         wstems_t w = {0};
         stems_t a = {.ix = e->index};
@@ -322,7 +322,7 @@ cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_
         gf_err_set(err, GF_EINTERNAL, "stemmer_unavailable", "cannot create the English stemmer");
         return NULL;
     }
-    cmp_engine_t *e = cmp__xcalloc(1, sizeof *e);
+    cmp_engine_t *e = gf_xcalloc(1, sizeof *e);
     e->corpus = c;
     e->index = ix;
     e->no_synonyms = o && o->no_synonyms;
@@ -662,7 +662,7 @@ static void refuse(cmp_answer_t *out, const char *reason, const char *msg)
 {
     out->refused = 1;
     out->reason = reason;
-    out->reason_message = cmp__xstrdup(msg);
+    out->reason_message = gf_xstrdup(msg);
     free(out->answer);
     out->answer = NULL;
     out->n_citations = 0;
@@ -715,7 +715,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         rc = gf_err_set(err, GF_EINTERNAL, "stemmer_unavailable", "cannot create the stemmer");
         goto out;
     }
-    lq = cmp__xmalloc(len + 1);
+    lq = gf_xmalloc(len + 1);
     for (size_t i = 0; i < len; i++)
         lq[i] = (char)tolower((unsigned char)q[i]);
     lq[len] = '\0';
@@ -821,7 +821,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     }
 
     /* ---- retrieval */
-    hits = cmp__xmalloc(N_HITS * sizeof *hits);
+    hits = gf_xmalloc(N_HITS * sizeof *hits);
     char unit_label[32];
     cmp_search_opts_t so = {.doc = filter_doc,
                             .boost_doc = filter_doc < 0 ? mentioned_doc(e, lq) : -1,
@@ -849,7 +849,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     }
 
     /* ---- group passages by article / annex */
-    units = cmp__xcalloc(nh + 1, sizeof *units);
+    units = gf_xcalloc(nh + 1, sizeof *units);
     size_t nu = 0;
     for (size_t i = 0; i < nh; i++) {
         const cmp_passage_t *p = cmp_index_passage(ix, hits[i].passage);
@@ -870,7 +870,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         units[u].score = units[u].best + AGG_SECOND * units[u].second;
     qsort(units, nu, sizeof *units, unit_cmp);
     /* an amending article follows the article it amends (top 3 only): the answer cites it */
-    out->ranked_units = cmp__xcalloc(2 * nu + 2, sizeof *out->ranked_units);
+    out->ranked_units = gf_xcalloc(2 * nu + 2, sizeof *out->ranked_units);
     for (size_t u = 0; u < nu && out->n_ranked_units < 20; u++) {
         char *s = NULL;
         if (asprintf(&s, "%s %s", e->corpus->docs[units[u].doc].celex, units[u].label) >= 0) {
@@ -929,7 +929,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     }
 
     /* ---- citations: passages of the best articles, at most MAX_PER_UNIT per article */
-    out->citations = cmp__xcalloc((size_t)top_k + 8, sizeof *out->citations);
+    out->citations = gf_xcalloc((size_t)top_k + 8, sizeof *out->citations);
     for (size_t u = 0; u < nu && out->n_citations < (size_t)top_k; u++) {
         int taken = 0;
         for (size_t i = 0; i < nh && taken < MAX_PER_UNIT && out->n_citations < (size_t)top_k;
@@ -951,7 +951,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     /* ---- extractive answer: best sentences of the top citations */
     {
         enum { MAXS = 400 };
-        sent_t *ss = cmp__xmalloc(MAXS * sizeof *ss);
+        sent_t *ss = gf_xmalloc(MAXS * sizeof *ss);
         size_t ns = 0;
         size_t use = out->n_citations < 3 ? out->n_citations : 3;
         for (size_t c = 0; c < use; c++)
@@ -1029,7 +1029,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                     free(note);
                     continue;
                 }
-                out->notes = cmp__xrealloc(out->notes, (out->n_notes + 1) * sizeof *out->notes);
+                out->notes = gf_xrealloc(out->notes, (out->n_notes + 1) * sizeof *out->notes);
                 out->notes[out->n_notes++] = note;
                 /* cite the amending article once */
                 int have = 0;

@@ -198,7 +198,7 @@ static void add_content_line(parser_t *ps, char *l, int quoted)
             if (alldig || allalpha) {
                 char *text = e[1] ? e + 2 : e + 1;
                 /* the label keeps its parentheses: copy it before cutting the line */
-                char *label = (char *)own(ps->d, cmp__xstrndup(l, n + 2));
+                char *label = (char *)own(ps->d, gf_xstrndup(l, n + 2));
                 cmp_item_kind_t kind;
                 if (alldig) {
                     kind = CMP_ITEM_NUM;
@@ -305,7 +305,7 @@ static char *doc_name(const char *first)
 {
     const char *end = strstr(first, " OF THE ");
     size_t n = end ? (size_t)(end - first) : strlen(first);
-    char *s = cmp__xstrndup(first, n);
+    char *s = gf_xstrndup(first, n);
     /* "DIRECTIVE" -> "Directive", "REGULATION (EU)" -> "Regulation (EU)" */
     for (char *w = s; *w;) {
         char *e = w;
@@ -331,10 +331,10 @@ static char *doc_number(const char *first)
             const char *e = p + 5;
             while (isdigit((unsigned char)*e))
                 e++;
-            return cmp__xstrndup(p, (size_t)(e - p));
+            return gf_xstrndup(p, (size_t)(e - p));
         }
     }
-    return cmp__xstrdup("");
+    return gf_xstrdup("");
 }
 
 static cmp_unit_t *new_unit(parser_t *ps, cmp_unit_kind_t kind, const char *num)
@@ -363,9 +363,9 @@ enum { S_TITLE, S_PREAMBLE, S_RECITALS, S_BODY, S_SIGNATURE, S_ANNEX };
 
 cmp_doc_t *cmp_doc_parse(const char *celex, const char *text, size_t n, gf_err_t *err)
 {
-    cmp_doc_t *d = cmp__xcalloc(1, sizeof *d);
-    d->_buf = cmp__xstrndup(text, n);
-    d->celex = own(d, cmp__xstrdup(celex));
+    cmp_doc_t *d = gf_xcalloc(1, sizeof *d);
+    d->_buf = gf_xstrndup(text, n);
+    d->celex = own(d, gf_xstrdup(celex));
     parser_t ps = {.d = d};
     gf_sbuf_t title = {0};
     size_t rec_cap = 0;
@@ -553,7 +553,7 @@ cmp_corpus_t *cmp_corpus_load(const char *dir, gf_err_t *err)
     struct dirent *e;
     while ((e = readdir(dh)) != NULL)
         if (is_celex_file(e->d_name))
-            *CMP__PUSH(names, nn, cn) = cmp__xstrdup(e->d_name);
+            *CMP__PUSH(names, nn, cn) = gf_xstrdup(e->d_name);
     closedir(dh);
     cmp_corpus_t *c = NULL;
     if (nn == 0) {
@@ -561,8 +561,8 @@ cmp_corpus_t *cmp_corpus_load(const char *dir, gf_err_t *err)
         goto out;
     }
     qsort(names, nn, sizeof *names, cmp_str);
-    c = cmp__xcalloc(1, sizeof *c);
-    c->docs = cmp__xcalloc(nn, sizeof *c->docs);
+    c = gf_xcalloc(1, sizeof *c);
+    c->docs = gf_xcalloc(nn, sizeof *c->docs);
     for (size_t i = 0; i < nn; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -603,7 +603,7 @@ void cmp_corpus_free(cmp_corpus_t *c)
     if (c == NULL)
         return;
     for (size_t i = 0; i < c->n_docs; i++) {
-        cmp_doc_t *d = cmp__xmalloc(sizeof *d);
+        cmp_doc_t *d = gf_xmalloc(sizeof *d);
         *d = c->docs[i];
         cmp_doc_free(d);
     }

@@ -14,7 +14,7 @@
 static char *norm(const char *s)
 {
     size_t n = strlen(s);
-    char *o = cmp__xmalloc(n + 1);
+    char *o = gf_xmalloc(n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char c = (char)tolower((unsigned char)s[i]);

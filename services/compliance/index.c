@@ -98,8 +98,8 @@ static void hmap_grow(hmap_t *m)
 {
     hmap_t o = *m;
     m->cap = o.cap ? o.cap * 2 : 1024;
-    m->keys = cmp__xcalloc(m->cap, sizeof *m->keys);
-    m->vals = cmp__xcalloc(m->cap, sizeof *m->vals);
+    m->keys = gf_xcalloc(m->cap, sizeof *m->keys);
+    m->vals = gf_xcalloc(m->cap, sizeof *m->vals);
     m->n = 0;
     for (size_t i = 0; i < o.cap; i++)
         if (o.keys[i])
@@ -143,7 +143,7 @@ cmp_index_t *cmp_index_new(const cmp_bm25_params_t *params)
     cmp_analyzer_t *an = cmp_analyzer_new();
     if (an == NULL)
         return NULL;
-    cmp_index_t *ix = cmp__xcalloc(1, sizeof *ix);
+    cmp_index_t *ix = gf_xcalloc(1, sizeof *ix);
     ix->prm = params ? *params : CMP_BM25_DEFAULT;
     ix->an = an;
     return ix;
@@ -155,11 +155,11 @@ static uint32_t term_id(cmp_index_t *ix, const char *t)
     if (hmap_get(&ix->vocab, t, &id))
         return id;
     id = (uint32_t)ix->n_terms;
-    char *k = cmp__xstrdup(t);
+    char *k = gf_xstrdup(t);
     *CMP__PUSH(ix->terms, ix->n_terms, ix->cap_terms) = k;
-    hmap_put(&ix->vocab, cmp__xstrdup(t), id);
+    hmap_put(&ix->vocab, gf_xstrdup(t), id);
     if (ix->cap_post < ix->cap_terms) {
-        ix->post = cmp__xrealloc(ix->post, ix->cap_terms * sizeof *ix->post);
+        ix->post = gf_xrealloc(ix->post, ix->cap_terms * sizeof *ix->post);
         memset(ix->post + ix->cap_post, 0, (ix->cap_terms - ix->cap_post) * sizeof *ix->post);
         ix->cap_post = ix->cap_terms;
     }
@@ -209,7 +209,7 @@ static int cached_tok_cb(void *ud, const cmp_token_t *t)
                 cmp_stem(ix->an, t->text, t->len, st);
                 id = term_id(ix, st);
             }
-            hmap_put(&ix->stem_cache, cmp__xstrdup(t->text), id);
+            hmap_put(&ix->stem_cache, gf_xstrdup(t->text), id);
         }
         collect_t *c = cc->c;
         size_t n = c->n;
@@ -229,7 +229,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static char *xdup0(const char *s)
 {
-    return cmp__xstrdup(s ? s : "");
+    return gf_xstrdup(s ? s : "");
 }
 
 uint32_t cmp_index_add(cmp_index_t *ix, const cmp_psg_meta_t *meta, const char *body,
@@ -257,7 +257,7 @@ uint32_t cmp_index_add(cmp_index_t *ix, const cmp_psg_meta_t *meta, const char *
     p->toks = cb.ids;
     p->n_toks = (uint32_t)cb.n;
     /* positions are kept in a parallel array appended after the ids */
-    p->toks = cmp__xrealloc(p->toks, (2 * cb.n + 1) * sizeof *p->toks);
+    p->toks = gf_xrealloc(p->toks, (2 * cb.n + 1) * sizeof *p->toks);
     if (cb.n)
         memcpy(p->toks + cb.n, cb.pos, cb.n * sizeof *p->toks);
     free(cb.pos);
@@ -265,7 +265,7 @@ uint32_t cmp_index_add(cmp_index_t *ix, const cmp_psg_meta_t *meta, const char *
 
     /* term frequencies */
     size_t nb = 0, nc = 0;
-    uint32_t *sb = cmp__xmalloc((cb.n + 1) * sizeof *sb), *sc = cmp__xmalloc((cc.n + 1) * sizeof *sc);
+    uint32_t *sb = gf_xmalloc((cb.n + 1) * sizeof *sb), *sc = gf_xmalloc((cc.n + 1) * sizeof *sc);
     for (size_t i = 0; i < cb.n; i++)
         if (p->toks[i] != CMP_NOTERM)
             sb[nb++] = p->toks[i];
@@ -307,7 +307,7 @@ int cmp_index_finish(cmp_index_t *ix)
     ix->avg_len = ix->n_psg ? tot / (double)ix->n_psg : 1.0;
     if (ix->avg_len < 1)
         ix->avg_len = 1;
-    ix->idf = cmp__xcalloc(ix->n_terms + 1, sizeof *ix->idf);
+    ix->idf = gf_xcalloc(ix->n_terms + 1, sizeof *ix->idf);
     double N = (double)ix->n_psg;
     for (size_t t = 0; t < ix->n_terms; t++) {
         double df = (double)ix->post[t].n;
@@ -688,8 +688,8 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
     if (opts)
         o = *opts;
     const cmp_bm25_params_t *pr = &ix->prm;
-    float *acc = cmp__xcalloc(ix->n_psg, sizeof *acc);
-    uint32_t *touched = cmp__xmalloc(ix->n_psg * sizeof *touched);
+    float *acc = gf_xcalloc(ix->n_psg, sizeof *acc);
+    uint32_t *touched = gf_xmalloc(ix->n_psg * sizeof *touched);
     size_t nt = 0;
     for (size_t k = 0; k < nq; k++) {
         if (q[k].id >= ix->n_terms)
@@ -707,7 +707,7 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
             acc[po->pid] += s;
         }
     }
-    cmp_hit_t *hits = cmp__xmalloc((nt + 1) * sizeof *hits);
+    cmp_hit_t *hits = gf_xmalloc((nt + 1) * sizeof *hits);
     size_t nh = 0;
     for (size_t i = 0; i < nt; i++) {
         uint32_t pid = touched[i];
@@ -728,7 +728,7 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
     qsort(hits, nh, sizeof *hits, hit_cmp);
     size_t nr = nh < o.rerank ? nh : o.rerank;
     if (nr > 0 && pr->prox_weight > 0) {
-        qsorted_t *qs = cmp__xmalloc(nq * sizeof *qs);
+        qsorted_t *qs = gf_xmalloc(nq * sizeof *qs);
         size_t nqs = 0;
         for (size_t k = 0; k < nq; k++)
             if (q[k].id < ix->n_terms)

@@ -291,7 +291,7 @@ cmp_analyzer_t *cmp_analyzer_new(void)
     struct sb_stemmer *st = sb_stemmer_new("english", NULL);
     if (st == NULL)
         return NULL;
-    cmp_analyzer_t *a = cmp__xmalloc(sizeof *a);
+    cmp_analyzer_t *a = gf_xmalloc(sizeof *a);
     a->st = st;
     return a;
 }

@@ -1,6 +1,6 @@
 /*
- * util.c - allocation helpers and UTF-8 validation for the compliance modules. Out-of-memory
- * aborts with one line on stderr (the project's gf_xmalloc rule).
+ * util.c - UTF-8 validation for the compliance modules (allocation is the kit's gf_xmalloc
+ * family, core/util.h).
  */
 #include "util.h"
 
@@ -9,49 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void oom(size_t n)
-{
-    fprintf(stderr, "compliance: out of memory allocating %zu bytes\n", n);
-    abort();
-}
-
-void *cmp__xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL)
-        oom(n);
-    return p;
-}
-
-void *cmp__xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (p == NULL)
-        oom(n * size);
-    return p;
-}
-
-void *cmp__xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (q == NULL)
-        oom(n);
-    return q;
-}
-
-char *cmp__xstrndup(const char *s, size_t n)
-{
-    char *d = cmp__xmalloc(n + 1);
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-char *cmp__xstrdup(const char *s)
-{
-    return cmp__xstrndup(s, strlen(s));
-}
 
 int cmp__utf8_valid(const char *str, size_t n)
 {

@@ -1,8 +1,8 @@
 /*
  * util.h - small helpers shared by the compliance modules (not part of the public API).
  *
- * cmp__xmalloc/xrealloc/xstrdup abort on out-of-memory (like gf_xmalloc in the style guide), so
- * call sites stay short. CMP__PUSH grows a (ptr, len, cap) triple by doubling. Text is built
+ * Allocation is the kit's gf_xmalloc family (core/util.h, included here): it aborts on
+ * out-of-memory, so call sites stay short. CMP__PUSH grows a (ptr, len, cap) triple by doubling. Text is built
  * with the kit's gf_sbuf_t (core/sbuf.h).
  */
 #ifndef GF_COMPLIANCE_UTIL_H
@@ -10,16 +10,12 @@
 
 #include <stddef.h>
 
-void *cmp__xmalloc(size_t n);
-void *cmp__xcalloc(size_t n, size_t size);
-void *cmp__xrealloc(void *p, size_t n);
-char *cmp__xstrdup(const char *s);
-char *cmp__xstrndup(const char *s, size_t n);
+#include "core/util.h"
 
 /* Grow arr (element type inferred) so that arr[len] is writable; returns a pointer to it. */
 #define CMP__PUSH(arr, len, cap)                                                         \
     (((len) >= (cap) ? ((cap) = (cap) ? (cap) * 2 : 8,                                   \
-                        (arr) = cmp__xrealloc((arr), (cap) * sizeof(*(arr))))            \
+                        (arr) = gf_xrealloc((arr), (cap) * sizeof(*(arr))))            \
                      : (void *)0),                                                      \
      &(arr)[(len)++])
 

@@ -49,6 +49,14 @@ char *gf_xstrdup(const char *s)
     return d;
 }
 
+char *gf_xstrndup(const char *s, size_t n)
+{
+    char *d = gf_xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
 double gf_now_mono(void)
 {
     struct timespec ts;

@@ -15,6 +15,8 @@ void *gf_xmalloc(size_t n);
 void *gf_xcalloc(size_t n, size_t size);
 void *gf_xrealloc(void *p, size_t n);
 char *gf_xstrdup(const char *s);
+/* The first n bytes of s (which need not be terminated there) as a new string. */
+char *gf_xstrndup(const char *s, size_t n);
 
 /* Monotonic seconds (CLOCK_MONOTONIC), for durations. */
 double gf_now_mono(void);
