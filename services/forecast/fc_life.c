@@ -19,7 +19,7 @@
 #include "core/metrics.h"
 #include "core/redis.h"
 #include "core/util.h"
-#include "fc_series.h"
+#include "features/demand.h"
 #include "registry/registry.h"
 
 #define PREFIX "load:"
@@ -306,7 +306,8 @@ static int check_all(fc_life_t *l, redisContext *c, char (*explicit)[GF_REG_NAME
     }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (strncmp(names[i], PREFIX, PREFIX_LEN) != 0 || !fc_region_valid(names[i] + PREFIX_LEN))
+        if (strncmp(names[i], PREFIX, PREFIX_LEN) != 0 ||
+            !gf_feat_demand_region_valid(names[i] + PREFIX_LEN))
             continue;
         int ex = 0;
         for (size_t k = 0; k < nexp; k++)
@@ -495,7 +496,7 @@ static void on_sub_message(redisAsyncContext *ac, void *reply_, void *privdata)
         return;
     }
     if (strcmp(ev.alias, "production") != 0 || strncmp(ev.name, PREFIX, PREFIX_LEN) != 0 ||
-        !fc_region_valid(ev.name + PREFIX_LEN)) {
+        !gf_feat_demand_region_valid(ev.name + PREFIX_LEN)) {
         gf_metric_add(m_events, 1, "ignored");
         return;
     }
