@@ -19,7 +19,7 @@
 #include "core/metrics.h"
 #include "core/redis.h"
 #include "core/util.h"
-#include "fc_series.h"
+#include "features/demand.h"
 #include "registry/registry.h"
 
 #define PREFIX "load:"
@@ -306,7 +306,8 @@ static int check_all(fc_life_t *l, redisContext *c, char (*explicit)[GF_REG_NAME
     }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (strncmp(names[i], PREFIX, PREFIX_LEN) != 0 || !fc_region_valid(names[i] + PREFIX_LEN))
+        if (strncmp(names[i], PREFIX, PREFIX_LEN) != 0 ||
+            !gf_feat_demand_region_valid(names[i] + PREFIX_LEN))
             continue;
         int ex = 0;
         for (size_t k = 0; k < nexp; k++)
@@ -326,7 +327,7 @@ static void requeue(fc_life_t *l, int all, char (*names)[GF_REG_NAME_MAX + 1], s
             l->want_all = 1;
             break;
         }
-        snprintf(l->queue[l->nq++], GF_REG_NAME_MAX + 1, "%s", names[i]);
+        memcpy(l->queue[l->nq++], names[i], sizeof l->queue[0]); /* same size, NUL-ended */
     }
     pthread_mutex_unlock(&l->mu);
 }
@@ -369,28 +370,22 @@ static void *loader_main(void *arg)
         l->nq = 0;
         pthread_mutex_unlock(&l->mu);
 
-        if (c == NULL) {
-            gf_err_t err = {0};
-            c = gf_redis_connect_sync(l->host, l->port, 5000, &err);
-            if (c == NULL) {
-                if (!warned++)
-                    GF_LOG(GF_LOG_WARN, "loader_redis_down", "model loader: %s", err.message);
-                gf_err_cleanup(&err);
-                requeue(l, all, names, n);
-                nap(l, backoff);
-                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-                continue;
-            }
-        }
-        int rc = 0;
-        if (all)
+        /* The kit's worker-connection helper PINGs the kept connection and rebuilds it when
+         * Redis restarted or it broke; NULL when Redis cannot be reached. */
+        gf_err_t err = {0};
+        int rc = GF_EUNAVAIL;
+        if (gf_redis_sync_ensure(&c, l->host, l->port, 5000, &err) == NULL) {
+            if (!warned++)
+                GF_LOG(GF_LOG_WARN, "loader_redis_down", "model loader: %s", err.message);
+        } else if (all) {
             rc = check_all(l, c, names, n);
-        else
+        } else {
+            rc = 0;
             for (size_t i = 0; i < n && rc == 0; i++)
                 rc = check_one(l, c, names[i], 1);
-        if (rc == GF_EUNAVAIL) {
-            redisFree(c);
-            c = NULL;
+        }
+        gf_err_cleanup(&err);
+        if (rc == GF_EUNAVAIL) { /* Redis failed: the same work again after a backoff */
             requeue(l, all, names, n);
             nap(l, backoff);
             backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
@@ -495,7 +490,7 @@ static void on_sub_message(redisAsyncContext *ac, void *reply_, void *privdata)
         return;
     }
     if (strcmp(ev.alias, "production") != 0 || strncmp(ev.name, PREFIX, PREFIX_LEN) != 0 ||
-        !fc_region_valid(ev.name + PREFIX_LEN)) {
+        !gf_feat_demand_region_valid(ev.name + PREFIX_LEN)) {
         gf_metric_add(m_events, 1, "ignored");
         return;
     }

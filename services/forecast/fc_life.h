@@ -11,7 +11,8 @@
  *     re-checks all models every GF_FORECAST_RECHECK_SECONDS as a backstop;
  *   - a check resolves the alias as it is now (so duplicate or out-of-order events are
  *     harmless), loads + verifies a new version on the loader thread with its own blocking
- *     connection (checksum, spec, native == XGBoost: fc_model_load), and hands the model to
+ *     connection, kept usable across Redis restarts by the kit's gf_redis_sync_ensure
+ *     (checksum, spec, native == XGBoost: fc_model_load), and hands the model to
  *     the loop with gf_loop_call, which swaps it into the holder. Requests in flight keep the
  *     model they retained; the old one is freed when the last of them releases it. A version
  *     that fails to load is refused, logged and counted, and the serving model stays; the same

@@ -3,24 +3,12 @@
  */
 #include "fc_series.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "features/demand.h"
 #include "features/tz.h"
-
-int fc_region_valid(const char *region)
-{
-    size_t n = 0;
-    for (const char *p = region; *p; p++, n++) {
-        char c = *p;
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return n >= 1 && n <= 31;
-}
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -45,56 +33,6 @@ size_t fc_series_months(int64_t from, int64_t to, int *ym, size_t max)
     return n;
 }
 
-static int parse_num(const char *s, size_t len, double *out)
-{
-    char buf[64];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (end != buf + len || errno != 0 || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_i64(const char *s, size_t len, int64_t *out)
-{
-    if (len == 0 || len > 19)
-        return -1;
-    size_t i = 0;
-    int neg = 0;
-    if (s[0] == '-') {
-        neg = 1;
-        i = 1;
-        if (len == 1)
-            return -1;
-    }
-    int64_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = neg ? -v : v;
-    return 0;
-}
-
-int fc_demand_value_parse(const char *s, size_t len, double *mw, double *temp)
-{
-    const char *comma = memchr(s, ',', len);
-    size_t dl = comma ? (size_t)(comma - s) : len;
-    *temp = NAN;
-    if (parse_num(s, dl, mw) != 0)
-        return -1;
-    if (comma && len - dl - 1 > 0 && parse_num(comma + 1, len - dl - 1, temp) != 0)
-        return -1;
-    return 0;
-}
-
 int fc_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, gf_err_t *err)
 {
     return gf_feat_series_alloc(s, t0, n, 1, err);
@@ -106,12 +44,11 @@ size_t fc_series_fill(gf_feat_series_t *s, const redisReply *r, int *with_temp, 
     if (r == NULL || r->type != REDIS_REPLY_ARRAY)
         return 0;
     for (size_t i = 0; i + 1 < r->elements; i += 2) {
-        const redisReply *kf = r->element[i], *vf = r->element[i + 1];
         int64_t t;
         double mw, temp;
-        if (kf->type != REDIS_REPLY_STRING || vf->type != REDIS_REPLY_STRING ||
-            parse_i64(kf->str, kf->len, &t) != 0 ||
-            fc_demand_value_parse(vf->str, vf->len, &mw, &temp) != 0) {
+        int wt;
+        if (gf_feat_demand_entry_parse(r->element[i], r->element[i + 1], &t, &mw, &temp, &wt) !=
+            0) {
             if (bad)
                 (*bad)++;
             continue;
@@ -122,7 +59,7 @@ size_t fc_series_fill(gf_feat_series_t *s, const redisReply *r, int *with_temp, 
         s->demand[k] = mw;
         if (s->temp)
             s->temp[k] = temp;
-        if (with_temp && memchr(vf->str, ',', vf->len))
+        if (with_temp && wt)
             *with_temp = 1;
         n++;
     }
@@ -148,8 +85,8 @@ int fc_region_range_sync(redisContext *c, const char *region, int64_t *first, in
     int rc = 0;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING ||
-        parse_i64(r->element[0]->str, r->element[0]->len, first) != 0 ||
-        parse_i64(r->element[1]->str, r->element[1]->len, last) != 0)
+        gf_feat_demand_stamp_parse(r->element[0]->str, r->element[0]->len, first) != 0 ||
+        gf_feat_demand_stamp_parse(r->element[1]->str, r->element[1]->len, last) != 0)
         rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' has no demand data",
                         region);
     freeReplyObject(r);
@@ -160,35 +97,26 @@ int fc_series_load_sync(redisContext *c, const char *region, int64_t from, int64
                         gf_feat_series_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!fc_region_valid(region))
-        return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
-    if (from % 3600 || to % 3600 || to <= from || (to - from) / 3600 > 24 * 366 * 20)
+    if (from % 3600 || to % 3600) /* the grid needs whole hours; the reader checks the rest */
         return gf_err_set(err, GF_EINVAL, "bad_range", "bad hour range");
-    int64_t first, last;
-    int rc = fc_region_range_sync(c, region, &first, &last, err);
-    if (rc)
-        return rc;
-    rc = fc_series_alloc(out, from, (size_t)((to - from) / 3600), err);
-    if (rc)
-        return rc;
-    int ym[24 * 20 + 2];
-    size_t nm = fc_series_months(from, to, ym, sizeof ym / sizeof ym[0]);
-    int with_temp = 0;
-    for (size_t i = 0; i < nm; i++) {
-        redisReply *r = redisCommand(c, "HGETALL gf:demand:{%s}:%06d", region, ym[i]);
-        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-            if (r)
-                freeReplyObject(r);
-            gf_feat_series_cleanup(out);
-            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "Redis: %s",
-                              c->err ? c->errstr : "error reply");
-        }
-        fc_series_fill(out, r, &with_temp, NULL);
-        freeReplyObject(r);
+    gf_feat_demand_t h;
+    int rc = gf_feat_demand_load(c, region, from, to, GF_FEAT_DEMAND_SKIP_BAD, &h, err);
+    if (rc == 0 && !h.has_range)
+        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' has no demand data",
+                        region);
+    if (rc == 0)
+        rc = fc_series_alloc(out, from, (size_t)((to - from) / 3600), err);
+    for (size_t i = 0; rc == 0 && i < h.n; i++) {
+        long k = gf_feat_series_index(out, h.hour[i]);
+        if (k < 0)
+            continue;
+        out->demand[k] = h.demand_mw[i];
+        out->temp[k] = h.temperature_c[i];
     }
-    if (!with_temp)
+    if (rc == 0 && !h.with_temp)
         fc_series_drop_temp(out);
-    return 0;
+    gf_feat_demand_cleanup(&h);
+    return rc;
 }
 
 double fc_series_peak(const gf_feat_series_t *s, int64_t from, int64_t to)

@@ -643,7 +643,7 @@ void h_forecast(gf_req_t *r)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!fc_region_valid(region)) {
+    if (!gf_feat_demand_region_valid(region)) {
         gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%.40s' is not known", region);
         gf_err_add_field(&err, "region", "unknown");
         goto bad;

@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
+#include "features/demand.h"
 #include "ing_demand.h"
 #include "ing_keys.h"
 
@@ -139,7 +140,7 @@ struct ing_scanner {
 
 /* Hourly energy of new readings for [from, to) from gf:agg:{R}:hour:YYYYMM. */
 static int load_agg(redisContext *c, const char *region, int64_t from, int64_t to,
-                    ing_series_t *s)
+                    gf_feat_demand_t *s)
 {
     memset(s, 0, sizeof *s);
     size_t cap = 0;
@@ -184,7 +185,7 @@ static int load_agg(redisContext *c, const char *region, int64_t from, int64_t t
 }
 
 static size_t check(ing_scanner_t *sc, redisContext *c, const char *region, const char *source,
-                    const ing_series_t *s, int64_t check_from)
+                    const gf_feat_demand_t *s, int64_t check_from)
 {
     if (s->n == 0)
         return 0;
@@ -209,14 +210,14 @@ static int scan_region(ing_scanner_t *sc, redisContext *c, const char *region, i
 {
     ing_app_t *app = sc->app;
     int64_t span = ((int64_t)app->acfg.weeks * 7 * 24 + sc->cfg.lookback_h + 1) * 3600;
-    ing_series_t s;
+    gf_feat_demand_t s;
     /* (a) meter aggregates: complete hours only. */
     if (load_agg(c, region, now_hour - span, now_hour, &s) != 0) {
-        ing_series_free(&s);
+        gf_feat_demand_cleanup(&s);
         return GF_EUNAVAIL;
     }
     check(sc, c, region, "meters", &s, now_hour - (int64_t)sc->cfg.lookback_h * 3600);
-    ing_series_free(&s);
+    gf_feat_demand_cleanup(&s);
     /* (b) the demand series, up to its newest hour. */
     char key[96];
     ing_key_region(key, sizeof key, region);
@@ -228,11 +229,11 @@ static int scan_region(ing_scanner_t *sc, redisContext *c, const char *region, i
     if (last <= 0)
         return 0;
     gf_err_t err = {0};
-    int rc = ing_demand_load(c, region, last + 3600 - span, last + 3600, &s, &err);
+    int rc = gf_feat_demand_load(c, region, last + 3600 - span, last + 3600, 0, &s, &err);
     if (rc == 0)
         check(sc, c, region, "demand", &s, last + 3600 - (int64_t)sc->cfg.lookback_h * 3600);
     gf_err_cleanup(&err);
-    ing_series_free(&s);
+    gf_feat_demand_cleanup(&s);
     return rc == GF_EUNAVAIL ? rc : 0;
 }
 

@@ -1,9 +1,9 @@
 /*
- * ing_demand.c - demand history import and read-back (see ing_demand.h).
+ * ing_demand.c - demand history import (see ing_demand.h).
  *
  * Sections: row checks shared by both formats; CSV records -> rows; JSON element splitter
  * -> rows; the importer; the Redis upsert script and its argument builder; the blocking
- * file importer; range read-back.
+ * file importer. (Read-back is gf_feat_demand_load in libs/features.)
  */
 #include "ing_demand.h"
 
@@ -807,116 +807,5 @@ out:
     ing_demand_import_free(imp);
     ing_cmd_cleanup(&w.cmd);
     fclose(f);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ read-back */
-
-void ing_series_free(ing_series_t *s)
-{
-    free(s->hour);
-    free(s->demand_mw);
-    free(s->temperature_c);
-    memset(s, 0, sizeof *s);
-}
-
-struct point {
-    int64_t hour;
-    double d, t;
-};
-
-static int cmp_point(const void *a, const void *b)
-{
-    int64_t x = ((const struct point *)a)->hour, y = ((const struct point *)b)->hour;
-    return (x > y) - (x < y);
-}
-
-/* "demand" or "demand,temp" -> d, t (NaN when absent). 0 or -1. */
-static int parse_value(const char *s, size_t n, double *d, double *t)
-{
-    const char *comma = memchr(s, ',', n);
-    size_t dn = comma ? (size_t)(comma - s) : n;
-    if (!parse_num(s, dn, d))
-        return -1;
-    *t = NAN;
-    if (comma && !parse_num(comma + 1, n - dn - 1, t))
-        return -1;
-    return 0;
-}
-
-int ing_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
-                    ing_series_t *out, gf_err_t *err)
-{
-    memset(out, 0, sizeof *out);
-    if (!ing_region_code_valid(region, strlen(region)))
-        return gf_err_set(err, GF_EINVAL, "invalid_region", "region code is not valid");
-    if (to <= from || to - from > 20LL * 366 * 86400)
-        return gf_err_set(err, GF_EINVAL, "bad_range",
-                          "need from < to and a range of at most 20 years");
-    size_t nmonths = 0;
-    for (int64_t m = ing_time_month_start(from); m < to; m = ing_time_next_month(m)) {
-        char key[96];
-        ing_key_demand(key, sizeof key, region, m);
-        const char *argv[] = {"HGETALL", key};
-        if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK)
-            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-        nmonths++;
-    }
-    struct point *pts = NULL;
-    size_t np = 0, cap = 0;
-    int rc = 0;
-    for (size_t i = 0; i < nmonths; i++) {
-        redisReply *rep = NULL;
-        if (redisGetReply(c, (void **)&rep) != REDIS_OK || rep == NULL) {
-            rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-            break; /* the context is dead; the remaining replies are lost with it */
-        }
-        if (rc == 0 && rep->type == REDIS_REPLY_ERROR)
-            rc = gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", rep->str);
-        else if (rc == 0 && rep->type == REDIS_REPLY_ARRAY) {
-            for (size_t k = 0; k + 1 < rep->elements; k += 2) {
-                const redisReply *f = rep->element[k], *v = rep->element[k + 1];
-                char tmp[32];
-                if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-                    f->len <= 0 || (size_t)f->len >= sizeof tmp)
-                    continue;
-                memcpy(tmp, f->str, (size_t)f->len);
-                tmp[f->len] = '\0';
-                char *end;
-                long long h = strtoll(tmp, &end, 10);
-                if (*end != '\0' || h < from || h >= to)
-                    continue;
-                double d, t;
-                if (parse_value(v->str, (size_t)v->len, &d, &t) != 0) {
-                    rc = gf_err_set(err, GF_EINTERNAL, "bad_value",
-                                    "stored demand value at %lld does not parse", h);
-                    break;
-                }
-                if (np == cap) {
-                    cap = cap ? cap * 2 : 1024;
-                    pts = realloc(pts, cap * sizeof *pts);
-                    if (pts == NULL)
-                        abort();
-                }
-                pts[np++] = (struct point){h, d, t};
-            }
-        }
-        freeReplyObject(rep);
-    }
-    if (rc == 0 && np > 0) {
-        qsort(pts, np, sizeof *pts, cmp_point);
-        out->hour = malloc(np * sizeof *out->hour);
-        out->demand_mw = malloc(np * sizeof *out->demand_mw);
-        out->temperature_c = malloc(np * sizeof *out->temperature_c);
-        if (!out->hour || !out->demand_mw || !out->temperature_c)
-            abort();
-        for (size_t i = 0; i < np; i++) {
-            out->hour[i] = pts[i].hour;
-            out->demand_mw[i] = pts[i].d;
-            out->temperature_c[i] = pts[i].t;
-        }
-        out->n = np;
-    }
-    free(pts);
     return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * ing_demand.h - hourly regional demand history: streaming import (CSV or JSON) into the
- * Redis series of CONTRIBUTING.md, and range read-back.
+ * Redis series of CONTRIBUTING.md. Reading it back is libs/features' gf_feat_demand_load.
  *
  * Input rows: `timestamp,region,demand_mw[,temperature_c]` (CSV with a header naming the
  * columns in any order; quoted fields, \r\n, an empty temperature are fine), or the same
@@ -121,22 +121,5 @@ int ing_demand_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *
  * counted only. Returns 0 or the first error. */
 int ing_demand_import_file_sync(redisContext *c, const ing_demand_opts_t *o, const char *path,
                                 ing_demand_stats_t *stats, gf_err_t *err);
-
-/* A region's series for [from, to) (UTC epoch seconds of hour starts), sorted by hour. */
-typedef struct ing_series {
-    size_t n;
-    int64_t *hour;
-    double *demand_mw;
-    double *temperature_c; /* NaN where the row had none */
-} ing_series_t;
-
-/* Read gf:demand:{region}:YYYYMM for every month the range touches (one pipeline of
- * HGETALL) into out (caller frees with ing_series_free; empty when there is no data).
- * Returns 0, GF_EINVAL "invalid_region"/"bad_range" (to <= from, or more than 20 years),
- * GF_EUNAVAIL on Redis errors, GF_EINTERNAL "bad_value" for a stored value that does not
- * parse. */
-int ing_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
-                    ing_series_t *out, gf_err_t *err);
-void ing_series_free(ing_series_t *s);
 
 #endif

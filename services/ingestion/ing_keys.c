@@ -5,21 +5,20 @@
 
 #include "ing_time.h"
 
+#include "features/demand.h"
 #include "features/tz.h"
 
 #include <stdio.h>
 
+/* The demand series keys come from libs/features, whose reader every service uses. */
 char *ing_key_region(char *buf, size_t n, const char *region)
 {
-    snprintf(buf, n, "gf:region:{%s}", region);
-    return buf;
+    return gf_feat_demand_region_key(buf, n, region);
 }
 
 char *ing_key_demand(char *buf, size_t n, const char *region, int64_t hour_epoch)
 {
-    char ym[7];
-    snprintf(buf, n, "gf:demand:{%s}:%s", region, ing_time_yyyymm(hour_epoch, ym));
-    return buf;
+    return gf_feat_demand_key(buf, n, region, hour_epoch);
 }
 
 char *ing_key_dflags(char *buf, size_t n, const char *region)

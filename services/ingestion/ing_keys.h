@@ -18,9 +18,10 @@
 #define ING_KEY_CLEAN "gf:clean"     /* stream: accepted, first-seen readings, same shape */
 #define ING_KEY_REGIONS "gf:regions" /* set: region codes with demand history */
 
-/* gf:region:{R} - hash: code name tz first last rows */
+/* gf:region:{R} - hash: code name tz first last rows (gf_feat_demand_region_key) */
 char *ing_key_region(char *buf, size_t n, const char *region);
-/* gf:demand:{R}:YYYYMM - hash: hour-start epoch -> "demand" or "demand,temp" */
+/* gf:demand:{R}:YYYYMM - hash: hour-start epoch -> "demand" or "demand,temp"
+ * (gf_feat_demand_key, the builder of libs/features' reader) */
 char *ing_key_demand(char *buf, size_t n, const char *region, int64_t hour_epoch);
 /* gf:dflags:{R} - hash: hour-start epoch -> upstream flag category */
 char *ing_key_dflags(char *buf, size_t n, const char *region);

@@ -3,17 +3,18 @@
  *
  * Both loaders first collect (stamp, demand, temp) points, then place them on the grid
  * [first, last] so a gap stays NaN. A value that is not a finite number is refused
- * (bad_csv / bad_stored_value) rather than guessed; an empty temperature is NaN.
+ * (bad_csv / bad_stored_value) rather than guessed; an empty temperature is NaN. Redis is
+ * read by libs/features' gf_feat_demand_load, the reader the other services use as well.
  */
 #include "trn_data.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "features/demand.h"
 #include "features/tz.h"
 
 typedef struct {
@@ -269,125 +270,38 @@ int trn_region_tz_csv(const char *regions_csv, const char *region, char *tz, siz
 
 /* ------------------------------------------------------------------ Redis */
 
-static redisReply *cmd(redisContext *c, gf_err_t *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    if (r == NULL) {
-        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
-                   c->err ? c->errstr : "no reply");
-        return NULL;
-    }
-    if (r->type == REDIS_REPLY_ERROR) {
-        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %.200s", r->str);
-        freeReplyObject(r);
-        return NULL;
-    }
-    return r;
-}
-
-static int parse_i64(const char *s, size_t len, int64_t *out)
-{
-    if (len == 0 || len > 19)
-        return -1;
-    int64_t v = 0;
-    size_t i = 0;
-    int neg = s[0] == '-';
-    if (neg)
-        i = 1;
-    if (i == len)
-        return -1;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = neg ? -v : v;
-    return 0;
-}
-
 int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int64_t from,
                         int64_t to, gf_err_t *err)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->region, sizeof d->region, "%s", region);
-    points_t ps = {0};
-    int rc = 0;
-    redisReply *r = cmd(c, err, "HMGET gf:region:{%s} tz first last", region);
-    if (r == NULL)
-        return err ? err->rc : GF_EUNAVAIL;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
-        r->element[0]->type != REDIS_REPLY_STRING) {
-        freeReplyObject(r);
-        return gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known",
-                          region);
+    redisReply *r = NULL;
+    gf_feat_demand_t h;
+    int rc = gf_feat_demand_load(c, region, from, to == INT64_MAX ? GF_FEAT_DEMAND_LAST : to + 1,
+                                 0, &h, err);
+    if (rc == 0 && h.tz[0] == '\0')
+        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
+    if (rc == 0) {
+        snprintf(d->tz, sizeof d->tz, "%s", h.tz);
+        points_t ps = {.with_temp = h.with_temp};
+        for (size_t i = 0; i < h.n; i++)
+            points_push(&ps, h.hour[i], h.demand_mw[i], h.temperature_c[i]);
+        rc = to_grid(d, &ps, err);
+        free(ps.p);
     }
-    snprintf(d->tz, sizeof d->tz, "%s", r->element[0]->str);
-    int64_t first = from, last = to, v;
-    if (r->element[1]->type == REDIS_REPLY_STRING &&
-        parse_i64(r->element[1]->str, r->element[1]->len, &v) == 0 && v > first)
-        first = v;
-    if (r->element[2]->type == REDIS_REPLY_STRING &&
-        parse_i64(r->element[2]->str, r->element[2]->len, &v) == 0 && v < last)
-        last = v;
-    freeReplyObject(r);
-    if (first == INT64_MIN || last == INT64_MAX || last < first || last - first > 20LL * 366 * 86400) {
-        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' has no usable range",
-                        region);
-        goto out;
-    }
-    int y, m, dd;
-    gf_feat_civil_from_days(first / 86400 - (first % 86400 < 0), &y, &m, &dd);
-    int ly, lm;
-    gf_feat_civil_from_days(last / 86400 - (last % 86400 < 0), &ly, &lm, &dd);
-    for (; y < ly || (y == ly && m <= lm); m = m == 12 ? 1 : m + 1, y += m == 1) {
-        r = cmd(c, err, "HGETALL gf:demand:{%s}:%04d%02d", region, y, m);
-        if (r == NULL) {
-            rc = err ? err->rc : GF_EUNAVAIL;
-            goto out;
-        }
-        for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
-            redisReply *kf = r->element[i], *vf = r->element[i + 1];
-            int64_t t;
-            double dem, temp = NAN;
-            if (kf->type != REDIS_REPLY_STRING || vf->type != REDIS_REPLY_STRING ||
-                parse_i64(kf->str, kf->len, &t) != 0) {
-                freeReplyObject(r);
-                rc = gf_err_set(err, GF_EINVAL, "bad_stored_value", "bad field in %s %04d%02d",
-                                region, y, m);
-                goto out;
-            }
-            const char *comma = memchr(vf->str, ',', vf->len);
-            size_t dl = comma ? (size_t)(comma - vf->str) : vf->len;
-            if (parse_num(vf->str, dl, &dem) != 0 ||
-                (comma && vf->len - dl - 1 > 0 &&
-                 parse_num(comma + 1, vf->len - dl - 1, &temp) != 0)) {
-                freeReplyObject(r);
-                rc = gf_err_set(err, GF_EINVAL, "bad_stored_value",
-                                "bad value at %lld in %s", (long long)t, region);
-                goto out;
-            }
-            if (comma)
-                ps.with_temp = 1;
-            if (t >= first && t <= last)
-                points_push(&ps, t, dem, temp);
-        }
-        freeReplyObject(r);
-    }
-    rc = to_grid(d, &ps, err);
+    gf_feat_demand_cleanup(&h);
     if (rc)
         goto out;
-    r = cmd(c, err, "HKEYS gf:dflags:{%s}", region);
-    if (r == NULL) {
-        rc = err ? err->rc : GF_EUNAVAIL;
+    r = redisCommand(c, "HKEYS gf:dflags:{%s}", region);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        rc = gf_err_set(err, GF_EUNAVAIL, r ? "redis_error" : "redis_unavailable",
+                        "redis: %.200s", r ? r->str : c->errstr);
         goto out;
     }
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         int64_t t;
         if (r->element[i]->type != REDIS_REPLY_STRING ||
-            parse_i64(r->element[i]->str, r->element[i]->len, &t) != 0)
+            gf_feat_demand_stamp_parse(r->element[i]->str, r->element[i]->len, &t) != 0)
             continue;
         long k = gf_feat_series_index(&d->series, t);
         if (k >= 0 && !d->imputed[k]) {
@@ -395,9 +309,9 @@ int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int6
             d->n_imputed++;
         }
     }
-    freeReplyObject(r);
 out:
-    free(ps.p);
+    if (r)
+        freeReplyObject(r);
     if (rc)
         trn_data_cleanup(d);
     return rc;

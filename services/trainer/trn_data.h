@@ -40,10 +40,12 @@ int trn_data_load_csv(trn_data_t *d, const char *csv_path, const char *flags_pat
 int trn_region_tz_csv(const char *regions_csv, const char *region, char *tz, size_t len,
                       gf_err_t *err);
 
-/* Load `region` from Redis with the sync API: tz from gf:region:{R}, values from the
- * gf:demand:{R}:YYYYMM hashes covering [from, to] (clamped to the region's first/last),
- * flags from gf:dflags:{R}. Returns 0; GF_ENOTFOUND "unknown_region"; GF_EUNAVAIL
- * "redis_unavailable" on a connection or protocol error; GF_EINVAL "bad_stored_value". */
+/* Load `region` from Redis with the sync API: tz and the hours [from, to] through
+ * gf_feat_demand_load (features/demand.h; INT64_MIN / INT64_MAX = the region's stored
+ * first / last hour), flags from gf:dflags:{R}. Returns 0; GF_ENOTFOUND "unknown_region" (no
+ * tz, no stored range, or no hour with data); GF_EUNAVAIL "redis_unavailable" / "redis_error";
+ * GF_EINTERNAL "bad_stored_value" (a malformed stored entry); GF_EINVAL "bad_range" for a
+ * range given over 20 years. */
 int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int64_t from,
                         int64_t to, gf_err_t *err);
 

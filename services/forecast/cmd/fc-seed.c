@@ -406,8 +406,8 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.region == NULL || !fc_region_valid(o.region) || o.val_days < 7 || o.rounds < 1 ||
-        o.depth < 1 || o.stride < 1 || o.horizon < 1 || o.horizon > 24)
+    if (o.region == NULL || !gf_feat_demand_region_valid(o.region) || o.val_days < 7 ||
+        o.rounds < 1 || o.depth < 1 || o.stride < 1 || o.horizon < 1 || o.horizon > 24)
         return usage();
     const char *host = getenv("GF_REDIS_HOST");
     const char *port = getenv("GF_REDIS_PORT");

@@ -1,8 +1,8 @@
 /*
  * test_demand.c - demand history import (ing_demand.h): CSV and JSON rows, per-row
  * rejections with line numbers, source conventions (hour ending, fixed offset, IANA zone),
- * chunking invariance; then against a real redis-server: import, read back exactly,
- * re-import idempotent, flags, regions catalog.
+ * chunking invariance; then against a real redis-server: import, read back exactly with
+ * the shared reader (features/demand.h), re-import idempotent, flags, regions catalog.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include "../../../services/ingestion/ing_keys.h"
 #include "../../../services/ingestion/ing_regions.h"
 #include "../registry/redis_fixture.h"
+#include "features/demand.h"
 
 #include <math.h>
 
@@ -323,24 +324,23 @@ static void test_demand_redis_roundtrip(void **state)
     assert_int_equal(r->integer, 1);
     freeReplyObject(r);
 
-    /* read back [first, last + 1h): all rows, sorted, exact */
-    ing_series_t s;
-    assert_int_equal(ing_demand_load(rc_, "NYC", 1325394000, 1330560000 + 3600, &s, &err), 0);
+    /* read back [first, last + 1h) through the shared reader: all rows, sorted, exact */
+    gf_feat_demand_t s;
+    assert_int_equal(gf_feat_demand_load(rc_, "NYC", 1325394000, 1330560000 + 3600, 0, &s, &err),
+                     0);
     assert_int_equal(s.n, 302);
     assert_true(s.hour[0] == 1325394000 && s.demand_mw[0] == 4937.5 && s.temperature_c[0] == 7.85);
     for (size_t i = 1; i < s.n; i++)
         assert_true(s.hour[i] > s.hour[i - 1]);
     assert_true(s.hour[300] == 1330556400 && s.demand_mw[300] == 5000 && isnan(s.temperature_c[300]));
     assert_true(s.demand_mw[301] == 5100.25 && s.temperature_c[301] == -1.5);
-    ing_series_free(&s);
+    assert_int_equal(s.first, 1325394000);
+    assert_int_equal(s.last, 1330560000);
+    gf_feat_demand_cleanup(&s);
     /* a sub-range across the month boundary: [Feb 29 23:00, Mar 1 00:00) */
-    assert_int_equal(ing_demand_load(rc_, "NYC", 1330556400, 1330560000, &s, &err), 0);
+    assert_int_equal(gf_feat_demand_load(rc_, "NYC", 1330556400, 1330560000, 0, &s, &err), 0);
     assert_int_equal(s.n, 1);
-    ing_series_free(&s);
-    assert_int_equal(ing_demand_load(rc_, "NYC", 5, 5, &s, &err), GF_EINVAL);
-    assert_int_equal(ing_demand_load(rc_, "N{C", 0, 5, &s, &err), GF_EINVAL);
-    assert_int_equal(ing_demand_load(rc_, "NONE", 0, 86400 * 40, &s, &err), 0);
-    assert_int_equal(s.n, 0);
+    gf_feat_demand_cleanup(&s);
 
     /* re-import: nothing new, counts unchanged; a corrected value is upserted */
     assert_int_equal(ing_demand_import_file_sync(rc_, &o, tmp, &st, &err), 0);

@@ -4,9 +4,10 @@
  * gf_test_redis_start() picks a random free loopback port in 20000-31999 (below the ephemeral range), starts
  * /usr/bin/redis-server on it in a fresh temp dir (no persistence, foreground), waits until it
  * answers PING and returns its PID; gf_test_redis_stop() kills exactly that PID, reaps it and
- * removes the dir. The child asks the kernel (PR_SET_PDEATHSIG) to end it if the test process
- * dies first, so a crashing test leaves no server behind. Used by tests/unit/registry and
- * tests/unit/forecast.
+ * removes the dir; gf_test_redis_open/_close/_flushall wrap them for cmocka group fixtures.
+ * The child asks the kernel (PR_SET_PDEATHSIG) to end it if the test process dies first, so a
+ * crashing test leaves no server behind. Used by tests/unit/registry, tests/unit/forecast,
+ * tests/unit/ingestion and tests/unit/features.
  */
 #ifndef GF_TEST_REDIS_FIXTURE_H
 #define GF_TEST_REDIS_FIXTURE_H
@@ -190,6 +191,36 @@ static int gf_test_redis_start(gf_test_redis_t *r)
         gf_test_redis_stop(r);
     }
     return -1;
+}
+
+/* One server per test binary, for cmocka group fixtures: start it and connect (0, or -1 with
+ * a line on stderr), and close both. */
+static inline int gf_test_redis_open(gf_test_redis_t *r, redisContext **c)
+{
+    *c = NULL;
+    if (gf_test_redis_start(r) != 0) {
+        fprintf(stderr, "cannot start redis-server\n");
+        return -1;
+    }
+    *c = gf_test_redis_connect(r);
+    return *c ? 0 : -1;
+}
+
+static inline void gf_test_redis_close(gf_test_redis_t *r, redisContext **c)
+{
+    if (*c)
+        redisFree(*c);
+    *c = NULL;
+    gf_test_redis_stop(r);
+}
+
+/* FLUSHALL on c: 0, or -1 when it failed (a cmocka setup's return value). */
+static inline int gf_test_redis_flushall(redisContext *c)
+{
+    redisReply *rep = redisCommand(c, "FLUSHALL");
+    int ok = rep != NULL && rep->type == REDIS_REPLY_STATUS;
+    freeReplyObject(rep);
+    return ok ? 0 : -1;
 }
 
 #endif

@@ -23,30 +23,20 @@ static redisContext *rc_;
 static int group_setup(void **state)
 {
     (void)state;
-    if (gf_test_redis_start(&srv) != 0) {
-        fprintf(stderr, "cannot start redis-server\n");
-        return -1;
-    }
-    rc_ = gf_test_redis_connect(&srv);
-    return rc_ ? 0 : -1;
+    return gf_test_redis_open(&srv, &rc_);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    if (rc_)
-        redisFree(rc_);
-    gf_test_redis_stop(&srv);
+    gf_test_redis_close(&srv, &rc_);
     return 0;
 }
 
 static int flush(void **state)
 {
     (void)state;
-    redisReply *r = redisCommand(rc_, "FLUSHALL");
-    int ok = r != NULL && r->type == REDIS_REPLY_STATUS;
-    freeReplyObject(r);
-    return ok ? 0 : -1;
+    return gf_test_redis_flushall(rc_);
 }
 
 static int64_t reg(redisContext *c, const char *name, const char *blob)

@@ -201,7 +201,7 @@ static void test_trn_data_redis(void **state)
     /* unknown region; corrupt stored value */
     assert_int_equal(trn_data_load_redis(&d, c, "XX", INT64_MIN, INT64_MAX, &err), GF_ENOTFOUND);
     cmd_ok(c, "HSET gf:demand:{NYC}:201602 1454284800 garbage");
-    assert_int_equal(trn_data_load_redis(&d, c, "NYC", INT64_MIN, INT64_MAX, &err), GF_EINVAL);
+    assert_int_equal(trn_data_load_redis(&d, c, "NYC", INT64_MIN, INT64_MAX, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_stored_value");
     redisFree(c);
     kill(pid, SIGTERM);
