@@ -31,15 +31,21 @@ endif
 LIBS := $(sort $(patsubst libs/%/src,%,$(wildcard libs/*/src)))
 SERVICES := $(sort $(patsubst services/%/main.c,%,$(wildcard services/*/main.c)))
 
-IPOPT_CFLAGS := $(shell pkg-config --cflags ipopt 2>/dev/null)
-IPOPT_LIBS := $(shell pkg-config --libs ipopt 2>/dev/null)
+# Ipopt's flags come from pkg-config when a compile or link first needs them, never at parse
+# time: `make up` and `make test` install the packages (make deps) before that point. Each is
+# asked once per make (the first use replaces the variable by its value).
+ipopt_pc = $(or $(shell pkg-config $(1) ipopt 2>/dev/null),$(error pkg-config finds no ipopt: \
+	run `make deps` (it installs coinor-libipopt-dev), or use `make up` / `make test`, which run it first))
+IPOPT_CFLAGS = $(eval IPOPT_CFLAGS := $(call ipopt_pc,--cflags))$(IPOPT_CFLAGS)
+IPOPT_LIBS = $(eval IPOPT_LIBS := $(call ipopt_pc,--libs))$(IPOPT_LIBS)
 
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CFLAGS := -std=c11 -Wall -Wextra -Werror $(OPT) -pthread $(EXTRA_CFLAGS)
-CPPFLAGS := -D_GNU_SOURCE -MMD -MP $(foreach l,$(LIBS),-Ilibs/$(l)/include) $(IPOPT_CFLAGS) \
-	-DGF_GIT_REV=\"$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)\"
+CPPFLAGS = -D_GNU_SOURCE -MMD -MP $(foreach l,$(LIBS),-Ilibs/$(l)/include) $(IPOPT_CFLAGS) \
+	-DGF_GIT_REV=\"$(GIT_REV)\"
 # Link order: libraries that use core come before it; --start-group lets them refer to each other.
 GF_ARCHIVES = $(foreach l,$(LIBS),$(BUILD)/lib/libgf_$(l).a)
-LDLIBS := -Wl,--as-needed -levent -levent_pthreads -ljansson -lhiredis -lxgboost -lstemmer \
+LDLIBS = -Wl,--as-needed -levent -levent_pthreads -ljansson -lhiredis -lxgboost -lstemmer \
 	$(IPOPT_LIBS) -lscotch -lm -lpthread
 LDFLAGS := -pthread $(LDSAN)
 
@@ -126,7 +132,12 @@ build-tests: all $(UNIT_BINS) $(REPLAY_BINS)
 deps:
 	@bash scripts/deps.sh
 
-up: deps all
+# The verbs a new user types first run deps, then build in a sub-make: the build reads
+# pkg-config after the install, and the two steps stay in order under -j.
+SUBMAKE = $(MAKE) --no-print-directory
+up:
+	@$(SUBMAKE) deps
+	@$(SUBMAKE) all
 	@bash scripts/stack.sh up
 
 down:
@@ -144,7 +155,9 @@ unit: build-tests
 e2e: build-tests
 	@BUILD=$(BUILD) bash tests/run.sh e2e
 
-test: build-tests
+test:
+	@$(SUBMAKE) deps
+	@$(SUBMAKE) build-tests
 	@BUILD=$(BUILD) bash tests/run.sh all
 
 san:

@@ -36,12 +36,33 @@ if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+        echo "deps: cannot install ${missing[*]}: run make deps as root (sudo is not installed)" >&2
+        exit 1
+    fi
+    SUDO="sudo"
+fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+if ! $SUDO apt-get update -qq; then
+    echo "deps: cannot install ${missing[*]}: apt-get update failed (see above)" >&2
+    exit 1
+fi
 # --no-install-recommends keeps the install lean; services are never started by us here.
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+    # Name what apt cannot find; otherwise the whole set (the cause is in apt's output above).
+    unknown=()
+    for p in "${missing[@]}"; do
+        apt-cache show "$p" >/dev/null 2>&1 || unknown+=("$p")
+    done
+    if [ ${#unknown[@]} -gt 0 ]; then
+        echo "deps: cannot install ${unknown[*]}: no such package in the configured apt sources" >&2
+    else
+        echo "deps: cannot install ${missing[*]}: apt-get install failed (see above)" >&2
+    fi
+    exit 1
+fi
 # Debian's packages may start system daemons (redis-server, nginx, prometheus) on their
 # default ports where an init system exists; GridFlow runs its own copies on its own ports
 # and never touches those.
