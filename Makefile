@@ -83,6 +83,13 @@ all: $$(BUILD)/bin/gf-$(1) $$(addprefix $$(BUILD)/bin/,$$($(1)_CMDS))
 endef
 $(foreach s,$(SERVICES),$(eval $(call SVC_template,$(s))))
 
+# The gateway's key check (gateway/keycheck/main.c): a kit-based helper nginx asks per request.
+$(BUILD)/bin/gf-keycheck: $(BUILD)/obj/gateway/keycheck/main.o $(GF_ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(GF_ARCHIVES) -Wl,--end-group $(LDLIBS)
+ALL_OBJS += $(BUILD)/obj/gateway/keycheck/main.o
+all: $(BUILD)/bin/gf-keycheck
+
 $(BUILD)/obj/empty.o:
 	@mkdir -p $(@D)
 	echo 'typedef int gf_empty_unit;' | $(CC) -x c -c -o $@ -

@@ -4,8 +4,9 @@
 #
 #   docker build -f deploy/gateway.Dockerfile -t gridflow/gateway .      (from the repository root)
 #
-# Run-time environment (deploy/gateway-entrypoint.sh): GF_GATEWAY_PORT (8080), GF_API_KEYS
-# (API keys, whitespace separated) and/or GF_API_KEYS_FILE (a mounted file, one key a line),
+# Run-time environment (deploy/gateway-entrypoint.sh): GF_GATEWAY_PORT (8080), GF_KEYCHECK_KEYS_FILE
+# (a mounted store of hashed keys with scopes, written by scripts/keys.sh) or GF_API_KEYS
+# (admin keys, whitespace separated) and/or GF_API_KEYS_FILE (a mounted file, one key a line),
 # GF_INGESTION_ADDR … GF_COMPLIANCE_ADDR (host:port of each service; default <name>:<port>),
 # and the render options GF_CORS_ORIGINS, GF_GATEWAY_WORKERS, GF_GATEWAY_READ_AUTH, rates.
 
@@ -19,10 +20,29 @@ RUN if [ -f gateway/dashboard/package.json ]; then \
     fi \
  && mkdir -p gateway/dashboard/dist
 
+# gf-keycheck, the key and scope check nginx asks (gateway/keycheck), built as the services are.
+FROM debian:bookworm AS keycheck
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      build-essential pkg-config ca-certificates \
+      libevent-dev libjansson-dev libhiredis-dev \
+      libxgboost-dev coinor-libipopt-dev libscotch-dev libstemmer-dev libssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY libs libs
+COPY services services
+COPY gateway/keycheck gateway/keycheck
+COPY deploy/runtime-deps.sh deploy/runtime-deps.sh
+RUN make -j"$(nproc)" build/bin/gf-keycheck \
+ && sh deploy/runtime-deps.sh build/bin/gf-keycheck > /src/runtime-packages.txt
+
 FROM debian:bookworm-slim
+COPY --from=keycheck /src/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx-light curl ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
+      $(cat /tmp/runtime-packages.txt) \
+ && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && useradd --system --uid 10001 --user-group --home-dir /opt/gridflow --shell /usr/sbin/nologin gridflow \
  && mkdir -p /var/lib/gridflow/logs \
  && ln -sf /dev/stdout /var/lib/gridflow/logs/gateway-access.log \
@@ -30,6 +50,8 @@ RUN apt-get update \
  && chown -R gridflow:gridflow /var/lib/gridflow
 WORKDIR /opt/gridflow
 COPY scripts/render-gateway.sh scripts/render-gateway.sh
+COPY scripts/keys.sh scripts/keys.sh
+COPY --from=keycheck /src/build/bin/gf-keycheck /usr/local/bin/gf-keycheck
 COPY gateway/nginx.conf.in gateway/nginx.conf.in
 COPY gateway/placeholder gateway/placeholder
 COPY --from=dashboard /src/gateway/dashboard/dist gateway/dashboard/dist

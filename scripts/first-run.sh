@@ -116,7 +116,18 @@ if [ -f "$pidf" ] && pid=$(cat "$pidf") && [[ "$pid" =~ ^[0-9]+$ ]] &&
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q gf-meter-sim; then
     say "meter simulator already running (pid $pid)"
 elif [ -x "$BIN/gf-meter-sim" ]; then
-    nohup "$BIN/gf-meter-sim" --url "$GW" --api-key-file "$KEYS_FILE" --meters "$SIM_METERS" \
+    # The simulator is a meter head-end: it gets a key of its own with the ingest scope only,
+    # when the gateway's keys store is on this machine (make up), else the operator's key.
+    sim_keys=$KEYS_FILE
+    store=${GF_KEYCHECK_KEYS_FILE:-$VAR/gateway/keys}
+    if [ -f "$store" ]; then
+        sim_keys="$VAR/gateway/meter-sim.key"
+        if [ ! -s "$sim_keys" ] || ! GF_KEYCHECK_KEYS_FILE=$store bash "$top/scripts/keys.sh" list | grep -q '^meter-sim '; then
+            GF_KEYCHECK_KEYS_FILE=$store bash "$top/scripts/keys.sh" revoke meter-sim 2>/dev/null || true
+            (umask 077; GF_KEYCHECK_KEYS_FILE=$store bash "$top/scripts/keys.sh" add --scope ingest --name meter-sim >"$sim_keys" 2>/dev/null)
+        fi
+    fi
+    nohup "$BIN/gf-meter-sim" --url "$GW" --api-key-file "$sim_keys" --meters "$SIM_METERS" \
         --quiet >>"$VAR/logs/meter-sim.log" 2>&1 </dev/null &
     echo $! >"$pidf"
     say "meter simulator started: $SIM_METERS meters posting every second (pid $!, log $VAR/logs/meter-sim.log)"

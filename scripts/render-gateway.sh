@@ -13,15 +13,20 @@ if [ "$(id -u)" -eq 0 ]; then user_line="user nobody nogroup;"; fi
 mkdir -p "$var/logs" "$var/nginx/client_body" "$var/nginx/proxy" "$var/nginx/fastcgi" \
     "$var/nginx/uwsgi" "$var/nginx/scgi"
 if [ "$(id -u)" -eq 0 ]; then chown -R nobody:nogroup "$var/nginx"; fi
-# API keys: one per line in the keys file (0600); rendered into an nginx map (0600, read by the
-# master process as root or as the owner). GF_API_KEYS_FILE overrides the location.
-keys_file=${GF_API_KEYS_FILE:-$var/gateway/api-keys}
-mkdir -p "$var/gateway"
-keys_map="$var/gateway/keys.map"
-( umask 077; : >"$keys_map"
-  if [ -f "$keys_file" ]; then
-      grep -E '^[A-Za-z0-9._-]{16,128}$' "$keys_file" | while read -r k; do printf '"%s" 1;\n' "$k"; done >"$keys_map"
-  fi )
+# API keys: nginx asks gf-keycheck (GF_KEYCHECK_ADDR, 127.0.0.1:8106) about each request that
+# needs a key; gf-keycheck reads the hashed keys file (GF_KEYCHECK_KEYS_FILE; scripts/keys.sh).
+keycheck=${GF_KEYCHECK_ADDR:-127.0.0.1:8106}
+keys_file=${GF_KEYCHECK_KEYS_FILE:-$var/gateway/keys}
+# Seconds a limit_req zone takes to refill one request ("200r/s" -> 1, "10r/m" -> 6): the
+# Retry-After of its 429s, at least 1.
+refill_s() {
+    awk -v r="$1" 'BEGIN { n = r + 0; per = (r ~ /r\/m$/) ? 60 : 1;
+        if (n <= 0) { print 60; exit } s = per / n; c = int(s); if (c < s) c++; if (c < 1) c = 1; print c }'
+}
+read_rate=${GF_GATEWAY_READ_RATE:-200r/s}
+write_rate=${GF_GATEWAY_WRITE_RATE:-50r/s}
+expensive_rate=${GF_GATEWAY_EXPENSIVE_RATE:-100r/m}
+ingest_rate=${GF_GATEWAY_INGEST_RATE:-2000r/s}
 # The API reference page (/api/docs): built once from tests/contract's node_modules.
 apidocs=${GF_APIDOCS_DIR:-$top/build/apidocs}
 [ -f "$apidocs/index.html" ] || QUIET=1 bash "$top/scripts/build-apidocs.sh" "$apidocs" >&2 || true
@@ -33,13 +38,16 @@ sed -e "s|@VAR@|$var|g" -e "s|@GW_PORT@|$port|g" -e "s|@GW_BIND@|${GF_GATEWAY_BI
     -e "s|@INGESTION_ADDR@|$ing|g" -e "s|@TRAINER_ADDR@|$trn|g" -e "s|@FORECAST_ADDR@|$fc|g" \
     -e "s|@SIMULATION_ADDR@|$sim|g" -e "s|@COMPLIANCE_ADDR@|$cmp|g" -e "s|@DAEMON@|$daemon|g" \
     -e "s|@WORKERS@|${GF_GATEWAY_WORKERS:-2}|g" -e "s|@USER_LINE@|$user_line|g" \
-    -e "s|@DASHBOARD_ROOT@|$root|g" -e "s|@KEYS_MAP@|$keys_map|g" \
-    -e "s|@READ_AUTH@|${GF_GATEWAY_READ_AUTH:-0}|g" -e "s|@READ_RATE@|${GF_GATEWAY_READ_RATE:-200r/s}|g" \
+    -e "s|@DASHBOARD_ROOT@|$root|g" -e "s|@KEYCHECK_ADDR@|$keycheck|g" -e "s|@KEYS_FILE@|$keys_file|g" \
+    -e "s|@READ_AUTH@|${GF_GATEWAY_READ_AUTH:-0}|g" -e "s|@READ_RATE@|$read_rate|g" \
+    -e "s|@READ_RETRY@|$(refill_s "$read_rate")|g" -e "s|@WRITE_RETRY@|$(refill_s "$write_rate")|g" \
+    -e "s|@EXPENSIVE_RETRY@|$(refill_s "$expensive_rate")|g" \
+    -e "s|@INGEST_RETRY@|$(refill_s "$ingest_rate")|g" \
     -e "s|@READ_BURST@|${GF_GATEWAY_READ_BURST:-400}|g" \
-    -e "s|@WRITE_RATE@|${GF_GATEWAY_WRITE_RATE:-50r/s}|g" \
+    -e "s|@WRITE_RATE@|$write_rate|g" \
     -e "s|@WRITE_BURST@|${GF_GATEWAY_WRITE_BURST:-100}|g" \
-    -e "s|@EXPENSIVE_RATE@|${GF_GATEWAY_EXPENSIVE_RATE:-100r/m}|g" \
-    -e "s|@INGEST_RATE@|${GF_GATEWAY_INGEST_RATE:-2000r/s}|g" \
+    -e "s|@EXPENSIVE_RATE@|$expensive_rate|g" \
+    -e "s|@INGEST_RATE@|$ingest_rate|g" \
     -e "s|@READ_TIMEOUT@|${GF_GATEWAY_READ_TIMEOUT:-30s}|g" \
     -e "s|@LONG_READ_TIMEOUT@|${GF_GATEWAY_LONG_READ_TIMEOUT:-120s}|g" \
     -e "s|@PROTO_DIR@|$top/proto|g" -e "s|@APIDOCS_DIR@|$apidocs|g" \

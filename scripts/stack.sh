@@ -10,13 +10,15 @@
 # logs:   the last lines of every log (LINES=n), or follow them with FOLLOW=1.
 #
 # Ports (environment): GF_GATEWAY_PORT 8080, GF_REDIS_PORT 6379, GF_INGESTION_PORT 8101,
-# GF_TRAINER_PORT 8102, GF_FORECAST_PORT 8103, GF_SIMULATION_PORT 8104, GF_COMPLIANCE_PORT 8105.
+# GF_TRAINER_PORT 8102, GF_FORECAST_PORT 8103, GF_SIMULATION_PORT 8104, GF_COMPLIANCE_PORT 8105,
+# GF_KEYCHECK_PORT 8106.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 VAR=${GF_VAR_DIR:-$top/var}
 BIN=${GF_BIN_DIR:-$top/build/bin}
-SERVICES=(ingestion trainer forecast simulation compliance)
+# keycheck: the gateway's API key and scope check (gateway/keycheck), asked by nginx.
+SERVICES=(ingestion trainer forecast simulation compliance keycheck)
 declare -A PORT=(
     [redis]=${GF_REDIS_PORT:-6379}
     [gateway]=${GF_GATEWAY_PORT:-8080}
@@ -25,7 +27,10 @@ declare -A PORT=(
     [forecast]=${GF_FORECAST_PORT:-8103}
     [simulation]=${GF_SIMULATION_PORT:-8104}
     [compliance]=${GF_COMPLIANCE_PORT:-8105}
+    [keycheck]=${GF_KEYCHECK_PORT:-8106}
 )
+# The gateway's keys store: SHA-256 hashes and scopes (scripts/keys.sh).
+export GF_KEYCHECK_KEYS_FILE=${GF_KEYCHECK_KEYS_FILE:-$VAR/gateway/keys}
 
 say() { printf '%s\n' "$*"; }
 
@@ -89,20 +94,26 @@ start_service() {
     say "$(printf '%-11s' "$s") started on 127.0.0.1:${PORT[$s]} (pid $!)"
 }
 
+# The operator's key: an admin key made on the first `up`, kept in clear for the operator only
+# in var/gateway/api-keys (0600); the gateway's store has its hash. More keys: scripts/keys.sh.
 ensure_api_key() {
     local f=${GF_API_KEYS_FILE:-$VAR/gateway/api-keys}
     mkdir -p "$(dirname "$f")"
-    if [ ! -s "$f" ]; then
-        (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f"; echo >>"$f")
-        say "api key     created in $f (send it as X-API-Key on POST/PUT/DELETE)"
+    if ! grep -q '^sha256:' "$GF_KEYCHECK_KEYS_FILE" 2>/dev/null; then
+        if [ -s "$f" ]; then
+            # A key from before scopes: it becomes the operator's admin key.
+            head -1 "$f" | GF_VAR_DIR="$VAR" bash scripts/keys.sh import --scope admin --name operator
+        else
+            (umask 077; GF_VAR_DIR="$VAR" bash scripts/keys.sh add --scope admin --name operator >"$f" 2>/dev/null)
+            say "api key     created: admin key in $f (hash in $GF_KEYCHECK_KEYS_FILE); more keys: scripts/keys.sh add --scope ingest|read|operate|admin"
+        fi
     fi
     chmod 600 "$f"
     API_KEY=$(head -1 "$f")
 }
 
 start_gateway() {
-    ensure_api_key
-    bash scripts/render-gateway.sh "$VAR/nginx.conf" "$VAR" "${PORT[gateway]}" \
+    GF_KEYCHECK_ADDR="127.0.0.1:${PORT[keycheck]}" bash scripts/render-gateway.sh "$VAR/nginx.conf" "$VAR" "${PORT[gateway]}" \
         "127.0.0.1:${PORT[ingestion]}" "127.0.0.1:${PORT[trainer]}" "127.0.0.1:${PORT[forecast]}" \
         "127.0.0.1:${PORT[simulation]}" "127.0.0.1:${PORT[compliance]}" on
     if pid=$(live_pid gateway); then
@@ -125,6 +136,7 @@ cmd_up() {
     mkdir -p "$VAR/run" "$VAR/logs"
     if [ -f gateway/dashboard/package.json ]; then bash scripts/build-dashboard.sh; fi
     start_redis
+    ensure_api_key
     for s in "${SERVICES[@]}"; do start_service "$s"; done
     start_gateway
     local bad=0
@@ -150,7 +162,8 @@ cmd_up() {
     command -v prometheus >/dev/null 2>&1 &&
         say "  prometheus  http://127.0.0.1:${GF_PROMETHEUS_PORT:-9090}/"
     say "  API docs    http://127.0.0.1:${PORT[gateway]}/api/docs/  (spec: /api/openapi.yaml)"
-    say "  API key     $API_KEY   (header X-API-Key; file ${GF_API_KEYS_FILE:-$VAR/gateway/api-keys})"
+    say "  API key     $API_KEY   (admin; header X-API-Key; file ${GF_API_KEYS_FILE:-$VAR/gateway/api-keys})"
+    say "  more keys   scripts/keys.sh add --scope ingest|read|operate|admin [--name N]   (list, revoke N)"
     say "  logs        $VAR/logs/   (make logs)"
     say "  data        $VAR/redis/  (Redis AOF)"
     say "  stop        make down"

@@ -98,7 +98,14 @@ start_gateway() {
     local port attempt
     API_KEY=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
     mkdir -p "$T/gateway"
+    # The tests' key has every scope (admin). api-keys keeps it in clear for the tests, as
+    # make up keeps the operator's key; the gateway's store ($T/gateway/keys) has its hash only.
     (umask 077; echo "$API_KEY" >"$T/gateway/api-keys")
+    export GF_KEYCHECK_KEYS_FILE="$T/gateway/keys"
+    rm -f "$T/gateway/keys"
+    echo "$API_KEY" | bash "$E2E_TOP/scripts/keys.sh" import --scope admin --name e2e 2>/dev/null
+    if [ -z "${PORT_OF[keycheck]:-}" ]; then start_service keycheck || return 1; fi
+    export GF_KEYCHECK_ADDR="127.0.0.1:${PORT_OF[keycheck]}"
     local a=()
     for s in ingestion trainer forecast simulation compliance; do
         # A service not started points at a closed port: the gateway answers 502 for it.

@@ -203,7 +203,10 @@ t_gateway_entrypoint_renders_a_valid_nginx_config() {
         GF_GATEWAY_BIND=0.0.0.0 "${args[@]}" bash deploy/gateway-entrypoint.sh --check 2>"$T/gw.err" \
         || { cat "$T/gw.err" >&2; fail "entry point could not render a valid config"; }
     grep -q 'listen 0.0.0.0:18080' "$T/gw/nginx.conf" || fail "gateway does not listen on all interfaces"
-    grep -q '"deploy-test-key-0123456789" 1;' "$T/gw/gateway/keys.map" || fail "API key not in the keys map"
+    grep -q "^sha256:$(printf deploy-test-key-0123456789 | sha256sum | cut -d' ' -f1) admin deploy-1$" \
+        "$T/gw/gateway/keys" || fail "API key's hash not in the keys store"
+    grep -rq deploy-test-key-0123456789 "$T/gw" && fail "API key stored in clear"
+    return 0
 }
 
 t_k8s_manifests_parse_and_deployments_are_probed() {
