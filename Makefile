@@ -45,7 +45,7 @@ CPPFLAGS = -D_GNU_SOURCE -MMD -MP $(foreach l,$(LIBS),-Ilibs/$(l)/include) $(IPO
 	-DGF_GIT_REV=\"$(GIT_REV)\"
 # Link order: libraries that use core come before it; --start-group lets them refer to each other.
 GF_ARCHIVES = $(foreach l,$(LIBS),$(BUILD)/lib/libgf_$(l).a)
-LDLIBS = -Wl,--as-needed -levent -levent_pthreads -ljansson -lhiredis -lxgboost -lstemmer \
+LDLIBS = -Wl,--as-needed -levent -levent_pthreads -levent_openssl -lssl -lcrypto -ljansson -lhiredis -lxgboost -lstemmer \
 	$(IPOPT_LIBS) -lscotch -lm -lpthread
 LDFLAGS := -pthread $(LDSAN)
 

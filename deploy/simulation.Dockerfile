@@ -13,7 +13,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config ca-certificates \
-      libevent-dev libjansson-dev libhiredis-dev \
+      libevent-dev libjansson-dev libhiredis-dev libssl-dev \
       libxgboost-dev coinor-libipopt-dev libscotch-dev libstemmer-dev tzdata \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -9,6 +9,7 @@ PACKAGES=(
     # service kit and services
     libevent-dev libjansson-dev libhiredis-dev libcmocka-dev
     libxgboost-dev coinor-libipopt-dev libstemmer-dev tzdata
+    libssl-dev  # https:// in the kit's HTTP client (libevent's OpenSSL bufferevent)
     libscotch-dev  # the OPF resets the SCOTCH ordering MUMPS uses, for reproducible solves
     # fuzzing and memory checks
     clang libclang-rt-14-dev valgrind

@@ -14,8 +14,10 @@
  * tick starts over. The last outcome is reported in GET /v1/summary ("eia") and counted in
  * gf_ingestion_eia_pulls_total{result}.
  *
- * gf_httpc speaks plain http:// only. Production points GF_INGEST_EIA_URL at an http
- * forward proxy that originates TLS to api.eia.gov (README); tests use a local fake.
+ * gf_httpc speaks https:// (certificates checked against the system CA store) and http://;
+ * the default URL is EIA's own; tests use a local fake (plain http, and https through a
+ * local TLS terminator). The key rides in the query string as EIA requires: the client
+ * redacts URLs in its errors, and run_done removes the key from EIA's own error text.
  */
 #include "ing_app.h"
 
@@ -75,9 +77,12 @@ static void run_done(ing_puller_t *p, const gf_err_t *err)
         p->last_error_at = gf_now_wall();
         snprintf(p->last_error_code, sizeof p->last_error_code, "%s", err->code);
         snprintf(p->last_error_msg, sizeof p->last_error_msg, "%s", err->message);
+        /* URLs come redacted from the HTTP client; EIA's own error text could still quote the
+         * key: the status and the log line get the message without it. */
+        gf_redact_secret(p->last_error_msg, p->cfg.api_key);
         gf_metric_add(m_pulls, 1, err->code);
         GF_LOG(GF_LOG_WARN, "eia_pull_failed", "EIA pull failed at offset %zu: %s: %s",
-               p->offset, err->code, err->message);
+               p->offset, err->code, p->last_error_msg);
     }
 }
 
@@ -248,10 +253,14 @@ ing_puller_t *ing_puller_new(ing_app_t *app, const ing_puller_cfg_t *cfg, gf_err
         }
         p->resp[p->nresp++] = tok;
     }
-    if (strncmp(cfg->url, "http://", 7) != 0)
-        GF_LOG(GF_LOG_WARN, "eia_url_not_http",
-               "GF_INGEST_EIA_URL is not http://: the kit's client speaks plain HTTP only; "
-               "point it at an http proxy that forwards to api.eia.gov over TLS");
+    if (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0) {
+        char safe[256];
+        gf_err_set(err, GF_EINVAL, "bad_config",
+                   "GF_INGEST_EIA_URL: '%s' is not an http:// or https:// URL",
+                   gf_url_redact(cfg->url, safe, sizeof safe));
+        ing_puller_free(p);
+        return NULL;
+    }
     p->timer = evtimer_new(app->base, on_tick, p);
     struct timeval tv = {1, 0};
     evtimer_add(p->timer, &tv);

@@ -63,8 +63,10 @@ start_redis() { # [extra redis args...]; E2E_REDIS_PORT reuses a port (restart)
 }
 
 # start_service NAME [VAR=value...]: GF_PORT=0, the real port is read from its start line.
+# NAME is gf-NAME in the build's bin/, or a kit-based tool of that name there (ing-fake-eia).
 start_service() {
-    local name=$1
+    local name=$1 bin="$BUILD/bin/gf-$1"
+    [ -x "$bin" ] || bin="$BUILD/bin/$1"
     shift
     local log="$T/$name.log"
     : >"$log"
@@ -73,7 +75,7 @@ start_service() {
     [ "$name" = simulation ] && [ -n "${PORT_OF[forecast]:-}" ] &&
         fc=("GF_FORECAST_URL=http://127.0.0.1:${PORT_OF[forecast]}")
     env GF_PORT=0 GF_REDIS_PORT="${REDIS_PORT:-6379}" GF_LOG_LEVEL=${GF_LOG_LEVEL:-info} "${fc[@]}" "$@" \
-        "$BUILD/bin/gf-$name" >>"$log" 2>&1 &
+        "$bin" >>"$log" 2>&1 &
     local pid=$!
     echo "$name $pid" >>"$T/pids"
     PIDS+=("$name:$pid")
@@ -91,7 +93,8 @@ start_service() {
         return 1
     fi
     PORT_OF[$name]=$port
-    eval "${name^^}_PORT=$port"
+    local var=${name^^}
+    eval "${var//-/_}_PORT=$port"
 }
 
 start_gateway() {

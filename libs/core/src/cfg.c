@@ -195,7 +195,13 @@ json_t *gf_cfg_to_json(const gf_cfg_t *cfg)
             v = json_real(cfg->num[i]);
         else if (cfg->opt[i]->type == GF_CFG_BOOL)
             v = json_boolean(cfg->num[i] != 0);
-        else
+        else if (strstr(cfg->text[i], "://") != NULL) {
+            /* A URL may carry a password (user-info) or a key (query): never shown. */
+            size_t n = strlen(cfg->text[i]) + 64;
+            char *safe = gf_xmalloc(n);
+            v = json_string(gf_url_redact(cfg->text[i], safe, n));
+            free(safe);
+        } else
             v = json_string(cfg->text[i]);
         json_object_set_new(o, name, v ? v : json_null());
     }

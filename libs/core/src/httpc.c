@@ -4,12 +4,26 @@
  * One connection per request (service-to-service calls are few and short; keepalive
  * pooling can come when a profile shows the need). A timer enforces the whole-request
  * deadline, because evhttp's own timeout is per read/write, not per request.
+ *
+ * https:// runs evhttp over libevent's OpenSSL bufferevent (Debian's libevent-openssl and
+ * OpenSSL: no TLS code of our own): TLS 1.2 or later, the peer's certificate verified
+ * against the system's CA store (OpenSSL's default paths, which honour SSL_CERT_FILE and
+ * SSL_CERT_DIR) and matched to the URL's host name (or IP address), SNI sent.
+ *
+ * URLs are redacted (gf_url_redact) before they go into any error message: a key in the
+ * query string (EIA's api_key) or a password in the user-info part never leaves here.
  */
 #include "core/httpc.h"
 #include "core/util.h"
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +32,62 @@ typedef struct call {
     struct evhttp_connection *conn;
     struct evhttp_request *req;
     struct event *deadline;
+    struct bufferevent *tls; /* the TLS bufferevent of an https call (owned by conn), or NULL */
     gf_httpc_cb cb;
     void *arg;
-    char url[512];
+    char url[512]; /* redacted: safe for messages */
     int done;
 } call_t;
+
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static SSL_CTX *tls_ctx;
+
+static void tls_init(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        return;
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        SSL_CTX_free(ctx);
+        return;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    tls_ctx = ctx;
+}
+
+/* A TLS bufferevent for host, verifying its certificate; NULL with err on failure. */
+static struct bufferevent *tls_bev(struct event_base *base, const char *host, gf_err_t *err)
+{
+    pthread_once(&tls_once, tls_init);
+    if (tls_ctx == NULL) {
+        gf_err_set(err, GF_EINTERNAL, "tls_init", "cannot set up TLS (OpenSSL context)");
+        return NULL;
+    }
+    SSL *ssl = SSL_new(tls_ctx);
+    if (ssl == NULL) {
+        gf_err_set(err, GF_EINTERNAL, "tls_init", "cannot set up TLS (SSL_new)");
+        return NULL;
+    }
+    unsigned char addr[16];
+    int is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1
+                   : (SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1);
+    if (!ok) {
+        SSL_free(ssl);
+        gf_err_set(err, GF_EINVAL, "bad_url", "cannot verify TLS for host %.100s", host);
+        return NULL;
+    }
+    struct bufferevent *bev = bufferevent_openssl_socket_new(
+        base, -1, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    if (bev == NULL) {
+        SSL_free(ssl);
+        gf_err_set(err, GF_EINTERNAL, "tls_init", "cannot set up TLS (bufferevent)");
+        return NULL;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    return bev;
+}
 
 static void call_free(call_t *c)
 {
@@ -60,7 +125,15 @@ static void on_response(struct evhttp_request *req, void *arg)
         return;
     if (req == NULL || evhttp_request_get_response_code(req) == 0) {
         gf_err_t e = {0};
-        gf_err_set(&e, GF_EUNAVAIL, "upstream_unavailable", "no answer from %s", c->url);
+        unsigned long tls_err = c->tls ? bufferevent_get_openssl_error(c->tls) : 0;
+        if (tls_err != 0) {
+            char why[160];
+            ERR_error_string_n(tls_err, why, sizeof why);
+            gf_err_set(&e, GF_EUNAVAIL, "upstream_unavailable", "no answer (TLS: %s) from %s",
+                       why, c->url);
+        } else {
+            gf_err_set(&e, GF_EUNAVAIL, "upstream_unavailable", "no answer from %s", c->url);
+        }
         complete(c, 0, NULL, 0, &e);
         gf_err_cleanup(&e);
         return;
@@ -96,16 +169,21 @@ int gf_httpc_request(struct event_base *base, const char *method, const char *ur
                      const char *const *headers, const char *content_type, const char *body,
                      size_t len, double timeout_s, gf_httpc_cb cb, void *arg, gf_err_t *err)
 {
+    char safe[512];
+    gf_url_redact(url, safe, sizeof safe);
     struct evhttp_uri *u = evhttp_uri_parse(url);
-    if (u == NULL || evhttp_uri_get_host(u) == NULL || evhttp_uri_get_scheme(u) == NULL ||
-        strcmp(evhttp_uri_get_scheme(u), "http") != 0) {
+    const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
+    int https = scheme != NULL && strcmp(scheme, "https") == 0;
+    if (u == NULL || evhttp_uri_get_host(u) == NULL || scheme == NULL ||
+        (!https && strcmp(scheme, "http") != 0)) {
         if (u)
             evhttp_uri_free(u);
-        return gf_err_set(err, GF_EINVAL, "bad_url", "not an http:// URL: %.200s", url);
+        return gf_err_set(err, GF_EINVAL, "bad_url", "not an http:// or https:// URL: %.200s",
+                          safe);
     }
     int port = evhttp_uri_get_port(u);
     if (port < 0)
-        port = 80;
+        port = https ? 443 : 80;
     char target[1024];
     const char *path = evhttp_uri_get_path(u);
     const char *query = evhttp_uri_get_query(u);
@@ -128,8 +206,25 @@ int gf_httpc_request(struct event_base *base, const char *method, const char *ur
     call_t *c = gf_xcalloc(1, sizeof *c);
     c->cb = cb;
     c->arg = arg;
-    snprintf(c->url, sizeof c->url, "%s", url);
-    c->conn = evhttp_connection_base_new(base, NULL, evhttp_uri_get_host(u), (ev_uint16_t)port);
+    snprintf(c->url, sizeof c->url, "%s", safe);
+    if (https) {
+        c->tls = tls_bev(base, evhttp_uri_get_host(u), err);
+        if (c->tls == NULL) {
+            evhttp_uri_free(u);
+            call_free(c);
+            return err ? err->rc : GF_EINTERNAL;
+        }
+        c->conn = evhttp_connection_base_bufferevent_new(base, NULL, c->tls,
+                                                         evhttp_uri_get_host(u),
+                                                         (ev_uint16_t)port);
+        if (c->conn == NULL) {
+            bufferevent_free(c->tls);
+            c->tls = NULL;
+        }
+    } else {
+        c->conn =
+            evhttp_connection_base_new(base, NULL, evhttp_uri_get_host(u), (ev_uint16_t)port);
+    }
     c->deadline = evtimer_new(base, on_deadline, c);
     if (c->conn == NULL || c->deadline == NULL) {
         evhttp_uri_free(u);
@@ -164,7 +259,8 @@ int gf_httpc_request(struct event_base *base, const char *method, const char *ur
         /* evhttp_make_request frees the request on failure */
         c->req = NULL;
         call_free(c);
-        return gf_err_set(err, GF_EUNAVAIL, "upstream_unavailable", "cannot send to %.200s", url);
+        return gf_err_set(err, GF_EUNAVAIL, "upstream_unavailable", "cannot send to %.200s",
+                          safe);
     }
     return 0;
 }

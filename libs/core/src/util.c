@@ -201,3 +201,71 @@ void gf_random_hex(char *buf, size_t n)
     }
     buf[2 * n] = '\0';
 }
+
+char *gf_url_redact(const char *url, char *out, size_t n)
+{
+    size_t o = 0;
+#define PUT(c)                                                                                    \
+    do {                                                                                          \
+        if (o + 1 < n)                                                                            \
+            out[o++] = (c);                                                                       \
+    } while (0)
+    const char *p = url;
+    const char *scheme_end = strstr(url, "://");
+    const char *q = strchr(url, '?');
+    if (scheme_end != NULL && (q == NULL || scheme_end < q)) {
+        for (; p < scheme_end + 3; p++)
+            PUT(*p);
+        /* authority: [userinfo@]host[:port], up to the first '/', '?' or '#' */
+        size_t alen = strcspn(p, "/?#");
+        const char *at = NULL;
+        for (const char *a = p; a < p + alen; a++)
+            if (*a == '@')
+                at = a;
+        if (at != NULL)
+            p = at + 1;
+    }
+    for (; *p && *p != '?' && *p != '#'; p++)
+        PUT(*p);
+    if (*p == '?') {
+        PUT('?');
+        p++;
+        while (*p && *p != '#') {
+            size_t name = strcspn(p, "=&#");
+            for (size_t i = 0; i < name; i++)
+                PUT(p[i]);
+            p += name;
+            if (*p == '=') {
+                PUT('=');
+                PUT('*');
+                PUT('*');
+                PUT('*');
+                p += 1 + strcspn(p + 1, "&#");
+            }
+            if (*p == '&') {
+                PUT('&');
+                p++;
+            }
+        }
+    }
+#undef PUT
+    if (n > 0)
+        out[o] = '\0';
+    return out;
+}
+
+size_t gf_redact_secret(char *s, const char *secret)
+{
+    size_t sl = secret ? strlen(secret) : 0, count = 0;
+    if (s == NULL || sl < 4)
+        return 0;
+    char *hit;
+    char *from = s;
+    while ((hit = strstr(from, secret)) != NULL) {
+        memcpy(hit, "***", 3);
+        memmove(hit + 3, hit + sl, strlen(hit + sl) + 1);
+        from = hit + 3;
+        count++;
+    }
+    return count;
+}

@@ -10,10 +10,12 @@
  * by offset/length (at most 5000). Values are deterministic so tests can check them:
  * 5000 + (UTC hour of the hour START), as a string; PJM's hour starting 03:00 has value null
  * (EIA does send nulls), which the puller must skip.
- * Errors, chosen by api_key: "bad" -> 403 {"error":{"code":"API_KEY_INVALID",...}};
+ * Errors, chosen by api_key: "bad..." -> 403 {"error":{"code":"API_KEY_INVALID","message":
+ * "... <the key>."}} (the key quoted back);
  * "flaky" -> the 2nd request of the process fails with 500 {"error":"...","code":500};
  * a missing api_key -> 400 the same shape.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,9 +78,12 @@ static void h_data(gf_req_t *r)
     if (key == NULL) {
         gf_reply_json(r, 400, json_pack("{s:s,s:i}", "error", "No api_key was supplied.", "code",
                                         400));
-    } else if (!strcmp(key, "bad")) {
+    } else if (!strncmp(key, "bad", 3)) {
+        /* Like many APIs, the message quotes the key it refused. */
+        char msg[300];
+        snprintf(msg, sizeof msg, "An invalid api_key was supplied: %.200s.", key);
         gf_reply_json(r, 403, json_pack("{s:{s:s,s:s}}", "error", "code", "API_KEY_INVALID",
-                                        "message", "An invalid api_key was supplied."));
+                                        "message", msg));
     } else if (!strcmp(key, "flaky") && nrequests == 2) {
         gf_reply_json(r, 500, json_pack("{s:s,s:i}", "error",
                                         "Our servers are busy; try again later.", "code", 500));

@@ -59,10 +59,52 @@ static void test_util_time_format_round_trip(void **state)
     }
 }
 
+static void test_util_url_redact(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_string_equal(
+        gf_url_redact("https://api.eia.gov/v2/x/data/?api_key=SECRETKEY123&frequency=hourly&"
+                      "facets[respondent][]=PJM",
+                      out, sizeof out),
+        "https://api.eia.gov/v2/x/data/?api_key=***&frequency=***&facets[respondent][]=***");
+    assert_string_equal(gf_url_redact("http://user:pa55word@proxy:3128/v1?x", out, sizeof out),
+                        "http://proxy:3128/v1?x");
+    assert_string_equal(gf_url_redact("http://h:1/p#frag?k=v", out, sizeof out), "http://h:1/p");
+    assert_string_equal(gf_url_redact("http://h/p?a=1&b&c=", out, sizeof out),
+                        "http://h/p?a=***&b&c=***");
+    /* Not a URL (no scheme): redacted as a path with a query. */
+    assert_string_equal(gf_url_redact("plain?api_key=x", out, sizeof out), "plain?api_key=***");
+    /* An '@' in the query is not user-info. */
+    assert_string_equal(gf_url_redact("http://h/p?mail=a@b", out, sizeof out),
+                        "http://h/p?mail=***");
+    /* Truncation keeps a terminated string. */
+    char small[8];
+    assert_string_equal(gf_url_redact("http://example.org/", small, sizeof small), "http://");
+    assert_null(strstr(gf_url_redact("http://h/?k=SECRETKEY123", out, sizeof out), "SECRET"));
+}
+
+static void test_util_redact_secret(void **state)
+{
+    (void)state;
+    char s[128] = "EIA refused key0123: An invalid api_key was supplied: key0123.";
+    assert_int_equal(gf_redact_secret(s, "key0123"), 2);
+    assert_string_equal(s, "EIA refused ***: An invalid api_key was supplied: ***.");
+    char t[32] = "abc";
+    assert_int_equal(gf_redact_secret(t, "abc"), 0); /* shorter than 4: not a secret */
+    assert_int_equal(gf_redact_secret(t, ""), 0);
+    assert_int_equal(gf_redact_secret(t, NULL), 0);
+    char u[32] = "aaaaaaaa";
+    assert_int_equal(gf_redact_secret(u, "aaaa"), 2);
+    assert_string_equal(u, "******");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_util_time_parse_table),
+        cmocka_unit_test(test_util_url_redact),
+        cmocka_unit_test(test_util_redact_secret),
         cmocka_unit_test(test_util_time_format_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,4 +41,15 @@ int64_t gf_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Fill buf with 2*n lowercase hex chars of fresh random bytes plus a NUL. */
 void gf_random_hex(char *buf, size_t n);
 
+/* A URL fit for a log line, an error message or a response: the user-info part is dropped
+ * and every query value becomes "***" (names kept: "https://h/p?api_key=***&length=***"),
+ * so a key or password a URL carries never leaves the process. Writes a NUL-terminated
+ * string into out (truncated to n-1 bytes; n >= 1) and returns out. A fragment is dropped;
+ * text without "scheme://" is treated as a path with an optional query. Can't fail. */
+char *gf_url_redact(const char *url, char *out, size_t n);
+
+/* Replace every occurrence of secret (when it has 4 or more bytes) in the string s, in
+ * place, by "***". Returns the number of occurrences replaced. */
+size_t gf_redact_secret(char *s, const char *secret);
+
 #endif
