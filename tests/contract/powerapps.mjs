@@ -180,7 +180,7 @@ export function generate(spec = loadSpec()) {
           uiDefinition: {
             displayName: "API key",
             description: "A GridFlow gateway API key, sent in the X-API-Key header",
-            tooltip: "One line of the gateway's keys file (var/gateway/api-keys); ask the GridFlow operator",
+            tooltip: "A GridFlow key with the scopes read and operate (scripts/keys.sh add --scope read,operate); ask the GridFlow operator",
             constraints: { tabIndex: 2, clearText: false, required: "true" },
           },
         },

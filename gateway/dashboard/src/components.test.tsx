@@ -24,6 +24,9 @@ describe("states", () => {
     expect(screen.getByText("The forecast is not available yet")).toBeTruthy();
     rerender(<ErrorState error={new ApiError(502, "bad_gateway", "down")} what="The forecast" />);
     expect(screen.getByRole("status").dataset.errorKind).toBe("down");
+    rerender(<ErrorState error={new ApiError(403, "forbidden", "this API key lacks the scope 'operate' this route needs")} what="Training" />);
+    expect(screen.getByRole("status").dataset.errorKind).toBe("auth");
+    expect(screen.getByText("The API key lacks a scope")).toBeTruthy();
   });
 });
 
@@ -113,6 +116,30 @@ describe("Compliance page", () => {
     expect(head.getAttribute("aria-expanded")).toBe("false");
     fireEvent.click(head);
     expect(screen.getByTestId("citation-text").textContent).toContain("energy distributors");
+  });
+
+  it("asks for another key when the key lacks the scope, naming it", async () => {
+    setApiKey("read-only-key");
+    const forbidden = "this API key lacks the scope 'operate' this route needs";
+    const calls = mockFetch({
+      "POST /api/compliance/ask": (_b, _u) =>
+        calls.filter((c) => c.method === "POST").length === 1
+          ? [403, { error: { code: "forbidden", message: forbidden, details: [{ scope: "operate" }] } }]
+          : [200, { answer: null, citations: [], refused: true, reason: "no_evidence", reason_message: "nothing" }],
+    });
+    at("/compliance");
+    render(<App />);
+    fireEvent.change(screen.getByLabelText("Your question"), { target: { value: "cake?" } });
+    fireEvent.click(screen.getByRole("button", { name: "Ask" }));
+    const dialog = await screen.findByTestId("apikey-dialog");
+    expect(dialog.textContent).toContain(forbidden);
+    fireEvent.change(screen.getByLabelText("API key"), { target: { value: "operator-key" } });
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Use key" }));
+    });
+    await screen.findByTestId("answer");
+    const posts = calls.filter((c) => c.method === "POST");
+    expect(posts.map((c) => c.headers["X-API-Key"])).toEqual(["read-only-key", "operator-key"]);
   });
 
   it("shows a refusal as a refusal", async () => {

@@ -1,6 +1,7 @@
 // The API key prompt. Reads need no key; mutating calls (promote, roll back, train, OPF,
 // compliance questions) go through withKey(), which asks for the key when none is kept for
-// this tab (sessionStorage), and again when the gateway answers 401.
+// this tab (sessionStorage), again when the gateway answers 401, and for another key when it
+// answers 403 (the key lacks the scope the action needs: the gateway's message names it).
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, getApiKey, setApiKey } from "../api";
 
@@ -11,13 +12,15 @@ export const useWithKey = () => useContext(Ctx);
 interface Pending {
   purpose: string;
   retry: boolean;
+  reason?: string;
   resolve: (ok: boolean) => void;
 }
 
 export function ApiKeyProvider({ children }: { children: ReactNode }) {
   const [pending, setPending] = useState<Pending | null>(null);
   const ask = useCallback(
-    (purpose: string, retry: boolean) => new Promise<boolean>((resolve) => setPending({ purpose, retry, resolve })),
+    (purpose: string, retry: boolean, reason?: string) =>
+      new Promise<boolean>((resolve) => setPending({ purpose, retry, reason, resolve })),
     [],
   );
   const withKey: WithKey = useCallback(
@@ -29,6 +32,9 @@ export function ApiKeyProvider({ children }: { children: ReactNode }) {
         if (e instanceof ApiError && e.status === 401) {
           setApiKey(null);
           if (await ask(purpose, true)) return await fn();
+        } else if (e instanceof ApiError && e.status === 403 && e.code === "forbidden") {
+          // The key is valid but lacks a scope: keep it unless the user gives another one.
+          if (await ask(purpose, true, e.message)) return await fn();
         }
         throw e;
       }
@@ -42,6 +48,7 @@ export function ApiKeyProvider({ children }: { children: ReactNode }) {
         <KeyDialog
           purpose={pending.purpose}
           retry={pending.retry}
+          reason={pending.reason}
           onDone={(ok) => {
             pending.resolve(ok);
             setPending(null);
@@ -52,7 +59,17 @@ export function ApiKeyProvider({ children }: { children: ReactNode }) {
   );
 }
 
-function KeyDialog({ purpose, retry, onDone }: { purpose: string; retry: boolean; onDone: (ok: boolean) => void }) {
+function KeyDialog({
+  purpose,
+  retry,
+  reason,
+  onDone,
+}: {
+  purpose: string;
+  retry: boolean;
+  reason?: string;
+  onDone: (ok: boolean) => void;
+}) {
   const [value, setValue] = useState("");
   const input = useRef<HTMLInputElement>(null);
   const opener = useRef<Element | null>(typeof document !== "undefined" ? document.activeElement : null);
@@ -80,9 +97,10 @@ function KeyDialog({ purpose, retry, onDone }: { purpose: string; retry: boolean
       <form className="modal" role="dialog" aria-modal="true" aria-labelledby="apikey-title" onSubmit={submit} data-testid="apikey-dialog">
         <h2 id="apikey-title">API key needed</h2>
         <p>
-          {retry ? "The gateway refused the key. " : ""}
+          {reason ? `${reason}. ` : retry ? "The gateway refused the key. " : ""}
           {`To ${purpose}, enter an API key (sent as the X-API-Key header; kept for this tab only). `}
-          With <code>make up</code> it is in <code>var/gateway/api-keys</code>.
+          With <code>make up</code> the admin key is in <code>var/gateway/api-keys</code>; keys with fewer
+          scopes come from <code>scripts/keys.sh add --scope ingest|read|operate</code>.
         </p>
         <label htmlFor="apikey-input">API key</label>
         <input id="apikey-input" ref={input} type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />

@@ -15,6 +15,7 @@ export function describeError(e: unknown, what: string): { title: string; detail
     if (e.unavailable)
       return { kind: "down", title: `${what}: service unavailable`, detail: `${e.status} ${e.code}: ${e.message}` };
     if (e.status === 401) return { kind: "auth", title: "API key needed", detail: e.message };
+    if (e.status === 403) return { kind: "auth", title: "The API key lacks a scope", detail: e.message };
     return { kind: "error", title: `${what} failed`, detail: `${e.status} ${e.code}: ${e.message}` };
   }
   return { kind: "error", title: `${what} failed`, detail: e instanceof Error ? e.message : String(e) };
