@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "features/demand.h"
 #include "powerflow/case.h"
 #include "powerflow/n1.h"
 
@@ -32,6 +33,26 @@ static int bad(gf_err_t *err, const char *code, const char *field, const char *f
     gf_err_set(err, GF_EINVAL, code, fmt, a);
     gf_err_add_field(err, field, err->message);
     return GF_EINVAL;
+}
+
+/* A region member: missing -> missing_field; not a string -> invalid_field; a code no region
+ * can have -> 404 unknown_region (as everywhere: a region that is not known is 404). Whether
+ * the region has demand history is checked at submission (h_sim.c). */
+static int get_region(const json_t *v, const char *field, char *out, size_t cap, gf_err_t *err)
+{
+    if (v == NULL)
+        return bad(err, "missing_field", field, "'%s' is missing (a region code, e.g. PJM)",
+                   field);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(err, "invalid_field", field, "'%s' must name a region", field);
+    if (json_string_length(v) >= cap || !gf_feat_demand_region_valid(json_string_value(v))) {
+        gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%.40s' is not known",
+                   json_string_value(v));
+        gf_err_add_field(err, field, "unknown");
+        return GF_ENOTFOUND;
+    }
+    snprintf(out, cap, "%s", json_string_value(v));
+    return 0;
 }
 
 static int get_number(const json_t *v, const char *field, double min, double max, double *out,
@@ -106,17 +127,15 @@ static int parse_load(const json_t *load, sim_request_t *q, gf_err_t *err)
     }
     if ((v = json_object_get(load, "forecast")) != NULL) {
         given++;
-        json_t *reg = json_object_get(v, "region");
         json_t *at = json_object_get(v, "at");
-        if (!json_is_string(reg) || json_string_length(reg) == 0 ||
-            json_string_length(reg) >= sizeof q->forecast_region)
-            return bad(err, "invalid_field", "load.forecast.region",
-                       "'%s' must name a region", "load.forecast.region");
+        int rc = get_region(json_object_get(v, "region"), "load.forecast.region",
+                            q->forecast_region, sizeof q->forecast_region, err);
+        if (rc != 0)
+            return rc;
         if (!json_is_string(at) ||
             gf_time_parse(json_string_value(at), json_string_length(at), &q->forecast_at) != 0)
             return bad(err, "invalid_field", "load.forecast.at",
                        "'%s' must be an RFC 3339 timestamp", "load.forecast.at");
-        snprintf(q->forecast_region, sizeof q->forecast_region, "%s", json_string_value(reg));
         q->forecast_at = floor(q->forecast_at / 3600) * 3600;
     }
     if (given != 1)
@@ -231,8 +250,9 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
         if (kind == SIM_SCHEDULE)
             return bad(err, "invalid_field", "load",
                        "'%s' is set by the forecast in a schedule", "load");
-        if (parse_load(v, q, err))
-            return GF_EINVAL;
+        int rc = parse_load(v, q, err);
+        if (rc != 0)
+            return rc;
     }
     if ((v = json_object_get(body, "outages")) != NULL) {
         if (!json_is_object(v))
@@ -279,17 +299,22 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
             return GF_EINVAL;
     }
     if (kind == SIM_SCHEDULE) {
-        json_t *reg = json_object_get(body, "region");
         json_t *st = json_object_get(body, "start");
-        if (!json_is_string(reg) || json_string_length(reg) == 0 ||
-            json_string_length(reg) >= sizeof q->forecast_region)
-            return bad(err, "invalid_field", "region", "'%s' must name a region", "region");
-        snprintf(q->forecast_region, sizeof q->forecast_region, "%s", json_string_value(reg));
+        int rc = get_region(json_object_get(body, "region"), "region", q->forecast_region,
+                            sizeof q->forecast_region, err);
+        if (rc != 0)
+            return rc;
+        if (st == NULL)
+            return bad(err, "missing_field", "start",
+                       "'%s' is missing (the first hour, e.g. 2018-06-30T00:00:00Z)", "start");
         if (!json_is_string(st) ||
             gf_time_parse(json_string_value(st), json_string_length(st), &q->start) != 0)
             return bad(err, "invalid_field", "start", "'%s' must be an RFC 3339 timestamp",
                        "start");
-        q->start = floor(q->start / 3600) * 3600;
+        /* as GET /v1/forecast?start= refuses it: no silent rounding of the first hour */
+        if (fmod(q->start, 3600) != 0)
+            return bad(err, "invalid_field", "start",
+                       "'%s' must be a whole UTC hour (e.g. 2018-06-30T00:00:00Z)", "start");
         if ((v = json_object_get(body, "hours")) != NULL) {
             if (!json_is_integer(v) || json_integer_value(v) < 1 ||
                 json_integer_value(v) > SIM_MAX_HOURS)
