@@ -723,8 +723,9 @@ void h_forecast(gf_req_t *r)
         goto bad;
     }
     if (!gf_feat_demand_region_valid(region)) {
-        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%.40s' is not known", region);
-        gf_err_add_field(&err, "region", "unknown");
+        gf_err_set(&err, GF_EINVAL, "invalid_region",
+                   "region '%.40s' is not a region code ([A-Za-z0-9_-])", region);
+        gf_err_add_field(&err, "region", "not a region code");
         goto bad;
     }
     snprintf(j->region, sizeof j->region, "%s", region);

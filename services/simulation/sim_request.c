@@ -35,9 +35,10 @@ static int bad(gf_err_t *err, const char *code, const char *field, const char *f
     return GF_EINVAL;
 }
 
-/* A region member: missing -> missing_field; not a string -> invalid_field; a code no region
- * can have -> 404 unknown_region (as everywhere: a region that is not known is 404). Whether
- * the region has demand history is checked at submission (h_sim.c). */
+/* A region member: missing -> missing_field; not a string -> invalid_field; not a region code
+ * ([A-Za-z0-9_-]) -> invalid_region, as every service answers a malformed region. Whether the
+ * region is known (has demand history: else 404 unknown_region) is checked at submission
+ * (h_sim.c). */
 static int get_region(const json_t *v, const char *field, char *out, size_t cap, gf_err_t *err)
 {
     if (v == NULL)
@@ -45,12 +46,9 @@ static int get_region(const json_t *v, const char *field, char *out, size_t cap,
                    field);
     if (!json_is_string(v) || json_string_length(v) == 0)
         return bad(err, "invalid_field", field, "'%s' must name a region", field);
-    if (json_string_length(v) >= cap || !gf_feat_demand_region_valid(json_string_value(v))) {
-        gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%.40s' is not known",
-                   json_string_value(v));
-        gf_err_add_field(err, field, "unknown");
-        return GF_ENOTFOUND;
-    }
+    if (json_string_length(v) >= cap || !gf_feat_demand_region_valid(json_string_value(v)))
+        return bad(err, "invalid_region", field, "'%s' is not a region code ([A-Za-z0-9_-])",
+                   field);
     snprintf(out, cap, "%s", json_string_value(v));
     return 0;
 }
@@ -128,10 +126,9 @@ static int parse_load(const json_t *load, sim_request_t *q, gf_err_t *err)
     if ((v = json_object_get(load, "forecast")) != NULL) {
         given++;
         json_t *at = json_object_get(v, "at");
-        int rc = get_region(json_object_get(v, "region"), "load.forecast.region",
-                            q->forecast_region, sizeof q->forecast_region, err);
-        if (rc != 0)
-            return rc;
+        if (get_region(json_object_get(v, "region"), "load.forecast.region", q->forecast_region,
+                       sizeof q->forecast_region, err))
+            return GF_EINVAL;
         if (!json_is_string(at) ||
             gf_time_parse(json_string_value(at), json_string_length(at), &q->forecast_at) != 0)
             return bad(err, "invalid_field", "load.forecast.at",
@@ -250,9 +247,8 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
         if (kind == SIM_SCHEDULE)
             return bad(err, "invalid_field", "load",
                        "'%s' is set by the forecast in a schedule", "load");
-        int rc = parse_load(v, q, err);
-        if (rc != 0)
-            return rc;
+        if (parse_load(v, q, err))
+            return GF_EINVAL;
     }
     if ((v = json_object_get(body, "outages")) != NULL) {
         if (!json_is_object(v))
@@ -300,10 +296,9 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
     }
     if (kind == SIM_SCHEDULE) {
         json_t *st = json_object_get(body, "start");
-        int rc = get_region(json_object_get(body, "region"), "region", q->forecast_region,
-                            sizeof q->forecast_region, err);
-        if (rc != 0)
-            return rc;
+        if (get_region(json_object_get(body, "region"), "region", q->forecast_region,
+                       sizeof q->forecast_region, err))
+            return GF_EINVAL;
         if (st == NULL)
             return bad(err, "missing_field", "start",
                        "'%s' is missing (the first hour, e.g. 2018-06-30T00:00:00Z)", "start");

@@ -176,13 +176,16 @@ t_forecast_region_and_start_are_checked_at_submission() {
     redis-cli -p "$REDIS_PORT" HSET 'gf:region:{HST}' code HST name Hawaii >/dev/null
     local body
     for body in '{"case":"case9","load":{"forecast":{"region":"NOPE","at":"2018-06-30T17:00:00Z"}}}' \
-        '{"case":"case9","load":{"forecast":{"region":"HST","at":"2018-06-30T17:00:00Z"}}}' \
-        '{"case":"case9","load":{"forecast":{"region":"P{J","at":"2018-06-30T17:00:00Z"}}}'; do
+        '{"case":"case9","load":{"forecast":{"region":"HST","at":"2018-06-30T17:00:00Z"}}}'; do
         post opf "$body"
         expect_status 404
         expect_error_shape unknown_region
         expect_json '.error.details[0].field' load.forecast.region
     done
+    post opf '{"case":"case9","load":{"forecast":{"region":"P{J","at":"2018-06-30T17:00:00Z"}}}'
+    expect_status 400
+    expect_error_shape invalid_region
+    expect_json '.error.details[0].field' load.forecast.region
     # a schedule is refused at submission, not accepted as a job that fails later
     post schedule '{"case":"case9","region":"NOPE","start":"2018-06-30T00:00:00Z"}'
     expect_status 404

@@ -123,8 +123,8 @@ static void test_sim_request_refusals_name_the_field(void **state)
     }
 }
 
-/* A schedule's start as GET /v1/forecast takes it; a region code no region can have is
- * 404 unknown_region, as everywhere. */
+/* A schedule's start as GET /v1/forecast takes it; a malformed region code is
+ * invalid_region, as everywhere. */
 static void test_sim_request_schedule_start_and_region(void **state)
 {
     (void)state;
@@ -152,8 +152,8 @@ static void test_sim_request_schedule_start_and_region(void **state)
          SIM_OPF, "load.forecast.region"},
     };
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
-        assert_int_equal(parse(unknown[i].body, unknown[i].kind, &q, &e), GF_ENOTFOUND);
-        assert_string_equal(e.code, "unknown_region");
+        assert_int_equal(parse(unknown[i].body, unknown[i].kind, &q, &e), GF_EINVAL);
+        assert_string_equal(e.code, "invalid_region");
         json_t *d = json_array_get(e.details, 0);
         assert_string_equal(json_string_value(json_object_get(d, "field")), unknown[i].field);
         sim_request_cleanup(&q);
