@@ -210,6 +210,13 @@ static int task_submit(sim_app_t *app, task_t *t)
 void h_cases(gf_req_t *r)
 {
     sim_app_t *app = r->app;
+    static const char *const none[] = {NULL};
+    gf_err_t err = {0};
+    if (gf_query_only(r, none, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
     gf_reply_json(r, 200, sim_catalog_to_json(app->catalog));
 }
 

@@ -162,6 +162,20 @@ t_bad_requests_name_the_problem() {
     expect_status 404
 }
 
+t_misspelt_members_are_refused_not_ignored() {
+    # an outage under a wrong name would otherwise be solved as if there were none
+    post opf '{"case":"case9","outages":{"lines":[1]}}'
+    expect_status 400
+    expect_error_shape unknown_field
+    expect_json '.error.details[0].field' outages.lines
+    post opf '{"case":"case9","load":{"scale":1.1,"factor":2}}'
+    expect_status 400
+    expect_error_shape unknown_field
+    req GET "$GW/api/simulation/cases?bus=9"
+    expect_status 400
+    expect_error_shape unknown_parameter
+}
+
 t_forecast_driven_load_without_forecast_is_503() {
     # Nothing listens at the configured forecast URL in this suite; PJM has demand history.
     redis-cli -p "$REDIS_PORT" HSET 'gf:region:{PJM}' code PJM first 1420070400 last 1530403200 >/dev/null

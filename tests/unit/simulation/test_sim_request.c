@@ -82,6 +82,19 @@ static void test_sim_request_refusals_name_the_field(void **state)
         {"{}", SIM_OPF, "missing_case", "case"},
         {"{\"case\":\"a\",\"case_text\":\"b\"}", SIM_OPF, "missing_case", "case"},
         {"{\"case\":\"a\",\"x\":1}", SIM_OPF, "unknown_field", "x"},
+        /* a misspelt nested member is refused too, never ignored (an outage that is not
+         * applied, a load that is not scaled) */
+        {"{\"case\":\"a\",\"outages\":{\"lines\":[1]}}", SIM_OPF, "unknown_field", "outages.lines"},
+        {"{\"case\":\"a\",\"load\":{\"scale\":1,\"factor\":2}}", SIM_OPF, "unknown_field",
+         "load.factor"},
+        {"{\"case\":\"a\",\"load\":{\"buses\":[{\"bus\":1,\"pd\":1,\"q\":2}]}}", SIM_PF,
+         "unknown_field", "load.buses[].q"},
+        {"{\"case\":\"a\",\"load\":{\"forecast\":{\"region\":\"PJM\",\"at\":\"2018-01-01T00:00:00Z\","
+         "\"hour\":1}}}", SIM_OPF, "unknown_field", "load.forecast.hour"},
+        {"{\"case\":\"a\",\"load\":{\"forecast\":\"PJM\"}}", SIM_OPF, "invalid_field",
+         "load.forecast"},
+        {"{\"case\":\"a\",\"costs\":[{\"gen\":0,\"model\":2,\"coeffs\":[1],\"c\":1}]}", SIM_OPF,
+         "unknown_field", "costs[].c"},
         {"{\"case\":\"a\",\"mode\":\"dc\"}", SIM_PF, "invalid_field", "mode"},
         {"{\"case\":\"a\",\"load\":{\"scale\":-1}}", SIM_OPF, "invalid_field", "load.scale"},
         {"{\"case\":\"a\",\"load\":{}}", SIM_OPF, "invalid_field", "load"},
