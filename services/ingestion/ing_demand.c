@@ -153,9 +153,13 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
             add_reject(imp, line, "bad_category", "category must be 1-31 characters");
             return 0;
         }
+        /* a category is a code (IDENTICAL_RUN, MISSING, ...): printable ASCII, so that what
+         * is stored is what GET /v1/demand can show */
         for (size_t i = 0; i < value_n; i++)
-            if ((unsigned char)value_txt[i] < 0x20 || value_txt[i] == ',') {
-                add_reject(imp, line, "bad_category", "category has a control character or ','");
+            if ((unsigned char)value_txt[i] < 0x20 || (unsigned char)value_txt[i] > 0x7e ||
+                value_txt[i] == ',') {
+                add_reject(imp, line, "bad_category",
+                           "category must be printable ASCII without ','");
                 return 0;
             }
         memcpy(row.category, value_txt, value_n);
@@ -168,6 +172,11 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
         }
         if (value < 0) {
             add_reject(imp, line, "negative_demand", "demand_mw must not be negative");
+            return 0;
+        }
+        if (value > ING_DEMAND_MAX_MW) {
+            snprintf(reason, sizeof reason, "demand_mw must be at most %g MW", ING_DEMAND_MAX_MW);
+            add_reject(imp, line, "demand_out_of_range", reason);
             return 0;
         }
         row.demand_mw = value;

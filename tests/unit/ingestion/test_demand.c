@@ -101,6 +101,7 @@ static void test_demand_csv_rows(void **state)
         "2015-02-30T06:00:00Z,AEC,1,\r\n"        /* invalid date */
         "2015-07-02T07:00:00Z,AEC,nan,\r\n"      /* nan refused */
         "2015-07-02T08:00:00Z,AEC,0x10,\r\n"     /* hex refused */
+        "2015-07-02T08:00:00Z,AEC,1e308,\r\n"    /* no grid draws that */
         "2015-07-02T09:00:00Z,AEC,1e3, \r\n";    /* blank temperature */
     ing_demand_opts_t o;
     ing_demand_opts_default(&o);
@@ -113,7 +114,7 @@ static void test_demand_csv_rows(void **state)
              "%lld AEC 776\n%lld AEC 780.5 21.25\n%lld AEC 1000\n"
              "!4 not_on_hour\n!5 bad_demand\n!6 invalid_region\n!7 negative_demand\n"
              "!8 bad_temperature\n!9 field_count\n!10 invalid_timestamp\n!11 bad_demand\n"
-             "!12 bad_demand\n",
+             "!12 bad_demand\n!13 demand_out_of_range\n",
              T0, T0 + 3600, T0 + 9 * 3600);
     assert_string_equal(c.out, want);
     assert_int_equal(c.flushes, 2);
@@ -186,9 +187,10 @@ static void test_demand_header_errors(void **state)
     o.kind = ING_IMPORT_FLAGS;
     o.label = ING_HOUR_ENDING;
     assert_int_equal(import(&o, "timestamp,region,category,raw_demand\n2015-07-02T00:00:00Z,AEC,MISSING,MISSING\n"
-                                "2015-07-02T01:00:00Z,AEC,,1\n", 0, 0, &c, &err), 0);
+                                "2015-07-02T01:00:00Z,AEC,,1\n"
+                                "2015-07-02T02:00:00Z,AEC,\xff\xfe" "BAD,1\n", 0, 0, &c, &err), 0);
     char want[128];
-    snprintf(want, sizeof want, "%lld AEC MISSING\n!3 bad_category\n", T0 - 3600);
+    snprintf(want, sizeof want, "%lld AEC MISSING\n!3 bad_category\n!4 bad_category\n", T0 - 3600);
     assert_string_equal(c.out, want);
     gf_err_cleanup(&err);
 }
