@@ -625,7 +625,7 @@ uint64_t fc_life_generation(fc_life_t *l)
     return atomic_load(&l->generation);
 }
 
-json_t *fc_life_loaded_json(fc_life_t *l)
+json_t *fc_life_loaded_json(fc_life_t *l, bool with_features)
 {
     json_t *arr = json_array();
     size_t n = atomic_load(&l->n);
@@ -649,6 +649,13 @@ json_t *fc_life_loaded_json(fc_life_t *l)
         json_object_set_new(o, "spec_hash", e->spec_hash[0] ? json_string(e->spec_hash)
                                                             : json_null());
         json_object_set_new(o, "features", json_integer((json_int_t)fc_model_num_features(m)));
+        if (with_features) {
+            json_t *fn = json_array();
+            const char *const *names = fc_model_feature_names(m);
+            for (size_t k = 0; k < fc_model_num_features(m); k++)
+                json_array_append_new(fn, json_string(names[k]));
+            json_object_set_new(o, "feature_names", fn);
+        }
         const fc_quantiles_t *q = fc_model_quantiles(m);
         json_t *lv = json_array();
         for (size_t k = 0; q && k < q->nlevels; k++)

@@ -61,8 +61,9 @@ fc_model_t *fc_life_get_name(fc_life_t *l, const char *name, size_t len);
 
 /* GET /v1/models/loaded: new {"models":[{"name","region","alias","version","loaded_at",
  * "created_at","spec_hash","features","intervals","loads","age_seconds"}],"ready":bool,
- * "subscribed":bool,"load_failures":n}. Loop thread. */
-json_t *fc_life_loaded_json(fc_life_t *l);
+ * "subscribed":bool,"load_failures":n}; with_features adds each model's "feature_names" (the
+ * names /v1/predict rows take, in the model's column order). Loop thread. */
+json_t *fc_life_loaded_json(fc_life_t *l, bool with_features);
 
 /* Number of successful installs so far (a cheap change counter). */
 uint64_t fc_life_generation(fc_life_t *l);

@@ -27,6 +27,8 @@
 #include "fc_forecast.h"
 #include "fc_predict.h"
 #include "fc_series.h"
+#include "features/demand.h"
+#include "registry/registry.h"
 
 #define YEAR_S (365 * 86400LL)
 #define MAX_HISTORY 720
@@ -127,9 +129,10 @@ void fc_scratch_cleanup(fc_scratch_t *s)
 
 /* ---------------------------------------------------------------- predict core */
 
-/* Parse, bind, predict and write the response into s->out. Returns 0 or an error. */
+/* Parse, bind, predict and write the response into s->out. Returns 0 or an error; on
+ * "no_model" the requested name is in model[GF_REG_NAME_MAX + 1] (see no_model_reply). */
 static int predict_run(fc_life_t *life, const char *body, size_t len, size_t max_rows,
-                       fc_scratch_t *s, size_t *rows, gf_err_t *err)
+                       fc_scratch_t *s, size_t *rows, char *model, gf_err_t *err)
 {
     fc_predict_req_t req;
     fc_predict_limits_t lim = {.max_rows = max_rows, .max_cols = 0};
@@ -139,6 +142,7 @@ static int predict_run(fc_life_t *life, const char *body, size_t len, size_t max
         goto out;
     m = fc_life_get_name(life, req.model, strlen(req.model));
     if (m == NULL) {
+        snprintf(model, GF_REG_NAME_MAX + 1, "%s", req.model);
         rc = gf_err_set(err, GF_EUNAVAIL, "no_model",
                         "model '%s' is not served here: this instance serves the production "
                         "version of each load:<region> model, and none is loaded for it",
@@ -204,6 +208,64 @@ out:
     return rc;
 }
 
+/* ---------------------------------------------------------------- unknown vs not loaded */
+
+/* A model this instance does not serve is either unknown (not a load:<region> name, or no
+ * published version in the registry: 404 unknown_model, a retry cannot help) or known but
+ * without a production version loaded here (503 no_model, retryable). The registry is asked
+ * only on this error path (ZCARD of the model's versions, on the loop). */
+typedef struct nm_ctx {
+    gf_req_t *r;
+    gf_err_t err; /* the 503 no_model, replied when the model exists or Redis cannot say */
+    char model[GF_REG_NAME_MAX + 1];
+} nm_ctx_t;
+
+static void reply_unknown_model(gf_req_t *r, const char *model, const char *why)
+{
+    gf_err_t err = {0};
+    gf_err_set(&err, GF_ENOTFOUND, "unknown_model", "model '%s' %s", model, why);
+    gf_err_add_field(&err, "model", "unknown");
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+}
+
+static void on_model_versions(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    nm_ctx_t *c = privdata;
+    redisReply *rep = reply_;
+    if (rep != NULL && rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
+        reply_unknown_model(c->r, c->model,
+                            "is not in the registry (trainer GET /v1/models lists the models)");
+    else
+        gf_reply_error(c->r, &c->err);
+    gf_err_cleanup(&c->err);
+    free(c);
+}
+
+/* Reply to a predict that failed with no_model (*err, taken). Loop thread. */
+static void no_model_reply(gf_req_t *r, fc_app_t *app, const char *model, gf_err_t *err)
+{
+    if (strncmp(model, "load:", 5) != 0 || !gf_feat_demand_region_valid(model + 5)) {
+        reply_unknown_model(r, model, "is not served by this service (it serves load:<region>)");
+        gf_err_cleanup(err);
+        return;
+    }
+    nm_ctx_t *c = gf_xcalloc(1, sizeof *c);
+    c->r = r;
+    c->err = *err;
+    memset(err, 0, sizeof *err);
+    snprintf(c->model, sizeof c->model, "%s", model);
+    char key[160];
+    gf_reg_key(key, sizeof key, model, "versions", 0);
+    const char *argv[] = {"ZCARD", key};
+    if (gf_redis_cmd_argv(app->redis, on_model_versions, c, 2, argv, NULL) != 0) {
+        gf_reply_error(r, &c->err);
+        gf_err_cleanup(&c->err);
+        free(c);
+    }
+}
+
 /* ---------------------------------------------------------------- worker pool */
 
 /* A large predict body on the kit's pool (app->pool); replied by ptask_reply on the loop. */
@@ -214,12 +276,15 @@ typedef struct ptask {
     gf_err_t err;
     int rc;
     size_t rows;
+    char model[GF_REG_NAME_MAX + 1];
 } ptask_t;
 
 static void ptask_reply(void *arg)
 {
     ptask_t *t = arg;
-    if (t->rc != 0) {
+    if (t->rc != 0 && strcmp(t->err.code, "no_model") == 0) {
+        no_model_reply(t->r, t->app, t->model, &t->err);
+    } else if (t->rc != 0) {
         gf_reply_error(t->r, &t->err);
     } else {
         gf_metric_add(m_predictions, 1);
@@ -238,7 +303,7 @@ static void ptask_run(gf_pool_worker_t *w, void *arg)
     ptask_t *t = arg;
     /* the body is borrowed: libevent keeps the request until the reply */
     t->rc = predict_run(t->app->life, t->r->body, t->r->body_len, t->app->max_rows, &t->s,
-                        &t->rows, &t->err);
+                        &t->rows, t->model, &t->err);
 }
 
 void h_predict(gf_req_t *r)
@@ -257,9 +322,14 @@ void h_predict(gf_req_t *r)
         return;
     }
     size_t rows = 0;
+    char model[GF_REG_NAME_MAX + 1] = "";
     fc_scratch_t *s = &app->scratch;
     if (predict_run(app->life, r->body ? r->body : "", r->body_len, app->max_rows, s, &rows,
-                    &err) != 0) {
+                    model, &err) != 0) {
+        if (strcmp(err.code, "no_model") == 0) {
+            no_model_reply(r, app, model, &err);
+            return;
+        }
         gf_reply_error(r, &err);
         gf_err_cleanup(&err);
         return;
@@ -275,7 +345,16 @@ void h_predict(gf_req_t *r)
 void h_models_loaded(gf_req_t *r)
 {
     fc_app_t *app = r->app;
-    gf_reply_json(r, 200, fc_life_loaded_json(app->life));
+    static const char *const allowed[] = {"features", NULL};
+    gf_err_t err = {0};
+    bool features = false;
+    if (gf_query_only(r, allowed, &err) != 0 ||
+        gf_query_bool(r, "features", false, &features, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
+    gf_reply_json(r, 200, fc_life_loaded_json(app->life, features));
 }
 
 /* ---------------------------------------------------------------- GET /v1/forecast */
@@ -644,8 +723,9 @@ void h_forecast(gf_req_t *r)
         goto bad;
     }
     if (!gf_feat_demand_region_valid(region)) {
-        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%.40s' is not known", region);
-        gf_err_add_field(&err, "region", "unknown");
+        gf_err_set(&err, GF_EINVAL, "invalid_region",
+                   "region '%.40s' is not a region code ([A-Za-z0-9_-])", region);
+        gf_err_add_field(&err, "region", "not a region code");
         goto bad;
     }
     snprintf(j->region, sizeof j->region, "%s", region);

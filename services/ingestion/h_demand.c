@@ -643,7 +643,7 @@ void h_demand_get(gf_req_t *r)
     const char *region = NULL;
     double from = NAN, to = NAN;
     if (gf_query_only(r, allowed, &err) != 0 || gf_query_str(r, "region", NULL, &region, &err) ||
-        gf_query_time(r, "from", NAN, &from, &err) || gf_query_time(r, "to", NAN, &to, &err))
+        gf_query_range(r, "from", "to", &from, &to, &err))
         goto bad;
     if (region == NULL) {
         gf_err_set(&err, GF_EINVAL, "missing_parameter", "region is required");

@@ -20,7 +20,24 @@ int ing_csv_init(ing_csv_t *p, ing_csv_record_cb cb, void *ud)
     if (p->carry == NULL || p->scratch == NULL)
         abort();
     p->line = 1;
+    p->delim = ',';
     return 0;
+}
+
+void ing_csv_auto_delim(ing_csv_t *p)
+{
+    p->delim = 0;
+}
+
+char ing_csv_delim(const ing_csv_t *p)
+{
+    return p->delim ? p->delim : ',';
+}
+
+/* A field separator: d, or (d == 0, the separator not decided yet) ',' and ';'. */
+static inline int is_sep(char c, char d)
+{
+    return d ? c == d : c == ',' || c == ';';
 }
 
 void ing_csv_cleanup(ing_csv_t *p)
@@ -37,14 +54,14 @@ enum { Q_MID = 0, Q_START = 1, Q_IN = 2, Q_CLOSED = 3 };
 /* Find the newline ending the record in s[0..n) given the scan state on entry. Returns its
  * index, or n when the record continues; updates *st and counts newlines inside quotes in
  * *inner. */
-static size_t find_end(const char *s, size_t n, int *st, size_t *inner)
+static size_t find_end(const char *s, size_t n, char d, int *st, size_t *inner)
 {
     if (*st != Q_IN) {
         const char *nl = memchr(s, '\n', n);
         size_t lim = nl ? (size_t)(nl - s) : n;
         if (memchr(s, '"', lim) == NULL) {
             if (lim > 0)
-                *st = s[lim - 1] == ',' ? Q_START : Q_MID;
+                *st = is_sep(s[lim - 1], d) ? Q_START : Q_MID;
             return lim;
         }
     }
@@ -62,7 +79,7 @@ static size_t find_end(const char *s, size_t n, int *st, size_t *inner)
             *st = q;
             return k;
         }
-        if (c == ',')
+        if (is_sep(c, d))
             q = Q_START;
         else if (c == '"' && q != Q_MID)
             q = Q_IN;
@@ -71,6 +88,21 @@ static size_t find_end(const char *s, size_t n, int *st, size_t *inner)
     }
     *st = q;
     return n;
+}
+
+/* The separator of the first record: ';' when it has one and no ',' outside quotes. */
+static char pick_delim(const char *r, size_t n)
+{
+    int in = 0, semi = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (r[k] == '"')
+            in = !in;
+        else if (!in && r[k] == ',')
+            return ',';
+        else if (!in && r[k] == ';')
+            semi = 1;
+    }
+    return semi ? ';' : ',';
 }
 
 /* Split one complete record r[0..n) (no newline) and deliver it. */
@@ -87,6 +119,9 @@ static int deliver(ing_csv_t *p, const char *r, size_t n, size_t line)
     if (n == 0)
         return 0; /* blank line */
     p->nrecords++;
+    if (p->delim == 0)
+        p->delim = pick_delim(r, n);
+    const char d = p->delim;
     size_t k = 0, so = 0;
     const char *err = NULL;
     for (;;) {
@@ -117,7 +152,7 @@ static int deliver(ing_csv_t *p, const char *r, size_t n, size_t line)
             }
             if (err)
                 break;
-            if (k < n && r[k] != ',') {
+            if (k < n && r[k] != d) {
                 err = "bad_quote";
                 break;
             }
@@ -125,7 +160,7 @@ static int deliver(ing_csv_t *p, const char *r, size_t n, size_t line)
             f[nf].n = so - start;
         } else {
             size_t s = k;
-            while (k < n && r[k] != ',' && r[k] != '"')
+            while (k < n && r[k] != d && r[k] != '"')
                 k++;
             if (k < n && r[k] == '"') {
                 err = "bad_quote";
@@ -137,7 +172,7 @@ static int deliver(ing_csv_t *p, const char *r, size_t n, size_t line)
         nf++;
         if (k >= n)
             break;
-        k++; /* the comma; a trailing comma gives a last empty field */
+        k++; /* the separator; a trailing one gives a last empty field */
         if (k == n) {
             if (nf == ING_CSV_MAX_FIELDS) {
                 err = "too_many_fields";
@@ -189,7 +224,7 @@ int ing_csv_feed(ing_csv_t *p, const char *data, size_t len)
     int rc;
     if (p->carrying) {
         size_t inner = 0;
-        size_t e = find_end(data, len, &p->qstate, &inner);
+        size_t e = find_end(data, len, p->delim, &p->qstate, &inner);
         carry_append(p, data, e);
         p->line += inner;
         if (e == len)
@@ -202,7 +237,7 @@ int ing_csv_feed(ing_csv_t *p, const char *data, size_t len)
     while (i < len) {
         size_t inner = 0;
         int q = Q_START;
-        size_t e = find_end(data + i, len - i, &q, &inner);
+        size_t e = find_end(data + i, len - i, p->delim, &q, &inner);
         if (i + e == len) {
             p->carrying = 1;
             p->qstate = q;

@@ -4,7 +4,9 @@
  *
  * RFC 4180 with the usual tolerance: quoted fields ("a,b", "say ""hi""", embedded
  * newlines), \n or \r\n record ends, blank lines ignored, a UTF-8 BOM at the start ignored,
- * a last record without a newline (delivered by ing_csv_finish). The result does not depend
+ * a last record without a newline (delivered by ing_csv_finish). The field separator is ','
+ * or, after ing_csv_auto_delim, whichever of ',' and ';' the first record uses (';' only
+ * when that record has a ';' and no ',' outside quotes: the European convention). The result does not depend
  * on how the input is split into chunks. Memory is bounded: only a record that straddles a
  * chunk boundary is copied (at most ING_CSV_MAX_RECORD bytes); longer records are reported
  * as errors and skipped.
@@ -45,11 +47,16 @@ typedef struct ing_csv {
     int carrying;         /* a record is open in carry */
     int too_long;         /* the open record overflowed: skip to its end */
     size_t nrecords;      /* records delivered so far (including malformed ones) */
+    char delim;           /* ',' or ';'; 0 = not decided yet (auto, before the first record) */
 } ing_csv_t;
 
 /* Prepare p. Returns 0 (allocation failure aborts, gf_xmalloc style). */
 int ing_csv_init(ing_csv_t *p, ing_csv_record_cb cb, void *ud);
 void ing_csv_cleanup(ing_csv_t *p);
+/* Before the first feed: take the separator from the first record (see above). */
+void ing_csv_auto_delim(ing_csv_t *p);
+/* The separator in use: ',' or ';' (',' while an auto parser has seen no record). */
+char ing_csv_delim(const ing_csv_t *p);
 
 /* Feed the next chunk (any size, including 0). Returns 0 or the callback's stop value. */
 int ing_csv_feed(ing_csv_t *p, const char *data, size_t len);

@@ -15,16 +15,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_ELEMENT 65536
 #define GROUP_MAX 1000 /* rows per HSET (Lua unpack limit is 8000 values) */
 
 enum { COL_TS, COL_REGION, COL_VALUE, COL_EXTRA, NCOLS }; /* EXTRA: temperature or raw */
 
+/* Column names (CSV header) = member names (JSON rows) of each kind, in COL_* order. */
+static const char *const *col_names(ing_import_kind_t kind)
+{
+    static const char *const demand[NCOLS] = {"timestamp", "region", "demand_mw",
+                                              "temperature_c"};
+    static const char *const flags[NCOLS] = {"timestamp", "region", "category", "raw_demand"};
+    return kind == ING_IMPORT_FLAGS ? flags : demand;
+}
+
 typedef struct reject_rec {
     size_t line;
+    long index; /* JSON: 0-based element; CSV: -1 */
     char code[32];
-    char reason[96];
+    char reason[160];
 } reject_rec_t;
 
 struct ing_demand_import {
@@ -42,7 +53,9 @@ struct ing_demand_import {
     ing_csv_t csv;
     int header_done;
     int col[NCOLS];
-    int ncols_needed;
+    size_t hdr_fields;   /* fields of the header: every row must have as many */
+    int dec_comma;       /* ';'-separated CSV: ',' is the decimal separator */
+    const char *num_why; /* why the last parse_num refused, for the row's reason */
     /* JSON splitter */
     int jmode;       /* J_START, J_ARRAY, J_NDJSON, J_ELEM, J_END */
     int jneed_comma; /* array: an element was read, ',' or ']' expected */
@@ -74,6 +87,7 @@ static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
         return;
     reject_rec_t *r = &imp->rejects[imp->nrejects++];
     r->line = line;
+    r->index = imp->o.format == ING_FMT_JSON ? (long)imp->jelems : -1;
     snprintf(r->code, sizeof r->code, "%s", code);
     snprintf(r->reason, sizeof r->reason, "%s", reason);
 }
@@ -113,7 +127,7 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
                     const char *value_txt, size_t value_n, int temp_state, double temp)
 {
     ing_demand_row_t row;
-    char reason[96];
+    char reason[160];
     memset(&row, 0, sizeof row);
     const char *code = hour_of(imp, ts, tsn, &row.hour);
     if (code) {
@@ -139,24 +153,37 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
             add_reject(imp, line, "bad_category", "category must be 1-31 characters");
             return 0;
         }
+        /* a category is a code (IDENTICAL_RUN, MISSING, ...): printable ASCII, so that what
+         * is stored is what GET /v1/demand can show */
         for (size_t i = 0; i < value_n; i++)
-            if ((unsigned char)value_txt[i] < 0x20 || value_txt[i] == ',') {
-                add_reject(imp, line, "bad_category", "category has a control character or ','");
+            if ((unsigned char)value_txt[i] < 0x20 || (unsigned char)value_txt[i] > 0x7e ||
+                value_txt[i] == ',') {
+                add_reject(imp, line, "bad_category",
+                           "category must be printable ASCII without ','");
                 return 0;
             }
         memcpy(row.category, value_txt, value_n);
     } else {
         if (!value_ok) {
-            add_reject(imp, line, "bad_demand", "demand_mw must be a finite number");
+            snprintf(reason, sizeof reason, "demand_mw must be a finite number%s%s",
+                     imp->num_why ? ": " : "", imp->num_why ? imp->num_why : "");
+            add_reject(imp, line, "bad_demand", reason);
             return 0;
         }
         if (value < 0) {
             add_reject(imp, line, "negative_demand", "demand_mw must not be negative");
             return 0;
         }
+        if (value > ING_DEMAND_MAX_MW) {
+            snprintf(reason, sizeof reason, "demand_mw must be at most %g MW", ING_DEMAND_MAX_MW);
+            add_reject(imp, line, "demand_out_of_range", reason);
+            return 0;
+        }
         row.demand_mw = value;
         if (temp_state < 0) {
-            add_reject(imp, line, "bad_temperature", "temperature_c must be a number or empty");
+            snprintf(reason, sizeof reason, "temperature_c must be a number or empty%s%s",
+                     imp->num_why ? ": " : "", imp->num_why ? imp->num_why : "");
+            add_reject(imp, line, "bad_temperature", reason);
             return 0;
         }
         if (temp_state > 0 && (temp < -90 || temp > 70)) {
@@ -186,19 +213,32 @@ static void trim(const char **p, size_t *n)
         (*n)--;
 }
 
-/* Decimal text -> finite double. 1 on success. Hex, inf and nan are refused. */
-static int parse_num(const char *p, size_t n, double *v)
+/* Decimal text -> finite double. 1 on success. Hex, inf and nan are refused. The decimal
+ * separator is '.', or ',' in ';'-separated CSV (imp->dec_comma), where a '.' is refused:
+ * it may be a thousands separator (1.234,5), so it is never guessed at; neither is a ','
+ * in ','-separated CSV. On refusal imp->num_why may say why. */
+static int parse_num(ing_demand_import_t *imp, const char *p, size_t n, double *v)
 {
     char tmp[64];
+    imp->num_why = NULL;
     trim(&p, &n);
     if (n == 0 || n >= sizeof tmp)
         return 0;
+    const char dec = imp->dec_comma ? ',' : '.', other = imp->dec_comma ? '.' : ',';
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
-        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
+        if (c == other) {
+            imp->num_why = imp->dec_comma ? "the decimal separator of ';'-separated CSV is ',' "
+                                            "and '.' is not accepted (thousands separator?)"
+                                          : "',' is not a decimal separator in ','-separated "
+                                            "CSV, and thousands separators are not accepted";
             return 0;
+        }
+        if (!((c >= '0' && c <= '9') || c == dec || c == '-' || c == '+' || c == 'e' ||
+              c == 'E'))
+            return 0;
+        tmp[i] = c == ',' ? '.' : c;
     }
-    memcpy(tmp, p, n);
     tmp[n] = '\0';
     char *end;
     *v = strtod(tmp, &end);
@@ -207,20 +247,32 @@ static int parse_num(const char *p, size_t n, double *v)
 
 static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *f, size_t nf)
 {
-    static const char *const demand_cols[NCOLS] = {"timestamp", "region", "demand_mw",
-                                                   "temperature_c"};
-    static const char *const flags_cols[NCOLS] = {"timestamp", "region", "category",
-                                                  "raw_demand"};
-    const char *const *names = imp->o.kind == ING_IMPORT_FLAGS ? flags_cols : demand_cols;
+    const char *const *names = col_names(imp->o.kind);
     for (int k = 0; k < NCOLS; k++)
         imp->col[k] = -1;
+    /* Names match case-insensitively; a column named twice or not known refuses the file
+     * (a misspelt temperature_c must not drop the temperatures without a word). */
     for (size_t i = 0; i < nf; i++) {
         const char *p = f[i].p;
         size_t n = f[i].n;
         trim(&p, &n);
-        for (int k = 0; k < NCOLS; k++)
-            if (strlen(names[k]) == n && memcmp(names[k], p, n) == 0)
-                imp->col[k] = (int)i;
+        int k = 0;
+        while (k < NCOLS && !(strlen(names[k]) == n && strncasecmp(names[k], p, n) == 0))
+            k++;
+        if (k == NCOLS) {
+            imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header",
+                                 "line %zu: unknown column '%.*s' (the columns are %s,%s,%s "
+                                 "and optionally %s)",
+                                 line, (int)(n > 40 ? 40 : n), p, names[0], names[1], names[2],
+                                 names[3]);
+            return imp->rc;
+        }
+        if (imp->col[k] >= 0) {
+            imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header",
+                                 "line %zu: column %s is named twice", line, names[k]);
+            return imp->rc;
+        }
+        imp->col[k] = (int)i;
     }
     for (int k = 0; k < COL_EXTRA; k++)
         if (imp->col[k] < 0) {
@@ -229,10 +281,8 @@ static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *
                                  names[0], names[1], names[2]);
             return imp->rc;
         }
-    imp->ncols_needed = 0;
-    for (int k = 0; k < COL_EXTRA; k++)
-        if (imp->col[k] + 1 > imp->ncols_needed)
-            imp->ncols_needed = imp->col[k] + 1;
+    imp->hdr_fields = nf;
+    imp->dec_comma = ing_csv_delim(&imp->csv) == ';';
     imp->header_done = 1;
     return 0;
 }
@@ -252,11 +302,14 @@ static int on_csv_record(void *ud, size_t line, const ing_csv_field_t *f, size_t
         add_reject(imp, line, cerr, "malformed CSV record");
         return 0;
     }
-    if ((int)nf < imp->ncols_needed) {
+    if (nf != imp->hdr_fields) {
+        /* More fields than the header: an unquoted separator in a value (1,234) or a
+         * shifted row; fewer: a value missing. Either way no column can be trusted. */
         char reason[96];
-        snprintf(reason, sizeof reason, "expected at least %d fields, got %zu",
-                 imp->ncols_needed, nf);
-        add_reject(imp, line, "missing_field", reason);
+        snprintf(reason, sizeof reason, "the header has %zu fields, this row %zu%s",
+                 imp->hdr_fields, nf,
+                 nf > imp->hdr_fields ? " (an unquoted separator in a value?)" : "");
+        add_reject(imp, line, "field_count", reason);
         return 0;
     }
     const ing_csv_field_t *ts = &f[imp->col[COL_TS]], *reg = &f[imp->col[COL_REGION]],
@@ -267,15 +320,14 @@ static int on_csv_record(void *ud, size_t line, const ing_csv_field_t *f, size_t
     trim(&rp, &rn);
     trim(&vp, &vn);
     double v = 0, t = NAN;
-    int vok = imp->o.kind == ING_IMPORT_FLAGS ? 1 : parse_num(vp, vn, &v);
+    int vok = imp->o.kind == ING_IMPORT_FLAGS ? 1 : parse_num(imp, vp, vn, &v);
     int tstate = 0;
-    if (imp->o.kind == ING_IMPORT_DEMAND && imp->col[COL_EXTRA] >= 0 &&
-        (size_t)imp->col[COL_EXTRA] < nf) {
+    if (vok && imp->o.kind == ING_IMPORT_DEMAND && imp->col[COL_EXTRA] >= 0) {
         const char *xp = f[imp->col[COL_EXTRA]].p;
         size_t xn = f[imp->col[COL_EXTRA]].n;
         trim(&xp, &xn);
         if (xn > 0)
-            tstate = parse_num(xp, xn, &t) ? 1 : -1;
+            tstate = parse_num(imp, xp, xn, &t) ? 1 : -1;
     }
     return take_row(imp, line, tp, tn, rp, rn, vok, v, vp, vn, tstate, t);
 }
@@ -291,6 +343,16 @@ static int json_fail(ing_demand_import_t *imp, size_t line, size_t col, const ch
     return imp->rc;
 }
 
+/* The bit of a row member known to this kind of import (the CSV column names), or 0. */
+static int member_bit(ing_import_kind_t kind, const char *key, size_t kn)
+{
+    const char *const *names = col_names(kind);
+    for (int k = 0; k < NCOLS; k++)
+        if (strlen(names[k]) == kn && memcmp(names[k], key, kn) == 0)
+            return 1 << k;
+    return 0;
+}
+
 /* One complete top-level element (an object, checked by the scanner) -> one row. */
 static int json_element(ing_demand_import_t *imp)
 {
@@ -300,6 +362,8 @@ static int json_element(ing_demand_import_t *imp)
     char ts[48] = "", reg[32] = "", cat[40] = "";
     size_t tsn = 0, regn = 0, catn = 0;
     int bad_ts = 0, bad_reg = 0, vok = 0, tstate = 0;
+    unsigned seen = 0;               /* known members met, one bit each */
+    char unknown[24] = "", dup[24] = "";
     double v = 0, t = NAN;
     imp->st.rows_total++;
     j.pos++; /* the splitter starts elements at '{' only */
@@ -310,6 +374,12 @@ static int json_element(ing_demand_import_t *imp)
         if (ing_json_string(&j, key, sizeof key, &kn) || ing_json_expect(&j, ':'))
             goto syntax;
         c = ing_json_peek(&j);
+        int bit = member_bit(imp->o.kind, key, kn);
+        if (bit == 0 && unknown[0] == '\0')
+            snprintf(unknown, sizeof unknown, "%s", key);
+        else if (bit != 0 && (seen & (unsigned)bit) && dup[0] == '\0')
+            snprintf(dup, sizeof dup, "%s", key);
+        seen |= (unsigned)bit;
         if (strcmp(key, "timestamp") == 0 || strcmp(key, "region") == 0 ||
             (imp->o.kind == ING_IMPORT_FLAGS && strcmp(key, "category") == 0)) {
             char *out = key[0] == 't' ? ts : key[0] == 'r' ? reg : cat;
@@ -372,6 +442,13 @@ static int json_element(ing_demand_import_t *imp)
     if (ing_json_peek(&j) >= 0) {
         ing_json_fail(&j, "unexpected data after the object");
         goto syntax;
+    }
+    if (unknown[0] || dup[0]) {
+        char reason[96];
+        snprintf(reason, sizeof reason, unknown[0] ? "unknown member '%s'" : "member '%s' twice",
+                 unknown[0] ? unknown : dup);
+        add_reject(imp, line, unknown[0] ? "unknown_field" : "duplicate_field", reason);
+        return 0;
     }
     if (bad_ts || tsn == 0) {
         add_reject(imp, line, bad_ts ? "invalid_timestamp" : "missing_field",
@@ -517,6 +594,7 @@ ing_demand_import_t *ing_demand_import_new(const ing_demand_opts_t *o, ing_deman
         abort();
     if (o->format == ING_FMT_CSV) {
         ing_csv_init(&imp->csv, on_csv_record, imp);
+        ing_csv_auto_delim(&imp->csv);
     } else {
         imp->elem = malloc(MAX_ELEMENT);
         if (imp->elem == NULL)
@@ -593,11 +671,16 @@ json_t *ing_demand_import_rejections_json(const ing_demand_import_t *imp)
     json_t *a = json_array();
     if (a == NULL)
         abort();
-    for (size_t i = 0; i < imp->nrejects; i++)
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s}", "line",
-                                           (json_int_t)imp->rejects[i].line, "code",
-                                           imp->rejects[i].code, "reason",
-                                           imp->rejects[i].reason));
+    for (size_t i = 0; i < imp->nrejects; i++) {
+        const reject_rec_t *rr = &imp->rejects[i];
+        json_t *o = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)rr->line, "code", rr->code,
+                              "reason", rr->reason);
+        if (o == NULL)
+            abort();
+        if (rr->index >= 0)
+            json_object_set_new(o, "index", json_integer(rr->index));
+        json_array_append_new(a, o);
+    }
     return a;
 }
 

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
+#include "features/demand.h"
 
 #define JOB_TTL_SECONDS 86400
 
@@ -209,6 +210,13 @@ static int task_submit(sim_app_t *app, task_t *t)
 void h_cases(gf_req_t *r)
 {
     sim_app_t *app = r->app;
+    static const char *const none[] = {NULL};
+    gf_err_t err = {0};
+    if (gf_query_only(r, none, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
     gf_reply_json(r, 200, sim_catalog_to_json(app->catalog));
 }
 
@@ -257,25 +265,11 @@ static void on_job_recorded(redisAsyncContext *ac, void *reply_, void *privdata)
     gf_reply_json(r, 202, doc);
 }
 
-static void submit(gf_req_t *r, sim_kind_t kind)
+/* A checked request: solve it (a worker answers) or record it as a job (202). Takes t. */
+static void dispatch(gf_req_t *r, task_t *t)
 {
     sim_app_t *app = r->app;
     gf_err_t err = {0};
-    json_t *body = gf_req_json(r, &err);
-    task_t *t = NULL;
-    if (body == NULL)
-        goto fail;
-    t = gf_xcalloc(1, sizeof *t);
-    t->app = app;
-    t->created = gf_now_wall();
-    if (sim_request_parse(body, kind, &t->q, &err) != 0)
-        goto fail;
-    if (t->q.case_text == NULL && sim_catalog_get(app->catalog, t->q.case_name) == NULL) {
-        gf_err_set(&err, GF_ENOTFOUND, "unknown_case",
-                   "case '%.100s' is not shipped (GET /v1/cases lists them)", t->q.case_name);
-        gf_err_add_field(&err, "case", "unknown case");
-        goto fail;
-    }
     if (!wants_job(app, &t->q)) {
         t->r = r;
         if (task_submit(app, t) != 0) {
@@ -299,6 +293,78 @@ static void submit(gf_req_t *r, sim_kind_t kind)
         free(c);
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable",
                    "Redis is not reachable: jobs cannot be recorded");
+        goto fail;
+    }
+    return;
+fail:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+    task_free(t);
+}
+
+/* The forecast region's gf:region:{R} first/last: a region without demand history is not
+ * known (as GET /v1/forecast says), refused now rather than in the job. */
+static void on_region_checked(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    queued_ctx_t *c = privdata;
+    gf_req_t *r = c->r;
+    task_t *t = c->t;
+    free(c);
+    redisReply *reply = reply_;
+    gf_err_t err = {0};
+    if (gf_redis_reply_check(reply, &err) != 0)
+        goto fail;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_STRING) {
+        gf_err_set(&err, GF_ENOTFOUND, "unknown_region",
+                   "region '%s' is not known (no demand history)", t->q.forecast_region);
+        gf_err_add_field(&err, t->q.kind == SIM_SCHEDULE ? "region" : "load.forecast.region",
+                         "unknown");
+        goto fail;
+    }
+    dispatch(r, t);
+    return;
+fail:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+    task_free(t);
+}
+
+static void submit(gf_req_t *r, sim_kind_t kind)
+{
+    sim_app_t *app = r->app;
+    gf_err_t err = {0};
+    json_t *body = gf_req_json(r, &err);
+    task_t *t = NULL;
+    if (body == NULL)
+        goto fail;
+    t = gf_xcalloc(1, sizeof *t);
+    t->app = app;
+    t->created = gf_now_wall();
+    if (sim_request_parse(body, kind, &t->q, &err) != 0)
+        goto fail;
+    if (t->q.case_text == NULL && sim_catalog_get(app->catalog, t->q.case_name) == NULL) {
+        gf_err_set(&err, GF_ENOTFOUND, "unknown_case",
+                   "case '%.100s' is not shipped (GET /v1/cases lists them)", t->q.case_name);
+        gf_err_add_field(&err, "case", "unknown case");
+        goto fail;
+    }
+    if (t->q.forecast_region[0] == '\0') {
+        dispatch(r, t);
+        return;
+    }
+    char key[64];
+    gf_feat_demand_region_key(key, sizeof key, t->q.forecast_region);
+    const char *argv[] = {"HMGET", key, "first", "last"};
+    queued_ctx_t *c = gf_xmalloc(sizeof *c);
+    c->r = r;
+    c->t = t;
+    if (gf_redis_cmd_argv(gf_req_service(r)->redis, on_region_checked, c, 4, argv, NULL) != 0) {
+        free(c);
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable",
+                   "Redis is not reachable: the region cannot be checked");
         goto fail;
     }
     return;

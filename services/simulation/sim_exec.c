@@ -15,6 +15,7 @@
 
 #include "core/httpc.h"
 #include "core/util.h"
+#include "features/demand.h"
 #include "powerflow/n1.h"
 #include "powerflow/solve.h"
 
@@ -152,11 +153,9 @@ int sim_forecast_fetch(const sim_env_t *env, const char *region, double start, i
     char ts[40], url[512];
     gf_time_format((int64_t)start, ts, sizeof ts);
     /* Region codes are [A-Za-z0-9_-]; refuse anything else rather than encode it. */
-    for (const char *p = region; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-'))
-            return gf_err_set(err, GF_EINVAL, "invalid_region", "region '%.32s' is not valid",
-                              region);
+    if (!gf_feat_demand_region_valid(region))
+        return gf_err_set(err, GF_EINVAL, "invalid_region", "region '%.32s' is not valid",
+                          region);
     snprintf(url, sizeof url, "%s/v1/forecast?region=%s&start=%s&horizon=%d", env->forecast_url,
              region, ts, hours);
     int status = 0;
@@ -175,13 +174,21 @@ int sim_forecast_fetch(const sim_env_t *env, const char *region, double start, i
     json_t *j = json_loadb(body, len, 0, NULL);
     free(body);
     if (status != 200) {
+        /* 404: the region is not known; 503: the forecast cannot answer now (no production
+         * model, Redis down); 422: its own reason (history too short, start beyond the
+         * data), kept as its code; anything else is this service's failure to ask. */
         json_t *e = json_object_get(j, "error");
         const char *code = json_string_value(json_object_get(e, "code"));
         const char *msg = json_string_value(json_object_get(e, "message"));
         int out_rc = status == 404 ? GF_ENOTFOUND : status == 503 ? GF_EUNAVAIL
                                                                   : GF_EUNPROCESSABLE;
-        gf_err_set(err, out_rc, "forecast_failed", "forecast for %s: %s (%s)", region,
-                   msg ? msg : "error", code ? code : "http error");
+        const char *out_code = status == 404   ? "unknown_region"
+                               : status == 503 ? "forecast_unavailable"
+                               : status == 422 && code && strlen(code) < sizeof err->code
+                                   ? code
+                                   : "forecast_failed";
+        gf_err_set(err, out_rc, out_code, "forecast for %s: %s (%s %d)", region,
+                   msg ? msg : "error", code ? code : "http", status);
         json_decref(j);
         return out_rc;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "features/demand.h"
 #include "powerflow/case.h"
 #include "powerflow/n1.h"
 
@@ -32,6 +33,46 @@ static int bad(gf_err_t *err, const char *code, const char *field, const char *f
     gf_err_set(err, GF_EINVAL, code, fmt, a);
     gf_err_add_field(err, field, err->message);
     return GF_EINVAL;
+}
+
+/* A region member: missing -> missing_field; not a string -> invalid_field; not a region code
+ * ([A-Za-z0-9_-]) -> invalid_region, as every service answers a malformed region. Whether the
+ * region is known (has demand history: else 404 unknown_region) is checked at submission
+ * (h_sim.c). */
+static int get_region(const json_t *v, const char *field, char *out, size_t cap, gf_err_t *err)
+{
+    if (v == NULL)
+        return bad(err, "missing_field", field, "'%s' is missing (a region code, e.g. PJM)",
+                   field);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(err, "invalid_field", field, "'%s' must name a region", field);
+    if (json_string_length(v) >= cap || !gf_feat_demand_region_valid(json_string_value(v)))
+        return bad(err, "invalid_region", field, "'%s' is not a region code ([A-Za-z0-9_-])",
+                   field);
+    snprintf(out, cap, "%s", json_string_value(v));
+    return 0;
+}
+
+/* Refuse a member of object o (at `where`, "" for the body) that is not in the NULL-ended
+ * known list: 400 unknown_field naming it ("outages.lines"), so a misspelt member is never
+ * silently ignored. o that is not an object passes (the caller checks its type). */
+static int only_members(const json_t *o, const char *const *known, const char *where,
+                        gf_err_t *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)o, key, v)
+    {
+        size_t i = 0;
+        while (known[i] && strcmp(known[i], key) != 0)
+            i++;
+        if (known[i] == NULL) {
+            char field[160];
+            snprintf(field, sizeof field, "%s%s%.64s", where, where[0] ? "." : "", key);
+            return bad(err, "unknown_field", field, "unknown field '%s'", field);
+        }
+    }
+    return 0;
 }
 
 static int get_number(const json_t *v, const char *field, double min, double max, double *out,
@@ -71,8 +112,13 @@ static int get_rows(const json_t *v, const char *field, size_t **out, size_t *n,
 
 static int parse_load(const json_t *load, sim_request_t *q, gf_err_t *err)
 {
+    static const char *const known[] = {"scale", "buses", "forecast", NULL};
+    static const char *const bus_known[] = {"bus", "pd", "qd", NULL};
+    static const char *const fc_known[] = {"region", "at", NULL};
     if (!json_is_object(load))
         return bad(err, "invalid_field", "load", "'%s' must be an object", "load");
+    if (only_members(load, known, "load", err))
+        return GF_EINVAL;
     int given = 0;
     json_t *v;
     if ((v = json_object_get(load, "scale")) != NULL) {
@@ -89,6 +135,8 @@ static int parse_load(const json_t *load, sim_request_t *q, gf_err_t *err)
         for (size_t i = 0; i < n; i++) {
             json_t *e = json_array_get(v, i);
             json_t *b = json_object_get(e, "bus");
+            if (only_members(e, bus_known, "load.buses[]", err))
+                return GF_EINVAL;
             if (!json_is_integer(b))
                 return bad(err, "invalid_field", "load.buses",
                            "each entry of '%s' needs an integer 'bus'", "load.buses");
@@ -106,17 +154,19 @@ static int parse_load(const json_t *load, sim_request_t *q, gf_err_t *err)
     }
     if ((v = json_object_get(load, "forecast")) != NULL) {
         given++;
-        json_t *reg = json_object_get(v, "region");
+        if (!json_is_object(v))
+            return bad(err, "invalid_field", "load.forecast", "'%s' must be an object",
+                       "load.forecast");
+        if (only_members(v, fc_known, "load.forecast", err))
+            return GF_EINVAL;
         json_t *at = json_object_get(v, "at");
-        if (!json_is_string(reg) || json_string_length(reg) == 0 ||
-            json_string_length(reg) >= sizeof q->forecast_region)
-            return bad(err, "invalid_field", "load.forecast.region",
-                       "'%s' must name a region", "load.forecast.region");
+        if (get_region(json_object_get(v, "region"), "load.forecast.region", q->forecast_region,
+                       sizeof q->forecast_region, err))
+            return GF_EINVAL;
         if (!json_is_string(at) ||
             gf_time_parse(json_string_value(at), json_string_length(at), &q->forecast_at) != 0)
             return bad(err, "invalid_field", "load.forecast.at",
                        "'%s' must be an RFC 3339 timestamp", "load.forecast.at");
-        snprintf(q->forecast_region, sizeof q->forecast_region, "%s", json_string_value(reg));
         q->forecast_at = floor(q->forecast_at / 3600) * 3600;
     }
     if (given != 1)
@@ -132,8 +182,11 @@ static int parse_costs(const json_t *v, sim_request_t *q, gf_err_t *err)
     size_t n = json_array_size(v);
     q->costs = gf_xcalloc(n ? n : 1, sizeof *q->costs);
     for (size_t i = 0; i < n; i++) {
+        static const char *const cost_known[] = {"gen", "model", "coeffs", NULL};
         json_t *e = json_array_get(v, i);
         json_t *g = json_object_get(e, "gen");
+        if (only_members(e, cost_known, "costs[]", err))
+            return GF_EINVAL;
         json_t *m = json_object_get(e, "model");
         json_t *c = json_object_get(e, "coeffs");
         if (!json_is_integer(g) || json_integer_value(g) < 0)
@@ -176,16 +229,9 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
     static const char *const known[] = {"case", "case_text", "mode", "load", "outages", "costs",
                                         "init", "max_cpu_time", "async", "branches", "region",
                                         "start", "hours", "screen_limits", NULL};
-    const char *key;
     json_t *v;
-    json_object_foreach((json_t *)body, key, v)
-    {
-        size_t i = 0;
-        while (known[i] && strcmp(known[i], key) != 0)
-            i++;
-        if (known[i] == NULL)
-            return bad(err, "unknown_field", key, "unknown field '%.64s'", key);
-    }
+    if (only_members(body, known, "", err))
+        return GF_EINVAL;
     json_t *name = json_object_get(body, "case");
     json_t *text = json_object_get(body, "case_text");
     if ((name == NULL) == (text == NULL))
@@ -235,8 +281,11 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
             return GF_EINVAL;
     }
     if ((v = json_object_get(body, "outages")) != NULL) {
+        static const char *const out_known[] = {"branches", "gens", NULL};
         if (!json_is_object(v))
             return bad(err, "invalid_field", "outages", "'%s' must be an object", "outages");
+        if (only_members(v, out_known, "outages", err))
+            return GF_EINVAL;
         json_t *b = json_object_get(v, "branches");
         json_t *g = json_object_get(v, "gens");
         if (b && get_rows(b, "outages.branches", &q->branch_out, &q->n_branch_out, err))
@@ -279,17 +328,21 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
             return GF_EINVAL;
     }
     if (kind == SIM_SCHEDULE) {
-        json_t *reg = json_object_get(body, "region");
         json_t *st = json_object_get(body, "start");
-        if (!json_is_string(reg) || json_string_length(reg) == 0 ||
-            json_string_length(reg) >= sizeof q->forecast_region)
-            return bad(err, "invalid_field", "region", "'%s' must name a region", "region");
-        snprintf(q->forecast_region, sizeof q->forecast_region, "%s", json_string_value(reg));
+        if (get_region(json_object_get(body, "region"), "region", q->forecast_region,
+                       sizeof q->forecast_region, err))
+            return GF_EINVAL;
+        if (st == NULL)
+            return bad(err, "missing_field", "start",
+                       "'%s' is missing (the first hour, e.g. 2018-06-30T00:00:00Z)", "start");
         if (!json_is_string(st) ||
             gf_time_parse(json_string_value(st), json_string_length(st), &q->start) != 0)
             return bad(err, "invalid_field", "start", "'%s' must be an RFC 3339 timestamp",
                        "start");
-        q->start = floor(q->start / 3600) * 3600;
+        /* as GET /v1/forecast?start= refuses it: no silent rounding of the first hour */
+        if (fmod(q->start, 3600) != 0)
+            return bad(err, "invalid_field", "start",
+                       "'%s' must be a whole UTC hour (e.g. 2018-06-30T00:00:00Z)", "start");
         if ((v = json_object_get(body, "hours")) != NULL) {
             if (!json_is_integer(v) || json_integer_value(v) < 1 ||
                 json_integer_value(v) > SIM_MAX_HOURS)

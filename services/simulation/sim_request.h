@@ -67,8 +67,9 @@ typedef struct sim_request {
 } sim_request_t;
 
 /* Parse a body for the given route kind. Returns 0, or GF_EINVAL with err naming the field
- * (code "invalid_body", "missing_case", "invalid_field", ...). *out is caller storage,
- * cleaned with sim_request_cleanup after success or failure. */
+ * (code "invalid_body", "missing_case", "missing_field", "invalid_field", "invalid_region",
+ * ...). A schedule's start must be a whole UTC hour. *out is caller storage, cleaned with
+ * sim_request_cleanup after success or failure. */
 int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *out, gf_err_t *err);
 
 /* Check row numbers against the case (outages, costs, screen list, per-bus loads): GF_EINVAL

@@ -244,7 +244,7 @@ static void on_regions(redisAsyncContext *ac, void *reply_, void *privdata)
             }
         }
         if (nu > 0) {
-            gf_err_set(&err, GF_EUNPROCESSABLE, "unknown_region",
+            gf_err_set(&err, GF_ENOTFOUND, "unknown_region",
                        "%s %s not known (no demand history in Redis)", nu > 1 ? "regions" : "region",
                        unknown);
             for (size_t i = 0; i < c->n; i++) {

@@ -126,6 +126,7 @@ static void work_alias(redisContext *rc, model_ctx_t *c)
     int64_t from = 0, to = 0;
     if (gf_reg_alias_req_apply(rc, c->name, &c->req, &from, &to, &c->err) != 0)
         return;
+    trn_mape_refresh(rc, c->name);
     c->out = json_pack("{s:s, s:s, s:o, s:I, s:b}", "name", c->name, "alias", c->req.alias,
                        "from", from > 0 ? json_integer((json_int_t)from) : json_null(), "to",
                        (json_int_t)to, "rollback", c->req.rollback);

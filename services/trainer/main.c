@@ -115,6 +115,8 @@ static void sweep_job(gf_pool_worker_t *w, void *arg)
     if (trn_jobs_sweep_stale(c, app->instance, app->stale_seconds, &n, &e) == 0 && n > 0)
         GF_LOG(GF_LOG_WARN, "jobs_stale", "%d running job(s) without progress marked failed", n);
     gf_err_cleanup(&e);
+    /* aliases also move outside this process (another replica, the registry tools) */
+    trn_mape_refresh_all(c);
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)

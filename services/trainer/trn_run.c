@@ -41,8 +41,42 @@ void trn_run_metrics_init(void)
     m_rows = gf_metric_counter("gf_trainer_training_rows_total",
                                "Training rows (origin x horizon) fitted by stored models.", NULL);
     m_mape = gf_metric_gauge("gf_trainer_model_mape_percent",
-                             "Day-ahead backtest MAPE of the last model trained per region.",
-                             "region");
+                             "Day-ahead backtest MAPE (percent) recorded with the version each "
+                             "alias (production, staging) of a region's model points at.",
+                             "region,alias");
+}
+
+void trn_mape_refresh(redisContext *c, const char *name)
+{
+    static const char *const aliases[] = {"production", "staging"};
+    if (c == NULL || strncmp(name, "load:", 5) != 0)
+        return;
+    for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++) {
+        gf_err_t e = {0};
+        gf_reg_version_t *v = NULL;
+        if (gf_reg_version_load_ref(c, name, aliases[k], 0, &v, &e) == 0) {
+            json_t *m = json_loads(v->metrics_json ? v->metrics_json : "", 0, NULL);
+            json_t *mape = json_object_get(m, "mape");
+            if (json_is_number(mape) && isfinite(json_number_value(mape)))
+                gf_metric_set(m_mape, json_number_value(mape), name + 5, aliases[k]);
+            json_decref(m);
+        }
+        gf_reg_version_free(v);
+        gf_err_cleanup(&e);
+    }
+}
+
+void trn_mape_refresh_all(redisContext *c)
+{
+    gf_err_t e = {0};
+    char **names = NULL;
+    size_t n = 0;
+    if (c != NULL && gf_reg_models_list(c, &names, &n, &e) == 0) {
+        for (size_t i = 0; i < n; i++)
+            trn_mape_refresh(c, names[i]);
+        gf_reg_strv_free(names, n);
+    }
+    gf_err_cleanup(&e);
 }
 
 void trn_model_name(char *buf, size_t len, const char *region)
@@ -431,8 +465,7 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     *ok = 1;
     gf_metric_observe(m_train_s, total);
     gf_metric_add(m_rows, (double)res.n_train_rows);
-    if (isfinite(res.m_model.mape))
-        gf_metric_set(m_mape, res.m_model.mape, region);
+    trn_mape_refresh(c, name);
     gf_metric_add(m_regions, 1, cc.promote ? "promoted" : "staged");
     GF_LOG(GF_LOG_INFO, "region_trained",
            "job %s %s: v%" PRId64 " MAPE %.2f %% (yesterday %.2f, last week %.2f) -> %s in %.1f s",

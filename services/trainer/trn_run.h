@@ -62,6 +62,14 @@ int trn_jobs_sweep_stale(redisContext *c, const char *self, double stale_seconds
 /* Register the trainer's Prometheus families (idempotent). */
 void trn_run_metrics_init(void);
 
+/* gf_trainer_model_mape_percent{region,alias}: set from the registry, for each of the aliases
+ * production and staging of `name` ("load:<region>"), to the backtest MAPE recorded with the
+ * version the alias points at now (so a poor challenger staged never reads as production's
+ * accuracy). Aliases or versions that cannot be read are left as they were. Can't fail. */
+void trn_mape_refresh(redisContext *c, const char *name);
+/* The same for every load:* model of the registry. */
+void trn_mape_refresh_all(redisContext *c);
+
 /* Model name of a region in the registry: "load:<region>" into buf. */
 void trn_model_name(char *buf, size_t len, const char *region);
 

@@ -153,9 +153,10 @@ function fill(template, vars) {
   });
 }
 
-function requestFor(spec, entry, vars) {
+// c: the operation's x-contract, or one of its x-contract.cases (params, example or body,
+// contentType of its own; the operation's example otherwise).
+function requestFor(spec, entry, vars, c = entry.op["x-contract"] || {}) {
   const { path, op, pathItem } = entry;
-  const c = op["x-contract"] || {};
   let url = path;
   const query = new URLSearchParams();
   for (const p0 of [...(pathItem.parameters || []), ...(op.parameters || [])]) {
@@ -171,7 +172,8 @@ function requestFor(spec, entry, vars) {
   if (content) {
     contentType = c.contentType || Object.keys(content)[0];
     const media = content[contentType];
-    if (c.example && media.examples?.[c.example]) body = deref(spec, media.examples[c.example]).value;
+    if (c.body !== undefined) body = c.body;
+    else if (c.example && media.examples?.[c.example]) body = deref(spec, media.examples[c.example]).value;
     else if (media.example !== undefined) body = media.example;
     else if (media.examples) body = deref(spec, Object.values(media.examples)[0]).value;
   }
@@ -244,6 +246,25 @@ async function checkLive(gw, key) {
       else vars[varName] = value;
     }
     ok(`${name} answers ${res.status} matching its schema${c.note ? ` (${c.note})` : ""}`);
+    // More calls of the same operation (bad input, other answers): x-contract.cases, each with
+    // its status, the error code or body members it must carry, and the documented schema.
+    for (const [i, k] of (c.cases || []).entries()) {
+      const cname = `${name} case ${i + 1}${k.note ? ` (${k.note})` : ""}`;
+      let kreq, kres;
+      try { kreq = requestFor(spec, entry, vars, { ...c, ...k, params: { ...c.params, ...k.params } }); } catch (e) { notOk(cname, e.message); continue; }
+      try { kres = await call(gw, method, kreq.url, kreq.body, secured ? key : undefined, kreq.contentType); } catch (e) { notOk(cname, `request failed: ${e.message}`); continue; }
+      if (![].concat(k.status).includes(kres.status)) {
+        notOk(cname, `expected status ${k.status}, got ${kres.status}: ${kres.text.slice(0, 300)}`);
+        continue;
+      }
+      const kv = checkResponse(spec, ajv, op, kres);
+      if (typeof kv === "string") { notOk(cname, `${kres.status}: ${kv}`); continue; }
+      const wrong = Object.entries({ ...(k.code ? { "error.code": k.code } : {}), ...(k.expect || {}) })
+        .filter(([p, want]) => JSON.stringify(p.split(".").reduce((o, f) => o?.[f], kv.body)) !== JSON.stringify(want))
+        .map(([p, want]) => `${p} is ${JSON.stringify(p.split(".").reduce((o, f) => o?.[f], kv.body))}, expected ${JSON.stringify(want)}`);
+      if (wrong.length) notOk(cname, wrong.join("; "));
+      else ok(`${cname} answers ${kres.status} matching its schema`);
+    }
     // Without the key, a mutating operation is refused by the gateway with the Error shape.
     if (secured) {
       const anon = await call(gw, method, req.url, req.body, undefined, req.contentType);

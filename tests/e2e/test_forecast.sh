@@ -70,6 +70,32 @@ t_seeded_model_is_loaded_from_the_registry_event() {
     expect_json '.models[0].spec_hash|length' 16
     expect_json '.models[0].loaded_at|test("Z$")' true
     expect_json '.subscribed' true
+    expect_json '.models[0]|has("feature_names")' false
+}
+
+t_loaded_model_feature_names_are_discoverable_and_predict_takes_them() {
+    req GET "$GW/api/forecast/models/loaded?features=true"
+    expect_status 200
+    expect_json '(.models[0].feature_names|length) == .models[0].features' true
+    expect_json '.models[0].feature_names|index("lag_24") != null' true
+    # the listed names are exactly the columns a predict row needs: rows built by name from
+    # them are taken (an independently built row, by fc-seed, supplies the values)
+    cp "$BODY_FILE" "$T/loaded.json"
+    local cols inst
+    cols=$(seed rows --region PJM --start 2018-06-12T00:00:00Z --horizon 1 | jq -c .body)
+    [ "$(jq -c '.columns|sort' <<<"$cols")" = "$(jq -c '.models[0].feature_names|sort' "$T/loaded.json")" ] ||
+        fail "feature_names differ from the model's columns"
+    inst=$(jq -c --slurpfile l "$T/loaded.json" '. as $c | {model: $l[0].models[0].name,
+        instances: [$l[0].models[0].feature_names | map({key: ., value: $c.rows[0][$c.columns|index(.)]}) | from_entries]}' <<<"$cols")
+    reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' --data-binary "$inst"
+    expect_status 200
+    expect_json .rows 1
+    req GET "$GW/api/forecast/models/loaded?features=maybe"
+    expect_status 400
+    expect_error_shape
+    req GET "$GW/api/forecast/models/loaded?feature=true"
+    expect_status 400
+    expect_error_shape unknown_parameter
 }
 
 t_forecast_meets_the_simulation_contract() {
@@ -210,10 +236,28 @@ t_predict_refuses_unknown_and_missing_features_naming_them() {
     expect_status 422
     expect_error_shape missing_features
     expect_json '.error.details|map(.field)|index("lag_24") != null' true
+    # a model the registry does not have is 404 (a retry cannot help), on both paths
     reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' \
         --data-binary '{"model":"load:XX","instances":[{"hour":3}]}'
+    expect_status 404
+    expect_error_shape unknown_model
+    expect_json '.error.details[0].field' model
+    reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' \
+        --data-binary '{"model":"weather:PJM","instances":[{"hour":3}]}'
+    expect_status 404
+    expect_error_shape unknown_model
+    jq -c '.model = "load:XX" | .rows = [range(10000) as $i | .rows[0]]' <<<"$cols" >"$T/big_xx.json"
+    req POST "http://127.0.0.1:${PORT_OF[forecast]}/v1/predict" -H 'Content-Type: application/json' \
+        --data-binary "@$T/big_xx.json"
+    expect_status 404
+    expect_error_shape unknown_model
+    # one with a published version but none in production here is 503 (retry once promoted)
+    rcli ZADD 'gf:reg:{load:ERCO}:versions' 1 1 >/dev/null
+    reqk POST "$GW/api/forecast/predict" -H 'Content-Type: application/json' \
+        --data-binary '{"model":"load:ERCO","instances":[{"hour":3}]}'
     expect_status 503
     expect_error_shape no_model
+    rcli DEL 'gf:reg:{load:ERCO}:versions' >/dev/null
     # a 10,000-row batch (compact form, 17 MB: over the gateway's 16 MB body cap, so sent
     # directly) takes the worker path
     jq -c '.rows = [range(10000) as $i | .rows[0]]' <<<"$cols" >"$T/big.json"

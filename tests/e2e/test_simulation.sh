@@ -162,11 +162,61 @@ t_bad_requests_name_the_problem() {
     expect_status 404
 }
 
+t_misspelt_members_are_refused_not_ignored() {
+    # an outage under a wrong name would otherwise be solved as if there were none
+    post opf '{"case":"case9","outages":{"lines":[1]}}'
+    expect_status 400
+    expect_error_shape unknown_field
+    expect_json '.error.details[0].field' outages.lines
+    post opf '{"case":"case9","load":{"scale":1.1,"factor":2}}'
+    expect_status 400
+    expect_error_shape unknown_field
+    req GET "$GW/api/simulation/cases?bus=9"
+    expect_status 400
+    expect_error_shape unknown_parameter
+}
+
 t_forecast_driven_load_without_forecast_is_503() {
-    # Nothing listens at the configured forecast URL in this suite.
+    # Nothing listens at the configured forecast URL in this suite; PJM has demand history.
+    redis-cli -p "$REDIS_PORT" HSET 'gf:region:{PJM}' code PJM first 1420070400 last 1530403200 >/dev/null
     post opf '{"case":"case9","load":{"forecast":{"region":"PJM","at":"2018-06-30T17:00:00Z"}}}'
     expect_status 503
     expect_error_shape forecast_unavailable
+}
+
+t_forecast_region_and_start_are_checked_at_submission() {
+    redis-cli -p "$REDIS_PORT" HSET 'gf:region:{PJM}' code PJM first 1420070400 last 1530403200 >/dev/null
+    # a catalog entry without demand history is not a known region either
+    redis-cli -p "$REDIS_PORT" HSET 'gf:region:{HST}' code HST name Hawaii >/dev/null
+    local body
+    for body in '{"case":"case9","load":{"forecast":{"region":"NOPE","at":"2018-06-30T17:00:00Z"}}}' \
+        '{"case":"case9","load":{"forecast":{"region":"HST","at":"2018-06-30T17:00:00Z"}}}'; do
+        post opf "$body"
+        expect_status 404
+        expect_error_shape unknown_region
+        expect_json '.error.details[0].field' load.forecast.region
+    done
+    post opf '{"case":"case9","load":{"forecast":{"region":"P{J","at":"2018-06-30T17:00:00Z"}}}'
+    expect_status 400
+    expect_error_shape invalid_region
+    expect_json '.error.details[0].field' load.forecast.region
+    # a schedule is refused at submission, not accepted as a job that fails later
+    post schedule '{"case":"case9","region":"NOPE","start":"2018-06-30T00:00:00Z"}'
+    expect_status 404
+    expect_error_shape unknown_region
+    expect_json '.error.details[0].field' region
+    post schedule '{"case":"case9","region":"PJM"}'
+    expect_status 400
+    expect_error_shape missing_field
+    expect_json '.error.details[0].field' start
+    jq_body .error.message | grep -q missing || fail "the message does not say missing: $(jq_body .error.message)"
+    post schedule '{"case":"case9","region":"PJM","start":"2018-06-30T00:30:00Z"}'
+    expect_status 400
+    expect_error_shape invalid_field
+    jq_body .error.message | grep -q 'whole UTC hour' || fail "$(jq_body .error.message)"
+    # a known region with a whole-hour start is a job (which fails later: no forecast here)
+    post schedule '{"case":"case9","region":"PJM","start":"2018-06-30T00:00:00Z","hours":2}'
+    expect_status 202
 }
 
 t_solver_metrics() {

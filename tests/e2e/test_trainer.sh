@@ -116,9 +116,9 @@ t_bad_bodies_are_400_naming_the_field() {
     expect_status 415
 }
 
-t_unknown_region_is_422_up_front() {
+t_unknown_region_is_404_up_front() {
     post_job '{"regions":["PJM","XX","ZZZ"]}'
-    expect_status 422
+    expect_status 404
     expect_error_shape unknown_region
     expect_json '[.error.details[].region]|join(",")' XX,ZZZ
     expect_json '.error.message|test("XX")' true
@@ -204,6 +204,22 @@ t_worse_model_is_staged_with_both_scores() {
     expect_json .aliases.staging 2
     expect_json '.versions[]|select(.version==2)|.metrics.champion_challenger.champion_mape|type' number
     expect_json '.versions[]|select(.version==2)|.params.options.max_rounds' 5
+    # the MAPE gauge says which alias a figure belongs to: the poor challenger is staging's,
+    # production keeps v1's
+    local v1 v2
+    v1=$(jq -r '.versions[]|select(.version==1)|.metrics.mape' "$BODY_FILE")
+    v2=$(jq -r '.versions[]|select(.version==2)|.metrics.mape' "$BODY_FILE")
+    req GET "http://127.0.0.1:$TRAINER_PORT/metrics"
+    mape_gauge_is PJM production "$v1"
+    mape_gauge_is PJM staging "$v2"
+}
+
+mape_gauge_is() { # region alias value (the last /metrics body)
+    local got
+    got=$(grep "^gf_trainer_model_mape_percent{region=\"$1\",alias=\"$2\"} " "$BODY_FILE" | awk '{print $2}')
+    [ -n "$got" ] || fail "no MAPE gauge for $1/$2: $(grep mape_percent "$BODY_FILE")"
+    awk -v a="$got" -v b="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-6 * (b < 0 ? -b : b) + 1e-9) }' ||
+        fail "MAPE gauge $1/$2 is $got, the version's MAPE is $3"
 }
 
 t_jobs_are_listed_newest_first() {
@@ -221,6 +237,12 @@ t_manual_promotion_and_rollback_are_recorded() {
     expect_status 200
     expect_json .from 1
     expect_json .to 2
+    # the gauge follows the alias at once: production now reads v2's MAPE
+    req GET "$GW/api/trainer/models/load:PJM"
+    local v2
+    v2=$(jq -r '.versions[]|select(.version==2)|.metrics.mape' "$BODY_FILE")
+    req GET "http://127.0.0.1:$TRAINER_PORT/metrics"
+    mape_gauge_is PJM production "$v2"
     reqk POST "$u" -H 'Content-Type: application/json' \
         --data-binary '{"alias":"production","rollback":true,"who":"e2e","reason":"worse in practice"}'
     expect_status 200
@@ -229,6 +251,11 @@ t_manual_promotion_and_rollback_are_recorded() {
     expect_json .aliases.production 1
     expect_json '[.history[]|select(.alias=="production")|.to]|join(",")' 1,2,1
     expect_json '[.history[]|select(.who=="e2e")|.reason]|last' 'worse in practice'
+    # after the manual change and the rollback, production's gauge is v1's MAPE again
+    local v1
+    v1=$(jq -r '.versions[]|select(.version==1)|.metrics.mape' "$BODY_FILE")
+    req GET "http://127.0.0.1:$TRAINER_PORT/metrics"
+    mape_gauge_is PJM production "$v1"
     # errors
     reqk POST "$u" -H 'Content-Type: application/json' \
         --data-binary '{"alias":"production","version":99,"who":"e2e"}'
@@ -255,7 +282,7 @@ t_metrics_count_jobs_and_regions() {
     grep -q '^gf_trainer_jobs_total{outcome="succeeded"} 2' "$BODY_FILE" || fail "jobs_total"
     grep -q '^gf_trainer_regions_total{outcome="staged"} 1' "$BODY_FILE" || fail "regions_total"
     grep -q '^gf_trainer_training_seconds_count 2' "$BODY_FILE" || fail "training_seconds"
-    grep -q '^gf_trainer_model_mape_percent{region="PJM"}' "$BODY_FILE" || fail "mape gauge"
+    grep -q '^gf_trainer_model_mape_percent{region="PJM",alias="production"}' "$BODY_FILE" || fail "mape gauge"
 }
 
 t_once_mode_trains_in_the_foreground() {

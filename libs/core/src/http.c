@@ -709,6 +709,22 @@ int gf_query_time(gf_req_t *r, const char *name, double def, double *out, gf_err
     return param_fail(err, name, "must be an RFC 3339 timestamp like 2018-01-01T00:00:00Z");
 }
 
+int gf_query_range(gf_req_t *r, const char *from_name, const char *to_name, double *from,
+                   double *to, gf_err_t *err)
+{
+    int rc = gf_query_time(r, from_name, NAN, from, err);
+    if (rc == 0)
+        rc = gf_query_time(r, to_name, NAN, to, err);
+    if (rc)
+        return rc;
+    if (!isnan(*from) && !isnan(*to) && !(*to > *from)) {
+        gf_err_set(err, GF_EINVAL, "bad_range", "'%s' must be after '%s'", to_name, from_name);
+        gf_err_add_field(err, to_name, "not after from");
+        return GF_EINVAL;
+    }
+    return 0;
+}
+
 int gf_query_only(gf_req_t *r, const char *const *allowed, gf_err_t *err)
 {
     int rc = ensure_query(r, err);

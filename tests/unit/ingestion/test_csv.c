@@ -33,12 +33,16 @@ static int on_rec(void *ud, size_t line, const ing_csv_field_t *f, size_t nf, co
     return 0;
 }
 
-/* Feed in chunks: step 0 = whole, 1 = byte by byte, -1 = random sizes (seeded). */
-static void run(const char *in, size_t len, int step, unsigned seed, struct sink *s)
+/* Feed in chunks: step 0 = whole, 1 = byte by byte, -1 = random sizes (seeded). auto_delim:
+ * the separator is taken from the first record. */
+static void run_delim(const char *in, size_t len, int step, unsigned seed, struct sink *s,
+                      int auto_delim)
 {
     ing_csv_t p;
     memset(s, 0, sizeof *s);
     ing_csv_init(&p, on_rec, s);
+    if (auto_delim)
+        ing_csv_auto_delim(&p);
     srand(seed);
     for (size_t i = 0; i < len;) {
         size_t k = step == 0 ? len - i : step > 0 ? (size_t)step : 1 + (size_t)rand() % 7;
@@ -49,6 +53,11 @@ static void run(const char *in, size_t len, int step, unsigned seed, struct sink
     }
     assert_int_equal(ing_csv_finish(&p), 0);
     ing_csv_cleanup(&p);
+}
+
+static void run(const char *in, size_t len, int step, unsigned seed, struct sink *s)
+{
+    run_delim(in, len, step, seed, s, 0);
 }
 
 struct ccase {
@@ -91,6 +100,34 @@ static void test_csv_table(void **state)
     }
 }
 
+/* The separator of the first record: ';' only when it has no ',' outside quotes. */
+static void test_csv_auto_delim(void **state)
+{
+    (void)state;
+    static const struct ccase auto_cases[] = {
+        {"a;b;c\n1,5;2;\"x;y\"\n", "1:a|b|c\n2:1,5|2|x;y\n"},
+        {"\"h;1\";h2\n\"multi\nline\";2\n3;4\n", "1:h;1|h2\n2:multi\nline|2\n4:3|4\n"},
+        {"a,b;c\n1;2,3\n", "1:a|b;c\n2:1;2|3\n"},
+        {"\"a;b\",c\n1,2\n", "1:a;b|c\n2:1|2\n"},
+        {"solo\n1;2\n", "1:solo\n2:1;2\n"},
+        {"a;b\n1;\"2\"x\n", "1:a|b\n2:!bad_quote\n"},
+    };
+    static struct sink s, t;
+    for (size_t i = 0; i < sizeof auto_cases / sizeof auto_cases[0]; i++) {
+        size_t len = strlen(auto_cases[i].in);
+        run_delim(auto_cases[i].in, len, 0, 0, &s, 1);
+        if (strcmp(s.out, auto_cases[i].want) != 0)
+            fail_msg("auto case %zu: got\n%swant\n%s", i, s.out, auto_cases[i].want);
+        for (unsigned seed = 0; seed < 20; seed++) {
+            run_delim(auto_cases[i].in, len, seed ? -1 : 1, seed, &t, 1);
+            assert_string_equal(t.out, s.out);
+        }
+    }
+    /* without auto the separator is ',' whatever the first record holds */
+    run("a;b\n1;2\n", 8, 0, 0, &s);
+    assert_string_equal(s.out, "1:a;b\n2:1;2\n");
+}
+
 static void test_csv_long_record(void **state)
 {
     (void)state;
@@ -127,6 +164,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_table),
+        cmocka_unit_test(test_csv_auto_delim),
         cmocka_unit_test(test_csv_long_record),
         cmocka_unit_test(test_csv_stop),
     };

@@ -68,10 +68,15 @@ static int import(const ing_demand_opts_t *o, const char *in, int step, unsigned
     json_t *rj = ing_demand_import_rejections_json(imp);
     size_t i;
     json_t *e;
-    json_array_foreach(rj, i, e)
-        c->n += (size_t)snprintf(c->out + c->n, sizeof c->out - c->n, "!%lld %s\n",
-                                 (long long)json_integer_value(json_object_get(e, "line")),
+    json_array_foreach(rj, i, e) {
+        c->n += (size_t)snprintf(c->out + c->n, sizeof c->out - c->n, "!%lld",
+                                 (long long)json_integer_value(json_object_get(e, "line")));
+        if (json_object_get(e, "index"))
+            c->n += (size_t)snprintf(c->out + c->n, sizeof c->out - c->n, "#%lld",
+                                     (long long)json_integer_value(json_object_get(e, "index")));
+        c->n += (size_t)snprintf(c->out + c->n, sizeof c->out - c->n, " %s\n",
                                  json_string_value(json_object_get(e, "code")));
+    }
     json_decref(rj);
     ing_demand_import_free(imp);
     return rc;
@@ -87,15 +92,16 @@ static void test_demand_csv_rows(void **state)
         "timestamp,region,demand_mw,temperature_c\r\n"
         "2015-07-02T00:00:00Z,AEC,776,\r\n"
         "2015-07-02T01:00:00Z,\"AEC\",\"780.5\",21.25\r\n"
-        "2015-07-02T01:30:00Z,AEC,1\r\n"         /* not on the hour */
-        "2015-07-02T02:00:00Z,AEC,abc\r\n"       /* bad demand */
-        "2015-07-02T03:00:00Z,A{C,1\r\n"         /* bad region */
-        "2015-07-02T04:00:00Z,AEC,-5\r\n"        /* negative */
+        "2015-07-02T01:30:00Z,AEC,1,\r\n"        /* not on the hour */
+        "2015-07-02T02:00:00Z,AEC,abc,\r\n"      /* bad demand */
+        "2015-07-02T03:00:00Z,A{C,1,\r\n"        /* bad region */
+        "2015-07-02T04:00:00Z,AEC,-5,\r\n"       /* negative */
         "2015-07-02T05:00:00Z,AEC,1,hot\r\n"     /* bad temperature */
-        "2015-07-02T06:00:00Z,AEC\r\n"           /* missing field */
-        "2015-02-30T06:00:00Z,AEC,1\r\n"         /* invalid date */
-        "2015-07-02T07:00:00Z,AEC,nan\r\n"       /* nan refused */
-        "2015-07-02T08:00:00Z,AEC,0x10\r\n"      /* hex refused */
+        "2015-07-02T06:00:00Z,AEC\r\n"           /* missing fields */
+        "2015-02-30T06:00:00Z,AEC,1,\r\n"        /* invalid date */
+        "2015-07-02T07:00:00Z,AEC,nan,\r\n"      /* nan refused */
+        "2015-07-02T08:00:00Z,AEC,0x10,\r\n"     /* hex refused */
+        "2015-07-02T08:00:00Z,AEC,1e308,\r\n"    /* no grid draws that */
         "2015-07-02T09:00:00Z,AEC,1e3, \r\n";    /* blank temperature */
     ing_demand_opts_t o;
     ing_demand_opts_default(&o);
@@ -107,8 +113,8 @@ static void test_demand_csv_rows(void **state)
     snprintf(want, sizeof want,
              "%lld AEC 776\n%lld AEC 780.5 21.25\n%lld AEC 1000\n"
              "!4 not_on_hour\n!5 bad_demand\n!6 invalid_region\n!7 negative_demand\n"
-             "!8 bad_temperature\n!9 missing_field\n!10 invalid_timestamp\n!11 bad_demand\n"
-             "!12 bad_demand\n",
+             "!8 bad_temperature\n!9 field_count\n!10 invalid_timestamp\n!11 bad_demand\n"
+             "!12 bad_demand\n!13 demand_out_of_range\n",
              T0, T0 + 3600, T0 + 9 * 3600);
     assert_string_equal(c.out, want);
     assert_int_equal(c.flushes, 2);
@@ -181,11 +187,119 @@ static void test_demand_header_errors(void **state)
     o.kind = ING_IMPORT_FLAGS;
     o.label = ING_HOUR_ENDING;
     assert_int_equal(import(&o, "timestamp,region,category,raw_demand\n2015-07-02T00:00:00Z,AEC,MISSING,MISSING\n"
-                                "2015-07-02T01:00:00Z,AEC,,1\n", 0, 0, &c, &err), 0);
+                                "2015-07-02T01:00:00Z,AEC,,1\n"
+                                "2015-07-02T02:00:00Z,AEC,\xff\xfe" "BAD,1\n", 0, 0, &c, &err), 0);
     char want[128];
-    snprintf(want, sizeof want, "%lld AEC MISSING\n!3 bad_category\n", T0 - 3600);
+    snprintf(want, sizeof want, "%lld AEC MISSING\n!3 bad_category\n!4 bad_category\n", T0 - 3600);
     assert_string_equal(c.out, want);
     gf_err_cleanup(&err);
+}
+
+/* A row must have as many fields as the header: extra fields (an unquoted separator in a
+ * value, a shifted row) or missing ones never store a value from the wrong column. */
+static void test_demand_csv_field_count(void **state)
+{
+    (void)state;
+    ing_demand_opts_t o;
+    ing_demand_opts_default(&o);
+    static struct collect c, d;
+    char want[512];
+    const long long t8 = 1483257600LL; /* 2017-01-01T08:00:00Z */
+    const char *three = "timestamp,region,demand_mw\n"
+                        "2017-01-01T08:00:00Z,HST,36,99,100,foo\n"
+                        "2017-01-01T09:00:00Z,HST,1,234\n"
+                        "2017-01-01T10:00:00Z,HST,\"1,234\"\n"
+                        "2017-01-01T11:00:00Z,HST\n"
+                        "2017-01-01T12:00:00Z,HST,36\n";
+    assert_int_equal(import(&o, three, 0, 0, &c, NULL), 0);
+    snprintf(want, sizeof want,
+             "%lld HST 36\n!2 field_count\n!3 field_count\n!4 bad_demand\n!5 field_count\n",
+             t8 + 4 * 3600);
+    assert_string_equal(c.out, want);
+    const char *four = "timestamp,region,demand_mw,temperature_c\n"
+                       "2017-01-01T08:00:00Z,HST,1,2,3\n"
+                       "2017-01-01T09:00:00Z,HST,1\n"
+                       "2017-01-01T10:00:00Z,HST,1,2\n"
+                       "2017-01-01T11:00:00Z,HST,1,\n";
+    assert_int_equal(import(&o, four, 0, 0, &c, NULL), 0);
+    snprintf(want, sizeof want, "%lld HST 1 2\n%lld HST 1\n!2 field_count\n!3 field_count\n",
+             t8 + 2 * 3600, t8 + 3 * 3600);
+    assert_string_equal(c.out, want);
+    for (unsigned seed = 0; seed < 10; seed++) {
+        assert_int_equal(import(&o, four, seed ? -1 : 1, seed, &d, NULL), 0);
+        assert_string_equal(d.out, c.out);
+    }
+    /* the reason says what happened */
+    ing_demand_import_t *imp = ing_demand_import_new(&o, on_flush, &c);
+    assert_int_equal(ing_demand_import_feed(imp, three, strlen(three), NULL), 0);
+    assert_int_equal(ing_demand_import_finish(imp, NULL), 0);
+    json_t *rj = ing_demand_import_rejections_json(imp);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rj, 0), "reason")),
+                        "the header has 3 fields, this row 6 (an unquoted separator in a value?)");
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(rj, 2), "reason")),
+                           "thousands separators are not accepted"));
+    json_decref(rj);
+    ing_demand_import_free(imp);
+    /* flags files too */
+    o.kind = ING_IMPORT_FLAGS;
+    assert_int_equal(import(&o, "timestamp,region,category,raw_demand\n"
+                                "2017-01-01T08:00:00Z,HST,MISSING,1,2\n", 0, 0, &c, NULL), 0);
+    assert_string_equal(c.out, "!2 field_count\n");
+}
+
+/* Header names in any case; unknown or repeated columns refuse the file before any row. */
+static void test_demand_csv_header_names(void **state)
+{
+    (void)state;
+    ing_demand_opts_t o;
+    ing_demand_opts_default(&o);
+    static struct collect c;
+    gf_err_t err = {0};
+    char want[128];
+    assert_int_equal(import(&o, "Timestamp,REGION,Demand_MW\n2015-07-02T00:00:00Z,AEC,5\n", 0, 0,
+                            &c, &err), 0);
+    snprintf(want, sizeof want, "%lld AEC 5\n", T0);
+    assert_string_equal(c.out, want);
+    assert_int_equal(import(&o, "timestamp,region,demand_mw,temp\n2015-07-02T00:00:00Z,AEC,5,1\n",
+                            0, 0, &c, &err), GF_EINVAL);
+    assert_string_equal(err.code, "bad_header");
+    assert_non_null(strstr(err.message, "unknown column 'temp'"));
+    assert_string_equal(c.out, "");
+    gf_err_cleanup(&err);
+    assert_int_equal(import(&o, "timestamp,region,demand_mw,DEMAND_MW\n", 0, 0, &c, &err),
+                     GF_EINVAL);
+    assert_string_equal(err.code, "bad_header");
+    assert_non_null(strstr(err.message, "named twice"));
+    gf_err_cleanup(&err);
+}
+
+/* ';'-separated CSV (the European convention): ',' is its decimal separator; a '.' is
+ * refused rather than guessed (1.234 may mean 1234). */
+static void test_demand_csv_semicolon(void **state)
+{
+    (void)state;
+    ing_demand_opts_t o;
+    ing_demand_opts_default(&o);
+    static struct collect c, d;
+    char want[256];
+    const char *in = "\xef\xbb\xbftimestamp;region;demand_mw;temperature_c\r\n"
+                     "2015-07-02T00:00:00Z;AEC;1234,5;-3,25\r\n"
+                     "2015-07-02T01:00:00Z;AEC;1.234;\r\n"
+                     "\"2015-07-02T02:00:00Z\";\"AEC\";\"7\";\"\"\r\n"
+                     "2015-07-02T03:00:00Z;AEC;1,234,5;\r\n"
+                     "2015-07-02T04:00:00Z;AEC;8;1\r\n";
+    assert_int_equal(import(&o, in, 0, 0, &c, NULL), 0);
+    snprintf(want, sizeof want, "%lld AEC 1234.5 -3.25\n%lld AEC 7\n%lld AEC 8 1\n"
+             "!3 bad_demand\n!5 bad_demand\n", T0, T0 + 2 * 3600, T0 + 4 * 3600);
+    assert_string_equal(c.out, want);
+    for (unsigned seed = 0; seed < 10; seed++) {
+        assert_int_equal(import(&o, in, seed ? -1 : 1, seed, &d, NULL), 0);
+        assert_string_equal(d.out, c.out);
+    }
+    /* a ',' file keeps ',' as its separator even when a value holds a ';' */
+    assert_int_equal(import(&o, "timestamp,region,demand_mw\n2015-07-02T00:00:00Z,AEC;X,1\n", 0,
+                            0, &c, NULL), 0);
+    assert_string_equal(c.out, "!2 invalid_region\n");
 }
 
 static void test_demand_json(void **state)
@@ -199,12 +313,16 @@ static void test_demand_json(void **state)
     const char *arr =
         "[\n {\"timestamp\":\"2015-07-02T00:00:00Z\",\"region\":\"AEC\",\"demand_mw\":776},\n"
         " {\"timestamp\":\"2015-07-02T01:00:00Z\",\"region\":\"A\\u0045C\",\"demand_mw\":7.5e2,"
-        "\"temperature_c\":-3.5,\"note\":{\"x\":[1,\"]}\"]}},\n"
+        "\"temperature_c\":-3.5},\n"
         " {\"timestamp\":\"2015-07-02T02:00:00Z\",\"region\":\"AEC\",\"demand_mw\":\"1\"},\n"
-        " {\"timestamp\":\"2015-07-02T03:00:00Z\",\"region\":\"AEC\",\"demand_mw\":1,\"temperature_c\":null}\n]\n";
+        " {\"timestamp\":\"2015-07-02T03:00:00Z\",\"region\":\"AEC\",\"demand_mw\":1,\"temperature_c\":null},\n"
+        " {\"timestamp\":\"2015-07-02T04:00:00Z\",\"region\":\"AEC\",\"demand_mw\":1,\"note\":{\"x\":[1,\"]}\"]}},\n"
+        " {\"timestamp\":\"2015-07-02T05:00:00Z\",\"region\":\"AEC\",\"demand_mw\":1,\"demand_mw\":2}\n]\n";
     assert_int_equal(import(&o, arr, 0, 0, &c, &err), 0);
     char want[512];
-    snprintf(want, sizeof want, "%lld AEC 776\n%lld AEC 750 -3.5\n%lld AEC 1\n!4 bad_demand\n",
+    snprintf(want, sizeof want,
+             "%lld AEC 776\n%lld AEC 750 -3.5\n%lld AEC 1\n!4#2 bad_demand\n"
+             "!6#4 unknown_field\n!7#5 duplicate_field\n",
              T0, T0 + 3600, T0 + 3 * 3600);
     assert_string_equal(c.out, want);
     for (unsigned seed = 0; seed < 10; seed++) {
@@ -412,6 +530,9 @@ int main(void)
         cmocka_unit_test(test_demand_csv_rows),
         cmocka_unit_test(test_demand_conventions),
         cmocka_unit_test(test_demand_header_errors),
+        cmocka_unit_test(test_demand_csv_field_count),
+        cmocka_unit_test(test_demand_csv_header_names),
+        cmocka_unit_test(test_demand_csv_semicolon),
         cmocka_unit_test(test_demand_json),
         cmocka_unit_test(test_demand_redis_roundtrip),
         cmocka_unit_test(test_demand_regions_catalog),

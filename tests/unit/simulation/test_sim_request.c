@@ -82,6 +82,19 @@ static void test_sim_request_refusals_name_the_field(void **state)
         {"{}", SIM_OPF, "missing_case", "case"},
         {"{\"case\":\"a\",\"case_text\":\"b\"}", SIM_OPF, "missing_case", "case"},
         {"{\"case\":\"a\",\"x\":1}", SIM_OPF, "unknown_field", "x"},
+        /* a misspelt nested member is refused too, never ignored (an outage that is not
+         * applied, a load that is not scaled) */
+        {"{\"case\":\"a\",\"outages\":{\"lines\":[1]}}", SIM_OPF, "unknown_field", "outages.lines"},
+        {"{\"case\":\"a\",\"load\":{\"scale\":1,\"factor\":2}}", SIM_OPF, "unknown_field",
+         "load.factor"},
+        {"{\"case\":\"a\",\"load\":{\"buses\":[{\"bus\":1,\"pd\":1,\"q\":2}]}}", SIM_PF,
+         "unknown_field", "load.buses[].q"},
+        {"{\"case\":\"a\",\"load\":{\"forecast\":{\"region\":\"PJM\",\"at\":\"2018-01-01T00:00:00Z\","
+         "\"hour\":1}}}", SIM_OPF, "unknown_field", "load.forecast.hour"},
+        {"{\"case\":\"a\",\"load\":{\"forecast\":\"PJM\"}}", SIM_OPF, "invalid_field",
+         "load.forecast"},
+        {"{\"case\":\"a\",\"costs\":[{\"gen\":0,\"model\":2,\"coeffs\":[1],\"c\":1}]}", SIM_OPF,
+         "unknown_field", "costs[].c"},
         {"{\"case\":\"a\",\"mode\":\"dc\"}", SIM_PF, "invalid_field", "mode"},
         {"{\"case\":\"a\",\"load\":{\"scale\":-1}}", SIM_OPF, "invalid_field", "load.scale"},
         {"{\"case\":\"a\",\"load\":{}}", SIM_OPF, "invalid_field", "load"},
@@ -94,8 +107,15 @@ static void test_sim_request_refusals_name_the_field(void **state)
          "invalid_field", "costs[].coeffs"},
         {"{\"case\":\"a\",\"branches\":[1]}", SIM_OPF, "invalid_field", "branches"},
         {"{\"case\":\"a\",\"region\":\"PJM\"}", SIM_OPF, "invalid_field", "region"},
-        {"{\"case\":\"a\",\"start\":\"2018-01-01T00:00:00Z\"}", SIM_SCHEDULE, "invalid_field",
+        {"{\"case\":\"a\",\"start\":\"2018-01-01T00:00:00Z\"}", SIM_SCHEDULE, "missing_field",
          "region"},
+        {"{\"case\":\"a\",\"region\":7,\"start\":\"2018-01-01T00:00:00Z\"}", SIM_SCHEDULE,
+         "invalid_field", "region"},
+        {"{\"case\":\"a\",\"region\":\"PJM\"}", SIM_SCHEDULE, "missing_field", "start"},
+        {"{\"case\":\"a\",\"region\":\"PJM\",\"start\":\"2018-01-01T00:30:00Z\"}", SIM_SCHEDULE,
+         "invalid_field", "start"},
+        {"{\"case\":\"a\",\"region\":\"PJM\",\"start\":null}", SIM_SCHEDULE, "invalid_field",
+         "start"},
         {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"yesterday\"}", SIM_SCHEDULE,
          "invalid_field", "start"},
         {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"2018-01-01T00:00:00Z\",\"hours\":500}",
@@ -116,11 +136,55 @@ static void test_sim_request_refusals_name_the_field(void **state)
     }
 }
 
+/* A schedule's start as GET /v1/forecast takes it; a malformed region code is
+ * invalid_region, as everywhere. */
+static void test_sim_request_schedule_start_and_region(void **state)
+{
+    (void)state;
+    sim_request_t q;
+    gf_err_t e = {0};
+    assert_int_equal(parse("{\"case\":\"c\",\"region\":\"PJM\"}", SIM_SCHEDULE, &q, &e),
+                     GF_EINVAL);
+    assert_non_null(strstr(e.message, "missing"));
+    sim_request_cleanup(&q);
+    gf_err_cleanup(&e);
+    assert_int_equal(parse("{\"case\":\"c\",\"region\":\"PJM\",\"start\":\"2018-06-30T00:00:01Z\"}",
+                           SIM_SCHEDULE, &q, &e),
+                     GF_EINVAL);
+    assert_non_null(strstr(e.message, "whole UTC hour"));
+    sim_request_cleanup(&q);
+    gf_err_cleanup(&e);
+    static const struct {
+        const char *body;
+        sim_kind_t kind;
+        const char *field;
+    } unknown[] = {
+        {"{\"case\":\"c\",\"region\":\"P{J\",\"start\":\"2018-06-30T00:00:00Z\"}", SIM_SCHEDULE,
+         "region"},
+        {"{\"case\":\"c\",\"load\":{\"forecast\":{\"region\":\"../x\",\"at\":\"2018-06-30T00:00:00Z\"}}}",
+         SIM_OPF, "load.forecast.region"},
+    };
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        assert_int_equal(parse(unknown[i].body, unknown[i].kind, &q, &e), GF_EINVAL);
+        assert_string_equal(e.code, "invalid_region");
+        json_t *d = json_array_get(e.details, 0);
+        assert_string_equal(json_string_value(json_object_get(d, "field")), unknown[i].field);
+        sim_request_cleanup(&q);
+        gf_err_cleanup(&e);
+    }
+    assert_int_equal(parse("{\"case\":\"c\",\"region\":\"PJM\",\"start\":\"2018-06-30T02:00:00+02:00\"}",
+                           SIM_SCHEDULE, &q, &e),
+                     0);
+    assert_true(q.start == 1530316800.0);
+    sim_request_cleanup(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_request_valid_bodies),
         cmocka_unit_test(test_sim_request_refusals_name_the_field),
+        cmocka_unit_test(test_sim_request_schedule_start_and_region),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,10 @@ int gf_query_double(gf_req_t *r, const char *name, double min, double max, doubl
 int gf_query_bool(gf_req_t *r, const char *name, bool def, bool *out, gf_err_t *err);
 /* RFC 3339 timestamp (or a plain date YYYY-MM-DD = midnight UTC) to epoch seconds. */
 int gf_query_time(gf_req_t *r, const char *name, double def, double *out, gf_err_t *err);
+/* A range of two gf_query_time parameters (absent = NAN): when both are given, `to` must be
+ * after `from`, else 400 "bad_range" naming them (the one answer every route gives). */
+int gf_query_range(gf_req_t *r, const char *from_name, const char *to_name, double *from,
+                   double *to, gf_err_t *err);
 /* Reject parameters not in the NULL-terminated list (400 "unknown_parameter"). */
 int gf_query_only(gf_req_t *r, const char *const *allowed, gf_err_t *err);
 
