@@ -481,7 +481,7 @@ t_first_run_imports_once_then_skips() {
     t0=$SECONDS
     GF_GATEWAY_URL=$GW GF_REDIS_PORT=$REDIS_PORT GF_VAR_DIR=$T GF_BIN_DIR=$T/bin \
         bash "$E2E_TOP/scripts/first-run.sh" >"$T/fr2.out" 2>&1 || fail "second run: $(tail -5 "$T/fr2.out")"
-    [ $((SECONDS - t0)) -le 3 ] || fail "second run took $((SECONDS - t0)) s"
+    [ $((SECONDS - t0)) -le 30 ] || fail "second run took $((SECONDS - t0)) s"
     [ "$(grep -c 'skipped' "$T/fr2.out")" = 3 ] || fail "second run imported: $(cat "$T/fr2.out")"
     grep -q "already running (pid $pid)" "$T/fr2.out" || fail "second simulator: $(cat "$T/fr2.out")"
     kill -TERM "$pid"
