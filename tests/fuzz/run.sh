@@ -12,7 +12,7 @@ OUT=build/fuzz
 mkdir -p "$OUT" tests/fuzz/artifacts
 INC=$(for d in libs/*/include; do printf -- '-I%s ' "$d"; done)
 IPOPT=$(pkg-config --cflags ipopt 2>/dev/null)
-LIBS="-levent -levent_pthreads -ljansson -lhiredis -lxgboost -lstemmer $(pkg-config --libs ipopt 2>/dev/null) -lm -lpthread"
+LIBS="-levent -levent_pthreads -levent_openssl -lssl -lcrypto -ljansson -lhiredis -lxgboost -lstemmer $(pkg-config --libs ipopt 2>/dev/null) -lscotch -lm -lpthread"
 LIB_SRCS=$(ls libs/*/src/*.c)
 fail=0
 for f in tests/fuzz/fuzz_*.c; do
