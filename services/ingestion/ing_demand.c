@@ -79,6 +79,18 @@ void ing_demand_opts_default(ing_demand_opts_t *o)
 
 /* ------------------------------------------------------------------ row checks */
 
+/* Input text quoted in a reason or message (a timestamp, a column name) may be any bytes:
+ * copy at most n of them into dst[cap] as printable ASCII ('?' for anything else), so the
+ * JSON answer can always carry it. */
+static const char *printable(char *dst, size_t cap, const char *src, size_t n)
+{
+    size_t k = 0;
+    for (; k < n && k + 1 < cap; k++)
+        dst[k] = (unsigned char)src[k] >= 0x20 && (unsigned char)src[k] < 0x7f ? src[k] : '?';
+    dst[k] = '\0';
+    return dst;
+}
+
 static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
                        const char *reason)
 {
@@ -89,7 +101,7 @@ static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
     r->line = line;
     r->index = imp->o.format == ING_FMT_JSON ? (long)imp->jelems : -1;
     snprintf(r->code, sizeof r->code, "%s", code);
-    snprintf(r->reason, sizeof r->reason, "%s", reason);
+    printable(r->reason, sizeof r->reason, reason, strlen(reason));
 }
 
 static int flush(ing_demand_import_t *imp)
@@ -260,11 +272,12 @@ static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *
         while (k < NCOLS && !(strlen(names[k]) == n && strncasecmp(names[k], p, n) == 0))
             k++;
         if (k == NCOLS) {
+            char col[44];
             imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header",
-                                 "line %zu: unknown column '%.*s' (the columns are %s,%s,%s "
-                                 "and optionally %s)",
-                                 line, (int)(n > 40 ? 40 : n), p, names[0], names[1], names[2],
-                                 names[3]);
+                                 "line %zu: unknown column '%s' (the columns are %s,%s,%s and "
+                                 "optionally %s)",
+                                 line, printable(col, sizeof col, p, n > 40 ? 40 : n), names[0],
+                                 names[1], names[2], names[3]);
             return imp->rc;
         }
         if (imp->col[k] >= 0) {

@@ -108,6 +108,12 @@ t_csv_rows_that_do_not_fit_the_header_are_rejected_and_not_stored() {
     expect_status 200
     expect_json '.rejections[0].index' 1
     expect_json '.rejections[0].code' unknown_field
+    # a stamp that is not even UTF-8: the rejection is in the (JSON) answer, quoted printably
+    reqk POST "$GW/api/ingestion/demand" -H 'Content-Type: text/csv' \
+        --data-binary $'timestamp,region,demand_mw\n2018-06-05T\xc6\xd2:00:00Z,PJM,5\n'
+    expect_status 200
+    expect_json '.rejections[0].line' 2
+    expect_json '.rejections[0].reason' "timestamp '2018-06-05T??:00:00Z' is not a valid date-time"
     # an unknown column refuses the whole file before anything is stored
     reqk POST "$GW/api/ingestion/demand" -H 'Content-Type: text/csv' \
         --data-binary $'timestamp,region,demand_mw,temp\n2018-06-05T17:00:00Z,PJM,5,1\n'

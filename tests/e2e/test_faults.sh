@@ -27,8 +27,8 @@ t_stuck_forecast_times_out_the_forecast_driven_opf() {
         sleep 0.05
     done
     kill -STOP "$pid"
-    # The region must be known (demand history) or the OPF is refused before any forecast call.
-    redis-cli -p "$REDIS_PORT" HSET 'gf:region:{PJM}' code PJM first 1527811200 last 1530399600 >/dev/null
+    # PJM has demand history (the region is checked before the forecast is asked)
+    redis-cli -p "$REDIS_PORT" HSET 'gf:region:{PJM}' code PJM first 1420070400 last 1530403200 >/dev/null
     start_service simulation GF_FORECAST_URL="http://127.0.0.1:$port" GF_FORECAST_TIMEOUT=1
     local t0=$SECONDS
     req POST "http://127.0.0.1:${PORT_OF[simulation]}/v1/opf" -H 'Content-Type: application/json' \

@@ -3,8 +3,10 @@
  * importer the service uses (ing_demand_import_new/feed/finish) with the upsert command
  * builder (ing_demand_build) as flush callback. The first byte picks the format (CSV or
  * JSON), the kind (demand or flags), the hour label and a chunk size; the rest is fed in
- * those chunks. Invariant: rows_ok + rows_rejected == rows_total, and each flushed row is
- * on a whole hour with a finite, non-negative demand.
+ * those chunks (a CSV may be ','- or ';'-separated: the importer decides from the header).
+ * Invariants: rows_ok + rows_rejected == rows_total; each flushed row is on a whole hour with
+ * a finite demand in [0, ING_DEMAND_MAX_MW]; every rejection kept is in the JSON list (none
+ * lost to text that JSON cannot carry).
  */
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +20,8 @@ static int on_flush(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t *
     (void)err;
     ing_cmd_t *cmd = ud;
     for (size_t i = 0; i < n; i++)
-        if (rows[i].hour % 3600 != 0 || !isfinite(rows[i].demand_mw) || rows[i].demand_mw < 0)
+        if (rows[i].hour % 3600 != 0 || !isfinite(rows[i].demand_mw) || rows[i].demand_mw < 0 ||
+            rows[i].demand_mw > ING_DEMAND_MAX_MW)
             abort();
     ing_demand_build(rows[0].category[0] ? ING_IMPORT_FLAGS : ING_IMPORT_DEMAND, rows, n, NULL,
                      cmd);
@@ -53,7 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ing_demand_stats_t *st = ing_demand_import_stats(imp);
     if (rc == 0 && st->rows_ok + st->rows_rejected != st->rows_total)
         abort();
-    json_decref(ing_demand_import_rejections_json(imp));
+    json_t *rj = ing_demand_import_rejections_json(imp);
+    size_t kept = st->rows_rejected < o.max_rejects_kept ? st->rows_rejected : o.max_rejects_kept;
+    if (rc == 0 && json_array_size(rj) != kept)
+        abort();
+    json_decref(rj);
     ing_demand_import_free(imp);
     ing_cmd_cleanup(&cmd);
     gf_err_cleanup(&err);

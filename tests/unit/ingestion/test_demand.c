@@ -247,6 +247,30 @@ static void test_demand_csv_field_count(void **state)
     assert_string_equal(c.out, "!2 field_count\n");
 }
 
+/* Bytes of the input quoted in a reason or message are made printable: a rejection is never
+ * lost (or the answer broken) because a stamp or a column name is not UTF-8. */
+static void test_demand_reasons_quote_any_bytes(void **state)
+{
+    (void)state;
+    ing_demand_opts_t o;
+    ing_demand_opts_default(&o);
+    static struct collect c;
+    const char *in = "timestamp,region,demand_mw\n2015-07-02T\xc6\xd2:00:00Z,AEC,1\n";
+    ing_demand_import_t *imp = ing_demand_import_new(&o, on_flush, &c);
+    assert_int_equal(ing_demand_import_feed(imp, in, strlen(in), NULL), 0);
+    assert_int_equal(ing_demand_import_finish(imp, NULL), 0);
+    json_t *rj = ing_demand_import_rejections_json(imp);
+    assert_int_equal(json_array_size(rj), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rj, 0), "reason")),
+                        "timestamp '2015-07-02T??:00:00Z' is not a valid date-time");
+    json_decref(rj);
+    ing_demand_import_free(imp);
+    gf_err_t err = {0};
+    assert_int_equal(import(&o, "timestamp,region,demand_mw,t\xffmp\n", 0, 0, &c, &err), GF_EINVAL);
+    assert_non_null(strstr(err.message, "unknown column 't?mp'"));
+    gf_err_cleanup(&err);
+}
+
 /* Header names in any case; unknown or repeated columns refuse the file before any row. */
 static void test_demand_csv_header_names(void **state)
 {
@@ -532,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_demand_header_errors),
         cmocka_unit_test(test_demand_csv_field_count),
         cmocka_unit_test(test_demand_csv_header_names),
+        cmocka_unit_test(test_demand_reasons_quote_any_bytes),
         cmocka_unit_test(test_demand_csv_semicolon),
         cmocka_unit_test(test_demand_json),
         cmocka_unit_test(test_demand_redis_roundtrip),
