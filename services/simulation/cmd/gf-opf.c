@@ -111,6 +111,11 @@ int main(int argc, char **argv)
             printf("contingencies %zu\n", rep->n);
             printf("time_ms     %.3f\n", 1000 * (repeat % 2 ? tt[repeat / 2]
                                                  : 0.5 * (tt[repeat / 2 - 1] + tt[repeat / 2])));
+            printf("outcomes    %zu secure, %zu violation, %zu islanded, %zu failed\n",
+                   rep->n_secure, rep->n_violation, rep->n_islanded, rep->n_failed);
+            printf("base        %zu overloads, %zu voltage violations\n", rep->n_base_overloads,
+                   rep->n_base_voltage);
+            printf("reused      %zu outages on the base factorization pattern\n", rep->n_reused);
             for (size_t i = 0; i < rep->n && i < 10; i++)
                 printf("worst %2zu    branch %zu (%d-%d) %s severity %.1f max loading %.1f%%\n",
                        i + 1, rep->items[i].branch, rep->items[i].fbus, rep->items[i].tbus,
