@@ -13,8 +13,11 @@
  */
 #include "h_sim.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sim_page.h"
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -155,6 +158,40 @@ static void job_interrupted(gf_pool_worker_t *w, task_t *t)
     task_free(t);
 }
 
+/* Progress of a running job: written into its document at most every PROGRESS_EVERY s (and
+ * at the last step), from whichever solver thread reports it. The pool worker's Redis
+ * connection is used under the lock: the worker itself is inside the solve meanwhile. */
+#define PROGRESS_EVERY 0.5
+typedef struct progress_sink {
+    pthread_mutex_t mu;
+    gf_pool_worker_t *w;
+    task_t *t;
+    double started, last;
+    json_t *latest; /* the last progress reported, kept in the final document */
+} progress_sink_t;
+
+static void job_progress(void *arg, const char *unit, size_t done, size_t total)
+{
+    progress_sink_t *ps = arg;
+    pthread_mutex_lock(&ps->mu);
+    double now = gf_now_mono();
+    if (now - ps->last >= PROGRESS_EVERY || (total > 0 && done == total)) {
+        ps->last = now;
+        json_t *doc = job_doc(ps->t, "running", ps->started, 0);
+        json_t *p = json_pack("{s:s,s:I}", "unit", unit, "done", (json_int_t)done);
+        if (total > 0) {
+            json_object_set_new(p, "total", json_integer((json_int_t)total));
+            json_object_set_new(p, "percent", json_real(100.0 * (double)done / (double)total));
+        }
+        json_object_set(doc, "progress", p);
+        job_store(ps->w, ps->t->app, ps->t->job_id, doc);
+        json_decref(doc);
+        json_decref(ps->latest);
+        ps->latest = p;
+    }
+    pthread_mutex_unlock(&ps->mu);
+}
+
 /* Pool work. A sync task (t->r) is then replied by reply_task on the loop; a job ends here. */
 static void run_task(gf_pool_worker_t *w, void *arg)
 {
@@ -171,15 +208,25 @@ static void run_task(gf_pool_worker_t *w, void *arg)
         json_decref(doc);
     }
     double t0 = gf_now_mono();
-    t->rc = sim_execute(&app->env, &t->q, &t->result, &t->err);
+    progress_sink_t ps = {.w = w, .t = t, .started = started, .last = t0 - PROGRESS_EVERY};
+    sim_progress_t pg = {job_progress, &ps};
+    pthread_mutex_init(&ps.mu, NULL);
+    t->rc = sim_execute_progress(&app->env, &t->q, t->r == NULL ? &pg : NULL, &t->result,
+                                 &t->err);
+    pthread_mutex_destroy(&ps.mu);
+    json_t *progress = ps.latest;
     double dur = gf_now_mono() - t0;
     const char *kind = sim_kind_name(t->q.kind);
     gf_metric_add(m_solves, 1, kind, t->rc == 0 ? "ok" : t->err.code);
     gf_metric_observe(m_seconds, dur, kind);
-    if (t->r != NULL)
+    if (t->r != NULL) {
+        json_decref(progress);
         return;
+    }
     double finished = gf_now_wall();
     json_t *doc = job_doc(t, t->rc == 0 ? "done" : "failed", started, finished);
+    if (progress != NULL)
+        json_object_set_new(doc, "progress", progress);
     if (t->rc == 0) {
         json_object_set_new(doc, "result", t->result);
         t->result = NULL;
@@ -395,10 +442,38 @@ void h_schedule(gf_req_t *r)
     submit(r, SIM_SCHEDULE);
 }
 
+/* ?offset=&limit= of a paged route; 0 or the error already answered. */
+static int page_params(gf_req_t *r, long *offset, long *limit, bool *given)
+{
+    gf_err_t err = {0};
+    static const char *const allowed[] = {"offset", "limit", NULL};
+    if (gf_query_only(r, allowed, &err) != 0 ||
+        gf_query_long(r, "offset", 0, 100000000, -1, offset, &err) != 0 ||
+        gf_query_long(r, "limit", 1, SIM_PAGE_MAX, -1, limit, &err) != 0) {
+        gf_reply_error(r, &err);
+        gf_err_cleanup(&err);
+        return -1;
+    }
+    *given = *offset >= 0 || *limit >= 0;
+    if (*offset < 0)
+        *offset = 0;
+    if (*limit < 0)
+        *limit = SIM_PAGE_DEFAULT;
+    return 0;
+}
+
+typedef struct job_get {
+    gf_req_t *r;
+    bool network;
+} job_get_t;
+
 static void on_job(redisAsyncContext *ac, void *reply_, void *privdata)
 {
     (void)ac;
-    gf_req_t *r = privdata;
+    job_get_t *jg = privdata;
+    gf_req_t *r = jg->r;
+    bool network = jg->network;
+    free(jg);
     redisReply *reply = reply_;
     gf_err_t err = {0};
     if (gf_redis_reply_check(reply, &err) != 0) {
@@ -416,10 +491,34 @@ static void on_job(redisAsyncContext *ac, void *reply_, void *privdata)
         gf_reply_errorf(r, GF_EINTERNAL, "corrupt_job", "the stored job is not valid JSON");
         return;
     }
+    long offset, limit;
+    bool given;
+    if (page_params(r, &offset, &limit, &given) != 0) {
+        json_decref(doc);
+        return;
+    }
+    json_t *result = json_object_get(doc, "result");
+    if (network) {
+        json_t *net = result ? sim_network_of_result(result) : NULL;
+        const char *state = json_string_value(json_object_get(doc, "state"));
+        json_decref(doc);
+        if (net == NULL) {
+            gf_reply_errorf(r, GF_ECONFLICT, "no_network_result",
+                            "job '%s' has no power-flow or OPF result (state %s)",
+                            gf_req_param(r, "id"), state ? state : "unknown");
+            return;
+        }
+        static const char *const arrays[] = {"buses", "branches", NULL};
+        sim_page_arrays(net, arrays, (size_t)offset, (size_t)limit, given);
+        gf_reply_json(r, 200, net);
+        return;
+    }
+    if (result != NULL)
+        sim_page_arrays(result, sim_page_result_arrays, (size_t)offset, (size_t)limit, given);
     gf_reply_json(r, 200, doc);
 }
 
-void h_job_get(gf_req_t *r)
+static void job_get(gf_req_t *r, bool network)
 {
     const char *id = gf_req_param(r, "id");
     for (const char *p = id; *p; p++)
@@ -428,6 +527,41 @@ void h_job_get(gf_req_t *r)
             return;
         }
     gf_service_t *svc = gf_req_service(r);
-    if (gf_redis_cmd(svc->redis, on_job, r, "GET gf:simjob:{%s}", id) != 0)
+    job_get_t *jg = gf_xmalloc(sizeof *jg);
+    jg->r = r;
+    jg->network = network;
+    if (gf_redis_cmd(svc->redis, on_job, jg, "GET gf:simjob:{%s}", id) != 0) {
+        free(jg);
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+    }
+}
+
+void h_job_get(gf_req_t *r)
+{
+    job_get(r, false);
+}
+
+void h_job_network(gf_req_t *r)
+{
+    job_get(r, true);
+}
+
+void h_case_network(gf_req_t *r)
+{
+    sim_app_t *app = r->app;
+    const char *name = gf_req_param(r, "name");
+    const gf_pf_case_t *c = sim_catalog_get(app->catalog, name);
+    if (c == NULL) {
+        gf_reply_errorf(r, GF_ENOTFOUND, "unknown_case",
+                        "case '%.100s' is not shipped (GET /v1/cases lists them)", name);
+        return;
+    }
+    long offset, limit;
+    bool given;
+    if (page_params(r, &offset, &limit, &given) != 0)
+        return;
+    json_t *net = sim_network_of_case(name, c);
+    static const char *const arrays[] = {"buses", "branches", NULL};
+    sim_page_arrays(net, arrays, (size_t)offset, (size_t)limit, given);
+    gf_reply_json(r, 200, net);
 }

@@ -32,7 +32,9 @@ void h_cases(gf_req_t *r);
 void h_powerflow(gf_req_t *r);
 void h_opf(gf_req_t *r);
 void h_contingencies(gf_req_t *r);
+void h_case_network(gf_req_t *r);
 void h_schedule(gf_req_t *r);
 void h_job_get(gf_req_t *r);
+void h_job_network(gf_req_t *r);
 
 #endif

@@ -32,6 +32,8 @@ static const gf_route_t routes[] = {
     {"POST", "/v1/contingencies", h_contingencies, 8 << 20, "application/json"},
     {"POST", "/v1/schedule", h_schedule, 8 << 20, "application/json"},
     {"GET", "/v1/jobs/{id}", h_job_get, 0, NULL},
+    {"GET", "/v1/jobs/{id}/network", h_job_network, 0, NULL},
+    {"GET", "/v1/cases/{name}/network", h_case_network, 0, NULL},
 };
 
 static bool cases_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)

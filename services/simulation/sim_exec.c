@@ -293,8 +293,20 @@ static json_t *hour_json(double ts, double fc_mw, double scale, const gf_pf_resu
     return h;
 }
 
+static void progress_n1(void *arg, size_t done, size_t total)
+{
+    const sim_progress_t *pg = arg;
+    pg->fn(pg->arg, "outages", done, total);
+}
+
+static void progress_opf(void *arg, int iterations)
+{
+    const sim_progress_t *pg = arg;
+    pg->fn(pg->arg, "iterations", (size_t)iterations, 0);
+}
+
 static int run_schedule(const sim_env_t *env, const sim_request_t *q, const gf_pf_case_t *c,
-                        json_t **out, gf_err_t *err)
+                        const sim_progress_t *pg, json_t **out, gf_err_t *err)
 {
     sim_forecast_t fc;
     int rc = sim_forecast_fetch(env, q->forecast_region, q->start, q->hours, &fc, err);
@@ -329,6 +341,8 @@ static int run_schedule(const sim_env_t *env, const sim_request_t *q, const gf_p
         prev = (src == 0) ? r : NULL;
         if (src != 0)
             gf_pf_result_free(r);
+        if (pg != NULL)
+            pg->fn(pg->arg, "hours", (size_t)h + 1, (size_t)q->hours);
     }
     gf_pf_result_free(prev);
     free(costs);
@@ -355,6 +369,12 @@ static int run_schedule(const sim_env_t *env, const sim_request_t *q, const gf_p
 
 int sim_execute(const sim_env_t *env, const sim_request_t *q, json_t **out, gf_err_t *err)
 {
+    return sim_execute_progress(env, q, NULL, out, err);
+}
+
+int sim_execute_progress(const sim_env_t *env, const sim_request_t *q, const sim_progress_t *pg,
+                         json_t **out, gf_err_t *err)
+{
     *out = NULL;
     gf_pf_case_t *owned = NULL;
     const gf_pf_case_t *c;
@@ -376,7 +396,7 @@ int sim_execute(const sim_env_t *env, const sim_request_t *q, json_t **out, gf_e
     if ((rc = sim_request_check(q, c, err)) != 0)
         goto done;
     if (q->kind == SIM_SCHEDULE) {
-        rc = run_schedule(env, q, c, out, err);
+        rc = run_schedule(env, q, c, pg, out, err);
         goto done;
     }
 
@@ -414,6 +434,10 @@ int sim_execute(const sim_env_t *env, const sim_request_t *q, json_t **out, gf_e
     gf_pf_cost_override_t *costs = gf_xcalloc(q->n_costs + 1, sizeof *costs);
     gf_pf_opts_t o;
     sim_request_opts(&local, env->max_cpu_time, &o, costs);
+    if (pg != NULL && q->kind != SIM_N1) {
+        o.progress = progress_opf;
+        o.progress_arg = (void *)pg;
+    }
     if (q->kind == SIM_N1) {
         gf_pf_n1_params_t p;
         gf_pf_n1_params_init(&p);
@@ -421,6 +445,10 @@ int sim_execute(const sim_env_t *env, const sim_request_t *q, json_t **out, gf_e
         p.branches = q->screen;
         p.n_branches = q->n_screen;
         p.threads = env->n1_threads;
+        if (pg != NULL) {
+            p.progress = progress_n1;
+            p.progress_arg = (void *)pg;
+        }
         gf_pf_n1_report_t *rep = NULL;
         rc = gf_pf_n1_run(c, &o, &p, &rep, err);
         if (rc == 0) {

@@ -45,6 +45,18 @@ typedef struct sim_env {
  * the error details (caller decrefs). Thread-safe. */
 int sim_execute(const sim_env_t *env, const sim_request_t *q, json_t **out, gf_err_t *err);
 
+/* Progress of a running request: fn(arg, unit, done, total) with unit "outages" (N-1, total
+ * known), "hours" (schedule, total known) or "iterations" (OPF, total 0 = unknown). N-1
+ * calls it from several threads at once: fn must be thread-safe. */
+typedef struct sim_progress {
+    void (*fn)(void *arg, const char *unit, size_t done, size_t total);
+    void *arg;
+} sim_progress_t;
+
+/* sim_execute that reports progress to pg (NULL = none). */
+int sim_execute_progress(const sim_env_t *env, const sim_request_t *q, const sim_progress_t *pg,
+                         json_t **out, gf_err_t *err);
+
 /* How many buses the request's case has (0 when it cannot tell without parsing). */
 size_t sim_request_buses(const sim_env_t *env, const sim_request_t *q);
 

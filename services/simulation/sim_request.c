@@ -5,6 +5,7 @@
 #include "sim_request.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,16 +76,27 @@ static int only_members(const json_t *o, const char *const *known, const char *w
     return 0;
 }
 
-static int get_number(const json_t *v, const char *field, double min, double max, double *out,
-                      gf_err_t *err)
+/* A number in [min, max] ((min, max] when min_open); the refusal states the range. */
+static int get_number_in(const json_t *v, const char *field, double min, bool min_open,
+                         double max, double *out, gf_err_t *err)
 {
     if (!json_is_number(v))
         return bad(err, "invalid_field", field, "'%s' must be a number", field);
     double x = json_number_value(v);
-    if (!isfinite(x) || x < min || x > max)
-        return bad(err, "invalid_field", field, "'%s' is out of range", field);
+    if (!isfinite(x) || x < min || (min_open && x == min) || x > max) {
+        gf_err_set(err, GF_EINVAL, "invalid_field", "'%s' is out of range: it must be %s %g and <= %g",
+                   field, min_open ? ">" : ">=", min, max);
+        gf_err_add_field(err, field, err->message);
+        return GF_EINVAL;
+    }
     *out = x;
     return 0;
+}
+
+static int get_number(const json_t *v, const char *field, double min, double max, double *out,
+                      gf_err_t *err)
+{
+    return get_number_in(v, field, min, false, max, out, err);
 }
 
 /* A JSON array of non-negative integers (rows) into a new array. */
@@ -123,7 +135,7 @@ static int parse_load(const json_t *load, sim_request_t *q, gf_err_t *err)
     json_t *v;
     if ((v = json_object_get(load, "scale")) != NULL) {
         given++;
-        if (get_number(v, "load.scale", 0, 10, &q->load_scale, err))
+        if (get_number_in(v, "load.scale", 0, true, 10, &q->load_scale, err))
             return GF_EINVAL;
     }
     if ((v = json_object_get(load, "buses")) != NULL) {
@@ -326,6 +338,10 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
                        "'%s' applies to contingencies only (use outages.branches)", "branches");
         if (get_rows(v, "branches", &q->screen, &q->n_screen, err))
             return GF_EINVAL;
+        if (q->n_screen == 0)
+            return bad(err, "invalid_field", "branches",
+                       "'%s' must list at least one row (leave it out for every branch)",
+                       "branches");
     }
     if (kind == SIM_SCHEDULE) {
         json_t *st = json_object_get(body, "start");

@@ -105,6 +105,105 @@ t_contingency_screening_ranks_outages() {
     expect_json '[.contingencies[].severity]|. == (sort|reverse)' true
 }
 
+t_contingencies_report_base_violations_apart() {
+    # case118's power flow at the case dispatch overloads 10 branches; they are the base's, not
+    # each contingency's (counted against every outage they flagged 176 of 186).
+    post contingencies '{"case":"pglib_opf_case118_ieee","mode":"pf"}'
+    expect_status 200
+    expect_json '.base.overloads|length' 10
+    expect_json '.counts.contingencies' 186
+    expect_json '.counts.secure > 80' true
+    expect_json '[.contingencies[]|select(.outcome=="secure")|.n_overloads]|max' 0
+    expect_json '[.contingencies[]|select(.outcome=="network_islanded")|.island|has("lost_load_mw") and (.buses|length > 0)]|all' true
+    expect_json '.counts.reused_factorization > 150' true
+    # refusals of issue 20 item 8
+    post contingencies '{"case":"pglib_opf_case118_ieee","branches":[]}'
+    expect_status 400
+    expect_json '.error.details[0].field' branches
+    post opf '{"case":"case9","load":{"scale":0}}'
+    expect_status 400
+    expect_json '.error.message' "'load.scale' is out of range: it must be > 0 and <= 10"
+}
+
+# Polls a job's Location until done/failed; leaves the last document in BODY_FILE.
+wait_job() { # location
+    local state i
+    for i in $(seq 300); do
+        req GET "$GW$1"
+        state=$(jq_body .state)
+        [ "$state" = done ] || [ "$state" = failed ] && return 0
+        sleep 0.1
+    done
+}
+
+t_large_n1_is_a_job_with_progress_and_pages() {
+    # case1354 (> GF_SIMULATION_SYNC_MAX_BUS) runs as a job that reports outages done
+    post contingencies '{"case":"pglib_opf_case1354_pegase"}'
+    expect_status 202
+    local loc
+    loc=$(grep -i '^Location:' "$HDR_FILE" | tr -d '\r' | awk '{print $2}' | sed 's|^http://[^/]*||')
+    wait_job "$loc"
+    expect_json .state done
+    expect_json .progress.unit outages
+    expect_json '.progress.done == .progress.total and .progress.percent == 100' true
+    expect_json '.result.counts.contingencies' "$(jq_body .progress.total)"
+    local n
+    n=$(jq_body .result.counts.contingencies)
+    # paged: ?offset=&limit= slices the arrays and says what is left
+    req GET "$GW$loc?limit=100"
+    expect_status 200
+    expect_json '.result.contingencies|length' 100
+    expect_json .result.page.total.contingencies "$n"
+    expect_json .result.page.next_offset 100
+    req GET "$GW$loc?offset=$((n - 10))&limit=100"
+    expect_json '.result.contingencies|length' 10
+    expect_json .result.page.next_offset null
+    req GET "$GW$loc?limit=0"
+    expect_status 400
+    expect_error_shape invalid_parameter
+    req GET "$GW$loc?page=2"
+    expect_status 400
+    expect_error_shape unknown_parameter
+    # an N-1 result has no network view
+    req GET "$GW$loc/network"
+    expect_status 409
+    expect_error_shape no_network_result
+}
+
+t_network_views_for_drawing() {
+    req GET "$GW/api/simulation/cases/pglib_opf_case118_ieee/network?limit=50"
+    expect_status 200
+    expect_json '.buses|length' 50
+    expect_json '.branches|length' 50
+    expect_json .page.total.buses 118
+    expect_json .page.total.branches 186
+    expect_json .page.next_offset 50
+    expect_json '.buses[0]|has("id") and has("type")' true
+    expect_json '.branches[0]|has("fbus") and has("tbus") and has("rate_a_mva")' true
+    req GET "$GW/api/simulation/cases/pglib_opf_case118_ieee/network?offset=100&limit=50"
+    expect_json '.buses|length' 18
+    expect_json '.branches|length' 50
+    expect_json .page.next_offset 150
+    req GET "$GW/api/simulation/cases/nope/network"
+    expect_status 404
+    expect_error_shape unknown_case
+    post opf '{"case":"pglib_opf_case57_ieee","async":true}'
+    expect_status 202
+    local loc
+    loc=$(grep -i '^Location:' "$HDR_FILE" | tr -d '\r' | awk '{print $2}' | sed 's|^http://[^/]*||')
+    wait_job "$loc"
+    expect_json .state done
+    expect_json '.progress.unit' iterations
+    req GET "$GW$loc/network"
+    expect_status 200
+    expect_json '.buses|length' 57
+    expect_json '[.buses[]|.vm_pu > 0.9 and .vm_pu < 1.1]|all' true
+    expect_json '[.buses[]|select(.type=="ref")]|length' 1
+    expect_json '.branches|length' 80
+    expect_json '.branches[0]|has("loading_percent") and .row == 0' true
+    expect_json .page null
+}
+
 t_async_job_with_location() {
     post opf '{"case":"pglib_opf_case57_ieee","async":true}'
     expect_status 202

@@ -80,6 +80,8 @@ typedef struct opf {
     double *xlast;
     bool cache_ok;
     int iters;
+    const gf_pf_opts_t *opts; /* for the progress callback */
+    int iters_before;         /* iterations of earlier screening solves */
 } opf_t;
 
 /* Coefficients (a, c, p, q) of Pf, Qf, Pt, Qt of branch k. */
@@ -456,7 +458,10 @@ static Bool on_iter(Index alg_mod, Index iter, Number obj, Number inf_pr, Number
     (void)a_du;
     (void)a_pr;
     (void)ls;
-    ((opf_t *)ud)->iters = iter;
+    opf_t *o = ud;
+    o->iters = iter;
+    if (o->opts != NULL && o->opts->progress != NULL && iter > 0 && iter % 5 == 0)
+        o->opts->progress(o->opts->progress_arg, o->iters_before + iter);
     return TRUE;
 }
 
@@ -1173,6 +1178,8 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
         }
         o.iters = 0;
         o.cache_ok = false;
+        o.opts = opts;
+        o.iters_before = iters;
         SCOTCH_randomReset(); /* MUMPS's ordering: the same for the same matrix (see below) */
         st = IpoptSolve(nlp, x, gv, &obj, lam, zl, zu, &o);
         FreeIpoptProblem(nlp);

@@ -27,6 +27,7 @@ typedef struct pfw {
     double *jv, *p, *q, *blk, *f, *dx;
     gf__splu_t lu;
     bool have_lu;
+    const unsigned char *dead; /* N-1: buses cut off by the outage (held fixed), or NULL */
 } pfw_t;
 
 static void pfw_cleanup(pfw_t *w)
@@ -149,12 +150,13 @@ static int newton(pfw_t *w, const gf_pf_opts_t *o, double *vm, double *va, const
         injections(n, vm, va, w->p, w->q, w->blk);
         double mx = 0;
         for (int i = 0; i < n->nb; i++) {
+            bool dead = w->dead != NULL && w->dead[i];
             if (w->vt[i] >= 0) {
-                w->f[w->vt[i]] = w->p[i] - sched_p(n, i, pg);
+                w->f[w->vt[i]] = dead ? 0 : w->p[i] - sched_p(n, i, pg);
                 mx = fmax(mx, fabs(w->f[w->vt[i]]));
             }
             if (w->vv[i] >= 0) {
-                w->f[w->vv[i]] = w->q[i] - (w->qfix[i] - n->qd[i]);
+                w->f[w->vv[i]] = dead ? 0 : w->q[i] - (w->qfix[i] - n->qd[i]);
                 mx = fmax(mx, fabs(w->f[w->vv[i]]));
             }
         }
@@ -167,6 +169,16 @@ static int newton(pfw_t *w, const gf_pf_opts_t *o, double *vm, double *va, const
             return -1;
         for (int z = 0; z < w->jp[w->nx]; z++)
             w->jv[z] = w->blk[w->jsrc[z]];
+        if (w->dead != NULL) /* a cut-off bus keeps its state: identity rows */
+            for (int i = 0; i < n->nb; i++) {
+                if (!w->dead[i])
+                    continue;
+                int rows[2] = {w->vt[i], w->vv[i]};
+                for (int e = 0; e < 2; e++)
+                    if (rows[e] >= 0)
+                        for (int z = w->jp[rows[e]]; z < w->jp[rows[e] + 1]; z++)
+                            w->jv[z] = w->jc[z] == rows[e] ? 1.0 : 0.0;
+            }
         if (gf__splu_factor(&w->lu, w->jv) != 0)
             return -2;
         for (int z = 0; z < w->nx; z++)
@@ -182,8 +194,14 @@ static int newton(pfw_t *w, const gf_pf_opts_t *o, double *vm, double *va, const
     }
 }
 
-int gf_pf_solve_pf(const gf_pf_case_t *c, const gf_pf_opts_t *o, gf_pf_result_t **out,
-                   gf_err_t *err)
+struct gf__pf_n1ctx {
+    gf_pf_net_t *n;
+    pfw_t w;              /* base bus types, numbering, Jacobian pattern, symbolic LU */
+    double *vm, *va, *pg; /* base solution (internal index) */
+};
+
+static int solve_pf(const gf_pf_case_t *c, const gf_pf_opts_t *o, gf_pf_result_t **out,
+                    gf_err_t *err, gf__pf_n1ctx_t **keep)
 {
     *out = NULL;
     gf_pf_opts_t defaults;
@@ -326,6 +344,18 @@ int gf_pf_solve_pf(const gf_pf_case_t *c, const gf_pf_opts_t *o, gf_pf_result_t 
     }
     r->time_s = gf_now_mono() - t0;
     *out = r;
+    if (keep != NULL && st == 0 && !o->enforce_q_lims) {
+        gf__pf_n1ctx_t *x = gf_xcalloc(1, sizeof *x);
+        x->n = n;
+        x->w = w;
+        x->vm = vm;
+        x->va = va;
+        x->pg = pg;
+        *keep = x;
+        free(qg);
+        free(pinned);
+        return rc;
+    }
     free(vm);
     free(va);
     free(pg);
@@ -334,4 +364,110 @@ int gf_pf_solve_pf(const gf_pf_case_t *c, const gf_pf_opts_t *o, gf_pf_result_t 
     pfw_cleanup(&w);
     gf_pf_net_free(n);
     return rc;
+}
+
+int gf_pf_solve_pf(const gf_pf_case_t *c, const gf_pf_opts_t *o, gf_pf_result_t **out,
+                   gf_err_t *err)
+{
+    return solve_pf(c, o, out, err, NULL);
+}
+
+int gf__pf_n1_prepare(const gf_pf_case_t *c, const gf_pf_opts_t *o, gf_pf_result_t **out,
+                      gf__pf_n1ctx_t **ctx, gf_err_t *err)
+{
+    *ctx = NULL;
+    return solve_pf(c, o, out, err, ctx);
+}
+
+const gf_pf_net_t *gf__pf_n1_net(const gf__pf_n1ctx_t *x)
+{
+    return x->n;
+}
+
+void gf__pf_n1_free(gf__pf_n1ctx_t *x)
+{
+    if (x == NULL)
+        return;
+    free(x->vm);
+    free(x->va);
+    free(x->pg);
+    pfw_cleanup(&x->w);
+    gf_pf_net_free(x->n);
+    free(x);
+}
+
+/* Per-thread state of outage solves: a shallow copy of the base network whose Ybus values
+ * are this thread's, and the Newton arrays; the pattern and symbolic LU are the base's. */
+struct gf__pf_n1ws {
+    gf_pf_net_t net;
+    pfw_t w;
+    double *vm, *va;
+};
+
+gf__pf_n1ws_t *gf__pf_n1ws_new(const gf__pf_n1ctx_t *x)
+{
+    const gf_pf_net_t *n = x->n;
+    int nb = n->nb, nnz = n->yp[nb], nx = x->w.nx, jnz = x->w.jp[nx];
+    gf__pf_n1ws_t *s = gf_xcalloc(1, sizeof *s);
+    s->net = *n;
+    s->net.yg = gf_xmalloc(((size_t)nnz + 1) * sizeof *s->net.yg);
+    s->net.yb = gf_xmalloc(((size_t)nnz + 1) * sizeof *s->net.yb);
+    s->w = x->w; /* borrowed: type, qfix, vt, vv, jp, jc, jsrc, lu pattern */
+    s->w.n = &s->net;
+    s->w.jv = gf_xmalloc(((size_t)jnz + 1) * sizeof *s->w.jv);
+    s->w.p = gf_xmalloc(((size_t)nb + 1) * sizeof *s->w.p);
+    s->w.q = gf_xmalloc(((size_t)nb + 1) * sizeof *s->w.q);
+    s->w.blk = gf_xmalloc((4 * (size_t)nnz + 1) * sizeof *s->w.blk);
+    s->w.f = gf_xmalloc(((size_t)nx + 1) * sizeof *s->w.f);
+    s->w.dx = gf_xmalloc(((size_t)nx + 1) * sizeof *s->w.dx);
+    s->w.lu.val = gf_xcalloc((size_t)x->w.lu.rp[nx] + 1, sizeof *s->w.lu.val);
+    s->w.lu.work = gf_xcalloc((size_t)nx + 1, sizeof *s->w.lu.work);
+    s->vm = gf_xmalloc(((size_t)nb + 1) * sizeof *s->vm);
+    s->va = gf_xmalloc(((size_t)nb + 1) * sizeof *s->va);
+    return s;
+}
+
+void gf__pf_n1ws_free(gf__pf_n1ws_t *s)
+{
+    if (s == NULL)
+        return;
+    free(s->net.yg);
+    free(s->net.yb);
+    free(s->w.jv);
+    free(s->w.p);
+    free(s->w.q);
+    free(s->w.blk);
+    free(s->w.f);
+    free(s->w.dx);
+    free(s->w.lu.val);
+    free(s->w.lu.work);
+    free(s->vm);
+    free(s->va);
+    free(s);
+}
+
+int gf__pf_n1_outage(const gf__pf_n1ctx_t *x, gf__pf_n1ws_t *s, int k, const unsigned char *dead,
+                     const gf_pf_opts_t *o, const double **vm, const double **va, int *iters,
+                     double *mis)
+{
+    const gf_pf_net_t *n = x->n;
+    int nb = n->nb, nnz = n->yp[nb], f = n->f[k], t = n->t[k];
+    memcpy(s->net.yg, n->yg, (size_t)nnz * sizeof *n->yg);
+    memcpy(s->net.yb, n->yb, (size_t)nnz * sizeof *n->yb);
+    s->net.yg[n->ydiag[f]] -= n->gff[k];
+    s->net.yb[n->ydiag[f]] -= n->bff[k];
+    s->net.yg[n->ydiag[t]] -= n->gtt[k];
+    s->net.yb[n->ydiag[t]] -= n->btt[k];
+    s->net.yg[n->pos_ft[k]] -= n->gft[k];
+    s->net.yb[n->pos_ft[k]] -= n->bft[k];
+    s->net.yg[n->pos_tf[k]] -= n->gtf[k];
+    s->net.yb[n->pos_tf[k]] -= n->btf[k];
+    memcpy(s->vm, x->vm, (size_t)nb * sizeof *s->vm);
+    memcpy(s->va, x->va, (size_t)nb * sizeof *s->va);
+    s->w.dead = dead;
+    *iters = 0;
+    int st = newton(&s->w, o, s->vm, s->va, x->pg, mis, iters);
+    *vm = s->vm;
+    *va = s->va;
+    return st;
 }

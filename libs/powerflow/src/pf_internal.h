@@ -77,6 +77,26 @@ gf_pf_result_t *gf__pf_result_new(const gf_pf_net_t *n, gf_pf_kind_t kind);
 void gf__pf_result_fill(gf_pf_result_t *r, const gf_pf_net_t *n, const double *vm,
                         const double *va, const double *pg, const double *qg);
 
+/* N-1 in power-flow mode reusing the base case (n1.c): the base network, its converged
+ * state and its Jacobian pattern with the symbolic LU are kept, and each outage is solved by
+ * Newton from the base state with the base pattern (the branch's Ybus entries set to what is
+ * left, structural zeros kept). Not available with enforce_q_lims (*ctx stays NULL).
+ * prepare = gf_pf_solve_pf of the base that also keeps the context when it converged. */
+typedef struct gf__pf_n1ctx gf__pf_n1ctx_t;
+typedef struct gf__pf_n1ws gf__pf_n1ws_t; /* per-thread workspace */
+int gf__pf_n1_prepare(const gf_pf_case_t *c, const gf_pf_opts_t *o, gf_pf_result_t **out,
+                      gf__pf_n1ctx_t **ctx, gf_err_t *err);
+const gf_pf_net_t *gf__pf_n1_net(const gf__pf_n1ctx_t *x);
+void gf__pf_n1_free(gf__pf_n1ctx_t *x);
+gf__pf_n1ws_t *gf__pf_n1ws_new(const gf__pf_n1ctx_t *x);
+void gf__pf_n1ws_free(gf__pf_n1ws_t *s);
+/* Internal branch k out; buses with dead[i] set (cut off by the outage, NULL = none) keep
+ * their base state and leave the equations. rc 0 converged, -1 not converged, -2 singular
+ * Jacobian; *vm / *va (internal index) point into s until its next use. */
+int gf__pf_n1_outage(const gf__pf_n1ctx_t *x, gf__pf_n1ws_t *s, int k, const unsigned char *dead,
+                     const gf_pf_opts_t *o, const double **vm, const double **va, int *iters,
+                     double *mis);
+
 void gf__pf_result_add_binding(gf_pf_result_t *r, gf_pf_bind_kind_t kind, size_t index,
                                double value, double limit, double mu);
 

@@ -25,6 +25,7 @@ gf_pf_result_t *gf__pf_result_new(const gf_pf_net_t *n, gf_pf_kind_t kind)
     for (size_t i = 0; i < c->n_bus; i++) {
         r->bus[i].id = c->bus[i].id;
         r->bus[i].in_service = n->bus_int[i] >= 0;
+        r->bus[i].type = n->bus_int[i] >= 0 ? n->type[n->bus_int[i]] : GF_PF_ISOLATED;
     }
     for (size_t g = 0; g < c->n_gen; g++) {
         r->gen[g].bus = c->gen[g].bus;
@@ -206,6 +207,7 @@ json_t *gf_pf_result_to_json(const gf_pf_result_t *r)
                               "pd_mw", num(b->pd_mw), "qd_mvar", num(b->qd_mvar));
         if (o == NULL)
             goto oom;
+        json_object_set_new(o, "type", json_string(gf_pf_bus_type_name(b->type)));
         if (r->kind != GF_PF_KIND_PF) {
             json_object_set_new(o, "lmp", num(b->lmp));
             json_object_set_new(o, "lmp_energy", num(b->lmp_energy));
@@ -263,4 +265,18 @@ oom:
     json_decref(bind);
     json_decref(tot);
     return NULL;
+}
+
+const char *gf_pf_bus_type_name(int type)
+{
+    switch (type) {
+    case GF_PF_PQ:
+        return "pq";
+    case GF_PF_PV:
+        return "pv";
+    case GF_PF_REF:
+        return "ref";
+    default:
+        return "isolated";
+    }
 }

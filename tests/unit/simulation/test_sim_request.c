@@ -123,6 +123,8 @@ static void test_sim_request_refusals_name_the_field(void **state)
         {"{\"case\":\"a\",\"async\":\"yes\"}", SIM_OPF, "invalid_field", "async"},
         {"{\"case\":\"a\",\"screen_limits\":1}", SIM_OPF, "invalid_field", "screen_limits"},
         {"{\"case\":\"a\",\"max_cpu_time\":0}", SIM_OPF, "invalid_field", "max_cpu_time"},
+        {"{\"case\":\"a\",\"load\":{\"scale\":0}}", SIM_OPF, "invalid_field", "load.scale"},
+        {"{\"case\":\"a\",\"branches\":[]}", SIM_N1, "invalid_field", "branches"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sim_request_t q;
@@ -179,12 +181,39 @@ static void test_sim_request_schedule_start_and_region(void **state)
     sim_request_cleanup(&q);
 }
 
+/* Out-of-range refusals state the range. */
+static void test_sim_request_ranges_stated(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body, *text;
+    } cases[] = {
+        {"{\"case\":\"a\",\"load\":{\"scale\":0}}", "'load.scale' is out of range: it must be > 0 and <= 10"},
+        {"{\"case\":\"a\",\"load\":{\"scale\":11}}", "'load.scale' is out of range: it must be > 0 and <= 10"},
+        {"{\"case\":\"a\",\"max_cpu_time\":0}", "'max_cpu_time' is out of range: it must be >= 0.01 and <= 3600"},
+        {"{\"case\":\"a\",\"load\":{\"buses\":[{\"bus\":1,\"pd\":2e6}]}}", "'load.buses[].pd' is out of range: it must be >= -1e+06 and <= 1e+06"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_request_t q;
+        gf_err_t e = {0};
+        assert_int_equal(parse(cases[i].body, SIM_OPF, &q, &e), GF_EINVAL);
+        assert_string_equal(e.message, cases[i].text);
+        sim_request_cleanup(&q);
+        gf_err_cleanup(&e);
+    }
+    sim_request_t q;
+    gf_err_t e = {0};
+    assert_int_equal(parse("{\"case\":\"a\",\"load\":{\"scale\":10}}", SIM_OPF, &q, &e), 0);
+    sim_request_cleanup(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_request_valid_bodies),
         cmocka_unit_test(test_sim_request_refusals_name_the_field),
         cmocka_unit_test(test_sim_request_schedule_start_and_region),
+        cmocka_unit_test(test_sim_request_ranges_stated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

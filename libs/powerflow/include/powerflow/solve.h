@@ -84,6 +84,10 @@ typedef struct gf_pf_opts {
                                    that are near binding, add any left-out one the solution
                                    violates and solve again (true); false puts every limit
                                    into the model from the start. Same solution either way. */
+    /* OPF: called on the solving thread every 5 Ipopt iterations with the iterations so far
+     * (all screening solves); NULL = none. Keep it short: it runs inside the solve. */
+    void (*progress)(void *arg, int iterations);
+    void *progress_arg;
 } gf_pf_opts_t;
 
 /* Set the defaults shown above. Can't fail. */
@@ -112,6 +116,8 @@ typedef struct gf_pf_binding {
 
 typedef struct gf_pf_bus_res {
     int id;
+    int type;           /* GF_PF_PQ/PV/REF in this solve (a PV bus without a gen is PQ);
+                           GF_PF_ISOLATED when out of service */
     bool in_service;    /* false for isolated buses (type 4 or cut off) */
     double vm_pu, va_degree;
     double p_mw, q_mvar;      /* net injection: generation - load - shunt (pandapower sign
@@ -185,6 +191,9 @@ void gf_pf_result_free(gf_pf_result_t *r);
  *  "gen":[...],"branch":[...],"binding":[{"type","index","value","limit","mu"}]}.
  * NULL only on out-of-memory. */
 json_t *gf_pf_result_to_json(const gf_pf_result_t *r);
+
+/* Name of a bus type: "pq", "pv", "ref", "isolated" (anything else). */
+const char *gf_pf_bus_type_name(int type);
 
 /* Name of a binding kind ("vm_max", "sf", ...). */
 const char *gf_pf_bind_kind_name(gf_pf_bind_kind_t k);
