@@ -67,6 +67,13 @@ static const char *const DOMAIN[] = {
     "enterpris", "sme", "complianc", "oblig", "report", "plan", "strategi", "target", "union",
 };
 
+/* Words of a question about the history of a provision: only then may a deleted provision
+ * be cited (marked deleted, never quoted as current law). */
+static const char *const HISTORY_WORDS[] = {
+    "deleted", "delete", "deletion", "repealed", "removed", "scrapped", "abolished", "dropped",
+    "history", "historical", "originally", "original", "previously", "formerly", "still",
+    "amended", "amendment", "amendments", "amending", "anymore", "enacted", "longer"};
+
 static const char *const DEFINE_WORDS[] = {"mean", "means", "meaning", "define", "defined",
                                            "definition", "defines"};
 
@@ -85,23 +92,15 @@ typedef struct syn_c {
     float w;
 } syn_c_t;
 
-typedef struct amend {
-    char *what;            /* the point's text with its sub-points, shortened */
-    int target_doc;
-    char target[48];       /* "Article 9", "Annex XIV" */
-    int by_doc;
-    const cmp_unit_t *by;  /* amending article */
-    const cmp_item_t *item;/* its point, e.g. "(1) Article 4 is deleted;" */
-    uint32_t passage;      /* passage of the amending article holding the point */
-} amend_t;
-
 struct cmp_engine {
     cmp_corpus_t *corpus;
     cmp_index_t *index;
     syn_c_t *syn;
     size_t n_syn;
-    amend_t *amend;
-    size_t n_amend, cap_amend;
+    cmp_amendments_t *am;
+    uint8_t *psg_status;               /* cmp_status_t per passage */
+    const cmp_amendment_t **psg_by;    /* the deciding amendment per passage, or NULL */
+    char **psg_current;                /* consolidated text of an amended passage, or NULL */
     int max_year;
     double build_s;
     uint8_t *title_term; /* 1 for terms of article/annex/chapter/section titles */
@@ -213,89 +212,81 @@ static void compile_synonyms(cmp_engine_t *e, cmp_analyzer_t *an)
     }
 }
 
-/* Amending articles: "Amendment(s) to Directive 2012/27/EU" whose act is in the corpus. Each
- * top-level numbered point names the article or annex it changes. */
-static void find_amendments(cmp_engine_t *e)
+/* The status of every passage (in force, amended, deleted) and its text as it stands, from
+ * the parsed amendments. A passage whose items are all deleted (points of a deleted
+ * subparagraph, a deleted point) is deleted though its paragraph is only amended. */
+static void passage_status(cmp_engine_t *e)
 {
-    const cmp_corpus_t *c = e->corpus;
-    for (size_t d = 0; d < c->n_docs; d++) {
-        const cmp_doc_t *doc = &c->docs[d];
-        for (size_t a = 0; a < doc->n_articles; a++) {
-            const cmp_unit_t *u = &doc->articles[a];
-            if (strncasecmp(u->title, "Amendment", 9) != 0)
-                continue;
-            int target = -1;
-            for (size_t t = 0; t < c->n_docs; t++)
-                if (t != d && c->docs[t].number[0] && strstr(u->title, c->docs[t].number))
-                    target = (int)t;
-            if (target < 0)
-                continue;
-            for (size_t p = 0; p < u->n_paras; p++) {
-                for (size_t i = 0; i < u->paras[p].n_items; i++) {
-                    const cmp_item_t *it = &u->paras[p].items[i];
-                    if (it->kind != CMP_ITEM_NUM)
-                        continue;
-                    const char *m = strstr(it->text, "Article ");
-                    const char *x = strstr(it->text, "Annex ");
-                    char label[48] = "";
-                    if (m && (!x || m < x)) {
-                        const char *q = m + 8;
-                        size_t k = 0;
-                        while (isalnum((unsigned char)q[k]) && k < 8)
-                            k++;
-                        snprintf(label, sizeof label, "Article %.*s", (int)k, q);
-                    } else if (x) {
-                        const char *q = x + 6;
-                        size_t k = 0;
-                        while (q[k] && strchr("IVXLC", q[k]) && k < 8)
-                            k++;
-                        snprintf(label, sizeof label, "Annex %.*s", (int)k, q);
-                    }
-                    if (!label[0])
-                        continue;
-                    amend_t *am = CMP__PUSH(e->amend, e->n_amend, e->cap_amend);
-                    am->target_doc = target;
-                    snprintf(am->target, sizeof am->target, "%s", label);
-                    am->by_doc = (int)d;
-                    am->by = u;
-                    am->item = it;
-                    am->passage = UINT32_MAX;
-                    gf_sbuf_t w = {0};
-                    gf_sbuf_adds(&w, it->text);
-                    for (size_t k = i + 1; k < u->paras[p].n_items &&
-                                           u->paras[p].items[k].kind != CMP_ITEM_NUM && w.len < 300;
-                         k++) {
-                        const cmp_item_t *sub = &u->paras[p].items[k];
-                        gf_sbuf_adds(&w, " ");
-                        if (sub->label[0]) {
-                            gf_sbuf_adds(&w, sub->label);
-                            gf_sbuf_adds(&w, " ");
-                        }
-                        gf_sbuf_adds(&w, sub->text);
-                    }
-                    if (w.len > 320) {
-                        size_t cut = 300;
-                        while (cut > 0 && ((unsigned char)w.s[cut] & 0xC0) == 0x80)
-                            cut--;
-                        w.s[cut] = '\0';
-                        w.len = cut;
-                        gf_sbuf_adds(&w, " [...]");
-                    }
-                    am->what = gf_sbuf_take(&w);
-                    /* the passage of the amending article that holds this point */
-                    size_t np = cmp_index_n_passages(e->index);
-                    for (uint32_t k = 0; k < np; k++) {
-                        const cmp_passage_t *ps = cmp_index_passage(e->index, k);
-                        if (ps->meta.kind == CMP_PSG_ARTICLE && ps->meta.doc == (int)d &&
-                            ps->meta.unit == (int)a && ps->meta.para == (int)p) {
-                            if (am->passage == UINT32_MAX || strcmp(ps->meta.point, it->label) == 0)
-                                am->passage = k;
-                        }
+    size_t np = cmp_index_n_passages(e->index);
+    e->psg_status = gf_xcalloc(np + 1, 1);
+    e->psg_by = gf_xcalloc(np + 1, sizeof *e->psg_by);
+    e->psg_current = gf_xcalloc(np + 1, sizeof *e->psg_current);
+    for (uint32_t k = 0; k < np; k++) {
+        const cmp_passage_t *ps = cmp_index_passage(e->index, k);
+        const cmp_psg_meta_t *m = &ps->meta;
+        if (m->kind != CMP_PSG_ARTICLE && m->kind != CMP_PSG_ANNEX)
+            continue;
+        e->psg_status[k] = (uint8_t)cmp_amend_status(e->am, m->doc, ps->label, m->para_num,
+                                                     m->point, &e->psg_by[k]);
+        if (e->psg_status[k] != CMP_ST_AMENDED)
+            continue;
+        const cmp_doc_t *d = &e->corpus->docs[m->doc];
+        const cmp_unit_t *u = m->kind == CMP_PSG_ARTICLE ? &d->articles[m->unit] : &d->annexes[m->unit];
+        const cmp_para_t *p = &u->paras[m->para];
+        char **owned = NULL;
+        size_t n_owned = 0;
+        const char **fate = cmp_amend_para_fate(e->am, m->doc, ps->label, p, &owned, &n_owned);
+        if (fate != NULL) {
+            int gone = 1;
+            for (uint32_t i = m->item_from; i < m->item_to && i < p->n_items; i++)
+                gone &= fate[i] != NULL && fate[i][0] == '\0';
+            char *was = cmp_para_text(p, m->item_from, m->item_to);
+            char *now = cmp_para_text_with(p, m->item_from, m->item_to, fate);
+            size_t tl = strlen(ps->text), wl = strlen(was);
+            if (gone) {
+                e->psg_status[k] = CMP_ST_DELETED;
+                for (size_t a = 0; a < e->am->n; a++) {
+                    const cmp_amendment_t *am = &e->am->a[a];
+                    if (am->action == CMP_AM_DELETED && am->target_doc == m->doc &&
+                        strcmp(am->unit, ps->label) == 0 && strcmp(am->para, m->para_num) == 0) {
+                        e->psg_by[k] = am;
+                        break;
                     }
                 }
+            } else if (strcmp(was, now) != 0 && tl >= wl) {
+                /* keep the passage's own prefix ("5. [...]") */
+                gf_sbuf_t b = {0};
+                gf_sbuf_add(&b, ps->text, tl - wl);
+                gf_sbuf_adds(&b, now);
+                e->psg_current[k] = gf_sbuf_take(&b);
             }
+            free(was);
+            free(now);
+        }
+        cmp_amend_fate_free(fate, owned, n_owned);
+    }
+}
+
+/* The passage of the amending article that holds amendment a's instruction (its top-level
+ * point), or UINT32_MAX. */
+static uint32_t amending_passage(const cmp_engine_t *e, const cmp_amendment_t *a)
+{
+    char top[16];
+    size_t k = 0;
+    while (a->by_point[k] && (k == 0 || a->by_point[k] != '(') && k < sizeof top - 1)
+        k++;
+    snprintf(top, sizeof top, "%.*s", (int)k, a->by_point);
+    uint32_t found = UINT32_MAX;
+    size_t np = cmp_index_n_passages(e->index);
+    for (uint32_t i = 0; i < np; i++) {
+        const cmp_passage_t *ps = cmp_index_passage(e->index, i);
+        if (ps->meta.kind == CMP_PSG_ARTICLE && ps->meta.doc == a->by_doc &&
+            ps->meta.unit == a->by_unit && ps->meta.para == a->by_para) {
+            if (found == UINT32_MAX || strcmp(ps->meta.point, top) == 0)
+                found = i;
         }
     }
+    return found;
 }
 
 cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err)
@@ -330,7 +321,8 @@ cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_
         compile_synonyms(e, an);
     mark_titles(e, an);
     cmp_analyzer_free(an);
-    find_amendments(e);
+    e->am = cmp_amendments_parse(c);
+    passage_status(e);
     for (size_t d = 0; d < c->n_docs; d++) {
         int y = atoi(c->docs[d].number);
         if (y > e->max_year)
@@ -349,9 +341,12 @@ void cmp_engine_free(cmp_engine_t *e)
         free(e->syn[i].add);
     }
     free(e->syn);
-    for (size_t i = 0; i < e->n_amend; i++)
-        free(e->amend[i].what);
-    free(e->amend);
+    cmp_amendments_free(e->am);
+    for (size_t i = 0; e->psg_current && i < cmp_index_n_passages(e->index); i++)
+        free(e->psg_current[i]);
+    free(e->psg_current);
+    free(e->psg_status);
+    free(e->psg_by);
     free(e->title_term);
     cmp_index_free(e->index);
     cmp_corpus_free(e->corpus);
@@ -361,6 +356,11 @@ void cmp_engine_free(cmp_engine_t *e)
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e)
 {
     return e->corpus;
+}
+
+const cmp_amendments_t *cmp_engine_amendments(const cmp_engine_t *e)
+{
+    return e->am;
 }
 
 const cmp_index_t *cmp_engine_index(const cmp_engine_t *e)
@@ -445,22 +445,35 @@ static int mentioned_doc(const cmp_engine_t *e, const char *lq)
     return -1;
 }
 
-/* "Article 7" named in the question → "Article 7" label to boost. */
+/* "Article 7" / "Annex XIV" named in the question → the label to boost. */
 static int mentioned_article(const char *lq, char *out, size_t outsz)
 {
     const char *p = strstr(lq, "article ");
-    if (p == NULL)
-        return 0;
-    p += 8;
-    size_t k = 0;
-    while (isdigit((unsigned char)p[k]) && k < 4)
-        k++;
-    if (k == 0)
-        return 0;
-    if (p[k] >= 'a' && p[k] <= 'c' && !isalpha((unsigned char)p[k + 1]))
-        k++;
-    snprintf(out, outsz, "Article %.*s", (int)k, p);
-    return 1;
+    if (p != NULL) {
+        p += 8;
+        size_t k = 0;
+        while (isdigit((unsigned char)p[k]) && k < 4)
+            k++;
+        if (k > 0) {
+            if (p[k] >= 'a' && p[k] <= 'c' && !isalpha((unsigned char)p[k + 1]))
+                k++;
+            snprintf(out, outsz, "Article %.*s", (int)k, p);
+            return 1;
+        }
+    }
+    p = strstr(lq, "annex ");
+    if (p != NULL) {
+        p += 6;
+        size_t k = strspn(p, "ivxlc");
+        if (k > 0 && k < 8 && !isalpha((unsigned char)p[k])) {
+            char r[8];
+            for (size_t i = 0; i < k; i++)
+                r[i] = (char)toupper((unsigned char)p[i]);
+            snprintf(out, outsz, "Annex %.*s", (int)k, r);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The question names an act newer than the corpus: "2023/1791", "2023 recast", "recast
@@ -638,9 +651,14 @@ static void fill_citation(const cmp_engine_t *e, cmp_citation_t *c, int id, uint
         c->title = d->articles[p->meta.unit].title;
     else if (p->meta.kind == CMP_PSG_ANNEX)
         c->title = d->annexes[p->meta.unit].title;
-    c->text = p->text;
+    c->text = e->psg_current[pid] ? e->psg_current[pid] : p->text;
+    c->enacted = e->psg_current[pid] ? p->text : NULL;
     c->score = score;
     c->amendment = 0;
+    c->status = e->psg_status[pid];
+    const cmp_amendment_t *by = e->psg_by[pid];
+    c->status_by = by ? by->by_ref : NULL;
+    c->status_from = by && by->applies_from[0] ? by->applies_from : NULL;
 }
 
 typedef struct unit_rank {
@@ -832,6 +850,18 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                             .boost_unit_factor = UNIT_BOOST,
                             .rerank = 100};
     size_t nh = cmp_index_search(ix, qt, nqt, &so, hits, N_HITS);
+    /* ---- the law as it stands: a deleted provision is not evidence of current law */
+    int history = 0;
+    for (size_t i = 0; i < qc.n && !history; i++)
+        history = is_in(qc.w[i].surface, HISTORY_WORDS,
+                        sizeof HISTORY_WORDS / sizeof HISTORY_WORDS[0]);
+    if (!history) {
+        size_t k = 0;
+        for (size_t i = 0; i < nh; i++)
+            if (e->psg_status[hits[i].passage] != CMP_ST_DELETED)
+                hits[k++] = hits[i];
+        nh = k;
+    }
 
     /* ---- evidence: how much of the question the best passage covers */
     if (nh > 0) {
@@ -870,7 +900,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         units[u].score = units[u].best + AGG_SECOND * units[u].second;
     qsort(units, nu, sizeof *units, unit_cmp);
     /* an amending article follows the article it amends (top 3 only): the answer cites it */
-    out->ranked_units = gf_xcalloc(2 * nu + 2, sizeof *out->ranked_units);
+    out->ranked_units = gf_xcalloc(nu + 3 * e->am->n + 2, sizeof *out->ranked_units);
     for (size_t u = 0; u < nu && out->n_ranked_units < 20; u++) {
         char *s = NULL;
         if (asprintf(&s, "%s %s", e->corpus->docs[units[u].doc].celex, units[u].label) >= 0) {
@@ -882,9 +912,9 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             else
                 out->ranked_units[out->n_ranked_units++] = s;
         }
-        for (size_t a = 0; u < 3 && a < e->n_amend; a++) {
-            const amend_t *am = &e->amend[a];
-            if (am->target_doc != units[u].doc || strcmp(am->target, units[u].label) != 0)
+        for (size_t a = 0; u < 3 && a < e->am->n; a++) {
+            const cmp_amendment_t *am = &e->am->a[a];
+            if (am->target_doc != units[u].doc || strcmp(am->unit, units[u].label) != 0)
                 continue;
             char *m = NULL;
             if (asprintf(&m, "%s Article %s", e->corpus->docs[am->by_doc].celex, am->by->num) < 0)
@@ -928,8 +958,9 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         goto out;
     }
 
-    /* ---- citations: passages of the best articles, at most MAX_PER_UNIT per article */
-    out->citations = gf_xcalloc((size_t)top_k + 8, sizeof *out->citations);
+    /* ---- citations: passages of the best articles, at most MAX_PER_UNIT per article; the
+     * article that amends a cited provision is cited right after it (within top_k) */
+    out->citations = gf_xcalloc((size_t)top_k + 1, sizeof *out->citations);
     for (size_t u = 0; u < nu && out->n_citations < (size_t)top_k; u++) {
         int taken = 0;
         for (size_t i = 0; i < nh && taken < MAX_PER_UNIT && out->n_citations < (size_t)top_k;
@@ -945,6 +976,19 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                           hits[i].passage, hits[i].score);
             out->n_citations++;
             taken++;
+            const cmp_amendment_t *by = e->psg_by[hits[i].passage];
+            if (by == NULL || out->n_citations >= (size_t)top_k)
+                continue;
+            uint32_t ap = amending_passage(e, by);
+            int have = 0;
+            for (size_t k = 0; k < out->n_citations; k++)
+                have |= out->citations[k].passage == ap;
+            if (ap == UINT32_MAX || have)
+                continue;
+            cmp_citation_t *nc = &out->citations[out->n_citations];
+            fill_citation(e, nc, (int)out->n_citations + 1, ap, 0);
+            nc->amendment = 1;
+            out->n_citations++;
         }
     }
 
@@ -955,7 +999,8 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         size_t ns = 0;
         size_t use = out->n_citations < 3 ? out->n_citations : 3;
         for (size_t c = 0; c < use; c++)
-            ns += split_sentences(out->citations[c].text, ss + ns, MAXS - ns, (int)c);
+            if (out->citations[c].status != CMP_ST_DELETED && !out->citations[c].amendment)
+                ns += split_sentences(out->citations[c].text, ss + ns, MAXS - ns, (int)c);
         double best = 0;
         for (size_t i = 0; i < ns; i++) {
             ss[i].score = sentence_score(ix, an, qt, nqt, ss[i].s, ss[i].n);
@@ -965,6 +1010,18 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 best = ss[i].score;
         }
         gf_sbuf_t b = {0};
+        /* a deleted provision (cited for a question about history) is named, not quoted */
+        for (size_t c = 0; c < out->n_citations; c++) {
+            const cmp_citation_t *ct = &out->citations[c];
+            if (ct->status != CMP_ST_DELETED)
+                continue;
+            if (b.len)
+                gf_sbuf_adds(&b, "\n");
+            gf_sbuf_addf(&b, "%s of %s is no longer in force: it was deleted by %s%s%s [P%d]",
+                         ct->ref, ct->doc_name, ct->status_by,
+                         ct->status_from ? ", with effect from " : "",
+                         ct->status_from ? ct->status_from : "", ct->id);
+        }
         int chosen[MAX_ANSWER_SENTENCES];
         size_t nc = 0;
         while (nc < MAX_ANSWER_SENTENCES) {
@@ -991,7 +1048,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         for (size_t k = 0; k < nc; k++) {
             const sent_t *s = &ss[chosen[k]];
             const cmp_citation_t *ct = &out->citations[s->cit];
-            if (k > 0)
+            if (b.len)
                 gf_sbuf_adds(&b, "\n");
             gf_sbuf_addf(&b, "%s of %s: \xE2\x80\x9C", ct->ref, ct->doc_name);
             gf_sbuf_add(&b, s->s, s->n);
@@ -1005,23 +1062,42 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         }
     }
 
-    /* ---- amendments of cited articles (EED amended by 2018/1999 and 2019/944) */
+    /* ---- amendments of cited provisions (the EED is amended by 2018/1999 and 2019/944) */
     {
-        size_t base = out->n_citations;
         gf_sbuf_t nb = {0};
-        for (size_t c = 0; c < base; c++) {
+        for (size_t c = 0; c < out->n_citations; c++) {
             const cmp_citation_t *ct = &out->citations[c];
+            if (ct->amendment || ct->status != CMP_ST_AMENDED)
+                continue;
             const cmp_passage_t *p = cmp_index_passage(ix, ct->passage);
-            for (size_t a = 0; a < e->n_amend; a++) {
-                const amend_t *am = &e->amend[a];
-                if (am->target_doc != p->meta.doc || strcmp(am->target, ct->article) != 0)
+            for (size_t a = 0; a < e->am->n; a++) {
+                const cmp_amendment_t *am = &e->am->a[a];
+                if (am->action == CMP_AM_AMENDED || am->target_doc != p->meta.doc ||
+                    strcmp(am->unit, ct->article) != 0 ||
+                    (am->para[0] && p->meta.para_num[0] && strcmp(am->para, p->meta.para_num)))
                     continue;
-                const cmp_doc_t *by = &e->corpus->docs[am->by_doc];
+                char prov[96];
+                cmp_amendment_provision(am, prov, sizeof prov);
                 char *note = NULL;
-                if (asprintf(&note, "%s of %s was amended by Article %s%s of %s: %s", ct->article,
-                             ct->doc_name, am->by->num, am->item->label, by->name,
-                             am->what) < 0)
+                if (asprintf(&note, "%s%s%s%s of %s: %s by %s%s%s%s%s", prov,
+                             am->part[0] ? " (" : "", am->part, am->part[0] ? ")" : "",
+                             ct->doc_name, cmp_am_action_name(am->action), am->by_ref,
+                             am->applies_from[0] ? " (from " : "", am->applies_from,
+                             am->applies_from[0] ? ")" : "",
+                             am->new_text ? ": \xE2\x80\x98" : "") < 0)
                     continue;
+                if (am->new_text) {
+                    gf_sbuf_t w = {0};
+                    gf_sbuf_adds(&w, note);
+                    size_t n = strlen(am->new_text);
+                    size_t cut = n > 300 ? 300 : n;
+                    while (cut > 0 && cut < n && ((unsigned char)am->new_text[cut] & 0xC0) == 0x80)
+                        cut--;
+                    gf_sbuf_add(&w, am->new_text, cut);
+                    gf_sbuf_adds(&w, cut < n ? " [...]\xE2\x80\x99" : "\xE2\x80\x99");
+                    free(note);
+                    note = gf_sbuf_take(&w);
+                }
                 int dup = 0;
                 for (size_t k = 0; k < out->n_notes; k++)
                     dup |= strcmp(out->notes[k], note) == 0;
@@ -1031,16 +1107,6 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 }
                 out->notes = gf_xrealloc(out->notes, (out->n_notes + 1) * sizeof *out->notes);
                 out->notes[out->n_notes++] = note;
-                /* cite the amending article once */
-                int have = 0;
-                for (size_t k = 0; k < out->n_citations; k++)
-                    have |= out->citations[k].passage == am->passage;
-                if (!have && am->passage != UINT32_MAX && out->n_citations < (size_t)top_k + 8) {
-                    cmp_citation_t *nc = &out->citations[out->n_citations];
-                    fill_citation(e, nc, (int)out->n_citations + 1, am->passage, 0);
-                    nc->amendment = 1;
-                    out->n_citations++;
-                }
             }
         }
         if (out->n_notes > 0) {
@@ -1106,6 +1172,11 @@ json_t *cmp_answer_to_json(const cmp_answer_t *a)
         json_object_set_new(o, "text", json_string(c->text));
         json_object_set_new(o, "score", json_real(round(c->score * 1000) / 1000));
         json_object_set_new(o, "amendment", json_boolean(c->amendment));
+        json_object_set_new(o, "status", json_string(cmp_status_name(c->status)));
+        json_object_set_new(o, "status_by", str_or_null(c->status_by));
+        json_object_set_new(o, "status_from", str_or_null(c->status_from));
+        if (c->enacted)
+            json_object_set_new(o, "text_as_enacted", json_string(c->enacted));
         json_array_append_new(cits, o);
     }
     json_t *notes = json_array();

@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "amend.h"
 #include "corpus.h"
 #include "index.h"
 
@@ -52,6 +53,8 @@ cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_
 
 /* Borrowed views of the engine's corpus and index; the browse API takes the corpus. */
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e);
+/* The amendment table parsed from the corpus (borrowed; see amend.h). */
+const cmp_amendments_t *cmp_engine_amendments(const cmp_engine_t *e);
 const cmp_index_t *cmp_engine_index(const cmp_engine_t *e);
 /* Wall time of cmp_engine_new's load + index build, in seconds. */
 double cmp_engine_build_seconds(const cmp_engine_t *e);
@@ -71,9 +74,13 @@ typedef struct cmp_citation {
     const char *point;     /* "(a)", "(36)" or NULL */
     const char *ref;       /* "Article 7(1)(a)" */
     const char *title;     /* article / annex title ("" for recitals) */
-    const char *text;      /* the passage text */
+    const char *text;      /* the passage text as it stands (amendments applied) */
+    const char *enacted;   /* the text as enacted when amendments changed it, else NULL */
     double score;
     int amendment;         /* 1 when added because it amends another cited article */
+    int status;            /* cmp_status_t of the passage: in force, amended, deleted */
+    const char *status_by; /* "Article 54(4) of Regulation (EU) 2018/1999" or NULL */
+    const char *status_from; /* "1 January 2021" or NULL (the amending act's entry into force) */
 } cmp_citation_t;
 
 typedef struct cmp_answer {
@@ -103,7 +110,8 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
 void cmp_answer_cleanup(cmp_answer_t *a);
 
 /* New reference: {"answer": str|null, "citations":[{"id":"P1","document","celex",
- * "document_name","article","paragraph","point","ref","title","text","score","amendment"}],
+ * "document_name","article","paragraph","point","ref","title","text","score","amendment",
+ * "status","status_by","status_from","text_as_enacted"?}],
  * "confidence", "refused", "reason": str|null, "reason_message": str|null, "notes":[...]}. */
 json_t *cmp_answer_to_json(const cmp_answer_t *a);
 

@@ -199,8 +199,8 @@ void h_article(gf_req_t *r)
     cmp_app_t *app = r->app;
     gf_err_t err = {0};
     json_t *out = NULL;
-    if (cmp_corpus_article_json(cmp_engine_corpus(app->engine), gf_req_param(r, "id"),
-                                gf_req_param(r, "n"), &out, &err) != 0) {
+    if (cmp_article_json(cmp_engine_corpus(app->engine), cmp_engine_amendments(app->engine),
+                         gf_req_param(r, "id"), gf_req_param(r, "n"), &out, &err) != 0) {
         gf_reply_error(r, &err);
         gf_err_cleanup(&err);
         return;

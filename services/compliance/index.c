@@ -386,6 +386,8 @@ static void add_unit_passage(cmp_index_t *ix, int doc, int ui, const cmp_unit_t 
         .unit_num = u->num,
         .para_num = p->num,
         .point = point ? point : "",
+        .item_from = (uint32_t)from,
+        .item_to = (uint32_t)to,
     };
     cmp_index_add(ix, &m, text, ctx, ref.s ? ref.s : "", label.s ? label.s : "");
     free(text);
