@@ -425,14 +425,13 @@ static void index_para(cmp_index_t *ix, int doc, int ui, const cmp_unit_t *u, in
         int cut = 0;
         if (i == p->n_items) {
             cut = 1;
-        } else if (i > start) {
+        } else if (i > start && p->items[i].kind != CMP_ITEM_FOOTNOTE) {
+            /* footnotes stay with the text they annotate: a passage never starts with one */
             const cmp_item_t *it = &p->items[i];
             if ((int)it->kind == top)
                 cut = 1;
             else if (it->kind == CMP_ITEM_TEXT && !it->quoted && u->kind == CMP_UNIT_ARTICLE &&
                      p->items[i - 1].kind != CMP_ITEM_TEXT)
-                cut = 1;
-            else if (it->kind == CMP_ITEM_FOOTNOTE)
                 cut = 1;
             else if (gw + words(it->text) > SPLIT_WORDS && (it->kind == CMP_ITEM_TEXT ||
                                                             (int)it->kind <= top + 1))
