@@ -384,6 +384,31 @@ static void test_amend_answers(void **state)
     cmp_answer_cleanup(&a);
 }
 
+/* The amending article is cited after the amended passage, within top_k. */
+static void test_amend_citations_within_top_k(void **state)
+{
+    (void)state;
+    const char *q = "Must gas customers get individual meters showing actual time of use?";
+    for (int k = 1; k <= 6; k++) {
+        cmp_answer_t a;
+        gf_err_t err = {0};
+        cmp_ask_opts_t o = {.top_k = k};
+        assert_int_equal(cmp_ask(eng, q, strlen(q), &o, &a, &err), 0);
+        assert_false(a.refused);
+        assert_true(a.n_citations <= (size_t)k);
+        int amending = 0;
+        for (size_t i = 0; i < a.n_citations; i++)
+            amending += a.citations[i].amendment;
+        assert_int_equal(amending, k >= 2 ? 1 : 0);
+        if (k >= 2) {
+            /* the quoted Article 9 text is the one in force (2019/944 Article 70(1)(b)) */
+            assert_null(strstr(a.answer, "district cooling and domestic hot water are provided"));
+            assert_true(a.n_notes >= 1);
+        }
+        cmp_answer_cleanup(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_amend_consolidated_text),
         cmocka_unit_test(test_amend_browse_status),
         cmocka_unit_test(test_amend_answers),
+        cmocka_unit_test(test_amend_citations_within_top_k),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
