@@ -8,6 +8,7 @@
 # the same library list with --as-needed). Stage 2 is bookworm-slim with exactly the shared
 # libraries the binary needs: deploy/runtime-deps.sh asks ldd + dpkg which packages provide them, so the
 # list follows the code (libxgboost0, coinor-libipopt1v5, libstemmer0d appear when linked).
+# wordnet-base is data read at start-up (/usr/share/wordnet), so ldd cannot find it: listed.
 
 FROM debian:bookworm AS build
 RUN apt-get update \
@@ -31,7 +32,7 @@ RUN mkdir -p services/compliance/corpus
 FROM debian:bookworm-slim
 COPY --from=build /src/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl ca-certificates tzdata $(cat /tmp/runtime-packages.txt) \
+ && apt-get install -y --no-install-recommends curl ca-certificates tzdata wordnet-base $(cat /tmp/runtime-packages.txt) \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && useradd --system --uid 10001 --user-group --home-dir /opt/gridflow --shell /usr/sbin/nologin gridflow
 # The repository layout is kept under /opt/gridflow, so paths relative to the top work as in a

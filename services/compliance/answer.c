@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "core/sbuf.h"
+#include "lex.h"
 #include "synonyms.h"
 #include "util.h"
 
@@ -38,6 +39,19 @@
  * but entities the corpus lacks ("PJM", "sodium") must lower it. */
 #define OOV_IDF_SHARE 0.5
 #define COVERAGE_HITS 5
+/* A question of at least LANG_MIN_WORDS words of which under LANG_MIN_KNOWN are English
+ * (stop words, words of the acts, WordNet lemmas) is refused as unsupported_language. */
+#define LANG_MIN_WORDS 3
+/* WordNet expansions: weight scale (on lex.h's 0.5 / 0.25 per sense), related lemmas per
+ * question word, expansion terms per question. */
+#define WN_WEIGHT 0.8f
+#define WN_MAX_PER_WORD 4
+#define WN_MAX_TOTAL 24
+/* Related lemmas below WN_MIN_REL are left out: chosen on the train + dev splits, this keeps
+ * the synonyms of a word's most frequent sense (0.5); hypernyms and rarer senses added noise
+ * ("O.K." for sanction, "accompany" for company). */
+#define WN_MIN_REL 0.3f
+#define LANG_MIN_KNOWN 0.5
 
 /* Words that are part of how a question is asked, not of what it is about. Dropped from the
  * query (surface forms, before stemming). */
@@ -104,6 +118,7 @@ struct cmp_engine {
     int max_year;
     double build_s;
     uint8_t *title_term; /* 1 for terms of article/annex/chapter/section titles */
+    cmp_lex_t *lex;      /* WordNet, or NULL */
     int no_synonyms;
 };
 
@@ -317,6 +332,12 @@ cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_
     e->corpus = c;
     e->index = ix;
     e->no_synonyms = o && o->no_synonyms;
+    const char *wn = o && o->wordnet_dir ? o->wordnet_dir : CMP_WORDNET_DIR;
+    if (wn[0]) {
+        gf_err_t lerr = {0};
+        e->lex = cmp_lex_load(wn, &lerr); /* optional: without it, no WordNet expansion */
+        gf_err_cleanup(&lerr);
+    }
     if (!e->no_synonyms)
         compile_synonyms(e, an);
     mark_titles(e, an);
@@ -341,6 +362,7 @@ void cmp_engine_free(cmp_engine_t *e)
         free(e->syn[i].add);
     }
     free(e->syn);
+    cmp_lex_free(e->lex);
     cmp_amendments_free(e->am);
     for (size_t i = 0; e->psg_current && i < cmp_index_n_passages(e->index); i++)
         free(e->psg_current[i]);
@@ -356,6 +378,11 @@ void cmp_engine_free(cmp_engine_t *e)
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e)
 {
     return e->corpus;
+}
+
+int cmp_engine_wordnet(const cmp_engine_t *e)
+{
+    return e->lex != NULL;
 }
 
 const cmp_amendments_t *cmp_engine_amendments(const cmp_engine_t *e)
@@ -676,6 +703,35 @@ static int unit_cmp(const void *a, const void *b)
     return x->first_hit < y->first_hit ? -1 : x->first_hit > y->first_hit;
 }
 
+static void note_expansion(const cmp_engine_t *e, cmp_answer_t *out, const char *word,
+                           uint32_t term, float w, const char *source)
+{
+    if (out->n_expansions >= 64)
+        return;
+    if (out->expansions == NULL)
+        out->expansions = gf_xcalloc(64, sizeof *out->expansions);
+    cmp_expansion_t *x = &out->expansions[out->n_expansions++];
+    snprintf(x->word, sizeof x->word, "%.31s", word);
+    snprintf(x->term, sizeof x->term, "%.31s", cmp_index_term_text(e->index, term));
+    /* never end inside a UTF-8 sequence */
+    for (char *f = x->word; f; f = f == x->word ? x->term : NULL) {
+        size_t n = strlen(f);
+        while (n > 0 && ((unsigned char)f[n - 1] & 0x80)) {
+            size_t k = n - 1;
+            while (k > 0 && ((unsigned char)f[k] & 0xC0) == 0x80)
+                k--;
+            unsigned char c = (unsigned char)f[k];
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (n - k == need)
+                break;
+            f[k] = '\0';
+            n = k;
+        }
+    }
+    x->w = w;
+    x->source = source;
+}
+
 static void refuse(cmp_answer_t *out, const char *reason, const char *msg)
 {
     out->refused = 1;
@@ -808,8 +864,47 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
                 *t = (cmp_qterm_t){
                     .id = sy->add[a], .w = sy->w, .qpos = qc.w[i].pos, .expansion = 1};
+                note_expansion(e, out, qc.w[i].surface, sy->add[a], sy->w, "synonyms.h");
             }
             break;
+        }
+    }
+
+    /* ---- WordNet: synonyms and hypernyms of the question's words that the acts use */
+    if (e->lex != NULL) {
+        size_t added = 0;
+        for (size_t i = 0; i < qc.n && nqt < 128 && added < WN_MAX_TOTAL; i++) {
+            const qword_t *w = &qc.w[i];
+            if (w->stop || !isalpha((unsigned char)w->surface[0]) || strlen(w->surface) < 3)
+                continue;
+            cmp_lex_rel_t rel[48];
+            size_t nr = cmp_lex_expand(e->lex, w->surface, rel, 48);
+            size_t per = 0;
+            for (size_t r = 0; r < nr && per < WN_MAX_PER_WORD && nqt < 128; r++) {
+                stems_t st = {.ix = ix};
+                cmp_analyze(an, rel[r].lemma, strlen(rel[r].lemma), 0, stems_cb, &st);
+                float wt = rel[r].w * WN_WEIGHT * (st.n > 1 ? 0.5f : 1.0f);
+                /* only lemmas whose words the acts use (stems of 3+ letters) */
+                int usable = st.n > 0 && st.n <= 3 && rel[r].w >= WN_MIN_REL;
+                for (size_t k = 0; k < st.n; k++)
+                    usable &= st.ids[k] != CMP_NOTERM &&
+                              strlen(cmp_index_term_text(ix, st.ids[k])) >= 3;
+                for (size_t k = 0; usable && k < st.n && nqt < 128; k++) {
+                    int have = 0;
+                    for (size_t m = 0; m < nqt; m++)
+                        have |= qt[m].id == st.ids[k];
+                    if (have)
+                        continue;
+                    cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
+                    *t = (cmp_qterm_t){.id = st.ids[k], .w = wt, .qpos = w->pos, .expansion = 1};
+                    note_expansion(e, out, w->surface, st.ids[k], wt,
+                                   rel[r].kind == CMP_LEX_SYNONYM ? "wordnet:synonym"
+                                                                  : "wordnet:hypernym");
+                    added++;
+                }
+                per += usable;
+                free(st.ids);
+            }
         }
     }
 
@@ -824,6 +919,29 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         if (def && !e->no_synonyms && id != CMP_NOTERM && nqt < 128) {
             cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
             *t = (cmp_qterm_t){.id = id, .w = 0.6f, .qpos = 0, .expansion = 1};
+            note_expansion(e, out, "(question form)", id, 0.6f, "definition-intent");
+        }
+    }
+
+    /* ---- a question in another language: most of its words are neither English function
+     * words nor words of the (English) acts nor of the English lexicon */
+    {
+        size_t words = 0, known = 0;
+        for (size_t i = 0; i < qc.n; i++) {
+            const qword_t *w = &qc.w[i];
+            if (!isalpha((unsigned char)w->surface[0]) && !((unsigned char)w->surface[0] & 0x80))
+                continue;
+            words++;
+            known += w->stop || w->id != CMP_NOTERM ||
+                     cmp_index_term(ix, w->surface) != CMP_NOTERM ||
+                     (e->lex != NULL && cmp_lex_known(e->lex, w->surface));
+        }
+        out->english = words ? (double)known / (double)words : 1.0;
+        if (words >= LANG_MIN_WORDS && out->english < LANG_MIN_KNOWN) {
+            refuse(out, "unsupported_language",
+                   "only questions in English are supported (the corpus is the English text of "
+                   "the acts); please ask in English");
+            goto ranked;
         }
     }
 
@@ -1144,6 +1262,7 @@ void cmp_answer_cleanup(cmp_answer_t *a)
     for (size_t i = 0; i < a->n_ranked_units; i++)
         free(a->ranked_units[i]);
     free(a->ranked_units);
+    free(a->expansions);
     memset(a, 0, sizeof *a);
 }
 
@@ -1190,5 +1309,18 @@ json_t *cmp_answer_to_json(const cmp_answer_t *a)
     json_object_set_new(j, "reason", str_or_null(a->reason));
     json_object_set_new(j, "reason_message", str_or_null(a->reason_message));
     json_object_set_new(j, "notes", notes);
+    json_t *ex = json_array();
+    for (size_t i = 0; i < a->n_expansions; i++) {
+        const cmp_expansion_t *x = &a->expansions[i];
+        json_array_append_new(ex, json_pack("{s:s, s:s, s:f, s:s}", "word", x->word, "term",
+                                            x->term, "weight", round(x->w * 1000) / 1000,
+                                            "source", x->source));
+    }
+    json_t *dbg = json_object();
+    json_object_set_new(dbg, "expansions", ex);
+    json_object_set_new(dbg, "top_score", json_real(round(a->top_score * 1000) / 1000));
+    json_object_set_new(dbg, "coverage", json_real(round(a->coverage * 1000) / 1000));
+    json_object_set_new(dbg, "english", json_real(round(a->english * 1000) / 1000));
+    json_object_set_new(j, "debug", dbg);
     return j;
 }

@@ -44,15 +44,22 @@ cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err);
 void cmp_engine_free(cmp_engine_t *e);
 
 /* Variants for ablation measurements (cmp-bench -a); the service uses cmp_engine_new. */
+/* WordNet dict directory used by cmp_engine_new (Debian's wordnet-base). */
+#define CMP_WORDNET_DIR "/usr/share/wordnet"
+
 typedef struct cmp_engine_opts {
     const cmp_bm25_params_t *bm25; /* NULL: CMP_BM25_DEFAULT */
     int no_synonyms;               /* skip the synonym table and the definition intent */
+    const char *wordnet_dir;       /* NULL: CMP_WORDNET_DIR; "" = no WordNet */
 } cmp_engine_opts_t;
 cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_t *o,
                                   gf_err_t *err);
 
 /* Borrowed views of the engine's corpus and index; the browse API takes the corpus. */
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e);
+/* 1 when the WordNet lexicon was loaded (query expansion, language check); when its files
+ * are missing the engine runs without it. */
+int cmp_engine_wordnet(const cmp_engine_t *e);
 /* The amendment table parsed from the corpus (borrowed; see amend.h). */
 const cmp_amendments_t *cmp_engine_amendments(const cmp_engine_t *e);
 const cmp_index_t *cmp_engine_index(const cmp_engine_t *e);
@@ -83,6 +90,16 @@ typedef struct cmp_citation {
     const char *status_from; /* "1 January 2021" or NULL (the amending act's entry into force) */
 } cmp_citation_t;
 
+/* One query expansion, for the debug output: which question word brought which index term,
+ * at which weight, from which source ("synonyms.h", "wordnet:synonym", "wordnet:hypernym",
+ * "definition-intent"). */
+typedef struct cmp_expansion {
+    char word[32];
+    char term[32];
+    float w;
+    const char *source;
+} cmp_expansion_t;
+
 typedef struct cmp_answer {
     char *answer;          /* extractive answer with [P<n>] markers; NULL when refused */
     cmp_citation_t *citations;
@@ -95,6 +112,9 @@ typedef struct cmp_answer {
     size_t n_notes;
     /* retrieval diagnostics (for evaluation and logs) */
     double top_score, coverage;
+    double english;        /* share of the question's words that are English */
+    cmp_expansion_t *expansions;
+    size_t n_expansions;
     char **ranked_units;   /* "32012L0027 Article 7" best first (articles and annexes), owned */
     size_t n_ranked_units;
 } cmp_answer_t;

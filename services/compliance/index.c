@@ -691,6 +691,7 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
     const cmp_bm25_params_t *pr = &ix->prm;
     float *acc = gf_xcalloc(ix->n_psg, sizeof *acc);
     uint32_t *touched = gf_xmalloc(ix->n_psg * sizeof *touched);
+    uint8_t *mark = gf_xcalloc(ix->n_psg, 1); /* not acc == 0: a zero-weight term adds 0 */
     size_t nt = 0;
     for (size_t k = 0; k < nq; k++) {
         if (q[k].id >= ix->n_terms)
@@ -703,8 +704,10 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
             float tf = (float)po->tf_body + pr->title_weight * (float)po->tf_ctx;
             float norm = pr->k1 * (1.0f - pr->b + pr->b * (float)p->len / (float)ix->avg_len);
             float s = idf * tf * (pr->k1 + 1.0f) / (tf + norm);
-            if (acc[po->pid] == 0)
+            if (!mark[po->pid]) {
+                mark[po->pid] = 1;
                 touched[nt++] = po->pid;
+            }
             acc[po->pid] += s;
         }
     }
@@ -748,6 +751,7 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
     memcpy(out, hits, n * sizeof *out);
     free(hits);
     free(touched);
+    free(mark);
     free(acc);
     return n;
 }

@@ -1,7 +1,8 @@
 /*
  * cmp-bench - timing and quality figures of the compliance engine.
  *
- *   build/bin/cmp-bench [-c corpus_dir] [-r rounds] [-v] [-a] [-q "question"] [qa.jsonl ...]
+ *   build/bin/cmp-bench [-c corpus_dir] [-r rounds] [-s train|dev|test] [-v] [-a] [-q "question"]
+ *                       [qa.jsonl ...]
  *
  * Builds the engine (reports load + index time, best of 5 builds), runs each QA file once
  * for the quality figures (-v: one line per question), then runs all their questions
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     const char *files[16];
     const char *one = NULL;
     int nf = 0, rounds = 20, verbose = 0, ablation = 0;
+    cmp_split_t split = CMP_SPLIT_ALL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
             dir = argv[++i];
@@ -53,6 +55,14 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "-q") == 0 && i + 1 < argc)
             one = argv[++i];
+        else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+            int sp = cmp_split_parse(argv[++i]);
+            if (sp < 0) {
+                fprintf(stderr, "cmp-bench: -s train|dev|test|all\n");
+                return 2;
+            }
+            split = (cmp_split_t)sp;
+        }
         else if (strcmp(argv[i], "-v") == 0)
             verbose = 1;
         else if (strcmp(argv[i], "-a") == 0)
@@ -63,6 +73,7 @@ int main(int argc, char **argv)
     if (nf == 0) {
         files[nf++] = "services/compliance/eval/dev-qa.jsonl";
         files[nf++] = "services/compliance/eval/extra-qa.jsonl";
+        files[nf++] = "services/compliance/eval/operator-qa.jsonl";
     }
     gf_err_t err = {0};
     if (ablation) {
@@ -88,7 +99,7 @@ int main(int argc, char **argv)
             printf("-- %s\n", V[v].name);
             for (int f = 0; f < nf; f++) {
                 cmp_eval_t r;
-                if (cmp_eval_run(ae, files[f], NULL, &r, &err) == 0)
+                if (cmp_eval_run_split(ae, files[f], split, NULL, &r, &err) == 0)
                     cmp_eval_print(&r, files[f], stdout);
             }
             cmp_engine_free(ae);
@@ -138,7 +149,7 @@ int main(int argc, char **argv)
     size_t nq = 0;
     for (int f = 0; f < nf; f++) {
         cmp_eval_t r;
-        int rc = cmp_eval_run(e, files[f], verbose ? stdout : NULL, &r, &err);
+        int rc = cmp_eval_run_split(e, files[f], split, verbose ? stdout : NULL, &r, &err);
         if (rc != 0) {
             fprintf(stderr, "cmp-bench: %s: %s\n", err.code, err.message);
             continue;
@@ -150,7 +161,7 @@ int main(int argc, char **argv)
         while (fh && getline(&line, &cap, fh) > 0) {
             json_t *j = json_loads(line, 0, NULL);
             const char *q = j ? json_string_value(json_object_get(j, "question")) : NULL;
-            if (q) {
+            if (q && (split == CMP_SPLIT_ALL || cmp_eval_split_of(j) == split)) {
                 qs = realloc(qs, (nq + 1) * sizeof *qs);
                 qs[nq++] = strdup(q);
             }

@@ -88,6 +88,18 @@ static void test_index_rare_terms_and_filters(void **state)
     n = cmp_index_search(ix, &q, 1, &o, h, 4);
     assert_int_equal(n, 1);
     assert_int_equal(h[0].passage, 3);
+    /* a zero-weight term (repeated) lists each passage once and scores nothing: it once
+     * overflowed the list of touched passages */
+    cmp_qterm_t zq[8];
+    for (size_t i = 0; i < 8; i++)
+        zq[i] = (cmp_qterm_t){.id = t, .w = 0};
+    cmp_hit_t hz[8];
+    n = cmp_index_search(ix, zq, 8, NULL, hz, 8);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(hz[i].score == 0);
+        for (size_t j = 0; j < i; j++)
+            assert_int_not_equal(hz[i].passage, hz[j].passage);
+    }
     /* unknown words and empty queries find nothing */
     assert_int_equal(cmp_index_search_text(ix, "sourdough", h, 4), 0);
     assert_int_equal(cmp_index_search_text(ix, "", h, 4), 0);
