@@ -27,7 +27,7 @@ RUN make -j"$(nproc)" build/bin/gf-compliance \
  && echo "runtime packages: $(tr '\n' ' ' </src/runtime-packages.txt)"
 # The data the service reads at run time, kept at its repository path (an empty folder when the
 # checkout has none yet, so the COPY below never fails).
-RUN mkdir -p services/compliance/corpus
+RUN mkdir -p services/compliance/corpus services/compliance/model
 
 FROM debian:bookworm-slim
 COPY --from=build /src/runtime-packages.txt /tmp/runtime-packages.txt
@@ -40,6 +40,7 @@ RUN apt-get update \
 WORKDIR /opt/gridflow
 COPY --from=build /src/build/bin/gf-compliance /usr/local/bin/gf-compliance
 COPY --from=build /src/services/compliance/corpus services/compliance/corpus
+COPY --from=build /src/services/compliance/model services/compliance/model
 # In a container the service listens on every interface and finds Redis by name.
 ENV GF_BIND=0.0.0.0 \
     GF_PORT=8105 \

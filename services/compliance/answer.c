@@ -119,6 +119,7 @@ struct cmp_engine {
     double build_s;
     uint8_t *title_term; /* 1 for terms of article/annex/chapter/section titles */
     cmp_lex_t *lex;      /* WordNet, or NULL */
+    cmp_reranker_t *rr;  /* learned reranker, or NULL */
     int no_synonyms;
 };
 
@@ -332,6 +333,19 @@ cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_
     e->corpus = c;
     e->index = ix;
     e->no_synonyms = o && o->no_synonyms;
+    {
+        char path[4200];
+        const char *m = o && o->rerank_model ? o->rerank_model : NULL;
+        if (m == NULL) {
+            snprintf(path, sizeof path, "%s/../model/rerank.json", corpus_dir);
+            m = path;
+        }
+        if (m[0]) {
+            gf_err_t rerr = {0};
+            e->rr = cmp_reranker_load(m, &rerr); /* optional: without it, BM25F order */
+            gf_err_cleanup(&rerr);
+        }
+    }
     const char *wn = o && o->wordnet_dir ? o->wordnet_dir : CMP_WORDNET_DIR;
     if (wn[0]) {
         gf_err_t lerr = {0};
@@ -363,6 +377,7 @@ void cmp_engine_free(cmp_engine_t *e)
     }
     free(e->syn);
     cmp_lex_free(e->lex);
+    cmp_reranker_free(e->rr);
     cmp_amendments_free(e->am);
     for (size_t i = 0; e->psg_current && i < cmp_index_n_passages(e->index); i++)
         free(e->psg_current[i]);
@@ -378,6 +393,11 @@ void cmp_engine_free(cmp_engine_t *e)
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e)
 {
     return e->corpus;
+}
+
+int cmp_engine_reranker(const cmp_engine_t *e)
+{
+    return e->rr != NULL;
 }
 
 int cmp_engine_wordnet(const cmp_engine_t *e)
@@ -692,8 +712,91 @@ typedef struct unit_rank {
     int doc;
     const char *label;
     double best, second, score;
-    size_t first_hit;
+    size_t first_hit, n_hits;
+    float rr; /* reranker score */
 } unit_rank_t;
+
+/* by reranker score, then by the BM25F order it came in (first_hit) */
+static int unit_rr_cmp(const void *a, const void *b)
+{
+    const unit_rank_t *x = a, *y = b;
+    if (x->rr != y->rr)
+        return x->rr < y->rr ? 1 : -1;
+    return x->first_hit < y->first_hit ? -1 : x->first_hit > y->first_hit;
+}
+
+static const char *const FINAL_WORDS[] = {"transpose", "transposed", "transposition", "force",
+                                          "repeal", "repealed", "repeals", "replaced", "replace",
+                                          "deadline", "effective", "apply", "applies", "scrap",
+                                          "scrapped", "national"};
+
+/* Features of the best nc candidate units (rerank.h, README "Learned ranking"). */
+static void unit_features(const cmp_engine_t *e, cmp_analyzer_t *an, const qword_t *qw,
+                          size_t nqw, const cmp_qterm_t *qt, size_t nqt, size_t n_orig,
+                          double q_idf, const cmp_hit_t *hits, size_t nh, const unit_rank_t *units,
+                          size_t nc, const cmp_search_opts_t *so, float *x)
+{
+    const cmp_index_t *ix = e->index;
+    int final_q = 0;
+    for (size_t i = 0; i < nqw; i++)
+        final_q |= is_in(qw[i].surface, FINAL_WORDS, sizeof FINAL_WORDS / sizeof FINAL_WORDS[0]);
+    double exp_mass = 0;
+    for (size_t k = n_orig; k < nqt; k++)
+        exp_mass += qt[k].w * cmp_index_idf(ix, qt[k].id);
+    for (size_t u = 0; u < nc; u++) {
+        float *f = x + u * CMP_RR_NFEAT;
+        const unit_rank_t *ur = &units[u];
+        const cmp_hit_t *h = &hits[ur->first_hit];
+        const cmp_passage_t *p = cmp_index_passage(ix, h->passage);
+        const cmp_doc_t *d = &e->corpus->docs[ur->doc];
+        const cmp_unit_t *cu = p->meta.kind == CMP_PSG_ARTICLE ? &d->articles[p->meta.unit]
+                                                               : &d->annexes[p->meta.unit];
+        double cov = 0, tcov = 0, ecov = 0;
+        for (size_t k = 0; k < nqt; k++) {
+            if (qt[k].id == CMP_NOTERM || !cmp_index_passage_has(ix, h->passage, qt[k].id))
+                continue;
+            if (k < n_orig)
+                cov += cmp_index_idf(ix, qt[k].id);
+            else
+                ecov += qt[k].w * cmp_index_idf(ix, qt[k].id);
+        }
+        stems_t ts = {.ix = ix};
+        cmp_analyze(an, cu->title, strlen(cu->title), 0, stems_cb, &ts);
+        for (size_t k = 0; k < n_orig; k++)
+            for (size_t t = 0; t < ts.n; t++)
+                if (ts.ids[t] == qt[k].id && qt[k].id != CMP_NOTERM) {
+                    tcov += cmp_index_idf(ix, qt[k].id);
+                    break;
+                }
+        free(ts.ids);
+        size_t nhits = 0;
+        for (size_t i = 0; i < nh; i++) {
+            const cmp_passage_t *q = cmp_index_passage(ix, hits[i].passage);
+            nhits += q->meta.doc == ur->doc && strcmp(q->label, ur->label) == 0;
+        }
+        const char *t = cu->title;
+        f[0] = (float)ur->score;
+        f[1] = (float)ur->best;
+        f[2] = (float)ur->second;
+        f[3] = (float)u;
+        f[4] = units[0].score > 0 ? (float)(ur->score / units[0].score) : 0;
+        f[5] = h->prox;
+        f[6] = q_idf > 0 ? (float)(cov / q_idf) : 0;
+        f[7] = q_idf > 0 ? (float)(tcov / q_idf) : 0;
+        f[8] = exp_mass > 0 ? (float)(ecov / exp_mass) : 0;
+        f[9] = p->meta.kind == CMP_PSG_ANNEX;
+        f[10] = strncmp(t, "Definitions", 11) == 0;
+        f[11] = (float)cmp_amend_status(e->am, ur->doc, ur->label, "", "", NULL);
+        f[12] = strstr(t, "mendment") != NULL;
+        f[13] = so->boost_doc >= 0 && so->boost_doc == ur->doc;
+        f[14] = so->boost_unit != NULL && strcmp(so->boost_unit, ur->label) == 0;
+        f[15] = (float)nhits;
+        f[16] = (float)n_orig;
+        f[17] = strstr(t, "Entry into force") || strstr(t, "Transposition") ||
+                strstr(t, "Repeal") || strstr(t, "repeal") || strstr(t, "Addressees");
+        f[18] = (float)final_q;
+    }
+}
 
 static int unit_cmp(const void *a, const void *b)
 {
@@ -1017,6 +1120,42 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     for (size_t u = 0; u < nu; u++)
         units[u].score = units[u].best + AGG_SECOND * units[u].second;
     qsort(units, nu, sizeof *units, unit_cmp);
+    /* ---- learned ranking of the best candidates (rerank.h) */
+    if (nu > 1 && (e->rr != NULL || (opts && opts->features))) {
+        size_t nc = nu < CMP_RR_TOP ? nu : CMP_RR_TOP;
+        float *x = gf_xcalloc(nc * CMP_RR_NFEAT, sizeof *x);
+        unit_features(e, an, qc.w, qc.n, qt, nqt, n_orig, q_idf, hits, nh, units, nc, &so, x);
+        if (opts && opts->features) {
+            out->cand_units = gf_xcalloc(nc, sizeof *out->cand_units);
+            for (size_t u = 0; u < nc; u++)
+                if (asprintf(&out->cand_units[u], "%s %s", e->corpus->docs[units[u].doc].celex,
+                             units[u].label) < 0)
+                    out->cand_units[u] = gf_xstrdup("?");
+            out->cand_x = gf_xmalloc(nc * CMP_RR_NFEAT * sizeof *x);
+            memcpy(out->cand_x, x, nc * CMP_RR_NFEAT * sizeof *x);
+            out->n_cand = nc;
+        }
+        float *sc = gf_xmalloc(nc * sizeof *sc);
+        gf_err_t rerr = {0};
+        if (e->rr != NULL && cmp_reranker_score(e->rr, x, nc, sc, &rerr) == 0) {
+            for (size_t u = 0; u < nc; u++)
+                units[u].rr = sc[u];
+            qsort(units, nc, sizeof *units, unit_rr_cmp);
+            /* a provision the question names ("Annex XIV", "Article 7") stays first: the
+             * training questions rarely name one, so the model cannot have learnt it */
+            for (size_t u = 1; so.boost_unit && u < nc; u++)
+                if (strcmp(units[u].label, so.boost_unit) == 0 &&
+                    (so.boost_doc < 0 || so.boost_doc == units[u].doc)) {
+                    unit_rank_t t = units[u];
+                    memmove(units + 1, units, u * sizeof *units);
+                    units[0] = t;
+                    break;
+                }
+        }
+        gf_err_cleanup(&rerr);
+        free(sc);
+        free(x);
+    }
     /* an amending article follows the article it amends (top 3 only): the answer cites it */
     out->ranked_units = gf_xcalloc(nu + 3 * e->am->n + 2, sizeof *out->ranked_units);
     for (size_t u = 0; u < nu && out->n_ranked_units < 20; u++) {
@@ -1263,6 +1402,10 @@ void cmp_answer_cleanup(cmp_answer_t *a)
         free(a->ranked_units[i]);
     free(a->ranked_units);
     free(a->expansions);
+    for (size_t i = 0; i < a->n_cand; i++)
+        free(a->cand_units[i]);
+    free(a->cand_units);
+    free(a->cand_x);
     memset(a, 0, sizeof *a);
 }
 

@@ -30,6 +30,7 @@
 #include "amend.h"
 #include "corpus.h"
 #include "index.h"
+#include "rerank.h"
 
 #define CMP_QUESTION_MAX 10240 /* bytes */
 #define CMP_TOPK_DEFAULT 5
@@ -51,6 +52,7 @@ typedef struct cmp_engine_opts {
     const cmp_bm25_params_t *bm25; /* NULL: CMP_BM25_DEFAULT */
     int no_synonyms;               /* skip the synonym table and the definition intent */
     const char *wordnet_dir;       /* NULL: CMP_WORDNET_DIR; "" = no WordNet */
+    const char *rerank_model;      /* NULL: <corpus_dir>/../model/rerank.json; "" = none */
 } cmp_engine_opts_t;
 cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_t *o,
                                   gf_err_t *err);
@@ -60,6 +62,9 @@ const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e);
 /* 1 when the WordNet lexicon was loaded (query expansion, language check); when its files
  * are missing the engine runs without it. */
 int cmp_engine_wordnet(const cmp_engine_t *e);
+/* 1 when the learned reranker (rerank.h) was loaded; without its model file the engine
+ * ranks by BM25F + proximity alone. */
+int cmp_engine_reranker(const cmp_engine_t *e);
 /* The amendment table parsed from the corpus (borrowed; see amend.h). */
 const cmp_amendments_t *cmp_engine_amendments(const cmp_engine_t *e);
 const cmp_index_t *cmp_engine_index(const cmp_engine_t *e);
@@ -69,6 +74,7 @@ double cmp_engine_build_seconds(const cmp_engine_t *e);
 typedef struct cmp_ask_opts {
     int top_k;            /* citations wanted, 1..CMP_TOPK_MAX; 0 = CMP_TOPK_DEFAULT */
     const char *document; /* restrict to one act (CELEX, "2019/944", "EED"), or NULL */
+    int features;         /* fill cand_* of the answer (reranker training) */
 } cmp_ask_opts_t;
 
 typedef struct cmp_citation {
@@ -115,6 +121,11 @@ typedef struct cmp_answer {
     double english;        /* share of the question's words that are English */
     cmp_expansion_t *expansions;
     size_t n_expansions;
+    /* with opts.features: the candidates before reranking, "32012L0027 Article 8" each, and
+     * their features (n_cand x CMP_RR_NFEAT), owned */
+    char **cand_units;
+    float *cand_x;
+    size_t n_cand;
     char **ranked_units;   /* "32012L0027 Article 7" best first (articles and annexes), owned */
     size_t n_ranked_units;
 } cmp_answer_t;

@@ -126,6 +126,21 @@ t_browse_documents_and_articles() {
     expect_status 404
 }
 
+t_wordnet_reranker_loaded_and_other_languages_refused() {
+    req GET "$GW/api/compliance/info"
+    expect_status 200
+    expect_json .wordnet true
+    expect_json .reranker true
+    ask '{"question":"Müssen große Unternehmen regelmäßig ein Energieaudit durchführen?"}'
+    expect_status 200
+    expect_json .refused true
+    expect_json .reason unsupported_language
+    expect_json '.reason_message|test("English")' true
+    ask '{"question":"Can a supplier pay into a national pot of money instead of delivering savings?"}'
+    expect_status 200
+    expect_json '[.debug.expansions[].source]|length > 0' true
+}
+
 t_metrics_count_questions_and_refusals() {
     req GET "http://127.0.0.1:${PORT_OF[compliance]}/metrics"
     grep -q '^gf_compliance_questions_total{outcome="answered"} [1-9]' "$BODY_FILE" || fail "answered not counted"
