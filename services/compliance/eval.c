@@ -35,6 +35,12 @@ static int cmp_dbl(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+const char *const CMP_EVAL_SETS[CMP_EVAL_NSETS] = {
+    "services/compliance/eval/dev-qa.jsonl",
+    "services/compliance/eval/extra-qa.jsonl",
+    "services/compliance/eval/operator-qa.jsonl",
+};
+
 static uint32_t fnv1a(const char *s, uint32_t h)
 {
     for (; *s; s++) {

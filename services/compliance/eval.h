@@ -25,6 +25,10 @@
 
 #include "answer.h"
 
+/* The question sets, relative to the repository root (all splits in each). */
+#define CMP_EVAL_NSETS 3
+extern const char *const CMP_EVAL_SETS[CMP_EVAL_NSETS];
+
 typedef enum cmp_split { CMP_SPLIT_ALL = 0, CMP_SPLIT_TRAIN, CMP_SPLIT_DEV, CMP_SPLIT_TEST } cmp_split_t;
 
 typedef struct cmp_eval {

@@ -70,11 +70,10 @@ int main(int argc, char **argv)
         else if (nf < 16)
             files[nf++] = argv[i];
     }
-    if (nf == 0) {
-        files[nf++] = "services/compliance/eval/dev-qa.jsonl";
-        files[nf++] = "services/compliance/eval/extra-qa.jsonl";
-        files[nf++] = "services/compliance/eval/operator-qa.jsonl";
-    }
+    for (size_t k = 0; nf == 0 && k < CMP_EVAL_NSETS; k++)
+        files[k] = (char *)CMP_EVAL_SETS[k];
+    if (nf == 0)
+        nf = (int)CMP_EVAL_NSETS;
     gf_err_t err = {0};
     if (ablation) {
         /* what each part of the ranking contributes (quality only) */

@@ -82,7 +82,6 @@ static void test_eval_extra_set(void **state)
     check_set("extra-qa.jsonl");
 }
 
-static const char *const SETS[] = {"dev-qa.jsonl", "extra-qa.jsonl", "operator-qa.jsonl"};
 
 /* Every question of one article is in one split; at least 300 questions in all. */
 static void test_eval_split_by_article(void **state)
@@ -90,9 +89,9 @@ static void test_eval_split_by_article(void **state)
     (void)state;
     json_t *seen = json_object(); /* "doc article" -> split */
     int n = 0, per[4] = {0};
-    for (size_t f = 0; f < 3; f++) {
+    for (size_t f = 0; f < CMP_EVAL_NSETS; f++) {
         char path[4300];
-        snprintf(path, sizeof path, "%s/services/compliance/eval/%s", root, SETS[f]);
+        snprintf(path, sizeof path, "%s/%s", root, CMP_EVAL_SETS[f]);
         FILE *fh = fopen(path, "r");
         assert_non_null(fh);
         char *line = NULL;
@@ -135,9 +134,9 @@ static void test_eval_test_split(void **state)
 {
     (void)state;
     cmp_eval_t sum = {0};
-    for (size_t f = 0; f < 3; f++) {
+    for (size_t f = 0; f < CMP_EVAL_NSETS; f++) {
         char path[4300];
-        snprintf(path, sizeof path, "%s/services/compliance/eval/%s", root, SETS[f]);
+        snprintf(path, sizeof path, "%s/%s", root, CMP_EVAL_SETS[f]);
         cmp_eval_t r;
         gf_err_t err = {0};
         if (cmp_eval_run_split(eng, path, CMP_SPLIT_TEST, NULL, &r, &err) != 0)
