@@ -120,6 +120,8 @@ struct cmp_engine {
     uint8_t *title_term; /* 1 for terms of article/annex/chapter/section titles */
     cmp_lex_t *lex;      /* WordNet, or NULL */
     cmp_reranker_t *rr;  /* learned reranker, or NULL */
+    cmp_refusal_model_t rf;
+    int has_rf;
     int no_synonyms;
 };
 
@@ -346,6 +348,17 @@ cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_
             gf_err_cleanup(&rerr);
         }
     }
+    {
+        char path[4200];
+        const char *m = o && o->refusal_model ? o->refusal_model : NULL;
+        if (m == NULL) {
+            snprintf(path, sizeof path, "%s/../model/refusal.json", corpus_dir);
+            m = path;
+        }
+        gf_err_t rerr = {0};
+        e->has_rf = m[0] && cmp_refusal_model_load(m, &e->rf, &rerr) == 0;
+        gf_err_cleanup(&rerr);
+    }
     const char *wn = o && o->wordnet_dir ? o->wordnet_dir : CMP_WORDNET_DIR;
     if (wn[0]) {
         gf_err_t lerr = {0};
@@ -393,6 +406,81 @@ void cmp_engine_free(cmp_engine_t *e)
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e)
 {
     return e->corpus;
+}
+
+int cmp_engine_refusal_model(const cmp_engine_t *e)
+{
+    return e->has_rf;
+}
+
+static int rf_array(json_t *o, const char *key, double *out, size_t n)
+{
+    json_t *a = json_object_get(o, key);
+    if (!json_is_array(a) || json_array_size(a) != n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(a, i);
+        if (!json_is_number(v))
+            return -1;
+        out[i] = json_number_value(v);
+    }
+    return 0;
+}
+
+int cmp_refusal_model_load(const char *path, cmp_refusal_model_t *m, gf_err_t *err)
+{
+    json_error_t je;
+    json_t *o = json_load_file(path, 0, &je);
+    if (o == NULL)
+        return gf_err_set(err, GF_ENOTFOUND, "refusal_model_missing", "cannot read %s: %s",
+                          path, je.text);
+    json_t *b = json_object_get(o, "b"), *t = json_object_get(o, "threshold");
+    int bad = rf_array(o, "mean", m->mean, CMP_RF_NFEAT) || rf_array(o, "sd", m->sd, CMP_RF_NFEAT) ||
+              rf_array(o, "w", m->w, CMP_RF_NFEAT) || !json_is_number(b) || !json_is_number(t);
+    if (!bad) {
+        m->b = json_number_value(b);
+        m->threshold = json_number_value(t);
+        for (size_t i = 0; i < CMP_RF_NFEAT; i++)
+            bad |= !(m->sd[i] > 0);
+    }
+    json_decref(o);
+    if (bad)
+        return gf_err_set(err, GF_EINVAL, "refusal_model_invalid",
+                          "%s: want mean, sd (> 0), w (%d numbers each), b, threshold", path,
+                          CMP_RF_NFEAT);
+    return 0;
+}
+
+int cmp_refusal_model_save(const char *path, const cmp_refusal_model_t *m, gf_err_t *err)
+{
+    json_t *o = json_object(), *mean = json_array(), *sd = json_array(), *w = json_array();
+    for (size_t i = 0; i < CMP_RF_NFEAT; i++) {
+        json_array_append_new(mean, json_real(m->mean[i]));
+        json_array_append_new(sd, json_real(m->sd[i]));
+        json_array_append_new(w, json_real(m->w[i]));
+    }
+    json_object_set_new(o, "features",
+                        json_string("log1p(top score), coverage, domain word, share of words "
+                                    "unknown to the acts, reranker score of the best article, "
+                                    "content words, best article's coverage, its title coverage"));
+    json_object_set_new(o, "mean", mean);
+    json_object_set_new(o, "sd", sd);
+    json_object_set_new(o, "w", w);
+    json_object_set_new(o, "b", json_real(m->b));
+    json_object_set_new(o, "threshold", json_real(m->threshold));
+    int rc = json_dump_file(o, path, JSON_INDENT(1)) == 0
+                 ? 0
+                 : gf_err_set(err, GF_EINTERNAL, "write_failed", "cannot write %s", path);
+    json_decref(o);
+    return rc;
+}
+
+double cmp_refusal_model_p(const cmp_refusal_model_t *m, const double *x)
+{
+    double z = m->b;
+    for (size_t i = 0; i < CMP_RF_NFEAT; i++)
+        z += m->w[i] * (x[i] - m->mean[i]) / m->sd[i];
+    return 1.0 / (1.0 + exp(-z));
 }
 
 int cmp_engine_reranker(const cmp_engine_t *e)
@@ -849,6 +937,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             cmp_answer_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
+    out->refusal_p = -1;
     int rc = 0;
     cmp_analyzer_t *an = NULL;
     qctx_t qc = {0};
@@ -1120,6 +1209,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     for (size_t u = 0; u < nu; u++)
         units[u].score = units[u].best + AGG_SECOND * units[u].second;
     qsort(units, nu, sizeof *units, unit_cmp);
+    float best_rr = 0; /* the reranker's best score (a feature of the refusal decision) */
     /* ---- learned ranking of the best candidates (rerank.h) */
     if (nu > 1 && (e->rr != NULL || (opts && opts->features))) {
         size_t nc = nu < CMP_RR_TOP ? nu : CMP_RR_TOP;
@@ -1141,6 +1231,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             for (size_t u = 0; u < nc; u++)
                 units[u].rr = sc[u];
             qsort(units, nc, sizeof *units, unit_rr_cmp);
+            best_rr = units[0].rr;
             /* a provision the question names ("Annex XIV", "Article 7") stays first: the
              * training questions rarely name one, so the model cannot have learnt it */
             for (size_t u = 1; so.boost_unit && u < nc; u++)
@@ -1200,10 +1291,34 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         refuse(out, "no_evidence", msg);
         goto out;
     }
-    int weak = nh == 0 || out->top_score < MIN_SCORE / 2 || out->coverage < MIN_COVERAGE ||
+    int weak;
+    if (nh > 0 && nu > 0) {
+        /* features of the calibrated decision (cmp-train-refusal) */
+        size_t oov = 0;
+        for (size_t k = 0; k < n_orig; k++)
+            oov += qt[k].id == CMP_NOTERM;
+        float f0[CMP_RR_NFEAT];
+        unit_features(e, an, qc.w, qc.n, qt, nqt, n_orig, q_idf, hits, nh, units, 1, &so, f0);
+        double *x = out->refusal_x;
+        x[0] = log1p(out->top_score);
+        x[1] = out->coverage;
+        x[2] = domain;
+        x[3] = n_orig ? (double)oov / (double)n_orig : 1.0;
+        x[4] = best_rr;
+        x[5] = (double)n_orig;
+        x[6] = f0[6];
+        x[7] = f0[7];
+        out->has_refusal_x = 1;
+    }
+    if (e->has_rf && out->has_refusal_x) {
+        out->refusal_p = cmp_refusal_model_p(&e->rf, out->refusal_x);
+        weak = out->refusal_p >= e->rf.threshold;
+    } else {
+        weak = nh == 0 || out->top_score < MIN_SCORE / 2 || out->coverage < MIN_COVERAGE ||
                (out->top_score < MIN_SCORE && out->coverage < SHORT_COVERAGE);
-    if (!domain && out->top_score < 2 * MIN_SCORE)
-        weak = 1;
+        if (!domain && out->top_score < 2 * MIN_SCORE)
+            weak = 1;
+    }
     if (weak) {
         if (!domain)
             refuse(out, "off_topic",
@@ -1464,6 +1579,9 @@ json_t *cmp_answer_to_json(const cmp_answer_t *a)
     json_object_set_new(dbg, "top_score", json_real(round(a->top_score * 1000) / 1000));
     json_object_set_new(dbg, "coverage", json_real(round(a->coverage * 1000) / 1000));
     json_object_set_new(dbg, "english", json_real(round(a->english * 1000) / 1000));
+    json_object_set_new(dbg, "refusal_p", a->refusal_p >= 0
+                                              ? json_real(round(a->refusal_p * 1000) / 1000)
+                                              : json_null());
     json_object_set_new(j, "debug", dbg);
     return j;
 }

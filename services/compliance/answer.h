@@ -38,6 +38,8 @@
 
 typedef struct cmp_engine cmp_engine_t;
 
+#define CMP_RF_NFEAT 8
+
 /* Load <dir>/<CELEX>.txt and build the index. Returns a new engine (free with
  * cmp_engine_free) or NULL with err set (GF_ENOTFOUND "corpus_missing", GF_EINVAL
  * "corpus_parse", GF_EINTERNAL). */
@@ -53,6 +55,7 @@ typedef struct cmp_engine_opts {
     int no_synonyms;               /* skip the synonym table and the definition intent */
     const char *wordnet_dir;       /* NULL: CMP_WORDNET_DIR; "" = no WordNet */
     const char *rerank_model;      /* NULL: <corpus_dir>/../model/rerank.json; "" = none */
+    const char *refusal_model;     /* NULL: <corpus_dir>/../model/refusal.json; "" = none */
 } cmp_engine_opts_t;
 cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_t *o,
                                   gf_err_t *err);
@@ -65,6 +68,18 @@ int cmp_engine_wordnet(const cmp_engine_t *e);
 /* 1 when the learned reranker (rerank.h) was loaded; without its model file the engine
  * ranks by BM25F + proximity alone. */
 int cmp_engine_reranker(const cmp_engine_t *e);
+/* 1 when the calibrated refusal model was loaded (else the fixed score/coverage rule). */
+int cmp_engine_refusal_model(const cmp_engine_t *e);
+
+/* The refusal model: logistic regression on standardised features, refuse when p >=
+ * threshold. Written by cmp-train-refusal as JSON {"mean":[..],"sd":[..],"w":[..],"b",
+ * "threshold"}. */
+typedef struct cmp_refusal_model {
+    double mean[CMP_RF_NFEAT], sd[CMP_RF_NFEAT], w[CMP_RF_NFEAT], b, threshold;
+} cmp_refusal_model_t;
+int cmp_refusal_model_load(const char *path, cmp_refusal_model_t *m, gf_err_t *err);
+int cmp_refusal_model_save(const char *path, const cmp_refusal_model_t *m, gf_err_t *err);
+double cmp_refusal_model_p(const cmp_refusal_model_t *m, const double *x);
 /* The amendment table parsed from the corpus (borrowed; see amend.h). */
 const cmp_amendments_t *cmp_engine_amendments(const cmp_engine_t *e);
 const cmp_index_t *cmp_engine_index(const cmp_engine_t *e);
@@ -126,6 +141,11 @@ typedef struct cmp_answer {
     char **cand_units;
     float *cand_x;
     size_t n_cand;
+    /* the refusal decision's features (README "Refusal"), set when retrieval found passages,
+     * and the refusal model's probability that the question should be refused (-1: no model) */
+    double refusal_x[CMP_RF_NFEAT];
+    int has_refusal_x;
+    double refusal_p;
     char **ranked_units;   /* "32012L0027 Article 7" best first (articles and annexes), owned */
     size_t n_ranked_units;
 } cmp_answer_t;

@@ -131,6 +131,7 @@ t_wordnet_reranker_loaded_and_other_languages_refused() {
     expect_status 200
     expect_json .wordnet true
     expect_json .reranker true
+    expect_json .refusal_model true
     ask '{"question":"Müssen große Unternehmen regelmäßig ein Energieaudit durchführen?"}'
     expect_status 200
     expect_json .refused true

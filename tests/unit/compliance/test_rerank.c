@@ -121,12 +121,58 @@ static void test_rerank_engine_uses_the_model(void **state)
     cmp_engine_free(plain);
 }
 
+/* The calibrated refusal model: save / load round trip, a bad file, the engine's use. */
+static void test_refusal_model(void **state)
+{
+    (void)state;
+    cmp_refusal_model_t m = {.b = -0.5, .threshold = 0.6};
+    for (int k = 0; k < CMP_RF_NFEAT; k++) {
+        m.mean[k] = k;
+        m.sd[k] = 1 + k;
+        m.w[k] = k % 2 ? 0.5 : -0.25;
+    }
+    char path[] = "/tmp/gf-refusal-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    gf_err_t err = {0};
+    assert_int_equal(cmp_refusal_model_save(path, &m, &err), 0);
+    cmp_refusal_model_t r;
+    assert_int_equal(cmp_refusal_model_load(path, &r, &err), 0);
+    double x[CMP_RF_NFEAT] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_true(fabs(cmp_refusal_model_p(&m, x) - cmp_refusal_model_p(&r, x)) < 1e-12);
+    assert_true(r.threshold == 0.6);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"mean\":[1,2],\"b\":0}", f);
+    fclose(f);
+    assert_int_equal(cmp_refusal_model_load(path, &r, &err), GF_EINVAL);
+    assert_string_equal(err.code, "refusal_model_invalid");
+    gf_err_cleanup(&err);
+    remove(path);
+    /* the committed model is used: answers carry its probability */
+    cmp_engine_t *e = cmp_engine_new(dir, &err);
+    assert_non_null(e);
+    assert_true(cmp_engine_refusal_model(e));
+    cmp_answer_t a;
+    const char *q = "Do large companies have to do energy audits?";
+    assert_int_equal(cmp_ask(e, q, strlen(q), NULL, &a, &err), 0);
+    assert_false(a.refused);
+    assert_true(a.refusal_p >= 0 && a.refusal_p < 0.5);
+    cmp_answer_cleanup(&a);
+    q = "What is the best marathon training schedule for a beginner runner?";
+    assert_int_equal(cmp_ask(e, q, strlen(q), NULL, &a, &err), 0);
+    assert_true(a.refused);
+    cmp_answer_cleanup(&a);
+    cmp_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rerank_learns_a_synthetic_order),
         cmocka_unit_test(test_rerank_missing_model),
         cmocka_unit_test(test_rerank_engine_uses_the_model),
+        cmocka_unit_test(test_refusal_model),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
