@@ -1,8 +1,10 @@
 /*
  * cmp-bench - timing and quality figures of the compliance engine.
  *
- *   build/bin/cmp-bench [-c corpus_dir] [-r rounds] [-s train|dev|test] [-v] [-a] [-q "question"]
- *                       [qa.jsonl ...]
+ *   build/bin/cmp-bench [-c corpus_dir] [-r rounds] [-s train|dev|test] [-b] [-v] [-a]
+ *                       [-q "question"] [qa.jsonl ...]
+ *
+ * -b: the baseline engine (no WordNet, no learned reranker, the fixed refusal rule).
  *
  * Builds the engine (reports load + index time, best of 5 builds), runs each QA file once
  * for the quality figures (-v: one line per question), then runs all their questions
@@ -48,6 +50,7 @@ int main(int argc, char **argv)
     const char *one = NULL;
     int nf = 0, rounds = 20, verbose = 0, ablation = 0;
     cmp_split_t split = CMP_SPLIT_ALL;
+    int baseline = 0; /* -b: without WordNet, reranker and refusal model */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
             dir = argv[++i];
@@ -67,6 +70,8 @@ int main(int argc, char **argv)
             verbose = 1;
         else if (strcmp(argv[i], "-a") == 0)
             ablation = 1;
+        else if (strcmp(argv[i], "-b") == 0)
+            baseline = 1;
         else if (nf < 16)
             files[nf++] = argv[i];
     }
@@ -110,7 +115,8 @@ int main(int argc, char **argv)
     for (int b = 0; b < 5; b++) {
         cmp_engine_free(e);
         double t0 = now();
-        e = cmp_engine_new(dir, &err);
+        cmp_engine_opts_t bo = {.rerank_model = "", .refusal_model = "", .wordnet_dir = ""};
+        e = baseline ? cmp_engine_new_opts(dir, &bo, &err) : cmp_engine_new(dir, &err);
         double dt = now() - t0;
         if (e == NULL) {
             fprintf(stderr, "cmp-bench: %s: %s\n", err.code, err.message);
@@ -144,6 +150,7 @@ int main(int argc, char **argv)
            best_build * 1000);
 
     /* quality */
+    cmp_eval_t all = {0};
     char **qs = NULL;
     size_t nq = 0;
     for (int f = 0; f < nf; f++) {
@@ -154,6 +161,7 @@ int main(int argc, char **argv)
             continue;
         }
         cmp_eval_print(&r, files[f], stdout);
+        cmp_eval_merge(&all, &r);
         FILE *fh = fopen(files[f], "r");
         char *line = NULL;
         size_t cap = 0;
@@ -170,6 +178,9 @@ int main(int argc, char **argv)
         if (fh)
             fclose(fh);
     }
+
+    if (nf > 1)
+        cmp_eval_print(&all, "all sets", stdout);
 
     /* latency */
     if (nq > 0 && rounds > 0) {
