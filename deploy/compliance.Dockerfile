@@ -8,6 +8,7 @@
 # the same library list with --as-needed). Stage 2 is bookworm-slim with exactly the shared
 # libraries the binary needs: deploy/runtime-deps.sh asks ldd + dpkg which packages provide them, so the
 # list follows the code (libxgboost0, coinor-libipopt1v5, libstemmer0d appear when linked).
+# wordnet-base is data read at start-up (/usr/share/wordnet), so ldd cannot find it: listed.
 
 FROM debian:bookworm AS build
 RUN apt-get update \
@@ -26,12 +27,12 @@ RUN make -j"$(nproc)" build/bin/gf-compliance \
  && echo "runtime packages: $(tr '\n' ' ' </src/runtime-packages.txt)"
 # The data the service reads at run time, kept at its repository path (an empty folder when the
 # checkout has none yet, so the COPY below never fails).
-RUN mkdir -p services/compliance/corpus
+RUN mkdir -p services/compliance/corpus services/compliance/model
 
 FROM debian:bookworm-slim
 COPY --from=build /src/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl ca-certificates tzdata $(cat /tmp/runtime-packages.txt) \
+ && apt-get install -y --no-install-recommends curl ca-certificates tzdata wordnet-base $(cat /tmp/runtime-packages.txt) \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && useradd --system --uid 10001 --user-group --home-dir /opt/gridflow --shell /usr/sbin/nologin gridflow
 # The repository layout is kept under /opt/gridflow, so paths relative to the top work as in a
@@ -39,6 +40,7 @@ RUN apt-get update \
 WORKDIR /opt/gridflow
 COPY --from=build /src/build/bin/gf-compliance /usr/local/bin/gf-compliance
 COPY --from=build /src/services/compliance/corpus services/compliance/corpus
+COPY --from=build /src/services/compliance/model services/compliance/model
 # In a container the service listens on every interface and finds Redis by name.
 ENV GF_BIND=0.0.0.0 \
     GF_PORT=8105 \

@@ -10,6 +10,7 @@ PACKAGES=(
     libevent-dev libjansson-dev libhiredis-dev libcmocka-dev
     libxgboost-dev coinor-libipopt-dev libstemmer-dev tzdata
     libssl-dev  # https:// in the kit's HTTP client (libevent's OpenSSL bufferevent)
+    wordnet-base  # English lexicon for the compliance query expansion and language check
     libscotch-dev  # the OPF resets the SCOTCH ordering MUMPS uses, for reproducible solves
     # fuzzing and memory checks
     clang libclang-rt-14-dev valgrind

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "core/sbuf.h"
+#include "lex.h"
 #include "synonyms.h"
 #include "util.h"
 
@@ -38,6 +39,19 @@
  * but entities the corpus lacks ("PJM", "sodium") must lower it. */
 #define OOV_IDF_SHARE 0.5
 #define COVERAGE_HITS 5
+/* A question of at least LANG_MIN_WORDS words of which under LANG_MIN_KNOWN are English
+ * (stop words, words of the acts, WordNet lemmas) is refused as unsupported_language. */
+#define LANG_MIN_WORDS 3
+/* WordNet expansions: weight scale (on lex.h's 0.5 / 0.25 per sense), related lemmas per
+ * question word, expansion terms per question. */
+#define WN_WEIGHT 0.8f
+#define WN_MAX_PER_WORD 4
+#define WN_MAX_TOTAL 24
+/* Related lemmas below WN_MIN_REL are left out: chosen on the train + dev splits, this keeps
+ * the synonyms of a word's most frequent sense (0.5); hypernyms and rarer senses added noise
+ * ("O.K." for sanction, "accompany" for company). */
+#define WN_MIN_REL 0.3f
+#define LANG_MIN_KNOWN 0.5
 
 /* Words that are part of how a question is asked, not of what it is about. Dropped from the
  * query (surface forms, before stemming). */
@@ -67,6 +81,13 @@ static const char *const DOMAIN[] = {
     "enterpris", "sme", "complianc", "oblig", "report", "plan", "strategi", "target", "union",
 };
 
+/* Words of a question about the history of a provision: only then may a deleted provision
+ * be cited (marked deleted, never quoted as current law). */
+static const char *const HISTORY_WORDS[] = {
+    "deleted", "delete", "deletion", "repealed", "removed", "scrapped", "abolished", "dropped",
+    "history", "historical", "originally", "original", "previously", "formerly", "still",
+    "amended", "amendment", "amendments", "amending", "anymore", "enacted", "longer"};
+
 static const char *const DEFINE_WORDS[] = {"mean", "means", "meaning", "define", "defined",
                                            "definition", "defines"};
 
@@ -85,26 +106,22 @@ typedef struct syn_c {
     float w;
 } syn_c_t;
 
-typedef struct amend {
-    char *what;            /* the point's text with its sub-points, shortened */
-    int target_doc;
-    char target[48];       /* "Article 9", "Annex XIV" */
-    int by_doc;
-    const cmp_unit_t *by;  /* amending article */
-    const cmp_item_t *item;/* its point, e.g. "(1) Article 4 is deleted;" */
-    uint32_t passage;      /* passage of the amending article holding the point */
-} amend_t;
-
 struct cmp_engine {
     cmp_corpus_t *corpus;
     cmp_index_t *index;
     syn_c_t *syn;
     size_t n_syn;
-    amend_t *amend;
-    size_t n_amend, cap_amend;
+    cmp_amendments_t *am;
+    uint8_t *psg_status;               /* cmp_status_t per passage */
+    const cmp_amendment_t **psg_by;    /* the deciding amendment per passage, or NULL */
+    char **psg_current;                /* consolidated text of an amended passage, or NULL */
     int max_year;
     double build_s;
     uint8_t *title_term; /* 1 for terms of article/annex/chapter/section titles */
+    cmp_lex_t *lex;      /* WordNet, or NULL */
+    cmp_reranker_t *rr;  /* learned reranker, or NULL */
+    cmp_refusal_model_t rf;
+    int has_rf;
     int no_synonyms;
 };
 
@@ -213,89 +230,81 @@ static void compile_synonyms(cmp_engine_t *e, cmp_analyzer_t *an)
     }
 }
 
-/* Amending articles: "Amendment(s) to Directive 2012/27/EU" whose act is in the corpus. Each
- * top-level numbered point names the article or annex it changes. */
-static void find_amendments(cmp_engine_t *e)
+/* The status of every passage (in force, amended, deleted) and its text as it stands, from
+ * the parsed amendments. A passage whose items are all deleted (points of a deleted
+ * subparagraph, a deleted point) is deleted though its paragraph is only amended. */
+static void passage_status(cmp_engine_t *e)
 {
-    const cmp_corpus_t *c = e->corpus;
-    for (size_t d = 0; d < c->n_docs; d++) {
-        const cmp_doc_t *doc = &c->docs[d];
-        for (size_t a = 0; a < doc->n_articles; a++) {
-            const cmp_unit_t *u = &doc->articles[a];
-            if (strncasecmp(u->title, "Amendment", 9) != 0)
-                continue;
-            int target = -1;
-            for (size_t t = 0; t < c->n_docs; t++)
-                if (t != d && c->docs[t].number[0] && strstr(u->title, c->docs[t].number))
-                    target = (int)t;
-            if (target < 0)
-                continue;
-            for (size_t p = 0; p < u->n_paras; p++) {
-                for (size_t i = 0; i < u->paras[p].n_items; i++) {
-                    const cmp_item_t *it = &u->paras[p].items[i];
-                    if (it->kind != CMP_ITEM_NUM)
-                        continue;
-                    const char *m = strstr(it->text, "Article ");
-                    const char *x = strstr(it->text, "Annex ");
-                    char label[48] = "";
-                    if (m && (!x || m < x)) {
-                        const char *q = m + 8;
-                        size_t k = 0;
-                        while (isalnum((unsigned char)q[k]) && k < 8)
-                            k++;
-                        snprintf(label, sizeof label, "Article %.*s", (int)k, q);
-                    } else if (x) {
-                        const char *q = x + 6;
-                        size_t k = 0;
-                        while (q[k] && strchr("IVXLC", q[k]) && k < 8)
-                            k++;
-                        snprintf(label, sizeof label, "Annex %.*s", (int)k, q);
-                    }
-                    if (!label[0])
-                        continue;
-                    amend_t *am = CMP__PUSH(e->amend, e->n_amend, e->cap_amend);
-                    am->target_doc = target;
-                    snprintf(am->target, sizeof am->target, "%s", label);
-                    am->by_doc = (int)d;
-                    am->by = u;
-                    am->item = it;
-                    am->passage = UINT32_MAX;
-                    gf_sbuf_t w = {0};
-                    gf_sbuf_adds(&w, it->text);
-                    for (size_t k = i + 1; k < u->paras[p].n_items &&
-                                           u->paras[p].items[k].kind != CMP_ITEM_NUM && w.len < 300;
-                         k++) {
-                        const cmp_item_t *sub = &u->paras[p].items[k];
-                        gf_sbuf_adds(&w, " ");
-                        if (sub->label[0]) {
-                            gf_sbuf_adds(&w, sub->label);
-                            gf_sbuf_adds(&w, " ");
-                        }
-                        gf_sbuf_adds(&w, sub->text);
-                    }
-                    if (w.len > 320) {
-                        size_t cut = 300;
-                        while (cut > 0 && ((unsigned char)w.s[cut] & 0xC0) == 0x80)
-                            cut--;
-                        w.s[cut] = '\0';
-                        w.len = cut;
-                        gf_sbuf_adds(&w, " [...]");
-                    }
-                    am->what = gf_sbuf_take(&w);
-                    /* the passage of the amending article that holds this point */
-                    size_t np = cmp_index_n_passages(e->index);
-                    for (uint32_t k = 0; k < np; k++) {
-                        const cmp_passage_t *ps = cmp_index_passage(e->index, k);
-                        if (ps->meta.kind == CMP_PSG_ARTICLE && ps->meta.doc == (int)d &&
-                            ps->meta.unit == (int)a && ps->meta.para == (int)p) {
-                            if (am->passage == UINT32_MAX || strcmp(ps->meta.point, it->label) == 0)
-                                am->passage = k;
-                        }
+    size_t np = cmp_index_n_passages(e->index);
+    e->psg_status = gf_xcalloc(np + 1, 1);
+    e->psg_by = gf_xcalloc(np + 1, sizeof *e->psg_by);
+    e->psg_current = gf_xcalloc(np + 1, sizeof *e->psg_current);
+    for (uint32_t k = 0; k < np; k++) {
+        const cmp_passage_t *ps = cmp_index_passage(e->index, k);
+        const cmp_psg_meta_t *m = &ps->meta;
+        if (m->kind != CMP_PSG_ARTICLE && m->kind != CMP_PSG_ANNEX)
+            continue;
+        e->psg_status[k] = (uint8_t)cmp_amend_status(e->am, m->doc, ps->label, m->para_num,
+                                                     m->point, &e->psg_by[k]);
+        if (e->psg_status[k] != CMP_ST_AMENDED)
+            continue;
+        const cmp_doc_t *d = &e->corpus->docs[m->doc];
+        const cmp_unit_t *u = m->kind == CMP_PSG_ARTICLE ? &d->articles[m->unit] : &d->annexes[m->unit];
+        const cmp_para_t *p = &u->paras[m->para];
+        char **owned = NULL;
+        size_t n_owned = 0;
+        const char **fate = cmp_amend_para_fate(e->am, m->doc, ps->label, p, &owned, &n_owned);
+        if (fate != NULL) {
+            int gone = 1;
+            for (uint32_t i = m->item_from; i < m->item_to && i < p->n_items; i++)
+                gone &= fate[i] != NULL && fate[i][0] == '\0';
+            char *was = cmp_para_text(p, m->item_from, m->item_to);
+            char *now = cmp_para_text_with(p, m->item_from, m->item_to, fate);
+            size_t tl = strlen(ps->text), wl = strlen(was);
+            if (gone) {
+                e->psg_status[k] = CMP_ST_DELETED;
+                for (size_t a = 0; a < e->am->n; a++) {
+                    const cmp_amendment_t *am = &e->am->a[a];
+                    if (am->action == CMP_AM_DELETED && am->target_doc == m->doc &&
+                        strcmp(am->unit, ps->label) == 0 && strcmp(am->para, m->para_num) == 0) {
+                        e->psg_by[k] = am;
+                        break;
                     }
                 }
+            } else if (strcmp(was, now) != 0 && tl >= wl) {
+                /* keep the passage's own prefix ("5. [...]") */
+                gf_sbuf_t b = {0};
+                gf_sbuf_add(&b, ps->text, tl - wl);
+                gf_sbuf_adds(&b, now);
+                e->psg_current[k] = gf_sbuf_take(&b);
             }
+            free(was);
+            free(now);
+        }
+        cmp_amend_fate_free(fate, owned, n_owned);
+    }
+}
+
+/* The passage of the amending article that holds amendment a's instruction (its top-level
+ * point), or UINT32_MAX. */
+static uint32_t amending_passage(const cmp_engine_t *e, const cmp_amendment_t *a)
+{
+    char top[16];
+    size_t k = 0;
+    while (a->by_point[k] && (k == 0 || a->by_point[k] != '(') && k < sizeof top - 1)
+        k++;
+    snprintf(top, sizeof top, "%.*s", (int)k, a->by_point);
+    uint32_t found = UINT32_MAX;
+    size_t np = cmp_index_n_passages(e->index);
+    for (uint32_t i = 0; i < np; i++) {
+        const cmp_passage_t *ps = cmp_index_passage(e->index, i);
+        if (ps->meta.kind == CMP_PSG_ARTICLE && ps->meta.doc == a->by_doc &&
+            ps->meta.unit == a->by_unit && ps->meta.para == a->by_para) {
+            if (found == UINT32_MAX || strcmp(ps->meta.point, top) == 0)
+                found = i;
         }
     }
+    return found;
 }
 
 cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err)
@@ -326,11 +335,42 @@ cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_
     e->corpus = c;
     e->index = ix;
     e->no_synonyms = o && o->no_synonyms;
+    {
+        char path[4200];
+        const char *m = o && o->rerank_model ? o->rerank_model : NULL;
+        if (m == NULL) {
+            snprintf(path, sizeof path, "%s/../model/rerank.json", corpus_dir);
+            m = path;
+        }
+        if (m[0]) {
+            gf_err_t rerr = {0};
+            e->rr = cmp_reranker_load(m, &rerr); /* optional: without it, BM25F order */
+            gf_err_cleanup(&rerr);
+        }
+    }
+    {
+        char path[4200];
+        const char *m = o && o->refusal_model ? o->refusal_model : NULL;
+        if (m == NULL) {
+            snprintf(path, sizeof path, "%s/../model/refusal.json", corpus_dir);
+            m = path;
+        }
+        gf_err_t rerr = {0};
+        e->has_rf = m[0] && cmp_refusal_model_load(m, &e->rf, &rerr) == 0;
+        gf_err_cleanup(&rerr);
+    }
+    const char *wn = o && o->wordnet_dir ? o->wordnet_dir : CMP_WORDNET_DIR;
+    if (wn[0]) {
+        gf_err_t lerr = {0};
+        e->lex = cmp_lex_load(wn, &lerr); /* optional: without it, no WordNet expansion */
+        gf_err_cleanup(&lerr);
+    }
     if (!e->no_synonyms)
         compile_synonyms(e, an);
     mark_titles(e, an);
     cmp_analyzer_free(an);
-    find_amendments(e);
+    e->am = cmp_amendments_parse(c);
+    passage_status(e);
     for (size_t d = 0; d < c->n_docs; d++) {
         int y = atoi(c->docs[d].number);
         if (y > e->max_year)
@@ -349,9 +389,14 @@ void cmp_engine_free(cmp_engine_t *e)
         free(e->syn[i].add);
     }
     free(e->syn);
-    for (size_t i = 0; i < e->n_amend; i++)
-        free(e->amend[i].what);
-    free(e->amend);
+    cmp_lex_free(e->lex);
+    cmp_reranker_free(e->rr);
+    cmp_amendments_free(e->am);
+    for (size_t i = 0; e->psg_current && i < cmp_index_n_passages(e->index); i++)
+        free(e->psg_current[i]);
+    free(e->psg_current);
+    free(e->psg_status);
+    free(e->psg_by);
     free(e->title_term);
     cmp_index_free(e->index);
     cmp_corpus_free(e->corpus);
@@ -361,6 +406,96 @@ void cmp_engine_free(cmp_engine_t *e)
 const cmp_corpus_t *cmp_engine_corpus(const cmp_engine_t *e)
 {
     return e->corpus;
+}
+
+int cmp_engine_refusal_model(const cmp_engine_t *e)
+{
+    return e->has_rf;
+}
+
+static int rf_array(json_t *o, const char *key, double *out, size_t n)
+{
+    json_t *a = json_object_get(o, key);
+    if (!json_is_array(a) || json_array_size(a) != n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(a, i);
+        if (!json_is_number(v))
+            return -1;
+        out[i] = json_number_value(v);
+    }
+    return 0;
+}
+
+int cmp_refusal_model_load(const char *path, cmp_refusal_model_t *m, gf_err_t *err)
+{
+    json_error_t je;
+    json_t *o = json_load_file(path, 0, &je);
+    if (o == NULL)
+        return gf_err_set(err, GF_ENOTFOUND, "refusal_model_missing", "cannot read %s: %s",
+                          path, je.text);
+    json_t *b = json_object_get(o, "b"), *t = json_object_get(o, "threshold");
+    int bad = rf_array(o, "mean", m->mean, CMP_RF_NFEAT) || rf_array(o, "sd", m->sd, CMP_RF_NFEAT) ||
+              rf_array(o, "w", m->w, CMP_RF_NFEAT) || !json_is_number(b) || !json_is_number(t);
+    if (!bad) {
+        m->b = json_number_value(b);
+        m->threshold = json_number_value(t);
+        for (size_t i = 0; i < CMP_RF_NFEAT; i++)
+            bad |= !(m->sd[i] > 0);
+    }
+    json_decref(o);
+    if (bad)
+        return gf_err_set(err, GF_EINVAL, "refusal_model_invalid",
+                          "%s: want mean, sd (> 0), w (%d numbers each), b, threshold", path,
+                          CMP_RF_NFEAT);
+    return 0;
+}
+
+int cmp_refusal_model_save(const char *path, const cmp_refusal_model_t *m, gf_err_t *err)
+{
+    json_t *o = json_object(), *mean = json_array(), *sd = json_array(), *w = json_array();
+    for (size_t i = 0; i < CMP_RF_NFEAT; i++) {
+        json_array_append_new(mean, json_real(m->mean[i]));
+        json_array_append_new(sd, json_real(m->sd[i]));
+        json_array_append_new(w, json_real(m->w[i]));
+    }
+    json_object_set_new(o, "features",
+                        json_string("log1p(top score), coverage, domain word, share of words "
+                                    "unknown to the acts, reranker score of the best article, "
+                                    "content words, best article's coverage, its title coverage"));
+    json_object_set_new(o, "mean", mean);
+    json_object_set_new(o, "sd", sd);
+    json_object_set_new(o, "w", w);
+    json_object_set_new(o, "b", json_real(m->b));
+    json_object_set_new(o, "threshold", json_real(m->threshold));
+    int rc = json_dump_file(o, path, JSON_INDENT(1)) == 0
+                 ? 0
+                 : gf_err_set(err, GF_EINTERNAL, "write_failed", "cannot write %s", path);
+    json_decref(o);
+    return rc;
+}
+
+double cmp_refusal_model_p(const cmp_refusal_model_t *m, const double *x)
+{
+    double z = m->b;
+    for (size_t i = 0; i < CMP_RF_NFEAT; i++)
+        z += m->w[i] * (x[i] - m->mean[i]) / m->sd[i];
+    return 1.0 / (1.0 + exp(-z));
+}
+
+int cmp_engine_reranker(const cmp_engine_t *e)
+{
+    return e->rr != NULL;
+}
+
+int cmp_engine_wordnet(const cmp_engine_t *e)
+{
+    return e->lex != NULL;
+}
+
+const cmp_amendments_t *cmp_engine_amendments(const cmp_engine_t *e)
+{
+    return e->am;
 }
 
 const cmp_index_t *cmp_engine_index(const cmp_engine_t *e)
@@ -445,22 +580,35 @@ static int mentioned_doc(const cmp_engine_t *e, const char *lq)
     return -1;
 }
 
-/* "Article 7" named in the question → "Article 7" label to boost. */
+/* "Article 7" / "Annex XIV" named in the question → the label to boost. */
 static int mentioned_article(const char *lq, char *out, size_t outsz)
 {
     const char *p = strstr(lq, "article ");
-    if (p == NULL)
-        return 0;
-    p += 8;
-    size_t k = 0;
-    while (isdigit((unsigned char)p[k]) && k < 4)
-        k++;
-    if (k == 0)
-        return 0;
-    if (p[k] >= 'a' && p[k] <= 'c' && !isalpha((unsigned char)p[k + 1]))
-        k++;
-    snprintf(out, outsz, "Article %.*s", (int)k, p);
-    return 1;
+    if (p != NULL) {
+        p += 8;
+        size_t k = 0;
+        while (isdigit((unsigned char)p[k]) && k < 4)
+            k++;
+        if (k > 0) {
+            if (p[k] >= 'a' && p[k] <= 'c' && !isalpha((unsigned char)p[k + 1]))
+                k++;
+            snprintf(out, outsz, "Article %.*s", (int)k, p);
+            return 1;
+        }
+    }
+    p = strstr(lq, "annex ");
+    if (p != NULL) {
+        p += 6;
+        size_t k = strspn(p, "ivxlc");
+        if (k > 0 && k < 8 && !isalpha((unsigned char)p[k])) {
+            char r[8];
+            for (size_t i = 0; i < k; i++)
+                r[i] = (char)toupper((unsigned char)p[i]);
+            snprintf(out, outsz, "Annex %.*s", (int)k, r);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The question names an act newer than the corpus: "2023/1791", "2023 recast", "recast
@@ -638,17 +786,105 @@ static void fill_citation(const cmp_engine_t *e, cmp_citation_t *c, int id, uint
         c->title = d->articles[p->meta.unit].title;
     else if (p->meta.kind == CMP_PSG_ANNEX)
         c->title = d->annexes[p->meta.unit].title;
-    c->text = p->text;
+    c->text = e->psg_current[pid] ? e->psg_current[pid] : p->text;
+    c->enacted = e->psg_current[pid] ? p->text : NULL;
     c->score = score;
     c->amendment = 0;
+    c->status = e->psg_status[pid];
+    const cmp_amendment_t *by = e->psg_by[pid];
+    c->status_by = by ? by->by_ref : NULL;
+    c->status_from = by && by->applies_from[0] ? by->applies_from : NULL;
 }
 
 typedef struct unit_rank {
     int doc;
     const char *label;
     double best, second, score;
-    size_t first_hit;
+    size_t first_hit, n_hits;
+    float rr; /* reranker score */
 } unit_rank_t;
+
+/* by reranker score, then by the BM25F order it came in (first_hit) */
+static int unit_rr_cmp(const void *a, const void *b)
+{
+    const unit_rank_t *x = a, *y = b;
+    if (x->rr != y->rr)
+        return x->rr < y->rr ? 1 : -1;
+    return x->first_hit < y->first_hit ? -1 : x->first_hit > y->first_hit;
+}
+
+static const char *const FINAL_WORDS[] = {"transpose", "transposed", "transposition", "force",
+                                          "repeal", "repealed", "repeals", "replaced", "replace",
+                                          "deadline", "effective", "apply", "applies", "scrap",
+                                          "scrapped", "national"};
+
+/* Features of the best nc candidate units (rerank.h, README "Learned ranking"). */
+static void unit_features(const cmp_engine_t *e, cmp_analyzer_t *an, const qword_t *qw,
+                          size_t nqw, const cmp_qterm_t *qt, size_t nqt, size_t n_orig,
+                          double q_idf, const cmp_hit_t *hits, size_t nh, const unit_rank_t *units,
+                          size_t nc, const cmp_search_opts_t *so, float *x)
+{
+    const cmp_index_t *ix = e->index;
+    int final_q = 0;
+    for (size_t i = 0; i < nqw; i++)
+        final_q |= is_in(qw[i].surface, FINAL_WORDS, sizeof FINAL_WORDS / sizeof FINAL_WORDS[0]);
+    double exp_mass = 0;
+    for (size_t k = n_orig; k < nqt; k++)
+        exp_mass += qt[k].w * cmp_index_idf(ix, qt[k].id);
+    for (size_t u = 0; u < nc; u++) {
+        float *f = x + u * CMP_RR_NFEAT;
+        const unit_rank_t *ur = &units[u];
+        const cmp_hit_t *h = &hits[ur->first_hit];
+        const cmp_passage_t *p = cmp_index_passage(ix, h->passage);
+        const cmp_doc_t *d = &e->corpus->docs[ur->doc];
+        const cmp_unit_t *cu = p->meta.kind == CMP_PSG_ARTICLE ? &d->articles[p->meta.unit]
+                                                               : &d->annexes[p->meta.unit];
+        double cov = 0, tcov = 0, ecov = 0;
+        for (size_t k = 0; k < nqt; k++) {
+            if (qt[k].id == CMP_NOTERM || !cmp_index_passage_has(ix, h->passage, qt[k].id))
+                continue;
+            if (k < n_orig)
+                cov += cmp_index_idf(ix, qt[k].id);
+            else
+                ecov += qt[k].w * cmp_index_idf(ix, qt[k].id);
+        }
+        stems_t ts = {.ix = ix};
+        cmp_analyze(an, cu->title, strlen(cu->title), 0, stems_cb, &ts);
+        for (size_t k = 0; k < n_orig; k++)
+            for (size_t t = 0; t < ts.n; t++)
+                if (ts.ids[t] == qt[k].id && qt[k].id != CMP_NOTERM) {
+                    tcov += cmp_index_idf(ix, qt[k].id);
+                    break;
+                }
+        free(ts.ids);
+        size_t nhits = 0;
+        for (size_t i = 0; i < nh; i++) {
+            const cmp_passage_t *q = cmp_index_passage(ix, hits[i].passage);
+            nhits += q->meta.doc == ur->doc && strcmp(q->label, ur->label) == 0;
+        }
+        const char *t = cu->title;
+        f[0] = (float)ur->score;
+        f[1] = (float)ur->best;
+        f[2] = (float)ur->second;
+        f[3] = (float)u;
+        f[4] = units[0].score > 0 ? (float)(ur->score / units[0].score) : 0;
+        f[5] = h->prox;
+        f[6] = q_idf > 0 ? (float)(cov / q_idf) : 0;
+        f[7] = q_idf > 0 ? (float)(tcov / q_idf) : 0;
+        f[8] = exp_mass > 0 ? (float)(ecov / exp_mass) : 0;
+        f[9] = p->meta.kind == CMP_PSG_ANNEX;
+        f[10] = strncmp(t, "Definitions", 11) == 0;
+        f[11] = (float)cmp_amend_status(e->am, ur->doc, ur->label, "", "", NULL);
+        f[12] = strstr(t, "mendment") != NULL;
+        f[13] = so->boost_doc >= 0 && so->boost_doc == ur->doc;
+        f[14] = so->boost_unit != NULL && strcmp(so->boost_unit, ur->label) == 0;
+        f[15] = (float)nhits;
+        f[16] = (float)n_orig;
+        f[17] = strstr(t, "Entry into force") || strstr(t, "Transposition") ||
+                strstr(t, "Repeal") || strstr(t, "repeal") || strstr(t, "Addressees");
+        f[18] = (float)final_q;
+    }
+}
 
 static int unit_cmp(const void *a, const void *b)
 {
@@ -656,6 +892,35 @@ static int unit_cmp(const void *a, const void *b)
     if (x->score != y->score)
         return x->score < y->score ? 1 : -1;
     return x->first_hit < y->first_hit ? -1 : x->first_hit > y->first_hit;
+}
+
+static void note_expansion(const cmp_engine_t *e, cmp_answer_t *out, const char *word,
+                           uint32_t term, float w, const char *source)
+{
+    if (out->n_expansions >= 64)
+        return;
+    if (out->expansions == NULL)
+        out->expansions = gf_xcalloc(64, sizeof *out->expansions);
+    cmp_expansion_t *x = &out->expansions[out->n_expansions++];
+    snprintf(x->word, sizeof x->word, "%.31s", word);
+    snprintf(x->term, sizeof x->term, "%.31s", cmp_index_term_text(e->index, term));
+    /* never end inside a UTF-8 sequence */
+    for (char *f = x->word; f; f = f == x->word ? x->term : NULL) {
+        size_t n = strlen(f);
+        while (n > 0 && ((unsigned char)f[n - 1] & 0x80)) {
+            size_t k = n - 1;
+            while (k > 0 && ((unsigned char)f[k] & 0xC0) == 0x80)
+                k--;
+            unsigned char c = (unsigned char)f[k];
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (n - k == need)
+                break;
+            f[k] = '\0';
+            n = k;
+        }
+    }
+    x->w = w;
+    x->source = source;
 }
 
 static void refuse(cmp_answer_t *out, const char *reason, const char *msg)
@@ -672,6 +937,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             cmp_answer_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
+    out->refusal_p = -1;
     int rc = 0;
     cmp_analyzer_t *an = NULL;
     qctx_t qc = {0};
@@ -790,8 +1056,47 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
                 *t = (cmp_qterm_t){
                     .id = sy->add[a], .w = sy->w, .qpos = qc.w[i].pos, .expansion = 1};
+                note_expansion(e, out, qc.w[i].surface, sy->add[a], sy->w, "synonyms.h");
             }
             break;
+        }
+    }
+
+    /* ---- WordNet: synonyms and hypernyms of the question's words that the acts use */
+    if (e->lex != NULL) {
+        size_t added = 0;
+        for (size_t i = 0; i < qc.n && nqt < 128 && added < WN_MAX_TOTAL; i++) {
+            const qword_t *w = &qc.w[i];
+            if (w->stop || !isalpha((unsigned char)w->surface[0]) || strlen(w->surface) < 3)
+                continue;
+            cmp_lex_rel_t rel[48];
+            size_t nr = cmp_lex_expand(e->lex, w->surface, rel, 48);
+            size_t per = 0;
+            for (size_t r = 0; r < nr && per < WN_MAX_PER_WORD && nqt < 128; r++) {
+                stems_t st = {.ix = ix};
+                cmp_analyze(an, rel[r].lemma, strlen(rel[r].lemma), 0, stems_cb, &st);
+                float wt = rel[r].w * WN_WEIGHT * (st.n > 1 ? 0.5f : 1.0f);
+                /* only lemmas whose words the acts use (stems of 3+ letters) */
+                int usable = st.n > 0 && st.n <= 3 && rel[r].w >= WN_MIN_REL;
+                for (size_t k = 0; k < st.n; k++)
+                    usable &= st.ids[k] != CMP_NOTERM &&
+                              strlen(cmp_index_term_text(ix, st.ids[k])) >= 3;
+                for (size_t k = 0; usable && k < st.n && nqt < 128; k++) {
+                    int have = 0;
+                    for (size_t m = 0; m < nqt; m++)
+                        have |= qt[m].id == st.ids[k];
+                    if (have)
+                        continue;
+                    cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
+                    *t = (cmp_qterm_t){.id = st.ids[k], .w = wt, .qpos = w->pos, .expansion = 1};
+                    note_expansion(e, out, w->surface, st.ids[k], wt,
+                                   rel[r].kind == CMP_LEX_SYNONYM ? "wordnet:synonym"
+                                                                  : "wordnet:hypernym");
+                    added++;
+                }
+                per += usable;
+                free(st.ids);
+            }
         }
     }
 
@@ -806,6 +1111,29 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         if (def && !e->no_synonyms && id != CMP_NOTERM && nqt < 128) {
             cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
             *t = (cmp_qterm_t){.id = id, .w = 0.6f, .qpos = 0, .expansion = 1};
+            note_expansion(e, out, "(question form)", id, 0.6f, "definition-intent");
+        }
+    }
+
+    /* ---- a question in another language: most of its words are neither English function
+     * words nor words of the (English) acts nor of the English lexicon */
+    {
+        size_t words = 0, known = 0;
+        for (size_t i = 0; i < qc.n; i++) {
+            const qword_t *w = &qc.w[i];
+            if (!isalpha((unsigned char)w->surface[0]) && !((unsigned char)w->surface[0] & 0x80))
+                continue;
+            words++;
+            known += w->stop || w->id != CMP_NOTERM ||
+                     cmp_index_term(ix, w->surface) != CMP_NOTERM ||
+                     (e->lex != NULL && cmp_lex_known(e->lex, w->surface));
+        }
+        out->english = words ? (double)known / (double)words : 1.0;
+        if (words >= LANG_MIN_WORDS && out->english < LANG_MIN_KNOWN) {
+            refuse(out, "unsupported_language",
+                   "only questions in English are supported (the corpus is the English text of "
+                   "the acts); please ask in English");
+            goto ranked;
         }
     }
 
@@ -832,6 +1160,18 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                             .boost_unit_factor = UNIT_BOOST,
                             .rerank = 100};
     size_t nh = cmp_index_search(ix, qt, nqt, &so, hits, N_HITS);
+    /* ---- the law as it stands: a deleted provision is not evidence of current law */
+    int history = 0;
+    for (size_t i = 0; i < qc.n && !history; i++)
+        history = is_in(qc.w[i].surface, HISTORY_WORDS,
+                        sizeof HISTORY_WORDS / sizeof HISTORY_WORDS[0]);
+    if (!history) {
+        size_t k = 0;
+        for (size_t i = 0; i < nh; i++)
+            if (e->psg_status[hits[i].passage] != CMP_ST_DELETED)
+                hits[k++] = hits[i];
+        nh = k;
+    }
 
     /* ---- evidence: how much of the question the best passage covers */
     if (nh > 0) {
@@ -869,8 +1209,46 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
     for (size_t u = 0; u < nu; u++)
         units[u].score = units[u].best + AGG_SECOND * units[u].second;
     qsort(units, nu, sizeof *units, unit_cmp);
+    float best_rr = 0; /* the reranker's best score (a feature of the refusal decision) */
+    /* ---- learned ranking of the best candidates (rerank.h) */
+    if (nu > 1 && (e->rr != NULL || (opts && opts->features))) {
+        size_t nc = nu < CMP_RR_TOP ? nu : CMP_RR_TOP;
+        float *x = gf_xcalloc(nc * CMP_RR_NFEAT, sizeof *x);
+        unit_features(e, an, qc.w, qc.n, qt, nqt, n_orig, q_idf, hits, nh, units, nc, &so, x);
+        if (opts && opts->features) {
+            out->cand_units = gf_xcalloc(nc, sizeof *out->cand_units);
+            for (size_t u = 0; u < nc; u++)
+                if (asprintf(&out->cand_units[u], "%s %s", e->corpus->docs[units[u].doc].celex,
+                             units[u].label) < 0)
+                    out->cand_units[u] = gf_xstrdup("?");
+            out->cand_x = gf_xmalloc(nc * CMP_RR_NFEAT * sizeof *x);
+            memcpy(out->cand_x, x, nc * CMP_RR_NFEAT * sizeof *x);
+            out->n_cand = nc;
+        }
+        float *sc = gf_xmalloc(nc * sizeof *sc);
+        gf_err_t rerr = {0};
+        if (e->rr != NULL && cmp_reranker_score(e->rr, x, nc, sc, &rerr) == 0) {
+            for (size_t u = 0; u < nc; u++)
+                units[u].rr = sc[u];
+            qsort(units, nc, sizeof *units, unit_rr_cmp);
+            best_rr = units[0].rr;
+            /* a provision the question names ("Annex XIV", "Article 7") stays first: the
+             * training questions rarely name one, so the model cannot have learnt it */
+            for (size_t u = 1; so.boost_unit && u < nc; u++)
+                if (strcmp(units[u].label, so.boost_unit) == 0 &&
+                    (so.boost_doc < 0 || so.boost_doc == units[u].doc)) {
+                    unit_rank_t t = units[u];
+                    memmove(units + 1, units, u * sizeof *units);
+                    units[0] = t;
+                    break;
+                }
+        }
+        gf_err_cleanup(&rerr);
+        free(sc);
+        free(x);
+    }
     /* an amending article follows the article it amends (top 3 only): the answer cites it */
-    out->ranked_units = gf_xcalloc(2 * nu + 2, sizeof *out->ranked_units);
+    out->ranked_units = gf_xcalloc(nu + 3 * e->am->n + 2, sizeof *out->ranked_units);
     for (size_t u = 0; u < nu && out->n_ranked_units < 20; u++) {
         char *s = NULL;
         if (asprintf(&s, "%s %s", e->corpus->docs[units[u].doc].celex, units[u].label) >= 0) {
@@ -882,9 +1260,9 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             else
                 out->ranked_units[out->n_ranked_units++] = s;
         }
-        for (size_t a = 0; u < 3 && a < e->n_amend; a++) {
-            const amend_t *am = &e->amend[a];
-            if (am->target_doc != units[u].doc || strcmp(am->target, units[u].label) != 0)
+        for (size_t a = 0; u < 3 && a < e->am->n; a++) {
+            const cmp_amendment_t *am = &e->am->a[a];
+            if (am->target_doc != units[u].doc || strcmp(am->unit, units[u].label) != 0)
                 continue;
             char *m = NULL;
             if (asprintf(&m, "%s Article %s", e->corpus->docs[am->by_doc].celex, am->by->num) < 0)
@@ -913,10 +1291,34 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         refuse(out, "no_evidence", msg);
         goto out;
     }
-    int weak = nh == 0 || out->top_score < MIN_SCORE / 2 || out->coverage < MIN_COVERAGE ||
+    int weak;
+    if (nh > 0 && nu > 0) {
+        /* features of the calibrated decision (cmp-train-refusal) */
+        size_t oov = 0;
+        for (size_t k = 0; k < n_orig; k++)
+            oov += qt[k].id == CMP_NOTERM;
+        float f0[CMP_RR_NFEAT];
+        unit_features(e, an, qc.w, qc.n, qt, nqt, n_orig, q_idf, hits, nh, units, 1, &so, f0);
+        double *x = out->refusal_x;
+        x[0] = log1p(out->top_score);
+        x[1] = out->coverage;
+        x[2] = domain;
+        x[3] = n_orig ? (double)oov / (double)n_orig : 1.0;
+        x[4] = best_rr;
+        x[5] = (double)n_orig;
+        x[6] = f0[6];
+        x[7] = f0[7];
+        out->has_refusal_x = 1;
+    }
+    if (e->has_rf && out->has_refusal_x) {
+        out->refusal_p = cmp_refusal_model_p(&e->rf, out->refusal_x);
+        weak = out->refusal_p >= e->rf.threshold;
+    } else {
+        weak = nh == 0 || out->top_score < MIN_SCORE / 2 || out->coverage < MIN_COVERAGE ||
                (out->top_score < MIN_SCORE && out->coverage < SHORT_COVERAGE);
-    if (!domain && out->top_score < 2 * MIN_SCORE)
-        weak = 1;
+        if (!domain && out->top_score < 2 * MIN_SCORE)
+            weak = 1;
+    }
     if (weak) {
         if (!domain)
             refuse(out, "off_topic",
@@ -928,8 +1330,9 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         goto out;
     }
 
-    /* ---- citations: passages of the best articles, at most MAX_PER_UNIT per article */
-    out->citations = gf_xcalloc((size_t)top_k + 8, sizeof *out->citations);
+    /* ---- citations: passages of the best articles, at most MAX_PER_UNIT per article; the
+     * article that amends a cited provision is cited right after it (within top_k) */
+    out->citations = gf_xcalloc((size_t)top_k + 1, sizeof *out->citations);
     for (size_t u = 0; u < nu && out->n_citations < (size_t)top_k; u++) {
         int taken = 0;
         for (size_t i = 0; i < nh && taken < MAX_PER_UNIT && out->n_citations < (size_t)top_k;
@@ -945,6 +1348,19 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                           hits[i].passage, hits[i].score);
             out->n_citations++;
             taken++;
+            const cmp_amendment_t *by = e->psg_by[hits[i].passage];
+            if (by == NULL || out->n_citations >= (size_t)top_k)
+                continue;
+            uint32_t ap = amending_passage(e, by);
+            int have = 0;
+            for (size_t k = 0; k < out->n_citations; k++)
+                have |= out->citations[k].passage == ap;
+            if (ap == UINT32_MAX || have)
+                continue;
+            cmp_citation_t *nc = &out->citations[out->n_citations];
+            fill_citation(e, nc, (int)out->n_citations + 1, ap, 0);
+            nc->amendment = 1;
+            out->n_citations++;
         }
     }
 
@@ -955,7 +1371,8 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         size_t ns = 0;
         size_t use = out->n_citations < 3 ? out->n_citations : 3;
         for (size_t c = 0; c < use; c++)
-            ns += split_sentences(out->citations[c].text, ss + ns, MAXS - ns, (int)c);
+            if (out->citations[c].status != CMP_ST_DELETED && !out->citations[c].amendment)
+                ns += split_sentences(out->citations[c].text, ss + ns, MAXS - ns, (int)c);
         double best = 0;
         for (size_t i = 0; i < ns; i++) {
             ss[i].score = sentence_score(ix, an, qt, nqt, ss[i].s, ss[i].n);
@@ -965,6 +1382,18 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 best = ss[i].score;
         }
         gf_sbuf_t b = {0};
+        /* a deleted provision (cited for a question about history) is named, not quoted */
+        for (size_t c = 0; c < out->n_citations; c++) {
+            const cmp_citation_t *ct = &out->citations[c];
+            if (ct->status != CMP_ST_DELETED)
+                continue;
+            if (b.len)
+                gf_sbuf_adds(&b, "\n");
+            gf_sbuf_addf(&b, "%s of %s is no longer in force: it was deleted by %s%s%s [P%d]",
+                         ct->ref, ct->doc_name, ct->status_by,
+                         ct->status_from ? ", with effect from " : "",
+                         ct->status_from ? ct->status_from : "", ct->id);
+        }
         int chosen[MAX_ANSWER_SENTENCES];
         size_t nc = 0;
         while (nc < MAX_ANSWER_SENTENCES) {
@@ -991,7 +1420,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         for (size_t k = 0; k < nc; k++) {
             const sent_t *s = &ss[chosen[k]];
             const cmp_citation_t *ct = &out->citations[s->cit];
-            if (k > 0)
+            if (b.len)
                 gf_sbuf_adds(&b, "\n");
             gf_sbuf_addf(&b, "%s of %s: \xE2\x80\x9C", ct->ref, ct->doc_name);
             gf_sbuf_add(&b, s->s, s->n);
@@ -1005,23 +1434,42 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         }
     }
 
-    /* ---- amendments of cited articles (EED amended by 2018/1999 and 2019/944) */
+    /* ---- amendments of cited provisions (the EED is amended by 2018/1999 and 2019/944) */
     {
-        size_t base = out->n_citations;
         gf_sbuf_t nb = {0};
-        for (size_t c = 0; c < base; c++) {
+        for (size_t c = 0; c < out->n_citations; c++) {
             const cmp_citation_t *ct = &out->citations[c];
+            if (ct->amendment || ct->status != CMP_ST_AMENDED)
+                continue;
             const cmp_passage_t *p = cmp_index_passage(ix, ct->passage);
-            for (size_t a = 0; a < e->n_amend; a++) {
-                const amend_t *am = &e->amend[a];
-                if (am->target_doc != p->meta.doc || strcmp(am->target, ct->article) != 0)
+            for (size_t a = 0; a < e->am->n; a++) {
+                const cmp_amendment_t *am = &e->am->a[a];
+                if (am->action == CMP_AM_AMENDED || am->target_doc != p->meta.doc ||
+                    strcmp(am->unit, ct->article) != 0 ||
+                    (am->para[0] && p->meta.para_num[0] && strcmp(am->para, p->meta.para_num)))
                     continue;
-                const cmp_doc_t *by = &e->corpus->docs[am->by_doc];
+                char prov[96];
+                cmp_amendment_provision(am, prov, sizeof prov);
                 char *note = NULL;
-                if (asprintf(&note, "%s of %s was amended by Article %s%s of %s: %s", ct->article,
-                             ct->doc_name, am->by->num, am->item->label, by->name,
-                             am->what) < 0)
+                if (asprintf(&note, "%s%s%s%s of %s: %s by %s%s%s%s%s", prov,
+                             am->part[0] ? " (" : "", am->part, am->part[0] ? ")" : "",
+                             ct->doc_name, cmp_am_action_name(am->action), am->by_ref,
+                             am->applies_from[0] ? " (from " : "", am->applies_from,
+                             am->applies_from[0] ? ")" : "",
+                             am->new_text ? ": \xE2\x80\x98" : "") < 0)
                     continue;
+                if (am->new_text) {
+                    gf_sbuf_t w = {0};
+                    gf_sbuf_adds(&w, note);
+                    size_t n = strlen(am->new_text);
+                    size_t cut = n > 300 ? 300 : n;
+                    while (cut > 0 && cut < n && ((unsigned char)am->new_text[cut] & 0xC0) == 0x80)
+                        cut--;
+                    gf_sbuf_add(&w, am->new_text, cut);
+                    gf_sbuf_adds(&w, cut < n ? " [...]\xE2\x80\x99" : "\xE2\x80\x99");
+                    free(note);
+                    note = gf_sbuf_take(&w);
+                }
                 int dup = 0;
                 for (size_t k = 0; k < out->n_notes; k++)
                     dup |= strcmp(out->notes[k], note) == 0;
@@ -1031,16 +1479,6 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 }
                 out->notes = gf_xrealloc(out->notes, (out->n_notes + 1) * sizeof *out->notes);
                 out->notes[out->n_notes++] = note;
-                /* cite the amending article once */
-                int have = 0;
-                for (size_t k = 0; k < out->n_citations; k++)
-                    have |= out->citations[k].passage == am->passage;
-                if (!have && am->passage != UINT32_MAX && out->n_citations < (size_t)top_k + 8) {
-                    cmp_citation_t *nc = &out->citations[out->n_citations];
-                    fill_citation(e, nc, (int)out->n_citations + 1, am->passage, 0);
-                    nc->amendment = 1;
-                    out->n_citations++;
-                }
             }
         }
         if (out->n_notes > 0) {
@@ -1078,6 +1516,11 @@ void cmp_answer_cleanup(cmp_answer_t *a)
     for (size_t i = 0; i < a->n_ranked_units; i++)
         free(a->ranked_units[i]);
     free(a->ranked_units);
+    free(a->expansions);
+    for (size_t i = 0; i < a->n_cand; i++)
+        free(a->cand_units[i]);
+    free(a->cand_units);
+    free(a->cand_x);
     memset(a, 0, sizeof *a);
 }
 
@@ -1106,6 +1549,11 @@ json_t *cmp_answer_to_json(const cmp_answer_t *a)
         json_object_set_new(o, "text", json_string(c->text));
         json_object_set_new(o, "score", json_real(round(c->score * 1000) / 1000));
         json_object_set_new(o, "amendment", json_boolean(c->amendment));
+        json_object_set_new(o, "status", json_string(cmp_status_name(c->status)));
+        json_object_set_new(o, "status_by", str_or_null(c->status_by));
+        json_object_set_new(o, "status_from", str_or_null(c->status_from));
+        if (c->enacted)
+            json_object_set_new(o, "text_as_enacted", json_string(c->enacted));
         json_array_append_new(cits, o);
     }
     json_t *notes = json_array();
@@ -1119,5 +1567,21 @@ json_t *cmp_answer_to_json(const cmp_answer_t *a)
     json_object_set_new(j, "reason", str_or_null(a->reason));
     json_object_set_new(j, "reason_message", str_or_null(a->reason_message));
     json_object_set_new(j, "notes", notes);
+    json_t *ex = json_array();
+    for (size_t i = 0; i < a->n_expansions; i++) {
+        const cmp_expansion_t *x = &a->expansions[i];
+        json_array_append_new(ex, json_pack("{s:s, s:s, s:f, s:s}", "word", x->word, "term",
+                                            x->term, "weight", round(x->w * 1000) / 1000,
+                                            "source", x->source));
+    }
+    json_t *dbg = json_object();
+    json_object_set_new(dbg, "expansions", ex);
+    json_object_set_new(dbg, "top_score", json_real(round(a->top_score * 1000) / 1000));
+    json_object_set_new(dbg, "coverage", json_real(round(a->coverage * 1000) / 1000));
+    json_object_set_new(dbg, "english", json_real(round(a->english * 1000) / 1000));
+    json_object_set_new(dbg, "refusal_p", a->refusal_p >= 0
+                                              ? json_real(round(a->refusal_p * 1000) / 1000)
+                                              : json_null());
+    json_object_set_new(j, "debug", dbg);
     return j;
 }

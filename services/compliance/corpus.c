@@ -671,6 +671,11 @@ static int numeric_label(const char *s)
 
 char *cmp_para_text(const cmp_para_t *p, size_t from, size_t to)
 {
+    return cmp_para_text_with(p, from, to, NULL);
+}
+
+char *cmp_para_text_with(const cmp_para_t *p, size_t from, size_t to, const char *const *over)
+{
     gf_sbuf_t b = {0};
     if (to > p->n_items)
         to = p->n_items;
@@ -678,15 +683,20 @@ char *cmp_para_text(const cmp_para_t *p, size_t from, size_t to)
         gf_sbuf_addf(&b, "%s. ", p->num);
     else if (from == 0 && p->num[0])
         gf_sbuf_addf(&b, "%s\n", p->num);
+    int first = 1;
     for (size_t i = from; i < to; i++) {
         const cmp_item_t *it = &p->items[i];
-        if (i > from)
+        const char *text = over && over[i] ? over[i] : it->text;
+        if (over && over[i] && !over[i][0])
+            continue; /* deleted */
+        if (!first)
             gf_sbuf_adds(&b, "\n");
+        first = 0;
         if (it->label[0]) {
             gf_sbuf_adds(&b, it->label);
             gf_sbuf_adds(&b, " ");
         }
-        gf_sbuf_adds(&b, it->text);
+        gf_sbuf_adds(&b, text);
     }
     return gf_sbuf_take(&b);
 }

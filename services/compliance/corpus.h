@@ -114,6 +114,9 @@ const cmp_unit_t *cmp_doc_find_annex(const cmp_doc_t *doc, const char *num);
 /* Render a paragraph as text: each item on its own line with its label ("1. ", "(a) ").
  * Returns a new string the caller frees. */
 char *cmp_para_text(const cmp_para_t *p, size_t from, size_t to);
+/* The same with items replaced: over[i] NULL = the item's text, "" = left out, else the text
+ * to show after the item's label. over may be NULL. */
+char *cmp_para_text_with(const cmp_para_t *p, size_t from, size_t to, const char *const *over);
 
 /* ---- browse API (JSON for GET /v1/documents and /v1/documents/{id}/articles/{n}) ---- */
 

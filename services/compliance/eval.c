@@ -35,8 +35,60 @@ static int cmp_dbl(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+const char *const CMP_EVAL_SETS[CMP_EVAL_NSETS] = {
+    "services/compliance/eval/dev-qa.jsonl",
+    "services/compliance/eval/extra-qa.jsonl",
+    "services/compliance/eval/operator-qa.jsonl",
+};
+
+static uint32_t fnv1a(const char *s, uint32_t h)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+cmp_split_t cmp_eval_split_of(const json_t *q)
+{
+    const char *doc = json_string_value(json_object_get(q, "document"));
+    const char *art = json_string_value(json_array_get(json_object_get(q, "expected_articles"), 0));
+    uint32_t h = 2166136261u;
+    if (doc && art) {
+        h = fnv1a(doc, h);
+        h = fnv1a(" ", h);
+        h = fnv1a(art, h);
+    } else {
+        const char *id = json_string_value(json_object_get(q, "id"));
+        h = fnv1a(id ? id : "", h);
+    }
+    unsigned b = h % 10;
+    return b < 6 ? CMP_SPLIT_TRAIN : b < 8 ? CMP_SPLIT_DEV : CMP_SPLIT_TEST;
+}
+
+const char *cmp_split_name(cmp_split_t s)
+{
+    static const char *const N[] = {"all", "train", "dev", "test"};
+    return s <= CMP_SPLIT_TEST ? N[s] : "?";
+}
+
+int cmp_split_parse(const char *s)
+{
+    for (int i = 0; i <= CMP_SPLIT_TEST; i++)
+        if (strcmp(s, cmp_split_name((cmp_split_t)i)) == 0)
+            return i;
+    return -1;
+}
+
 int cmp_eval_run(const cmp_engine_t *e, const char *path, FILE *log, cmp_eval_t *out,
                  gf_err_t *err)
+{
+    return cmp_eval_run_split(e, path, CMP_SPLIT_ALL, log, out, err);
+}
+
+int cmp_eval_run_split(const cmp_engine_t *e, const char *path, cmp_split_t split, FILE *log,
+                       cmp_eval_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
@@ -62,7 +114,7 @@ int cmp_eval_run(const cmp_engine_t *e, const char *path, FILE *log, cmp_eval_t 
         const char *expected = json_string_value(json_object_get(j, "expected"));
         const char *doc = json_string_value(json_object_get(j, "document"));
         json_t *arts = json_object_get(j, "expected_articles");
-        if (q == NULL) {
+        if (q == NULL || (split != CMP_SPLIT_ALL && cmp_eval_split_of(j) != split)) {
             json_decref(j);
             continue;
         }
@@ -118,6 +170,10 @@ int cmp_eval_run(const cmp_engine_t *e, const char *path, FILE *log, cmp_eval_t 
         } else if (expected && strcmp(expected, "refuse") == 0) {
             out->n_offtopic++;
             out->refused_offtopic += a.refused;
+        } else if (expected && strcmp(expected, "refuse_language") == 0) {
+            out->n_lang++;
+            out->refused_lang_right +=
+                a.refused && a.reason && strcmp(a.reason, "unsupported_language") == 0;
         } else {
             out->n_near++;
             out->refused_near += a.refused;
@@ -151,10 +207,30 @@ int cmp_eval_run(const cmp_engine_t *e, const char *path, FILE *log, cmp_eval_t 
     return rc;
 }
 
+void cmp_eval_merge(cmp_eval_t *sum, const cmp_eval_t *r)
+{
+    int n = sum->n_answerable + r->n_answerable;
+    if (n > 0) {
+        double a = sum->n_answerable, b = r->n_answerable;
+        sum->recall1 = (sum->recall1 * a + r->recall1 * b) / n;
+        sum->recall5 = (sum->recall5 * a + r->recall5 * b) / n;
+        sum->mrr = (sum->mrr * a + r->mrr * b) / n;
+        sum->answered_recall5 = (sum->answered_recall5 * a + r->answered_recall5 * b) / n;
+    }
+    sum->n_answerable = n;
+    sum->n_offtopic += r->n_offtopic;
+    sum->n_near += r->n_near;
+    sum->n_lang += r->n_lang;
+    sum->refused_answerable += r->refused_answerable;
+    sum->refused_offtopic += r->refused_offtopic;
+    sum->refused_near += r->refused_near;
+    sum->refused_lang_right += r->refused_lang_right;
+}
+
 void cmp_eval_print(const cmp_eval_t *r, const char *name, FILE *f)
 {
-    fprintf(f, "== %s: %d answerable, %d off-topic, %d near-domain\n", name, r->n_answerable,
-            r->n_offtopic, r->n_near);
+    fprintf(f, "== %s: %d answerable, %d off-topic, %d near-domain, %d other-language\n", name,
+            r->n_answerable, r->n_offtopic, r->n_near, r->n_lang);
     fprintf(f, "   recall@1 %.3f  recall@5 %.3f  MRR@10 %.3f  answered recall@5 %.3f\n",
             r->recall1, r->recall5, r->mrr, r->answered_recall5);
     fprintf(f, "   off-topic refused %d/%d  near-domain refused %d/%d  false refusals %d/%d "
@@ -162,6 +238,9 @@ void cmp_eval_print(const cmp_eval_t *r, const char *name, FILE *f)
             r->refused_offtopic, r->n_offtopic, r->refused_near, r->n_near,
             r->refused_answerable, r->n_answerable,
             r->n_answerable ? 100.0 * r->refused_answerable / r->n_answerable : 0.0);
+    if (r->n_lang)
+        fprintf(f, "   other-language refused as unsupported_language %d/%d\n",
+                r->refused_lang_right, r->n_lang);
     fprintf(f, "   answer keyword recall %.3f  latency p50 %.3f ms  p99 %.3f ms  max %.3f ms\n",
             r->keyword_recall, r->lat_p50_ms, r->lat_p99_ms, r->lat_max_ms);
 }

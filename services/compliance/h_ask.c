@@ -17,6 +17,7 @@
 #include "core/metrics.h"
 #include "core/util.h"
 #include "llm.h"
+#include "util.h"
 
 static gf_metric_t *m_questions, *m_refusals, *m_retrieval, *m_llm;
 
@@ -107,19 +108,51 @@ static int body_fail(gf_req_t *r, const char *code, const char *field, const cha
     return -1;
 }
 
+/* The request body is UTF-8 text (RFC 8259): bytes that are not, and JSON escapes that make a
+ * string that is not (a lone surrogate, \u0000), are "invalid_utf8", not "invalid_json". */
+static int body_utf8_fail(gf_req_t *r, const gf_err_t *jerr)
+{
+    if (!cmp__utf8_valid(r->body, r->body_len))
+        return body_fail(r, "invalid_utf8", "body", "the body is not valid UTF-8 text");
+    if (jerr && (strstr(jerr->message, "Unicode") || strstr(jerr->message, "\\u0000") ||
+                 strstr(jerr->message, "NUL")))
+        return body_fail(r, "invalid_utf8", "question",
+                         "the question holds an escape that is not a character (a lone "
+                         "surrogate or NUL)");
+    return 0;
+}
+
 void h_ask(gf_req_t *r)
 {
+    static const char *const KNOWN[] = {"question", "top_k", "document", NULL};
     cmp_app_t *app = r->app;
     gf_err_t err = {0};
+    if (body_utf8_fail(r, NULL))
+        return;
     json_t *body = gf_req_json(r, &err);
     if (body == NULL) {
-        gf_reply_error(r, &err);
+        if (!body_utf8_fail(r, &err))
+            gf_reply_error(r, &err);
         gf_err_cleanup(&err);
         return;
     }
     if (!json_is_object(body)) {
         body_fail(r, "invalid_body", "body", "the body must be a JSON object");
         return;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(body, key, val) {
+        int ok = 0;
+        for (size_t i = 0; KNOWN[i]; i++)
+            ok |= strcmp(key, KNOWN[i]) == 0;
+        if (!ok) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown member '%.64s' (known: question, top_k, document)",
+                     key);
+            body_fail(r, "unknown_field", key, msg);
+            return;
+        }
     }
     json_t *q = json_object_get(body, "question");
     if (q == NULL) {
@@ -132,10 +165,12 @@ void h_ask(gf_req_t *r)
     }
     cmp_ask_opts_t opts = {0};
     json_t *k = json_object_get(body, "top_k");
-    if (k != NULL) {
-        if (!json_is_integer(k) || json_integer_value(k) < 1 ||
+    if (k != NULL && !json_is_null(k)) {
+        /* 0 (like an absent top_k) means the default, CMP_TOPK_DEFAULT */
+        if (!json_is_integer(k) || json_integer_value(k) < 0 ||
             json_integer_value(k) > CMP_TOPK_MAX) {
-            body_fail(r, "invalid_top_k", "top_k", "'top_k' must be an integer from 1 to 20");
+            body_fail(r, "invalid_top_k", "top_k",
+                      "'top_k' must be an integer from 1 to 20 (0 or absent: 5)");
             return;
         }
         opts.top_k = (int)json_integer_value(k);
@@ -199,8 +234,16 @@ void h_article(gf_req_t *r)
     cmp_app_t *app = r->app;
     gf_err_t err = {0};
     json_t *out = NULL;
-    if (cmp_corpus_article_json(cmp_engine_corpus(app->engine), gf_req_param(r, "id"),
-                                gf_req_param(r, "n"), &out, &err) != 0) {
+    /* /v1/documents/2012/27/articles/4: the act number form, whose slash splits the path
+     * (also when sent as 2012%2F27, which the path decoding turns into a slash) */
+    char id[64];
+    const char *year = gf_req_param(r, "year");
+    if (year != NULL)
+        snprintf(id, sizeof id, "%.20s/%.40s", year, gf_req_param(r, "num"));
+    else
+        snprintf(id, sizeof id, "%.63s", gf_req_param(r, "id"));
+    if (cmp_article_json(cmp_engine_corpus(app->engine), cmp_engine_amendments(app->engine), id,
+                         gf_req_param(r, "n"), &out, &err) != 0) {
         gf_reply_error(r, &err);
         gf_err_cleanup(&err);
         return;

@@ -386,6 +386,8 @@ static void add_unit_passage(cmp_index_t *ix, int doc, int ui, const cmp_unit_t 
         .unit_num = u->num,
         .para_num = p->num,
         .point = point ? point : "",
+        .item_from = (uint32_t)from,
+        .item_to = (uint32_t)to,
     };
     cmp_index_add(ix, &m, text, ctx, ref.s ? ref.s : "", label.s ? label.s : "");
     free(text);
@@ -423,14 +425,13 @@ static void index_para(cmp_index_t *ix, int doc, int ui, const cmp_unit_t *u, in
         int cut = 0;
         if (i == p->n_items) {
             cut = 1;
-        } else if (i > start) {
+        } else if (i > start && p->items[i].kind != CMP_ITEM_FOOTNOTE) {
+            /* footnotes stay with the text they annotate: a passage never starts with one */
             const cmp_item_t *it = &p->items[i];
             if ((int)it->kind == top)
                 cut = 1;
             else if (it->kind == CMP_ITEM_TEXT && !it->quoted && u->kind == CMP_UNIT_ARTICLE &&
                      p->items[i - 1].kind != CMP_ITEM_TEXT)
-                cut = 1;
-            else if (it->kind == CMP_ITEM_FOOTNOTE)
                 cut = 1;
             else if (gw + words(it->text) > SPLIT_WORDS && (it->kind == CMP_ITEM_TEXT ||
                                                             (int)it->kind <= top + 1))
@@ -690,6 +691,7 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
     const cmp_bm25_params_t *pr = &ix->prm;
     float *acc = gf_xcalloc(ix->n_psg, sizeof *acc);
     uint32_t *touched = gf_xmalloc(ix->n_psg * sizeof *touched);
+    uint8_t *mark = gf_xcalloc(ix->n_psg, 1); /* not acc == 0: a zero-weight term adds 0 */
     size_t nt = 0;
     for (size_t k = 0; k < nq; k++) {
         if (q[k].id >= ix->n_terms)
@@ -702,8 +704,10 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
             float tf = (float)po->tf_body + pr->title_weight * (float)po->tf_ctx;
             float norm = pr->k1 * (1.0f - pr->b + pr->b * (float)p->len / (float)ix->avg_len);
             float s = idf * tf * (pr->k1 + 1.0f) / (tf + norm);
-            if (acc[po->pid] == 0)
+            if (!mark[po->pid]) {
+                mark[po->pid] = 1;
                 touched[nt++] = po->pid;
+            }
             acc[po->pid] += s;
         }
     }
@@ -747,6 +751,7 @@ size_t cmp_index_search(const cmp_index_t *ix, const cmp_qterm_t *q, size_t nq,
     memcpy(out, hits, n * sizeof *out);
     free(hits);
     free(touched);
+    free(mark);
     free(acc);
     return n;
 }

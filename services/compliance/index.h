@@ -42,6 +42,7 @@ typedef struct cmp_psg_meta {
     const char *unit_num; /* "7", "IX", "12" */
     const char *para_num; /* "1", "1.3", "Part 2" or "" */
     const char *point;    /* "(a)", "(36)" when the passage starts at a point, else "" */
+    uint32_t item_from, item_to; /* the paragraph's items [from, to) in the passage */
 } cmp_psg_meta_t;
 
 typedef struct cmp_passage {

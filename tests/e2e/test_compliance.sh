@@ -31,10 +31,26 @@ t_off_topic_question_is_refused() {
 t_document_filter_and_top_k() {
     ask '{"question":"energy audits for large enterprises","top_k":2,"document":"32012L0027"}'
     expect_status 200
-    expect_json '.citations|length <= 3' true
+    expect_json '.citations|length <= 2' true
     expect_json '[.citations[]|select(.amendment|not)|.document]|unique' '[
   "32012L0027"
 ]'
+}
+
+t_top_k_bounds_citations_and_zero_means_the_default() {
+    # an amended EED article: the amending article is cited too, but within top_k
+    for k in 1 2 3; do
+        ask "{\"question\":\"Must gas customers get individual meters showing actual time of use?\",\"top_k\":$k}"
+        expect_status 200
+        expect_json ".citations|length <= $k" true
+    done
+    ask '{"question":"Must gas customers get individual meters showing actual time of use?","top_k":2}'
+    expect_json '[.citations[]|select(.amendment)]|length' 1
+    ask '{"question":"Do large companies have to do energy audits?","top_k":0}'
+    expect_status 200
+    expect_json '.citations|length' 5
+    expect_json '[.citations[].article]|index("Annex XIV")' null
+    expect_json '[.citations[].status]|index("deleted")' null
 }
 
 t_bad_input_is_400_with_a_clear_code() {
@@ -56,7 +72,20 @@ t_bad_input_is_400_with_a_clear_code() {
     printf '{"question":"caf\xff"}' >"$T/bad.json"
     reqk POST "$GW/api/compliance/ask" -H 'Content-Type: application/json' --data-binary "@$T/bad.json"
     expect_status 400
-    expect_error_shape
+    expect_error_shape invalid_utf8
+    ask '{"question":"energy \u0000 audits"}'
+    expect_status 400
+    expect_error_shape invalid_utf8
+    ask '{"question":"energy \ud800 audits"}'
+    expect_status 400
+    expect_error_shape invalid_utf8
+    ask '{"question":"energy audits","topk":3}'
+    expect_status 400
+    expect_error_shape unknown_field
+    expect_json '.error.message|test("topk")' true
+    ask '{"question":"energy audits","top_k":-1}'
+    expect_status 400
+    expect_error_shape invalid_top_k
     ask '{"question":'
     expect_status 400
     expect_error_shape invalid_json
@@ -77,8 +106,40 @@ t_browse_documents_and_articles() {
     req GET "$GW/api/compliance/documents/32012L0027/articles/999"
     expect_status 404
     expect_error_shape
+    # the act number form, as documented, and the status of a deleted article
+    req GET "$GW/api/compliance/documents/2012/27/articles/4"
+    expect_status 200
+    expect_json .celex 32012L0027
+    expect_json .status deleted
+    expect_json .status_by 'Article 54(1) of Regulation (EU) 2018/1999'
+    req GET "$GW/api/compliance/documents/2012%2F27/articles/Annex%20XIV"
+    expect_status 200
+    expect_json .status deleted
+    expect_json .status_from '1 January 2021'
+    req GET "$GW/api/compliance/documents/2019/944/articles/70"
+    expect_status 200
+    expect_json .status in_force
+    req GET "$GW/api/compliance/documents/2099/1/articles/1"
+    expect_status 404
+    expect_error_shape unknown_document
     req GET "$GW/api/compliance/documents/..%2F..%2Fetc%2Fpasswd/articles/1"
     expect_status 404
+}
+
+t_wordnet_reranker_loaded_and_other_languages_refused() {
+    req GET "$GW/api/compliance/info"
+    expect_status 200
+    expect_json .wordnet true
+    expect_json .reranker true
+    expect_json .refusal_model true
+    ask '{"question":"Müssen große Unternehmen regelmäßig ein Energieaudit durchführen?"}'
+    expect_status 200
+    expect_json .refused true
+    expect_json .reason unsupported_language
+    expect_json '.reason_message|test("English")' true
+    ask '{"question":"Can a supplier pay into a national pot of money instead of delivering savings?"}'
+    expect_status 200
+    expect_json '[.debug.expansions[].source]|length > 0' true
 }
 
 t_metrics_count_questions_and_refusals() {

@@ -1,7 +1,10 @@
 /*
  * cmp-bench - timing and quality figures of the compliance engine.
  *
- *   build/bin/cmp-bench [-c corpus_dir] [-r rounds] [-v] [-a] [-q "question"] [qa.jsonl ...]
+ *   build/bin/cmp-bench [-c corpus_dir] [-r rounds] [-s train|dev|test] [-b] [-v] [-a]
+ *                       [-q "question"] [qa.jsonl ...]
+ *
+ * -b: the baseline engine (no WordNet, no learned reranker, the fixed refusal rule).
  *
  * Builds the engine (reports load + index time, best of 5 builds), runs each QA file once
  * for the quality figures (-v: one line per question), then runs all their questions
@@ -46,6 +49,8 @@ int main(int argc, char **argv)
     const char *files[16];
     const char *one = NULL;
     int nf = 0, rounds = 20, verbose = 0, ablation = 0;
+    cmp_split_t split = CMP_SPLIT_ALL;
+    int baseline = 0; /* -b: without WordNet, reranker and refusal model */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
             dir = argv[++i];
@@ -53,17 +58,27 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "-q") == 0 && i + 1 < argc)
             one = argv[++i];
+        else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+            int sp = cmp_split_parse(argv[++i]);
+            if (sp < 0) {
+                fprintf(stderr, "cmp-bench: -s train|dev|test|all\n");
+                return 2;
+            }
+            split = (cmp_split_t)sp;
+        }
         else if (strcmp(argv[i], "-v") == 0)
             verbose = 1;
         else if (strcmp(argv[i], "-a") == 0)
             ablation = 1;
+        else if (strcmp(argv[i], "-b") == 0)
+            baseline = 1;
         else if (nf < 16)
             files[nf++] = argv[i];
     }
-    if (nf == 0) {
-        files[nf++] = "services/compliance/eval/dev-qa.jsonl";
-        files[nf++] = "services/compliance/eval/extra-qa.jsonl";
-    }
+    for (size_t k = 0; nf == 0 && k < CMP_EVAL_NSETS; k++)
+        files[k] = (char *)CMP_EVAL_SETS[k];
+    if (nf == 0)
+        nf = (int)CMP_EVAL_NSETS;
     gf_err_t err = {0};
     if (ablation) {
         /* what each part of the ranking contributes (quality only) */
@@ -88,7 +103,7 @@ int main(int argc, char **argv)
             printf("-- %s\n", V[v].name);
             for (int f = 0; f < nf; f++) {
                 cmp_eval_t r;
-                if (cmp_eval_run(ae, files[f], NULL, &r, &err) == 0)
+                if (cmp_eval_run_split(ae, files[f], split, NULL, &r, &err) == 0)
                     cmp_eval_print(&r, files[f], stdout);
             }
             cmp_engine_free(ae);
@@ -100,7 +115,8 @@ int main(int argc, char **argv)
     for (int b = 0; b < 5; b++) {
         cmp_engine_free(e);
         double t0 = now();
-        e = cmp_engine_new(dir, &err);
+        cmp_engine_opts_t bo = {.rerank_model = "", .refusal_model = "", .wordnet_dir = ""};
+        e = baseline ? cmp_engine_new_opts(dir, &bo, &err) : cmp_engine_new(dir, &err);
         double dt = now() - t0;
         if (e == NULL) {
             fprintf(stderr, "cmp-bench: %s: %s\n", err.code, err.message);
@@ -134,23 +150,25 @@ int main(int argc, char **argv)
            best_build * 1000);
 
     /* quality */
+    cmp_eval_t all = {0};
     char **qs = NULL;
     size_t nq = 0;
     for (int f = 0; f < nf; f++) {
         cmp_eval_t r;
-        int rc = cmp_eval_run(e, files[f], verbose ? stdout : NULL, &r, &err);
+        int rc = cmp_eval_run_split(e, files[f], split, verbose ? stdout : NULL, &r, &err);
         if (rc != 0) {
             fprintf(stderr, "cmp-bench: %s: %s\n", err.code, err.message);
             continue;
         }
         cmp_eval_print(&r, files[f], stdout);
+        cmp_eval_merge(&all, &r);
         FILE *fh = fopen(files[f], "r");
         char *line = NULL;
         size_t cap = 0;
         while (fh && getline(&line, &cap, fh) > 0) {
             json_t *j = json_loads(line, 0, NULL);
             const char *q = j ? json_string_value(json_object_get(j, "question")) : NULL;
-            if (q) {
+            if (q && (split == CMP_SPLIT_ALL || cmp_eval_split_of(j) == split)) {
                 qs = realloc(qs, (nq + 1) * sizeof *qs);
                 qs[nq++] = strdup(q);
             }
@@ -160,6 +178,9 @@ int main(int argc, char **argv)
         if (fh)
             fclose(fh);
     }
+
+    if (nf > 1)
+        cmp_eval_print(&all, "all sets", stdout);
 
     /* latency */
     if (nq > 0 && rounds > 0) {

@@ -88,6 +88,18 @@ static void test_index_rare_terms_and_filters(void **state)
     n = cmp_index_search(ix, &q, 1, &o, h, 4);
     assert_int_equal(n, 1);
     assert_int_equal(h[0].passage, 3);
+    /* a zero-weight term (repeated) lists each passage once and scores nothing: it once
+     * overflowed the list of touched passages */
+    cmp_qterm_t zq[8];
+    for (size_t i = 0; i < 8; i++)
+        zq[i] = (cmp_qterm_t){.id = t, .w = 0};
+    cmp_hit_t hz[8];
+    n = cmp_index_search(ix, zq, 8, NULL, hz, 8);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(hz[i].score == 0);
+        for (size_t j = 0; j < i; j++)
+            assert_int_not_equal(hz[i].passage, hz[j].passage);
+    }
     /* unknown words and empty queries find nothing */
     assert_int_equal(cmp_index_search_text(ix, "sourdough", h, 4), 0);
     assert_int_equal(cmp_index_search_text(ix, "", h, 4), 0);
@@ -127,9 +139,19 @@ static void test_index_whole_corpus(void **state)
     assert_non_null(ix);
     size_t n = cmp_index_n_passages(ix);
     assert_true(n > 2000);
-    int saw_def = 0, saw_annex = 0, saw_recital = 0;
+    int saw_def = 0, saw_annex = 0, saw_recital = 0, saw_coefficient = 0;
     for (uint32_t i = 0; i < n; i++) {
         const cmp_passage_t *p = cmp_index_passage(ix, i);
+        /* a footnote stays with the text it annotates: no passage is only footnotes (its
+         * paragraph number line "1. [...]" aside) */
+        const char *body = p->text;
+        if (strstr(body, ". [...]\n") && strstr(body, ". [...]\n") < body + 16)
+            body = strstr(body, ". [...]\n") + 7;
+        if (strncmp(body, "[footnote ", 10) == 0)
+            fail_msg("passage %s is only a footnote: %.80s", p->ref, p->text);
+        /* EED Annex IV footnote 4 (the 2,5 coefficient) is still indexed */
+        if (p->meta.doc == 0 && strstr(p->text, "[footnote 4] Applicable when energy savings"))
+            saw_coefficient = strstr(p->text, "2,5") != NULL;
         if (strcmp(p->ref, "Article 2(36)") == 0 && p->meta.doc == 0)
             saw_def = strstr(p->text, "power-to-heat ratio") != NULL;
         saw_annex |= strcmp(p->ref, "Annex IX, Part 1 (e)") == 0;
@@ -139,6 +161,7 @@ static void test_index_whole_corpus(void **state)
             assert_int_equal(c->docs[p->meta.doc].annexes[p->meta.unit].correlation, 0);
     }
     assert_true(saw_def);
+    assert_true(saw_coefficient);
     assert_true(saw_annex);
     assert_true(saw_recital);
     cmp_hit_t h[5];
