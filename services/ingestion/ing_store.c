@@ -20,16 +20,18 @@
  * KEYS of one part: 1 gf:raw:{R:b}  2 gf:clean:{R:b}  3 gf:meters:{R:b}  4 gf:late:{R:b}
  *   5.. the aggregate keys gf:agg:{R:b}:hour:YYYYMM / :min:YYYYMMDD the part touches.
  * ARGV (A accepted readings, 1-based ranges over them):
- *   1 raw_maxlen  2 clean_maxlen  3 agg_min_ttl_s  4 raw payload (one line per reading)
+ *   1 raw_maxlen  2 clean_maxlen  3 agg_min_ttl_s  4 raw payload (one line per reading:
+ *   the A accepted ones first, in the sorted order, then the rejected ones)
  *   5 readings in the part  6 A  7 D distinct meters  8 6 x K  9 late cut (ms)
- *   10 late ttl (s)  11 H hour slots  12 M minute slots
+ *   10 late ttl (s)  11 H hour slots  12 M minute slots  13 bytes of the accepted lines
  *   D x [meter id]
  *   A x ["<6-byte ts><meter_id>"]
- *   A x [line]
  *   H x [agg key index, field, first, last, sum kwh, count]   (hour energy)
  *   M x [agg key index, field, first, last, sum kw, count]    (minute load)
  * A line is a JSON array [meter_id, ts_ms, region, kwh, kw, voltage_v, q] with null for
- * absent values; the script returns one 'n'/'d' per accepted reading in sorted order.
+ * absent values; the script returns one 'n'/'d' per accepted reading in sorted order. When
+ * all accepted readings are new (the common case) the clean entry is the payload's first
+ * 13 bytes as they are: lines are sent once, and split in Lua only when some are duplicates.
  */
 #include "ing_store.h"
 
@@ -49,13 +51,13 @@ static const char script_src[] =
     "local sub, find, byte, fmt, min = string.sub, string.find, string.byte, string.format, math.min\n"
     "redis.call('XADD', KEYS[1], 'MAXLEN', '~', raw_max, '*', 'n', ARGV[5], 'readings', ARGV[4])\n"
     "if na == 0 then return '' end\n"
-    "local p, ms = 13, {}\n"
+    "local p, ms = 14, {}\n"
     "for s = 0, nm - 1, 1000 do\n"
     "  local r = redis.call('HMGET', KEYS[3], unpack(ARGV, p + s, p + min(s + 999, nm - 1)))\n"
     "  for q = 1, #r do ms[ARGV[p + s + q - 1]] = r[q] or '' end\n"
     "end\n"
     "p = p + nm\n"
-    "local st, changed, late = {}, {}, false\n"
+    "local st, changed, late, nn = {}, {}, false, 0\n"
     "for i = 1, na do\n"
     "  local k = ARGV[p + i - 1]\n"
     "  local e, m = sub(k, 1, 6), sub(k, 7)\n"
@@ -80,6 +82,7 @@ static const char script_src[] =
     "  end\n"
     "  if new then\n"
     "    st[i] = 'n'\n"
+    "    nn = nn + 1\n"
     "    if ms[m] ~= s then ms[m] = s; changed[m] = true end\n"
     "  else\n"
     "    st[i] = 'd'\n"
@@ -96,12 +99,26 @@ static const char script_src[] =
     "end\n"
     "if n > 0 then redis.call('HSET', KEYS[3], unpack(hs, 1, n)) end\n"
     "p = p + na\n"
-    "local lp, lines = p, {}\n"
-    "for i = 1, na do if st[i] == 'n' then lines[#lines + 1] = ARGV[lp + i - 1] end end\n"
-    "if #lines > 0 then\n"
-    "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', clean_max, '*', 'n', #lines, 'readings', table.concat(lines, '\\n'))\n"
+    "local lines\n"
+    "local function getlines()\n"
+    "  if not lines then\n"
+    "    lines = {}\n"
+    "    for l in string.gmatch(ARGV[4], '[^\\n]+') do\n"
+    "      if #lines == na then break end\n"
+    "      lines[#lines + 1] = l\n"
+    "    end\n"
+    "  end\n"
+    "  return lines\n"
     "end\n"
-    "p = lp + na\n"
+    "if nn == na then\n"
+    "  local pl = ARGV[4]\n"
+    "  if na < tonumber(ARGV[5]) then pl = sub(pl, 1, tonumber(ARGV[13])) end\n"
+    "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', clean_max, '*', 'n', nn, 'readings', pl)\n"
+    "elseif nn > 0 then\n"
+    "  local l, t = getlines(), {}\n"
+    "  for i = 1, na do if st[i] == 'n' then t[#t + 1] = l[i] end end\n"
+    "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', clean_max, '*', 'n', nn, 'readings', table.concat(t, '\\n'))\n"
+    "end\n"
     "local function slots(n, col, ttl)\n"
     "  for s = 1, n do\n"
     "    local key, f, a, b, sum, cnt = KEYS[tonumber(ARGV[p])], ARGV[p + 1], tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]), ARGV[p + 4], tonumber(ARGV[p + 5])\n"
@@ -112,7 +129,7 @@ static const char script_src[] =
     "      local x, c = 0, 0\n"
     "      for i = a, b do\n"
     "        if st[i] == 'n' then\n"
-    "          local v = cjson.decode(ARGV[lp + i - 1])[col]\n"
+    "          local v = cjson.decode(getlines()[i])[col]\n"
     "          if type(v) == 'number' then x = x + v; c = c + 1 end\n"
     "        end\n"
     "      end\n"
@@ -457,15 +474,22 @@ void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b,
     ing_cmd_add_i64(out, cfg->raw_maxlen);
     ing_cmd_add_i64(out, cfg->clean_maxlen);
     ing_cmd_add_i64(out, cfg->agg_min_ttl_s);
-    /* every reading's line, staged in aux (part order); ends[k] is where line k stops */
-    size_t *ends = gf_xmalloc((count + 1) * sizeof *ends);
-    size_t *line_of = gf_xmalloc((count + 1) * sizeof *line_of); /* batch index -> k */
+    /* every reading's line, staged in aux: the accepted ones in the sorted order, then the
+     * rejected ones; acc_bytes = where the accepted lines end */
     ing_cmd_aux_reset(out);
-    for (size_t k = 0; k < count; k++) {
-        if (k)
+    for (size_t i = 0; i < na; i++) {
+        if (i)
             ing_cmd_aux_append(out, "\n", 1);
-        aux_line(out, &b->v[p->idx[pt->from + k]]);
-        ends[k] = out->aux_len;
+        aux_line(out, &b->v[keys[i].idx]);
+    }
+    size_t acc_bytes = out->aux_len;
+    for (size_t j = pt->from; j < pt->from + count; j++) {
+        const ing_reading_t *r = &b->v[p->idx[j]];
+        if (r->code == ING_R_OK)
+            continue;
+        if (out->aux_len)
+            ing_cmd_aux_append(out, "\n", 1);
+        aux_line(out, r);
     }
     ing_cmd_add(out, out->aux, out->aux_len);
     ing_cmd_add_i64(out, (int64_t)count);
@@ -487,6 +511,7 @@ void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b,
     ing_cmd_add_i64(out, cfg->late_window_s);
     ing_cmd_add_i64(out, (int64_t)nh);
     ing_cmd_add_i64(out, (int64_t)nmi);
+    ing_cmd_add_i64(out, (int64_t)acc_bytes);
     for (size_t i = 0; i < nm; i++)
         ing_cmd_adds(out, ms[i]);
     for (size_t i = 0; i < na; i++) {
@@ -498,26 +523,9 @@ void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b,
         ing_cmd_add(out, (const char *)e, 6);
         ing_cmd_append(out, r->meter_id, strlen(r->meter_id));
     }
-    for (size_t k = 0; k < count; k++)
-        line_of[k] = p->idx[pt->from + k];
-    for (size_t i = 0; i < na; i++) {
-        /* position of this reading in the part (part order is ascending batch index) */
-        size_t lo = 0, hi = count;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (line_of[mid] < keys[i].idx)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        size_t start = lo ? ends[lo - 1] + 1 : 0;
-        ing_cmd_add(out, out->aux + start, ends[lo] - start);
-    }
     add_slots(out, hs, nh);
     add_slots(out, mslots, nmi);
     free(ms);
-    free(line_of);
-    free(ends);
     free(hs);
     free(mslots);
     free(ak.names);
