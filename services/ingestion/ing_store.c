@@ -154,8 +154,8 @@ const char *ing_store_script(void)
 void ing_store_cfg_default(ing_store_cfg_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->raw_maxlen = 1000;
-    cfg->clean_maxlen = 2000;
+    cfg->raw_maxlen = 250;
+    cfg->clean_maxlen = 500;
     cfg->late_window_s = 7 * 86400 + 300 + 3600;
     cfg->agg_min_ttl_s = 8 * 86400;
     cfg->chunk = 2000;

@@ -60,8 +60,8 @@ enum { /* ing_reading_t.status after a write */
 #define ING_STORE_NO_REGION "~"
 
 typedef struct ing_store_cfg {
-    long long raw_maxlen;    /* approximate cap of each gf:raw:{R:b} in entries; 1,000 */
-    long long clean_maxlen;  /* same for gf:clean:{R:b}; default 2,000 */
+    long long raw_maxlen;    /* approximate cap of each gf:raw:{R:b} in entries; 250 */
+    long long clean_maxlen;  /* same for gf:clean:{R:b}; default 500 */
     int64_t late_window_s;   /* late readings are remembered this long; default
                                 7 d + 300 s + 1 h (acceptance window, skew and a margin) */
     int64_t agg_min_ttl_s;   /* minute aggregates expire after this; default 8 days */

@@ -110,6 +110,22 @@ static void redis_stop(void)
     }
 }
 
+/* CPU seconds the Redis main thread has used (INFO cpu), -1 when unknown. */
+static double redis_cpu(redisContext *c)
+{
+    redisReply *r = redisCommand(c, "INFO cpu");
+    double v = -1;
+    if (r && r->type == REDIS_REPLY_STRING) {
+        const char *u = strstr(r->str, "used_cpu_user_main_thread:");
+        const char *s = strstr(r->str, "used_cpu_sys_main_thread:");
+        if (u && s)
+            v = strtod(u + 27, NULL) + strtod(s + 26, NULL);
+    }
+    if (r)
+        freeReplyObject(r);
+    return v;
+}
+
 /* ------------------------------------------------------------------ data */
 
 /* Readings of meters mtr-0000000..mtr-0199999 over the hour before now_s - shift. */
@@ -258,6 +274,7 @@ int main(int argc, char **argv)
                 bodies[b] = gen_batch(bsize, b, now_s, 7200, &lens[b]);
             }
         ing_store_counts_t tot = {0};
+        double cpu0 = redis_cpu(c);
         t0 = gf_now_mono();
         ing_batch_t inflight;
         ing_batch_init(&inflight, 0);
@@ -311,12 +328,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "write: %s\n", err.message);
             break;
         }
+        size_t nr = tot.accepted + tot.duplicate + tot.rejected;
         printf("readings end to end (%s): %zu readings in %.3f s: %.0f readings/s "
-               "(new %zu, duplicate %zu, rejected %zu; %zu per batch, at most %zu per EVALSHA)\n",
-               pass_name[pass],
-               tot.accepted + tot.duplicate + tot.rejected, dt,
-               (double)(tot.accepted + tot.duplicate + tot.rejected) / dt, tot.accepted,
-               tot.duplicate, tot.rejected, bsize, scfg.chunk);
+               "(new %zu, duplicate %zu, rejected %zu; %zu per batch, at most %zu per EVALSHA); "
+               "Redis main thread CPU %.2f us per reading\n",
+               pass_name[pass], nr, dt, (double)nr / dt, tot.accepted, tot.duplicate,
+               tot.rejected, bsize, scfg.chunk, (redis_cpu(c) - cpu0) * 1e6 / (double)nr);
     }
 
     /* 3. demand import */
