@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Render gateway/nginx.conf.in into a runnable config.
 #   render-gateway.sh OUT VARDIR GW_PORT ING_ADDR TRN_ADDR FC_ADDR SIM_ADDR CMP_ADDR DAEMON(on|off)
+# (an ADDR may be host:port,host:port,... for several instances of a service)
 # The dashboard root is gateway/dashboard/dist when it has been built, else a plain page.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$1 var=$2 port=$3 ing=$4 trn=$5 fc=$6 sim=$7 cmp=$8 daemon=$9
+# An address may be a comma-separated list: one upstream server each (several instances).
+ing=${ing//,/; server } trn=${trn//,/; server } fc=${fc//,/; server }
+sim=${sim//,/; server } cmp=${cmp//,/; server }
 root="$top/gateway/placeholder"
 [ -f "$top/gateway/dashboard/dist/index.html" ] && root="$top/gateway/dashboard/dist"
 user_line=""

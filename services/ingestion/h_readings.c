@@ -2,12 +2,13 @@
  * h_readings.c - POST /v1/readings (meter-reading batches) and GET /v1/summary.
  *
  * Flow of a batch, all on the loop thread: parse (ing_readings_parse, allocation-free over
- * the request body) -> validate -> one EVALSHA per chunk of GF_INGEST_CHUNK readings sent at
- * once on the async connection (gf_redis_cmd_argv) -> each reply goes through
- * ing_store_apply_reply -> when the last chunk has answered, the client gets its counts.
- * The reply therefore follows Redis's acknowledgement of every chunk; if a chunk failed (or
+ * the request body) -> validate -> ing_store_plan groups the readings into parts (one
+ * partition {region:bucket}, at most GF_INGEST_CHUNK readings) -> one EVALSHA per part sent
+ * at once on the async connection (gf_redis_cmd_argv) -> each reply goes through
+ * ing_store_apply_reply -> when the last part has answered, the client gets its counts.
+ * The reply therefore follows Redis's acknowledgement of every part; if a part failed (or
  * could not be sent) the answer is 503 naming the index ranges that were stored and those
- * that were not. A retry is harmless: the script dedupes by (meter_id, ts).
+ * that were not. A retry is harmless: the script dedupes by (region, meter_id, ts).
  *
  * A NOSCRIPT answer (Redis restarted and lost its script cache) resends that chunk once with
  * EVAL and the source, and reloads the script for the next batches.
@@ -81,8 +82,6 @@ void ing_redis_state(bool ready, void *arg)
     if (!ready)
         return;
     /* The data may have changed behind a reconnect (Redis restarted from its AOF). */
-    if (app->scfg.meters)
-        ing_meter_cache_clear(app->scfg.meters);
     app->store_sha[0] = '\0';
     app->scfg.script_sha = NULL;
     load_script(app);
@@ -119,7 +118,7 @@ typedef struct batch_req batch_req_t;
 
 typedef struct chunk {
     batch_req_t *q;
-    size_t from, count;
+    size_t part;
     double t_send;
     int state;
     int resent;
@@ -129,6 +128,7 @@ struct batch_req {
     gf_req_t *r;
     ing_app_t *app;
     ing_batch_t *b;
+    ing_store_plan_t plan;
     chunk_t *ch;
     size_t nch, pending;
     ing_store_counts_t counts;
@@ -145,7 +145,7 @@ static int send_chunk(batch_req_t *q, chunk_t *c, const char *sha)
     cfg.script_sha = sha;
     ing_cmd_t cmd;
     ing_cmd_init(&cmd);
-    ing_store_build(&cfg, q->b, c->from, c->count, &cmd);
+    ing_store_build(&cfg, q->b, &q->plan, c->part, &cmd);
     c->t_send = gf_now_mono();
     int rc = gf_redis_cmd_argv(app->redis, on_chunk, c, cmd.argc, cmd.argv, cmd.argvlen);
     ing_cmd_cleanup(&cmd);
@@ -159,7 +159,7 @@ static void on_chunk(redisAsyncContext *ac, void *reply, void *priv)
     batch_req_t *q = c->q;
     ing_app_t *app = q->app;
     gf_err_t e = {0};
-    int rc = ing_store_apply_reply(&app->scfg, q->b, c->from, c->count, reply, &q->counts, &e);
+    int rc = ing_store_apply_reply(&app->scfg, q->b, &q->plan, c->part, reply, &q->counts, &e);
     gf_metric_observe(m_write, gf_now_mono() - c->t_send, "readings");
     if (rc != 0 && strcmp(e.code, "noscript") == 0 && !c->resent) {
         /* Redis lost its script cache: EVAL this chunk with the source, reload for later. */
@@ -189,21 +189,20 @@ static void on_chunk(redisAsyncContext *ac, void *reply, void *priv)
         finish(q);
 }
 
+/* Index ranges of the readings whose part was (ok) or was not (!ok) acknowledged. */
 static json_t *ranges_json(const batch_req_t *q, int ok)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < q->nch; i++) {
-        int is_ok = q->ch[i].state == CH_OK;
-        if (is_ok != ok)
-            continue;
-        size_t from = q->ch[i].from, to = q->ch[i].from + q->ch[i].count - 1;
-        json_t *last = json_array_size(a) ? json_array_get(a, json_array_size(a) - 1) : NULL;
-        if (last && (size_t)json_integer_value(json_object_get(last, "to")) + 1 == from) {
-            json_object_set_new(last, "to", json_integer((json_int_t)to));
-            continue;
-        }
-        json_array_append_new(a, json_pack("{s:I,s:I}", "from", (json_int_t)from, "to",
-                                           (json_int_t)to));
+    const ing_batch_t *b = q->b;
+    for (size_t i = 0; i < b->n;) {
+        int is_ok = b->v[i].status != ING_ST_PENDING;
+        size_t e = i + 1;
+        while (e < b->n && (b->v[e].status != ING_ST_PENDING) == is_ok)
+            e++;
+        if (is_ok == ok)
+            json_array_append_new(a, json_pack("{s:I,s:I}", "from", (json_int_t)i, "to",
+                                               (json_int_t)(e - 1)));
+        i = e;
     }
     return a;
 }
@@ -242,6 +241,7 @@ static void account(batch_req_t *q)
 static void release(batch_req_t *q)
 {
     batch_put(q->app, q->b);
+    ing_store_plan_cleanup(&q->plan);
     gf_err_cleanup(&q->err);
     free(q->ch);
     free(q);
@@ -266,7 +266,7 @@ static void finish(batch_req_t *q)
     } else {
         gf_err_t e = {0};
         gf_err_set(&e, GF_EUNAVAIL, q->err.rc ? q->err.code : "redis_unavailable",
-                   "%zu of %zu write chunks were not stored (%s); the readings in `stored` "
+                   "%zu of %zu write parts were not stored (%s); the readings in `stored` "
                    "are in Redis, resend the batch (retries are idempotent)",
                    q->nch - stored, q->nch, q->err.rc ? q->err.message : "Redis unavailable");
         json_t *d = json_object();
@@ -322,13 +322,11 @@ void h_readings_post(gf_req_t *r)
         if (na > 0)
             ing_anomaly_store_async(app, an, na < cap ? na : cap);
     }
-    size_t chunk = app->scfg.chunk;
-    q->nch = (b->n + chunk - 1) / chunk;
+    q->nch = ing_store_plan(&app->scfg, b, &q->plan);
     q->ch = gf_xcalloc(q->nch, sizeof *q->ch);
     for (size_t i = 0; i < q->nch; i++) {
         q->ch[i].q = q;
-        q->ch[i].from = i * chunk;
-        q->ch[i].count = b->n - i * chunk < chunk ? b->n - i * chunk : chunk;
+        q->ch[i].part = i;
         q->ch[i].state = CH_NOT_SENT;
     }
     for (size_t i = 0; i < q->nch; i++) {
@@ -354,14 +352,10 @@ typedef struct sum_req {
     json_t *o;
 } sum_req_t;
 
-static void on_open_anomalies(redisAsyncContext *ac, void *reply, void *priv)
+static void on_open_anomalies(long long n, int failed, void *ud)
 {
-    (void)ac;
-    sum_req_t *s = priv;
-    redisReply *rep = reply;
-    json_object_set_new(s->o, "open_anomalies",
-                        rep && rep->type == REDIS_REPLY_INTEGER ? json_integer(rep->integer)
-                                                                : json_null());
+    sum_req_t *s = ud;
+    json_object_set_new(s->o, "open_anomalies", failed ? json_null() : json_integer(n));
     gf_reply_json(s->r, 200, s->o);
     free(s);
 }
@@ -381,16 +375,9 @@ void h_summary_get(gf_req_t *r)
     int64_t now = (int64_t)gf_now_wall();
     json_t *o = ing_live_summary(app->live, now, (int)rate, &app->regions);
     json_object_set_new(o, "eia", app->puller ? ing_puller_status(app->puller) : json_null());
-    /* Anomalies detected over the last 24 hours (stored index, all instances). */
+    /* Anomalies active over the last 24 hours (stored per region, all instances). */
     sum_req_t *s = gf_xmalloc(sizeof *s);
     s->r = r;
     s->o = o;
-    char since[32];
-    snprintf(since, sizeof since, "%lld", (long long)(now - 86400));
-    const char *argv[] = {"ZCOUNT", "gf:anomalies", since, "+inf"};
-    if (gf_redis_cmd_argv(app->redis, on_open_anomalies, s, 4, argv, NULL) != 0) {
-        json_object_set_new(o, "open_anomalies", json_null());
-        gf_reply_json(r, 200, o);
-        free(s);
-    }
+    ing_anomaly_count_since(app, now - 86400, on_open_anomalies, s);
 }

@@ -5,6 +5,7 @@
 #include "ing_anomaly.h"
 
 #include "core/util.h"
+#include "ing_time.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -116,6 +117,13 @@ size_t ing_anomaly_series(const ing_anomaly_cfg_t *cfg, const char *region,
     return found;
 }
 
+/* Distance of v beyond the violated limit, relative to it (to `upper` when it is 0). */
+static double out_of_range(double v, double limit, double upper)
+{
+    double scale = limit != 0 ? fabs(limit) : fabs(upper);
+    return scale > 0 ? fabs(v - limit) / scale : fabs(v - limit);
+}
+
 size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
                           ing_anomaly_t *out, size_t cap)
 {
@@ -124,24 +132,26 @@ size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
         const ing_reading_t *r = &b->v[i];
         ing_anomaly_t a;
         memset(&a, 0, sizeof a);
+        double upper;
         switch (r->code) {
         case ING_R_NEG_ENERGY:
-            a.field = "kwh", a.expected = 0, a.actual = r->kwh;
+            a.field = "kwh", a.expected = 0, a.actual = r->kwh, upper = vcfg->max_kwh;
             break;
         case ING_R_ENERGY_RANGE:
-            a.field = "kwh", a.expected = vcfg->max_kwh, a.actual = r->kwh;
+            a.field = "kwh", a.expected = vcfg->max_kwh, a.actual = r->kwh, upper = vcfg->max_kwh;
             break;
         case ING_R_NEG_POWER:
-            a.field = "kw", a.expected = 0, a.actual = r->kw;
+            a.field = "kw", a.expected = 0, a.actual = r->kw, upper = vcfg->max_kw;
             break;
         case ING_R_POWER_RANGE:
-            a.field = "kw", a.expected = vcfg->max_kw, a.actual = r->kw;
+            a.field = "kw", a.expected = vcfg->max_kw, a.actual = r->kw, upper = vcfg->max_kw;
             break;
         case ING_R_VOLTAGE_RANGE:
             a.field = "voltage_v";
             a.actual = r->voltage_v;
             a.expected = r->voltage_v < vcfg->min_voltage_v ? vcfg->min_voltage_v
                                                             : vcfg->max_voltage_v;
+            upper = vcfg->max_voltage_v;
             break;
         default:
             continue;
@@ -151,10 +161,31 @@ size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
                       (a.expected > 0 && a.actual < 0.5 * a.expected))
                          ? ING_SEV_CRITICAL
                          : ING_SEV_WARNING;
-        a.score = a.expected != 0 ? a.actual / a.expected : a.actual;
+        a.score = out_of_range(a.actual, a.expected, upper);
         snprintf(a.region, sizeof a.region, "%s", r->region);
         snprintf(a.meter_id, sizeof a.meter_id, "%s", r->meter_id);
-        a.t = (r->has & ING_HAS_TS) ? r->ts_ms / 1000 : 0;
+        a.t = a.t_last = (r->has & ING_HAS_TS) ? ing_floor_div(r->ts_ms, 1000) : 0;
+        a.count = 1;
+        /* one record per meter (and region) of the batch */
+        size_t k = 0, lim = found < cap ? found : cap;
+        while (k < lim && (strcmp(out[k].meter_id, a.meter_id) != 0 ||
+                           strcmp(out[k].region, a.region) != 0))
+            k++;
+        if (k < lim) {
+            ing_anomaly_t *e = &out[k];
+            e->count++;
+            if (a.t < e->t)
+                e->t = a.t;
+            if (a.t_last > e->t_last)
+                e->t_last = a.t_last;
+            if (a.score > e->score) {
+                e->field = a.field, e->expected = a.expected, e->actual = a.actual;
+                e->score = a.score;
+            }
+            if (a.severity > e->severity)
+                e->severity = a.severity;
+            continue;
+        }
         emit(out, cap, found++, &a);
     }
     return found;
@@ -177,6 +208,13 @@ json_t *ing_anomalies_to_json(const ing_anomaly_t *a, size_t n)
             json_t *m = json_string(a[i].meter_id);
             json_object_set_new(o, "meter_id", m ? m : json_string("(invalid UTF-8)"));
             json_object_set_new(o, "field", json_string(a[i].field ? a[i].field : ""));
+            char last[32];
+            json_object_set_new(o, "first_seen", json_string(ts));
+            json_object_set_new(o, "last_seen",
+                                json_string(gf_time_format(a[i].t_last > a[i].t ? a[i].t_last
+                                                                                : a[i].t,
+                                                           last, sizeof last)));
+            json_object_set_new(o, "count", json_integer((json_int_t)(a[i].count ? a[i].count : 1)));
         }
         if (o)
             json_array_append_new(arr, o);

@@ -12,7 +12,11 @@
  * Meters: readings that validation rejected for a physical range (negative energy or
  * power, power/energy above the per-meter maximum, voltage outside the band) become
  * "meter_implausible" records with the violated limit as expected value; critical when
- * the value is beyond twice the limit (or negative).
+ * the value is beyond twice the limit (or negative). score = how far out of range: the
+ * distance beyond the violated limit relative to that limit (relative to the upper limit
+ * when the violated limit is 0): 2500 kW against 1000 is 1.5, -3 kWh against [0, 1000]
+ * is 0.003. The readings of one meter in one batch are one record (count, first and last
+ * time, the worst value = the highest score).
  *
  * Pure functions: caller-provided output arrays, no allocation, no I/O.
  */
@@ -41,6 +45,8 @@ typedef struct ing_anomaly {
     char meter_id[ING_METER_ID_MAX + 1]; /* meter records only */
     const char *field;                   /* meter records: "kw", "kwh", "voltage_v" */
     int64_t t;                           /* epoch seconds (hour start, or reading time) */
+    int64_t t_last;                      /* meter records: newest reading time (else t) */
+    size_t count;                        /* meter records: readings merged (else 1) */
     double expected, actual, score;
 } ing_anomaly_t;
 
@@ -62,8 +68,9 @@ size_t ing_anomaly_series(const ing_anomaly_cfg_t *cfg, const char *region,
                           const int64_t *hour, const double *value, size_t n, size_t from,
                           ing_anomaly_t *out, size_t cap);
 
-/* Implausible meter values in a validated batch, against the validation limits. Same
- * output convention. */
+/* Implausible meter values in a validated batch, against the validation limits, merged
+ * per meter (t = first, t_last = last reading time, count, the worst value). Same output
+ * convention (the return value counts distinct meters). */
 size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
                           ing_anomaly_t *out, size_t cap);
 
@@ -71,8 +78,8 @@ size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
 const char *ing_anomaly_type_str(int type);
 const char *ing_severity_str(int severity);
 
-/* New reference: array of {type, severity, region, [meter_id, field], t (RFC 3339),
- * expected, actual, score}. Never NULL. */
+/* New reference: array of {type, severity, region, [meter_id, field, first_seen,
+ * last_seen, count], t (RFC 3339), expected, actual, score}. Never NULL. */
 json_t *ing_anomalies_to_json(const ing_anomaly_t *a, size_t n);
 
 #endif

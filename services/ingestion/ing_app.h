@@ -54,7 +54,8 @@ typedef struct ing_app {
 
     int cb_pending; /* Redis/HTTP callbacks in flight that point at app state (cleanup waits) */
 
-    size_t anomaly_max;       /* cap of the stored anomaly index */
+    size_t anomaly_max;       /* stored anomalies per region and type at most */
+    int anomaly_clear_s;      /* a meter episode closes after this long without a record */
     size_t meter_anomaly_max; /* meter anomalies stored per batch at most */
 } ing_app_t;
 
@@ -88,6 +89,10 @@ void ing_scanner_free(ing_scanner_t *s);
 /* Store meter anomalies of a batch (async, fire and forget; errors are logged). */
 void ing_anomaly_store_async(ing_app_t *app, const ing_anomaly_t *a, size_t n);
 void h_anomalies_get(gf_req_t *r);
+/* Count anomalies seen since `since` (epoch s) over every catalog region; done() runs on
+ * the loop once every region answered (failed = 1 when one did not). Returns 0. */
+int ing_anomaly_count_since(ing_app_t *app, int64_t since,
+                            void (*done)(long long n, int failed, void *ud), void *ud);
 void ing_anomaly_metrics_init(void);
 
 /* h_eia.c */

@@ -27,29 +27,60 @@ char *ing_key_dflags(char *buf, size_t n, const char *region)
     return buf;
 }
 
-char *ing_key_agg_min(char *buf, size_t n, const char *region, int64_t epoch)
+char *ing_key_agg_min(char *buf, size_t n, const char *region, unsigned bucket, int64_t epoch)
 {
     int y, m, d;
     gf_feat_civil_from_days(ing_floor_div(epoch, 86400), &y, &m, &d);
-    snprintf(buf, n, "gf:agg:{%s}:min:%04d%02d%02d", region, y, m, d);
+    snprintf(buf, n, "gf:agg:{%s:%u}:min:%04d%02d%02d", region, bucket, y, m, d);
     return buf;
 }
 
-char *ing_key_agg_hour(char *buf, size_t n, const char *region, int64_t epoch)
+char *ing_key_agg_hour(char *buf, size_t n, const char *region, unsigned bucket, int64_t epoch)
 {
     char ym[7];
-    snprintf(buf, n, "gf:agg:{%s}:hour:%s", region, ing_time_yyyymm(epoch, ym));
+    snprintf(buf, n, "gf:agg:{%s:%u}:hour:%s", region, bucket, ing_time_yyyymm(epoch, ym));
     return buf;
 }
 
-char *ing_key_seen(char *buf, size_t n, int64_t epoch)
+/* gf:<family>:{R:b} */
+static char *part_key(char *buf, size_t n, const char *family, const char *region,
+                      unsigned bucket)
 {
-    snprintf(buf, n, "gf:seen:%lld", (long long)(ing_floor_div(epoch, 3600) * 3600));
+    snprintf(buf, n, "gf:%s:{%s:%u}", family, region, bucket);
     return buf;
 }
 
-char *ing_key_meters(char *buf, size_t n, const char *region)
+char *ing_key_raw(char *buf, size_t n, const char *region, unsigned bucket)
 {
-    snprintf(buf, n, "gf:meters:{%s}", region);
+    return part_key(buf, n, "raw", region, bucket);
+}
+
+char *ing_key_clean(char *buf, size_t n, const char *region, unsigned bucket)
+{
+    return part_key(buf, n, "clean", region, bucket);
+}
+
+char *ing_key_meters(char *buf, size_t n, const char *region, unsigned bucket)
+{
+    return part_key(buf, n, "meters", region, bucket);
+}
+
+char *ing_key_late(char *buf, size_t n, const char *region, unsigned bucket)
+{
+    return part_key(buf, n, "late", region, bucket);
+}
+
+char *ing_key_anomalies(char *buf, size_t n, const char *region, const char *type)
+{
+    if (type)
+        snprintf(buf, n, "gf:anomalies:{%s}:%s", region, type);
+    else
+        snprintf(buf, n, "gf:anomalies:{%s}", region);
+    return buf;
+}
+
+char *ing_key_anomaly_data(char *buf, size_t n, const char *region)
+{
+    snprintf(buf, n, "gf:anomaly:{%s}:data", region);
     return buf;
 }

@@ -1,14 +1,18 @@
 /*
  * ing_live.c - live figures for GET /v1/summary (see ing_live.h).
  *
- * Meters: open addressing (linear probing, FNV-1a) over fixed entries holding the id; the
- * table doubles up to the cap, then is rebuilt keeping only meters seen within the window.
- * Regions are interned into at most 255 small indexes. Counters: a ring of 64 one-second
- * slots, each stamped with its second so a stale slot reads as zero.
+ * Per region (interned into at most 255 small indexes, allocated on first use) a ring of
+ * RING slots by reading time, slot length = ceil(window / ING_LIVE_SLOTS) seconds; a slot
+ * is stamped with its slot number, so a stale one is reset when reused and reads as zero.
+ * Each slot holds two HyperLogLog sketches (P = 11: 2,048 one-byte registers) and kw sums.
+ * The summary merges the slots of the window register by register (max) and estimates
+ * with the standard HyperLogLog formula, linear counting in the small range. Counters:
+ * a ring of 64 one-second slots by arrival time.
  */
 #include "ing_live.h"
 
 #include "core/util.h"
+#include "ing_time.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,14 +20,22 @@
 
 #define RING 64
 #define MAX_REGIONS 255
+#define HLL_P 11
+#define HLL_M (1u << HLL_P)
+#define LSLOTS (ING_LIVE_SLOTS + 2)
 
-typedef struct meter {
-    char id[ING_METER_ID_MAX + 1];
-    uint8_t used;
-    uint8_t region;
-    int64_t seen_s;
-    double kw; /* NaN when the meter sent no kw yet */
-} meter_t;
+typedef struct lslot {
+    int64_t num; /* slot number (reading time / slot length); -1 = empty */
+    uint8_t meters[HLL_M];
+    uint8_t kw_meters[HLL_M];
+    double kw_sum;
+    uint64_t kw_n;
+    int64_t updated; /* arrival second of the newest reading in the slot */
+} lslot_t;
+
+typedef struct lregion {
+    lslot_t s[LSLOTS];
+} lregion_t;
 
 typedef struct slot {
     int64_t sec;
@@ -32,11 +44,9 @@ typedef struct slot {
 } slot_t;
 
 struct ing_live {
-    meter_t *m;
-    size_t cap, n, max;
-    size_t untracked;
-    int window_s;
+    int window_s, skew_s, slot_s;
     char regions[MAX_REGIONS][ING_REGION_CODE_MAX + 1];
+    lregion_t *live[MAX_REGIONS];
     size_t nregions;
     slot_t ring[RING];
     uint64_t tot_acc, tot_dup, tot_rej;
@@ -45,21 +55,49 @@ struct ing_live {
     int64_t last_rx_s;
 };
 
-static uint64_t hash_str(const char *s)
+/* 64-bit hash of a meter id: FNV-1a, then the murmur3 finaliser to spread the bits. */
+static uint64_t hash_id(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return h;
 }
 
-ing_live_t *ing_live_new(size_t max_meters, int window_s)
+static void hll_add(uint8_t *reg, uint64_t h)
+{
+    uint32_t idx = (uint32_t)(h >> (64 - HLL_P));
+    uint64_t rest = (h << HLL_P) | (1ULL << (HLL_P - 1)); /* guard bit bounds the rank */
+    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+    if (rank > reg[idx])
+        reg[idx] = rank;
+}
+
+static double hll_estimate(const uint8_t *reg)
+{
+    double sum = 0;
+    unsigned zeros = 0;
+    for (unsigned i = 0; i < HLL_M; i++) {
+        sum += ldexp(1.0, -(int)reg[i]);
+        zeros += reg[i] == 0;
+    }
+    double m = HLL_M, e = 0.7213 / (1 + 1.079 / m) * m * m / sum;
+    if (e <= 2.5 * m && zeros > 0)
+        e = m * log(m / zeros);
+    return e;
+}
+
+ing_live_t *ing_live_new(int window_s, int skew_s)
 {
     ing_live_t *l = gf_xcalloc(1, sizeof *l);
-    l->max = max_meters ? max_meters : 200000;
     l->window_s = window_s > 0 ? window_s : 60;
-    l->cap = 1024;
-    l->m = gf_xcalloc(l->cap, sizeof *l->m);
+    l->skew_s = skew_s > 0 ? skew_s : 0;
+    l->slot_s = (l->window_s + ING_LIVE_SLOTS - 1) / ING_LIVE_SLOTS;
     l->last_ts_ms = INT64_MIN;
     return l;
 }
@@ -68,33 +106,9 @@ void ing_live_free(ing_live_t *l)
 {
     if (l == NULL)
         return;
-    free(l->m);
+    for (size_t i = 0; i < l->nregions; i++)
+        free(l->live[i]);
     free(l);
-}
-
-static meter_t *probe(meter_t *m, size_t cap, const char *id)
-{
-    size_t i = (size_t)hash_str(id) & (cap - 1);
-    while (m[i].used && strcmp(m[i].id, id) != 0)
-        i = (i + 1) & (cap - 1);
-    return &m[i];
-}
-
-/* Rebuild into newcap entries, dropping meters last seen before min_seen. */
-static void rebuild(ing_live_t *l, size_t newcap, int64_t min_seen)
-{
-    meter_t *nm = gf_xcalloc(newcap, sizeof *nm);
-    size_t n = 0;
-    for (size_t i = 0; i < l->cap; i++) {
-        if (!l->m[i].used || l->m[i].seen_s < min_seen)
-            continue;
-        *probe(nm, newcap, l->m[i].id) = l->m[i];
-        n++;
-    }
-    free(l->m);
-    l->m = nm;
-    l->cap = newcap;
-    l->n = n;
 }
 
 static int region_index(ing_live_t *l, const char *code)
@@ -105,6 +119,10 @@ static int region_index(ing_live_t *l, const char *code)
     if (l->nregions == MAX_REGIONS)
         return -1;
     snprintf(l->regions[l->nregions], sizeof l->regions[0], "%s", code);
+    lregion_t *r = gf_xcalloc(1, sizeof *r);
+    for (int k = 0; k < LSLOTS; k++)
+        r->s[k].num = -1;
+    l->live[l->nregions] = r;
     return (int)l->nregions++;
 }
 
@@ -113,33 +131,27 @@ void ing_live_meter(ing_live_t *l, const ing_reading_t *r, int64_t now_s)
     if (r->ts_ms > l->last_ts_ms)
         l->last_ts_ms = r->ts_ms;
     l->last_rx_s = now_s;
+    int64_t ts = ing_floor_div(r->ts_ms, 1000);
+    if (ts <= now_s - l->window_s || ts > now_s + l->skew_s)
+        return; /* back-filled (or skewed) reading: history only */
     int ri = region_index(l, r->region);
     if (ri < 0)
         return;
-    meter_t *e = probe(l->m, l->cap, r->meter_id);
-    if (!e->used) {
-        /* Keep the load factor under 1/2; grow, else drop stale meters, else give up. */
-        if ((l->n + 1) * 2 > l->cap) {
-            if (l->cap * 2 <= l->max * 2 + 2048)
-                rebuild(l, l->cap * 2, INT64_MIN);
-            else
-                rebuild(l, l->cap, now_s - l->window_s);
-            if ((l->n + 1) * 2 > l->cap) {
-                l->untracked++;
-                return;
-            }
-            e = probe(l->m, l->cap, r->meter_id);
-        }
-        memset(e, 0, sizeof *e);
-        snprintf(e->id, sizeof e->id, "%s", r->meter_id);
-        e->used = 1;
-        e->kw = NAN;
-        l->n++;
+    int64_t num = (ts < now_s ? ts : now_s) / l->slot_s;
+    lslot_t *s = &l->live[ri]->s[num % LSLOTS];
+    if (s->num != num) {
+        memset(s, 0, sizeof *s);
+        s->num = num;
     }
-    e->region = (uint8_t)ri;
-    e->seen_s = now_s;
-    if (r->has & ING_HAS_KW)
-        e->kw = r->kw;
+    uint64_t h = hash_id(r->meter_id);
+    hll_add(s->meters, h);
+    if (r->has & ING_HAS_KW) {
+        hll_add(s->kw_meters, h);
+        s->kw_sum += r->kw;
+        s->kw_n++;
+    }
+    if (now_s > s->updated)
+        s->updated = now_s;
 }
 
 static slot_t *slot_at(ing_live_t *l, int64_t sec)
@@ -170,13 +182,53 @@ void ing_live_count(ing_live_t *l, int64_t now_s, size_t accepted, size_t duplic
     }
 }
 
+typedef struct rlive {
+    double meters, load_kw;
+    int64_t updated;
+} rlive_t;
+
+/* Merge the live slots of region i at now_s. Returns 0 when none is live. */
+static int region_live(const ing_live_t *l, size_t i, int64_t now_s, rlive_t *out)
+{
+    uint8_t m[HLL_M], k[HLL_M];
+    memset(m, 0, sizeof m);
+    memset(k, 0, sizeof k);
+    double kw_sum = 0;
+    uint64_t kw_n = 0;
+    int any = 0;
+    out->updated = 0;
+    int64_t lo = (now_s - l->window_s) / l->slot_s, hi = now_s / l->slot_s;
+    for (int j = 0; j < LSLOTS; j++) {
+        const lslot_t *s = &l->live[i]->s[j];
+        if (s->num < lo || s->num > hi)
+            continue;
+        any = 1;
+        for (unsigned x = 0; x < HLL_M; x++) {
+            if (s->meters[x] > m[x])
+                m[x] = s->meters[x];
+            if (s->kw_meters[x] > k[x])
+                k[x] = s->kw_meters[x];
+        }
+        kw_sum += s->kw_sum;
+        kw_n += s->kw_n;
+        if (s->updated > out->updated)
+            out->updated = s->updated;
+    }
+    if (!any)
+        return 0;
+    out->meters = round(hll_estimate(m));
+    out->load_kw = kw_n ? kw_sum / (double)kw_n * round(hll_estimate(k)) : 0;
+    return out->meters > 0;
+}
+
 size_t ing_live_meters_reporting(const ing_live_t *l, int64_t now_s)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < l->cap; i++)
-        if (l->m[i].used && l->m[i].seen_s > now_s - l->window_s)
-            n++;
-    return n;
+    double n = 0;
+    rlive_t rl;
+    for (size_t i = 0; i < l->nregions; i++)
+        if (region_live(l, i, now_s, &rl))
+            n += rl.meters;
+    return (size_t)n;
 }
 
 static json_t *iso_or_null(int64_t ms)
@@ -205,28 +257,12 @@ json_t *ing_live_summary(const ing_live_t *l, int64_t now_s, int rate_s,
         for (int c = 0; c < ING_R__COUNT; c++)
             by[c] += s->by[c];
     }
-    double load_kw[MAX_REGIONS] = {0};
-    size_t meters[MAX_REGIONS] = {0};
-    int64_t updated[MAX_REGIONS] = {0};
-    size_t reporting = 0;
-    for (size_t i = 0; i < l->cap; i++) {
-        const meter_t *e = &l->m[i];
-        if (!e->used || e->seen_s <= now_s - l->window_s)
-            continue;
-        reporting++;
-        meters[e->region]++;
-        if (!isnan(e->kw))
-            load_kw[e->region] += e->kw;
-        if (e->seen_s > updated[e->region])
-            updated[e->region] = e->seen_s;
-    }
     json_t *o = json_object();
     char buf[40];
     json_object_set_new(o, "at", json_string(gf_time_format(now_s, buf, sizeof buf)));
     json_object_set_new(o, "window_s", json_integer(l->window_s));
     json_object_set_new(o, "rate_window_s", json_integer(rate_s));
-    json_object_set_new(o, "meters_reporting", json_integer((json_int_t)reporting));
-    json_object_set_new(o, "meters_untracked", json_integer((json_int_t)l->untracked));
+    json_object_set_new(o, "approximate", json_true());
     json_object_set_new(o, "readings_per_second", json_real((double)acc / rate_s));
     json_object_set_new(o, "duplicates_per_second", json_real((double)dup / rate_s));
     json_object_set_new(o, "rejected_per_second", json_real((double)rej / rate_s));
@@ -245,23 +281,26 @@ json_t *ing_live_summary(const ing_live_t *l, int64_t now_s, int rate_s,
     json_object_set_new(o, "last_reading", iso_or_null(l->last_ts_ms));
     json_object_set_new(o, "last_received",
                         l->last_rx_s ? iso_or_null(l->last_rx_s * 1000) : json_null());
-    double total = 0;
+    double total = 0, reporting = 0;
     json_t *arr = json_array();
     for (size_t i = 0; i < l->nregions; i++) {
-        if (meters[i] == 0)
+        rlive_t rl;
+        if (!region_live(l, i, now_s, &rl))
             continue;
         json_t *r = json_object();
         json_object_set_new(r, "region", json_string(l->regions[i]));
         const ing_region_t *reg =
             regions ? ing_regions_find(regions, l->regions[i], strlen(l->regions[i])) : NULL;
         json_object_set_new(r, "name", reg ? json_string(reg->name) : json_null());
-        json_object_set_new(r, "load_mw", json_real(load_kw[i] / 1000.0));
-        json_object_set_new(r, "meters", json_integer((json_int_t)meters[i]));
+        json_object_set_new(r, "load_mw", json_real(rl.load_kw / 1000.0));
+        json_object_set_new(r, "meters", json_integer((json_int_t)rl.meters));
         json_object_set_new(r, "updated",
-                            json_string(gf_time_format(updated[i], buf, sizeof buf)));
+                            json_string(gf_time_format(rl.updated, buf, sizeof buf)));
         json_array_append_new(arr, r);
-        total += load_kw[i] / 1000.0;
+        total += rl.load_kw / 1000.0;
+        reporting += rl.meters;
     }
+    json_object_set_new(o, "meters_reporting", json_integer((json_int_t)reporting));
     json_object_set_new(o, "total_load_mw", json_real(total));
     json_object_set_new(o, "regions", arr);
     return o;

@@ -1,31 +1,44 @@
 /*
- * ing_store.c - batch write of meter readings: the Lua script, its argument layout, the
- * reply reader (see ing_store.h for the tiers and key families).
+ * ing_store.c - batch write of meter readings: the partition plan, the Lua script, its
+ * argument layout, the reply reader (see ing_store.h for the tiers and key families).
  *
  * Cost model (measured, see tests/bench/results/ingestion.md): inside EVALSHA each argument
  * costs ~0.2-0.4 us and each Lua table/string operation about as much, so the C side does
- * the grouping and sums, and the script mostly hands ranges of ARGV to Redis commands
- * (unpack(ARGV, i, j)). Accepted readings are sent sorted by (hour, region, minute, index):
- * then a seen group (hour), an hour slot (region, hour) and a minute slot (region, minute)
- * are each a contiguous range, and the sums of a slot can be computed here; the script
- * only falls back to decoding lines when a slot mixes new and duplicate readings.
+ * the grouping and sums, and the script mostly hands ranges of ARGV to Redis commands.
+ * Accepted readings of a part are sent sorted by (hour, minute, ts) newest first, then
+ * index: an hour slot and a minute slot are each a contiguous range whose sums are computed here; the script only
+ * falls back to decoding lines when a slot mixes new and duplicate readings.
  *
- * ARGV of one chunk (A accepted readings, 1-based ranges over them):
- *   1 raw_maxlen  2 clean_maxlen  3 agg_min_ttl_s  4 raw payload (one line per reading)
- *   5 readings in the chunk  6 G seen groups  7 A  8 H hour slots  9 M minute slots
- *   10 R meter regions
- *   G x [seen key, expire-at, count c, c fields "<meter_id>|<ts_ms>"]
- *   A x [line]
- *   H x [agg key, field, first, last, sum kwh, count]   (hour energy)
- *   M x [agg key, field, first, last, sum kw, count]    (minute load)
- *   R x [meters key, count c, c meter ids]
+ * Dedupe state of a meter (field of gf:meters:{R:b}): its K newest accepted time stamps,
+ * each 6 bytes big-endian milliseconds, newest first (so byte order is time order and a
+ * plain substring search finds a stamp). A reading newer than the newest is prepended
+ * (the oldest falls off); one found at a 6-byte boundary is a duplicate; one older than
+ * the newest but newer than the oldest kept (or while fewer than K are kept) is inserted
+ * in order; one older than all K is "late" and deduped against gf:late:{R:b} (zset,
+ * member "<meter_id>|<ts_ms>", score ts_ms, trimmed to the acceptance window).
+ *
+ * KEYS of one part: 1 gf:raw:{R:b}  2 gf:clean:{R:b}  3 gf:meters:{R:b}  4 gf:late:{R:b}
+ *   5.. the aggregate keys gf:agg:{R:b}:hour:YYYYMM / :min:YYYYMMDD the part touches.
+ * ARGV (A accepted readings, 1-based ranges over them):
+ *   1 raw_maxlen  2 clean_maxlen  3 agg_min_ttl_s  4 raw payload (one line per reading:
+ *   the A accepted ones first, in the sorted order, then the rejected ones)
+ *   5 readings in the part  6 A  7 D distinct meters  8 6 x K  9 late cut (ms)
+ *   10 late ttl (s)  11 H hour slots  12 M minute slots  13 bytes of the accepted lines
+ *   D x [meter id]
+ *   A x ["<6-byte ts><meter_id>"]
+ *   H x [agg key index, field, first, last, sum kwh, count]   (hour energy)
+ *   M x [agg key index, field, first, last, sum kw, count]    (minute load)
  * A line is a JSON array [meter_id, ts_ms, region, kwh, kw, voltage_v, q] with null for
- * absent values; the script returns one 'n'/'d' per accepted reading in sorted order.
+ * absent values; the script returns one 'n'/'d' per accepted reading in sorted order. When
+ * all accepted readings are new (the common case) the clean entry is the payload's first
+ * 13 bytes as they are: lines are sent once, and split in Lua only when some are duplicates.
  */
 #include "ing_store.h"
 
 #include "ing_keys.h"
 #include "ing_time.h"
+
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,40 +46,82 @@
 
 static const char script_src[] =
     "local raw_max, clean_max, min_ttl = ARGV[1], ARGV[2], ARGV[3]\n"
-    "local ng, na, nh, nm, nr = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])\n"
-    "local fmt, min = string.format, math.min\n"
-    "redis.call('XADD', 'gf:raw', 'MAXLEN', '~', raw_max, '*', 'n', ARGV[5], 'readings', ARGV[4])\n"
-    "local p, st, inchunk, k = 11, {}, {}, 0\n"
-    "for g = 1, ng do\n"
-    "  local sk, exat, cnt = ARGV[p], ARGV[p + 1], tonumber(ARGV[p + 2])\n"
-    "  local fp, newm = p + 3, {}\n"
-    "  for s = 0, cnt - 1, 1000 do\n"
-    "    local r = redis.call('SMISMEMBER', sk, unpack(ARGV, fp + s, fp + min(s + 999, cnt - 1)))\n"
-    "    for q = 1, #r do\n"
-    "      local f = ARGV[fp + s + q - 1]\n"
-    "      if r[q] == 1 or inchunk[f] then\n"
-    "        st[k + s + q] = 'd'\n"
-    "      else\n"
-    "        inchunk[f] = true\n"
-    "        newm[#newm + 1] = f\n"
-    "        st[k + s + q] = 'n'\n"
-    "      end\n"
+    "local na, nm, rb = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])\n"
+    "local nh, nmi = tonumber(ARGV[11]), tonumber(ARGV[12])\n"
+    "local sub, find, byte, fmt, min = string.sub, string.find, string.byte, string.format, math.min\n"
+    "redis.call('XADD', KEYS[1], 'MAXLEN', '~', raw_max, '*', 'n', ARGV[5], 'readings', ARGV[4])\n"
+    "if na == 0 then return '' end\n"
+    "local p, ms = 14, {}\n"
+    "for s = 0, nm - 1, 1000 do\n"
+    "  local r = redis.call('HMGET', KEYS[3], unpack(ARGV, p + s, p + min(s + 999, nm - 1)))\n"
+    "  for q = 1, #r do ms[ARGV[p + s + q - 1]] = r[q] or '' end\n"
+    "end\n"
+    "p = p + nm\n"
+    "local st, changed, late, nn = {}, {}, false, 0\n"
+    "for i = 1, na do\n"
+    "  local k = ARGV[p + i - 1]\n"
+    "  local e, m = sub(k, 1, 6), sub(k, 7)\n"
+    "  local s = ms[m]\n"
+    "  local new = true\n"
+    "  if s == '' or e > sub(s, 1, 6) then\n"
+    "    s = e .. sub(s, 1, rb - 6)\n"
+    "  else\n"
+    "    local q = find(s, e, 1, true)\n"
+    "    while q and q % 6 ~= 1 do q = find(s, e, q + 1, true) end\n"
+    "    if q then\n"
+    "      new = false\n"
+    "    elseif #s < rb or e > sub(s, -6) then\n"
+    "      local j = 7\n"
+    "      while j <= #s and sub(s, j, j + 5) > e do j = j + 6 end\n"
+    "      s = sub(sub(s, 1, j - 1) .. e .. sub(s, j), 1, rb)\n"
+    "    else\n"
+    "      local b1, b2, b3, b4, b5, b6 = byte(e, 1, 6)\n"
+    "      local t = ((((b1 * 256 + b2) * 256 + b3) * 256 + b4) * 256 + b5) * 256 + b6\n"
+    "      if redis.call('ZADD', KEYS[4], 'NX', t, m .. '|' .. fmt('%.0f', t)) == 0 then new = false else late = true end\n"
     "    end\n"
     "  end\n"
-    "  for s = 1, #newm, 1000 do redis.call('SADD', sk, unpack(newm, s, min(s + 999, #newm))) end\n"
-    "  redis.call('EXPIREAT', sk, exat)\n"
-    "  k = k + cnt\n"
-    "  p = fp + cnt\n"
+    "  if new then\n"
+    "    st[i] = 'n'\n"
+    "    nn = nn + 1\n"
+    "    if ms[m] ~= s then ms[m] = s; changed[m] = true end\n"
+    "  else\n"
+    "    st[i] = 'd'\n"
+    "  end\n"
     "end\n"
-    "local lp, lines = p, {}\n"
-    "for i = 1, na do if st[i] == 'n' then lines[#lines + 1] = ARGV[lp + i - 1] end end\n"
-    "if #lines > 0 then\n"
-    "  redis.call('XADD', 'gf:clean', 'MAXLEN', '~', clean_max, '*', 'n', #lines, 'readings', table.concat(lines, '\\n'))\n"
+    "if late then\n"
+    "  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[9])\n"
+    "  redis.call('EXPIRE', KEYS[4], ARGV[10])\n"
     "end\n"
-    "p = lp + na\n"
+    "local hs, n = {}, 0\n"
+    "for m in pairs(changed) do\n"
+    "  hs[n + 1], hs[n + 2], n = m, ms[m], n + 2\n"
+    "  if n >= 1000 then redis.call('HSET', KEYS[3], unpack(hs, 1, n)); n = 0 end\n"
+    "end\n"
+    "if n > 0 then redis.call('HSET', KEYS[3], unpack(hs, 1, n)) end\n"
+    "p = p + na\n"
+    "local lines\n"
+    "local function getlines()\n"
+    "  if not lines then\n"
+    "    lines = {}\n"
+    "    for l in string.gmatch(ARGV[4], '[^\\n]+') do\n"
+    "      if #lines == na then break end\n"
+    "      lines[#lines + 1] = l\n"
+    "    end\n"
+    "  end\n"
+    "  return lines\n"
+    "end\n"
+    "if nn == na then\n"
+    "  local pl = ARGV[4]\n"
+    "  if na < tonumber(ARGV[5]) then pl = sub(pl, 1, tonumber(ARGV[13])) end\n"
+    "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', clean_max, '*', 'n', nn, 'readings', pl)\n"
+    "elseif nn > 0 then\n"
+    "  local l, t = getlines(), {}\n"
+    "  for i = 1, na do if st[i] == 'n' then t[#t + 1] = l[i] end end\n"
+    "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', clean_max, '*', 'n', nn, 'readings', table.concat(t, '\\n'))\n"
+    "end\n"
     "local function slots(n, col, ttl)\n"
     "  for s = 1, n do\n"
-    "    local key, f, a, b, sum, cnt = ARGV[p], ARGV[p + 1], tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]), ARGV[p + 4], tonumber(ARGV[p + 5])\n"
+    "    local key, f, a, b, sum, cnt = KEYS[tonumber(ARGV[p])], ARGV[p + 1], tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]), ARGV[p + 4], tonumber(ARGV[p + 5])\n"
     "    p = p + 6\n"
     "    local nn = 0\n"
     "    for i = a, b do if st[i] == 'n' then nn = nn + 1 end end\n"
@@ -74,7 +129,7 @@ static const char script_src[] =
     "      local x, c = 0, 0\n"
     "      for i = a, b do\n"
     "        if st[i] == 'n' then\n"
-    "          local v = cjson.decode(ARGV[lp + i - 1])[col]\n"
+    "          local v = cjson.decode(getlines()[i])[col]\n"
     "          if type(v) == 'number' then x = x + v; c = c + 1 end\n"
     "        end\n"
     "      end\n"
@@ -88,12 +143,7 @@ static const char script_src[] =
     "  end\n"
     "end\n"
     "slots(nh, 4, nil)\n"
-    "slots(nm, 5, min_ttl)\n"
-    "for r = 1, nr do\n"
-    "  local key, cnt = ARGV[p], tonumber(ARGV[p + 1])\n"
-    "  for s = p + 2, p + 1 + cnt, 1000 do redis.call('SADD', key, unpack(ARGV, s, min(s + 999, p + 1 + cnt))) end\n"
-    "  p = p + 2 + cnt\n"
-    "end\n"
+    "slots(nmi, 5, min_ttl)\n"
     "return table.concat(st)\n";
 
 const char *ing_store_script(void)
@@ -104,11 +154,13 @@ const char *ing_store_script(void)
 void ing_store_cfg_default(ing_store_cfg_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->raw_maxlen = 10000;
-    cfg->clean_maxlen = 20000;
-    cfg->seen_ttl_s = 7 * 86400 + 300 + 3600;
+    cfg->raw_maxlen = 250;
+    cfg->clean_maxlen = 500;
+    cfg->late_window_s = 7 * 86400 + 300 + 3600;
     cfg->agg_min_ttl_s = 8 * 86400;
     cfg->chunk = 2000;
+    cfg->buckets = 4;
+    cfg->dedupe_depth = 16;
 }
 
 int ing_store_script_load(redisContext *c, char sha[41], gf_err_t *err)
@@ -179,150 +231,128 @@ static void aux_line(ing_cmd_t *c, const ing_reading_t *r)
     ing_cmd_aux_append(c, "\"]", 2);
 }
 
-/* ------------------------------------------------------------------ meter cache */
+/* ------------------------------------------------------------------ partitions */
 
-struct ing_meter_cache {
-    size_t max, n, cap; /* cap: slots, a power of two >= 2 max */
-    uint64_t *hash;     /* 0 = empty */
-    uint32_t *off;      /* offset of "region\0meter\0" in text */
-    char *text;
-    size_t text_len, text_cap;
+unsigned ing_store_bucket(const char *meter_id, unsigned buckets)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)meter_id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return buckets > 1 ? h % buckets : 0;
+}
+
+/* The region a reading is stored under: its own when valid (accepted readings always),
+ * else ING_STORE_NO_REGION. */
+static const char *part_region(const ing_store_cfg_t *cfg, const ing_reading_t *r)
+{
+    if (r->code == ING_R_OK)
+        return r->region;
+    size_t n = strlen(r->region);
+    if (n == 0 || !ing_region_code_valid(r->region, n))
+        return ING_STORE_NO_REGION;
+    if (cfg->regions && ing_regions_find(cfg->regions, r->region, n) == NULL)
+        return ING_STORE_NO_REGION;
+    return r->region;
+}
+
+struct pkey {
+    const char *region;
+    unsigned bucket;
+    size_t idx;
 };
 
-ing_meter_cache_t *ing_meter_cache_new(size_t max_entries)
+static int cmp_pkey(const void *pa, const void *pb)
 {
-    ing_meter_cache_t *mc = calloc(1, sizeof *mc);
-    if (mc == NULL)
-        abort();
-    mc->max = max_entries ? max_entries : 1;
-    mc->cap = 16;
-    while (mc->cap < 2 * mc->max)
-        mc->cap *= 2;
-    mc->hash = calloc(mc->cap, sizeof *mc->hash);
-    mc->off = calloc(mc->cap, sizeof *mc->off);
-    if (mc->hash == NULL || mc->off == NULL)
-        abort();
-    return mc;
+    const struct pkey *a = pa, *b = pb;
+    int r = strcmp(a->region, b->region);
+    if (r)
+        return r;
+    if (a->bucket != b->bucket)
+        return a->bucket < b->bucket ? -1 : 1;
+    return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-void ing_meter_cache_free(ing_meter_cache_t *mc)
+void ing_store_plan_init(ing_store_plan_t *p)
 {
-    if (mc == NULL)
-        return;
-    free(mc->hash);
-    free(mc->off);
-    free(mc->text);
-    free(mc);
+    memset(p, 0, sizeof *p);
 }
 
-void ing_meter_cache_clear(ing_meter_cache_t *mc)
+void ing_store_plan_cleanup(ing_store_plan_t *p)
 {
-    memset(mc->hash, 0, mc->cap * sizeof *mc->hash);
-    mc->n = 0;
-    mc->text_len = 0;
+    free(p->idx);
+    free(p->parts);
+    memset(p, 0, sizeof *p);
 }
 
-size_t ing_meter_cache_size(const ing_meter_cache_t *mc)
+size_t ing_store_plan(const ing_store_cfg_t *cfg, const ing_batch_t *b, ing_store_plan_t *p)
 {
-    return mc->n;
-}
-
-static uint64_t meter_hash(const char *region, const char *meter)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = region; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (const char *p = meter; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return h ? h : 1;
-}
-
-/* Slot of (region, meter), or of the empty slot where it would go. */
-static size_t meter_slot(const ing_meter_cache_t *mc, const char *region, const char *meter,
-                         uint64_t h)
-{
-    size_t i = (size_t)(h ^ (h >> 31)) & (mc->cap - 1);
-    while (mc->hash[i]) {
-        if (mc->hash[i] == h) {
-            const char *t = mc->text + mc->off[i];
-            if (strcmp(t, region) == 0 && strcmp(t + strlen(t) + 1, meter) == 0)
-                return i;
+    size_t chunk = cfg->chunk ? cfg->chunk : 2000;
+    unsigned buckets = cfg->buckets ? cfg->buckets : 1;
+    p->idx = gf_xrealloc(p->idx, (b->n + 1) * sizeof *p->idx);
+    struct pkey *k = gf_xmalloc((b->n + 1) * sizeof *k);
+    for (size_t i = 0; i < b->n; i++)
+        k[i] = (struct pkey){part_region(cfg, &b->v[i]),
+                             ing_store_bucket(b->v[i].meter_id, buckets), i};
+    qsort(k, b->n, sizeof *k, cmp_pkey);
+    p->nparts = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        p->idx[i] = k[i].idx;
+        int same = i > 0 && k[i].bucket == k[i - 1].bucket &&
+                   strcmp(k[i].region, k[i - 1].region) == 0 &&
+                   p->parts[p->nparts - 1].count < chunk;
+        if (same) {
+            p->parts[p->nparts - 1].count++;
+            continue;
         }
-        i = (i + 1) & (mc->cap - 1);
+        if (p->nparts == p->cap_parts) {
+            p->cap_parts = p->cap_parts ? 2 * p->cap_parts : 16;
+            p->parts = gf_xrealloc(p->parts, p->cap_parts * sizeof *p->parts);
+        }
+        ing_store_part_t *pt = &p->parts[p->nparts++];
+        snprintf(pt->region, sizeof pt->region, "%s", k[i].region);
+        pt->bucket = k[i].bucket;
+        pt->from = i;
+        pt->count = 1;
     }
-    return i;
-}
-
-static int meter_known(const ing_meter_cache_t *mc, const char *region, const char *meter)
-{
-    if (mc == NULL)
-        return 0;
-    uint64_t h = meter_hash(region, meter);
-    return mc->hash[meter_slot(mc, region, meter, h)] != 0;
-}
-
-static void meter_add(ing_meter_cache_t *mc, const char *region, const char *meter)
-{
-    uint64_t h = meter_hash(region, meter);
-    size_t i = meter_slot(mc, region, meter, h);
-    if (mc->hash[i])
-        return;
-    size_t rl = strlen(region) + 1, ml = strlen(meter) + 1;
-    if (mc->n >= mc->max || mc->text_len + rl + ml > UINT32_MAX) {
-        ing_meter_cache_clear(mc);
-        i = meter_slot(mc, region, meter, h);
-    }
-    if (mc->text_len + rl + ml > mc->text_cap) {
-        size_t cap = mc->text_cap ? mc->text_cap * 2 : 65536;
-        while (cap < mc->text_len + rl + ml)
-            cap *= 2;
-        mc->text = realloc(mc->text, cap);
-        if (mc->text == NULL)
-            abort();
-        mc->text_cap = cap;
-    }
-    memcpy(mc->text + mc->text_len, region, rl);
-    memcpy(mc->text + mc->text_len + rl, meter, ml);
-    mc->hash[i] = h;
-    mc->off[i] = (uint32_t)mc->text_len;
-    mc->text_len += rl + ml;
-    mc->n++;
+    free(k);
+    return p->nparts;
 }
 
 /* ------------------------------------------------------------------ grouping */
 
 struct okey {
-    int64_t hour, minute;
-    const char *region;
+    int64_t hour, minute, ts;
     size_t idx;
 };
 
+/* Newest first: a meter's readings reach the script newest first, so in a backlog the
+ * K newest land in its state and the older ones go to the late set (a retried backlog is
+ * then all duplicates). Equal stamps in batch order: the first one is the new one. */
 static int cmp_okey(const void *pa, const void *pb)
 {
     const struct okey *a = pa, *b = pb;
     if (a->hour != b->hour)
-        return a->hour < b->hour ? -1 : 1;
-    int r = strcmp(a->region, b->region);
-    if (r)
-        return r;
+        return a->hour > b->hour ? -1 : 1;
     if (a->minute != b->minute)
-        return a->minute < b->minute ? -1 : 1;
+        return a->minute > b->minute ? -1 : 1;
+    if (a->ts != b->ts)
+        return a->ts > b->ts ? -1 : 1;
     return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-/* Accepted readings of [from, from+count) sorted by (hour, region, minute, index) into
- * keys[] (room for count). Returns how many. */
-static size_t chunk_order(const ing_batch_t *b, size_t from, size_t count, struct okey *keys)
+/* Accepted readings of a part sorted by (hour, minute, ts) descending, then index, into
+ * keys[] (room for the part's count). Returns how many. */
+static size_t part_order(const ing_batch_t *b, const ing_store_plan_t *p,
+                         const ing_store_part_t *pt, struct okey *keys)
 {
     size_t na = 0;
-    for (size_t k = from; k < from + count; k++) {
-        const ing_reading_t *r = &b->v[k];
+    for (size_t j = pt->from; j < pt->from + pt->count; j++) {
+        const ing_reading_t *r = &b->v[p->idx[j]];
         if (r->code != ING_R_OK)
             continue;
         int64_t t = ing_floor_div(r->ts_ms, 1000);
         keys[na++] = (struct okey){ing_floor_div(t, 3600) * 3600, ing_floor_div(t, 60) * 60,
-                                   r->region, k};
+                                   r->ts_ms, p->idx[j]};
     }
     qsort(keys, na, sizeof *keys, cmp_okey);
     return na;
@@ -330,65 +360,92 @@ static size_t chunk_order(const ing_batch_t *b, size_t from, size_t count, struc
 
 /* ------------------------------------------------------------------ build */
 
-static void clamp_range(const ing_batch_t *b, size_t *from, size_t *count)
+/* Aggregate keys of a part: hour keys change with the month and minute keys with the
+ * day, and readings are sorted by time, so a key differs from the previous one of its
+ * kind only at a boundary. names[] collects the distinct ones (KEYS 5..). */
+typedef struct aggkeys {
+    char (*names)[96];
+    size_t n, cap;
+} aggkeys_t;
+
+static size_t aggkey_index(aggkeys_t *ak, const char *name)
 {
-    if (*from > b->n)
-        *from = b->n;
-    if (*count > b->n - *from)
-        *count = b->n - *from;
+    for (size_t i = ak->n; i > 0; i--)
+        if (strcmp(ak->names[i - 1], name) == 0)
+            return i - 1;
+    if (ak->n == ak->cap) {
+        ak->cap = ak->cap ? 2 * ak->cap : 8;
+        ak->names = gf_xrealloc(ak->names, ak->cap * sizeof *ak->names);
+    }
+    snprintf(ak->names[ak->n], sizeof ak->names[0], "%s", name);
+    return ak->n++;
 }
 
-/* Slots of one kind: ranges of keys[] with equal (hour, region) or (minute, region). */
-static void add_slots(ing_cmd_t *out, const ing_batch_t *b, const struct okey *keys, size_t na,
-                      int minute)
+typedef struct aslot {
+    size_t key, first, last, cnt;
+    int64_t t;
+    double sum;
+} aslot_t;
+
+/* Slots of one kind: ranges of keys[] with equal hour or minute. Returns how many. */
+static size_t make_slots(const ing_batch_t *b, const ing_store_part_t *pt,
+                         const struct okey *keys, size_t na, int minute, aggkeys_t *ak,
+                         aslot_t *out)
 {
+    size_t ns = 0;
     char key[96];
     for (size_t a = 0; a < na;) {
         size_t e = a + 1;
-        while (e < na && keys[e].hour == keys[a].hour && strcmp(keys[e].region, keys[a].region) == 0 &&
-               (!minute || keys[e].minute == keys[a].minute))
+        while (e < na && keys[e].hour == keys[a].hour && (!minute || keys[e].minute == keys[a].minute))
             e++;
-        double sum = 0;
-        int64_t cnt = 0;
+        aslot_t *s = &out[ns++];
+        memset(s, 0, sizeof *s);
         for (size_t i = a; i < e; i++) {
             const ing_reading_t *r = &b->v[keys[i].idx];
             uint8_t bit = minute ? ING_HAS_KW : ING_HAS_KWH;
             if (r->has & bit) {
-                sum += minute ? r->kw : r->kwh;
-                cnt++;
+                s->sum += minute ? r->kw : r->kwh;
+                s->cnt++;
             }
         }
-        int64_t t = minute ? keys[a].minute : keys[a].hour;
+        s->t = minute ? keys[a].minute : keys[a].hour;
         if (minute)
-            ing_key_agg_min(key, sizeof key, keys[a].region, t);
+            ing_key_agg_min(key, sizeof key, pt->region, pt->bucket, s->t);
         else
-            ing_key_agg_hour(key, sizeof key, keys[a].region, t);
-        ing_cmd_adds(out, key);
-        ing_cmd_add_i64(out, t);
-        ing_cmd_add_i64(out, (int64_t)a + 1);
-        ing_cmd_add_i64(out, (int64_t)e);
-        char sb[40];
-        int n = snprintf(sb, sizeof sb, "%.17g", sum);
-        ing_cmd_add(out, sb, (size_t)n);
-        ing_cmd_add_i64(out, cnt);
+            ing_key_agg_hour(key, sizeof key, pt->region, pt->bucket, s->t);
+        s->key = aggkey_index(ak, key);
+        s->first = a + 1;
+        s->last = e;
         a = e;
+    }
+    return ns;
+}
+
+static void add_slots(ing_cmd_t *out, const aslot_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ing_cmd_add_i64(out, (int64_t)s[i].key + 5);
+        ing_cmd_add_i64(out, s[i].t);
+        ing_cmd_add_i64(out, (int64_t)s[i].first);
+        ing_cmd_add_i64(out, (int64_t)s[i].last);
+        char sb[40];
+        int k = snprintf(sb, sizeof sb, "%.17g", s[i].sum);
+        ing_cmd_add(out, sb, (size_t)k);
+        ing_cmd_add_i64(out, (int64_t)s[i].cnt);
     }
 }
 
-static size_t count_slots(const struct okey *keys, size_t na, int minute)
+static int cmp_meter(const void *pa, const void *pb)
 {
-    size_t n = 0;
-    for (size_t a = 0; a < na; a++)
-        n += a == 0 || keys[a].hour != keys[a - 1].hour ||
-             strcmp(keys[a].region, keys[a - 1].region) != 0 ||
-             (minute && keys[a].minute != keys[a - 1].minute);
-    return n;
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
-void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, size_t from,
-                     size_t count, ing_cmd_t *out)
+void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b,
+                     const ing_store_plan_t *p, size_t part, ing_cmd_t *out)
 {
-    clamp_range(b, &from, &count);
+    const ing_store_part_t *pt = &p->parts[part];
+    size_t count = pt->count;
+    unsigned depth = cfg->dedupe_depth ? cfg->dedupe_depth : 16;
     ing_cmd_reset(out);
     if (cfg->script_sha) {
         ing_cmd_adds(out, "EVALSHA");
@@ -397,96 +454,90 @@ void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, size_t fr
         ing_cmd_adds(out, "EVAL");
         ing_cmd_add(out, script_src, sizeof script_src - 1);
     }
-    ing_cmd_add(out, "0", 1);
+
+    struct okey *keys = gf_xmalloc((count + 1) * sizeof *keys);
+    size_t na = part_order(b, p, pt, keys);
+    aggkeys_t ak = {0};
+    aslot_t *hs = gf_xmalloc((na + 1) * sizeof *hs), *mslots = gf_xmalloc((na + 1) * sizeof *mslots);
+    size_t nh = make_slots(b, pt, keys, na, 0, &ak, hs);
+    size_t nmi = make_slots(b, pt, keys, na, 1, &ak, mslots);
+
+    char key[96];
+    ing_cmd_add_i64(out, 4 + (int64_t)ak.n);
+    ing_cmd_adds(out, ing_key_raw(key, sizeof key, pt->region, pt->bucket));
+    ing_cmd_adds(out, ing_key_clean(key, sizeof key, pt->region, pt->bucket));
+    ing_cmd_adds(out, ing_key_meters(key, sizeof key, pt->region, pt->bucket));
+    ing_cmd_adds(out, ing_key_late(key, sizeof key, pt->region, pt->bucket));
+    for (size_t i = 0; i < ak.n; i++)
+        ing_cmd_adds(out, ak.names[i]);
+
     ing_cmd_add_i64(out, cfg->raw_maxlen);
     ing_cmd_add_i64(out, cfg->clean_maxlen);
     ing_cmd_add_i64(out, cfg->agg_min_ttl_s);
-
-    /* every reading's line, staged in aux; ends[k] is where line k stops */
-    size_t *ends = malloc((count + 1) * sizeof *ends);
-    struct okey *keys = malloc((count + 1) * sizeof *keys);
-    if (ends == NULL || keys == NULL)
-        abort();
+    /* every reading's line, staged in aux: the accepted ones in the sorted order, then the
+     * rejected ones; acc_bytes = where the accepted lines end */
     ing_cmd_aux_reset(out);
-    for (size_t k = 0; k < count; k++) {
-        if (k)
+    for (size_t i = 0; i < na; i++) {
+        if (i)
             ing_cmd_aux_append(out, "\n", 1);
-        aux_line(out, &b->v[from + k]);
-        ends[k] = out->aux_len;
+        aux_line(out, &b->v[keys[i].idx]);
+    }
+    size_t acc_bytes = out->aux_len;
+    for (size_t j = pt->from; j < pt->from + count; j++) {
+        const ing_reading_t *r = &b->v[p->idx[j]];
+        if (r->code == ING_R_OK)
+            continue;
+        if (out->aux_len)
+            ing_cmd_aux_append(out, "\n", 1);
+        aux_line(out, r);
     }
     ing_cmd_add(out, out->aux, out->aux_len);
     ing_cmd_add_i64(out, (int64_t)count);
 
-    size_t na = chunk_order(b, from, count, keys);
-    size_t ng = 0;
+    /* distinct meters of the accepted readings */
+    const char **ms = gf_xmalloc((na + 1) * sizeof *ms);
     for (size_t i = 0; i < na; i++)
-        ng += i == 0 || keys[i].hour != keys[i - 1].hour;
-    /* meters not known to be stored yet, and their regions (few per chunk, linear) */
-    const char **regs = malloc((na + 1) * sizeof *regs);
-    unsigned char *send = malloc(na + 1);
-    if (regs == NULL || send == NULL)
-        abort();
-    size_t nreg = 0;
-    for (size_t i = 0; i < na; i++) {
-        send[i] = !meter_known(cfg->meters, keys[i].region, b->v[keys[i].idx].meter_id);
-        if (!send[i])
-            continue;
-        size_t k = 0;
-        while (k < nreg && strcmp(regs[k], keys[i].region) != 0)
-            k++;
-        if (k == nreg)
-            regs[nreg++] = keys[i].region;
-    }
-    ing_cmd_add_i64(out, (int64_t)ng);
+        ms[i] = b->v[keys[i].idx].meter_id;
+    qsort(ms, na, sizeof *ms, cmp_meter);
+    size_t nm = 0;
+    for (size_t i = 0; i < na; i++)
+        if (nm == 0 || strcmp(ms[nm - 1], ms[i]) != 0)
+            ms[nm++] = ms[i];
     ing_cmd_add_i64(out, (int64_t)na);
-    ing_cmd_add_i64(out, (int64_t)count_slots(keys, na, 0));
-    ing_cmd_add_i64(out, (int64_t)count_slots(keys, na, 1));
-    ing_cmd_add_i64(out, (int64_t)nreg);
-    char key[96];
-    for (size_t a = 0; a < na;) {
-        size_t e = a + 1;
-        while (e < na && keys[e].hour == keys[a].hour)
-            e++;
-        ing_cmd_adds(out, ing_key_seen(key, sizeof key, keys[a].hour));
-        ing_cmd_add_i64(out, keys[a].hour + 3600 + cfg->seen_ttl_s);
-        ing_cmd_add_i64(out, (int64_t)(e - a));
-        for (size_t i = a; i < e; i++) {
-            const ing_reading_t *r = &b->v[keys[i].idx];
-            ing_cmd_adds(out, r->meter_id);
-            char ts[24];
-            int n = snprintf(ts, sizeof ts, "|%lld", (long long)r->ts_ms);
-            ing_cmd_append(out, ts, (size_t)n);
-        }
-        a = e;
-    }
+    ing_cmd_add_i64(out, (int64_t)nm);
+    ing_cmd_add_i64(out, 6 * (int64_t)depth);
+    int64_t now_ms = (int64_t)(gf_now_wall() * 1000.0);
+    ing_cmd_add_i64(out, now_ms - cfg->late_window_s * 1000);
+    ing_cmd_add_i64(out, cfg->late_window_s);
+    ing_cmd_add_i64(out, (int64_t)nh);
+    ing_cmd_add_i64(out, (int64_t)nmi);
+    ing_cmd_add_i64(out, (int64_t)acc_bytes);
+    for (size_t i = 0; i < nm; i++)
+        ing_cmd_adds(out, ms[i]);
     for (size_t i = 0; i < na; i++) {
-        size_t k = keys[i].idx - from;
-        size_t start = k ? ends[k - 1] + 1 : 0;
-        ing_cmd_add(out, out->aux + start, ends[k] - start);
+        const ing_reading_t *r = &b->v[keys[i].idx];
+        uint64_t t = r->ts_ms < 0 ? 0 : (uint64_t)r->ts_ms;
+        unsigned char e[6];
+        for (int j = 5; j >= 0; j--, t >>= 8)
+            e[j] = (unsigned char)(t & 0xff);
+        ing_cmd_add(out, (const char *)e, 6);
+        ing_cmd_append(out, r->meter_id, strlen(r->meter_id));
     }
-    add_slots(out, b, keys, na, 0);
-    add_slots(out, b, keys, na, 1);
-    for (size_t k = 0; k < nreg; k++) {
-        ing_cmd_adds(out, ing_key_meters(key, sizeof key, regs[k]));
-        size_t cnt = 0;
-        for (size_t i = 0; i < na; i++)
-            cnt += send[i] && strcmp(keys[i].region, regs[k]) == 0;
-        ing_cmd_add_i64(out, (int64_t)cnt);
-        for (size_t i = 0; i < na; i++)
-            if (send[i] && strcmp(keys[i].region, regs[k]) == 0)
-                ing_cmd_adds(out, b->v[keys[i].idx].meter_id);
-    }
-    free(send);
-    free(regs);
+    add_slots(out, hs, nh);
+    add_slots(out, mslots, nmi);
+    free(ms);
+    free(hs);
+    free(mslots);
+    free(ak.names);
     free(keys);
-    free(ends);
     ing_cmd_finish(out);
 }
 
-int ing_store_apply_reply(const ing_store_cfg_t *cfg, ing_batch_t *b, size_t from,
-                          size_t count, const redisReply *reply, ing_store_counts_t *counts,
+int ing_store_apply_reply(const ing_store_cfg_t *cfg, ing_batch_t *b, const ing_store_plan_t *p,
+                          size_t part, const redisReply *reply, ing_store_counts_t *counts,
                           gf_err_t *err)
 {
+    (void)cfg;
     if (reply == NULL)
         return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
                           "the connection to Redis failed before the write was confirmed");
@@ -495,11 +546,9 @@ int ing_store_apply_reply(const ing_store_cfg_t *cfg, ing_batch_t *b, size_t fro
             return gf_err_set(err, GF_EUNAVAIL, "noscript", "batch script not loaded");
         return gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", reply->str);
     }
-    clamp_range(b, &from, &count);
-    struct okey *keys = malloc((count + 1) * sizeof *keys);
-    if (keys == NULL)
-        abort();
-    size_t na = chunk_order(b, from, count, keys);
+    const ing_store_part_t *pt = &p->parts[part];
+    struct okey *keys = gf_xmalloc((pt->count + 1) * sizeof *keys);
+    size_t na = part_order(b, p, pt, keys);
     int rc = 0;
     if (reply->type != REDIS_REPLY_STRING || (size_t)reply->len != na) {
         rc = gf_err_set(err, GF_EINTERNAL, "bad_reply",
@@ -507,15 +556,15 @@ int ing_store_apply_reply(const ing_store_cfg_t *cfg, ing_batch_t *b, size_t fro
                         reply->type == REDIS_REPLY_STRING ? (size_t)reply->len : 0, na);
         goto out;
     }
-    for (size_t k = from; k < from + count; k++)
-        if (b->v[k].code != ING_R_OK) {
-            b->v[k].status = ING_ST_REJECTED;
+    for (size_t j = pt->from; j < pt->from + pt->count; j++) {
+        ing_reading_t *r = &b->v[p->idx[j]];
+        if (r->code != ING_R_OK) {
+            r->status = ING_ST_REJECTED;
             counts->rejected++;
         }
+    }
     for (size_t i = 0; i < na; i++) {
         ing_reading_t *r = &b->v[keys[i].idx];
-        if (cfg->meters)
-            meter_add(cfg->meters, r->region, r->meter_id);
         if (reply->str[i] == ING_ST_NEW) {
             r->status = ING_ST_NEW;
             counts->accepted++;
@@ -533,13 +582,15 @@ int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_
                          ing_store_counts_t *counts, gf_err_t *err)
 {
     memset(counts, 0, sizeof *counts);
-    size_t chunk = cfg->chunk ? cfg->chunk : 2000;
+    ing_store_plan_t plan;
+    ing_store_plan_init(&plan);
+    size_t np = ing_store_plan(cfg, b, &plan);
     ing_cmd_t cmd;
     ing_cmd_init(&cmd);
     size_t sent = 0;
     int rc = 0;
-    for (size_t from = 0; from < b->n; from += chunk) {
-        ing_store_build(cfg, b, from, chunk, &cmd);
+    for (size_t i = 0; i < np; i++) {
+        ing_store_build(cfg, b, &plan, i, &cmd);
         if (redisAppendCommandArgv(c, cmd.argc, cmd.argv, cmd.argvlen) != REDIS_OK) {
             rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
             break;
@@ -547,12 +598,11 @@ int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_
         sent++;
     }
     ing_cmd_cleanup(&cmd);
-    size_t from = 0;
-    for (size_t i = 0; i < sent; i++, from += chunk) {
+    for (size_t i = 0; i < sent; i++) {
         redisReply *rep = NULL;
         if (redisGetReply(c, (void **)&rep) != REDIS_OK)
             rep = NULL;
-        int r = ing_store_apply_reply(cfg, b, from, chunk, rep, counts, rc ? NULL : err);
+        int r = ing_store_apply_reply(cfg, b, &plan, i, rep, counts, rc ? NULL : err);
         if (rc == 0)
             rc = r;
         if (rep)
@@ -560,5 +610,6 @@ int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_
         else
             break;
     }
+    ing_store_plan_cleanup(&plan);
     return rc;
 }

@@ -25,14 +25,17 @@ static const gf_cfg_opt_t opts[] = {
     {"GF_INGEST_VOLTAGE_MAX", GF_CFG_DOUBLE, "300", 0, 1e6, "highest plausible voltage_v"},
     {"GF_INGEST_MAX_SKEW_S", GF_CFG_INT, "300", 0, 86400, "readings may be this far in the future"},
     {"GF_INGEST_MAX_AGE_S", GF_CFG_INT, "604800", 60, 31622400,
-     "readings may be this old (also how long dedupe sets live)"},
-    {"GF_INGEST_RAW_MAXLEN", GF_CFG_INT, "10000", 100, 100000000, "gf:raw cap in entries (chunks)"},
-    {"GF_INGEST_CLEAN_MAXLEN", GF_CFG_INT, "20000", 100, 100000000,
-     "gf:clean cap in entries (chunks)"},
-    {"GF_INGEST_METER_CACHE", GF_CFG_INT, "1000000", 0, 100000000,
-     "meter ids known to be in gf:meters:{R} (0 = off)"},
-    {"GF_INGEST_LIVE_METERS", GF_CFG_INT, "200000", 1000, 10000000,
-     "meters tracked for GET /v1/summary"},
+     "readings may be this old (also how long late readings are remembered for dedupe)"},
+    {"GF_INGEST_RAW_MAXLEN", GF_CFG_INT, "250", 10, 100000000,
+     "cap of each gf:raw:{R:b} in entries (write parts)"},
+    {"GF_INGEST_CLEAN_MAXLEN", GF_CFG_INT, "500", 10, 100000000,
+     "cap of each gf:clean:{R:b} in entries (write parts)"},
+    {"GF_INGEST_BUCKETS", GF_CFG_INT, "4", 1, 1024,
+     "meter buckets per region (hash tags {R:b}); the same on every instance"},
+    {"GF_INGEST_DEDUPE_DEPTH", GF_CFG_INT, "16", 1, 64,
+     "newest accepted time stamps remembered per meter for dedupe"},
+    {"GF_INGEST_LIVE_WINDOW_S", GF_CFG_INT, "60", 5, 86400,
+     "live window of GET /v1/summary (by reading time)"},
     {"GF_INGEST_SUMMARY_RATE_S", GF_CFG_INT, "10", 1, 60, "seconds the summary rates average over"},
     {"GF_INGEST_IMPORT_WORKERS", GF_CFG_INT, "1", 1, 16, "import threads"},
     {"GF_INGEST_IMPORT_QUEUE", GF_CFG_INT, "8", 1, 1000, "imports waiting at most (then 503)"},
@@ -44,7 +47,10 @@ static const gf_cfg_opt_t opts[] = {
     {"GF_INGEST_ANOMALY_Z_CRIT", GF_CFG_DOUBLE, "6", 0.1, 1000, "robust z for critical"},
     {"GF_INGEST_ANOMALY_MIN_REL_DEV", GF_CFG_DOUBLE, "0.10", 0, 100,
      "deviation must also be this fraction of the baseline"},
-    {"GF_INGEST_ANOMALY_MAX", GF_CFG_INT, "10000", 10, 10000000, "anomalies kept in Redis"},
+    {"GF_INGEST_ANOMALY_MAX", GF_CFG_INT, "1000", 10, 10000000,
+     "anomalies kept per region and type"},
+    {"GF_INGEST_ANOMALY_CLEAR_S", GF_CFG_INT, "900", 1, 31622400,
+     "a meter anomaly episode closes after this long without an implausible reading"},
     {"GF_INGEST_METER_ANOMALIES_PER_BATCH", GF_CFG_INT, "64", 0, 64,
      "implausible-meter records stored per batch at most"},
     {"GF_INGEST_EIA_API_KEY", GF_CFG_STR, "", 0, -1, "EIA API v2 key; empty = puller off"},
@@ -104,8 +110,6 @@ static void cleanup(gf_service_t *svc, void *app_)
             usleep(10000);
     }
     ing_puller_free(app->puller);
-    if (app->scfg.meters)
-        ing_meter_cache_free(app->scfg.meters);
     for (size_t i = 0; i < app->nbatch_pool; i++) {
         ing_batch_cleanup(app->batch_pool[i]);
         free(app->batch_pool[i]);
@@ -150,9 +154,10 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->scfg.raw_maxlen = gf_cfg_int(c, "GF_INGEST_RAW_MAXLEN");
     app->scfg.clean_maxlen = gf_cfg_int(c, "GF_INGEST_CLEAN_MAXLEN");
     app->scfg.chunk = (size_t)gf_cfg_int(c, "GF_INGEST_CHUNK");
-    app->scfg.seen_ttl_s = app->vcfg.max_age_s + app->vcfg.max_future_skew_s + 3600;
-    if (gf_cfg_int(c, "GF_INGEST_METER_CACHE") > 0)
-        app->scfg.meters = ing_meter_cache_new((size_t)gf_cfg_int(c, "GF_INGEST_METER_CACHE"));
+    app->scfg.late_window_s = app->vcfg.max_age_s + app->vcfg.max_future_skew_s + 3600;
+    app->scfg.buckets = (unsigned)gf_cfg_int(c, "GF_INGEST_BUCKETS");
+    app->scfg.dedupe_depth = (unsigned)gf_cfg_int(c, "GF_INGEST_DEDUPE_DEPTH");
+    app->scfg.regions = &app->regions;
 
     ing_anomaly_cfg_default(&app->acfg);
     app->acfg.weeks = (int)gf_cfg_int(c, "GF_INGEST_ANOMALY_WEEKS");
@@ -162,8 +167,10 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->acfg.min_rel_dev = gf_cfg_double(c, "GF_INGEST_ANOMALY_MIN_REL_DEV");
     app->anomaly_max = (size_t)gf_cfg_int(c, "GF_INGEST_ANOMALY_MAX");
     app->meter_anomaly_max = (size_t)gf_cfg_int(c, "GF_INGEST_METER_ANOMALIES_PER_BATCH");
+    app->anomaly_clear_s = (int)gf_cfg_int(c, "GF_INGEST_ANOMALY_CLEAR_S");
 
-    app->live = ing_live_new((size_t)gf_cfg_int(c, "GF_INGEST_LIVE_METERS"), 60);
+    app->live = ing_live_new((int)gf_cfg_int(c, "GF_INGEST_LIVE_WINDOW_S"),
+                             (int)app->vcfg.max_future_skew_s);
     app->summary_rate_s = (int)gf_cfg_int(c, "GF_INGEST_SUMMARY_RATE_S");
 
     ing_readings_metrics_init();

@@ -19,9 +19,12 @@ batch() { # n minutes-ago
     }'
 }
 
+# Readings stored: lines of the dur-m meters in PJM's clean streams (one per meter bucket).
 seen_total() {
     local total=0 k
-    for k in $(rcli --scan --pattern 'gf:seen:*'); do total=$((total + $(rcli SCARD "$k"))); done
+    for k in $(rcli --scan --pattern 'gf:clean:{PJM:*}'); do
+        total=$((total + $(rcli XRANGE "$k" - + | grep -c '^\["dur-m' || true)))
+    done
     echo "$total"
 }
 

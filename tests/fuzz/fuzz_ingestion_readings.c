@@ -55,11 +55,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         scfg.chunk = 64;
         ing_cmd_t cmd;
         ing_cmd_init(&cmd);
-        for (size_t from = 0; from < b.n; from += scfg.chunk) {
-            ing_store_build(&scfg, &b, from, scfg.chunk, &cmd);
-            if (cmd.argc < 13)
+        ing_store_plan_t plan;
+        ing_store_plan_init(&plan);
+        size_t np = ing_store_plan(&scfg, &b, &plan), seen = 0;
+        for (size_t i = 0; i < np; i++) {
+            ing_store_build(&scfg, &b, &plan, i, &cmd);
+            /* EVALSHA sha numkeys, 4 partition keys at least, 12 fixed arguments */
+            if (cmd.argc < 19 || plan.parts[i].count > scfg.chunk)
                 abort();
+            seen += plan.parts[i].count;
         }
+        if (seen != b.n)
+            abort();
+        ing_store_plan_cleanup(&plan);
         ing_cmd_cleanup(&cmd);
     }
     gf_err_cleanup(&err);

@@ -110,6 +110,22 @@ static void redis_stop(void)
     }
 }
 
+/* CPU seconds the Redis main thread has used (INFO cpu), -1 when unknown. */
+static double redis_cpu(redisContext *c)
+{
+    redisReply *r = redisCommand(c, "INFO cpu");
+    double v = -1;
+    if (r && r->type == REDIS_REPLY_STRING) {
+        const char *u = strstr(r->str, "used_cpu_user_main_thread:");
+        const char *s = strstr(r->str, "used_cpu_sys_main_thread:");
+        if (u && s)
+            v = strtod(u + 27, NULL) + strtod(s + 26, NULL);
+    }
+    if (r)
+        freeReplyObject(r);
+    return v;
+}
+
 /* ------------------------------------------------------------------ data */
 
 /* Readings of meters mtr-0000000..mtr-0199999 over the hour before now_s - shift. */
@@ -205,14 +221,17 @@ int main(int argc, char **argv)
         bcfg.script_sha = "0000000000000000000000000000000000000000";
         ing_cmd_t cmd;
         ing_cmd_init(&cmd);
+        ing_store_plan_t plan;
+        ing_store_plan_init(&plan);
         size_t args = 0, bytes = 0;
         t0 = gf_now_mono();
         for (size_t b = 0; b < nbatches; b++) {
             ing_batch_reset(&batch);
             ing_readings_parse(&batch, bodies[b], lens[b], NULL);
             ing_validate_batch(&vcfg, &batch, now_s * 1000);
-            for (size_t from = 0; from < batch.n; from += bcfg.chunk) {
-                ing_store_build(&bcfg, &batch, from, bcfg.chunk, &cmd);
+            size_t np = ing_store_plan(&bcfg, &batch, &plan);
+            for (size_t i = 0; i < np; i++) {
+                ing_store_build(&bcfg, &batch, &plan, i, &cmd);
                 args += (size_t)cmd.argc;
                 for (int k = 0; k < cmd.argc; k++)
                     bytes += cmd.argvlen[k];
@@ -224,6 +243,7 @@ int main(int argc, char **argv)
                (double)(nbatches * bsize) / dt, (double)args / (double)(nbatches * bsize),
                (double)bytes / (double)(nbatches * bsize));
         ing_cmd_cleanup(&cmd);
+        ing_store_plan_cleanup(&plan);
     }
 
     /* 2. batch write */
@@ -243,7 +263,6 @@ int main(int argc, char **argv)
     ing_store_cfg_t scfg;
     ing_store_cfg_default(&scfg);
     scfg.script_sha = sha;
-    scfg.meters = ing_meter_cache_new(1000000);
     int rc = 0;
     static const char *const pass_name[3] = {
         "first write, meters new", "retry, all duplicates",
@@ -255,11 +274,15 @@ int main(int argc, char **argv)
                 bodies[b] = gen_batch(bsize, b, now_s, 7200, &lens[b]);
             }
         ing_store_counts_t tot = {0};
+        double cpu0 = redis_cpu(c);
         t0 = gf_now_mono();
         ing_batch_t inflight;
         ing_batch_init(&inflight, 0);
         ing_cmd_t cmd;
         ing_cmd_init(&cmd);
+        ing_store_plan_t plan, inplan;
+        ing_store_plan_init(&plan);
+        ing_store_plan_init(&inplan);
         /* Two batches in flight: batch b is parsed, validated, built and queued before the
          * replies of batch b-1 are read (reading first flushes b's commands), so Redis
          * always has the next batch waiting, as with concurrent requests in the service. */
@@ -271,17 +294,18 @@ int main(int argc, char **argv)
                 if (ing_readings_parse(&batch, bodies[b], lens[b], &err) != 0)
                     break;
                 ing_validate_batch(&vcfg, &batch, now_s * 1000);
-                for (size_t from = 0; from < batch.n; from += scfg.chunk) {
-                    ing_store_build(&scfg, &batch, from, scfg.chunk, &cmd);
+                size_t np = ing_store_plan(&scfg, &batch, &plan);
+                for (size_t i = 0; i < np; i++) {
+                    ing_store_build(&scfg, &batch, &plan, i, &cmd);
                     redisAppendCommandArgv(c, cmd.argc, cmd.argv, cmd.argvlen);
                     queued++;
                 }
             }
-            for (size_t k = 0, from = 0; k < pending; k++, from += scfg.chunk) {
+            for (size_t k = 0; k < pending; k++) {
                 redisReply *rep = NULL;
                 if (redisGetReply(c, (void **)&rep) != REDIS_OK)
                     rep = NULL;
-                rc = ing_store_apply_reply(&scfg, &inflight, from, scfg.chunk, rep, &tot, &err);
+                rc = ing_store_apply_reply(&scfg, &inflight, &inplan, k, rep, &tot, &err);
                 if (rep)
                     freeReplyObject(rep);
                 if (rc)
@@ -290,21 +314,26 @@ int main(int argc, char **argv)
             ing_batch_t tmp = inflight;
             inflight = batch;
             batch = tmp;
+            ing_store_plan_t tp = inplan;
+            inplan = plan;
+            plan = tp;
             pending = queued;
         }
         dt = gf_now_mono() - t0;
         ing_cmd_cleanup(&cmd);
+        ing_store_plan_cleanup(&plan);
+        ing_store_plan_cleanup(&inplan);
         ing_batch_cleanup(&inflight);
         if (rc) {
             fprintf(stderr, "write: %s\n", err.message);
             break;
         }
+        size_t nr = tot.accepted + tot.duplicate + tot.rejected;
         printf("readings end to end (%s): %zu readings in %.3f s: %.0f readings/s "
-               "(new %zu, duplicate %zu, rejected %zu; %zu per batch, %zu per EVALSHA)\n",
-               pass_name[pass],
-               tot.accepted + tot.duplicate + tot.rejected, dt,
-               (double)(tot.accepted + tot.duplicate + tot.rejected) / dt, tot.accepted,
-               tot.duplicate, tot.rejected, bsize, scfg.chunk);
+               "(new %zu, duplicate %zu, rejected %zu; %zu per batch, at most %zu per EVALSHA); "
+               "Redis main thread CPU %.2f us per reading\n",
+               pass_name[pass], nr, dt, (double)nr / dt, tot.accepted, tot.duplicate,
+               tot.rejected, bsize, scfg.chunk, (redis_cpu(c) - cpu0) * 1e6 / (double)nr);
     }
 
     /* 3. demand import */
@@ -339,7 +368,6 @@ int main(int argc, char **argv)
     }
     if (info)
         freeReplyObject(info);
-    ing_meter_cache_free(scfg.meters);
     redisFree(c);
     redis_stop();
     gf_err_cleanup(&err);

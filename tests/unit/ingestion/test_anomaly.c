@@ -94,7 +94,9 @@ static void test_anomaly_meters(void **state)
         "{\"meter_id\":\"b\",\"ts\":\"2026-01-05T09:00:00Z\",\"region\":\"PJM\",\"kwh\":-3},"
         "{\"meter_id\":\"c\",\"ts\":\"2026-01-05T09:00:00Z\",\"region\":\"PJM\",\"kwh\":1,\"voltage_v\":260.5},"
         "{\"meter_id\":\"d\",\"ts\":\"2026-01-05T09:00:00Z\",\"region\":\"PJM\",\"kwh\":1,\"voltage_v\":310},"
-        "{\"meter_id\":\"e\",\"ts\":\"2026-01-05T09:00:00Z\",\"region\":\"XX\",\"kwh\":1}]";
+        "{\"meter_id\":\"e\",\"ts\":\"2026-01-05T09:00:00Z\",\"region\":\"XX\",\"kwh\":1},"
+        "{\"meter_id\":\"a\",\"ts\":\"2026-01-05T09:05:00Z\",\"region\":\"PJM\",\"kw\":3000},"
+        "{\"meter_id\":\"a\",\"ts\":\"2026-01-05T08:55:00Z\",\"region\":\"PJM\",\"kw\":1200}]";
     ing_batch_t b;
     ing_batch_init(&b, 0);
     assert_int_equal(ing_readings_parse(&b, body, strlen(body), NULL), 0);
@@ -104,21 +106,31 @@ static void test_anomaly_meters(void **state)
     ing_validate_batch(&v, &b, 1767607200000LL);
     ing_anomaly_t out[8];
     size_t n = ing_anomaly_meters(&v, &b, out, 8);
-    assert_int_equal(n, 4); /* the unknown region is not a meter anomaly */
+    assert_int_equal(n, 4); /* the unknown region is not a meter anomaly; "a" is one */
     assert_string_equal(out[0].meter_id, "a");
     assert_string_equal(out[0].field, "kw");
-    assert_true(out[0].expected == 1000 && out[0].actual == 2500);
+    /* meter a: three readings, one record with the worst value, first and last time */
+    assert_int_equal(out[0].count, 3);
+    assert_true(out[0].expected == 1000 && out[0].actual == 3000);
+    assert_true(fabs(out[0].score - 2.0) < 1e-12); /* (3000 - 1000) / 1000 */
+    assert_true(out[0].t == 1767603300 && out[0].t_last == 1767603900);
     assert_int_equal(out[0].severity, ING_SEV_CRITICAL);
     assert_string_equal(out[1].field, "kwh");
     assert_int_equal(out[1].severity, ING_SEV_CRITICAL);
+    assert_true(fabs(out[1].score - 0.003) < 1e-12); /* -3 kWh against [0, 1000] */
     assert_string_equal(out[2].field, "voltage_v");
     assert_true(out[2].expected == 250);
+    assert_true(fabs(out[2].score - 0.042) < 1e-12); /* 260.5 V against 250 */
     assert_int_equal(out[2].severity, ING_SEV_WARNING);
+    assert_int_equal(out[3].count, 1);
     json_t *j = ing_anomalies_to_json(out, n);
     assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "type")),
                         "meter_implausible");
     assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "t")),
-                        "2026-01-05T09:00:00Z");
+                        "2026-01-05T08:55:00Z");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "last_seen")),
+                        "2026-01-05T09:05:00Z");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "count")), 3);
     json_decref(j);
     ing_batch_cleanup(&b);
 }

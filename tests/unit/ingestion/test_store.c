@@ -77,7 +77,7 @@ static double hget_num(const char *key, const char *field)
  * H9 + seconds (may be negative). */
 static void load(ing_batch_t *b, const char *tmpl)
 {
-    char body[16384];
+    static char body[65536];
     size_t o = 0;
     for (const char *p = tmpl; *p && o < sizeof body - 40;) {
         if (*p == '@') {
@@ -111,23 +111,29 @@ static void check_aggregates(void)
     char key[96];
     int64_t h9 = H9, h8 = h9 - 3600, m900 = h9, m901 = h9 + 60;
     char f[32];
-    ing_key_agg_min(key, sizeof key, "PJM", m900);
+    ing_key_agg_min(key, sizeof key, "PJM", 0, m900);
     snprintf(f, sizeof f, "%lld", (long long)m900);
     assert_true(hget_num(key, f) == 5.5);
     strcat(f, ":n");
     assert_true(hget_num(key, f) == 2);
-    ing_key_agg_min(key, sizeof key, "ERCO", m901);
+    ing_key_agg_min(key, sizeof key, "ERCO", 0, m901);
     snprintf(f, sizeof f, "%lld", (long long)m901);
     assert_true(hget_num(key, f) == 10);
-    ing_key_agg_hour(key, sizeof key, "PJM", h9);
+    ing_key_agg_hour(key, sizeof key, "PJM", 0, h9);
     snprintf(f, sizeof f, "%lld", (long long)h9);
     assert_true(hget_num(key, f) == 1.75);
     snprintf(f, sizeof f, "%lld", (long long)h8);
     assert_true(hget_num(key, f) == 1);
     strcat(f, ":n");
     assert_true(hget_num(key, f) == 1);
-    ing_key_agg_hour(key, sizeof key, "ERCO", h9);
+    ing_key_agg_hour(key, sizeof key, "ERCO", 0, h9);
     assert_int_equal(cmd_int("EXISTS %s", key), 0); /* no kwh in ERCO */
+}
+
+static void cfg1(ing_store_cfg_t *cfg)
+{
+    ing_store_cfg_default(cfg);
+    cfg->buckets = 1; /* one partition per region: fixed key names below */
 }
 
 static void test_store_write_then_retry(void **state)
@@ -138,7 +144,7 @@ static void test_store_write_then_retry(void **state)
     ing_batch_init(&b, 0);
     load(&b, BODY);
     ing_store_cfg_t cfg;
-    ing_store_cfg_default(&cfg);
+    cfg1(&cfg);
     char sha[41];
     assert_int_equal(ing_store_script_load(rc_, sha, NULL), 0);
     cfg.script_sha = sha;
@@ -151,28 +157,34 @@ static void test_store_write_then_retry(void **state)
     assert_int_equal(b.v[0].status, ING_ST_NEW);
     assert_int_equal(b.v[4].status, ING_ST_REJECTED);
     assert_int_equal(b.v[5].status, ING_ST_DUP);
-    assert_int_equal(cmd_int("XLEN %s", "gf:raw"), 1);
-    assert_int_equal(cmd_int("XLEN %s", "gf:clean"), 1);
-    assert_int_equal(cmd_int("SCARD %s", "gf:meters:{PJM}"), 2);
-    assert_int_equal(cmd_int("SCARD %s", "gf:meters:{ERCO}"), 1);
-    char key[96];
-    ing_key_seen(key, sizeof key, H9);
-    assert_int_equal(cmd_int("SCARD %s", key), 3);
-    assert_true(cmd_int("TTL %s", key) > 7 * 86400);
+    assert_int_equal(cmd_int("XLEN %s", "gf:raw:{PJM:0}"), 1);
+    assert_int_equal(cmd_int("XLEN %s", "gf:raw:{ERCO:0}"), 1);
+    assert_int_equal(cmd_int("XLEN %s", "gf:clean:{PJM:0}"), 1);
+    assert_int_equal(cmd_int("XLEN %s", "gf:clean:{ERCO:0}"), 1);
+    assert_int_equal(cmd_int("HLEN %s", "gf:meters:{PJM:0}"), 2);
+    assert_int_equal(cmd_int("HLEN %s", "gf:meters:{ERCO:0}"), 1);
+    /* m1's dedupe state: its two time stamps, 6 bytes each; nothing per reading elsewhere */
+    redisReply *r = redisCommand(rc_, "HSTRLEN gf:meters:{PJM:0} m1");
+    assert_int_equal(r->integer, 12);
+    freeReplyObject(r);
+    assert_int_equal(cmd_int("EXISTS %s", "gf:late:{PJM:0}"), 0);
     check_aggregates();
-    /* the clean entry holds exactly the 4 new readings, the raw entry all 6 */
+    /* the clean entries hold exactly the 4 new readings, the raw entries all 6 */
     char m3line[96];
     snprintf(m3line, sizeof m3line, "[\"m3\",%lld000,\"ERCO\",null,10,231,\"ok\"]",
              (long long)(H9 + 60));
-    redisReply *r = redisCommand(rc_, "XRANGE gf:clean - +");
+    r = redisCommand(rc_, "XRANGE gf:clean:{ERCO:0} - +");
     assert_int_equal(r->elements, 1);
     redisReply *fields = r->element[0]->element[1];
-    assert_string_equal(fields->element[1]->str, "4");
+    assert_string_equal(fields->element[1]->str, "1");
     assert_non_null(strstr(fields->element[3]->str, m3line));
     freeReplyObject(r);
-    r = redisCommand(rc_, "XRANGE gf:raw - +");
+    r = redisCommand(rc_, "XRANGE gf:clean:{PJM:0} - +");
+    assert_string_equal(r->element[0]->element[1]->element[1]->str, "3");
+    freeReplyObject(r);
+    r = redisCommand(rc_, "XRANGE gf:raw:{PJM:0} - +");
     fields = r->element[0]->element[1];
-    assert_string_equal(fields->element[1]->str, "6");
+    assert_string_equal(fields->element[1]->str, "5");
     assert_non_null(strstr(fields->element[3]->str, "\"negative_energy\""));
     freeReplyObject(r);
 
@@ -182,8 +194,8 @@ static void test_store_write_then_retry(void **state)
     assert_int_equal(c.accepted, 0);
     assert_int_equal(c.duplicate, 5);
     assert_int_equal(c.rejected, 1);
-    assert_int_equal(cmd_int("XLEN %s", "gf:clean"), 1);
-    assert_int_equal(cmd_int("XLEN %s", "gf:raw"), 2);
+    assert_int_equal(cmd_int("XLEN %s", "gf:clean:{PJM:0}"), 1);
+    assert_int_equal(cmd_int("XLEN %s", "gf:raw:{PJM:0}"), 2);
     check_aggregates();
     gf_err_cleanup(&err);
     ing_batch_cleanup(&b);
@@ -195,7 +207,7 @@ static void test_store_partial_overlap(void **state)
     (void)state;
     flushall();
     ing_store_cfg_t cfg;
-    ing_store_cfg_default(&cfg); /* EVAL with the source: no SCRIPT LOAD needed */
+    cfg1(&cfg); /* EVAL with the source: no SCRIPT LOAD needed */
     ing_batch_t b;
     ing_batch_init(&b, 0);
     load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@0\",\"region\":\"PJM\",\"kw\":1.25}]");
@@ -208,7 +220,7 @@ static void test_store_partial_overlap(void **state)
     assert_int_equal(c.accepted, 1);
     assert_int_equal(c.duplicate, 1);
     char key[96], f[32];
-    ing_key_agg_min(key, sizeof key, "PJM", H9);
+    ing_key_agg_min(key, sizeof key, "PJM", 0, H9);
     snprintf(f, sizeof f, "%lld", (long long)H9);
     assert_true(hget_num(key, f) == 3.75);
     strcat(f, ":n");
@@ -222,7 +234,7 @@ static void test_store_chunks(void **state)
     (void)state;
     flushall();
     ing_store_cfg_t cfg;
-    ing_store_cfg_default(&cfg);
+    cfg1(&cfg);
     cfg.chunk = 7;
     char *body = malloc(100 * 160);
     size_t o = 0;
@@ -242,7 +254,9 @@ static void test_store_chunks(void **state)
     assert_int_equal(c.accepted + c.duplicate, 80);
     assert_int_equal(c.rejected, 20);
     size_t first_new = c.accepted;
-    assert_int_equal(cmd_int("XLEN %s", "gf:raw"), 15);
+    /* 50 readings per region in parts of at most 7: 8 raw entries each */
+    assert_int_equal(cmd_int("XLEN %s", "gf:raw:{PJM:0}"), 8);
+    assert_int_equal(cmd_int("XLEN %s", "gf:raw:{ERCO:0}"), 8);
     load(&b, body);
     assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted, 0);
@@ -253,7 +267,7 @@ static void test_store_chunks(void **state)
         for (int h = 0; h < 3; h++) {
             char hk[96];
             int64_t hour = H9 - 3600 * h;
-            ing_key_agg_hour(hk, sizeof hk, k ? "PJM" : "ERCO", hour);
+            ing_key_agg_hour(hk, sizeof hk, k ? "PJM" : "ERCO", 0, hour);
             redisReply *r = redisCommand(rc_, "HGETALL %s", hk);
             for (size_t i = 0; i + 1 < r->elements; i += 2)
                 if (strstr(r->element[i]->str, ":n") == NULL &&
@@ -267,38 +281,159 @@ static void test_store_chunks(void **state)
     ing_batch_cleanup(&b);
 }
 
-/* Known meters are left out of the command; new ones are still added to the set. */
-static void test_store_meter_cache(void **state)
+/* Write one reading of meter m at H9 + sec; returns its status. */
+static int put1(const ing_store_cfg_t *cfg, ing_batch_t *b, const char *m, int sec)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "[{\"meter_id\":\"%s\",\"ts\":\"@%d\",\"region\":\"PJM\",\"kwh\":1}]", m, sec);
+    load(b, body);
+    ing_store_counts_t c;
+    assert_int_equal(ing_store_write_sync(rc_, cfg, b, &c, NULL), 0);
+    return b->v[0].status;
+}
+
+/* The dedupe guarantee as documented in ing_store.h, case by case, with K = 4. */
+static void test_store_dedupe_guarantee(void **state)
 {
     (void)state;
     flushall();
     ing_store_cfg_t cfg;
-    ing_store_cfg_default(&cfg);
-    cfg.meters = ing_meter_cache_new(100);
+    cfg1(&cfg);
+    cfg.dedupe_depth = 4;
     ing_batch_t b;
     ing_batch_init(&b, 0);
-    load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@0\",\"region\":\"PJM\",\"kw\":1},"
-             "{\"meter_id\":\"b\",\"ts\":\"@0\",\"region\":\"PJM\",\"kw\":1}]");
-    ing_cmd_t cmd;
-    ing_cmd_init(&cmd);
-    ing_store_build(&cfg, &b, 0, b.n, &cmd);
-    int argc_cold = cmd.argc;
+    /* out of order while fewer than K are kept: all new, then all duplicates */
+    assert_int_equal(put1(&cfg, &b, "m", 300), ING_ST_NEW);
+    assert_int_equal(put1(&cfg, &b, "m", 100), ING_ST_NEW);
+    assert_int_equal(put1(&cfg, &b, "m", 200), ING_ST_NEW);
+    assert_int_equal(put1(&cfg, &b, "m", 100), ING_ST_DUP);
+    assert_int_equal(put1(&cfg, &b, "m", 200), ING_ST_DUP);
+    assert_int_equal(put1(&cfg, &b, "m", 300), ING_ST_DUP);
+    /* newer ones push the oldest out: K = 4 kept, 6 x 4 bytes */
+    assert_int_equal(put1(&cfg, &b, "m", 400), ING_ST_NEW);
+    assert_int_equal(put1(&cfg, &b, "m", 500), ING_ST_NEW);
+    redisReply *r = redisCommand(rc_, "HSTRLEN gf:meters:{PJM:0} m");
+    assert_int_equal(r->integer, 24);
+    freeReplyObject(r);
+    for (int t = 200; t <= 500; t += 100)
+        assert_int_equal(put1(&cfg, &b, "m", t), ING_ST_DUP);
+    /* inside the kept range but not kept: new, inserted in order (250 then evicts 200) */
+    assert_int_equal(put1(&cfg, &b, "m", 250), ING_ST_NEW);
+    assert_int_equal(put1(&cfg, &b, "m", 250), ING_ST_DUP);
+    assert_int_equal(put1(&cfg, &b, "m", 300), ING_ST_DUP);
+    /* older than all K: a late reading, remembered in gf:late (a repeat is caught) */
+    assert_int_equal(put1(&cfg, &b, "m", -7200), ING_ST_NEW);
+    assert_int_equal(cmd_int("ZCARD %s", "gf:late:{PJM:0}"), 1);
+    assert_true(cmd_int("TTL %s", "gf:late:{PJM:0}") > 7 * 86400);
+    assert_int_equal(put1(&cfg, &b, "m", -7200), ING_ST_DUP);
+    /* the documented gap: 200 was among the K newest and was pushed out, so its repeat
+     * is taken for a late reading and accepted again */
+    assert_int_equal(put1(&cfg, &b, "m", 200), ING_ST_NEW);
+    assert_int_equal(put1(&cfg, &b, "m", 200), ING_ST_DUP);
+    /* other meters and regions have their own state; the same (meter, ts) in two regions
+     * are two readings */
+    assert_int_equal(put1(&cfg, &b, "other", 500), ING_ST_NEW);
+    load(&b, "[{\"meter_id\":\"m\",\"ts\":\"@500\",\"region\":\"ERCO\",\"kwh\":1}]");
     ing_store_counts_t c;
     assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
-    assert_int_equal(ing_meter_cache_size(cfg.meters), 2);
-    load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@60\",\"region\":\"PJM\",\"kw\":1},"
-             "{\"meter_id\":\"b\",\"ts\":\"@60\",\"region\":\"PJM\",\"kw\":1}]");
-    ing_store_build(&cfg, &b, 0, b.n, &cmd);
-    assert_int_equal(cmd.argc, argc_cold - 4); /* no meters key, count, a, b */
-    load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@120\",\"region\":\"PJM\",\"kw\":1},"
-             "{\"meter_id\":\"z\",\"ts\":\"@120\",\"region\":\"PJM\",\"kw\":1}]");
+    assert_int_equal(c.accepted, 1);
+    /* a batch with many readings of one meter (a backlog) and its retry */
+    char *body = malloc(40 * 100);
+    size_t o = 0;
+    body[o++] = '[';
+    for (int i = 0; i < 30; i++)
+        o += (size_t)sprintf(body + o, "%s{\"meter_id\":\"bk\",\"ts\":\"@%d\",\"region\":\"PJM\","
+                             "\"kw\":1}", i ? "," : "", -i * 60);
+    strcpy(body + o, "]");
+    load(&b, body);
     assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
-    assert_int_equal(cmd_int("SCARD %s", "gf:meters:{PJM}"), 3);
-    ing_meter_cache_clear(cfg.meters);
-    assert_int_equal(ing_meter_cache_size(cfg.meters), 0);
-    ing_cmd_cleanup(&cmd);
-    ing_meter_cache_free(cfg.meters);
+    assert_int_equal(c.accepted, 30);
+    load(&b, body);
+    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(c.duplicate, 30); /* 4 newest from the state, 26 from gf:late */
+    free(body);
     ing_batch_cleanup(&b);
+}
+
+/* Partitions: every key of a part carries its {R:b} tag and is declared in KEYS; meters
+ * land in the bucket ing_store_bucket names; bad regions go to the "~" partition. */
+static void test_store_partitions(void **state)
+{
+    (void)state;
+    flushall();
+    ing_regions_t reg;
+    ing_regions_init(&reg);
+    assert_int_equal(ing_regions_add(&reg, "PJM", "PJM", "America/New_York", NULL), 0);
+    assert_int_equal(ing_regions_add(&reg, "ERCO", "ERCOT", "America/Chicago", NULL), 0);
+    ing_store_cfg_t cfg;
+    ing_store_cfg_default(&cfg);
+    assert_int_equal(cfg.buckets, 4);
+    cfg.regions = &reg;
+    char *body = malloc(300 * 128);
+    size_t o = 0;
+    body[o++] = '[';
+    for (int i = 0; i < 300; i++)
+        o += (size_t)sprintf(body + o, "%s{\"meter_id\":\"p%d\",\"ts\":\"@%d\",\"region\":\"%s\","
+                             "\"kw\":1}", i ? "," : "", i, i % 120,
+                             i % 3 == 0 ? "PJM" : i % 3 == 1 ? "ERCO" : "NOPE");
+    strcpy(body + o, "]");
+    ing_batch_t b;
+    ing_batch_init(&b, 0);
+    load(&b, body);
+    for (size_t i = 0; i < b.n; i++)
+        if (strcmp(b.v[i].region, "NOPE") == 0)
+            b.v[i].code = ING_R_UNKNOWN_REGION; /* as validation with this catalog says */
+    ing_store_plan_t plan;
+    ing_store_plan_init(&plan);
+    size_t np = ing_store_plan(&cfg, &b, &plan);
+    assert_int_equal(np, 12); /* PJM, ERCO and "~" x 4 buckets */
+    ing_cmd_t cmd;
+    ing_cmd_init(&cmd);
+    for (size_t p = 0; p < np; p++) {
+        ing_store_build(&cfg, &b, &plan, p, &cmd);
+        char tag[40];
+        snprintf(tag, sizeof tag, "{%s:%u}", plan.parts[p].region, plan.parts[p].bucket);
+        long nkeys = strtol(cmd.argv[2], NULL, 10);
+        assert_true(nkeys >= 4);
+        for (long k = 0; k < nkeys; k++)
+            assert_non_null(strstr(cmd.argv[3 + k], tag));
+        for (size_t j = plan.parts[p].from; j < plan.parts[p].from + plan.parts[p].count; j++)
+            assert_int_equal(ing_store_bucket(b.v[plan.idx[j]].meter_id, 4), plan.parts[p].bucket);
+    }
+    ing_cmd_cleanup(&cmd);
+    ing_store_plan_cleanup(&plan);
+    ing_store_counts_t c;
+    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(c.accepted, 200);
+    assert_int_equal(c.rejected, 100);
+    /* every key written is a partition key of a known region or "~"; the meters of
+     * region R are spread over its buckets and nowhere else */
+    redisReply *r = redisCommand(rc_, "KEYS *");
+    size_t meters = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        const char *k = r->element[i]->str;
+        assert_true(strstr(k, "{PJM:") || strstr(k, "{ERCO:") || strstr(k, "{~:"));
+        if (strncmp(k, "gf:meters:", 10) == 0)
+            meters += (size_t)cmd_int("HLEN %s", k);
+        if (strncmp(k, "gf:raw:{~:", 10) == 0) {
+            redisReply *x = redisCommand(rc_, "XRANGE %s - +", k);
+            assert_non_null(strstr(x->element[0]->element[1]->element[3]->str, "NOPE"));
+            freeReplyObject(x);
+        }
+    }
+    freeReplyObject(r);
+    assert_int_equal(meters, 200);
+    assert_int_equal(cmd_int("EXISTS %s", "gf:meters:{~:0}"), 0);
+    char key[96];
+    unsigned bk = ing_store_bucket("p0", 4);
+    ing_key_meters(key, sizeof key, "PJM", bk);
+    r = redisCommand(rc_, "HEXISTS %s p0", key);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    free(body);
+    ing_batch_cleanup(&b);
+    ing_regions_cleanup(&reg);
 }
 
 static void test_store_reply_errors(void **state)
@@ -310,18 +445,22 @@ static void test_store_reply_errors(void **state)
     ing_store_counts_t c = {0};
     gf_err_t err = {0};
     ing_store_cfg_t cfg0;
-    ing_store_cfg_default(&cfg0);
-    assert_int_equal(ing_store_apply_reply(&cfg0, &b, 0, b.n, NULL, &c, &err), GF_EUNAVAIL);
+    cfg1(&cfg0);
+    ing_store_plan_t plan;
+    ing_store_plan_init(&plan);
+    assert_int_equal(ing_store_plan(&cfg0, &b, &plan), 2);
+    assert_int_equal(ing_store_apply_reply(&cfg0, &b, &plan, 0, NULL, &c, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_unavailable");
     redisReply e = {.type = REDIS_REPLY_ERROR, .str = "NOSCRIPT No matching script", .len = 27};
-    assert_int_equal(ing_store_apply_reply(&cfg0, &b, 0, b.n, &e, &c, &err), GF_EUNAVAIL);
+    assert_int_equal(ing_store_apply_reply(&cfg0, &b, &plan, 0, &e, &c, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "noscript");
     redisReply s = {.type = REDIS_REPLY_STRING, .str = "nn", .len = 2};
-    assert_int_equal(ing_store_apply_reply(&cfg0, &b, 0, b.n, &s, &c, &err), GF_EINTERNAL);
+    assert_int_equal(ing_store_apply_reply(&cfg0, &b, &plan, 1, &s, &c, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_reply");
+    ing_store_plan_cleanup(&plan);
     /* EVALSHA with an unknown sha gives noscript through the real server */
     ing_store_cfg_t cfg;
-    ing_store_cfg_default(&cfg);
+    cfg1(&cfg);
     cfg.script_sha = "0000000000000000000000000000000000000000";
     assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "noscript");
@@ -333,14 +472,22 @@ static void test_store_key_names(void **state)
 {
     (void)state;
     char key[96];
-    assert_string_equal(ing_key_agg_min(key, sizeof key, "PJM", 1767603660), "gf:agg:{PJM}:min:20260105");
-    assert_string_equal(ing_key_agg_hour(key, sizeof key, "PJM", 1767603600), "gf:agg:{PJM}:hour:202601");
-    assert_string_equal(ing_key_seen(key, sizeof key, 1767603661), "gf:seen:1767603600");
-    assert_string_equal(ing_key_meters(key, sizeof key, "ERCO"), "gf:meters:{ERCO}");
+    assert_string_equal(ing_key_agg_min(key, sizeof key, "PJM", 3, 1767603660), "gf:agg:{PJM:3}:min:20260105");
+    assert_string_equal(ing_key_agg_hour(key, sizeof key, "PJM", 0, 1767603600), "gf:agg:{PJM:0}:hour:202601");
+    assert_string_equal(ing_key_meters(key, sizeof key, "ERCO", 1), "gf:meters:{ERCO:1}");
+    assert_string_equal(ing_key_raw(key, sizeof key, "ERCO", 2), "gf:raw:{ERCO:2}");
+    assert_string_equal(ing_key_clean(key, sizeof key, "~", 0), "gf:clean:{~:0}");
+    assert_string_equal(ing_key_late(key, sizeof key, "PJM", 1), "gf:late:{PJM:1}");
+    assert_string_equal(ing_key_anomalies(key, sizeof key, "PJM", NULL), "gf:anomalies:{PJM}");
+    assert_string_equal(ing_key_anomalies(key, sizeof key, "PJM", "spike"), "gf:anomalies:{PJM}:spike");
+    assert_string_equal(ing_key_anomaly_data(key, sizeof key, "PJM"), "gf:anomaly:{PJM}:data");
     assert_string_equal(ing_key_demand(key, sizeof key, "NYC", 1767603600), "gf:demand:{NYC}:202601");
     assert_string_equal(ing_key_region(key, sizeof key, "NYC"), "gf:region:{NYC}");
     assert_string_equal(ing_key_dflags(key, sizeof key, "NYC"), "gf:dflags:{NYC}");
-    assert_string_equal(ing_key_agg_min(key, sizeof key, "X", -1), "gf:agg:{X}:min:19691231");
+    assert_string_equal(ing_key_agg_min(key, sizeof key, "X", 0, -1), "gf:agg:{X:0}:min:19691231");
+    /* the bucket function is part of the data layout: fixed values */
+    assert_int_equal(ing_store_bucket("", 4), 2166136261u % 4);
+    assert_int_equal(ing_store_bucket("m-1", 1), 0);
 }
 
 static void test_store_fmt_double(void **state)
@@ -367,7 +514,8 @@ int main(void)
         cmocka_unit_test(test_store_write_then_retry),
         cmocka_unit_test(test_store_partial_overlap),
         cmocka_unit_test(test_store_chunks),
-        cmocka_unit_test(test_store_meter_cache),
+        cmocka_unit_test(test_store_dedupe_guarantee),
+        cmocka_unit_test(test_store_partitions),
         cmocka_unit_test(test_store_reply_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
