@@ -182,3 +182,14 @@ clean:
 
 help:
 	@sed -n '1,20p' Makefile
+
+# ---------------------------------------------------------------- containers (deploy/, tests/containers/)
+#   make containers        every image docker-compose.yml runs, with docker or podman (scripts/containers.sh)
+# The container tools (podman, podman-compose, debootstrap) are `scripts/deps.sh containers`.
+.PHONY: deps-containers containers
+deps-containers:
+	@bash scripts/deps.sh containers
+
+containers: deps
+	@bash scripts/containers.sh build
+

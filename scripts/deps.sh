@@ -25,6 +25,12 @@ PACKAGES=(
 # install Debian's only when the commands are absent.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+# `scripts/deps.sh containers` (make containers, test-containers, test-fresh) adds the container
+# tools: rootful podman with netavark networking (container names resolve through aardvark-dns),
+# podman-compose, and debootstrap for the local base images. A plain `make up` needs none of them.
+if [ "${1:-}" = containers ]; then
+    PACKAGES+=(podman podman-compose runc netavark aardvark-dns iptables debootstrap)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
