@@ -185,11 +185,15 @@ help:
 
 # ---------------------------------------------------------------- containers (deploy/, tests/containers/)
 #   make containers        every image docker-compose.yml runs, with docker or podman (scripts/containers.sh)
+#   make test-containers   builds them, runs the compose stack on free ports, smoke flow, teardown
 # The container tools (podman, podman-compose, debootstrap) are `scripts/deps.sh containers`.
-.PHONY: deps-containers containers
+.PHONY: deps-containers containers test-containers
 deps-containers:
 	@bash scripts/deps.sh containers
 
 containers: deps
 	@bash scripts/containers.sh build
+
+test-containers: deps-containers
+	@bash tests/containers/test_compose.sh
 
