@@ -11,6 +11,7 @@ PACKAGES=(
     libxgboost-dev coinor-libipopt-dev libstemmer-dev tzdata
     libssl-dev  # https:// in the kit's HTTP client (libevent's OpenSSL bufferevent)
     libscotch-dev  # the OPF resets the SCOTCH ordering MUMPS uses, for reproducible solves
+    liblapack-dev libblas-dev  # Ipopt's pkg-config names -llapack -lblas; only recommended by it
     # fuzzing and memory checks
     clang libclang-rt-14-dev valgrind
     # runtime of the stack
