@@ -182,3 +182,21 @@ clean:
 
 help:
 	@sed -n '1,20p' Makefile
+
+# ---------------------------------------------------------------- containers (deploy/, tests/containers/)
+#   make containers        every image docker-compose.yml runs, with docker or podman (scripts/containers.sh)
+#   make test-containers   builds them, runs the compose stack on free ports, smoke flow, teardown
+#   make test-fresh        the README's `make up` + `make test` in a fresh Debian 12 container
+# The container tools (podman, podman-compose, debootstrap) are `scripts/deps.sh containers`.
+.PHONY: deps-containers containers test-containers test-fresh
+deps-containers:
+	@bash scripts/deps.sh containers
+
+containers: deps
+	@bash scripts/containers.sh build
+
+test-containers: deps-containers
+	@bash tests/containers/test_compose.sh
+
+test-fresh: deps-containers
+	@bash tests/containers/test_fresh.sh

@@ -4,10 +4,11 @@
 #   docker build -f deploy/forecast.Dockerfile -t gridflow/forecast .      (from the repository root)
 #   docker run --rm -p 8103:8103 -e GF_REDIS_HOST=redis gridflow/forecast
 #
-# Stage 1 compiles with the -dev packages of scripts/deps.sh (all of them: every binary links
-# the same library list with --as-needed). Stage 2 is bookworm-slim with exactly the shared
-# libraries the binary needs: deploy/runtime-deps.sh asks ldd + dpkg which packages provide them, so the
-# list follows the code (libxgboost0, coinor-libipopt1v5, libstemmer0d appear when linked).
+# Stage 1 is the same, letter for letter, in the five service Dockerfiles (tests/e2e/test_deploy.sh
+# keeps it so): it compiles every binary once with the -dev packages of scripts/deps.sh, and the
+# image builder's layer cache gives that stage to the other four images without compiling again.
+# Stage 2 is bookworm-slim with exactly the shared libraries the binary needs:
+# deploy/runtime-deps.sh asks ldd + dpkg which packages provide them, so the list follows the code.
 
 FROM debian:bookworm AS build
 RUN apt-get update \
@@ -15,14 +16,16 @@ RUN apt-get update \
       build-essential pkg-config ca-certificates \
       libevent-dev libjansson-dev libhiredis-dev libssl-dev \
       libxgboost-dev coinor-libipopt-dev libscotch-dev libstemmer-dev tzdata \
+      liblapack-dev libblas-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
 COPY libs libs
 COPY services services
 COPY deploy/runtime-deps.sh deploy/runtime-deps.sh
-RUN make -j"$(nproc)" build/bin/gf-forecast \
- && sh deploy/runtime-deps.sh build/bin/gf-forecast > /src/runtime-packages.txt \
+RUN make -j"$(nproc)" all
+# -- end of the shared stage
+RUN sh deploy/runtime-deps.sh build/bin/gf-forecast > /src/runtime-packages.txt \
  && echo "runtime packages: $(tr '\n' ' ' </src/runtime-packages.txt)"
 
 FROM debian:bookworm-slim
@@ -45,6 +48,8 @@ USER 10001:10001
 EXPOSE 8103
 # SIGTERM drains (readyz turns 503, requests in flight finish within GF_DRAIN_SECONDS).
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD curl -fsS -o /dev/null "http://127.0.0.1:${GF_PORT}/healthz" || exit 1
+# Healthy means ready to serve (/readyz: Redis reachable and the service's own checks), not
+# merely running; compose starts the gateway only once every service is healthy.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
+    CMD curl -fsS -o /dev/null "http://127.0.0.1:${GF_PORT}/readyz" || exit 1
 ENTRYPOINT ["/usr/local/bin/gf-forecast"]

@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # GridFlow gateway: nginx with the config rendered from gateway/nginx.conf.in at start-up (by the
-# same scripts/render-gateway.sh that `make up` uses) and the dashboard built in a node stage.
+# same scripts/render-gateway.sh that `make up` uses), serving the dashboard built on the host.
 #
+#   scripts/build-dashboard.sh       (make containers does this first; npm needs the registry,
+#                                     which an image build may not reach)
 #   docker build -f deploy/gateway.Dockerfile -t gridflow/gateway .      (from the repository root)
 #
 # Run-time environment (deploy/gateway-entrypoint.sh): GF_GATEWAY_PORT (8080), GF_KEYCHECK_KEYS_FILE
@@ -10,15 +12,13 @@
 # GF_INGESTION_ADDR … GF_COMPLIANCE_ADDR (host:port of each service; default <name>:<port>),
 # and the render options GF_CORS_ORIGINS, GF_GATEWAY_WORKERS, GF_GATEWAY_READ_AUTH, rates.
 
-FROM node:20-bookworm-slim AS dashboard
-WORKDIR /src
-COPY gateway gateway
-# The dashboard is optional: without gateway/dashboard/package.json the gateway serves
-# gateway/placeholder, exactly as render-gateway.sh does natively.
-RUN if [ -f gateway/dashboard/package.json ]; then \
-        cd gateway/dashboard && npm ci --no-audit --no-fund && npm run build; \
-    fi \
- && mkdir -p gateway/dashboard/dist
+# gateway/dashboard/dist as built on the host (an empty folder when it was not built: the
+# gateway then serves gateway/placeholder, exactly as render-gateway.sh does natively).
+FROM debian:bookworm-slim AS dashboard
+COPY gateway/dashboard /src/gateway/dashboard
+RUN mkdir -p /src/gateway/dashboard/dist \
+ && if [ -f /src/gateway/dashboard/dist/index.html ]; then echo "dashboard: dist/ from the host"; \
+    else echo "dashboard: no dist/index.html (run scripts/build-dashboard.sh); the placeholder is served"; fi
 
 # gf-keycheck, the key and scope check nginx asks (gateway/keycheck), built as the services are.
 FROM debian:bookworm AS keycheck
@@ -63,6 +63,8 @@ ENV GF_GATEWAY_PORT=8080 \
 USER 10001:10001
 EXPOSE 8080
 STOPSIGNAL SIGQUIT
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+# Healthy means nginx runs with the rendered config and answers. It does not follow the services:
+# each has its own /readyz health check, and compose starts the gateway only when all are healthy.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${GF_GATEWAY_PORT}/api/healthz" || exit 1
 ENTRYPOINT ["/usr/local/bin/gateway-entrypoint"]

@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # GridFlow first-run job (docker-compose service "init", Kubernetes Job): imports the bundled
-# demand history through the gateway API and trains the first models, with the same
-# scripts/first-run.sh that `make up` runs natively. A shell + curl + jq + redis-cli image with
-# the repository's scripts/ and services/ingestion/data at their checkout paths.
+# demand history through the gateway API with the same scripts/first-run.sh that `make up` runs
+# natively. A shell + curl + jq + redis-cli image with the repository's scripts/ and
+# services/ingestion/data at their checkout paths. It has no gf-trainer binary, so it trains no
+# models: train them through the API (POST /api/trainer/jobs), as its log says.
 #
 #   docker build -f deploy/init.Dockerfile -t gridflow/init .      (from the repository root)
 

@@ -3,7 +3,8 @@
 # gridflow-init). Waits for the gateway and the services behind it, puts the API key where the
 # native scripts expect it ($GF_VAR_DIR/gateway/api-keys, from GF_API_KEY or GF_API_KEYS_FILE),
 # then runs scripts/first-run.sh: import the bundled demand history through the gateway API
-# and train the first models. Exits 0 when there is nothing to do (no first-run.sh yet).
+# (no gf-trainer binary here: models are trained through POST /api/trainer/jobs). Exits 0 when
+# there is nothing to do (no first-run.sh yet).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

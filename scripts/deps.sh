@@ -12,6 +12,7 @@ PACKAGES=(
     libssl-dev  # https:// in the kit's HTTP client (libevent's OpenSSL bufferevent)
     wordnet-base  # English lexicon for the compliance query expansion and language check
     libscotch-dev  # the OPF resets the SCOTCH ordering MUMPS uses, for reproducible solves
+    liblapack-dev libblas-dev  # Ipopt's pkg-config names -llapack -lblas; only recommended by it
     # fuzzing and memory checks
     clang libclang-rt-14-dev valgrind
     # runtime of the stack
@@ -26,6 +27,12 @@ PACKAGES=(
 # install Debian's only when the commands are absent.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+# `scripts/deps.sh containers` (make containers, test-containers, test-fresh) adds the container
+# tools: rootful podman with netavark networking (container names resolve through aardvark-dns),
+# podman-compose, and debootstrap for the local base images. A plain `make up` needs none of them.
+if [ "${1:-}" = containers ]; then
+    PACKAGES+=(podman podman-compose runc netavark aardvark-dns iptables debootstrap)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -56,6 +56,7 @@ data_rows() { echo $(($(wc -l <"$1") - 1)); }
 
 import() { # file query label
     local file=$1 query=$2 label=$3 out="$VAR/logs/first-run-import.json" st
+    mkdir -p "$VAR/logs"
     say "importing $label ($(du -h "$file" | cut -f1), $(data_rows "$file") rows) ..."
     # curl's progress bar shows the upload; the service answers when every row is written.
     st=$(curl -# -o "$out" -w '%{http_code}' --max-time 600 -X POST -H "X-API-Key: $API_KEY" \

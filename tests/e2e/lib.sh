@@ -285,6 +285,30 @@ expect_error_shape() { # the project's JSON error shape with the given code (opt
     expect_header Content-Type 'application/json'
 }
 
+# wait_trainer_job ID [seconds]: poll the training job until its state is final (succeeded,
+# failed, partial); the last document stays in $BODY_FILE.
+wait_trainer_job() {
+    local id=$1 secs=${2:-150} i state=""
+    for ((i = 0; i < secs * 2; i++)); do
+        req GET "$GW/api/trainer/jobs/$id"
+        state=$(jq_body .state)
+        case $state in succeeded | failed | partial) return 0 ;; esac
+        sleep 0.5
+    done
+    fail "training job $id not final after $secs s (state $state)"
+}
+
+# opf_on_forecast REGION TS: AC OPF of case118 whose load is REGION's forecast for the hour TS;
+# checks it converged on that forecast from a registered model (the body stays in $BODY_FILE).
+opf_on_forecast() {
+    reqk POST "$GW/api/simulation/opf" -H 'Content-Type: application/json' --data-binary \
+        "{\"case\":\"pglib_opf_case118_ieee\",\"load\":{\"forecast\":{\"region\":\"$1\",\"at\":\"$2\"}}}"
+    expect_status 200
+    expect_json .converged true
+    expect_json .load_source.kind forecast
+    expect_json '.load_source.model.version >= 1' true
+}
+
 # ---------------------------------------------------------------- runner
 run_tests() {
     local t

@@ -142,13 +142,16 @@ t_compose_health_checks_and_start_order() {
             || fail "compose $s has no healthcheck"
     done
     for s in $SVCS; do
-        yq -e --arg s "$s" '.services[$s].healthcheck.test | join(" ") | contains("/healthz")' "$COMPOSE" >/dev/null \
-            || fail "compose $s healthcheck is not /healthz"
+        yq -e --arg s "$s" '.services[$s].healthcheck.test | join(" ") | contains("/readyz")' "$COMPOSE" >/dev/null \
+            || fail "compose $s healthcheck is not /readyz (healthy must mean ready to serve)"
         yq -e --arg s "$s" '.services[$s].depends_on.redis.condition == "service_healthy"' "$COMPOSE" >/dev/null \
             || fail "compose $s does not wait for a healthy redis"
         yq -e --arg s "$s" '.services.gateway.depends_on[$s].condition == "service_healthy"' "$COMPOSE" >/dev/null \
             || fail "compose gateway does not wait for $s"
     done
+    # Redis is healthy only when it answers PONG (not while it answers LOADING).
+    yq -e '.services.redis.healthcheck.test | join(" ") | test("PONG")' "$COMPOSE" >/dev/null \
+        || fail "compose redis healthcheck does not require PONG"
     yq -e '.services.init.restart == "no" and .services.init.depends_on.gateway.condition == "service_healthy"' \
         "$COMPOSE" >/dev/null || fail "init: one-shot after a healthy gateway"
     # Every depends_on names a service.
@@ -164,9 +167,10 @@ t_dockerfiles_are_multi_stage_slim_non_root_with_healthcheck() {
         f=deploy/$s.Dockerfile
         grep -qE '^FROM debian:bookworm AS build$' "$f" || fail "$f: build stage on debian:bookworm"
         grep -qE '^FROM debian:bookworm-slim$' "$f" || fail "$f: runtime on debian:bookworm-slim"
-        grep -qE "make .*build/bin/gf-$s" "$f" || fail "$f: does not make gf-$s"
+        grep -qE '^RUN make -j"\$\(nproc\)" all$' "$f" || fail "$f: the build stage does not make all"
+        grep -qE "runtime-deps.sh build/bin/gf-$s " "$f" || fail "$f: runtime packages are not those of gf-$s"
         grep -qE '^USER [1-9][0-9]*' "$f" || fail "$f: runs as root"
-        grep -qE "^HEALTHCHECK " "$f" && grep -qE '/healthz' "$f" || fail "$f: no HEALTHCHECK on /healthz"
+        grep -qE "^HEALTHCHECK " "$f" && grep -qE 'CMD curl .*/readyz' "$f" || fail "$f: no HEALTHCHECK on /readyz"
         grep -qE "^ENTRYPOINT \[\"/usr/local/bin/gf-$s\"\]" "$f" || fail "$f: entry point"
         # Every -dev library of scripts/deps.sh is in the build stage (all binaries link them).
         for lib in $(grep -oE '\blib[a-z0-9-]+-dev\b|coinor-libipopt-dev' scripts/deps.sh | grep -v -e cmocka -e clang | sort -u); do
@@ -179,11 +183,27 @@ t_dockerfiles_are_multi_stage_slim_non_root_with_healthcheck() {
             grep -qE "^COPY --from=build /src/$d $d$" "$f" || fail "$f: does not copy $d"
         done
     done
+    # The gateway copies the dashboard built on the host (scripts/containers.sh builds it first),
+    # so the build context must carry gateway/dashboard/dist.
     f=deploy/gateway.Dockerfile
-    grep -qE '^FROM node:[0-9]+-bookworm-slim AS dashboard$' "$f" || fail "$f: node stage"
-    grep -q 'npm run build' "$f" || fail "$f: dashboard build"
+    grep -qE '^COPY gateway/dashboard ' "$f" && grep -qE '^COPY --from=dashboard /src/gateway/dashboard/dist ' "$f" \
+        || fail "$f: does not copy gateway/dashboard/dist"
+    grep -q 'scripts/build-dashboard.sh' scripts/containers.sh || fail "scripts/containers.sh does not build the dashboard"
+    ! grep -qE '^[^#]*dashboard/dist' .dockerignore || fail ".dockerignore excludes the dashboard build"
     grep -qE '^USER [1-9]' "$f" && grep -q '^HEALTHCHECK ' "$f" || fail "$f: user/healthcheck"
-    grep -qE '^(build|var|\.git)$' .dockerignore || fail ".dockerignore must exclude build/, var/, .git"
+    for d in build var .git; do grep -qx "$d" .dockerignore || fail ".dockerignore must exclude $d"; done
+}
+
+# The five build stages are the same text, so the image builder compiles the C code once and the
+# other four images take that stage from its layer cache.
+t_service_build_stages_are_identical() {
+    local s first="" stage
+    for s in $SVCS; do
+        stage=$(sed -n '/^FROM debian:bookworm AS build$/,/^# -- end of the shared stage$/p' "deploy/$s.Dockerfile")
+        grep -q '^# -- end of the shared stage$' <<<"$stage" || fail "deploy/$s.Dockerfile: no shared build stage"
+        if [ -z "$first" ]; then first=$stage; continue; fi
+        [ "$stage" = "$first" ] || { diff <(echo "$first") <(echo "$stage") >&2; fail "deploy/$s.Dockerfile: build stage differs"; }
+    done
 }
 
 t_runtime_deps_script_names_the_linked_packages() {

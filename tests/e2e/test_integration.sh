@@ -21,14 +21,9 @@ t_import_train_forecast_and_plan_a_day() {
     reqk POST "$GW/api/trainer/jobs" -H 'Content-Type: application/json' \
         --data-binary '{"regions":["PJM"],"test_days":14,"search":false}'
     expect_status 202
-    local job state i
+    local job i
     job=$(jq_body .id)
-    for i in $(seq 300); do
-        req GET "$GW/api/trainer/jobs/$job"
-        state=$(jq_body .state)
-        [ "$state" = succeeded ] || [ "$state" = failed ] || [ "$state" = partial ] && break
-        sleep 0.5
-    done
+    wait_trainer_job "$job" 150
     expect_json .state succeeded
     expect_json '.results[0].promoted // .results.PJM.promoted // true' true
     req GET "$GW/api/trainer/models/load:PJM"
@@ -48,13 +43,8 @@ t_import_train_forecast_and_plan_a_day() {
     start=$(jq_body '.points[0].ts')
 
     # 4. An OPF whose load is that forecast hour, scaled against the region's peak.
-    reqk POST "$GW/api/simulation/opf" -H 'Content-Type: application/json' --data-binary \
-        "{\"case\":\"pglib_opf_case118_ieee\",\"load\":{\"forecast\":{\"region\":\"PJM\",\"at\":\"$start\"}}}"
-    expect_status 200
-    expect_json .converged true
-    expect_json .load_source.kind forecast
+    opf_on_forecast PJM "$start"
     expect_json '.load_source.scale > 0.3 and .load_source.scale <= 1.2' true
-    expect_json '.load_source.model.version >= 1' true
 
     # 5. A 24-hour schedule on that forecast, as a job.
     reqk POST "$GW/api/simulation/schedule" -H 'Content-Type: application/json' --data-binary \
