@@ -317,7 +317,7 @@ function BaseView({ base, retry }: { base: Run<BaseState>; retry: () => void }) 
   if (base.state === "busy" && base.progress === KEY_WAIT)
     return (
       <div className="state state-auth" data-state="key">
-        The base state of the network is a power flow, a POST: it needs the API key (asked above).
+        The base state of the network is a power flow (a POST): it needs an API key with the <code>operate</code> scope.
       </div>
     );
   if (base.state === "busy") return <Loading what={base.progress ?? "the base state (power flow of the case)"} />;
