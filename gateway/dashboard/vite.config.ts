@@ -36,10 +36,9 @@ export default defineConfig({
     chunkSizeWarningLimit: 400,
     rollupOptions: {
       output: {
-        // Charting and graph layout change less often than our code: separate, cacheable chunks.
+        // Charting and React change less often than our code: separate, cacheable chunks.
         manualChunks(id: string) {
           if (id.includes("node_modules/uplot")) return "uplot";
-          if (id.includes("node_modules/d3-")) return "d3";
           if (id.includes("node_modules/react")) return "react";
           return undefined;
         },

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, ask, forecast, ingestionSummary, model, readJob, readOpf, runOpf, setApiKey, startTraining } from "./api";
+import { ApiError, ask, forecast, ingestionSummary, model, readJob, readOpf, rollbackTarget, runOpf, setApiKey, staleness, startTraining } from "./api";
 import { fmtMW } from "./format";
 import { mockFetch } from "./test/fetchMock";
 
@@ -88,6 +88,43 @@ describe("api client", () => {
     expect(m.versions[1].metrics?.mape).toBe(1.5);
     expect(m.versions[1].baseline?.mape).toBe(6);
     expect(m.history[0]).toMatchObject({ alias: "production", version: 2, previous: 1 });
+  });
+
+  it("offers a rollback only to a previous version that exists", async () => {
+    const reply = (history: unknown[], versions = [1, 2]) =>
+      mockFetch({ "GET /api/trainer/models/load%3APJM": [200, { name: "load:PJM", aliases: { production: 2 }, versions: versions.map((version) => ({ version })), history }] });
+    reply([{ alias: "production", to: 2, from: null, at: "2024-01-02T00:00:00Z" }]);
+    expect(rollbackTarget(await model("load:PJM"), "production")).toBe(null); // created by its last change
+    reply([
+      { alias: "production", to: 1, from: null, at: "2024-01-01T00:00:00Z" },
+      { alias: "production", to: 2, from: 1, at: "2024-01-01T00:00:00Z" }, // same second: the later one counts
+    ]);
+    expect(rollbackTarget(await model("load:PJM"), "production")).toBe(1);
+    reply([{ alias: "production", to: 2, from: 1, at: "2024-01-02T00:00:00Z" }], [2]);
+    expect(rollbackTarget(await model("load:PJM"), "production")).toBe(null); // v1 is gone
+  });
+
+  it("flags a model trained on data that ends long before the region's newest hour", async () => {
+    const day = 86400;
+    const end = Date.parse("2018-05-17T23:00:00Z") / 1000;
+    mockFetch({
+      "GET /api/trainer/models/load%3ANYIS": [
+        200,
+        {
+          name: "load:NYIS",
+          aliases: { production: 1 },
+          versions: [{ version: 1, data_range: { from: 0, to: end }, metrics: { test_range: { to_epoch: end + 14 * day } } }],
+        },
+      ],
+    });
+    const m = await model("load:NYIS");
+    expect(m.versions[0].data_end).toBe(end + 14 * day); // the backtest window counts as seen
+    expect(staleness(m, end + 14 * day + 3 * day)?.stale).toBe(false);
+    const st = staleness(m, end + 14 * day + 31 * day)!;
+    expect(st.stale).toBe(true);
+    expect(st.version).toBe(1);
+    expect(Math.round(st.days)).toBe(31);
+    expect(staleness(m, null)).toBe(null);
   });
 
   it("reads the forecast route's shape: p10/p90 as the 80 % band, inline history", async () => {

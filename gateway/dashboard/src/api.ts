@@ -406,6 +406,8 @@ export interface ModelVersion {
   baseline: Metrics | null; // same hour last week (the naive baseline)
   train_from: number | null;
   train_to: number | null;
+  /** The last hour the model saw: the end of its training or of its backtest window. */
+  data_end: number | null;
   aliases: string[];
   raw: Obj;
 }
@@ -455,11 +457,17 @@ function readVersion(v: unknown, aliases: Record<string, number>): ModelVersion 
     baseline: isObj(metrics) ? readMetrics(metrics.same_hour_last_week ?? null) : null,
     train_from: pickTime(tr, "from", "from_epoch"),
     train_to: pickTime(tr, "to", "to_epoch"),
+    data_end: maxOrNull(pickTime(tr, "to_epoch", "to"), pickTime(metrics, "test_range.to_epoch", "test_range.to")),
     aliases: Object.entries(aliases)
       .filter(([, n]) => n === version)
       .map(([k]) => k),
     raw: isObj(v) ? v : {},
   };
+}
+
+function maxOrNull(...v: (number | null)[]): number | null {
+  const n = v.filter((x): x is number => x !== null);
+  return n.length ? Math.max(...n) : null;
 }
 
 function readModel(m: unknown): Model {
@@ -477,6 +485,8 @@ function readModel(m: unknown): Model {
     actor: pickStr(h, "who", "actor", "by", "user"),
     action: pickStr(h, "reason", "action", "event", "kind"),
   }));
+  // Newest first; the API lists oldest first, so changes within one second keep their order.
+  history.reverse();
   history.sort((a, b) => (b.at ?? 0) - (a.at ?? 0));
   return {
     name,
@@ -487,6 +497,37 @@ function readModel(m: unknown): Model {
     latest: pickNum(m, "latest", "latest_version") ?? (versions[0]?.version ?? null),
     n_versions: typeof dig(m, "versions") === "number" ? (dig(m, "versions") as number) : versions.length,
   };
+}
+
+/** The version a rollback of `alias` would return to: the `from` of the alias's latest change
+ *  (the registry refuses a rollback when that change created the alias), if that version is
+ *  still registered; null when there is nothing to roll back to. */
+export function rollbackTarget(m: Model, alias: string): number | null {
+  const last = m.history.find((h) => h.alias === alias);
+  if (!last || last.previous == null || last.version !== m.aliases[alias]) return null;
+  return m.versions.some((v) => v.version === last.previous) ? last.previous : null;
+}
+
+/** Days of newer data than a model has seen before it counts as stale. */
+export const STALE_DAYS = 7;
+export interface Staleness {
+  version: number; // the version judged: production, else the latest
+  data_end: number; // the last hour it saw
+  newest: number; // the region's newest hour of data
+  days: number; // newest - data_end, in days
+  stale: boolean;
+  /** A newer version that has seen recent data but is not production (it did not win its
+   *  champion/challenger check, or promotion was off), when there is one. */
+  fresher: number | null;
+}
+/** Whether the model serving a region (production, else its latest version) was trained on
+ *  data that ends long before the region's newest data. null when either end is unknown. */
+export function staleness(m: Model, newest: number | null): Staleness | null {
+  const v = m.versions.find((x) => x.version === m.aliases.production) ?? m.versions[0];
+  if (!v || v.data_end === null || newest === null) return null;
+  const days = (newest - v.data_end) / 86400;
+  const fresher = m.versions.find((x) => x.version > v.version && x.data_end !== null && (newest - x.data_end) / 86400 <= STALE_DAYS);
+  return { version: v.version, data_end: v.data_end, newest, days, stale: days > STALE_DAYS, fresher: fresher?.version ?? null };
 }
 
 export async function models(signal?: AbortSignal): Promise<Model[]> {
@@ -913,8 +954,13 @@ function opfBody(r: OpfRequest): Obj {
   return body;
 }
 
-export async function runOpf(r: OpfRequest, signal?: AbortSignal): Promise<OpfResult> {
-  return readOpf(await runMaybeJob("/api/simulation/opf", opfBody(r), signal));
+export async function runOpf(r: OpfRequest, signal?: AbortSignal, onProgress?: (p: JobProgress) => void): Promise<OpfResult> {
+  return readOpf(await runMaybeJob("/api/simulation/opf", opfBody(r), signal, onProgress));
+}
+
+/** AC power flow of a case as given (POST /v1/powerflow, mode ac). */
+export async function runPowerflow(caseName: string, signal?: AbortSignal, onProgress?: (p: JobProgress) => void): Promise<OpfResult> {
+  return readOpf(await runMaybeJob("/api/simulation/powerflow", { case: caseName, mode: "ac" }, signal, onProgress));
 }
 
 export interface Contingency {
@@ -934,8 +980,8 @@ export interface N1Report {
   time_s: number | null;
   items: Contingency[];
 }
-export async function runContingencies(r: OpfRequest, signal?: AbortSignal): Promise<N1Report> {
-  const j0 = await runMaybeJob("/api/simulation/contingencies", opfBody(r), signal);
+export async function runContingencies(r: OpfRequest, signal?: AbortSignal, onProgress?: (p: JobProgress) => void): Promise<N1Report> {
+  const j0 = await runMaybeJob("/api/simulation/contingencies", opfBody(r), signal, onProgress);
   const j = isObj(j0) && isObj(j0.result) ? j0.result : j0;
   return {
     mode: pickStr(j, "mode") ?? "",
@@ -977,11 +1023,12 @@ export interface Schedule {
 export async function runSchedule(
   r: { case: string; mode: "ac" | "dc"; region: string; start?: string; hours?: number; outages: number[] },
   signal?: AbortSignal,
+  onProgress?: (p: JobProgress) => void,
 ): Promise<Schedule> {
   const body: Obj = { case: r.case, mode: r.mode, region: r.region, hours: r.hours ?? 24 };
   if (r.start) body.start = r.start;
   if (r.outages.length) body.outages = { branches: r.outages };
-  const j0 = await runMaybeJob("/api/simulation/schedule", body, signal);
+  const j0 = await runMaybeJob("/api/simulation/schedule", body, signal, onProgress);
   const j = isObj(j0) && isObj(j0.result) ? j0.result : j0;
   const hours = pickArr(j, "hours", "schedule", "steps").map((h, i) => {
     const lmps = pickArr(h, "lmp", "lmps");
@@ -1012,8 +1059,17 @@ export async function runSchedule(
   };
 }
 
+/** Where a simulation job is: its state, seconds since it started, and the service's own
+ *  progress (a fraction 0..1 and a message) when the job document has one. */
+export interface JobProgress {
+  state: string;
+  seconds: number;
+  fraction: number | null;
+  message: string | null;
+}
+
 /** POST that may answer 200 with the result, or 202 + Location of a job to poll. */
-async function runMaybeJob(path: string, body: Obj, signal?: AbortSignal): Promise<unknown> {
+async function runMaybeJob(path: string, body: Obj, signal?: AbortSignal, onProgress?: (p: JobProgress) => void): Promise<unknown> {
   const res = await send("POST", path, body, signal);
   if (res.status !== 202) return res.body;
   let loc = res.headers.get("Location") ?? pickStr(res.body, "location", "href");
@@ -1029,6 +1085,12 @@ async function runMaybeJob(path: string, body: Obj, signal?: AbortSignal): Promi
     delay = Math.min(delay * 1.5, 2000);
     const j = await get<Obj>(loc, signal);
     const st = pickStr(j, "status", "state") ?? "";
+    if (onProgress) {
+      const started = pickTime(j, "started_at") ?? pickTime(j, "created_at");
+      let fraction = pickNum(j, "progress.fraction", "progress");
+      if (fraction !== null && fraction > 1) fraction /= 100;
+      onProgress({ state: st, seconds: started !== null ? Math.max(0, Date.now() / 1000 - started) : 0, fraction, message: pickStr(j, "progress.message", "progress.stage", "message") });
+    }
     if (/^(done|succeeded|success|finished|complete|completed)$/i.test(st)) return j.result ?? j;
     if (/^(failed|error|cancelled|canceled)$/i.test(st))
       throw new ApiError(422, pickStr(j, "error.code") ?? "job_failed", pickStr(j, "error.message", "error") ?? "the job failed");

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { App } from "./App";
-import { NetworkGraph, layoutNetwork } from "./components/NetworkGraph";
+import { layoutGraph } from "./layout";
+import { topologyKey } from "./layoutClient";
 import { ErrorState } from "./components/State";
 import { ApiError, setApiKey } from "./api";
-import { loadingColor, voltageColor } from "./colors";
 import { mockFetch } from "./test/fetchMock";
 
 afterEach(() => {
@@ -156,32 +156,43 @@ describe("Compliance page", () => {
   });
 });
 
-describe("network graph", () => {
-  const bus = [1, 2, 3].map((id) => ({ id, vm_pu: 0.95 + id * 0.03, va_degree: 0, pd_mw: 10, lmp: 20 + id, in_service: true }));
-  const branch = [
-    { index: 0, fbus: 1, tbus: 2, in_service: true, pf_mw: 50, pt_mw: -49, loading_percent: 30 },
-    { index: 1, fbus: 2, tbus: 3, in_service: true, pf_mw: 90, pt_mw: -88, loading_percent: 101 },
-    { index: 2, fbus: 1, tbus: 3, in_service: false, pf_mw: 0, pt_mw: 0, loading_percent: 0 },
-  ];
+describe("network layout", () => {
+  // A ring of 30 buses with a chord, and a 40 x 40 mesh (1,600 buses): grid-like topologies.
+  const ring = (n: number) => Int32Array.from(Array.from({ length: n }, (_, i) => [i, (i + 1) % n]).flat().concat([0, Math.floor(n / 2)]));
+  const mesh = (w: number) => {
+    const e: number[] = [];
+    for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) {
+      if (x + 1 < w) e.push(y * w + x, y * w + x + 1);
+      if (y + 1 < w) e.push(y * w + x, (y + 1) * w + x);
+    }
+    return Int32Array.from(e);
+  };
+  const dist = (p: Float32Array, a: number, b: number) => Math.hypot(p[2 * a] - p[2 * b], p[2 * a + 1] - p[2 * b + 1]);
 
-  it("lays out deterministically", () => {
-    const a = layoutNetwork([1, 2, 3], [[1, 2], [2, 3]]);
-    const b = layoutNetwork([1, 2, 3], [[1, 2], [2, 3]]);
-    expect([...a.values()]).toEqual([...b.values()]);
+  it("is deterministic and finite", () => {
+    const a = layoutGraph(30, ring(30));
+    const b = layoutGraph(30, ring(30));
+    expect([...a]).toEqual([...b]);
+    expect([...a].every(Number.isFinite)).toBe(true);
   });
 
-  it("colours branches by loading and buses by voltage, and toggles outages", () => {
-    const toggle = vi.fn();
-    render(<NetworkGraph bus={bus} branch={branch} colouring="voltage" onToggleBranch={toggle} />);
-    const lines = document.querySelectorAll("line.branch");
-    expect(lines).toHaveLength(3);
-    expect(lines[0].getAttribute("stroke")).toBe(loadingColor(30));
-    expect(lines[1].getAttribute("stroke")).toBe(loadingColor(101));
-    expect(lines[2].getAttribute("stroke-dasharray")).toBeTruthy();
-    const fills = [...document.querySelectorAll(".bus")].map((b) => b.getAttribute("fill"));
-    expect(fills[0]).toBe(voltageColor(0.98));
-    expect(new Set(fills).size).toBe(3);
-    fireEvent.click(lines[1]);
-    expect(toggle).toHaveBeenCalledWith(1);
+  it("places neighbours close and spreads the rest (multilevel, 1,600 buses)", () => {
+    const w = 40;
+    const e = mesh(w);
+    const p = layoutGraph(w * w, e);
+    let edge = 0;
+    for (let i = 0; i < e.length; i += 2) edge += dist(p, e[i], e[i + 1]);
+    edge /= e.length / 2;
+    // Opposite corners of the mesh end up far apart compared with one branch.
+    expect(dist(p, 0, w * w - 1)).toBeGreaterThan(10 * edge);
+    // No two buses on top of each other.
+    let close = 0;
+    for (let i = 0; i < w * w; i++) if (dist(p, i, (i + 7) % (w * w)) < edge * 0.01) close++;
+    expect(close).toBe(0);
+  });
+
+  it("keys topologies by their edges", () => {
+    expect(topologyKey(3, Int32Array.from([0, 1, 1, 2]))).toBe(topologyKey(3, Int32Array.from([0, 1, 1, 2])));
+    expect(topologyKey(3, Int32Array.from([0, 1, 1, 2]))).not.toBe(topologyKey(3, Int32Array.from([0, 1, 0, 2])));
   });
 });

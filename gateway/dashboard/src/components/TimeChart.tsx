@@ -16,6 +16,8 @@ export interface ChartSeries {
   bars?: boolean;
   scale?: string;
   points?: boolean;
+  /** Point diameter in px (with points; markers on a line). */
+  pointSize?: number;
 }
 export interface ChartBand {
   upper: number; // index into series (0-based, without x)
@@ -37,6 +39,8 @@ export interface TimeChartProps {
   testId?: string;
   /** Vertical marker, e.g. "now" between actuals and forecast. */
   marker?: number | null;
+  /** Fixed x range [min, max] instead of the data's extent (a live window). */
+  xRange?: [number, number];
 }
 
 const AXIS = "#c3ccd8";
@@ -53,7 +57,8 @@ export function TimeChart(p: TimeChartProps) {
     if (!el) return;
     const width = Math.max(280, el.clientWidth || 600);
     const height = p.height ?? 260;
-    const scales: uPlot.Scales = { x: { time: !p.numericX } };
+    const xRange = p.xRange;
+    const scales: uPlot.Scales = { x: xRange ? { time: !p.numericX, range: () => xRange } : { time: !p.numericX } };
     const axes: uPlot.Axis[] = [
       { stroke: AXIS, grid: { stroke: GRID }, ticks: { stroke: GRID }, label: p.xLabel, labelSize: p.xLabel ? 20 : 0 },
       { stroke: AXIS, grid: { stroke: GRID }, ticks: { stroke: GRID }, label: p.yLabel, size: 64, labelSize: p.yLabel ? 20 : 0 },
@@ -82,7 +87,7 @@ export function TimeChart(p: TimeChartProps) {
           scale: s.scale ?? "y",
           fill: s.bars ? s.color : undefined,
           paths: s.bars ? bars : undefined,
-          points: { show: s.points ?? false },
+          points: s.pointSize ? { show: s.points ?? false, size: s.pointSize, fill: s.color } : { show: s.points ?? false },
           spanGaps: false,
           ...(s.bandEdge ? { legend: false } : {}),
         })),
@@ -91,6 +96,9 @@ export function TimeChart(p: TimeChartProps) {
       hooks: {
         draw: [
           (u: uPlot) => {
+            // The x extent actually drawn (a test checks the live window).
+            el.dataset.xMin = String(u.scales.x.min ?? "");
+            el.dataset.xMax = String(u.scales.x.max ?? "");
             if (marker != null) {
               const cx = u.valToPos(marker, "x", true);
               if (Number.isFinite(cx)) {
@@ -144,7 +152,8 @@ export function TimeChart(p: TimeChartProps) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [p.x, p.series, p.bands, p.height, p.yLabel, p.y2Label, p.numericX, p.xLabel, p.marker]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [p.x, p.series, p.bands, p.height, p.yLabel, p.y2Label, p.numericX, p.xLabel, p.marker, p.xRange?.[0], p.xRange?.[1]]);
 
   return (
     <figure className="chart" data-testid={p.testId}>

@@ -1,7 +1,7 @@
 // Forecast: actuals and the forecast with its prediction intervals for one region, the model
 // that made it (version, backtest metrics, when it was trained), and how wrong the day-ahead
 // forecasts of recent days were against what was then measured.
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { ApiError, demand, forecast, model, models, regions, type Forecast, type Model, type RegionInfo } from "../api";
 import { useApi } from "../hooks";
 import { Panel, StatCard } from "../components/Panel";
@@ -9,6 +9,7 @@ import { Async, ErrorState } from "../components/State";
 import { TimeChart, type ChartBand, type ChartSeries } from "../components/TimeChart";
 import { fmtDate, fmtMW, fmtNum, fmtPct, fmtTime } from "../format";
 import { OKABE } from "../colors";
+import { DEFAULT_DEMAND_FEATURES, gapImpact, hourRanges, lookbackHours, missingHours, type GapImpact } from "../gaps";
 
 const HEADLINE = ["CISO", "ERCO", "ISNE", "MISO", "NYIS", "PJM", "SWPP", "NYC"];
 const HORIZONS = [24, 48, 72, 168];
@@ -50,6 +51,8 @@ export function ForecastPage() {
     [current],
     { enabled: !!current },
   );
+
+  const [impact, setImpact] = useState<{ region: string; origin: number | null; impact: GapImpact } | null>(null);
 
   const choose = (r: string) => {
     setRegion(r);
@@ -98,7 +101,12 @@ export function ForecastPage() {
 
       <Panel title={current ? `${current}: actuals and forecast` : "Forecast"}>
         <Async state={fc} what="The forecast" isEmpty={(d) => d.points.length === 0} empty="The service returned no forecast points.">
-          {(d) => <ForecastChart f={d} />}
+          {(d) => (
+            <>
+              <HistoryGaps f={d} features={featuresOf(reg.data, d.version)} first={list.find((r) => r.region === d.region)?.from ?? null} onImpact={setImpact} />
+              <ForecastChart f={d} affected={impact?.region === d.region && impact.origin === d.origin ? impact.impact : null} />
+            </>
+          )}
         </Async>
       </Panel>
 
@@ -114,7 +122,82 @@ export function ForecastPage() {
   );
 }
 
-function ForecastChart({ f }: { f: Forecast }) {
+/** The demand features of the version that made the forecast (its spec), else the default spec's. */
+function featuresOf(reg: Model | undefined, version: number | null): string[] {
+  const v = reg?.versions.find((x) => x.version === version);
+  const spec = v?.raw.spec as { features?: unknown } | undefined;
+  return Array.isArray(spec?.features) ? spec.features.filter((x): x is string => typeof x === "string") : DEFAULT_DEMAND_FEATURES;
+}
+
+/** Hours missing from the history the forecast reads (its features look back up to 672 h), and
+ *  which forecast hours read them: a missing hour is not an error for the service (the feature
+ *  is NaN), but the forecast at those hours can jump. */
+function HistoryGaps({ f, features, first, onImpact }: { f: Forecast; features: string[]; first: number | null; onImpact: (x: { region: string; origin: number | null; impact: GapImpact } | null) => void }) {
+  const origin = f.origin ?? f.points[0]?.t ?? null;
+  const back = lookbackHours(features);
+  const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000", "");
+  const st = useApi(
+    async (s) => {
+      const from = origin! - back * 3600;
+      const d = await demand(f.region, iso(from), iso(origin!), s);
+      const missing = missingHours(from, origin!, d.t, d.v, first);
+      return { missing, impact: gapImpact(features, origin!, f.points.map((p) => p.t), missing) };
+    },
+    [f.region, origin, back, features.join(","), first, f.points.length],
+    { enabled: origin !== null },
+  );
+  const impact = st.data?.impact ?? null;
+  useEffect(() => {
+    onImpact(impact ? { region: f.region, origin: f.origin, impact } : null);
+  }, [impact, f.region, f.origin, onImpact]);
+  if (st.error) return <ErrorState error={st.error} what="The history check" />;
+  if (!st.data || !impact) return null;
+  const { missing } = st.data;
+  if (!missing.length)
+    return (
+      <p className="muted small" data-testid="history-gaps" data-missing="0">
+        No hour is missing in the {back} h of history the forecast reads.
+      </p>
+    );
+  const ranges = hourRanges(missing);
+  const hit = [...impact.hours.keys()].sort((a, b) => a - b);
+  return (
+    <div className="state state-warn gaps" role="status" data-testid="history-gaps" data-missing={missing.length} data-affected={hit.length} data-anchored={impact.anchored.join(",")}>
+      <div>
+        <strong>
+          {missing.length} hour{missing.length === 1 ? "" : "s"} missing
+        </strong>{" "}
+        in the {back} h of history this forecast reads:{" "}
+        <span data-testid="gap-hours">
+          {ranges
+            .slice(0, 6)
+            .map(([a, b]) => (a === b ? fmtTime(a) : `${fmtTime(a)} – ${fmtTime(b)}`))
+            .join("; ")}
+          {ranges.length > 6 ? `; and ${ranges.length - 6} more` : ""}
+        </span>
+        .
+      </div>
+      <div>
+        {impact.anchored.length ? (
+          <>
+            <strong>Every forecast hour</strong> reads it through {impact.anchored.join(", ")} (windows that end at the forecast start).{" "}
+          </>
+        ) : null}
+        {hit.length ? (
+          <span data-testid="gap-affected">
+            {hit.length} forecast hour{hit.length === 1 ? "" : "s"} read a missing hour directly ({[...new Set(hit.flatMap((t) => impact.hours.get(t)!))].join(", ")}):{" "}
+            {hit.slice(0, 8).map(fmtTime).join(", ")}
+            {hit.length > 8 ? ", …" : ""} — marked on the chart.
+          </span>
+        ) : !impact.anchored.length ? (
+          "No forecast hour reads it directly; only longer averages do."
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function ForecastChart({ f, affected }: { f: Forecast; affected: GapImpact | null }) {
   const { x, series, bands, marker, shown } = useMemo(() => {
     const tset = new Set<number>([...f.history.t, ...f.points.map((p) => p.t)]);
     const x = [...tset].sort((a, b) => a - b);
@@ -139,8 +222,13 @@ function ForecastChart({ f }: { f: Forecast }) {
       series.push({ label: `${lvl} % high`, values: hi, color: OKABE.orange, bandEdge: true }, { label: `${lvl} % low`, values: lo, color: OKABE.orange, bandEdge: true });
       bands.push({ upper: series.length - 2, lower: series.length - 1, fill: k === 0 && shown.length > 1 ? "rgba(230,159,0,0.14)" : "rgba(230,159,0,0.30)" });
     });
+    if (affected?.hours.size) {
+      const gap = col();
+      for (const p of f.points) if (affected.hours.has(p.t)) gap[idx.get(p.t)!] = p.mean;
+      series.push({ label: "reads a missing hour", values: gap, color: OKABE.vermillion, width: 0, points: true, pointSize: 10 });
+    }
     return { x, series, bands, marker: f.points[0]?.t ?? null, shown };
-  }, [f]);
+  }, [f, affected]);
   const first = f.points[0];
   const peak = f.points.reduce((m, p) => ((p.mean ?? -Infinity) > (m?.mean ?? -Infinity) ? p : m), f.points[0]);
   return (

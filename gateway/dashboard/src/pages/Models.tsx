@@ -1,22 +1,102 @@
 // Models: the registry per region (versions with metrics, aliases, promotion history), with
 // promote / roll back (API key), and training jobs started here and watched to the end.
-import { useEffect, useState } from "react";
-import { jobs, job, loadedModels, model, models, regions, rollbackAlias, setAlias, startTraining, type Job, type Model } from "../api";
+import { useCallback, useEffect, useRef, useState } from "react";
+import {
+  STALE_DAYS,
+  jobs,
+  job,
+  loadedModels,
+  model,
+  models,
+  regions,
+  rollbackAlias,
+  rollbackTarget,
+  setAlias,
+  staleness,
+  startTraining,
+  type Job,
+  type Model,
+  type RegionInfo,
+  type Staleness,
+} from "../api";
 import { useApi } from "../hooks";
 import { useWithKey } from "../components/ApiKey";
 import { Panel } from "../components/Panel";
 import { Async, ErrorState } from "../components/State";
-import { fmtDate, fmtMW, fmtPct, fmtTime } from "../format";
+import { fmtDate, fmtMW, fmtNum, fmtPct, fmtTime } from "../format";
+
+const DONE = /^(done|succeeded|success|finished|completed|partial|failed|error|cancelled|canceled)$/i;
+
+/** A training job started here (the form or a stale model's Retrain), watched to its end. */
+function useTraining(onDone: () => void) {
+  const withKey = useWithKey();
+  const [watch, setWatch] = useState<Job | null>(null);
+  const [err, setErr] = useState<unknown>(null);
+  useEffect(() => {
+    if (!watch || DONE.test(watch.status)) return;
+    const t = setTimeout(async () => {
+      try {
+        const j = await job(watch.id);
+        setWatch(j);
+        if (DONE.test(j.status)) onDone();
+      } catch (e) {
+        setErr(e);
+      }
+    }, 1000);
+    return () => clearTimeout(t);
+  }, [watch, onDone]);
+  const start = async (regionList: string[], promote: boolean) => {
+    setErr(null);
+    try {
+      const j = await withKey(() => startTraining(regionList, { promote }), "start a training job");
+      setWatch(j);
+      onDone();
+    } catch (e) {
+      setErr(e);
+    }
+  };
+  return { watch, err, start, running: !!watch && !DONE.test(watch.status) };
+}
+type Training = ReturnType<typeof useTraining>;
+
+/** Refetch (keeping the shown data) when `key` changes after the first render. */
+function useReloadOn(reload: () => void, key: unknown) {
+  const first = useRef(key);
+  useEffect(() => {
+    if (first.current !== key) reload();
+  }, [key, reload]);
+}
+
+function regionOf(name: string): string {
+  return name.includes(":") ? name.split(":").slice(1).join(":") : name;
+}
 
 export function ModelsPage() {
   const list = useApi(models, [], { interval: 15000 });
+  const regs = useApi(regions, [], { interval: 60000 });
   const [sel, setSel] = useState<string | null>(null);
+  const [jobsTick, setJobsTick] = useState(0);
   const names = list.data?.map((m) => m.name) ?? [];
   const current = sel && names.includes(sel) ? sel : (names[0] ?? null);
   // Keep the shown model when the list changes (a newly trained model sorts before it).
   useEffect(() => {
     if (!sel && current) setSel(current);
   }, [sel, current]);
+  const changed = useCallback(() => {
+    list.reload();
+    regs.reload();
+    setJobsTick((t) => t + 1);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  const training = useTraining(changed);
+  // Each model's versions (the list has only counts), to flag stale ones in the list.
+  const details = useApi((s) => Promise.all(names.map((n) => model(n, s))), [names.join(",")]);
+  useReloadOn(details.reload, `${jobsTick}/${list.updated}`);
+  const newest = (name: string) => regs.data?.find((r) => r.region === regionOf(name))?.to ?? null;
+  const staleOf = (name: string): Staleness | null => {
+    const m = details.data?.find((x) => x.name === name);
+    return m ? staleness(m, newest(name)) : null;
+  };
 
   return (
     <div className="page">
@@ -29,38 +109,45 @@ export function ModelsPage() {
           <Async state={list} what="The model registry" isEmpty={(d) => d.length === 0} empty="No model is registered yet. Train one below.">
             {(ms) => (
               <ul className="model-list" role="listbox" aria-label="Models" data-testid="model-list">
-                {ms.map((m) => (
-                  <li key={m.name}>
-                    <button
-                      type="button"
-                      role="option"
-                      aria-selected={m.name === current}
-                      className={m.name === current ? "selected" : ""}
-                      onClick={() => setSel(m.name)}
-                      data-model={m.name}
-                    >
-                      <span className="model-name">{m.name}</span>
-                      <span className="muted small">
-                        {m.aliases.production !== undefined ? `prod v${m.aliases.production}` : "no production"} · {m.n_versions} version{m.n_versions === 1 ? "" : "s"}{m.latest !== null ? `, latest v${m.latest}` : ""}
-                      </span>
-                    </button>
-                  </li>
-                ))}
+                {ms.map((m) => {
+                  const st = staleOf(m.name);
+                  return (
+                    <li key={m.name}>
+                      <button
+                        type="button"
+                        role="option"
+                        aria-selected={m.name === current}
+                        className={m.name === current ? "selected" : ""}
+                        onClick={() => setSel(m.name)}
+                        data-model={m.name}
+                        data-stale={st ? String(st.stale) : ""}
+                      >
+                        <span className="model-name">
+                          {m.name} {st?.stale ? <span className="pill warn" title={`trained on data ending ${fmtDate(st.data_end)}; the region has data to ${fmtDate(st.newest)}`}>stale</span> : null}
+                        </span>
+                        <span className="muted small">
+                          {m.aliases.production !== undefined ? `prod v${m.aliases.production}` : "no production"} · {m.n_versions} version{m.n_versions === 1 ? "" : "s"}{m.latest !== null ? `, latest v${m.latest}` : ""}
+                        </span>
+                      </button>
+                    </li>
+                  );
+                })}
               </ul>
             )}
           </Async>
         </Panel>
         <div className="stack">
-          {current ? <ModelDetail name={current} onChanged={list.reload} /> : null}
-          <TrainPanel onDone={list.reload} />
+          {current ? <ModelDetail name={current} onChanged={changed} newest={newest(current)} training={training} tick={jobsTick} /> : null}
+          <TrainPanel regs={regs.data} regsError={regs.error} training={training} tick={jobsTick} />
         </div>
       </div>
     </div>
   );
 }
 
-function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void }) {
+function ModelDetail({ name, onChanged, newest, training, tick }: { name: string; onChanged: () => void; newest: number | null; training: Training; tick: number }) {
   const st = useApi<Model>((s) => model(name, s), [name]);
+  useReloadOn(st.reload, tick);
   // What the forecast service actually serves: it reloads when production moves.
   const served = useApi((s) => loadedModels(s), [name], { interval: 5000 });
   const servedVersion = served.data?.find((x) => x.name === name)?.version ?? null;
@@ -90,9 +177,32 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
       <Async state={st} what="The model">
         {(m) => {
           const prod = m.aliases.production;
-          const prevProd = m.history.find((h) => h.alias === "production" && h.version === prod)?.previous ?? null;
+          // Rollback only where the registry has a previous version to return to.
+          const prevProd = prod !== undefined ? rollbackTarget(m, "production") : null;
+          const stale = staleness(m, newest);
+          const region = m.region ?? regionOf(name);
           return (
             <div data-testid="model-detail" data-production={prod ?? ""}>
+              {stale?.stale && (
+                <div className="state state-warn stale-note" role="status" data-testid="stale-model" data-version={stale.version}>
+                  <span>
+                    <strong>Stale:</strong> v{stale.version} ({prod === stale.version ? "production" : "latest"}) was trained on data that ends {fmtDate(stale.data_end)}; {region} has data to{" "}
+                    {fmtDate(stale.newest)}, {fmtNum(stale.days, 0)} days newer (more than {STALE_DAYS}).
+                  </span>{" "}
+                  {stale.fresher !== null && (
+                    <span data-testid="stale-fresher" data-version={stale.fresher}>
+                      v{stale.fresher} has seen the recent data but is not in production (see its alias history for why): promote it, or
+                      retrain.{" "}
+                      <button type="button" className="btn small" disabled={!!busy} onClick={() => void act(`Promote v${stale.fresher} to production`, () => setAlias(name, "production", stale.fresher!, "promoted from the dashboard (stale production)", prod ?? null))}>
+                        Promote v{stale.fresher}
+                      </button>{" "}
+                    </span>
+                  )}
+                  <button type="button" className="btn small primary" disabled={training.running} onClick={() => void training.start([region], true)} data-testid="retrain">
+                    Retrain {region}
+                  </button>
+                </div>
+              )}
               <div className="alias-row">
                 {Object.keys(m.aliases).length === 0 && <span className="muted">No aliases set.</span>}
                 {Object.entries(m.aliases).map(([a, v]) => (
@@ -100,19 +210,20 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
                     {a} → v{v}
                   </span>
                 ))}
-                {prod !== undefined && (
+                {prevProd !== null && (
                   <button
                     type="button"
                     className="btn small"
                     disabled={!!busy}
                     onClick={() => {
-                      if (window.confirm(`Roll production of ${name} back${prevProd ? ` to v${prevProd}` : " to its previous version"}?`))
+                      if (window.confirm(`Roll production of ${name} back to v${prevProd}?`))
                         void act("Roll back", () => rollbackAlias(name, "production", "rolled back from the dashboard"));
                     }}
                   >
-                    Roll back production{prevProd ? ` (to v${prevProd})` : ""}
+                    Roll back production (to v{prevProd})
                   </button>
                 )}
+                {prod !== undefined && prevProd === null && <span className="muted small" data-testid="no-rollback">no earlier production version to roll back to</span>}
               </div>
               <p className="muted small" data-testid="served-version" data-version={servedVersion ?? ""}>
                 {servedVersion !== null
@@ -193,47 +304,23 @@ function ModelDetail({ name, onChanged }: { name: string; onChanged: () => void 
   );
 }
 
-const DONE = /^(done|succeeded|success|finished|completed|partial|failed|error|cancelled|canceled)$/i;
-
-function TrainPanel({ onDone }: { onDone: () => void }) {
+function TrainPanel({ regs, regsError, training, tick }: { regs: RegionInfo[] | undefined; regsError: unknown; training: Training; tick: number }) {
   const recent = useApi((s) => jobs(10, s), [], { interval: 5000 });
+  useReloadOn(recent.reload, tick);
   // Only regions with demand history can be trained (others are 422 unknown_region).
-  const regs = useApi(regions, []);
-  const withKey = useWithKey();
-  const [region, setRegion] = useState("");
+  const opts = (regs ?? []).map((r) => r.region).sort();
+  const [picked, setPicked] = useState<Set<string> | null>(null);
   const [promote, setPromote] = useState(true);
-  const [watch, setWatch] = useState<Job | null>(null);
-  const [err, setErr] = useState<unknown>(null);
-  const opts = (regs.data ?? []).map((r) => r.region).sort();
-  const target = region || (opts.includes("PJM") ? "PJM" : opts[0]) || "";
-
-  useEffect(() => {
-    if (!watch || DONE.test(watch.status)) return;
-    const t = setTimeout(async () => {
-      try {
-        const j = await job(watch.id);
-        setWatch(j);
-        if (DONE.test(j.status)) {
-          onDone();
-          recent.reload();
-        }
-      } catch (e) {
-        setErr(e);
-      }
-    }, 1000);
-    return () => clearTimeout(t);
-  }, [watch, onDone, recent]);
-
-  const start = async () => {
-    setErr(null);
-    try {
-      const j = await withKey(() => startTraining([target], { promote }), "start a training job");
-      setWatch(j);
-      recent.reload();
-    } catch (e) {
-      setErr(e);
-    }
-  };
+  const chosen = picked ?? new Set(opts.includes("PJM") ? ["PJM"] : opts.slice(0, 1));
+  const targets = opts.filter((r) => chosen.has(r));
+  const { watch, err } = training;
+  const toggle = (r: string) =>
+    setPicked(() => {
+      const n = new Set(chosen);
+      if (n.has(r)) n.delete(r);
+      else n.add(r);
+      return n;
+    });
 
   return (
     <Panel title="Training">
@@ -241,42 +328,34 @@ function TrainPanel({ onDone }: { onDone: () => void }) {
         className="toolbar"
         onSubmit={(e) => {
           e.preventDefault();
-          void start();
+          void training.start(targets, promote);
         }}
       >
-        <label>
-          Region{" "}
-          <select value={target} onChange={(e) => setRegion(e.target.value)} disabled={!opts.length} data-testid="train-region">
-            {opts.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
+        <fieldset className="seg region-picks" data-testid="train-regions" disabled={!opts.length}>
+          <legend>Regions</legend>
+          {opts.map((r) => (
+            <label key={r}>
+              <input type="checkbox" checked={chosen.has(r)} onChange={() => toggle(r)} value={r} /> {r}
+            </label>
+          ))}
+        </fieldset>
         <label title="Unchecked: the new version is only aliased staging, whatever its backtest">
           <input type="checkbox" checked={promote} onChange={(e) => setPromote(e.target.checked)} /> promote if it beats production
         </label>
-        <button type="submit" className="btn primary" disabled={!target || (!!watch && !DONE.test(watch.status))} data-testid="start-training">
-          Start training
+        <button type="submit" className="btn primary" disabled={!targets.length || training.running} data-testid="start-training">
+          Start training{targets.length > 1 ? ` (${targets.length} regions)` : ""}
         </button>
       </form>
-      {regs.error ? <ErrorState error={regs.error} what="The region list" /> : regs.data && !opts.length ? <p className="muted">No region has demand history: import demand first.</p> : null}
+      {regsError ? <ErrorState error={regsError} what="The region list" /> : regs && !opts.length ? <p className="muted">No region has demand history: import demand first.</p> : null}
       {err ? <ErrorState error={err} what="Training" /> : null}
       {watch && (
         <div className="job-watch" data-testid="job-watch" data-job={watch.id} data-status={watch.status} data-version={watch.version ?? ""} data-progress={watch.progress ?? ""}>
           <div>
-            Job <code>{watch.id}</code> ({watch.region ?? target}): <strong>{watch.status}</strong>
+            Job <code>{watch.id}</code> ({watch.region ?? targets.join(", ")}): <strong>{watch.status}</strong>
             {watch.message && !DONE.test(watch.status) ? ` — ${watch.message}` : ""}
           </div>
           <progress max={1} value={DONE.test(watch.status) ? 1 : (watch.progress ?? undefined)} aria-label="Training progress" />
-          {watch.results.map((r) => (
-            <div key={r.region} className={r.state === "failed" ? "bad" : undefined}>
-              {r.region}: {r.version != null ? `registered v${r.version}` : r.state}
-              {r.alias ? ` (${r.alias})` : ""}
-              {r.mape != null ? `, MAPE ${fmtPct(r.mape, 2)}` : ""}
-              {r.reason ? <span className="muted small"> — {r.reason}</span> : null}
-              {r.error ? ` — ${r.error}` : ""}
-            </div>
-          ))}
+          <JobResults j={watch} />
           {watch.error && <div className="bad">{watch.error}</div>}
         </div>
       )}
@@ -288,24 +367,20 @@ function TrainPanel({ onDone }: { onDone: () => void }) {
               <thead>
                 <tr>
                   <th scope="col">Job</th>
-                  <th scope="col">Region</th>
                   <th scope="col">Status</th>
                   <th scope="col">Created</th>
-                  <th scope="col">Version</th>
-                  <th scope="col" className="num">MAPE</th>
+                  <th scope="col">Result per region</th>
                 </tr>
               </thead>
               <tbody>
                 {js.map((j) => (
-                  <tr key={j.id}>
+                  <tr key={j.id} data-job={j.id}>
                     <td><code className="small">{j.id}</code></td>
-                    <td>{j.region ?? "–"}</td>
                     <td>
-                      <span className={`pill ${/fail|error/i.test(j.status) ? "bad" : /done|succe|finish|complete/i.test(j.status) ? "ok" : "warn"}`}>{j.status}</span>
+                      <span className={`pill ${/fail|error/i.test(j.status) ? "bad" : /partial/i.test(j.status) ? "warn" : /done|succe|finish|complete/i.test(j.status) ? "ok" : "warn"}`}>{j.status}</span>
                     </td>
                     <td>{fmtTime(j.created)}</td>
-                    <td>{j.version != null ? `v${j.version}` : "–"}</td>
-                    <td className="num">{fmtPct(j.metrics?.mape, 2)}</td>
+                    <td>{j.results.length ? <JobResults j={j} compact /> : <span className="muted">{j.region ?? "–"}</span>}</td>
                   </tr>
                 ))}
               </tbody>
@@ -314,5 +389,22 @@ function TrainPanel({ onDone }: { onDone: () => void }) {
         )}
       </Async>
     </Panel>
+  );
+}
+
+/** One line per region of a job: version, alias, MAPE, the champion/challenger reason or the error. */
+function JobResults({ j, compact }: { j: Job; compact?: boolean }) {
+  return (
+    <ul className={`job-results${compact ? " compact" : ""}`}>
+      {j.results.map((r) => (
+        <li key={r.region} className={r.state === "failed" ? "bad" : undefined} data-region={r.region} data-version={r.version ?? ""} data-alias={r.alias ?? ""}>
+          <strong>{r.region}</strong>: {r.version != null ? `registered v${r.version}` : r.state}
+          {r.alias ? ` (${r.alias})` : ""}
+          {r.mape != null ? `, MAPE ${fmtPct(r.mape, 2)}` : ""}
+          {r.reason && !compact ? <span className="muted small"> — {r.reason}</span> : null}
+          {r.error ? ` — ${r.error}` : ""}
+        </li>
+      ))}
+    </ul>
   );
 }

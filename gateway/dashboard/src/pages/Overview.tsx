@@ -11,15 +11,46 @@ import { fmtAgo, fmtMW, fmtNum, fmtTime } from "../format";
 import { Link } from "../router";
 
 const POLL_MS = 5000;
-const KEEP = 180; // samples per region (15 min at 5 s)
+const WINDOW_S = 15 * 60; // the live chart always spans the last 15 minutes
+const KEEP = WINDOW_S / (POLL_MS / 1000); // samples per region
+const STORE = "gridflow.liveLoad";
 const PALETTE = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55E00", "#0072B2", "#a6cee3", "#b2df8a", "#fb9a99"];
 
+type History = { t: number[]; byRegion: Map<string, (number | null)[]> };
+
+// The samples outlive the page: kept for the tab (sessionStorage), so coming back to the
+// Overview shows the minutes already seen instead of starting over.
+function loadHistory(): History {
+  try {
+    const j = JSON.parse(sessionStorage.getItem(STORE) ?? "null") as { t: number[]; r: Record<string, (number | null)[]> } | null;
+    if (j && Array.isArray(j.t) && j.r) {
+      const cut = Date.now() / 1000 - WINDOW_S;
+      const from = j.t.findIndex((t) => t >= cut);
+      if (from >= 0) {
+        const byRegion = new Map(Object.entries(j.r).map(([k, v]) => [k, v.slice(from)]));
+        return { t: j.t.slice(from), byRegion };
+      }
+    }
+  } catch {
+    /* private mode or bad JSON: start empty */
+  }
+  return { t: [], byRegion: new Map() };
+}
+function saveHistory(h: History) {
+  try {
+    sessionStorage.setItem(STORE, JSON.stringify({ t: h.t, r: Object.fromEntries(h.byRegion) }));
+  } catch {
+    /* full or unavailable: the chart still works for this visit */
+  }
+}
+
 function useRegionHistory(s: IngestionSummary | undefined, updated: number | null) {
-  const hist = useRef<{ t: number[]; byRegion: Map<string, (number | null)[]> }>({ t: [], byRegion: new Map() });
+  const hist = useRef<History | null>(null);
+  if (hist.current === null) hist.current = loadHistory();
   const [version, setVersion] = useState(0);
   useEffect(() => {
     if (!s || !updated) return;
-    const h = hist.current;
+    const h = hist.current!;
     const n = h.t.length;
     h.t.push(updated / 1000);
     const seen = new Set<string>();
@@ -34,10 +65,12 @@ function useRegionHistory(s: IngestionSummary | undefined, updated: number | nul
       arr.push(r.load_mw);
     }
     for (const [k, arr] of h.byRegion) if (!seen.has(k)) arr.push(null);
-    if (h.t.length > KEEP) {
+    const cut = updated / 1000 - WINDOW_S;
+    while (h.t.length > KEEP || (h.t.length && h.t[0] < cut)) {
       h.t.shift();
       for (const arr of h.byRegion.values()) arr.shift();
     }
+    saveHistory(h);
     setVersion((v) => v + 1);
   }, [s, updated]);
   return { hist: hist.current, version };
@@ -65,7 +98,8 @@ export function Overview() {
     const max = Math.max(0, ...regions.flatMap((r) => hist.byRegion.get(r)!.map((v) => Math.abs(v ?? 0))));
     const k = max > 0 && max < 1 ? 1000 : 1;
     const series: ChartSeries[] = regions.slice(0, 10).map((r, i) => ({ label: r, values: hist.byRegion.get(r)!.map((v) => (v === null ? null : v * k)), color: PALETTE[i % PALETTE.length], width: 2 }));
-    return { x: [...hist.t], series, unit: k === 1000 ? "kW" : "MW" };
+    const end = hist.t.length ? hist.t[hist.t.length - 1] : Date.now() / 1000;
+    return { x: [...hist.t], series, unit: k === 1000 ? "kW" : "MW", range: [end - WINDOW_S, end] as [number, number] };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
 
@@ -108,13 +142,13 @@ export function Overview() {
         />
       </div>
       <div className="grid-2 wide-left">
-        <Panel title="Live load per region">
+        <Panel title={`Live load per region · last ${WINDOW_S / 60} min`}>
           <Async state={sum} what="Live load" isEmpty={(d) => d.regions.length === 0} empty="No region is reporting yet: start meters or the simulator (make up does).">
             {() =>
               chart.x.length < 2 ? (
                 <div className="state" data-state="waiting">Collecting samples… the chart draws after the second update ({POLL_MS / 1000} s).</div>
               ) : (
-                <TimeChart x={chart.x} series={chart.series} yLabel={chart.unit} label="Live load per region over the last minutes" height={280} testId="live-load-chart" />
+                <TimeChart x={chart.x} xRange={chart.range} series={chart.series} yLabel={chart.unit} label={`Live load per region over the last ${WINDOW_S / 60} minutes`} height={280} testId="live-load-chart" />
               )
             }
           </Async>
@@ -122,14 +156,15 @@ export function Overview() {
         <Panel title="Load now">
           <Async state={sum} what="Live load" isEmpty={(d) => d.regions.length === 0} empty="No regions reporting.">
             {() => {
-              const max = Math.max(1, ...top.map((r) => r.load_mw ?? 0));
+              // Scaled to the largest region shown, whatever the unit (a 30 kW fleet fills the bar too).
+              const max = Math.max(0, ...top.slice(0, 12).map((r) => r.load_mw ?? 0));
               return (
                 <ul className="bars" data-testid="region-loads">
                   {top.slice(0, 12).map((r) => (
                     <li key={r.region} data-region={r.region} data-load={r.load_mw ?? ""}>
                       <span className="bar-label" title={r.name ?? undefined}>{r.region}</span>
                       <span className="bar-track" aria-hidden="true">
-                        <span className="bar-fill" style={{ width: `${(100 * (r.load_mw ?? 0)) / max}%` }} />
+                        <span className="bar-fill" style={{ width: `${max > 0 ? (100 * Math.max(0, r.load_mw ?? 0)) / max : 0}%` }} />
                       </span>
                       <span className="bar-value">{fmtMW(r.load_mw)}</span>
                     </li>

@@ -1,5 +1,5 @@
 // System: every service's liveness, readiness (with its checks), version and uptime, polled;
-// links to the API contract, Prometheus and Grafana.
+// links to the API contract and Prometheus, and where Grafana's dashboards are.
 import { useMemo } from "react";
 import { ApiError, SERVICES, get, serviceInfo, serviceReady, type Readiness, type Service, type ServiceInfo } from "../api";
 import { useApi } from "../hooks";
@@ -128,8 +128,9 @@ export function SystemPage() {
             <li>
               <a href={`${proto}//${host}:9090/`} target="_blank" rel="noreferrer">Prometheus</a> — scrapes every service's /metrics (port 9090 when running)
             </li>
-            <li>
-              <a href={`${proto}//${host}:3000/`} target="_blank" rel="noreferrer">Grafana</a> — the shipped dashboards (docker compose, port 3000)
+            <li data-testid="grafana-note">
+              Grafana is not started by <code>make up</code> (Debian 12 does not package it): <code>docker compose up</code> runs it with the
+              shipped dashboards (<code>deploy/grafana/</code>, port 3000), or import them into a Grafana of your own.
             </li>
             <li>
               <a href="/api/healthz" target="_blank" rel="noreferrer">Gateway health</a>
