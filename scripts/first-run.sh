@@ -26,15 +26,42 @@ SIM_METERS=${GF_SIM_METERS:-500}
 TRAIN_REGIONS=${GF_FIRST_RUN_REGIONS:-CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC}
 
 say() { printf 'first-run   %s\n' "$*"; }
-rcli() { redis-cli -h "${GF_REDIS_HOST:-127.0.0.1}" -p "$RPORT" --raw "$@"; }
+# A read that fails (Redis down, or answering LOADING/BUSY: redis-cli -e makes an error reply a
+# failure) stops the run with the reason: a check that cannot read is never "no data".
+shopt -s inherit_errexit
+rcli() {
+    local out
+    if ! out=$(redis-cli -e -h "${GF_REDIS_HOST:-127.0.0.1}" -p "$RPORT" --raw "$@" 2>&1); then
+        say "error: cannot read Redis ($1 $2): ${out:-no answer}" >&2
+        return 1
+    fi
+    printf '%s\n' "$out"
+}
+rnum() { # one integer reply (none = 0)
+    local v
+    v=$(rcli "$@")
+    [[ "$v" =~ ^[0-9]*$ ]] || { say "error: Redis answered '$v' to $1 $2" >&2; return 1; }
+    echo "${v:-0}"
+}
 API_KEY=$(head -1 "$KEYS_FILE")
 
-# ---------------------------------------------------------------- 1. regions catalog
-for _ in $(seq 100); do
-    [ -n "$(rcli HGET 'gf:region:{CISO}' name 2>/dev/null)" ] && break
+# ---------------------------------------------------------------- 0. Redis serves
+# After a restart Redis answers LOADING until its AOF is read (seconds for the full history).
+pong=""
+for _ in $(seq $((${GF_REDIS_LOAD_SECONDS:-300} * 10))); do
+    pong=$(redis-cli -e -h "${GF_REDIS_HOST:-127.0.0.1}" -p "$RPORT" ping 2>&1) && [ "$pong" = PONG ] && break
     sleep 0.1
 done
-[ -n "$(rcli HGET 'gf:region:{CISO}' name)" ] || { say "error: the regions catalog is not in Redis (is gf-ingestion up?)" >&2; exit 1; }
+[ "$pong" = PONG ] || { say "error: Redis does not serve: $pong" >&2; exit 1; }
+
+# ---------------------------------------------------------------- 1. regions catalog
+region=""
+for _ in $(seq 100); do
+    region=$(rcli HGET 'gf:region:{CISO}' name)
+    [ -n "$region" ] && break
+    sleep 0.1
+done
+[ -n "$region" ] || { say "error: the regions catalog is not in Redis (is gf-ingestion up?)" >&2; exit 1; }
 
 # ---------------------------------------------------------------- 2. demand history
 # Rows Redis holds for the regions of a catalog file (sum of gf:region:{R} rows).
@@ -42,14 +69,17 @@ catalog_codes() { tail -n +2 "$1" | cut -d, -f1; }
 rows_of() { # codes...
     local sum=0 c v
     for c in "$@"; do
-        v=$(rcli HGET "gf:region:{$c}" rows)
-        sum=$((sum + ${v:-0}))
+        v=$(rnum HGET "gf:region:{$c}" rows)
+        sum=$((sum + v))
     done
     echo "$sum"
 }
 flags_held() {
-    local sum=0 c
-    for c in $(catalog_codes "$DATA/eia930_regions.csv"); do sum=$((sum + $(rcli HLEN "gf:dflags:{$c}"))); done
+    local sum=0 c v
+    for c in $(catalog_codes "$DATA/eia930_regions.csv"); do
+        v=$(rnum HLEN "gf:dflags:{$c}")
+        sum=$((sum + v))
+    done
     echo "$sum"
 }
 data_rows() { echo $(($(wc -l <"$1") - 1)); }
@@ -69,18 +99,23 @@ import() { # file query label
 }
 
 eia_codes=$(catalog_codes "$DATA/eia930_regions.csv")
+# Each count in a variable first: a failed read then stops the run (set -e), where inside
+# [ ] it would compare as false and start an import.
 # shellcheck disable=SC2086
-if [ "$(rows_of $eia_codes)" -ge "$(data_rows "$DATA/eia930_train.csv")" ]; then
-    say "EIA-930 history already imported ($(rows_of $eia_codes) rows); skipped"
+held=$(rows_of $eia_codes)
+if [ "$held" -ge "$(data_rows "$DATA/eia930_train.csv")" ]; then
+    say "EIA-930 history already imported ($held rows); skipped"
 else
     import "$DATA/eia930_train.csv" "demand?hour_ending=true" "EIA-930 hourly demand, 54 balancing authorities"
 fi
-if [ "$(flags_held)" -ge "$(data_rows "$DATA/eia930_train_flags.csv")" ]; then
+held=$(flags_held)
+if [ "$held" -ge "$(data_rows "$DATA/eia930_train_flags.csv")" ]; then
     say "EIA-930 imputed-hour flags already imported; skipped"
 else
     import "$DATA/eia930_train_flags.csv" "demand/flags?hour_ending=true" "EIA-930 imputed-hour flags"
 fi
-if [ "$(rows_of NYC)" -ge "$(data_rows "$DATA/nyc_train.csv")" ]; then
+held=$(rows_of NYC)
+if [ "$held" -ge "$(data_rows "$DATA/nyc_train.csv")" ]; then
     say "NYC history already imported; skipped"
 else
     import "$DATA/nyc_train.csv" "demand" "New York City demand with temperature"
@@ -91,7 +126,8 @@ if [ -x "$BIN/gf-trainer" ] && "$BIN/gf-trainer" --help 2>&1 | grep -q -- '--onc
     todo=()
     IFS=, read -r -a wanted <<<"$TRAIN_REGIONS"
     for r in "${wanted[@]}"; do
-        [ -n "$(rcli HGET "gf:reg:{load:$r}:aliases" production)" ] || todo+=("$r")
+        prod=$(rcli HGET "gf:reg:{load:$r}:aliases" production)
+        [ -n "$prod" ] || todo+=("$r")
     done
     if [ ${#todo[@]} -eq 0 ]; then
         say "every region already has a production model; training skipped"

@@ -63,8 +63,26 @@ wait_ready() { # url seconds [pid]: gives up early when the process has died
     return 1
 }
 
+# Until Redis answers PONG: while it loads its AOF it answers LOADING (redis-cli -e makes that
+# a failure), and nothing may read it then. Up to GF_REDIS_LOAD_SECONDS (300).
+wait_redis_serving() {
+    local deadline=$((SECONDS + ${GF_REDIS_LOAD_SECONDS:-300})) said=0 out
+    while :; do
+        out=$(redis-cli -e -p "${PORT[redis]}" ping 2>&1) && [ "$out" = PONG ] && return 0
+        if [ $SECONDS -ge $deadline ]; then
+            say "error: Redis on port ${PORT[redis]} does not serve after ${GF_REDIS_LOAD_SECONDS:-300} s ($out); see $VAR/logs/redis.log" >&2
+            exit 1
+        fi
+        if [[ "$out" == LOADING* ]] && [ $said = 0 ]; then
+            say "redis       loading its data ($(du -sh "$VAR/redis" 2>/dev/null | cut -f1)) ..."
+            said=1
+        fi
+        sleep 0.1
+    done
+}
+
 start_redis() {
-    if pid=$(live_pid redis); then say "redis       already running (pid $pid)"; return; fi
+    if pid=$(live_pid redis); then say "redis       already running (pid $pid)"; wait_redis_serving; return; fi
     if port_busy "${PORT[redis]}"; then
         say "error: port ${PORT[redis]} is taken by another program; set GF_REDIS_PORT" >&2
         exit 1
@@ -73,10 +91,7 @@ start_redis() {
     redis-server --port "${PORT[redis]}" --bind 127.0.0.1 --dir "$VAR/redis" \
         --appendonly yes --appendfsync everysec --save "" --daemonize yes \
         --pidfile "$VAR/run/redis.pid" --logfile "$VAR/logs/redis.log" >/dev/null
-    for _ in $(seq 50); do
-        redis-cli -p "${PORT[redis]}" ping >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    wait_redis_serving
     say "redis       started on 127.0.0.1:${PORT[redis]} (data in $VAR/redis)"
 }
 

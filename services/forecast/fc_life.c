@@ -73,6 +73,7 @@ struct fc_life {
     size_t nseen;
 
     atomic_bool ready;
+    atomic_int handovers; /* models loaded by the thread, not yet serving on the loop */
     atomic_uint_fast64_t generation;
     atomic_uint_fast64_t failures;
 
@@ -190,6 +191,7 @@ static void on_handover(void *arg)
                    h->name, FC_LIFE_MAX_MODELS);
         fc_model_release(h->m);
         free(h);
+        atomic_fetch_sub(&l->handovers, 1);
         return;
     }
     int64_t from = e->version, to = fc_model_version(h->m);
@@ -218,6 +220,7 @@ static void on_handover(void *arg)
     json_object_set_new(f, "spec_hash", json_string(e->spec_hash));
     gf_log_json(GF_LOG_INFO, "model_loaded", f);
     free(h);
+    atomic_fetch_sub(&l->handovers, 1);
 }
 
 /* ---------------------------------------------------------------- loader thread */
@@ -284,7 +287,9 @@ static int check_one(fc_life_t *l, redisContext *c, const char *name, int explic
     h->m = m;
     h->seconds = gf_now_mono() - t0;
     snprintf(h->name, sizeof h->name, "%s", name);
+    atomic_fetch_add(&l->handovers, 1);
     if (gf_loop_call(l->base, on_handover, h) != 0) {
+        atomic_fetch_sub(&l->handovers, 1);
         fc_model_release(m);
         free(h);
         if (s)
@@ -394,6 +399,9 @@ static void *loader_main(void *arg)
         backoff = BACKOFF_MIN_MS;
         warned = 0;
         if (all && !atomic_load(&l->ready)) {
+            /* Ready once every model of the pass serves on the loop, not when it is loaded. */
+            for (int i = 0; i < 2000 && atomic_load(&l->handovers) > 0; i++)
+                nap(l, 5); /* returns at once when stopping */
             atomic_store(&l->ready, true);
             GF_LOG(GF_LOG_INFO, "models_checked", "%zu production models serving",
                    atomic_load(&l->n));
@@ -563,6 +571,7 @@ fc_life_t *fc_life_new(struct event_base *base, const fc_life_cfg_t *cfg, gf_err
     l->backoff_ms = BACKOFF_MIN_MS;
     atomic_init(&l->n, 0);
     atomic_init(&l->ready, false);
+    atomic_init(&l->handovers, 0);
     atomic_init(&l->generation, 0);
     atomic_init(&l->failures, 0);
     pthread_mutex_init(&l->mu, NULL);

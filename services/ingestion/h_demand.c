@@ -409,22 +409,36 @@ void h_demand_flags_post(gf_req_t *r)
 }
 
 /* Regions catalog into Redis (gf:region:{R} code/name/tz), queued after every connect. */
+static void regions_saved(void *arg) /* loop */
+{
+    ing_app_t *app = arg;
+    app->regions_saved = true;
+    gf_redis_retry_reset(app->regions_retry);
+}
+
 static void run_save_regions(gf_pool_worker_t *w, void *arg)
 {
     ing_app_t *app = arg;
     gf_err_t err = {0};
     redisContext *c = conn(w, app, &err);
-    if (c == NULL || ing_regions_save(c, &app->regions, &err) != 0)
-        GF_LOG(GF_LOG_WARN, "regions_save_failed", "%s", err.message);
-    else
+    if (c == NULL || ing_regions_save(c, &app->regions, &err) != 0) {
+        GF_LOG(GF_LOG_WARN, "regions_save_failed", "%s; retrying", err.message);
+        if (gf_loop_call(app->base, gf_redis_retry_later_cb, app->regions_retry) != 0)
+            GF_LOG(GF_LOG_ERROR, "regions_save_failed", "cannot schedule the retry");
+    } else {
         GF_LOG(GF_LOG_INFO, "regions_saved", "%zu regions in the catalog", app->regions.n);
+        if (gf_loop_call(app->base, regions_saved, app) != 0)
+            GF_LOG(GF_LOG_ERROR, "regions_save_failed", "cannot report the save");
+    }
     gf_err_cleanup(&err);
 }
 
-void ing_demand_save_regions(ing_app_t *app)
+void ing_demand_save_regions(void *app_)
 {
+    ing_app_t *app = app_;
     /* upkeep, not a client's import: past the queue limit rather than lost */
     gf_err_t err = {0};
+    app->regions_saved = false;
     if (gf_pool_submit(app->imports, run_save_regions, NULL, app, GF_POOL_NO_LIMIT, &err) != 0)
         GF_LOG(GF_LOG_WARN, "regions_save_failed", "%s", err.message);
     gf_err_cleanup(&err);

@@ -64,16 +64,27 @@ static void on_script_loaded(redisAsyncContext *ac, void *reply, void *priv)
         memcpy(app->store_sha, rep->str, 40);
         app->store_sha[40] = '\0';
         app->scfg.script_sha = app->store_sha;
+        gf_redis_retry_reset(app->script_retry);
     } else {
-        GF_LOG(GF_LOG_WARN, "script_load_failed", "batch script not loaded; using EVAL");
+        /* Not ready until it is loaded (batches meanwhile EVAL the source). */
+        GF_LOG(GF_LOG_WARN, "script_load_failed", "batch script not loaded (%.120s); retrying",
+               rep == NULL ? "connection lost" : rep->type == REDIS_REPLY_ERROR ? rep->str
+                                                                                : "unexpected reply");
+        gf_redis_retry_later(app->script_retry);
     }
 }
 
 static void load_script(ing_app_t *app)
 {
     const char *argv[] = {"SCRIPT", "LOAD", ing_store_script()};
+    /* Not connected: the next connect (ing_redis_state) loads it. */
     if (gf_redis_cmd_argv(app->redis, on_script_loaded, app, 3, argv, NULL) == 0)
         app->cb_pending++;
+}
+
+void ing_load_script(void *app)
+{
+    load_script(app);
 }
 
 void ing_redis_state(bool ready, void *arg)

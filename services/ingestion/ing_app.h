@@ -54,6 +54,12 @@ typedef struct ing_app {
 
     int cb_pending; /* Redis/HTTP callbacks in flight that point at app state (cleanup waits) */
 
+    /* Readiness (loop thread): the batch script loaded (store_sha set) and the regions
+     * catalog saved since the last connect; each retried with backoff until it succeeds. */
+    bool regions_saved;
+    gf_redis_retry_t *script_retry;
+    gf_redis_retry_t *regions_retry;
+
     size_t anomaly_max;       /* stored anomalies per region and type at most */
     int anomaly_clear_s;      /* a meter episode closes after this long without a record */
     size_t meter_anomaly_max; /* meter anomalies stored per batch at most */
@@ -64,6 +70,7 @@ void ing_readings_metrics_init(void);
 void h_readings_post(gf_req_t *r);
 void h_summary_get(gf_req_t *r);
 void ing_redis_state(bool ready, void *arg); /* loads the batch script on every connect */
+void ing_load_script(void *app);              /* (again): the retry of a failed load */
 
 /* h_demand.c */
 void ing_demand_metrics_init(void);
@@ -71,8 +78,9 @@ void h_demand_post(gf_req_t *r);
 void h_demand_flags_post(gf_req_t *r);
 void h_demand_get(gf_req_t *r);
 void h_regions_get(gf_req_t *r);
-/* Queue a save of the regions catalog (gf:region:{R} code, name, tz) on the pool. */
-void ing_demand_save_regions(ing_app_t *app);
+/* Queue a save of the regions catalog (gf:region:{R} code, name, tz) on the pool; a failed
+ * save is retried (app->regions_retry), a successful one sets app->regions_saved. */
+void ing_demand_save_regions(void *app);
 /* Account rows upserted into a region (metrics gf_ingestion_demand_rows_total and the
  * latest-hour gauge gf_ingestion_demand_mw). Thread-safe. */
 void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw);

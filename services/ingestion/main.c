@@ -89,9 +89,19 @@ static bool regions_ready(gf_service_t *svc, void *arg, char *why, size_t whylen
 {
     (void)arg;
     ing_app_t *app = svc->app;
-    if (app && app->regions.n > 0)
+    if (app && app->regions.n > 0 && app->regions_saved)
         return true;
-    snprintf(why, whylen, "regions catalog not loaded");
+    snprintf(why, whylen, "regions catalog not saved in Redis yet");
+    return false;
+}
+
+static bool script_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)
+{
+    (void)arg;
+    ing_app_t *app = svc->app;
+    if (app && app->store_sha[0] != '\0')
+        return true;
+    snprintf(why, whylen, "batch script not loaded into Redis yet");
     return false;
 }
 
@@ -115,6 +125,8 @@ static void cleanup(gf_service_t *svc, void *app_)
         free(app->batch_pool[i]);
     }
     ing_live_free(app->live);
+    gf_redis_retry_free(app->script_retry);
+    gf_redis_retry_free(app->regions_retry);
     ing_regions_cleanup(&app->regions);
     free(app);
 }
@@ -206,8 +218,15 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     if (app->puller == NULL && err->rc != 0)
         goto fail;
 
+    app->script_retry = gf_redis_retry_new(svc->base, ing_load_script, app);
+    app->regions_retry = gf_redis_retry_new(svc->base, ing_demand_save_regions, app);
+    if (app->script_retry == NULL || app->regions_retry == NULL) {
+        gf_err_set(err, GF_EINTERNAL, "timer", "cannot create the retry timers");
+        goto fail;
+    }
     gf_redis_on_state(svc->redis, on_redis_state, app);
     gf_service_add_check(svc, "regions", regions_ready, NULL);
+    gf_service_add_check(svc, "script", script_ready, NULL);
     GF_LOG(GF_LOG_INFO, "regions_loaded", "%zu regions in the catalog", app->regions.n);
     *app_out = app;
     return 0;

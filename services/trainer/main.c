@@ -91,7 +91,9 @@ static void recover_work(redisContext *c, void *arg)
             GF_LOG(GF_LOG_WARN, "jobs_recovered",
                    "%d job(s) left queued or running by a previous process marked failed", n);
     } else {
-        GF_LOG(GF_LOG_WARN, "jobs_recover_failed", "%s (retried when Redis is back)", e.message);
+        GF_LOG(GF_LOG_WARN, "jobs_recover_failed", "%s (retrying)", e.message);
+        if (gf_loop_call(app->svc->base, gf_redis_retry_later_cb, app->recover_retry) != 0)
+            GF_LOG(GF_LOG_ERROR, "jobs_recover_failed", "cannot schedule the retry");
     }
     gf_err_cleanup(&e);
 }
@@ -130,12 +132,30 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
         GF_LOG(GF_LOG_DEBUG, "jobs_sweep_skipped", "the registry pool is stopping");
 }
 
-static void on_redis_state(bool ready, void *arg)
+static void submit_recovery(void *arg)
 {
     trn_app_t *app = arg;
-    if (ready && !atomic_load(&app->recovered) &&
+    if (!atomic_load(&app->recovered) && gf_redis_ready(app->svc->redis) &&
         gf_pool_submit(app->registry, recover_job, NULL, app, GF_POOL_NO_LIMIT, NULL) != 0)
         GF_LOG(GF_LOG_DEBUG, "jobs_recover_skipped", "the registry pool is stopping");
+}
+
+static void on_redis_state(bool ready, void *arg)
+{
+    if (ready)
+        submit_recovery(arg);
+}
+
+/* Ready once the jobs of a previous process are marked: until then a job list would show
+ * them as still running. */
+static bool recovered_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)
+{
+    (void)arg;
+    trn_app_t *app = svc->app;
+    if (app != NULL && atomic_load(&app->recovered))
+        return true;
+    snprintf(why, whylen, "jobs of a previous process not recovered yet (Redis not serving)");
+    return false;
 }
 
 static bool pool_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)
@@ -174,6 +194,11 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->pool = gf_pool_new(svc->base, &jc, err);
     if (app->pool == NULL)
         goto fail;
+    app->recover_retry = gf_redis_retry_new(svc->base, submit_recovery, app);
+    if (app->recover_retry == NULL) {
+        gf_err_set(err, GF_EINTERNAL, "timer", "cannot create the recovery retry timer");
+        goto fail;
+    }
     /* Before listening, so no new job can race it; if Redis is down now, on reconnect. */
     gf_err_t e = {0};
     redisContext *c = gf_redis_connect_sync(app->env.redis_host, app->env.redis_port, 2000, &e);
@@ -193,6 +218,7 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     }
     h_jobs_metrics_init(app);
     gf_service_add_check(svc, "workers", pool_ready, NULL);
+    gf_service_add_check(svc, "recovered", recovered_ready, NULL);
     *app_out = app;
     return 0;
 fail:
@@ -200,6 +226,7 @@ fail:
         event_free(app->sweep);
     gf_pool_free(app->pool, 0);
     gf_pool_free(app->registry, 0);
+    gf_redis_retry_free(app->recover_retry);
     free(app);
     return err->rc ? err->rc : GF_EINTERNAL;
 }
@@ -216,6 +243,7 @@ static void cleanup(gf_service_t *svc, void *app_)
     app->pool = NULL;
     gf_pool_free(pool, gf_cfg_double(&svc->cfg, "GF_DRAIN_SECONDS"));
     gf_pool_free(app->registry, 0);
+    gf_redis_retry_free(app->recover_retry);
     free(app);
 }
 

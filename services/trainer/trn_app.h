@@ -22,6 +22,7 @@ typedef struct trn_app {
     char owner[64];    /* host name */
     char instance[24]; /* random per process start */
     atomic_int recovered; /* jobs left by a previous process were marked */
+    gf_redis_retry_t *recover_retry; /* a failed recovery again, with backoff (loop) */
     double stale_seconds; /* GF_TRAINER_STALE_SECONDS */
     struct event *sweep;  /* periodic stale-job sweep */
 } trn_app_t;

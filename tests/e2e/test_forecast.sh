@@ -8,40 +8,11 @@ E2E_SERVICES="forecast"
 E2E_ENV="GF_FORECAST_RECHECK_SECONDS=0"
 source "$(dirname "$0")/lib.sh"
 
-CSV="$E2E_TOP/../shared/data/demand/eia930_train.csv"
-[ -f "$CSV" ] || CSV=/work/shared/data/demand/eia930_train.csv
 SEED="$BUILD/bin/fc-seed"
 seed() { GF_REDIS_PORT=$REDIS_PORT "$SEED" "$@"; }
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 fc() { req GET "$GW/api/forecast/forecast?$1"; }
 loaded_version() { curl -fsS "http://127.0.0.1:${PORT_OF[forecast]}/v1/models/loaded" | jq -r '.models[]|select(.region=="PJM")|.version'; }
-
-# The last DAYS days of REGION from the CSV into Redis with the CONTRIBUTING layout
-# (gf:demand:{R}:YYYYMM hashes, gf:region:{R}, gf:regions), one redis-cli --pipe.
-load_region() { # region days
-    grep ",$1," "$CSV" | tail -n $(($2 * 24)) | awk -F, -v R="$1" '
-    function dfc(y, m, d,   era, yoe, doy) {
-        y -= (m <= 2); era = int((y >= 0 ? y : y - 399) / 400); yoe = y - era * 400
-        doy = int((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
-        return era * 146097 + yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy - 719468
-    }
-    function resp(n, a,   s, i) { s = "*" n "\r\n"; for (i = 1; i <= n; i++) s = s "$" length(a[i]) "\r\n" a[i] "\r\n"; printf "%s", s }
-    {
-        y = substr($1, 1, 4) + 0; mo = substr($1, 6, 2) + 0
-        t = dfc(y, mo, substr($1, 9, 2) + 0) * 86400 + substr($1, 12, 2) * 3600
-        v = $3; if (NF >= 4 && $4 != "") v = v "," $4
-        a[1] = "HSET"; a[2] = sprintf("gf:demand:{%s}:%04d%02d", R, y, mo); a[3] = t; a[4] = v; resp(4, a)
-        if (first == "" || t < first) first = t
-        if (last == "" || t > last) last = t
-        n++
-    }
-    END {
-        a[1] = "SADD"; a[2] = "gf:regions"; a[3] = R; resp(3, a)
-        a[1] = "HSET"; a[2] = "gf:region:{" R "}"; a[3] = "code"; a[4] = R; a[5] = "name"; a[6] = R
-        a[7] = "tz"; a[8] = "America/New_York"; a[9] = "first"; a[10] = first; a[11] = "last"
-        a[12] = last; a[13] = "rows"; a[14] = n; resp(14, a)
-    }' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
-}
 
 # Held-back slice: fc-seed trains on data before LAST - 28 days (its default).
 TRAIN_TO=2018-06-04T00:00:00Z

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/redis.h"
 #include "registry/sha256.h"
 
 /* ================================================================== small helpers */
@@ -169,7 +170,8 @@ static int check_name(const char *name, gf_err_t *err)
 /* ================================================================== hiredis plumbing */
 
 /* Run one command. Returns 0 with *out set, or an error: GF_EUNAVAIL when the connection
- * failed (reply NULL), GF_EINTERNAL "redis_error" on an error reply. On an error reply *out
+ * failed (reply NULL) or Redis does not serve yet (LOADING, BUSY), GF_EINTERNAL "redis_error"
+ * on another error reply. On an error reply *out
  * is still set (so callers can map script errors); the caller frees *out in every case. */
 static int run(redisContext *c, int argc, const char **argv, const size_t *lens,
                redisReply **out, gf_err_t *err)
@@ -183,6 +185,9 @@ static int run(redisContext *c, int argc, const char **argv, const size_t *lens,
         return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
                           c->errstr[0] ? c->errstr : "connection lost");
     *out = r;
+    /* LOADING, BUSY: Redis does not serve yet; the answer says nothing about the registry. */
+    if (gf_redis_reply_not_ready(r))
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %.200s", r->str);
     if (r->type == REDIS_REPLY_ERROR)
         return gf_err_set(err, GF_EINTERNAL, "redis_error", "redis: %.200s", r->str);
     return 0;

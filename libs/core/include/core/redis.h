@@ -4,7 +4,8 @@
  * gf_redis_t is an asynchronous hiredis connection on the libevent adapter that reconnects
  * by itself with exponential backoff (100 ms doubling to 5 s) and pings every few seconds,
  * so readiness follows the connection: gf_redis_ready() is true only while a connection is
- * established and answering. Commands sent while it is down fail at once with GF_EUNAVAIL
+ * established and PING answers PONG. A Redis that is loading its data (LOADING) or running a
+ * long script (BUSY) is connected but not ready; it is asked again within a second. Commands sent while it is down fail at once with GF_EUNAVAIL
  * (the caller answers 503) instead of queueing.
  *
  * Reply ownership (hiredis): an async reply belongs to hiredis and lives only inside the
@@ -49,7 +50,8 @@ redisContext *gf_redis_connect_sync(const char *host, int port, int timeout_ms, 
 /* A worker's blocking connection, kept across calls: returns *c when it is still usable,
  * else frees it and connects again (stored in *c). "Usable" is checked with one PING, because
  * a socket left idle across a Redis restart looks healthy until the next command fails on it.
- * NULL with err when Redis cannot be reached. The caller frees *c with redisFree at the end. */
+ * NULL with err (GF_EUNAVAIL "redis_unavailable") when Redis cannot be reached or does not
+ * serve yet (LOADING, BUSY): retry later. The caller frees *c with redisFree at the end. */
 redisContext *gf_redis_sync_ensure(redisContext **c, const char *host, int port, int timeout_ms,
                                    gf_err_t *err);
 
@@ -62,8 +64,25 @@ redisContext *gf_redis_worker_conn(struct gf_pool_worker *w, const char *host, i
 /* redisFree for a pool's local_free. */
 void gf_redis_local_free(void *local);
 
-/* Turn a sync/async reply into an error: NULL → GF_EUNAVAIL "redis_unavailable",
- * REDIS_REPLY_ERROR → GF_EUNAVAIL "redis_error" (or "redis_oom" for OOM), else 0. */
+/* Start-up work that needs Redis (load a script, save a catalog, recover jobs) and may fail
+ * while Redis is not serving: gf_redis_retry_later(t) runs fn(arg) on the loop after a backoff
+ * that starts at 100 ms and doubles to 5 s; gf_redis_retry_reset(t) after a success starts the
+ * next series at 100 ms again. Loop thread only (from a worker thread, hand over with
+ * gf_loop_call(base, gf_redis_retry_later_cb, t)). */
+typedef struct gf_redis_retry gf_redis_retry_t;
+gf_redis_retry_t *gf_redis_retry_new(struct event_base *base, void (*fn)(void *arg), void *arg);
+void gf_redis_retry_later(gf_redis_retry_t *t);
+void gf_redis_retry_later_cb(void *t); /* the same, with the signature gf_loop_call takes */
+void gf_redis_retry_reset(gf_redis_retry_t *t);
+void gf_redis_retry_free(gf_redis_retry_t *t);
+
+/* True for an error reply that means "Redis does not serve yet, retry": LOADING, BUSY,
+ * MASTERDOWN, TRYAGAIN. Such a reply says nothing about the data. */
+bool gf_redis_reply_not_ready(const redisReply *reply);
+
+/* Turn a sync/async reply into an error: NULL or a not-ready reply → GF_EUNAVAIL
+ * "redis_unavailable", another REDIS_REPLY_ERROR → GF_EUNAVAIL "redis_error" (or "redis_oom"
+ * for OOM), else 0. */
 int gf_redis_reply_check(const redisReply *reply, gf_err_t *err);
 
 #endif
