@@ -11,12 +11,53 @@ ing=${ing//,/; server } trn=${trn//,/; server } fc=${fc//,/; server }
 sim=${sim//,/; server } cmp=${cmp//,/; server }
 root="$top/gateway/placeholder"
 [ -f "$top/gateway/dashboard/dist/index.html" ] && root="$top/gateway/dashboard/dist"
+proto="$top/proto"
+# The API reference page (/api/docs): built once from tests/contract's node_modules.
+apidocs=${GF_APIDOCS_DIR:-$top/build/apidocs}
+[ -f "$apidocs/index.html" ] || QUIET=1 bash "$top/scripts/build-apidocs.sh" "$apidocs" >&2 || true
 user_line=""
-# As root, nginx's workers become "nobody", who must be able to write the temp dirs.
-if [ "$(id -u)" -eq 0 ]; then user_line="user nobody nogroup;"; fi
-mkdir -p "$var/logs" "$var/nginx/client_body" "$var/nginx/proxy" "$var/nginx/fastcgi" \
-    "$var/nginx/uwsgi" "$var/nginx/scgi"
-if [ "$(id -u)" -eq 0 ]; then chown -R nobody:nogroup "$var/nginx"; fi
+temp="$var/nginx"
+if [ "$(id -u)" -eq 0 ]; then
+    # As root, nginx's workers run as "nobody" (never as root: they parse what clients send).
+    # They write request bodies above client_body_buffer_size to temp files and read the
+    # files they serve. A checkout or var dir inside a private directory (a 0700 home, a
+    # `mktemp -d`) is out of their reach, and loosening its mode is not ours to do: then the
+    # gateway gets a runtime directory of its own under /var/tmp (GF_GATEWAY_RUNTIME_BASE):
+    # root-owned and traversable (0711), its temp/ owned by nobody (0700), static/ a copy of
+    # what it serves, refreshed at every render. Its path is kept in $var/nginx.runtime, and
+    # `make down` removes it.
+    user_line="user nobody nogroup;"
+    reach() { # path: nobody can read it (and enter it, for a directory)
+        setpriv --reuid=nobody --regid=nogroup --clear-groups \
+            sh -c 'test -r "$1" && { test ! -d "$1" || test -x "$1"; }' _ "$1" 2>/dev/null
+    }
+    mkdir -p "$var"
+    private=0
+    for p in "$var" "$root" "$proto/openapi.yaml" "$apidocs"; do
+        [ -e "$p" ] || continue
+        reach "$p" || private=1
+    done
+    if [ $private = 1 ]; then
+        rt=$(cat "$var/nginx.runtime" 2>/dev/null || true)
+        if [[ "$rt" != */gridflow-gateway.* ]] || [ ! -d "$rt" ] || [ -L "$rt" ] ||
+            [ "$(stat -c %u "$rt")" != 0 ]; then
+            rt=$(mktemp -d "${GF_GATEWAY_RUNTIME_BASE:-/var/tmp}/gridflow-gateway.XXXXXX")
+            echo "$rt" >"$var/nginx.runtime"
+        fi
+        chmod 711 "$rt"
+        rm -rf "$rt/static"
+        mkdir -p "$rt/static/proto"
+        cp -R "$root" "$rt/static/dashboard"
+        cp "$proto/openapi.yaml" "$rt/static/proto/"
+        if [ -d "$apidocs" ]; then cp -R "$apidocs" "$rt/static/apidocs"; fi
+        chmod -R u=rwX,go=rX "$rt/static"
+        root="$rt/static/dashboard" proto="$rt/static/proto" apidocs="$rt/static/apidocs"
+        temp="$rt/temp"
+        echo "gateway     $var is private: temp files and served files in $rt" >&2
+    fi
+fi
+mkdir -p "$var/logs" "$temp/client_body" "$temp/proxy" "$temp/fastcgi" "$temp/uwsgi" "$temp/scgi"
+if [ "$(id -u)" -eq 0 ]; then chown -R nobody:nogroup "$temp"; chmod 700 "$temp"; fi
 # API keys: nginx asks gf-keycheck (GF_KEYCHECK_ADDR, 127.0.0.1:8106) about each request that
 # needs a key; gf-keycheck reads the hashed keys file (GF_KEYCHECK_KEYS_FILE; scripts/keys.sh).
 keycheck=${GF_KEYCHECK_ADDR:-127.0.0.1:8106}
@@ -31,9 +72,6 @@ read_rate=${GF_GATEWAY_READ_RATE:-200r/s}
 write_rate=${GF_GATEWAY_WRITE_RATE:-50r/s}
 expensive_rate=${GF_GATEWAY_EXPENSIVE_RATE:-100r/m}
 ingest_rate=${GF_GATEWAY_INGEST_RATE:-2000r/s}
-# The API reference page (/api/docs): built once from tests/contract's node_modules.
-apidocs=${GF_APIDOCS_DIR:-$top/build/apidocs}
-[ -f "$apidocs/index.html" ] || QUIET=1 bash "$top/scripts/build-apidocs.sh" "$apidocs" >&2 || true
 cors=""
 for o in ${GF_CORS_ORIGINS:-http://127.0.0.1:5173 http://localhost:5173}; do
     cors+="        \"$o\" \$http_origin;\n"
@@ -54,5 +92,5 @@ sed -e "s|@VAR@|$var|g" -e "s|@GW_PORT@|$port|g" -e "s|@GW_BIND@|${GF_GATEWAY_BI
     -e "s|@INGEST_RATE@|$ingest_rate|g" \
     -e "s|@READ_TIMEOUT@|${GF_GATEWAY_READ_TIMEOUT:-30s}|g" \
     -e "s|@LONG_READ_TIMEOUT@|${GF_GATEWAY_LONG_READ_TIMEOUT:-120s}|g" \
-    -e "s|@PROTO_DIR@|$top/proto|g" -e "s|@APIDOCS_DIR@|$apidocs|g" \
+    -e "s|@PROTO_DIR@|$proto|g" -e "s|@TEMP_DIR@|$temp|g" -e "s|@APIDOCS_DIR@|$apidocs|g" \
     -e "s|@CORS_MAP@|$cors|g" "$top/gateway/nginx.conf.in" > "$out"

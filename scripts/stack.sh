@@ -185,6 +185,18 @@ cmd_up() {
     return $bad
 }
 
+# The gateway's runtime dir outside a private var dir (scripts/render-gateway.sh), once
+# nginx has stopped; only a dir of that name that root owns.
+remove_gateway_runtime() { # var-dir
+    local rt
+    rt=$(cat "$1/nginx.runtime" 2>/dev/null) || return 0
+    if [[ "$rt" == */gridflow-gateway.* ]] && [ -d "$rt" ] && [ ! -L "$rt" ] &&
+        [ "$(stat -c %u "$rt")" = 0 ]; then
+        rm -rf "$rt"
+    fi
+    rm -f "$1/nginx.runtime"
+}
+
 stop_pid() { # name pid
     local name=$1 pid=$2
     kill -TERM "$pid" 2>/dev/null || return 0
@@ -214,6 +226,7 @@ cmd_down() {
         rm -f "$extra"
     done
     GF_VAR_DIR="$VAR" bash scripts/prometheus.sh stop 2>/dev/null || true
+    remove_gateway_runtime "$VAR"
     if pid=$(live_pid redis); then stop_pid redis "$pid"; fi
     rm -f "$VAR/run/redis.pid"
 }

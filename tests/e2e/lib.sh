@@ -18,10 +18,8 @@ set -u
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$E2E_TOP/$BUILD"
+# Private (0700) as mktemp makes it: the gateway copes (scripts/render-gateway.sh).
 T=$(mktemp -d /tmp/gf-e2e.XXXXXX)
-# nginx workers run as nobody when the tests run as root: they must reach $T/nginx/* to
-# buffer large request bodies.
-chmod 711 "$T"
 PIDS=()        # "name:pid" of everything we started
 declare -A PORT_OF=()
 declare -A PID_OF=()
@@ -239,6 +237,9 @@ cleanup() {
             alive "$p" && kill -KILL "$p" 2>/dev/null
         fi
     done < <(cat "$T/pids" 2>/dev/null)
+    # A gateway runtime dir outside a private $T (scripts/render-gateway.sh).
+    local rt
+    rt=$(cat "$T/nginx.runtime" 2>/dev/null) && [[ "$rt" == */gridflow-gateway.* ]] && rm -rf "$rt"
     if [ "$E2E_FAILED" -ne 0 ]; then dump_logs; fi
     if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }

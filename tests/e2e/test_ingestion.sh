@@ -617,8 +617,6 @@ t_redis_down_is_503_then_writes_resume() {
     expect_json .duplicate 1
 }
 
-# nginx workers (not root) buffer large bodies under $T/nginx: let them traverse $T.
-chmod 711 "$T"
 start_fake_eia || { echo "not ok - fake EIA starts"; exit 1; }
 E2E_ENV="GF_INGEST_MAX_AGE_S=3000000 GF_INGEST_ANOMALY_INTERVAL_S=1 GF_INGEST_ANOMALY_MAX=50 GF_INGEST_EIA_API_KEY=flaky
 GF_INGEST_EIA_URL=$FAKE_EIA_URL GF_INGEST_EIA_RESPONDENTS=ERCO,PJM GF_INGEST_EIA_INTERVAL_S=1
