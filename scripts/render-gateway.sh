@@ -27,13 +27,13 @@ if [ "$(id -u)" -eq 0 ]; then
     # what it serves, refreshed at every render. Its path is kept in $var/nginx.runtime, and
     # `make down` removes it.
     user_line="user nobody nogroup;"
-    reach() { # path: nobody can read it (and enter it, for a directory)
+    reach() { # path: nobody can enter it (a directory) or read it (a file)
         setpriv --reuid=nobody --regid=nogroup --clear-groups \
-            sh -c 'test -r "$1" && { test ! -d "$1" || test -x "$1"; }' _ "$1" 2>/dev/null
+            sh -c 'if [ -d "$1" ]; then test -x "$1"; else test -r "$1"; fi' _ "$1" 2>/dev/null
     }
     mkdir -p "$var"
     private=0
-    for p in "$var" "$root" "$proto/openapi.yaml" "$apidocs"; do
+    for p in "$var" "$root" "$root/index.html" "$proto/openapi.yaml" "$apidocs/index.html"; do
         [ -e "$p" ] || continue
         reach "$p" || private=1
     done

@@ -51,6 +51,18 @@ t_runtime_dir_is_private_to_the_gateway() {
     grep -q "client_body_temp_path $rt/temp/client_body;" "$T/nginx.conf" || fail "temp path not rendered"
 }
 
+t_a_reachable_var_dir_keeps_its_temp_files() {
+    # 0711: nobody may enter but not list it. That is enough: no runtime dir, no copy.
+    local d=$T/open
+    mkdir -p "$d"
+    chmod 711 "$T" "$d"
+    bash "$E2E_TOP/scripts/render-gateway.sh" "$d/nginx.conf" "$d" 1 a b c d e off 2>"$d/render.err"
+    chmod 700 "$T"
+    [ ! -e "$d/nginx.runtime" ] || fail "a runtime dir for a reachable var dir: $(cat "$d/render.err")"
+    grep -q "client_body_temp_path $d/nginx/client_body;" "$d/nginx.conf" || fail "temp path not in var"
+    [ "$(stat -c '%U %a' "$d/nginx")" = "nobody 700" ] || fail "$d/nginx: $(stat -c '%U %a' "$d/nginx")"
+}
+
 if [ "$(id -u)" -ne 0 ]; then
     echo "ok - private_checkout # skip: not root, the workers run as this user"
     exit 0
