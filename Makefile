@@ -19,7 +19,15 @@ BUILD ?= build
 CC ?= cc
 SAN ?= 0
 
-ifeq ($(SAN),1)
+# FUZZ=1 (make fuzz): everything built by clang with libFuzzer's coverage hooks, ASan and
+# UBSan under build/fuzz; the fuzz targets link with -fsanitize=fuzzer (the same LDLIBS).
+ifeq ($(FUZZ),1)
+BUILD := build/fuzz
+CC := clang
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+else ifeq ($(SAN),1)
 BUILD := build/san
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDSAN := -fsanitize=address,undefined
@@ -49,7 +57,7 @@ LDLIBS = -Wl,--as-needed -levent -levent_pthreads -levent_openssl -lssl -lcrypto
 	$(IPOPT_LIBS) -lscotch -lm -lpthread
 LDFLAGS := -pthread $(LDSAN)
 
-.PHONY: all deps up down status logs test unit e2e san fuzz fuzz-replay bench clean distclean help
+.PHONY: all deps up down status logs test unit e2e san fuzz fuzz-build fuzz-replay bench clean distclean help
 all:
 
 # ---------------------------------------------------------------- libraries
@@ -133,6 +141,14 @@ $(BUILD)/tests/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/test
 
 build-tests: all $(UNIT_BINS) $(REPLAY_BINS)
 
+# libFuzzer binaries (FUZZ=1 only: their objects need the coverage hooks).
+FUZZ_BINS := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $$(call fuzz_svc,$$*) $(GF_ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
+fuzz-build: $(if $(filter 1,$(FUZZ)),$(FUZZ_BINS))
+	@test "$(FUZZ)" = 1 || { echo "fuzz-build: run it as make fuzz (FUZZ=1)"; exit 1; }
+
 -include $(ALL_OBJS:.o=.d)
 
 # ---------------------------------------------------------------- top-level verbs
@@ -171,8 +187,11 @@ san:
 	@$(MAKE) --no-print-directory SAN=1 test
 
 FUZZ_SECONDS ?= 30
+FUZZ_ONLY ?=
 fuzz:
-	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+	@$(SUBMAKE) deps
+	@$(SUBMAKE) FUZZ=1 fuzz-build
+	@FUZZ_BUILD=build/fuzz bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_ONLY)
 
 bench: all
 	@bash tests/bench/run.sh
