@@ -23,6 +23,7 @@ WORKDIR /src
 COPY Makefile ./
 COPY libs libs
 COPY services services
+COPY gateway/keycheck gateway/keycheck
 COPY deploy/runtime-deps.sh deploy/runtime-deps.sh
 RUN make -j"$(nproc)" all
 # -- end of the shared stage

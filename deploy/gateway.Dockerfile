@@ -20,13 +20,15 @@ RUN mkdir -p /src/gateway/dashboard/dist \
  && if [ -f /src/gateway/dashboard/dist/index.html ]; then echo "dashboard: dist/ from the host"; \
     else echo "dashboard: no dist/index.html (run scripts/build-dashboard.sh); the placeholder is served"; fi
 
-# gf-keycheck, the key and scope check nginx asks (gateway/keycheck), built as the services are.
-FROM debian:bookworm AS keycheck
+# gf-keycheck, the key and scope check nginx asks (gateway/keycheck): the services' shared build
+# stage, letter for letter (tests/e2e/test_deploy.sh), so the image builder compiles once.
+FROM debian:bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config ca-certificates \
-      libevent-dev libjansson-dev libhiredis-dev \
-      libxgboost-dev coinor-libipopt-dev libscotch-dev libstemmer-dev libssl-dev \
+      libevent-dev libjansson-dev libhiredis-dev libssl-dev \
+      libxgboost-dev coinor-libipopt-dev libscotch-dev libstemmer-dev tzdata \
+      liblapack-dev libblas-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -34,11 +36,12 @@ COPY libs libs
 COPY services services
 COPY gateway/keycheck gateway/keycheck
 COPY deploy/runtime-deps.sh deploy/runtime-deps.sh
-RUN make -j"$(nproc)" build/bin/gf-keycheck \
- && sh deploy/runtime-deps.sh build/bin/gf-keycheck > /src/runtime-packages.txt
+RUN make -j"$(nproc)" all
+# -- end of the shared stage
+RUN sh deploy/runtime-deps.sh build/bin/gf-keycheck > /src/runtime-packages.txt
 
 FROM debian:bookworm-slim
-COPY --from=keycheck /src/runtime-packages.txt /tmp/runtime-packages.txt
+COPY --from=build /src/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx-light curl ca-certificates \
       $(cat /tmp/runtime-packages.txt) \
@@ -51,7 +54,7 @@ RUN apt-get update \
 WORKDIR /opt/gridflow
 COPY scripts/render-gateway.sh scripts/render-gateway.sh
 COPY scripts/keys.sh scripts/keys.sh
-COPY --from=keycheck /src/build/bin/gf-keycheck /usr/local/bin/gf-keycheck
+COPY --from=build /src/build/bin/gf-keycheck /usr/local/bin/gf-keycheck
 COPY gateway/nginx.conf.in gateway/nginx.conf.in
 COPY gateway/placeholder gateway/placeholder
 COPY --from=dashboard /src/gateway/dashboard/dist gateway/dashboard/dist

@@ -4,14 +4,12 @@ export GF_GATEWAY_EXPENSIVE_RATE=10r/m GF_GATEWAY_READ_TIMEOUT=2s
 E2E_SERVICES="trainer forecast"
 source "$(dirname "$0")/lib.sh"
 
-# The compliance route points at a listener that accepts and never answers (a 504), the
-# simulation route at a closed port (a 502): both are errors nginx makes itself.
-python3 -c 'import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-print(s.getsockname()[1], flush=True); time.sleep(300)' >"$T/blackhole.port" &
-echo "blackhole $!" >>"$T/pids"
-for _ in $(seq 50); do [ -s "$T/blackhole.port" ] && break; sleep 0.1; done
-PORT_OF[compliance]=$(cat "$T/blackhole.port")
+# The compliance route points at a process that accepts connections and never answers (a
+# stopped ing-fake-eia: the kernel still queues connections; a 504), the simulation route at
+# a closed port (a 502): both are errors nginx makes itself.
+start_service ing-fake-eia || exit 1
+kill -STOP "${PID_OF[ing-fake-eia]}"
+PORT_OF[compliance]=${PORT_OF[ing-fake-eia]}
 ORIGIN=http://localhost:5173
 
 # An error nginx made: the JSON error shape, CORS for the allowed origin, the security headers.
@@ -103,6 +101,7 @@ t_errors_nginx_makes_are_json_with_cors_and_security_headers() {
     expect_gateway_error 502 bad_gateway
     req POST "$GW/api/compliance/ask" -H "X-API-Key: $k" -H "Origin: $ORIGIN" -H 'Content-Type: application/json' -d '{}'
     expect_gateway_error 504 gateway_timeout
+    kill -CONT "${PID_OF[ing-fake-eia]}"
     head -c 100000 /dev/zero | tr '\0' a >"$T/big100k"
     req POST "$GW/api/compliance/ask" -H "X-API-Key: $k" -H "Origin: $ORIGIN" \
         -H 'Content-Type: application/json' --data-binary @"$T/big100k"

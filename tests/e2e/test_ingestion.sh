@@ -576,6 +576,9 @@ t_first_run_imports_once_then_skips() {
     local pid
     pid=$(cat "$T/run/meter-sim.pid")
     alive "$pid" || fail "meter simulator not running"
+    # The simulator posts with a key of its own that may only ingest.
+    grep -q "^sha256:$(tr -d '\n' <"$T/gateway/meter-sim.key" | sha256sum | cut -d' ' -f1) ingest meter-sim$" \
+        "$T/gateway/keys" || fail "meter simulator key is not an ingest-only key"
     t0=$SECONDS
     GF_GATEWAY_URL=$GW GF_REDIS_PORT=$REDIS_PORT GF_VAR_DIR=$T GF_BIN_DIR=$T/bin \
         bash "$E2E_TOP/scripts/first-run.sh" >"$T/fr2.out" 2>&1 || fail "second run: $(tail -5 "$T/fr2.out")"
