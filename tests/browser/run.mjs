@@ -620,6 +620,26 @@ await test("grid_large_case", async ({ page }) => {
   px = await networkProbe(page);
   assert(Math.abs(px.probe.bus.x - px.w / 2) <= 2 && Math.abs(px.probe.bus.y - px.h / 2) <= 2, `the found bus is drawn at ${px.probe.bus.x},${px.probe.bus.y}, not the centre of ${px.w}x${px.h}`);
   assert(hasColour(px.bus, px.probe.bus.color), `the found bus's pixels ${JSON.stringify(px.bus)} are not ${px.probe.bus.color}`);
+  // Zoom with the wheel around the pointer, then pan by dragging: the found bus moves as a
+  // map would move it.
+  const canvasEl = page.getByTestId("network-graph").locator("canvas");
+  await canvasEl.evaluate((c) => c.scrollIntoView({ block: "center" }));
+  const box = await canvasEl.boundingBox();
+  const cx = box.x + px.probe.bus.x, cy = box.y + px.probe.bus.y;
+  await page.mouse.move(cx + 100, cy);
+  await page.mouse.wheel(0, -300);
+  await page.waitForFunction((x0) => Math.abs(JSON.parse(document.querySelector('[data-testid="network-graph"]').dataset.probe).bus.x - x0) > 20, px.probe.bus.x);
+  const zoomed = (await networkProbe(page)).probe.bus;
+  const k = (px.probe.bus.x + 100 - zoomed.x) / 100; // the zoom factor, from where the bus went
+  assert(k > 1.2 && Math.abs(zoomed.y - px.probe.bus.y) <= 1, `wheel zoom moved the bus from ${px.probe.bus.x},${px.probe.bus.y} to ${zoomed.x},${zoomed.y}`);
+  await page.mouse.move(cx, cy + 60);
+  await page.mouse.down();
+  await page.mouse.move(cx + 30, cy + 40, { steps: 3 });
+  await page.mouse.move(cx + 60, cy + 20, { steps: 3 });
+  await page.mouse.up();
+  const panned = (await networkProbe(page)).probe.bus;
+  assert(Math.abs(panned.x - zoomed.x - 60) <= 1 && Math.abs(panned.y - zoomed.y + 40) <= 1, `a drag of (60, -40) moved the bus from ${zoomed.x},${zoomed.y} to ${panned.x},${panned.y}`);
+  assert((await g.getAttribute("data-selected-bus")) === String(target.id), "a drag does not change the selection");
   // A number that is no bus says so.
   await page.getByTestId("find-bus").fill("99999999");
   await page.getByTestId("find-bus").press("Enter");
