@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, ask, forecast, ingestionSummary, model, readJob, readOpf, rollbackTarget, runOpf, setApiKey, staleness, startTraining } from "./api";
+import { ApiError, ask, caseNetwork, forecast, runPowerflow, ingestionSummary, model, readJob, readOpf, rollbackTarget, runOpf, setApiKey, staleness, startTraining } from "./api";
 import { fmtMW } from "./format";
 import { mockFetch } from "./test/fetchMock";
 
@@ -219,6 +219,41 @@ describe("api client", () => {
     expect(r.branch[0]).toMatchObject({ index: 0, fbus: 1, tbus: 2, loading_percent: 81.2 });
     expect(r.gen[0].at_pmax).toBe(true);
     expect(r.binding[0].type).toBe("branch_sf");
+  });
+
+  it("reads a paged job result whole and reports the job's progress", async () => {
+    const bus = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: from + i + 1, vm_pu: 1 }));
+    const seen: string[] = [];
+    const progress: (string | null)[] = [];
+    mockFetch({
+      "POST /api/simulation/powerflow": [202, { id: "j2", state: "queued" }, { Location: "/api/simulation/jobs/j2" }],
+      "GET /api/simulation/jobs/j2": (_b, url) => {
+        seen.push(url.split("?")[1] ?? "");
+        if (seen.length === 1) return [200, { state: "running", progress: { unit: "iterations", done: 12 } }];
+        const off = Number(new URL(url, "http://x").searchParams.get("offset") ?? 0);
+        const page = off === 0 ? { offset: 0, limit: 100000, total: { bus: 7 }, next_offset: 4 } : { offset: 4, limit: 100000, total: { bus: 7 }, next_offset: null };
+        // (the service pages at `limit`; two pages here stand for a result longer than one)
+        return [200, { state: "done", result: { kind: "pf", bus: off === 0 ? bus(0, 4) : bus(4, 3), branch: [], gen: [], page } }];
+      },
+    });
+    vi.useFakeTimers({ shouldAdvanceTime: true, advanceTimeDelta: 50 });
+    const r = await runPowerflow("big", undefined, (p) => progress.push(p.message));
+    vi.useRealTimers();
+    expect(r.bus.map((b) => b.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(seen.slice(-2)).toEqual(["offset=0&limit=100000", "offset=4&limit=100000"]);
+    expect(progress[0]).toBe("12 iterations");
+  });
+
+  it("reads a case's network across its pages", async () => {
+    mockFetch({
+      "GET /api/simulation/cases/case9/network": (_b, url) =>
+        new URL(url, "http://x").searchParams.get("offset") === "0"
+          ? [200, { case: "case9", buses: [{ id: 1, type: "ref", pd_mw: 0 }, { id: 2, type: "pq", pd_mw: 90 }], branches: [{ row: 0, fbus: 1, tbus: 2, in_service: true }], page: { next_offset: 2 } }]
+          : [200, { case: "case9", buses: [{ id: 3, type: "isolated", pd_mw: 0 }], branches: [{ row: 2, fbus: 2, tbus: 3, in_service: false }], page: { next_offset: null } }],
+    });
+    const n = await caseNetwork("case9");
+    expect(n.buses.map((b) => [b.id, b.in_service])).toEqual([[1, true], [2, true], [3, false]]);
+    expect(n.branches.map((b) => [b.row, b.in_service])).toEqual([[0, true], [2, false]]);
   });
 
   it("polls a 202 job until it is done", async () => {

@@ -1086,17 +1086,73 @@ async function runMaybeJob(path: string, body: Obj, signal?: AbortSignal, onProg
     const j = await get<Obj>(loc, signal);
     const st = pickStr(j, "status", "state") ?? "";
     if (onProgress) {
+      // progress: {unit, done, total?, percent?} (services/simulation/README.md, "Jobs")
       const started = pickTime(j, "started_at") ?? pickTime(j, "created_at");
-      let fraction = pickNum(j, "progress.fraction", "progress");
-      if (fraction !== null && fraction > 1) fraction /= 100;
-      onProgress({ state: st, seconds: started !== null ? Math.max(0, Date.now() / 1000 - started) : 0, fraction, message: pickStr(j, "progress.message", "progress.stage", "message") });
+      const pct = pickNum(j, "progress.percent");
+      const done = pickNum(j, "progress.done"), total = pickNum(j, "progress.total");
+      const unit = pickStr(j, "progress.unit") ?? "";
+      onProgress({
+        state: st,
+        seconds: started !== null ? Math.max(0, Date.now() / 1000 - started) : 0,
+        fraction: pct !== null ? pct / 100 : null,
+        message: done !== null ? `${fmtCount(done)}${total !== null ? ` of ${fmtCount(total)}` : ""} ${unit}`.trim() : null,
+      });
     }
-    if (/^(done|succeeded|success|finished|complete|completed)$/i.test(st)) return j.result ?? j;
+    if (/^(done|succeeded|success|finished|complete|completed)$/i.test(st)) {
+      // Results with long arrays are paged: read them whole.
+      const whole = isObj(j.result) && dig(j.result, "page.next_offset") != null ? await getAllPages(loc, (d) => d.result, signal) : j;
+      return whole.result ?? whole;
+    }
     if (/^(failed|error|cancelled|canceled)$/i.test(st))
       throw new ApiError(422, pickStr(j, "error.code") ?? "job_failed", pickStr(j, "error.message", "error") ?? "the job failed");
     if (!st && (j.result || j.bus || j.hours)) return j.result ?? j;
   }
   throw new ApiError(504, "job_timeout", "the job did not finish in 10 minutes");
+}
+
+const fmtCount = (n: number) => n.toLocaleString("en-US");
+
+/** A paged GET read whole: `?offset=&limit=` pages, the arrays of each page (where `at` finds
+ *  them: the document or its result) appended, until `page.next_offset` is null. */
+async function getAllPages(path: string, at: (d: Obj) => unknown, signal?: AbortSignal): Promise<Obj> {
+  const LIMIT = 100000; // the simulation service's largest page
+  const sep = path.includes("?") ? "&" : "?";
+  const first = await get<Obj>(`${path}${sep}offset=0&limit=${LIMIT}`, signal);
+  let next = dig(at(first), "page.next_offset");
+  while (typeof next === "number") {
+    const page = await get<Obj>(`${path}${sep}offset=${next}&limit=${LIMIT}`, signal);
+    const into = at(first) as Obj, from = at(page) as Obj;
+    for (const [k, v] of Object.entries(from)) if (Array.isArray(v) && Array.isArray(into[k])) (into[k] as unknown[]).push(...v);
+    next = dig(from, "page.next_offset");
+  }
+  return first;
+}
+
+export interface CaseNetwork {
+  case: string;
+  buses: { id: number; type: string; in_service: boolean; pd_mw: number | null }[];
+  branches: { row: number; fbus: number; tbus: number; in_service: boolean; rate_a_mva: number | null }[];
+}
+/** GET /v1/cases/{name}/network: a shipped case's buses and branches as written (no solve, no
+ *  key), read whole across its pages. */
+export async function caseNetwork(name: string, signal?: AbortSignal): Promise<CaseNetwork> {
+  const j = await getAllPages(`/api/simulation/cases/${encodeURIComponent(name)}/network`, (d) => d, signal);
+  return {
+    case: pickStr(j, "case") ?? name,
+    buses: pickArr(j, "buses").map((b) => ({
+      id: pickNum(b, "id") ?? 0,
+      type: pickStr(b, "type") ?? "pq",
+      in_service: pickStr(b, "type") !== "isolated",
+      pd_mw: pickNum(b, "pd_mw"),
+    })),
+    branches: pickArr(j, "branches").map((b, i) => ({
+      row: pickNum(b, "row") ?? i,
+      fbus: pickNum(b, "fbus") ?? 0,
+      tbus: pickNum(b, "tbus") ?? 0,
+      in_service: dig(b, "in_service") !== false,
+      rate_a_mva: pickNum(b, "rate_a_mva"),
+    })),
+  };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

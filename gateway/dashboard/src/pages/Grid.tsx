@@ -28,7 +28,7 @@ import { Panel, StatCard } from "../components/Panel";
 import { Async, ErrorState, Loading } from "../components/State";
 import { TimeChart } from "../components/TimeChart";
 import { fmtMW, fmtNum, fmtPct, fmtTime } from "../format";
-import { baseState, topologyOf, type BaseState } from "../network";
+import { alignToTopology, baseState, caseTopology, type BaseState } from "../network";
 import { OKABE, loadingColor } from "../colors";
 
 const isoHour = (t: number) => new Date(t * 1000).toISOString().slice(0, 19) + "Z";
@@ -121,10 +121,10 @@ export function GridPage() {
     : baseData
       ? { r: baseData.result, label: baseData.kind === "pf" ? "base state: AC power flow of the case as given" : "base state: DC OPF (the AC power flow of the case as given does not converge)" }
       : null;
-  const topoSource = baseData?.result ?? lastOpf;
-  const topoKey = topoSource ? `${current}|${topoSource.bus.length}|${topoSource.branch.length}` : "";
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const topo = useMemo(() => (topoSource ? topologyOf(topoSource) : null), [topoKey]);
+  // The topology needs no solve (a GET): the graph is there before the base state.
+  const net = useApi((s) => caseTopology(current!, s), [current], { enabled: !!current });
+  const topo = net.data && net.data.case === current ? net.data : null;
+  const drawn = useMemo(() => (topo ? (shown ? alignToTopology(topo, shown.r) : topo.unsolved) : null), [topo, shown?.r]);
   const hasLmp = !!shown?.r.bus.some((b) => b.lmp !== null);
   // A DC result has flat voltages: its buses are coloured by LMP.
   const hasVoltage = !!shown && shown.r.kind !== "dcopf" && shown.r.bus.some((b) => b.vm_pu !== null && Math.abs(b.vm_pu - 1) > 1e-9);
@@ -270,10 +270,11 @@ export function GridPage() {
       {opf.state === "error" && <ErrorState error={opf.error} what="The OPF" />}
       {lastOpf && <OpfSummary r={lastOpf} />}
 
-      {shown && topo && (
+      {net.error ? <ErrorState error={net.error} what="The network of the case" /> : null}
+      {topo && drawn && (
         <div className="grid-2 wide-left">
           <Panel
-            title={<>Network <span className="muted small" data-testid="network-showing">— {shown.label}</span></>}
+            title={<>Network <span className="muted small" data-testid="network-showing">— {shown ? shown.label : "the case as written (no solve yet: grey)"}</span></>}
             actions={
               <fieldset className="seg small">
                 <legend className="sr-only">Colour buses by</legend>
@@ -286,11 +287,11 @@ export function GridPage() {
               </fieldset>
             }
           >
-            <NetworkCanvas topo={topo} bus={shown.r.bus} branch={shown.r.branch} colouring={busColouring} outages={outages} onToggleBranch={toggle} selected={selectedBus} onSelect={setSelectedBus} />
+            <NetworkCanvas topo={topo} bus={drawn.bus} branch={drawn.branch} colouring={busColouring} outages={outages} onToggleBranch={toggle} selected={selectedBus} onSelect={setSelectedBus} />
           </Panel>
           <div className="stack">
-            {selectedBus !== null && <BusDetail r={shown.r} id={selectedBus} outages={outages} toggle={toggle} />}
-            <BranchList r={shown.r} outages={outages} toggle={toggle} />
+            {selectedBus !== null && <BusDetail r={shown?.r ?? { ...topo.unsolved, gen: [] }} id={selectedBus} outages={outages} toggle={toggle} />}
+            <BranchList branches={drawn.branch} outages={outages} toggle={toggle} />
           </div>
         </div>
       )}
@@ -361,7 +362,7 @@ function OutageBox({ b, outages, toggle }: { b: BranchResult; outages: Set<numbe
 }
 
 /** The bus chosen on the graph or found by number: its values and branches. */
-function BusDetail({ r, id, outages, toggle }: { r: OpfResult; id: number; outages: Set<number>; toggle: (i: number) => void }) {
+function BusDetail({ r, id, outages, toggle }: { r: Pick<OpfResult, "bus" | "branch" | "gen">; id: number; outages: Set<number>; toggle: (i: number) => void }) {
   const b = r.bus.find((x) => x.id === id);
   const br = r.branch.filter((x) => x.fbus === id || x.tbus === id);
   const gens = r.gen.filter((g) => g.bus === id);
@@ -406,9 +407,9 @@ function BusDetail({ r, id, outages, toggle }: { r: OpfResult; id: number; outag
 }
 
 /** Branches by loading, with a filter by bus or branch number; a tick takes one out of service. */
-function BranchList({ r, outages, toggle }: { r: OpfResult; outages: Set<number>; toggle: (i: number) => void }) {
+function BranchList({ branches, outages, toggle }: { branches: BranchResult[]; outages: Set<number>; toggle: (i: number) => void }) {
   const [filter, setFilter] = useState("");
-  const sorted = useMemo(() => [...r.branch].sort((a, b) => (b.loading_percent ?? -1) - (a.loading_percent ?? -1)), [r.branch]);
+  const sorted = useMemo(() => [...branches].sort((a, b) => (b.loading_percent ?? -1) - (a.loading_percent ?? -1)), [branches]);
   const q = filter.trim().replace(/^#/, "");
   const rows = q ? sorted.filter((b) => String(b.fbus) === q || String(b.tbus) === q || String(b.index + 1) === q) : sorted;
   return (
