@@ -59,8 +59,10 @@ COPY gateway/nginx.conf.in gateway/nginx.conf.in
 COPY gateway/placeholder gateway/placeholder
 COPY --from=dashboard /src/gateway/dashboard/dist gateway/dashboard/dist
 COPY deploy/gateway-entrypoint.sh /usr/local/bin/gateway-entrypoint
+# GF_VAR_DIR: the entry point's var dir, also for `docker exec <gateway> scripts/keys.sh …`.
 ENV GF_GATEWAY_PORT=8080 \
-    GF_GATEWAY_BIND=0.0.0.0
+    GF_GATEWAY_BIND=0.0.0.0 \
+    GF_VAR_DIR=/var/lib/gridflow
 # nginx runs as the unprivileged user (no `user` line is rendered when not root); its prefix,
 # pid file and temp dirs are in /var/lib/gridflow, logs go to the container's stdout/stderr.
 USER 10001:10001
