@@ -500,14 +500,15 @@ static void on_job(redisAsyncContext *ac, void *reply_, void *privdata)
     json_t *result = json_object_get(doc, "result");
     if (network) {
         json_t *net = result ? sim_network_of_result(result) : NULL;
-        const char *state = json_string_value(json_object_get(doc, "state"));
-        json_decref(doc);
         if (net == NULL) {
+            const char *state = json_string_value(json_object_get(doc, "state"));
             gf_reply_errorf(r, GF_ECONFLICT, "no_network_result",
                             "job '%s' has no power-flow or OPF result (state %s)",
                             gf_req_param(r, "id"), state ? state : "unknown");
+            json_decref(doc);
             return;
         }
+        json_decref(doc);
         static const char *const arrays[] = {"buses", "branches", NULL};
         sim_page_arrays(net, arrays, (size_t)offset, (size_t)limit, given);
         gf_reply_json(r, 200, net);

@@ -10,7 +10,8 @@
 #       REPEAT        solves per case, median reported (default 1; the big cases take seconds)
 #       CASE_FILTER   grep -E pattern on case names (default: all)
 #   PGLIB_DIR         the case folder (default ../shared/data/grids/pglib-typ from the repo)
-#   TIME_LIMIT        CPU seconds per solve (default 120)
+#   TIME_LIMIT        time limit of one solve, s (default 600; it counts wall time across the
+#                     screening solves, so a loaded machine needs room)
 #
 # Verdict per case: "ok" when Ipopt's status is solve_succeeded (optimal, not "acceptable"), the
 # objective is within 1e-4 of PGLib's (or below it: a better local optimum, said so), at most
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/../.."
 REPEAT=${1:-1}
 FILTER=${2:-.}
 DIR=${PGLIB_DIR:-../shared/data/grids/pglib-typ}
-TL=${TIME_LIMIT:-120}
+TL=${TIME_LIMIT:-600}
 BIN=build/bin/gf-opf
 [ -x "$BIN" ] || { echo "build first: make -j2" >&2; exit 2; }
 [ -f "$DIR/BASELINE.csv" ] || { echo "no PGLib cases at $DIR (set PGLIB_DIR)" >&2; exit 2; }
