@@ -202,7 +202,7 @@ static void test_amend_parser_forms(void **state)
     assert_int_equal(cmp_amend_status(t, 0, "Article 6", "", "", &by), CMP_ST_DELETED);
     assert_string_equal(by->applies_from, "");
     for (int p = 2; p <= 4; p++) {
-        char ps[4];
+        char ps[16];
         snprintf(ps, sizeof ps, "%d", p);
         assert_int_equal(cmp_amend_status(t, 0, "Article 7", ps, "", &by), CMP_ST_DELETED);
         assert_string_equal(by->applies_from, "1 March 2031");
