@@ -45,6 +45,9 @@
 /* WordNet expansions: weight scale (on lex.h's 0.5 / 0.25 per sense), related lemmas per
  * question word, expansion terms per question. */
 #define WN_WEIGHT 0.8f
+/* A best article that refers to a provision of another act yields to it when that provision
+ * is among the first XREF_WITHIN - 1 other candidates. */
+#define XREF_WITHIN 3
 #define WN_MAX_PER_WORD 4
 #define WN_MAX_TOTAL 24
 /* Related lemmas below WN_MIN_REL are left out: chosen on the train + dev splits, this keeps
@@ -1242,6 +1245,44 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                     units[0] = t;
                     break;
                 }
+        }
+        /* a best article that only refers to a provision of another act of the corpus
+         * ("... to which Article 8(4) of Directive 2012/27/EU is applicable"), when that
+         * provision is a close candidate too: the provision referred to is the rule */
+        if (!so.boost_unit && nc > 1) {
+            const cmp_passage_t *bp = cmp_index_passage(ix, hits[units[0].first_hit].passage);
+            for (const char *r = strstr(bp->text, "Article "); r; r = strstr(r + 8, "Article ")) {
+                char lab[24];
+                size_t k = 8;
+                while (isdigit((unsigned char)r[k]) && k < 12)
+                    k++;
+                if (k == 8)
+                    continue;
+                snprintf(lab, sizeof lab, "Article %.*s", (int)(k - 8), r + 8);
+                while (r[k] == '(' || isalnum((unsigned char)r[k]) || r[k] == ')')
+                    k++;
+                if (strncmp(r + k, " of ", 4) != 0)
+                    continue;
+                const char *act = r + k + 4;
+                int rd = -1;
+                for (size_t d = 0; d < e->corpus->n_docs; d++) {
+                    const char *num = e->corpus->docs[d].number;
+                    const char *m = num[0] ? strstr(act, num) : NULL;
+                    if (m && m - act < 24 && (int)d != units[0].doc)
+                        rd = (int)d;
+                }
+                for (size_t u = 1; rd >= 0 && u < nc && u < XREF_WITHIN; u++)
+                    if (units[u].doc == rd && strcmp(units[u].label, lab) == 0) {
+                        unit_rank_t t = units[u];
+                        memmove(units + 1, units, u * sizeof *units);
+                        units[0] = t;
+                        rd = -1;
+                        r = NULL;
+                        break;
+                    }
+                if (r == NULL)
+                    break;
+            }
         }
         gf_err_cleanup(&rerr);
         free(sc);

@@ -202,7 +202,7 @@ static void test_amend_parser_forms(void **state)
     assert_int_equal(cmp_amend_status(t, 0, "Article 6", "", "", &by), CMP_ST_DELETED);
     assert_string_equal(by->applies_from, "");
     for (int p = 2; p <= 4; p++) {
-        char ps[4];
+        char ps[16];
         snprintf(ps, sizeof ps, "%d", p);
         assert_int_equal(cmp_amend_status(t, 0, "Article 7", ps, "", &by), CMP_ST_DELETED);
         assert_string_equal(by->applies_from, "1 March 2031");
@@ -361,6 +361,12 @@ static void test_amend_answers(void **state)
             art8 = 1;
     }
     assert_true(art8);
+    /* answered from Article 8(4) first: the reporting annex of 2018/1999 that only refers to
+     * it yields to it */
+    assert_string_equal(a.citations[0].ref, "Article 8(4)");
+    assert_string_equal(a.citations[0].document, "32012L0027");
+    assert_non_null(strstr(a.answer, "Article 8(4) of Directive 2012/27/EU: \xE2\x80\x9C"));
+    assert_true(strstr(a.answer, "Article 8(4) of Directive 2012/27/EU: \xE2\x80\x9C") == a.answer);
     assert_null(strstr(a.answer, "Annex XIV"));
     for (size_t u = 0; u < a.n_ranked_units; u++)
         assert_null(strstr(a.ranked_units[u], "32012L0027 Annex XIV"));
