@@ -18,8 +18,12 @@ set -u
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$E2E_TOP/$BUILD"
-# Private (0700) as mktemp makes it: the gateway copes (scripts/render-gateway.sh).
 T=$(mktemp -d /tmp/gf-e2e.XXXXXX)
+# nginx's workers (nobody, when the tests run as root) may enter $T: its temp files stay in
+# $T/nginx. A private $T works too (scripts/render-gateway.sh then makes a runtime dir under
+# /var/tmp, removed by the cleanup below; test_private_checkout.sh tests that), but a run that
+# is killed would leave that dir behind.
+chmod 711 "$T"
 PIDS=()        # "name:pid" of everything we started
 declare -A PORT_OF=()
 declare -A PID_OF=()

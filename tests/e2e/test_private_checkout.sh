@@ -4,7 +4,8 @@
 # client_body_buffer_size to temp files and read the files the gateway serves. The gateway's
 # var dir here is this test's $T (0700, as mktemp made it), and the API reference is served
 # from inside it too; scripts/render-gateway.sh gives the gateway a runtime directory of its
-# own then. As another user than root the workers are that user: nothing to test.
+# own then (lib.sh opens $T to 0711 for the other tests; this one closes it again). As another
+# user than root the workers are that user: nothing to test.
 E2E_SERVICES="ingestion"
 source "$(dirname "$0")/lib.sh"
 
@@ -63,6 +64,7 @@ t_a_reachable_var_dir_keeps_its_temp_files() {
     [ "$(stat -c '%U %a' "$d/nginx")" = "nobody 700" ] || fail "$d/nginx: $(stat -c '%U %a' "$d/nginx")"
 }
 
+chmod 700 "$T" # as mktemp made it (lib.sh opens it for the other tests)
 if [ "$(id -u)" -ne 0 ]; then
     echo "ok - private_checkout # skip: not root, the workers run as this user"
     exit 0
