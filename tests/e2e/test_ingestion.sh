@@ -575,6 +575,7 @@ t_first_run_imports_once_then_skips() {
     [ "$(rcli HLEN 'gf:dflags:{AEC}')" -ge 1 ] || fail "flags"
     local pid
     pid=$(cat "$T/run/meter-sim.pid")
+    echo "meter-sim $pid" >>"$T/pids" # stopped at teardown even when a check below fails
     alive "$pid" || fail "meter simulator not running"
     # The simulator posts with a key of its own that may only ingest.
     grep -q "^sha256:$(tr -d '\n' <"$T/gateway/meter-sim.key" | sha256sum | cut -d' ' -f1) ingest meter-sim$" \
