@@ -4,7 +4,7 @@
 #   docker build -f deploy/simulation.Dockerfile -t gridflow/simulation .      (from the repository root)
 #   docker run --rm -p 8104:8104 -e GF_REDIS_HOST=redis gridflow/simulation
 #
-# Stage 1 is the same, letter for letter, in the five service Dockerfiles (tests/e2e/test_deploy.sh
+# Stage 1 is the same, letter for letter, in the five service Dockerfiles and the gateway's (test_deploy.sh
 # keeps it so): it compiles every binary once with the -dev packages of scripts/deps.sh, and the
 # image builder's layer cache gives that stage to the other four images without compiling again.
 # Stage 2 is bookworm-slim with exactly the shared libraries the binary needs:

@@ -24,7 +24,7 @@ cd "$TOP"
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$TOP/tests/containers/containers.conf}
 ENGINE=$(bash scripts/containers.sh engine) || exit 1
 NAME=gf-fresh-$$
-T=$(mktemp -d /tmp/gf-fresh.XXXXXX)
+T=$(mktemp -d /tmp/gf-fresh-machine.XXXXXX)
 LIMIT=${GF_FRESH_SECONDS:-1800}
 COMMANDS=${GF_FRESH_COMMANDS:-make up|make test}
 CACHE=${GF_FRESH_APT_CACHE-/var/cache/gridflow-fresh/apt}
@@ -69,7 +69,9 @@ for crt in /usr/local/share/ca-certificates/*.crt; do [ -f "$crt" ] && cp "$crt"
 
 echo "# fresh machine $NAME: $COMMANDS (limit $LIMIT s; log tail on failure)"
 start=$SECONDS
-timeout "$LIMIT" "$ENGINE" start -a "$NAME" >"$T/run.log" 2>&1
+# In the background, so an interrupt reaches the traps (which remove the container) at once.
+timeout "$LIMIT" "$ENGINE" start -a "$NAME" >"$T/run.log" 2>&1 &
+wait $!
 rc=$?
 secs=$((SECONDS - start))
 grep -E '^fresh: |^deps: |passed, [0-9]+ failed' "$T/run.log" | sed 's/^/# /'
