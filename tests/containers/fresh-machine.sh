@@ -16,6 +16,8 @@ user=gfuser
 if [ -d /tmp/host-ca ]; then mkdir -p /usr/local/share/ca-certificates && cp /tmp/host-ca/* /usr/local/share/ca-certificates/ 2>/dev/null; fi
 echo "fresh: preparing the machine (make, sudo, user $user)"
 export DEBIAN_FRONTEND=noninteractive
+# dpkg without fsync on the container's throw-away disk: the same packages, installed faster.
+echo force-unsafe-io >/etc/dpkg/dpkg.cfg.d/gridflow-fresh-test
 apt-get update -qq && apt-get install -y -qq --no-install-recommends make sudo >/dev/null ||
     { echo "fresh: could not install make and sudo" >&2; exit 90; }
 useradd --create-home --shell /bin/bash "$user"

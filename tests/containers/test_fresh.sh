@@ -6,7 +6,7 @@
 # checkout (tracked and untracked files, not build/ or var/) is copied into that user's home.
 # tests/containers/fresh-machine.sh runs the commands there as the user; any package the
 # commands fail to install makes them fail. The browser tests are left out inside the container
-# (GF_SKIP_BROWSER_TESTS=1; they need the host's display-less Chromium and take minutes).
+# (GF_SKIP_BROWSER_TESTS=1; they take minutes), and make compiles on every core (MAKEFLAGS=-jN).
 #
 #   GF_FRESH_SECONDS       limit for the whole container run (1800)
 #   GF_FRESH_COMMANDS      the commands, `|` separated (default "make up|make test")
@@ -51,7 +51,8 @@ git ls-files -z -c -o --exclude-standard | while IFS= read -r -d '' f; do
 done | tar -c -f "$T/checkout.tar" --null -T - || { echo "not ok - checkout archived"; exit 1; }
 
 args=(--name "$NAME" -e "FRESH_COMMANDS=$COMMANDS")
-fresh_env="GF_SKIP_BROWSER_TESTS=1"
+# Both cores for the compiles (the commands stay `make up`, `make test`).
+fresh_env="GF_SKIP_BROWSER_TESTS=1 MAKEFLAGS=-j$(nproc)"
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then fresh_env+=" NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS"; fi
 args+=(-e "FRESH_ENV=$fresh_env")
 if [ -n "$CACHE" ]; then
