@@ -144,18 +144,16 @@ build() {
     # The gateway image copies gateway/dashboard/dist: build it here (npm may not be reachable
     # from inside an image build).
     bash scripts/build-dashboard.sh | sed 's/^/containers  /'
-    # ingestion first: the other four service images reuse its build stage from the cache.
-    for name in ingestion trainer forecast simulation compliance gateway init; do
+    # ingestion first: the other images reuse its build stage from the cache.
+    local images=" ingestion trainer forecast simulation compliance gateway init "
+    for name in $images; do
         f=deploy/$name.Dockerfile
         [ -f "$f" ] || die "$f is missing"
         build_image "$(full_ref "$(compose_image "$name")")" "$f" .
     done
     for f in deploy/*.Dockerfile; do
         name=$(basename "$f" .Dockerfile)
-        case " ingestion trainer forecast simulation compliance gateway init " in
-        *" $name "*) ;;
-        *) die "$f is not built here: add it to the list in scripts/containers.sh" ;;
-        esac
+        [[ "$images" == *" $name "* ]] || die "$f is not built here: add it to the list in scripts/containers.sh"
     done
     ensure "$(compose_image redis)" standin_redis
     ensure "$(compose_image prometheus)" standin_prometheus

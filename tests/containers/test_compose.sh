@@ -15,7 +15,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../e2e/lib.sh
 source "$TOP/tests/e2e/lib.sh"   # $T, free_port, req/expect helpers, run_tests
-cd "$TOP"
+cd "$TOP" || exit 1
 # The CI machine's limits for podman (see the file); an ordinary host needs none of it.
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$TOP/tests/containers/containers.conf}
 ENGINE=$(bash scripts/containers.sh engine) || exit 1
@@ -92,11 +92,12 @@ fi
 
 # ---------------------------------------------------------------- stack
 GF_API_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-API_KEY=$GF_API_KEY
+API_KEY=$GF_API_KEY   # lib.sh's reqk sends it
 export GF_API_KEY
 GW_PORT=$(free_port)
 PROM_PORT=$(free_port)
-export GF_GATEWAY_PORT=$GW_PORT GF_PROMETHEUS_PORT=$PROM_PORT GF_GRAFANA_PORT=$(free_port)
+GF_GRAFANA_PORT=$(free_port)
+export GF_GATEWAY_PORT=$GW_PORT GF_PROMETHEUS_PORT=$PROM_PORT GF_GRAFANA_PORT
 declare -A HOST_PORT=()
 for s in $SVCS; do
     HOST_PORT[$s]=$(free_port)

@@ -20,7 +20,7 @@
 # network that inspects TLS. Output: `ok - …` / `not ok - …` lines; exit status non-zero on failure.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 1
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$TOP/tests/containers/containers.conf}
 ENGINE=$(bash scripts/containers.sh engine) || exit 1
 NAME=gf-fresh-$$
