@@ -18,6 +18,8 @@
 BUILD ?= build
 CC ?= cc
 SAN ?= 0
+# nginx is in /usr/sbin, which Debian leaves out of a normal user's PATH (tests/containers/test_fresh.sh).
+export PATH := $(PATH):/usr/sbin:/sbin
 
 # FUZZ=1 (make fuzz): everything built by clang with libFuzzer's coverage hooks, ASan and
 # UBSan under build/fuzz; the fuzz targets link with -fsanitize=fuzzer (the same LDLIBS).

@@ -13,6 +13,8 @@
 # GF_TRAINER_PORT 8102, GF_FORECAST_PORT 8103, GF_SIMULATION_PORT 8104, GF_COMPLIANCE_PORT 8105,
 # GF_KEYCHECK_PORT 8106.
 set -euo pipefail
+# nginx is in /usr/sbin, which Debian leaves out of a normal user's PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 VAR=${GF_VAR_DIR:-$top/var}

@@ -15,6 +15,8 @@
 #     jq_body FILTER                   -> jq -r FILTER on the last body
 #     expect_status N | expect_json FILTER VALUE | expect_header NAME REGEX | fail MSG
 set -u
+# nginx is in /usr/sbin, which Debian leaves out of a normal user's PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$E2E_TOP/$BUILD"
