@@ -45,6 +45,8 @@ install)
 esac
 exit 1
 EOF
+    # As a normal user deps.sh installs through sudo, whose secure_path would skip the fakes.
+    printf '#!/bin/sh\nexec "$@"\n' >"$dir/bin/sudo"
     chmod +x "$dir"/bin/*
     echo "$dir"
 }
