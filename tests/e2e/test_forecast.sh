@@ -155,8 +155,7 @@ coverage_after_training() {
 }
 
 t_interval_coverage_on_held_back_days() {
-    # fc-seed's quick model: per-horizon quantiles of its 42 validation days (a loose check).
-    local r
+    # fc-seed's quick model: calibrated on its 42 validation days only, one season (a loose check).
     local inside total cov width
     read -r inside total cov width <<<"$(coverage_after_training PJM)"
     echo "    fc-seed model: p10-p90 coverage on $total held-back hours $cov (nominal 0.80), mean width $width MW"
