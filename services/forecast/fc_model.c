@@ -6,6 +6,7 @@
  */
 #include "fc_model.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,16 @@ static gf_feat_spec_t *feat_spec_of(const char *spec_json, const fc_model_t *m)
     return s;
 }
 
+/* A load goes through ~10x the model's size in short-lived allocations (the booster, its
+ * JSON text, the jansson tree of it) while what stays is the flat forest (16 bytes a node).
+ * glibc keeps the freed pages in the loading thread's arena: measured with the eight
+ * production models, 8.7 MB in use and 69.6 MB held (VmRSS 76 MB). malloc_trim returns the
+ * free pages of every arena to the system. */
+static void release_load_memory(void)
+{
+    malloc_trim(0);
+}
+
 fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, size_t len,
                          const char *spec_json, const char *metrics_json,
                          const char *params_json, const fc_model_opts_t *opts, gf_err_t *err)
@@ -238,7 +249,10 @@ fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, s
     }
     if (fc_xgb_dump_json(b, &dump, &dlen, err) != 0)
         goto fail;
-    if ((m->forest = fc_forest_parse(dump, dlen, err)) == NULL)
+    m->forest = fc_forest_parse(dump, dlen, err);
+    free(dump); /* the largest transient: XGBoost's JSON text of the whole model */
+    dump = NULL;
+    if (m->forest == NULL)
         goto fail;
     if (fc_forest_num_features(m->forest) != nf) {
         gf_err_set(err, GF_EINTERNAL, "spec_mismatch",
@@ -260,8 +274,8 @@ fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, s
         m->check_count += o.n_extra;
     }
     free(rows);
-    free(dump);
     XGBoosterFree(b);
+    release_load_memory();
     return m;
 fail:
     free(rows);
@@ -269,6 +283,7 @@ fail:
     if (b != NULL)
         XGBoosterFree(b);
     model_free(m);
+    release_load_memory();
     return NULL;
 }
 

@@ -364,6 +364,11 @@ fc_forest_t *fc_forest_parse(const char *json, size_t len, gf_err_t *err)
     }
     finish_layout(f);
     json_decref(root);
+    if (f->nnodes > 0 && cap > f->nnodes) { /* the growth slack: up to half the array */
+        node_t *exact = realloc(f->nodes, f->nnodes * sizeof *f->nodes);
+        if (exact != NULL)
+            f->nodes = exact;
+    }
     return f;
 fail:
     json_decref(root);

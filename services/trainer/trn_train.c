@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/util.h"
+#include "features/calib.h"
 #include "features/tz.h"
 
 const double trn_quantile_levels[TRN_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
@@ -41,6 +43,8 @@ void trn_config_default(trn_config_t *c)
     c->refit_full = 0;
     c->model_format = "ubj";
     c->max_rounds = 0;
+    c->calib_days = 364;
+    c->calib_folds = 4;
     c->progress = NULL;
     c->progress_arg = NULL;
 }
@@ -179,6 +183,123 @@ static int candidates(const trn_config_t *cfg, trn_xgb_params_t *out, int max)
     return n;
 }
 
+/* ------------------------------------------------------------------ calibration */
+
+static long spec_col(const gf_feat_spec_t *spec, const char *name)
+{
+    for (size_t i = 0; i < gf_feat_spec_ncols(spec); i++)
+        if (strcmp(gf_feat_spec_name(spec, i), name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Out-of-sample residuals collected for interval calibration (model output units), with
+ * each one's horizon and scale (1 when the spec has none). */
+typedef struct calib_set {
+    double *res, *scl;
+    int *hz;
+    size_t n;
+} calib_set_t;
+
+/* Append the residuals of booster b on the rows of m (which b never saw). */
+static int calib_append(const gf_feat_spec_t *spec, BoosterHandle b, const trn_matrix_t *m,
+                        calib_set_t *c, gf_err_t *err)
+{
+    long hc = spec_col(spec, "horizon"), sc = spec_col(spec, "scale");
+    size_t nr = m->nrow;
+    if (b == NULL || nr == 0 || hc < 0)
+        return 0;
+    c->res = gf_xrealloc(c->res, (c->n + nr) * sizeof *c->res);
+    c->scl = gf_xrealloc(c->scl, (c->n + nr) * sizeof *c->scl);
+    c->hz = gf_xrealloc(c->hz, (c->n + nr) * sizeof *c->hz);
+    double *p = c->res + c->n;
+    int rc = trn_xgb_predict(b, m->x, nr, m->ncol, p, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < nr; i++) {
+        const float *row = m->x + i * m->ncol;
+        p[i] = (double)m->y[i] - p[i];
+        c->hz[c->n + i] = (int)lrintf(row[hc]);
+        c->scl[c->n + i] = sc >= 0 && isfinite(row[sc]) ? (double)row[sc] : 1.0;
+    }
+    c->n += nr;
+    return 0;
+}
+
+static void calib_set_cleanup(calib_set_t *c)
+{
+    free(c->res);
+    free(c->scl);
+    free(c->hz);
+    memset(c, 0, sizeof *c);
+}
+
+/* The table the trainer stored before conformal calibration, for comparison: per horizon,
+ * plain (linear) empirical quantiles of the last `days` validation days' residuals. */
+static void calib_old_style(const double *res, const int *hz, size_t n, size_t days, int H,
+                            double *out)
+{
+    double *v = gf_xmalloc((days ? days : 1) * sizeof *v);
+    for (int h = 1; h <= H; h++) {
+        size_t m = 0;
+        for (size_t i = n; i > 0 && m < days; i--)
+            if (hz[i - 1] == h && !isnan(res[i - 1]))
+                v[m++] = res[i - 1];
+        for (int q = 0; q < TRN_NQ; q++)
+            out[(h - 1) * TRN_NQ + q] = trn_quantile_sorted_inplace(v, m, trn_quantile_levels[q]);
+    }
+    free(v);
+}
+
+/* Cross-fitted residuals over the cfg->calib_days before val_start (clamped to the history):
+ * the window is cut into cfg->calib_folds blocks of whole days; for each block the chosen
+ * parameters are fitted on every training row whose target is outside the block and a week
+ * around it (rounds scaled to the rows as for the refit), and the block's day-ahead forecasts
+ * give residuals the fit never saw. The blocks cover every season, which a validation window
+ * of a few weeks cannot. */
+static int calib_cross_fit(builder_t *b, const trn_config_t *cfg, const trn_xgb_params_t *p,
+                           int best_rounds, size_t tr_rows, int64_t first, int64_t val_start,
+                           prog_t *pg, calib_set_t *cal, gf_err_t *err)
+{
+    const int64_t day = 86400, gap = 7 * day, stride = 3600 * (int64_t)cfg->train_stride_h;
+    int K = cfg->calib_folds;
+    if (cfg->calib_days < 1 || K < 1 || best_rounds < 1 || tr_rows == 0)
+        return 0;
+    int64_t from = val_start - (int64_t)cfg->calib_days * day;
+    if (from < first + 28 * day) /* keep four weeks of history before the first block */
+        from = first + 28 * day;
+    int64_t days = (val_start - from) / day;
+    if (days < K)
+        return 0;
+    size_t nc = gf_feat_spec_ncols(b->spec);
+    int rc = 0;
+    for (int k = 0; k < K && rc == 0; k++) {
+        int64_t bs = from + days * k / K * day, be = from + days * (k + 1) / K * day;
+        trn_matrix_t fit, blk;
+        trn_matrix_init(&fit, nc);
+        trn_matrix_init(&blk, nc);
+        BoosterHandle bh = NULL;
+        if (prog_stage(pg, "calibration", k + 1, K)) {
+            rc = cancelled(err);
+        } else if (!(rc = build_rows(b, first, bs - gap, stride, bs - gap, &fit, err)) &&
+                   !(rc = build_rows(b, be + gap, val_start, stride, val_start, &fit, err)) &&
+                   !(rc = build_rows(b, bs, be, day, be, &blk, err)) && fit.nrow > 0) {
+            trn_xgb_params_t fp = *p;
+            fp.max_rounds = (int)lround(best_rounds * (double)fit.nrow / (double)tr_rows);
+            if (fp.max_rounds < 1)
+                fp.max_rounds = 1;
+            if (!(rc = trn_xgb_fit_hook(&fit, NULL, &fp, 0, prog_round, pg, &bh, NULL, NULL,
+                                        err)))
+                rc = calib_append(b->spec, bh, &blk, cal, err);
+        }
+        if (bh)
+            XGBoosterFree(bh);
+        trn_matrix_cleanup(&fit);
+        trn_matrix_cleanup(&blk);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static int64_t last_value_stamp(const trn_data_t *d)
@@ -199,8 +320,9 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
              cfg->model_format ? cfg->model_format : "ubj");
     out->search = json_array();
     trn_matrix_t tr, va, ref, te;
-    BoosterHandle best_b = NULL, final_b = NULL;
-    double *pred = NULL, *act = NULL, *nd = NULL, *nw = NULL, *tmp = NULL, *scl = NULL;
+    BoosterHandle best_b = NULL, final_b = NULL, cand_b = NULL;
+    double *pred = NULL, *act = NULL, *nd = NULL, *nw = NULL, *scl = NULL;
+    calib_set_t cal = {0};
     unsigned char *skip = NULL;
     builder_t b = {0};
     prog_t pg = {.cfg = cfg};
@@ -284,7 +406,6 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
         if ((rc = trn_xgb_fit_hook(&tr, &va, &cand[i], cfg->patience, prog_round, &pg, &bh,
                                    &rounds, &score, err)))
             goto out;
-        XGBoosterFree(bh);
         json_t *pj = trn_xgb_params_to_json(&cand[i]);
         json_array_append_new(out->search, json_pack("{s:o, s:f, s:i}", "params", pj, "val_mae",
                                                      isfinite(score) ? score : -1.0, "rounds",
@@ -293,6 +414,10 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
             best_score = score;
             best_i = i;
             best_rounds = rounds;
+            XGBoosterFree(cand_b);
+            cand_b = bh;
+        } else {
+            XGBoosterFree(bh);
         }
     }
     if (best_i < 0) {
@@ -301,6 +426,16 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     }
     out->params = cand[best_i];
     out->val_mae = best_score;
+    /* Calibration residuals (all out of sample): cross-fitted blocks of the year before the
+     * validation window, the chosen candidate on the validation days, and (below) the
+     * refitted model on the backtest days. */
+    if ((rc = calib_cross_fit(&b, cfg, &cand[best_i], best_rounds, tr.nrow, first, val_start,
+                              &pg, &cal, err)))
+        goto out;
+    out->n_cal_cross = cal.n;
+    if ((rc = calib_append(out->spec, cand_b, &va, &cal, err)))
+        goto out;
+    out->n_cal_val = cal.n - out->n_cal_cross;
     /* refit on train + val, rounds scaled with the data */
     trn_xgb_params_t rp = cand[best_i];
     rp.max_rounds = (int)lround(best_rounds * (double)ref.nrow / (double)(tr.nrow ? tr.nrow : 1));
@@ -326,12 +461,11 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     act = malloc(nh * sizeof *act);
     nd = malloc(nh * sizeof *nd);
     nw = malloc(nh * sizeof *nw);
-    tmp = malloc(nh * sizeof *tmp);
     scl = malloc(nh * sizeof *scl);
     skip = calloc(nh, 1);
     float *fx = malloc((size_t)H * nc * sizeof *fx);
     double *py = malloc((size_t)H * sizeof *py);
-    if (!pred || !act || !nd || !nw || !tmp || !scl || !skip || !fx || !py)
+    if (!pred || !act || !nd || !nw || !scl || !skip || !fx || !py)
         abort();
     const gf_feat_series_t *s = &d->series;
     for (size_t di = 0; di < ndays; di++) {
@@ -380,8 +514,15 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     out->resid_q = calloc((size_t)H * TRN_NQ, sizeof *out->resid_q);
     if (!out->m_by_horizon || !out->resid_q)
         abort();
+    /* Old-style table for comparison: per horizon, no pooling, plain empirical quantiles of
+     * the last 28 validation days (what a 28-day backtest alone gave). */
+    double qv[GF_FEAT_MAX_HORIZON * TRN_NQ], qo[GF_FEAT_MAX_HORIZON * TRN_NQ];
+    calib_old_style(cal.res, cal.hz, cal.n, 28, H, qo);
+    /* Intervals calibrated on the validation residuals only, checked on the backtest days
+     * (out of sample for both the model and the calibration). */
+    gf_feat_calib_quantiles(cal.res, cal.hz, cal.n, H, TRN_CALIB_POOL, trn_quantile_levels,
+                            TRN_NQ, TRN_CALIB_MIN_N, qv);
     for (int h = 0; h < H; h++) {
-        size_t cnt = 0;
         double *ha = malloc(ndays * sizeof *ha), *hp = malloc(ndays * sizeof *hp);
         unsigned char *hs = malloc(ndays);
         if (!ha || !hp || !hs)
@@ -391,16 +532,36 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
             ha[di] = act[j];
             hp[di] = pred[j];
             hs[di] = skip[j];
-            if (!skip[j])
-                tmp[cnt++] = (act[j] - pred[j]) / scl[j]; /* model output units */
         }
         trn_metrics_compute(ha, hp, hs, ndays, &out->m_by_horizon[h]);
-        for (int q = 0; q < TRN_NQ; q++)
-            out->resid_q[h * TRN_NQ + q] = trn_quantile_sorted_inplace(tmp, cnt,
-                                                                       trn_quantile_levels[q]);
         free(ha);
         free(hp);
         free(hs);
+    }
+
+    {
+        size_t base = cal.n;
+        cal.res = gf_xrealloc(cal.res, (cal.n + nh) * sizeof *cal.res);
+        cal.hz = gf_xrealloc(cal.hz, (cal.n + nh) * sizeof *cal.hz);
+        cal.scl = gf_xrealloc(cal.scl, (cal.n + nh) * sizeof *cal.scl);
+        for (size_t j = 0; j < nh; j++) {
+            if (skip[j])
+                continue;
+            cal.res[cal.n] = (act[j] - pred[j]) / scl[j];
+            cal.hz[cal.n] = (int)(j % (size_t)H) + 1;
+            cal.scl[cal.n++] = scl[j];
+        }
+        size_t lo = 1, hi = 5; /* levels 0.10 and 0.90 */
+        out->iv_test_n = gf_feat_calib_coverage(qv, H, TRN_NQ, lo, hi, cal.res + base,
+                                                cal.hz + base, cal.scl + base, cal.n - base,
+                                                &out->iv_test_coverage, &out->iv_test_width);
+        gf_feat_calib_coverage(qo, H, TRN_NQ, lo, hi, cal.res + base, cal.hz + base,
+                               cal.scl + base, cal.n - base, &out->iv_old_coverage,
+                               &out->iv_old_width);
+        /* The stored table: every out-of-sample residual of the run. */
+        out->n_cal = cal.n;
+        gf_feat_calib_quantiles(cal.res, cal.hz, cal.n, H, TRN_CALIB_POOL, trn_quantile_levels,
+                                TRN_NQ, TRN_CALIB_MIN_N, out->resid_q);
     }
 
     /* the stored model */
@@ -446,6 +607,9 @@ out:
     out->feature_rows = b.rows;
     if (best_b)
         XGBoosterFree(best_b);
+    if (cand_b)
+        XGBoosterFree(cand_b);
+    calib_set_cleanup(&cal);
     if (final_b)
         XGBoosterFree(final_b);
     trn_matrix_cleanup(&tr);
@@ -457,7 +621,6 @@ out:
     free(act);
     free(nd);
     free(nw);
-    free(tmp);
     free(scl);
     free(skip);
     return rc;
@@ -504,6 +667,11 @@ char *trn_base64(const unsigned char *buf, size_t len)
     return out;
 }
 
+static json_t *num_or_null(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
 json_t *trn_result_to_json(const trn_result_t *r, int with_model)
 {
     json_t *j = json_object();
@@ -548,6 +716,16 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
     json_object_set_new(m, "residual_quantiles",
                         json_pack("{s:s, s:o, s:o}", "units", "model_output", "levels", lv,
                                   "by_horizon", qh));
+    json_object_set_new(
+        m, "intervals",
+        json_pack("{s:s, s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:o}", "method",
+                  "split_conformal", "pool_hours", TRN_CALIB_POOL, "calibration_residuals",
+                  (json_int_t)r->n_cal, "cross_fitted_residuals", (json_int_t)r->n_cal_cross,
+                  "validation_residuals", (json_int_t)r->n_cal_val, "test_coverage_p10_p90",
+                  num_or_null(r->iv_test_coverage), "test_mean_width_p10_p90",
+                  num_or_null(r->iv_test_width), "test_hours", (json_int_t)r->iv_test_n,
+                  "per_horizon_28d_coverage_p10_p90", num_or_null(r->iv_old_coverage),
+                  "per_horizon_28d_mean_width_p10_p90", num_or_null(r->iv_old_width)));
     json_object_set_new(j, "metrics", m);
     json_object_set_new(j, "train_range", range_json(r->train_from, r->train_to));
     json_object_set_new(j, "test_range", range_json(r->test_from, r->test_to));

@@ -57,6 +57,9 @@ typedef struct trn_config {
     const char *model_format; /* "ubj" (default) or "json" */
     int max_rounds;          /* 0 = default; else a cap on every candidate's boosting rounds
                                 (an expert knob: small values cripple the model on purpose) */
+    int calib_days;          /* interval calibration: days before the validation window that
+                                are cross-fitted for out-of-sample residuals (364; 0 = none) */
+    int calib_folds;         /* blocks of that window, one extra fit each (4) */
     trn_progress_fn progress; /* NULL = none */
     void *progress_arg;
 } trn_config_t;
@@ -66,6 +69,10 @@ void trn_config_default(trn_config_t *c);
 /* Levels of the stored residual quantiles. */
 #define TRN_NQ 7
 extern const double trn_quantile_levels[TRN_NQ]; /* 0.05 0.10 0.25 0.50 0.75 0.90 0.95 */
+/* Interval calibration (features/calib.h): residuals of horizons h-2..h+2 pooled, at least 20
+ * of them for a horizon to get an interval. */
+#define TRN_CALIB_POOL 2
+#define TRN_CALIB_MIN_N 20
 
 typedef struct trn_result {
     char region[32];
@@ -79,11 +86,21 @@ typedef struct trn_result {
     int horizon;
     trn_metrics_t m_model, m_naive_day, m_naive_week; /* backtest, same hours for all three */
     trn_metrics_t *m_by_horizon; /* horizon entries (model), owned */
-    /* Backtest residuals in model output units, r = (actual - prediction) / scale (the
-     * spec's normalisation scale, 1 without one); quantile j of horizon h at
-     * resid_q[(h-1)*TRN_NQ + j], ascending in j. Interval at serving time for model output
-     * o and scale s: bound_j = (o + q_j) * s MW. Owned. */
+    /* Split-conformal residual quantiles (features/calib.h) in model output units,
+     * r = (actual - prediction) / scale (the spec's normalisation scale, 1 without one), from
+     * every out-of-sample forecast of the run: the chosen search candidate (fitted before the
+     * validation window) on the validation days, and the refit model on the backtest days;
+     * horizons pooled +-TRN_CALIB_POOL. Quantile j of horizon h at resid_q[(h-1)*TRN_NQ + j],
+     * ascending in j. Interval at serving time for model output o and scale s:
+     * bound_j = (o + q_j) * s MW. Owned. */
     double *resid_q;
+    size_t n_cal, n_cal_cross, n_cal_val; /* calibration residuals: all, cross-fitted, from
+                                             the validation days */
+    /* The same method calibrated on the validation residuals only, scored on the backtest
+     * hours (out of sample for the calibration too): p10-p90 coverage and mean width (MW);
+     * and, for comparison, the former table (per horizon, plain quantiles of 28 days). */
+    double iv_test_coverage, iv_test_width, iv_old_coverage, iv_old_width;
+    size_t iv_test_n;
     int64_t train_from, train_to;  /* first/last target stamp the stored model was fitted on */
     int64_t test_from, test_to;    /* first/last scored target stamp */
     size_t n_train_rows, n_val_rows, n_test_hours, n_test_skipped;

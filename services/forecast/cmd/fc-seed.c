@@ -9,7 +9,8 @@
  *       00:00 UTC, horizons 1..24, label = demand / scale. The model is fitted on targets
  *       before val_start = train_to - val_days; residual quantiles by horizon (levels
  *       0.05 .. 0.95, model output units) come from the day-ahead forecasts of the validation
- *       days, so the intervals are out-of-sample. Hours after train_to are never read: they
+ *       days, so the intervals are out-of-sample (features/calib.h as the trainer: horizons
+ *       pooled +-2 h, conformal ranks; no cross-fitted year, so one season only). Hours after train_to are never read: they
  *       stay a held-back slice (default train_to = the region's last hour - 28 days).
  *       Registers load:<R> (UBJSON, spec, metrics with residual_quantiles, params) and points
  *       "production" at it unless --no-promote. Prints {"name","version",...}.
@@ -35,6 +36,7 @@
 #include "../fc_model.h"
 #include "../fc_series.h"
 #include "../fc_xgb.h"
+#include "features/calib.h"
 #include "features/features.h"
 #include "registry/registry.h"
 
@@ -76,20 +78,6 @@ static int die(const gf_err_t *err)
     return 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Type-7 (linear) quantile of sorted v[n]. */
-static double quantile(const double *v, size_t n, double p)
-{
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)floor(h);
-    size_t hi = lo + 1 < n ? lo + 1 : lo;
-    return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
-}
 
 static int region_tz(redisContext *c, const char *region, char *tz, size_t len, gf_err_t *err)
 {
@@ -115,8 +103,9 @@ static int cmd_train(redisContext *c, const opts_t *o)
     gf_feat_spec_t *spec = NULL;
     char *spec_json = NULL, *metrics = NULL, *params = NULL;
     float *x = NULL, *y = NULL;
-    double *xd = NULL, *res[24] = {0};
-    size_t nres[24] = {0};
+    double *xd = NULL, *res = NULL;
+    int *rhz = NULL;
+    size_t nres = 0;
     DMatrixHandle d = NULL;
     BoosterHandle b = NULL;
     fc_model_t *m = NULL;
@@ -200,8 +189,8 @@ static int cmd_train(redisContext *c, const opts_t *o)
     if ((m = fc_model_new(name, 0, bytes, blen, spec_json, NULL, NULL, NULL, err)) == NULL)
         goto fail;
     size_t ndays = (size_t)o->val_days;
-    for (int h = 0; h < 24; h++)
-        res[h] = gf_xmalloc(ndays * sizeof(double));
+    res = gf_xmalloc(ndays * 24 * sizeof *res);
+    rhz = gf_xmalloc(ndays * 24 * sizeof *rhz);
     double abs_sum = 0;
     size_t abs_n = 0;
     float pt[24];
@@ -218,21 +207,24 @@ static int cmd_train(redisContext *c, const opts_t *o)
         fc_model_predict(m, xr, 24, pt);
         for (int h = 0; h < 24; h++) {
             long k = gf_feat_series_index(&s, org + 3600 * h);
-            if (k < 0 || isnan(s.demand[k]) || nres[h] >= ndays)
+            if (k < 0 || isnan(s.demand[k]) || nres >= ndays * 24)
                 continue;
-            res[h][nres[h]++] = s.demand[k] / scale - (double)pt[h];
+            rhz[nres] = h + 1;
+            res[nres++] = s.demand[k] / scale - (double)pt[h];
             abs_sum += fabs(s.demand[k] - (double)pt[h] * scale);
             abs_n++;
         }
     }
     free(xr);
+    /* the trainer's calibration (features/calib.h): horizons pooled +-2 h, conformal ranks */
+    double q[24 * NQ];
+    gf_feat_calib_quantiles(res, rhz, nres, 24, 2, levels, NQ, 20, q);
     json_t *byh = json_array();
     for (int h = 0; h < 24; h++) {
         json_t *row = json_array();
-        qsort(res[h], nres[h], sizeof(double), cmp_double);
         for (int l = 0; l < NQ; l++)
-            json_array_append_new(row, nres[h] >= 5 ? json_real(quantile(res[h], nres[h], levels[l]))
-                                                    : json_null());
+            json_array_append_new(row, isnan(q[h * NQ + l]) ? json_null()
+                                                            : json_real(q[h * NQ + l]));
         json_array_append_new(byh, row);
     }
     json_t *lv = json_array();
@@ -268,8 +260,8 @@ fail:
     if (rc)
         die(err);
     gf_err_cleanup(err);
-    for (int h = 0; h < 24; h++)
-        free(res[h]);
+    free(res);
+    free(rhz);
     fc_model_release(m);
     if (b)
         XGBoosterFree(b);

@@ -81,8 +81,9 @@ int main(int argc, char **argv)
            cfg.train_stride_h, cfg.val_days, cfg.test_days, cfg.search);
     printf("| region | test period (UTC) | hours | model MAPE %% | same-hour-yesterday MAPE %% "
            "| same-hour-last-week MAPE %% | model MAE MW | params (depth/eta/obj/rounds) "
-           "| val MAE | train s |\n");
-    printf("|---|---|---|---|---|---|---|---|---|---|\n");
+           "| val MAE | train s | p10-p90 coverage %% / mean width MW (conformal, validation-calibrated) "
+           "| the same, per-horizon 28-day quantiles |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     double feat_s = 0;
     size_t feat_rows = 0;
     int failures = 0;
@@ -112,13 +113,14 @@ int main(int argc, char **argv)
             json_t *tr = trn_result_to_json(&res, 0);
             json_t *rng = json_object_get(tr, "test_range");
             printf("| %s | %.10s .. %.10s | %zu | **%.2f** | %.2f | %.2f | %.0f | %d/%.2g/%s/%d | "
-                   "%.4f | %.1f |\n",
+                   "%.4f | %.1f | %.1f / %.0f | %.1f / %.0f |\n",
                    r, json_string_value(json_object_get(rng, "from")),
                    json_string_value(json_object_get(rng, "to")), res.m_model.n,
                    res.m_model.mape, res.m_naive_day.mape, res.m_naive_week.mape, res.m_model.mae,
                    res.params.max_depth, res.params.eta,
                    strcmp(res.params.objective, "reg:absoluteerror") == 0 ? "abs" : "sq",
-                   res.rounds, res.val_mae, res.train_seconds);
+                   res.rounds, res.val_mae, res.train_seconds, 100 * res.iv_test_coverage,
+                   res.iv_test_width, 100 * res.iv_old_coverage, res.iv_old_width);
             fflush(stdout);
             if (json_dir) {
                 char path[600];

@@ -60,6 +60,20 @@ static void test_trn_train_beats_baselines(void **state)
     for (int h = 0; h < r.horizon; h++)
         for (int q = 1; q < TRN_NQ; q++)
             assert_true(r.resid_q[h * TRN_NQ + q] >= r.resid_q[h * TRN_NQ + q - 1]);
+    /* intervals: calibrated on every out-of-sample residual of the run (cross-fitted blocks,
+     * the validation days, the backtest), and the validation-calibrated table checked on the
+     * backtest hours (~80 % nominal; 28 days of one season, so a wide band) */
+    fprintf(stderr, "CISO intervals: %zu residuals (%zu cross-fitted, %zu validation), backtest "
+            "p10-p90 coverage %.3f, mean width %.0f MW (per-horizon 28-day: %.3f)\n",
+            r.n_cal, r.n_cal_cross, r.n_cal_val, r.iv_test_coverage, r.iv_test_width,
+            r.iv_old_coverage);
+    assert_true(r.n_cal_cross >= 200 * 24);
+    assert_int_equal(r.n_cal, r.n_cal_cross + r.n_cal_val + r.m_model.n);
+    assert_int_equal(r.iv_test_n, r.m_model.n);
+    assert_true(r.iv_test_coverage > 0.65 && r.iv_test_coverage < 0.95);
+    assert_true(r.iv_test_width > 0);
+    for (int h = 0; h < r.horizon; h++) /* p10 below 0 below p90 */
+        assert_true(r.resid_q[h * TRN_NQ + 1] < 0 && r.resid_q[h * TRN_NQ + 5] > 0);
     /* the model bytes load back and match the spec */
     BoosterHandle b = NULL;
     assert_int_equal(trn_xgb_load(r.model, r.model_len, &b, &err), 0);
@@ -72,6 +86,9 @@ static void test_trn_train_beats_baselines(void **state)
     json_t *j = trn_result_to_json(&r, 1);
     assert_non_null(json_object_get(j, "model_b64"));
     assert_non_null(json_object_get(json_object_get(j, "metrics"), "residual_quantiles"));
+    json_t *iv = json_object_get(json_object_get(j, "metrics"), "intervals");
+    assert_string_equal(json_string_value(json_object_get(iv, "method")), "split_conformal");
+    assert_true(json_is_real(json_object_get(iv, "test_coverage_p10_p90")));
     assert_string_equal(json_string_value(json_object_get(j, "feature_spec_hash")),
                         gf_feat_spec_hash(r.spec));
     json_decref(j);
