@@ -437,6 +437,20 @@ static int keys_slot(int argc, const char **argv, const size_t *len, int from, i
     return 0;
 }
 
+/* A key count argument (decimal digits only; argv entries need not end in NUL): -1 if bad. */
+static long count_arg(const char *a, size_t len)
+{
+    if (len == 0 || len > 9)
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (a[i] < '0' || a[i] > '9')
+            return -1;
+        v = v * 10 + (a[i] - '0');
+    }
+    return v;
+}
+
 /* The slot a command must go to (-1 = any master). 0, or GF_EINVAL. */
 static int cmd_slot(int argc, const char **argv, const size_t *len, int *slot, gf_err_t *err)
 {
@@ -448,7 +462,7 @@ static int cmd_slot(int argc, const char **argv, const size_t *len, int *slot, g
     if (arg_is(name, nl, "EVAL") || arg_is(name, nl, "EVALSHA") || arg_is(name, nl, "EVAL_RO") ||
         arg_is(name, nl, "EVALSHA_RO") || arg_is(name, nl, "FCALL") ||
         arg_is(name, nl, "FCALL_RO")) {
-        long nk = argc >= 3 ? strtol(argv[2], NULL, 10) : -1;
+        long nk = argc >= 3 ? count_arg(argv[2], len[2]) : -1;
         if (nk < 0 || nk > argc - 3)
             return gf_err_set(err, GF_EINVAL, "redis_cluster_command",
                               "%.*s: bad number of keys", (int)nl, name);
@@ -456,7 +470,7 @@ static int cmd_slot(int argc, const char **argv, const size_t *len, int *slot, g
     }
     if (arg_is(name, nl, "ZUNIONSTORE") || arg_is(name, nl, "ZINTERSTORE") ||
         arg_is(name, nl, "ZDIFFSTORE")) {
-        long nk = argc >= 3 ? strtol(argv[2], NULL, 10) : -1;
+        long nk = argc >= 3 ? count_arg(argv[2], len[2]) : -1;
         if (nk < 1 || nk > argc - 3)
             return gf_err_set(err, GF_EINVAL, "redis_cluster_command",
                               "%.*s: bad number of keys", (int)nl, name);
