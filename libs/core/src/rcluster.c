@@ -65,17 +65,24 @@ static int bad_seed(gf_err_t *err, const char *entry, size_t len, const char *wh
                       (int)(len > 80 ? 80 : len), entry, why);
 }
 
+/* A decimal count (digits only; the text need not end in NUL): -1 if bad. */
+static long count_arg(const char *a, size_t len)
+{
+    if (len == 0 || len > 9)
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (a[i] < '0' || a[i] > '9')
+            return -1;
+        v = v * 10 + (a[i] - '0');
+    }
+    return v;
+}
+
 static int parse_port(const char *s, size_t len)
 {
-    if (len == 0 || len > 5)
-        return -1;
-    int v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v >= 1 && v <= 65535 ? v : -1;
+    long v = len <= 5 ? count_arg(s, len) : -1;
+    return v >= 1 && v <= 65535 ? (int)v : -1;
 }
 
 int gf_rc_parse_seeds(const char *text, gf_rc_addr_t *out, size_t max, size_t *n,
@@ -435,20 +442,6 @@ static int keys_slot(int argc, const char **argv, const size_t *len, int from, i
         }
     }
     return 0;
-}
-
-/* A key count argument (decimal digits only; argv entries need not end in NUL): -1 if bad. */
-static long count_arg(const char *a, size_t len)
-{
-    if (len == 0 || len > 9)
-        return -1;
-    long v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (a[i] < '0' || a[i] > '9')
-            return -1;
-        v = v * 10 + (a[i] - '0');
-    }
-    return v;
 }
 
 /* The slot a command must go to (-1 = any master). 0, or GF_EINVAL. */
