@@ -531,6 +531,39 @@ static void test_reshard_during_writes(void **state)
     assert_true(gf_rcluster_ready(rc, why, sizeof why));
 }
 
+/* The config hook: GF_REDIS_CLUSTER read through the kit's table, empty by default. */
+static void test_cfg_hook(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    gf_cfg_t cfg;
+    const gf_cfg_opt_t *const tables[] = {gf_rcluster_cfg_opts, NULL};
+    unsetenv("GF_REDIS_CLUSTER");
+    assert_int_equal(gf_cfg_load(&cfg, tables, &err), 0);
+    assert_string_equal(gf_cfg_str(&cfg, "GF_REDIS_CLUSTER"), "");
+    gf_cfg_cleanup(&cfg);
+    setenv("GF_REDIS_CLUSTER", cl.seeds, 1);
+    assert_int_equal(gf_cfg_load(&cfg, tables, &err), 0);
+    gf_rcluster_t *c2 = gf_rcluster_new(gf_cfg_str(&cfg, "GF_REDIS_CLUSTER"), 2000, &err);
+    gf_cfg_cleanup(&cfg);
+    unsetenv("GF_REDIS_CLUSTER");
+    assert_non_null(c2);
+    char why[256];
+    assert_true(gf_rcluster_ready(c2, why, sizeof why));
+    assert_non_null(gf_rcluster_slot_master(c2, 0));
+    gf_rcluster_free(c2);
+    /* A seed list where nothing answers: a clear error, no client. */
+    int port = cl.node[0].port + 1;
+    while (!gf_test_port_free(port))
+        port++;
+    char dead[32];
+    snprintf(dead, sizeof dead, "127.0.0.1:%d", port);
+    assert_null(gf_rcluster_new(dead, 500, &err));
+    assert_int_equal(err.rc, GF_EUNAVAIL);
+    assert_non_null(strstr(err.message, "CLUSTER SLOTS"));
+    gf_err_cleanup(&err);
+}
+
 /* Last: it stops a master. */
 static void test_killed_master(void **state)
 {
@@ -603,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_moved),
         cmocka_unit_test(test_ask),
         cmocka_unit_test(test_reshard_during_writes),
+        cmocka_unit_test(test_cfg_hook),
         cmocka_unit_test(test_killed_master),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
