@@ -977,13 +977,24 @@ int gf_rcluster_pipe_exec(gf_rcluster_pipe_t *p, redisReply ***replies, gf_err_t
         }
         out[i] = r;
     }
-    /* Phase 3: redirected or unsent entries, alone and in order. */
+    /* Phase 3: redirected or unsent entries, alone and in order. Once an entry of a node
+     * that could not be reached failed again after a fresh map, the node's other entries
+     * whose slots still point at it fail without another map refresh each. */
+    size_t nn0 = c->nnodes;
+    bool *gave_up = gf_xcalloc(nn0 ? nn0 : 1, sizeof *gave_up);
     for (size_t i = 0; i < n; i++) {
         if (!again[i])
             continue;
+        int slot = p->e[i].slot;
+        int ni = node[i];
+        if (ni >= 0 && gave_up[ni] && slot >= 0 && c->slot_node[slot] == ni)
+            continue; /* rc and err already say which master is unreachable */
         gf_err_t e2 = {0};
-        out[i] = run_slot(c, p->e[i].slot, p->e[i].argc, (const char **)p->e[i].argv,
-                          p->e[i].len, NULL, &e2);
+        out[i] = run_slot(c, slot, p->e[i].argc, (const char **)p->e[i].argv, p->e[i].len,
+                          NULL, &e2);
+        if (out[i] == NULL && !sent[i] && ni >= 0 && slot >= 0 && c->slot_node[slot] == ni &&
+            e2.rc == GF_EUNAVAIL)
+            gave_up[ni] = true;
         if (out[i] == NULL && rc == 0) {
             rc = GF_EUNAVAIL;
             if (err) {
@@ -994,6 +1005,7 @@ int gf_rcluster_pipe_exec(gf_rcluster_pipe_t *p, redisReply ***replies, gf_err_t
         }
         gf_err_cleanup(&e2);
     }
+    free(gave_up);
     free(node);
     free(again);
     free(sent);
