@@ -17,6 +17,7 @@ PACKAGES=(
     clang libclang-rt-14-dev valgrind
     # runtime of the stack
     redis-server nginx-light
+    redis-tools  # redis-cli --cluster create/reshard in the Redis Cluster test fixture
     prometheus yq  # Prometheus for make up, promtool + yq for tests/e2e/test_monitoring.sh and test_deploy.sh
     chromium fonts-liberation  # headless browser for the dashboard tests (tests/browser), with
                                # real fonts for the screenshots (only recommended by chromium)

@@ -135,36 +135,51 @@ static redisContext *gf_test_redis_connect(const gf_test_redis_t *r)
     return c;
 }
 
-/* 0 when the server is up; -1 otherwise (after a few port attempts). */
-static int gf_test_redis_start(gf_test_redis_t *r)
+/* In a forked child of `parent`: die with the parent (PR_SET_PDEATHSIG) and send stdout and
+ * stderr to the file out (created; NULL = /dev/null). */
+static void gf_test_child_setup(pid_t parent, const char *out)
 {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1);
+    int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600) : open("/dev/null", O_WRONLY);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+    }
+}
+
+/* Start a server with extra arguments (NULL-terminated, or NULL) appended to the fixture's
+ * own; with bus_too the port 10000 above (a cluster bus) must be free as well. 0 when the
+ * server is up; -1 otherwise (after a few port attempts). */
+static int gf_test_redis_start_ex(gf_test_redis_t *r, const char *const *extra, int bus_too)
+{
+    static unsigned calls; /* servers started in one second get different ports */
     memset(r, 0, sizeof *r);
-    srand((unsigned)(time(NULL) ^ (getpid() << 8)));
+    srand((unsigned)(time(NULL) ^ (getpid() << 8)) + 7919u * calls++);
     for (int attempt = 0; attempt < 5; attempt++) {
         int port = 20000 + rand() % 12000; /* below the ephemeral range (32768+) */
-        if (!gf_test_port_free(port))
+        if (!gf_test_port_free(port) || (bus_too && !gf_test_port_free(port + 10000)))
             continue;
         snprintf(r->dir, sizeof r->dir, "/tmp/gf-test-redis-XXXXXX");
         if (mkdtemp(r->dir) == NULL)
             return -1;
         char sport[16];
         snprintf(sport, sizeof sport, "%d", port);
+        const char *argv[40] = {"redis-server", "--save", "", "--appendonly", "no", "--port",
+                                sport, "--bind", "127.0.0.1", "--daemonize", "no", "--dir",
+                                r->dir, "--loglevel", "warning"};
+        int argc = 15;
+        for (int i = 0; extra != NULL && extra[i] != NULL && argc < 39; i++)
+            argv[argc++] = extra[i];
+        argv[argc] = NULL;
         pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0)
             return -1;
         if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGTERM);
-            if (getppid() != parent)
-                _exit(1);
-            int devnull = open("/dev/null", O_WRONLY);
-            if (devnull >= 0) {
-                dup2(devnull, 1);
-                dup2(devnull, 2);
-            }
-            execl("/usr/bin/redis-server", "redis-server", "--save", "", "--appendonly", "no",
-                  "--port", sport, "--bind", "127.0.0.1", "--daemonize", "no", "--dir", r->dir,
-                  "--loglevel", "warning", (char *)NULL);
+            gf_test_child_setup(parent, NULL);
+            execv("/usr/bin/redis-server", (char *const *)argv);
             _exit(127);
         }
         r->pid = pid;
@@ -191,6 +206,12 @@ static int gf_test_redis_start(gf_test_redis_t *r)
         gf_test_redis_stop(r);
     }
     return -1;
+}
+
+/* 0 when the server is up; -1 otherwise (after a few port attempts). */
+static int gf_test_redis_start(gf_test_redis_t *r)
+{
+    return gf_test_redis_start_ex(r, NULL, 0);
 }
 
 /* One server per test binary, for cmocka group fixtures: start it and connect (0, or -1 with

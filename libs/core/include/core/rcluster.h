@@ -1,0 +1,149 @@
+/*
+ * core/rcluster.h - a slot-aware Redis Cluster client over blocking hiredis.
+ *
+ * Debian 12's hiredis 0.14 follows no redirects, so this layer routes each command itself:
+ * key slots are CRC16 (XMODEM) of the key, or of its hash tag (the part between the first
+ * '{' and the next '}' when that part is not empty), modulo 16384; the slot map comes from
+ * CLUSTER SLOTS; there is one blocking connection per master (made on first use, with the
+ * kit's gf_redis_connect_sync timeouts).
+ *
+ * What a call does for you:
+ *   - MOVED: the slot map is fetched again, the slot points at the named node, and the
+ *     command is sent again there.
+ *   - ASK (a slot being migrated): ASKING + the command are sent to the named node, once; the
+ *     map is not changed.
+ *   - TRYAGAIN / CLUSTERDOWN: sent again after 10 ms doubling to 200 ms, at most
+ *     GF_RC_MAX_RETRIES times; then GF_EUNAVAIL "redis_unavailable".
+ *   - at most GF_RC_MAX_REDIRECTS redirections per command, then GF_EUNAVAIL
+ *     "redis_cluster_redirects" (a map that does not settle).
+ *   - keys of one command, script or pipeline entry that hash to different slots are refused
+ *     locally: GF_EINVAL "redis_crossslot" (multi-key operations must share one hash tag).
+ *   - a command whose keys this layer cannot locate is refused: GF_EINVAL
+ *     "redis_cluster_command" (the table is in rcluster.c; extend it rather than guess).
+ *   - a node that cannot be reached: GF_EUNAVAIL "redis_unavailable" naming the node and the
+ *     slot. A command already sent whose connection then failed is NOT sent again (its
+ *     effect is unknown: "the outcome is unknown"); a command whose connect failed is sent
+ *     again only when a fresh slot map names another node for its slot.
+ *
+ * Replies are hiredis replies owned by the caller (freeReplyObject); a Redis error reply that
+ * is not a redirection (WRONGTYPE, NOSCRIPT after a reload, OOM...) is returned as a reply, so
+ * check it with gf_redis_reply_check as for one Redis.
+ *
+ * Threads: a gf_rcluster_t is one thread's (like a redisContext). Blocking only: there is no
+ * libevent (async) side yet.
+ */
+#ifndef GF_CORE_RCLUSTER_H
+#define GF_CORE_RCLUSTER_H
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cfg.h"
+#include "core/err.h"
+
+#define GF_RC_SLOTS 16384
+#define GF_RC_MAX_SEEDS 64
+#define GF_RC_MAX_REDIRECTS 16
+#define GF_RC_MAX_RETRIES 8
+
+/* GF_REDIS_CLUSTER (default empty = one Redis, GF_REDIS_HOST/GF_REDIS_PORT): a table to add
+ * to a program's gf_cfg_load tables. */
+extern const gf_cfg_opt_t gf_rcluster_cfg_opts[];
+
+typedef struct gf_rc_addr {
+    char host[256];
+    int port;
+} gf_rc_addr_t;
+
+/* CRC16-CCITT (XMODEM: poly 0x1021, init 0), as Redis Cluster uses: "123456789" -> 0x31C3. */
+uint16_t gf_rc_crc16(const char *buf, size_t len);
+/* The slot of a key (0..16383), hash tags as Redis defines them. */
+int gf_rc_slot(const char *key, size_t len);
+
+/* Parse "host:port[,host:port...]" ("[v6addr]:port" for IPv6; spaces around entries are
+ * allowed). Fills out[0..*n). 0, or GF_EINVAL "invalid_config" naming GF_REDIS_CLUSTER and
+ * the bad entry (empty list, empty host, port not in 1-65535, more than max entries). */
+int gf_rc_parse_seeds(const char *text, gf_rc_addr_t *out, size_t max, size_t *n,
+                      gf_err_t *err);
+
+/* One master's slot range from CLUSTER SLOTS. */
+typedef struct gf_rc_range {
+    int start, end; /* inclusive */
+    gf_rc_addr_t master;
+} gf_rc_range_t;
+
+/* Parse a CLUSTER SLOTS reply. asked_host stands in for an empty node address (Redis sends
+ * "" when the node does not know its own address). *out is gf_xmalloc'ed (caller frees).
+ * 0, or GF_EINVAL "redis_cluster_slots" on a malformed reply (nothing allocated). */
+int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range_t **out,
+                      size_t *n, gf_err_t *err);
+
+typedef struct gf_rcluster gf_rcluster_t;
+
+/* Parse the seeds, fetch the slot map from the first seed that answers. NULL with err
+ * (invalid_config, or GF_EUNAVAIL "redis_unavailable" when no seed answers CLUSTER SLOTS).
+ * timeout_ms is the connect and command timeout of every node connection. */
+gf_rcluster_t *gf_rcluster_new(const char *seeds, int timeout_ms, gf_err_t *err);
+void gf_rcluster_free(gf_rcluster_t *c);
+
+/* Fetch the slot map again (from a known master, else a seed). 0 or GF_EUNAVAIL. */
+int gf_rcluster_refresh(gf_rcluster_t *c, gf_err_t *err);
+
+/* The master that serves slot now (per the current map); NULL when no master does. */
+const gf_rc_addr_t *gf_rcluster_slot_master(const gf_rcluster_t *c, int slot);
+
+/* Run one command (keys located by command name). NULL with err, else a reply. */
+redisReply *gf_rcluster_cmd_argv(gf_rcluster_t *c, int argc, const char **argv,
+                                 const size_t *argvlen, gf_err_t *err);
+/* The same, printf-style (hiredis format: %s, %b, %d...). */
+redisReply *gf_rcluster_cmd(gf_rcluster_t *c, gf_err_t *err, const char *fmt, ...);
+
+/* A Lua script. sha is filled by the first load ("" before). */
+typedef struct gf_rcluster_script {
+    const char *body;
+    char sha[41];
+} gf_rcluster_script_t;
+
+/* SCRIPT LOAD on every master of the map. 0, or GF_EUNAVAIL naming the first master that
+ * failed (the others keep it: loading is idempotent). */
+int gf_rcluster_script_load_all(gf_rcluster_t *c, gf_rcluster_script_t *s, gf_err_t *err);
+/* EVALSHA with KEYS (all of one slot, else redis_crossslot) and ARGV; a NOSCRIPT answer
+ * (a restarted or new master) loads the script on that node and sends it again once.
+ * nkeys 0 runs it on any master. */
+redisReply *gf_rcluster_eval(gf_rcluster_t *c, gf_rcluster_script_t *s, int nkeys,
+                             const char **keys, const size_t *keylens, int nargs,
+                             const char **args, const size_t *arglens, gf_err_t *err);
+
+/* A pipeline: commands are grouped by master and sent in one write per master; replies come
+ * back in the order of gf_rcluster_pipe_add. An entry redirected (MOVED/ASK/TRYAGAIN) is run
+ * again on its own after the batch. Not a transaction: entries on different masters run in
+ * no particular order relative to each other. */
+typedef struct gf_rcluster_pipe gf_rcluster_pipe_t;
+gf_rcluster_pipe_t *gf_rcluster_pipe_new(gf_rcluster_t *c);
+/* Copies the arguments. 0, or GF_EINVAL (redis_crossslot, redis_cluster_command): the entry
+ * is not added. */
+int gf_rcluster_pipe_add(gf_rcluster_pipe_t *p, int argc, const char **argv,
+                         const size_t *argvlen, gf_err_t *err);
+size_t gf_rcluster_pipe_len(const gf_rcluster_pipe_t *p);
+/* Send everything. *replies (gf_xmalloc'ed, one per entry, in order) is always set; an entry
+ * without a reply is NULL. 0 when every entry got a reply (check each with
+ * gf_redis_reply_check), else GF_EUNAVAIL with err naming the first failure. Free with
+ * gf_rcluster_replies_free. The pipeline is empty afterwards and can be reused. */
+int gf_rcluster_pipe_exec(gf_rcluster_pipe_t *p, redisReply ***replies, gf_err_t *err);
+void gf_rcluster_replies_free(redisReply **replies, size_t n);
+void gf_rcluster_pipe_free(gf_rcluster_pipe_t *p);
+
+/* True only when every slot has a master and every master answers PING now (one blocking
+ * round trip per master). Otherwise why names the first master or slot range that does not
+ * serve. Same shape as a gf_service_add_check callback's text. */
+bool gf_rcluster_ready(gf_rcluster_t *c, char *why, size_t whylen);
+
+/* Counters since gf_rcluster_new (for tests and metrics). */
+typedef struct gf_rcluster_stats {
+    unsigned long moved, ask, tryagain, refreshes, noscript;
+} gf_rcluster_stats_t;
+gf_rcluster_stats_t gf_rcluster_stats(const gf_rcluster_t *c);
+
+#endif
