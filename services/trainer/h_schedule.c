@@ -117,7 +117,7 @@ static json_t *job_doc_load(redisContext *c, const char *id, gf_err_t *err, int 
 
 /* Start a scheduled job for `region`; records it in doc. */
 static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t *doc,
-                     const char *why, gf_err_t *err)
+                     const char *why, int64_t data_last, gf_err_t *err)
 {
     trn_job_opts_t o;
     if (trn_sched_job_opts(doc, &app->sched, &o, err) != 0)
@@ -133,7 +133,7 @@ static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t
         trn_job_free(job);
         return err->rc;
     }
-    trn_sched_started(doc, &app->sched, id, why, now);
+    trn_sched_started(doc, &app->sched, id, why, data_last, now);
     gf_err_t se = {0};
     if (h_jobs_submit(app, job, &se) != 0) {
         /* the saved record says queued: mark it failed; the next check records the result */
@@ -189,7 +189,7 @@ static void check_region(redisContext *c, trn_app_t *app, const char *region)
     if (!json_is_string(json_object_get(doc, "job"))) {
         char why[16];
         if (trn_sched_due(doc, &app->sched, now, last, seen_to, why, sizeof why)) {
-            if (start_job(c, app, region, doc, why, &e) == 0)
+            if (start_job(c, app, region, doc, why, last, &e) == 0)
                 changed = 1;
             else
                 GF_LOG(GF_LOG_WARN, "schedule_start_failed", "%s: %s", region, e.message);

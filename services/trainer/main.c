@@ -263,11 +263,13 @@ static void cleanup(gf_service_t *svc, void *app_)
     h_schedule_stop(app);
     if (app->sweep)
         event_free(app->sweep);
+    /* The registry pool first: a schedule check on it may queue a job on the job pool. */
+    gf_pool_free(app->registry, 0);
+    app->registry = NULL;
     /* The HTTP drain is over; running jobs get GF_DRAIN_SECONDS more, then are cancelled. */
     gf_pool_t *pool = app->pool;
     app->pool = NULL;
     gf_pool_free(pool, gf_cfg_double(&svc->cfg, "GF_DRAIN_SECONDS"));
-    gf_pool_free(app->registry, 0);
     gf_redis_retry_free(app->recover_retry);
     free(app);
 }

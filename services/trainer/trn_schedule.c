@@ -37,9 +37,9 @@ json_t *trn_sched_doc(const json_t *doc, const char *region)
 {
     json_t *o = json_is_object(doc) ? json_deep_copy(doc) : json_object();
     json_object_set_new(o, "region", json_string(region));
-    static const char *const nullable[] = {"enabled",  "every_hours", "after_days", "next_run",
-                                           "last_run", "trigger",     "job",        "last_result",
-                                           NULL};
+    static const char *const nullable[] = {"enabled", "every_hours", "after_days",  "next_run",
+                                           "last_run", "run_data",   "trigger",     "job",
+                                           "last_result", NULL};
     for (size_t i = 0; nullable[i]; i++)
         if (json_object_get(o, nullable[i]) == NULL)
             json_object_set_new(o, nullable[i], json_null());
@@ -162,6 +162,17 @@ int trn_sched_due(const json_t *doc, const trn_sched_defaults_t *d, double now, 
         snprintf(why, whylen, "time");
         return 1;
     }
+    /* the data a scheduled run already judged counts as seen: a run that kept the champion
+     * is not repeated on the same data; one that failed is retried after a pause */
+    int64_t run_data = (int64_t)member_time(doc, "run_data");
+    if (seen_to > 0 && run_data > seen_to) {
+        const char *st = json_string_value(
+            json_object_get(json_object_get(doc, "last_result"), "state"));
+        if (st != NULL && (strcmp(st, "succeeded") == 0 || strcmp(st, "partial") == 0))
+            seen_to = run_data;
+        else if (now - member_time(doc, "last_run") < TRN_SCHED_RETRY_SECONDS)
+            return 0;
+    }
     if (e.after_days > 0 && seen_to > 0 && data_last > 0 &&
         data_last - seen_to >= (int64_t)e.after_days * 86400) {
         snprintf(why, whylen, "data");
@@ -188,13 +199,14 @@ int trn_sched_plan(json_t *doc, const trn_sched_defaults_t *d, double now)
 }
 
 void trn_sched_started(json_t *doc, const trn_sched_defaults_t *d, const char *job_id,
-                       const char *why, double now)
+                       const char *why, int64_t data_last, double now)
 {
     trn_sched_eff_t e;
     trn_sched_effective(doc, d, &e);
     json_object_set_new(doc, "job", json_string(job_id));
     json_object_set_new(doc, "trigger", json_string(why));
     json_object_set_new(doc, "last_run", time_or_null(now));
+    json_object_set_new(doc, "run_data", time_or_null((double)data_last));
     json_object_set_new(doc, "next_run",
                         e.every_hours > 0 ? time_or_null(now + e.every_hours * 3600.0)
                                           : json_null());

@@ -7,7 +7,8 @@
  * A schedule document (stored as JSON in gf:sched:{R} field "json"):
  *   {"region":"PJM","enabled":true,"every_hours":168,"after_days":7,
  *    "options":{...POST /v1/jobs members except "regions"...},
- *    "next_run":<epoch s>|null,"last_run":<epoch s>|null,"trigger":"time"|"data"|null,
+ *    "next_run":<epoch s>|null,"last_run":<epoch s>|null,"run_data":<epoch s>|null,
+ *    "trigger":"time"|"data"|null,
  *    "job":"<id of the scheduled job not finished yet>"|null,"last_result":{...}|null}
  * Members missing from a stored document take the service defaults (GF_TRAINER_RETRAIN_*), so
  * a region without a stored document follows the configuration.
@@ -18,7 +19,11 @@
  *         every_hours when it is null, and to the start + every_hours after each run);
  *   data: after_days > 0, a production model exists, and the region's newest stored hour is
  *         at least after_days * 24 h after the last hour the production model's run saw (the
- *         end of its test period; the model's own data_to when the version has no test range).
+ *         end of its test period; the model's own data_to when the version has no test range)
+ *         — or after the newest hour when the last scheduled run started ("run_data"), when
+ *         that run finished (succeeded/partial) without replacing the model: the same data is
+ *         never judged twice. After a run that failed (or was interrupted) the data rule waits
+ *         TRN_SCHED_RETRY_SECONDS from its start before trying again.
  */
 #ifndef GF_TRAINER_TRN_SCHEDULE_H
 #define GF_TRAINER_TRN_SCHEDULE_H
@@ -32,6 +37,7 @@
 
 #define TRN_SCHED_MAX_EVERY_HOURS 8760
 #define TRN_SCHED_MAX_AFTER_DAYS 365
+#define TRN_SCHED_RETRY_SECONDS 3600 /* a failed scheduled run is retried after this */
 
 typedef struct trn_sched_defaults {
     int enabled;
@@ -76,10 +82,10 @@ int trn_sched_due(const json_t *doc, const trn_sched_defaults_t *d, double now, 
  * (returns 1 = changed); with every_hours 0 next_run becomes null. */
 int trn_sched_plan(json_t *doc, const trn_sched_defaults_t *d, double now);
 
-/* Record a started run in doc: job id, trigger, last_run = now, next_run = now + every_hours
- * (null when 0). */
+/* Record a started run in doc: job id, trigger, last_run = now, run_data = data_last (the
+ * region's newest hour now), next_run = now + every_hours (null when 0). */
 void trn_sched_started(json_t *doc, const trn_sched_defaults_t *d, const char *job_id,
-                       const char *why, double now);
+                       const char *why, int64_t data_last, double now);
 
 /* The stored job document of the scheduled job: when it is finished, set doc's last_result to
  * {"job","trigger","state","finished_at","promoted","version","alias","reason",

@@ -147,6 +147,13 @@ t_a_worse_challenger_is_not_promoted() {
         fail "reason: $(pjm .last_result.reason)"
     req GET "$GW/api/trainer/models/load:PJM"
     expect_json .aliases.production "$prod"
+    # the data that run judged is not judged again: no new run on the next checks
+    local last
+    last=$(pjm .last_run)
+    sleep 3
+    schedule_pjm
+    [ "$(pjm .job)" = null ] && [ "$(pjm .last_run)" = "$last" ] && [ "$(pjm .due)" = null ] ||
+        fail "retrained again on the same data: $(cat "$T/pjm.json")"
 }
 
 t_schedule_survives_a_trainer_restart() {

@@ -42,7 +42,7 @@ static void test_due_time(void **state)
     assert_int_equal(trn_sched_due(doc, &d, NOW + DAY, 0, 0, why, sizeof why), 1);
     assert_string_equal(why, "time");
     /* a run re-plans from its start */
-    trn_sched_started(doc, &d, "20231114T221320-0a1b2c3d", why, NOW + DAY);
+    trn_sched_started(doc, &d, "20231114T221320-0a1b2c3d", why, 1530403200, NOW + DAY);
     assert_int_equal(json_integer_value(json_object_get(doc, "next_run")),
                      (json_int_t)NOW + 2 * DAY);
     assert_string_equal(json_string_value(json_object_get(doc, "job")), "20231114T221320-0a1b2c3d");
@@ -90,6 +90,25 @@ static void test_due_data(void **state)
     assert_int_equal(trn_sched_due(doc, &d, NOW, seen + 30 * DAY, seen, why, sizeof why), 0);
     json_object_set_new(doc, "after_days", json_integer(0));
     assert_int_equal(trn_sched_due(doc, &d, NOW, seen + 300 * DAY, seen, why, sizeof why), 0);
+    json_object_set_new(doc, "after_days", json_null());
+    /* a scheduled run started with data to seen + 10 days and kept the champion: the same
+     * data is not judged again; 7 days more than that run saw are needed */
+    trn_sched_started(doc, &d, "J1", "data", seen + 10 * DAY, NOW);
+    json_object_set_new(doc, "job", json_null());
+    json_object_set_new(doc, "last_result", json_pack("{s:s, s:b}", "state", "succeeded",
+                                                      "promoted", 0));
+    assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 10 * DAY, seen, why, sizeof why), 0);
+    assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 16 * DAY, seen, why, sizeof why), 0);
+    assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 17 * DAY, seen, why, sizeof why), 1);
+    /* the run promoted: the production model's own range counts (it saw up to the run's data) */
+    assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 12 * DAY, seen + 10 * DAY, why,
+                                   sizeof why), 0);
+    /* it failed: retried after TRN_SCHED_RETRY_SECONDS from its start, on the same data */
+    json_object_set_new(doc, "last_result", json_pack("{s:s}", "state", "failed"));
+    assert_int_equal(trn_sched_due(doc, &d, NOW + TRN_SCHED_RETRY_SECONDS - 1, seen + 10 * DAY,
+                                   seen, why, sizeof why), 0);
+    assert_int_equal(trn_sched_due(doc, &d, NOW + TRN_SCHED_RETRY_SECONDS, seen + 10 * DAY, seen,
+                                   why, sizeof why), 1);
     json_decref(doc);
 }
 
