@@ -120,7 +120,7 @@ static void job_work(gf_pool_worker_t *w, void *arg)
 
 /* Queue a saved job (stolen: freed when refused). GF_ERATE "queue_full" when
  * GF_TRAINER_MAX_QUEUED_JOBS wait, GF_EUNAVAIL "shutting_down" while stopping. */
-static int job_submit(trn_app_t *app, trn_job_t *job, gf_err_t *err)
+int h_jobs_submit(trn_app_t *app, trn_job_t *job, gf_err_t *err)
 {
     job_task_t *t = gf_xmalloc(sizeof *t);
     t->env = &app->env;
@@ -177,7 +177,7 @@ static void on_saved(redisAsyncContext *ac, void *reply_, void *privdata)
     snprintf(loc, sizeof loc, "/v1/jobs/%s", c->job->id);
     trn_job_t *job = c->job;
     c->job = NULL;
-    if (job_submit(app, job, &err) != 0) {
+    if (h_jobs_submit(app, job, &err) != 0) {
         /* the record stays "queued": say so in it, best effort */
         json_object_set_new(doc, "state", json_string("failed"));
         json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code", err.code, "message",

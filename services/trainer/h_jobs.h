@@ -17,4 +17,11 @@ void h_jobs_get(gf_req_t *r);
 /* Prometheus gauges for queued/running jobs (call once at init). */
 void h_jobs_metrics_init(void *app);
 
+/* Queue a job whose document is saved (stolen: freed when refused) on the job pool. Thread-safe
+ * (the schedule submits from the registry pool). GF_ERATE "queue_full" when
+ * GF_TRAINER_MAX_QUEUED_JOBS wait, GF_EUNAVAIL "shutting_down" while stopping. */
+struct trn_app;
+struct trn_job;
+int h_jobs_submit(struct trn_app *app, struct trn_job *job, gf_err_t *err);
+
 #endif

@@ -25,6 +25,7 @@
 #include "core/util.h"
 #include "h_jobs.h"
 #include "h_models.h"
+#include "h_schedule.h"
 #include "trn_app.h"
 #include "trn_xgb.h"
 
@@ -43,6 +44,16 @@ static const gf_cfg_opt_t opts[] = {
      "days a finished job's record is kept in Redis"},
     {"GF_TRAINER_STALE_SECONDS", GF_CFG_INT, "900", 5, 86400,
      "a running job (of any host) without progress for this long is marked failed"},
+    {"GF_TRAINER_RETRAIN_EVERY_HOURS", GF_CFG_INT, "0", 0, 8760,
+     "scheduled retraining: hours between runs per region; 0 = no time trigger"},
+    {"GF_TRAINER_RETRAIN_AFTER_DAYS", GF_CFG_INT, "7", 0, 365,
+     "scheduled retraining: run once the region has this many days of data newer than what "
+     "its production model's run saw; 0 = no data trigger"},
+    {"GF_TRAINER_RETRAIN_MIN_GAIN_PCT", GF_CFG_DOUBLE, "1", 0, 50,
+     "scheduled retraining: promote only when the challenger's MAPE is this many percent "
+     "(relative) below the champion's"},
+    {"GF_TRAINER_RETRAIN_CHECK_SECONDS", GF_CFG_INT, "60", 1, 86400,
+     "seconds between checks of the retraining schedule"},
     {NULL, 0, NULL, 0, 0, NULL},
 };
 
@@ -53,6 +64,8 @@ static const gf_route_t routes[] = {
     {"GET", "/v1/models", h_models_list, 0, NULL},
     {"GET", "/v1/models/{name}", h_models_get, 0, NULL},
     {"POST", "/v1/models/{name}/aliases", h_models_alias, 16 * 1024, "application/json"},
+    {"GET", "/v1/schedule", h_schedule_get, 0, NULL},
+    {"PUT", "/v1/schedule/{region}", h_schedule_put, 16 * 1024, "application/json"},
 };
 
 static void identity(char *owner, size_t olen, char *instance, size_t ilen)
@@ -71,6 +84,8 @@ static void defaults_from(const gf_cfg_t *cfg, trn_job_opts_t *d)
     d->max_rounds = 0;
     d->max_train_days = 0;
     d->promote = 1;
+    d->min_gain_pct = 0; /* POST /v1/jobs: strictly lower is enough */
+    d->scheduled = 0;
 }
 
 /* ------------------------------------------------------------------ service */
@@ -216,12 +231,21 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
         gf_err_set(err, GF_EINTERNAL, "timer", "cannot start the stale-job sweep");
         goto fail;
     }
+    app->sched.enabled = 1;
+    app->sched.every_hours = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_RETRAIN_EVERY_HOURS");
+    app->sched.after_days = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_RETRAIN_AFTER_DAYS");
+    app->sched.opts = app->defaults;
+    app->sched.opts.min_gain_pct = gf_cfg_double(&svc->cfg, "GF_TRAINER_RETRAIN_MIN_GAIN_PCT");
+    app->sched_check_seconds = (double)gf_cfg_int(&svc->cfg, "GF_TRAINER_RETRAIN_CHECK_SECONDS");
+    if (h_schedule_start(app, err) != 0)
+        goto fail;
     h_jobs_metrics_init(app);
     gf_service_add_check(svc, "workers", pool_ready, NULL);
     gf_service_add_check(svc, "recovered", recovered_ready, NULL);
     *app_out = app;
     return 0;
 fail:
+    h_schedule_stop(app);
     if (app->sweep)
         event_free(app->sweep);
     gf_pool_free(app->pool, 0);
@@ -236,13 +260,16 @@ static void cleanup(gf_service_t *svc, void *app_)
     trn_app_t *app = app_;
     if (app == NULL)
         return;
+    h_schedule_stop(app);
     if (app->sweep)
         event_free(app->sweep);
+    /* The registry pool first: a schedule check on it may queue a job on the job pool. */
+    gf_pool_free(app->registry, 0);
+    app->registry = NULL;
     /* The HTTP drain is over; running jobs get GF_DRAIN_SECONDS more, then are cancelled. */
     gf_pool_t *pool = app->pool;
     app->pool = NULL;
     gf_pool_free(pool, gf_cfg_double(&svc->cfg, "GF_DRAIN_SECONDS"));
-    gf_pool_free(app->registry, 0);
     gf_redis_retry_free(app->recover_retry);
     free(app);
 }

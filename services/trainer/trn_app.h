@@ -12,6 +12,7 @@
 #include "core/svc.h"
 #include "trn_job.h"
 #include "trn_run.h"
+#include "trn_schedule.h"
 
 typedef struct trn_app {
     gf_service_t *svc;
@@ -25,6 +26,9 @@ typedef struct trn_app {
     gf_redis_retry_t *recover_retry; /* a failed recovery again, with backoff (loop) */
     double stale_seconds; /* GF_TRAINER_STALE_SECONDS */
     struct event *sweep;  /* periodic stale-job sweep */
+    trn_sched_defaults_t sched; /* GF_TRAINER_RETRAIN_* (h_schedule.c) */
+    double sched_check_seconds; /* GF_TRAINER_RETRAIN_CHECK_SECONDS */
+    struct event *sched_timer;  /* periodic schedule check */
 } trn_app_t;
 
 #endif

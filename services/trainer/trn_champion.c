@@ -107,7 +107,7 @@ out:
     return rc;
 }
 
-void trn_cc_decide(trn_cc_t *cc, int allow_promote)
+void trn_cc_decide(trn_cc_t *cc, int allow_promote, double min_gain_pct)
 {
     cc->promote = 0;
     if (!isfinite(cc->challenger_mape)) {
@@ -121,12 +121,19 @@ void trn_cc_decide(trn_cc_t *cc, int allow_promote)
         cc->promote = 1;
         snprintf(cc->reason, sizeof cc->reason,
                  "production v%lld cannot be scored on the new data", (long long)cc->champion_version);
-    } else if (cc->challenger_mape < cc->champion_mape) {
+    } else if (cc->challenger_mape < cc->champion_mape &&
+               cc->challenger_mape <= cc->champion_mape * (1.0 - min_gain_pct / 100.0)) {
         cc->promote = 1;
         snprintf(cc->reason, sizeof cc->reason,
                  "MAPE %.3f %% beats production v%lld at %.3f %% on the same %zu test hours",
                  cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
                  cc->hours);
+    } else if (cc->challenger_mape < cc->champion_mape) {
+        snprintf(cc->reason, sizeof cc->reason,
+                 "MAPE %.3f %% is below production v%lld at %.3f %% on the same %zu test hours "
+                 "but not by the required %.2f %%",
+                 cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
+                 cc->hours, min_gain_pct);
     } else {
         snprintf(cc->reason, sizeof cc->reason,
                  "MAPE %.3f %% does not beat production v%lld at %.3f %% on the same %zu test "

@@ -45,8 +45,10 @@ int trn_cc_score(const trn_data_t *d, const trn_result_t *res, const char *spec_
                  const unsigned char *blob, size_t blob_len, trn_cc_t *cc, gf_err_t *err);
 
 /* The decision (pure): sets cc->promote and cc->reason from has_champion, scored, the two
- * MAPEs and allow_promote (0 = the job asked for staging only). */
-void trn_cc_decide(trn_cc_t *cc, int allow_promote);
+ * MAPEs, allow_promote (0 = the job asked for staging only) and min_gain_pct: a scored
+ * champion is replaced only when the challenger's MAPE is strictly lower and at most
+ * champion_mape * (1 - min_gain_pct / 100) (0 = strictly lower is enough). */
+void trn_cc_decide(trn_cc_t *cc, int allow_promote, double min_gain_pct);
 
 /* New reference: {"champion_version":n|null,"champion_mape":x|null,"challenger_mape":x,
  * "hours":n,"champion_scored":bool,"champion_saw_test_period":bool,"note":s|null,

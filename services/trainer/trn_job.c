@@ -65,6 +65,23 @@ static int int_opt(const json_t *body, const char *name, long lo, long hi, int z
     return 0;
 }
 
+/* A number member in [lo, hi]. */
+static int num_opt(const json_t *body, const char *name, double lo, double hi, double *out,
+                   gf_err_t *err)
+{
+    const json_t *v = json_object_get(body, name);
+    if (v == NULL)
+        return 0;
+    double x = json_is_number(v) ? json_number_value(v) : NAN;
+    if (!(x >= lo && x <= hi)) {
+        char code[48];
+        snprintf(code, sizeof code, "invalid_%s", name);
+        return field_fail(err, code, name, "'%s' must be a number from %g to %g", name, lo, hi);
+    }
+    *out = x;
+    return 0;
+}
+
 static int bool_opt(const json_t *body, const char *name, int *out, gf_err_t *err)
 {
     const json_t *v = json_object_get(body, name);
@@ -79,17 +96,8 @@ static int bool_opt(const json_t *body, const char *name, int *out, gf_err_t *er
     return 0;
 }
 
-int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_job_opts_t *out,
-                       char ***regions, size_t *nregions, int *all, gf_err_t *err)
+int trn_json_only(const json_t *body, const char *const *known, gf_err_t *err)
 {
-    static const char *const known[] = {"regions",        "test_days", "val_days", "search",
-                                        "max_rounds",     "max_train_days", "promote", NULL};
-    *regions = NULL;
-    *nregions = 0;
-    *all = 0;
-    *out = *defaults;
-    if (!json_is_object(body))
-        return field_fail(err, "invalid_body", "body", "the body must be a JSON object");
     const char *key;
     const json_t *val;
     json_object_foreach((json_t *)body, key, val) {
@@ -99,13 +107,31 @@ int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_j
         if (!ok)
             return field_fail(err, "unknown_field", key, "unknown member '%.64s'", key);
     }
-    int rc;
+    return 0;
+}
+
+int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_job_opts_t *out,
+                       char ***regions, size_t *nregions, int *all, gf_err_t *err)
+{
+    static const char *const known[] = {"regions",        "test_days", "val_days", "search",
+                                        "max_rounds",     "max_train_days", "promote",
+                                        "min_gain_pct",   NULL};
+    *regions = NULL;
+    *nregions = 0;
+    *all = 0;
+    *out = *defaults;
+    if (!json_is_object(body))
+        return field_fail(err, "invalid_body", "body", "the body must be a JSON object");
+    int rc = trn_json_only(body, known, err);
+    if (rc != 0)
+        return rc;
     if ((rc = int_opt(body, "test_days", 1, 365, 0, &out->test_days, err)) ||
         (rc = int_opt(body, "val_days", 7, 365, 0, &out->val_days, err)) ||
         (rc = int_opt(body, "max_rounds", 1, 5000, 1, &out->max_rounds, err)) ||
         (rc = int_opt(body, "max_train_days", 28, 7300, 1, &out->max_train_days, err)) ||
         (rc = bool_opt(body, "search", &out->search, err)) ||
-        (rc = bool_opt(body, "promote", &out->promote, err)))
+        (rc = bool_opt(body, "promote", &out->promote, err)) ||
+        (rc = num_opt(body, "min_gain_pct", 0, 50, &out->min_gain_pct, err)))
         return rc;
 
     const json_t *r = json_object_get(body, "regions");
@@ -259,9 +285,11 @@ json_t *trn_job_to_json(const trn_job_t *j)
     json_object_set_new(o, "all", json_boolean(j->all));
     json_object_set_new(
         o, "options",
-        json_pack("{s:i, s:i, s:b, s:i, s:i, s:b}", "test_days", j->opts.test_days, "val_days",
-                  j->opts.val_days, "search", j->opts.search, "max_rounds", j->opts.max_rounds,
-                  "max_train_days", j->opts.max_train_days, "promote", j->opts.promote));
+        json_pack("{s:i, s:i, s:b, s:i, s:i, s:b, s:f, s:s}", "test_days", j->opts.test_days,
+                  "val_days", j->opts.val_days, "search", j->opts.search, "max_rounds",
+                  j->opts.max_rounds, "max_train_days", j->opts.max_train_days, "promote",
+                  j->opts.promote, "min_gain_pct", j->opts.min_gain_pct, "trigger",
+                  j->opts.scheduled ? "schedule" : "api"));
     json_object_set_new(o, "owner", json_string(j->owner));
     json_object_set_new(o, "instance", json_string(j->instance));
     json_object_set_new(o, "created_at", time_json(j->created_at));

@@ -41,6 +41,9 @@ typedef struct trn_job_opts {
     int max_rounds;     /* 0 = default; 1..5000 caps boosting rounds (expert knob) */
     int max_train_days; /* 0 = all history; else 28..7300 days of training origins */
     int promote;        /* 1 = champion/challenger decides production; 0 = staging only */
+    double min_gain_pct; /* promote only when the challenger's MAPE is at least this many percent
+                            (relative) below the champion's; 0 = strictly lower, 0..50 */
+    int scheduled;       /* 1 = started by the retraining schedule (trn_schedule.h), not the API */
 } trn_job_opts_t;
 
 typedef struct trn_job {
@@ -65,7 +68,7 @@ typedef struct trn_job {
 
 /* Parse the POST /v1/jobs body:
  *   {"regions": ["PJM","NYIS"] | "all", "test_days": 14, "val_days": 28, "search": true,
- *    "max_rounds": 5, "max_train_days": 365, "promote": true}
+ *    "max_rounds": 5, "max_train_days": 365, "promote": true, "min_gain_pct": 1.0}
  * Only "regions" is required; other members default to *defaults. Unknown members, wrong
  * types, values out of range, duplicate or malformed region codes are refused with
  * GF_EINVAL and a code naming the member ("missing_field", "unknown_field",
@@ -74,6 +77,10 @@ typedef struct trn_job {
  * free with trn_strv_free. */
 int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_job_opts_t *out,
                        char ***regions, size_t *nregions, int *all, gf_err_t *err);
+
+/* 0 when every member of the object body is in the NULL-terminated list known; else
+ * GF_EINVAL "unknown_field" naming the first other member. */
+int trn_json_only(const json_t *body, const char *const *known, gf_err_t *err);
 
 /* 1 when s is a syntactically valid region code. */
 int trn_region_valid(const char *s);

@@ -18,6 +18,7 @@
 #include "registry/registry.h"
 #include "trn_champion.h"
 #include "trn_data.h"
+#include "trn_schedule.h"
 #include "trn_train.h"
 
 #define JOBS_INDEX_MAX 1000
@@ -373,7 +374,9 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
         snprintf(cc.note, sizeof cc.note, "production version does not load: %.150s", ce.message);
     }
     gf_err_cleanup(&ce);
-    trn_cc_decide(&cc, job->opts.promote);
+    trn_cc_decide(&cc, job->opts.promote, job->opts.min_gain_pct);
+    if (job->opts.scheduled)
+        trn_sched_reason(&cc, job->opts.test_days);
     t_champ = gf_now_mono() - t2;
 
     /* register */

@@ -753,6 +753,30 @@ await test("models_promotion", async ({ page }) => {
   await page.getByRole("button", { name: `Roll back production (to v${to})` }).waitFor();
 });
 
+await test("models_schedule", async ({ page }) => {
+  // The Models page shows each region's retraining schedule as the trainer has it: the rule,
+  // the next run (none planned here: only the new-data trigger is on) and the last result.
+  const sched = (await api("GET", "/api/trainer/schedule")).json;
+  assert(sched.regions.length >= 2, `schedule regions: ${JSON.stringify(sched).slice(0, 200)}`);
+  await page.goto(GW + "/models");
+  const table = page.getByTestId("schedule-table");
+  await table.waitFor({ timeout: 15000 });
+  for (const r of sched.regions) {
+    const row = table.locator(`tr[data-region="${r.region}"]`);
+    await row.waitFor();
+    assert((await row.getAttribute("data-next-run")) === (r.next_run === null ? "" : String(r.next_run)), `${r.region} next run attribute`);
+    const next = (await row.getByTestId("schedule-next").textContent()).trim();
+    const last = (await row.getByTestId("schedule-last").textContent()).trim();
+    if (r.job === null && r.due === null && r.next_run === null && r.after_days > 0)
+      assert(next === "when new data arrives", `${r.region} next run: '${next}'`);
+    if (r.last_result === null) assert(last === "no scheduled run yet", `${r.region} last result: '${last}'`);
+    else assert(last.includes(r.last_result.reason ?? r.last_result.state), `${r.region} last result: '${last}'`);
+    const rule = (await row.locator("td").first().textContent()).trim();
+    if (r.enabled && r.after_days > 0) assert(rule.includes(`after ${r.after_days} new days`), `${r.region} rule: '${rule}'`);
+    if (!r.enabled) assert(rule === "off", `${r.region} rule: '${rule}'`);
+  }
+});
+
 await test("models_training", async ({ page }) => {
   // Start a two-region training job from the page (NYIS and PJM, staged only, so production
   // stays as it is) and watch it to the end: the states the page went through, then each

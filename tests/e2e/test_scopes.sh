@@ -16,6 +16,7 @@ ROUTES=(
     "POST /api/ingestion/demand/flags ingest x"
     "POST /api/trainer/jobs operate {}"
     "POST /api/trainer/models/demand-PJM/aliases operate {}"
+    "PUT /api/trainer/schedule/PJM operate {}"
     "POST /api/simulation/powerflow operate {}"
     "POST /api/simulation/opf operate {}"
     "POST /api/simulation/contingencies operate {}"
@@ -67,6 +68,7 @@ t_openapi_names_the_scope_the_gateway_checks() {
     for r in "${ROUTES[@]}"; do
         read -r m p need b <<<"$r"
         p=${p/demand-PJM/\{name\}}
+        p=${p/schedule\/PJM/schedule\/\{region\}}
         echo "$m $p $need"
     done | sort >"$T/scopes.table"
     yq -r '.paths | to_entries[] | .key as $p | .value | to_entries[]
@@ -88,6 +90,7 @@ t_every_mutating_route_of_every_service_has_a_scope() {
             [ "$m" = GET ] && continue
             p=${p#/v1/}
             p=${p//\{name\}/demand-PJM}
+            p=${p//\{region\}/PJM}
             req "$m" "$GW/api/$s/$p" -H "X-API-Key: $key" -H 'Content-Type: application/json' -d '{}'
             case $STATUS in 401 | 403) fail "$m /api/$s/$p: $STATUS for ingest,read,operate" ;; esac
         done < <("$BUILD/bin/gf-$s" --routes)

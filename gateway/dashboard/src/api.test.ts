@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, ask, caseNetwork, forecast, runPowerflow, ingestionSummary, model, readJob, readOpf, rollbackTarget, runOpf, setApiKey, staleness, startTraining } from "./api";
+import { ApiError, ask, caseNetwork, forecast, runPowerflow, ingestionSummary, model, readJob, readOpf, retrainSchedule, rollbackTarget, runOpf, setApiKey, staleness, startTraining } from "./api";
 import { fmtMW } from "./format";
 import { mockFetch } from "./test/fetchMock";
 
@@ -150,6 +150,40 @@ describe("api client", () => {
     expect(f.points[0]).toMatchObject({ mean: 113306.8, iv: { 80: [110731.3, 118337.5] } });
     expect(f.levels).toEqual([80]);
     expect(f.history.v).toEqual([141100, 138749]);
+  });
+
+  it("reads the retraining schedule: next run and the last scheduled result per region", async () => {
+    mockFetch({
+      "GET /api/trainer/schedule": [
+        200,
+        {
+          check_seconds: 60,
+          regions: [
+            { region: "NYIS", enabled: false, every_hours: 0, after_days: 7, next_run: null, last_run: null, job: null, due: null, last_result: null },
+            {
+              region: "PJM",
+              enabled: true,
+              every_hours: 168,
+              after_days: 7,
+              next_run: 1767225600,
+              last_run: 1766620800,
+              job: null,
+              due: null,
+              last_result: { job: "J1", state: "succeeded", promoted: true, version: 5, finished_at: "2025-12-25T00:10:00.000Z", reason: "scheduled retrain: MAPE 3.10 → 2.90 on 28 days (…)" },
+            },
+          ],
+        },
+      ],
+    });
+    const rs = await retrainSchedule();
+    expect(rs.map((r) => r.region)).toEqual(["NYIS", "PJM"]);
+    expect(rs[0].enabled).toBe(false);
+    expect(rs[0].last).toBeNull();
+    expect(rs[1].next_run).toBe(1767225600);
+    expect(rs[1].last?.promoted).toBe(true);
+    expect(rs[1].last?.version).toBe(5);
+    expect(rs[1].last?.at).toBe(Date.parse("2025-12-25T00:10:00Z") / 1000);
+    expect(rs[1].last?.reason).toMatch(/^scheduled retrain: MAPE 3.10/);
   });
 
   it("reads a training job: progress by stage, the per-region result", () => {

@@ -535,6 +535,48 @@ export async function models(signal?: AbortSignal): Promise<Model[]> {
   return pickArr(j, "models").map((m) => (typeof m === "string" ? readModel({ name: m }) : readModel(m)));
 }
 
+/** One region's retraining schedule (trainer GET /v1/schedule). Times are epoch seconds. */
+export interface RetrainSchedule {
+  region: string;
+  enabled: boolean;
+  every_hours: number;
+  after_days: number;
+  next_run: number | null;
+  last_run: number | null;
+  running_job: string | null;
+  due: string | null;
+  last: { job: string | null; state: string | null; promoted: boolean; reason: string | null; version: number | null; at: number | null } | null;
+}
+
+export function readSchedule(o: unknown): RetrainSchedule {
+  const lr = isObj(o) ? o["last_result"] : null;
+  return {
+    region: pickStr(o, "region") ?? "?",
+    enabled: isObj(o) ? o["enabled"] !== false : true,
+    every_hours: pickNum(o, "every_hours") ?? 0,
+    after_days: pickNum(o, "after_days") ?? 0,
+    next_run: pickTime(o, "next_run"),
+    last_run: pickTime(o, "last_run"),
+    running_job: pickStr(o, "job"),
+    due: pickStr(o, "due"),
+    last: isObj(lr)
+      ? {
+          job: pickStr(lr, "job"),
+          state: pickStr(lr, "state"),
+          promoted: lr["promoted"] === true,
+          reason: pickStr(lr, "reason"),
+          version: pickNum(lr, "version"),
+          at: pickTime(lr, "finished_at"),
+        }
+      : null,
+  };
+}
+
+export async function retrainSchedule(signal?: AbortSignal): Promise<RetrainSchedule[]> {
+  const j = await get(`/api/trainer/schedule`, signal);
+  return pickArr(j, "regions").map(readSchedule);
+}
+
 export async function model(name: string, signal?: AbortSignal): Promise<Model> {
   return readModel(await get(`/api/trainer/models/${encodeURIComponent(name)}`, signal));
 }

@@ -42,6 +42,7 @@ static const struct {
     {"POST", "/api/ingestion/demand/flags", GF_GW_SCOPE_INGEST},
     {"POST", "/api/trainer/jobs", GF_GW_SCOPE_OPERATE},
     {"POST", "/api/trainer/models/{name}/aliases", GF_GW_SCOPE_OPERATE},
+    {"PUT", "/api/trainer/schedule/{region}", GF_GW_SCOPE_OPERATE},
     {"POST", "/api/simulation/powerflow", GF_GW_SCOPE_OPERATE},
     {"POST", "/api/simulation/opf", GF_GW_SCOPE_OPERATE},
     {"POST", "/api/simulation/contingencies", GF_GW_SCOPE_OPERATE},

@@ -21,18 +21,23 @@ static void test_trn_cc_decide_table(void **state)
     (void)state;
     static const struct {
         int has, scored, allow;
-        double chall, champ;
+        double chall, champ, gain;
         int promote;
         const char *reason_part;
     } cases[] = {
-        {0, 0, 1, 3.0, NAN, 1, "no production version"},
-        {1, 1, 1, 3.0, 3.5, 1, "beats production v7"},
-        {1, 1, 1, 3.5, 3.0, 0, "does not beat"},
-        {1, 1, 1, 3.0, 3.0, 0, "does not beat"}, /* a tie keeps the champion */
-        {1, 0, 1, 3.0, NAN, 1, "cannot be scored"},
-        {0, 0, 0, 3.0, NAN, 0, "disabled"},
-        {1, 1, 0, 1.0, 3.0, 0, "disabled"},
-        {0, 0, 1, NAN, NAN, 0, "no test score"},
+        {0, 0, 1, 3.0, NAN, 0, 1, "no production version"},
+        {1, 1, 1, 3.0, 3.5, 0, 1, "beats production v7"},
+        {1, 1, 1, 3.5, 3.0, 0, 0, "does not beat"},
+        {1, 1, 1, 3.0, 3.0, 0, 0, "does not beat"}, /* a tie keeps the champion */
+        {1, 0, 1, 3.0, NAN, 0, 1, "cannot be scored"},
+        {0, 0, 0, 3.0, NAN, 0, 0, "disabled"},
+        {1, 1, 0, 1.0, 3.0, 0, 0, "disabled"},
+        {0, 0, 1, NAN, NAN, 0, 0, "no test score"},
+        /* min_gain_pct: 3.0 vs 3.1 is 3.2 % lower */
+        {1, 1, 1, 3.0, 3.1, 3.0, 1, "beats production v7"},
+        {1, 1, 1, 3.0, 3.1, 5.0, 0, "not by the required 5.00 %"},
+        {1, 1, 1, 3.1, 3.0, 1.0, 0, "does not beat"},
+        {0, 0, 1, 3.0, NAN, 50.0, 1, "no production version"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         trn_cc_t cc = {0};
@@ -42,7 +47,7 @@ static void test_trn_cc_decide_table(void **state)
         cc.challenger_mape = cases[i].chall;
         cc.champion_mape = cases[i].champ;
         cc.hours = 100;
-        trn_cc_decide(&cc, cases[i].allow);
+        trn_cc_decide(&cc, cases[i].allow, cases[i].gain);
         if (cc.promote != cases[i].promote || strstr(cc.reason, cases[i].reason_part) == NULL)
             fail_msg("case %zu: promote %d (%s)", i, cc.promote, cc.reason);
         json_t *j = trn_cc_to_json(&cc);
@@ -92,7 +97,7 @@ static void test_trn_cc_score_self_is_a_tie(void **state)
     assert_int_equal(cc.hours, r.m_model.n);
     assert_true(fabs(cc.champion_mape - r.m_model.mape) < 1e-9);
     assert_true(fabs(cc.challenger_mape - r.m_model.mape) < 1e-9);
-    trn_cc_decide(&cc, 1);
+    trn_cc_decide(&cc, 1, 0);
     assert_false(cc.promote);
 
     /* unusable champions */

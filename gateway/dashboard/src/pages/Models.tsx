@@ -9,6 +9,7 @@ import {
   model,
   models,
   regions,
+  retrainSchedule,
   rollbackAlias,
   rollbackTarget,
   setAlias,
@@ -17,6 +18,7 @@ import {
   type Job,
   type Model,
   type RegionInfo,
+  type RetrainSchedule,
   type Staleness,
 } from "../api";
 import { useApi } from "../hooks";
@@ -138,6 +140,7 @@ export function ModelsPage() {
         </Panel>
         <div className="stack">
           {current ? <ModelDetail name={current} onChanged={changed} newest={newest(current)} training={training} tick={jobsTick} /> : null}
+          <SchedulePanel tick={jobsTick} />
           <TrainPanel regs={regs.data} regsError={regs.error} training={training} tick={jobsTick} />
         </div>
       </div>
@@ -299,6 +302,58 @@ function ModelDetail({ name, onChanged, newest, training, tick }: { name: string
             </div>
           );
         }}
+      </Async>
+    </Panel>
+  );
+}
+
+/** When each region retrains by itself (trainer GET /v1/schedule): next run, last result. */
+function SchedulePanel({ tick }: { tick: number }) {
+  const st = useApi<RetrainSchedule[]>((s) => retrainSchedule(s), [], { interval: 15000 });
+  useReloadOn(st.reload, tick);
+  const rule = (r: RetrainSchedule) =>
+    !r.enabled
+      ? "off"
+      : [r.every_hours > 0 ? `every ${r.every_hours} h` : null, r.after_days > 0 ? `after ${r.after_days} new days` : null].filter(Boolean).join(", ") || "no trigger";
+  return (
+    <Panel title="Scheduled retraining">
+      <Async state={st} what="The retraining schedule" isEmpty={(d) => d.length === 0} empty="No region has demand history yet.">
+        {(rs) => (
+          <div className="table-wrap">
+            <table className="table" data-testid="schedule-table">
+              <thead>
+                <tr>
+                  <th scope="col">Region</th>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Next run</th>
+                  <th scope="col">Last result</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rs.map((r) => (
+                  <tr key={r.region} data-region={r.region} data-next-run={r.next_run ?? ""} data-promoted={r.last ? String(r.last.promoted) : ""}>
+                    <th scope="row">{r.region}</th>
+                    <td className="small">{rule(r)}</td>
+                    <td className="small" data-testid="schedule-next">
+                      {r.running_job ? <span className="pill warn">running</span> : r.due ? `due now (${r.due})` : r.next_run !== null ? fmtTime(r.next_run) : r.enabled && r.after_days > 0 ? "when new data arrives" : "–"}
+                    </td>
+                    <td className="small" data-testid="schedule-last">
+                      {r.last ? (
+                        <>
+                          <span className={`pill ${r.last.promoted ? "ok" : r.last.state === "succeeded" ? "" : "bad"}`}>{r.last.promoted ? `promoted v${r.last.version ?? "?"}` : r.last.state === "succeeded" ? "kept production" : (r.last.state ?? "?")}</span>{" "}
+                          {r.last.at !== null ? <span className="muted">{fmtTime(r.last.at)}</span> : null}
+                          {r.last.reason ? <div className="muted">{r.last.reason}</div> : null}
+                        </>
+                      ) : (
+                        <span className="muted">no scheduled run yet</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </Async>
     </Panel>
   );

@@ -15,6 +15,7 @@
  *                                                            gateway checks reads)
  *   POST /api/ingestion/readings|demand|demand/flags         ingest
  *   POST /api/trainer/jobs, /api/trainer/models/{n}/aliases  operate (train, promote, roll back)
+ *   PUT /api/trainer/schedule/{region}                       operate (retraining schedule)
  *   POST /api/simulation/powerflow|opf|contingencies|schedule operate (studies)
  *   POST /api/forecast/predict, /api/compliance/ask          read (they change nothing)
  *   any other method or path                                 admin (deny by default)
