@@ -318,8 +318,8 @@ opf_on_forecast() {
 
 # ---------------------------------------------------------------- data
 # The bundled EIA-930 demand history (hour ending, 54 balancing authorities).
-CSV="$E2E_TOP/../shared/data/demand/eia930_train.csv"
-[ -f "$CSV" ] || CSV=/work/shared/data/demand/eia930_train.csv
+# The repository's own copy: a fresh clone has nothing beside it (tests/containers/test_fresh.sh).
+CSV="$E2E_TOP/services/ingestion/data/eia930_train.csv"
 # The last DAYS days of REGION from the CSV into Redis with the CONTRIBUTING layout
 # (gf:demand:{R}:YYYYMM hashes, gf:region:{R}, gf:regions), one redis-cli --pipe.
 load_region() { # region days
