@@ -544,7 +544,7 @@ void h_anomalies_get(gf_req_t *r)
     double since = NAN, from = NAN, to = NAN;
     long limit = 100;
     if (gf_query_only(r, allowed, &err) != 0 || gf_query_time(r, "since", NAN, &since, &err) ||
-        gf_query_time(r, "from", NAN, &from, &err) || gf_query_time(r, "to", NAN, &to, &err) ||
+        gf_query_range(r, "from", "to", &from, &to, &err) ||
         gf_query_str(r, "region", NULL, &region, &err) ||
         gf_query_long(r, "limit", 1, 1000, 100, &limit, &err))
         goto bad;
@@ -555,9 +555,19 @@ void h_anomalies_get(gf_req_t *r)
     }
     if (isnan(since))
         since = from;
+    else if (!isnan(to) && to <= since) {
+        gf_err_set(&err, GF_EINVAL, "bad_range", "to must be after since");
+        gf_err_add_field(&err, "to", "not after since");
+        goto bad;
+    }
     if (region && !ing_region_code_valid(region, strlen(region))) {
         gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
         gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
+        goto bad;
+    }
+    if (region && ing_regions_find(&app->regions, region, strlen(region)) == NULL) {
+        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
+        gf_err_add_field(&err, "region", "see GET /v1/regions");
         goto bad;
     }
     char lo[32], hi[32], lim[16];

@@ -156,6 +156,10 @@ size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
         default:
             continue;
         }
+        /* a region outside the catalog would name a key of its own: not stored */
+        if (vcfg->regions &&
+            ing_regions_find(vcfg->regions, r->region, strlen(r->region)) == NULL)
+            continue;
         a.type = ING_AN_METER_IMPLAUSIBLE;
         a.severity = (a.actual < 0 || (a.expected > 0 && a.actual > 2 * a.expected) ||
                       (a.expected > 0 && a.actual < 0.5 * a.expected))

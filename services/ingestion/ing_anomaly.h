@@ -16,7 +16,8 @@
  * distance beyond the violated limit relative to that limit (relative to the upper limit
  * when the violated limit is 0): 2500 kW against 1000 is 1.5, -3 kWh against [0, 1000]
  * is 0.003. The readings of one meter in one batch are one record (count, first and last
- * time, the worst value = the highest score).
+ * time, the worst value = the highest score). Readings whose region is not in the
+ * validation catalog (when it has one) are left out.
  *
  * Pure functions: caller-provided output arrays, no allocation, no I/O.
  */

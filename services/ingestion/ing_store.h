@@ -31,8 +31,9 @@
  * same meter in later writes before the repeat arrived (with K = 16: 16 reporting
  * intervals later); it is accepted again. Within one write a meter's readings are taken
  * newest first, so a backlog of more than K readings keeps its K newest in the state and
- * the rest in gf:late: a retried backlog is all duplicates. Memory: per meter one hash field of 6 x K bytes (~150 B with K = 16),
- * plus one zset member per late reading for late_window_s.
+ * the rest in gf:late: a retried backlog is all duplicates. Memory: per meter one hash
+ * field of 6 x K bytes (~175 B in all with K = 16), plus one zset member per late reading
+ * for late_window_s.
  *
  * Use: the service plans, builds the commands with ing_store_build (one per part) and
  * sends each with gf_redis_cmd_argv on the async connection; in the callback it passes

@@ -30,10 +30,24 @@ c) args=(--mode steady --active 2000000 --interval 0 --rate 0 --conns ${BENCH_CO
 d) args=(--mode backlog --active 1000000 --backlog 16 --step 900 --conns ${BENCH_CONNS:-8}) ;;
 *) echo "unknown scenario $SC" >&2; exit 2 ;;
 esac
+# CPU seconds (user + system) used so far by the processes of the stack.
+cpu_s() { # pid...
+    local t=0 p
+    for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+    awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
+}
+NGINX=$(pgrep -P "${PID_OF[gateway]}" | tr '\n' ' ')
+KC=${PID_OF[keycheck]:-}
+r0=$(cpu_s "${PID_OF[redis]}") i0=$(cpu_s "${PID_OF[ingestion]}") n0=$(cpu_s $NGINX) k0=$(cpu_s $KC)
 echo "scenario $SC, $DUR s; load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-"$BUILD/bin/ing-fleet-load" --port "${PORT_OF[gateway]}" --api-key-file "$T/gateway/api-keys" \
+TIMEFORMAT="load generator CPU: %U s user + %S s system, %R s wall"
+time "$BUILD/bin/ing-fleet-load" --port "${PORT_OF[gateway]}" --api-key-file "$T/gateway/api-keys" \
     --fleet 2000000 --seconds "$DUR" --redis-port "$REDIS_PORT" --pids "${PID_OF[ingestion]}" \
     "${args[@]}"
 rc=$?
+echo "CPU seconds during the run: redis-server $(awk -v a="$(cpu_s "${PID_OF[redis]}")" -v b="$r0" 'BEGIN { print a - b }')," \
+    "gf-ingestion $(awk -v a="$(cpu_s "${PID_OF[ingestion]}")" -v b="$i0" 'BEGIN { print a - b }')," \
+    "nginx workers $(awk -v a="$(cpu_s $NGINX)" -v b="$n0" 'BEGIN { print a - b }')," \
+    "gf-keycheck $(awk -v a="$(cpu_s $KC)" -v b="$k0" 'BEGIN { print a - b }')"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $rc

@@ -31,10 +31,10 @@ prepare() {
 }
 mkdir -p "$T"
 # The Grid page is tested on the largest PGLib case too (10,000 buses): the simulation service
-# gets the shipped cases plus that one (GF_PGLIB_DIR: the PGLib typical cases, by default
-# ../shared/data/grids/pglib-typ next to the checkout).
+# gets the shipped cases plus that one (GF_PGLIB_DIR: a folder of PGLib cases, by default
+# tests/data/pglib, which holds this case).
 LARGE_CASE=pglib_opf_case10000_goc
-PGLIB_DIR=${GF_PGLIB_DIR:-$E2E_TOP/../shared/data/grids/pglib-typ}
+PGLIB_DIR=${GF_PGLIB_DIR:-$E2E_TOP/tests/data/pglib}
 mkdir -p "$T/cases"
 ln -s "$E2E_TOP"/services/simulation/cases/*.m "$T/cases/"
 if [ -f "$PGLIB_DIR/$LARGE_CASE.m" ] && [ ! -e "$T/cases/$LARGE_CASE.m" ]; then

@@ -28,6 +28,10 @@ GET|/api/ingestion/demand?region=P%7BJ||400|invalid_region
 GET|/api/ingestion/demand||400|missing_parameter
 GET|/api/ingestion/demand?region=PJM&from=2018-06-02T00:00:00Z&to=2018-06-01T00:00:00Z||400|bad_range
 GET|/api/ingestion/demand?region=PJM&from=2018-06-01&to=2018-06-01||400|bad_range
+GET|/api/ingestion/anomalies?region=NOPE||404|unknown_region
+GET|/api/ingestion/anomalies?region=nope!||400|invalid_region
+GET|/api/ingestion/anomalies?from=2018-06-02T00:00:00Z&to=2018-06-01T00:00:00Z||400|bad_range
+GET|/api/ingestion/anomalies?since=2018-06-02T00:00:00Z&to=2018-06-02T00:00:00Z||400|bad_range
 GET|/api/ingestion/demand?region=PJM&from=yesterday||400|invalid_parameter
 GET|/api/forecast/forecast?region=NOPE||404|unknown_region
 GET|/api/forecast/forecast?region=P%7BJ||400|invalid_region

@@ -186,6 +186,14 @@ describe("api client", () => {
     expect(rs[1].last?.reason).toMatch(/^scheduled retrain: MAPE 3.10/);
   });
 
+  it("places the trainer's calibration stage between search and refit", () => {
+    const at = (stage: string) =>
+      readJob({ id: "j", state: "running", regions: ["PJM"], progress: { regions: 1, regions_done: 0, region: "PJM", stage }, results: [], error: null })
+        .progress ?? -1;
+    expect(at("calibration")).toBeGreaterThan(at("search"));
+    expect(at("calibration")).toBeLessThan(at("refit"));
+  });
+
   it("reads a training job: progress by stage, the per-region result", () => {
     const running = readJob({
       id: "j1",

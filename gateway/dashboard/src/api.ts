@@ -623,7 +623,7 @@ export interface Job {
   results: JobResult[];
 }
 // Stages of one region in a training job (services/trainer/README.md), in order.
-const JOB_STAGES = ["loading", "features", "search", "refit", "backtest", "save", "champion", "register"];
+const JOB_STAGES = ["loading", "features", "search", "calibration", "refit", "backtest", "save", "champion", "register"];
 /** GET /v1/jobs/{id}: {id, state, regions, progress: {regions, regions_done, region, stage,
  *  candidate, candidates, round, max_rounds}, results: [{region, state, version, alias, metrics,
  *  champion_challenger: {reason}, error: {code, message}}], error: {message} | string | null}. */

@@ -30,6 +30,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,11 @@ typedef struct run {
     double t0, t_end, wall0; /* t0, t_end: monotonic; wall0: epoch at the start */
     minute_t min[MAX_MIN];
     long long accepted, duplicate, non200, sent_readings, acked_readings, errors;
+    long long reconnects, resent; /* the gateway closes keep-alive connections (timeout,
+                                     keepalive_requests): reconnect; a batch in flight is sent
+                                     again (dedupe makes that safe: its readings come back as
+                                     duplicates if they were stored) */
+    struct sockaddr_in sa;
     double lag_max; /* steady paced: how late a batch was sent after its due time */
     struct event *tick;
     redisContext *redis;
@@ -229,16 +235,57 @@ static void on_read(struct bufferevent *bev, void *arg)
     }
 }
 
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+
+static int conn_open(conn_t *c)
+{
+    c->bev = bufferevent_socket_new(R.base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == NULL ||
+        bufferevent_socket_connect(c->bev, (struct sockaddr *)&R.sa, sizeof R.sa) != 0)
+        return -1;
+    int one = 1;
+    setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    return 0;
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     (void)bev;
     conn_t *c = arg;
-    if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
-        fprintf(stderr, "connection %p closed (%s) with a batch %s\n", (void *)c,
-                what & BEV_EVENT_EOF ? "eof" : "error", c->busy ? "in flight" : "idle");
+    if (!(what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)))
+        return;
+    bufferevent_free(c->bev);
+    c->bev = NULL;
+    R.reconnects++;
+    if (R.reconnects > 100000 || conn_open(c) != 0) {
+        fprintf(stderr, "cannot reconnect\n");
         R.errors++;
         event_base_loopbreak(R.base);
+        return;
     }
+    if (c->busy) { /* the answer never came: send the same batch again */
+        char hdr[512];
+        int hl = snprintf(hdr, sizeof hdr,
+                          "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n"
+                          "Content-Type: application/x-ndjson\r\nContent-Length: %zu\r\n\r\n",
+                          R.c.path, R.c.key, c->body_len);
+        struct evbuffer *out = bufferevent_get_output(c->bev);
+        evbuffer_add(out, hdr, (size_t)hl);
+        evbuffer_add(out, c->body, c->body_len);
+        R.resent++;
+    }
+}
+
+static void on_signal(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    fprintf(stderr, "interrupted: reporting what was measured\n");
+    event_base_loopbreak(R.base);
 }
 
 /* Send the next batch on c if one is due and left. */
@@ -458,7 +505,8 @@ static int report(void)
     if (R.c.rate > 0 && !R.c.backlog_mode)
         printf("; paced at %.0f readings/s, latest send %.0f ms after its due time", R.c.rate,
                R.lag_max * 1e3);
-    printf("\n");
+    printf("; connections reopened %lld (keep-alive limits), batches sent again %lld\n",
+           R.reconnects, R.resent);
     int rc = R.errors || R.non200 ? 1 : 0;
     if (R.redis) {
         long long agg = redis_agg_count();
@@ -569,23 +617,21 @@ int main(int argc, char **argv)
     R.base = event_base_new();
     if (R.base == NULL)
         return 1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g->port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    R.sa = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)g->port)};
+    R.sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     for (int i = 0; i < g->conns; i++) {
         conn_t *c = gf_xcalloc(1, sizeof *c);
         c->r = &R;
-        c->bev = bufferevent_socket_new(R.base, -1, BEV_OPT_CLOSE_ON_FREE);
-        if (c->bev == NULL ||
-            bufferevent_socket_connect(c->bev, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (conn_open(c) != 0) {
             fprintf(stderr, "cannot connect to 127.0.0.1:%d\n", g->port);
             return 1;
         }
-        int one = 1;
-        setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-        bufferevent_enable(c->bev, EV_READ | EV_WRITE);
         R.conns[i] = c;
     }
+    struct event *sig_int = evsignal_new(R.base, SIGINT, on_signal, NULL);
+    struct event *sig_term = evsignal_new(R.base, SIGTERM, on_signal, NULL);
+    if (sig_int == NULL || sig_term == NULL || event_add(sig_int, NULL) || event_add(sig_term, NULL))
+        return 1;
     if (g->backlog_mode)
         R.total_batches = ((long long)g->active * g->backlog + g->batch - 1) / g->batch;
     R.t0 = gf_now_mono();
@@ -610,13 +656,16 @@ int main(int argc, char **argv)
     event_base_dispatch(R.base);
     int rc = report();
     for (int i = 0; i < g->conns; i++) {
-        bufferevent_free(R.conns[i]->bev);
+        if (R.conns[i]->bev)
+            bufferevent_free(R.conns[i]->bev);
         free(R.conns[i]->body);
         free(R.conns[i]);
     }
     for (int i = 0; i < MAX_MIN; i++)
         free(R.min[i].lat);
     event_free(R.tick);
+    event_free(sig_int);
+    event_free(sig_term);
     event_base_free(R.base);
     if (R.redis)
         redisFree(R.redis);

@@ -132,6 +132,21 @@ static void test_anomaly_meters(void **state)
                         "2026-01-05T09:05:00Z");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "count")), 3);
     json_decref(j);
+    /* with a catalog, an implausible reading of a region outside it is no anomaly (its
+     * region would name a Redis key of its own) */
+    ing_regions_t reg;
+    ing_regions_init(&reg);
+    assert_int_equal(ing_regions_add(&reg, "PJM", "PJM", "America/New_York", NULL), 0);
+    const char *body2 =
+        "[{\"meter_id\":\"x\",\"ts\":\"2026-01-05T09:00:00Z\",\"region\":\"X}Y\",\"kw\":2500},"
+        "{\"meter_id\":\"y\",\"ts\":\"2026-01-05T09:00:00Z\",\"region\":\"PJM\",\"kw\":2500}]";
+    ing_batch_reset(&b);
+    assert_int_equal(ing_readings_parse(&b, body2, strlen(body2), NULL), 0);
+    v.regions = &reg;
+    ing_validate_batch(&v, &b, 1767607200000LL);
+    assert_int_equal(ing_anomaly_meters(&v, &b, out, 8), 1);
+    assert_string_equal(out[0].meter_id, "y");
+    ing_regions_cleanup(&reg);
     ing_batch_cleanup(&b);
 }
 
