@@ -926,6 +926,12 @@ await test("tablet_width_layout", async () => {
       await env.page.goto(GW + path);
       await settle(env.page);
       const overflow = await env.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 1) {
+        const wide = await env.page.evaluate(() => [...document.querySelectorAll("body *")]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+          .slice(0, 12).map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id} r=${Math.round(e.getBoundingClientRect().right)} w=${Math.round(e.getBoundingClientRect().width)}`));
+        console.log("    overflowing: " + wide.join(" | "));
+      }
       assert(overflow <= 1, `${path}: page is ${overflow}px wider than the tablet viewport`);
       await shot(env.page, `tablet-${name}`);
     }
