@@ -111,16 +111,6 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* A key "<prefix><n>" whose slot is `slot`. */
-static void key_for_slot(int slot, const char *prefix, char *out, size_t outlen)
-{
-    for (unsigned n = 0;; n++) {
-        snprintf(out, outlen, "%s%u", prefix, n);
-        if (gf_rc_slot(out, strlen(out)) == slot)
-            return;
-    }
-}
-
 static void test_ready_and_every_master(void **state)
 {
     (void)state;
@@ -251,7 +241,7 @@ static void test_moved(void **state)
 {
     (void)state;
     char key[32];
-    key_for_slot(300, "amv:", key, sizeof key);
+    gf_test_rcluster_key_for_slot(300, "amv:", key, sizeof key);
     got_t g = {0};
     assert_int_equal(gf_redis_cmd(ar, on_got, &g, "SET %s before", key), 0);
     assert_true(run_until(&g.done, 1, 5000));
@@ -283,8 +273,8 @@ static void test_ask(void **state)
     (void)state;
     const int slot = 400;
     char k1[32], k2[32];
-    key_for_slot(slot, "aask1:", k1, sizeof k1);
-    key_for_slot(slot, "aask2:", k2, sizeof k2);
+    gf_test_rcluster_key_for_slot(slot, "aask1:", k1, sizeof k1);
+    gf_test_rcluster_key_for_slot(slot, "aask2:", k2, sizeof k2);
     got_t g = {0};
     assert_int_equal(gf_redis_cmd(ar, on_got, &g, "SET %s one", k1), 0);
     assert_true(run_until(&g.done, 1, 5000));
@@ -426,8 +416,8 @@ static void test_killed_master(void **state)
     }
     assert_true(dslot >= 0 && lslot >= 0);
     char dk[32], lk[32];
-    key_for_slot(dslot, "akd:", dk, sizeof dk);
-    key_for_slot(lslot, "akl:", lk, sizeof lk);
+    gf_test_rcluster_key_for_slot(dslot, "akd:", dk, sizeof dk);
+    gf_test_rcluster_key_for_slot(lslot, "akl:", lk, sizeof lk);
     gf_test_redis_stop(&cl.node[dead]);
     assert_true(wait_ready(false, 5000));
     char why[256], portstr[16];
