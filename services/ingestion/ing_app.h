@@ -1,6 +1,6 @@
 /*
  * ing_app.h - the ingestion service's application state, shared by its handler files
- * (h_readings.c, h_demand.c, h_anomaly.c, h_eia.c) and main.c.
+ * (h_readings.c, h_demand.c, h_anomaly.c), the EIA puller (ing_eia_pull.c) and main.c.
  *
  * Threads: the loop thread owns everything here except what is marked otherwise. Imports
  * (h_demand.c) and the anomaly scans (h_anomaly.c) run on kit worker pools (core/pool.h),
@@ -103,7 +103,7 @@ int ing_anomaly_count_since(ing_app_t *app, int64_t since,
                             void (*done)(long long n, int failed, void *ud), void *ud);
 void ing_anomaly_metrics_init(void);
 
-/* h_eia.c */
+/* ing_eia_pull.c */
 typedef struct ing_puller_cfg {
     const char *api_key;
     const char *url;
