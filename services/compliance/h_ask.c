@@ -122,7 +122,7 @@ static int body_utf8_fail(gf_req_t *r, const gf_err_t *jerr)
     return 0;
 }
 
-void h_ask(gf_req_t *r)
+void h_ask_post(gf_req_t *r)
 {
     static const char *const KNOWN[] = {"question", "top_k", "document", NULL};
     cmp_app_t *app = r->app;
@@ -222,14 +222,14 @@ void h_ask(gf_req_t *r)
     gf_err_cleanup(&err);
 }
 
-void h_documents(gf_req_t *r)
+void h_documents_list(gf_req_t *r)
 {
     cmp_app_t *app = r->app;
     /* Already {"documents":[…]}. */
     gf_reply_json(r, 200, cmp_corpus_documents_to_json(cmp_engine_corpus(app->engine)));
 }
 
-void h_article(gf_req_t *r)
+void h_documents_articles_get(gf_req_t *r)
 {
     cmp_app_t *app = r->app;
     gf_err_t err = {0};

@@ -20,8 +20,8 @@ typedef struct cmp_app {
 } cmp_app_t;
 
 void cmp_metrics_init(void);
-void h_ask(gf_req_t *r);
-void h_documents(gf_req_t *r);
-void h_article(gf_req_t *r);
+void h_ask_post(gf_req_t *r);
+void h_documents_list(gf_req_t *r);
+void h_documents_articles_get(gf_req_t *r);
 
 #endif

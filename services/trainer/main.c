@@ -59,12 +59,12 @@ static const gf_cfg_opt_t opts[] = {
 
 static const gf_route_t routes[] = {
     {"GET", "/v1/jobs", h_jobs_list, 0, NULL},
-    {"POST", "/v1/jobs", h_jobs_create, 16 * 1024, "application/json"},
+    {"POST", "/v1/jobs", h_jobs_post, 16 * 1024, "application/json"},
     {"GET", "/v1/jobs/{id}", h_jobs_get, 0, NULL},
     {"GET", "/v1/models", h_models_list, 0, NULL},
     {"GET", "/v1/models/{name}", h_models_get, 0, NULL},
-    {"POST", "/v1/models/{name}/aliases", h_models_alias, 16 * 1024, "application/json"},
-    {"GET", "/v1/schedule", h_schedule_get, 0, NULL},
+    {"POST", "/v1/models/{name}/aliases", h_models_aliases_post, 16 * 1024, "application/json"},
+    {"GET", "/v1/schedule", h_schedule_list, 0, NULL},
     {"PUT", "/v1/schedule/{region}", h_schedule_put, 16 * 1024, "application/json"},
 };
 
@@ -237,15 +237,15 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->sched.opts = app->defaults;
     app->sched.opts.min_gain_pct = gf_cfg_double(&svc->cfg, "GF_TRAINER_RETRAIN_MIN_GAIN_PCT");
     app->sched_check_seconds = (double)gf_cfg_int(&svc->cfg, "GF_TRAINER_RETRAIN_CHECK_SECONDS");
-    if (h_schedule_start(app, err) != 0)
+    if (trn_schedule_start(app, err) != 0)
         goto fail;
-    h_jobs_metrics_init(app);
+    trn_jobs_metrics_init(app);
     gf_service_add_check(svc, "workers", pool_ready, NULL);
     gf_service_add_check(svc, "recovered", recovered_ready, NULL);
     *app_out = app;
     return 0;
 fail:
-    h_schedule_stop(app);
+    trn_schedule_stop(app);
     if (app->sweep)
         event_free(app->sweep);
     gf_pool_free(app->pool, 0);
@@ -260,7 +260,7 @@ static void cleanup(gf_service_t *svc, void *app_)
     trn_app_t *app = app_;
     if (app == NULL)
         return;
-    h_schedule_stop(app);
+    trn_schedule_stop(app);
     if (app->sweep)
         event_free(app->sweep);
     /* The registry pool first: a schedule check on it may queue a job on the job pool. */
