@@ -1,6 +1,7 @@
 /*
  * ing_app.h - the ingestion service's application state, shared by its handler files
- * (h_readings.c, h_demand.c, h_anomaly.c), the EIA puller (ing_eia_pull.c) and main.c.
+ * (h_readings.c, h_demand.c, h_regions.c, h_summary.c, h_anomaly.c), the EIA puller
+ * (ing_eia_pull.c) and main.c.
  *
  * Threads: the loop thread owns everything here except what is marked otherwise. Imports
  * (h_demand.c) and the anomaly scans (h_anomaly.c) run on kit worker pools (core/pool.h),
@@ -68,7 +69,6 @@ typedef struct ing_app {
 /* h_readings.c */
 void ing_readings_metrics_init(void);
 void h_readings_post(gf_req_t *r);
-void h_summary_get(gf_req_t *r);
 void ing_redis_state(bool ready, void *arg); /* loads the batch script on every connect */
 void ing_load_script(void *app);              /* (again): the retry of a failed load */
 
@@ -77,13 +77,18 @@ void ing_demand_metrics_init(void);
 void h_demand_post(gf_req_t *r);
 void h_demand_flags_post(gf_req_t *r);
 void h_demand_get(gf_req_t *r);
-void h_regions_get(gf_req_t *r);
 /* Queue a save of the regions catalog (gf:region:{R} code, name, tz) on the pool; a failed
  * save is retried (app->regions_retry), a successful one sets app->regions_saved. */
 void ing_demand_save_regions(void *app);
 /* Account rows upserted into a region (metrics gf_ingestion_demand_rows_total and the
  * latest-hour gauge gf_ingestion_demand_mw). Thread-safe. */
 void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw);
+
+/* h_regions.c */
+void h_regions_get(gf_req_t *r);
+
+/* h_summary.c */
+void h_summary_get(gf_req_t *r);
 
 /* h_anomaly.c */
 typedef struct ing_scanner_cfg {
