@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/svc.h"
 #include "h_ask.h"
+#include "h_documents.h"
 
 static const gf_cfg_opt_t opts[] = {
     {"GF_COMPLIANCE_CORPUS_DIR", GF_CFG_STR, "services/compliance/corpus", 0, -1,
