@@ -1,10 +1,10 @@
 /*
  * ing_app.h - the ingestion service's application state, shared by its handler files
- * (h_readings.c, h_demand.c, h_regions.c, h_summary.c, h_anomaly.c), the EIA puller
+ * (h_readings.c, h_demand.c, h_regions.c, h_summary.c, h_anomalies.c), the EIA puller
  * (ing_eia_pull.c) and main.c.
  *
  * Threads: the loop thread owns everything here except what is marked otherwise. Imports
- * (h_demand.c) and the anomaly scans (h_anomaly.c) run on kit worker pools (core/pool.h),
+ * (h_demand.c) and the anomaly scans (h_anomalies.c) run on kit worker pools (core/pool.h),
  * each thread with its own blocking Redis connection; they read only the const parts
  * (config, regions table), and an import's result comes back to the loop with its task.
  */
@@ -90,7 +90,7 @@ void h_regions_get(gf_req_t *r);
 /* h_summary.c */
 void h_summary_get(gf_req_t *r);
 
-/* h_anomaly.c */
+/* h_anomalies.c */
 typedef struct ing_scanner_cfg {
     int interval_s;
     int lookback_h;
