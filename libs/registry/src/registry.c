@@ -22,25 +22,10 @@
 #include <time.h>
 
 #include "core/redis.h"
+#include "core/util.h"
 #include "registry/sha256.h"
 
 /* ================================================================== small helpers */
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL)
-        abort(); /* out of memory: same policy as gf_xmalloc */
-    return p;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *p = xmalloc(n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
 
 static void now_rfc3339(char *buf, size_t len)
 {
@@ -293,8 +278,8 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
     }
     char *tags_text = json_dumps(tags, JSON_COMPACT);
     json_decref(tags);
-    if (tags_text == NULL)
-        abort();
+    if (tags_text == NULL) /* checked ASCII strings: only memory can fail */
+        return gf_err_set(err, GF_EINTERNAL, "internal", "cannot encode the tags");
 
     char sha[GF_REG_SHA256_HEX_LEN + 1];
     gf_reg_sha256_hex(in->blob, in->blob_len, sha);
@@ -393,8 +378,8 @@ static int field_i64(redisReply *e, int64_t *out)
 static char *field_dup(redisReply *e, const char *dflt)
 {
     if (e->type == REDIS_REPLY_STRING)
-        return xstrndup(e->str, e->len);
-    return xstrndup(dflt, strlen(dflt));
+        return gf_xstrndup(e->str, e->len);
+    return gf_xstrndup(dflt, strlen(dflt));
 }
 
 int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int flags,
@@ -439,9 +424,7 @@ int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int 
         goto out;
     }
     redisReply **e = r->element;
-    gf_reg_version_t *v = calloc(1, sizeof *v);
-    if (v == NULL)
-        abort();
+    gf_reg_version_t *v = gf_xcalloc(1, sizeof *v);
     snprintf(v->name, sizeof v->name, "%s", name);
     v->version = version;
     int64_t size = 0;
@@ -472,7 +455,7 @@ int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int 
         goto out;
     }
     if (r->type == REDIS_REPLY_STRING)
-        v->deprecated_json = xstrndup(r->str, r->len);
+        v->deprecated_json = gf_xstrndup(r->str, r->len);
     freeReplyObject(r);
     r = NULL;
 
@@ -498,7 +481,7 @@ int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int 
             gf_reg_version_free(v);
             goto out;
         }
-        v->blob = xmalloc(r->len + 1);
+        v->blob = gf_xmalloc(r->len + 1);
         memcpy(v->blob, r->str, r->len);
         v->blob[r->len] = '\0';
         v->blob_len = r->len;
@@ -576,7 +559,7 @@ int gf_reg_versions_list(redisContext *c, const char *name, int64_t **out, size_
         goto out;
     }
     if (r->elements > 0) {
-        int64_t *v = xmalloc(r->elements * sizeof *v);
+        int64_t *v = gf_xmalloc(r->elements * sizeof *v);
         for (size_t i = 0; i < r->elements; i++) {
             if (field_i64(r->element[i], &v[i]) != 0) {
                 free(v);
@@ -622,11 +605,11 @@ int gf_reg_models_list(redisContext *c, char ***out, size_t *n, gf_err_t *err)
         goto out;
     }
     if (r->elements > 0) {
-        char **v = xmalloc(r->elements * sizeof *v);
+        char **v = gf_xmalloc(r->elements * sizeof *v);
         size_t k = 0;
         for (size_t i = 0; i < r->elements; i++)
             if (r->element[i]->type == REDIS_REPLY_STRING)
-                v[k++] = xstrndup(r->element[i]->str, r->element[i]->len);
+                v[k++] = gf_xstrndup(r->element[i]->str, r->element[i]->len);
         qsort(v, k, sizeof *v, cmp_str);
         *out = v;
         *n = k;
@@ -834,7 +817,7 @@ int gf_reg_aliases_list(redisContext *c, const char *name, gf_reg_alias_t **out,
         goto out;
     }
     size_t k = 0;
-    gf_reg_alias_t *a = r->elements ? xmalloc(r->elements / 2 * sizeof *a) : NULL;
+    gf_reg_alias_t *a = r->elements ? gf_xmalloc(r->elements / 2 * sizeof *a) : NULL;
     for (size_t i = 0; i + 1 < r->elements; i += 2) {
         redisReply *ka = r->element[i], *va = r->element[i + 1];
         if (ka->type != REDIS_REPLY_STRING || ka->len > GF_REG_ALIAS_MAX ||
@@ -905,7 +888,7 @@ int gf_reg_history_load(redisContext *c, const char *name, const char *alias,
         r = NULL;
         goto out;
     }
-    gf_reg_change_t *h = r->elements ? xmalloc(r->elements * sizeof *h) : NULL;
+    gf_reg_change_t *h = r->elements ? gf_xmalloc(r->elements * sizeof *h) : NULL;
     size_t k = 0;
     for (size_t i = 0; i < r->elements; i++) {
         redisReply *e = r->element[i];
