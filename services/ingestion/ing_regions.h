@@ -12,6 +12,7 @@
 #define GF_INGESTION_ING_REGIONS_H
 
 #include "core/err.h"
+#include "core/rcluster.h"
 
 #include <hiredis/hiredis.h>
 #include <stddef.h>
@@ -48,8 +49,9 @@ int ing_regions_load_csv(ing_regions_t *t, const char *path, gf_err_t *err);
 /* Borrowed pointer to the region with that code, or NULL. code need not be NUL-terminated. */
 const ing_region_t *ing_regions_find(const ing_regions_t *t, const char *code, size_t len);
 
-/* Write every region's code, name and tz into gf:region:{R} (HSET, one pipeline; rows,
- * first and last stay as they are). Returns 0 or GF_EUNAVAIL (redis_error). */
-int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err);
+/* Write every region's code, name and tz into gf:region:{R} (HSET, one pipeline split by
+ * master; rows, first and last stay as they are). Returns 0 or GF_EUNAVAIL
+ * (redis_unavailable, redis_error). */
+int ing_regions_save(gf_rcluster_t *c, const ing_regions_t *t, gf_err_t *err);
 
 #endif
