@@ -23,6 +23,7 @@
 #include "core/redis.h"
 #include "core/svc.h"
 #include "core/util.h"
+#include "features/demand.h"
 #include "h_jobs.h"
 #include "h_models.h"
 #include "h_schedule.h"
@@ -427,7 +428,7 @@ static int run_once(int argc, char **argv)
         fprintf(stderr, "gf-trainer: %s\n", err.message);
         goto out;
     }
-    redisReply *known = redisCommand(c, "SMEMBERS gf:regions");
+    redisReply *known = redisCommand(c, "SMEMBERS %s", GF_FEAT_DEMAND_REGIONS_KEY);
     if (gf_redis_reply_check(known, &err) != 0) {
         fprintf(stderr, "gf-trainer: %s\n", err.message);
         if (known)

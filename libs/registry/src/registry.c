@@ -302,7 +302,7 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
     now_rfc3339(created, sizeof created);
 
     redisReply *r = NULL;
-    const char *sadd[] = {"SADD", "gf:reg:models", name};
+    const char *sadd[] = {"SADD", GF_REG_MODELS_KEY, name};
     if ((rc = runs(c, 3, sadd, &r, err)) != 0)
         goto out;
     freeReplyObject(r);
@@ -535,10 +535,9 @@ out:
     return rc;
 }
 
-int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
-                            gf_reg_version_t **out, gf_err_t *err)
+int gf_reg_ref_resolve(redisContext *c, const char *name, const char *ref, int64_t *out,
+                       gf_err_t *err)
 {
-    *out = NULL;
     int64_t version = 0;
     int rc;
     if (ref == NULL || strcmp(ref, "latest") == 0) {
@@ -553,6 +552,18 @@ int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, 
     } else if ((rc = gf_reg_alias_get(c, name, ref, &version, err)) != 0) {
         return rc;
     }
+    *out = version;
+    return 0;
+}
+
+int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
+                            gf_reg_version_t **out, gf_err_t *err)
+{
+    *out = NULL;
+    int64_t version = 0;
+    int rc = gf_reg_ref_resolve(c, name, ref, &version, err);
+    if (rc != 0)
+        return rc;
     return gf_reg_version_load(c, name, version, flags, out, err);
 }
 
@@ -612,7 +623,7 @@ int gf_reg_models_list(redisContext *c, char ***out, size_t *n, gf_err_t *err)
     *out = NULL;
     *n = 0;
     redisReply *r = NULL;
-    const char *argv[] = {"SMEMBERS", "gf:reg:models"};
+    const char *argv[] = {"SMEMBERS", GF_REG_MODELS_KEY};
     int rc = runs(c, 2, argv, &r, err);
     if (rc)
         goto out;
