@@ -682,14 +682,13 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         fjob_fail(j, &err);
         return;
     }
-    int ym[40];
-    size_t nm = fc_series_months(from, j->origin, ym, 40);
     j->pending = 1; /* held until every command is sent */
-    for (size_t i = 0; i < nm; i++) {
+    for (int64_t m = gf_feat_demand_month(from); m < j->origin; m = gf_feat_demand_month_next(m)) {
         char key[96];
-        snprintf(key, sizeof key, "gf:demand:{%s}:%06d", j->region, ym[i]);
+        gf_feat_demand_key(key, sizeof key, j->region, m);
+        const char *argv[] = {"HGETALL", key};
         j->pending++;
-        if (gf_redis_cmd(app->redis, on_month, j, "HGETALL %s", key) != 0) {
+        if (gf_redis_cmd_argv(app->redis, on_month, j, 2, argv, NULL) != 0) {
             j->pending--;
             j->failed = 1;
             break;
@@ -745,8 +744,10 @@ void h_forecast_get(gf_req_t *r)
         j->lev[1] = 0.5;
         j->lev[2] = 0.9;
     }
-    if (gf_redis_cmd(app->redis, on_region, j, "HMGET gf:region:{%s} first last rows",
-                     j->region) != 0) {
+    char key[96];
+    gf_feat_demand_region_key(key, sizeof key, j->region);
+    const char *argv[] = {"HMGET", key, "first", "last", "rows"};
+    if (gf_redis_cmd_argv(app->redis, on_region, j, 5, argv, NULL) != 0) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
     }

@@ -134,6 +134,24 @@ char *gf_feat_demand_region_key(char *buf, size_t n, const char *region)
     return buf;
 }
 
+char *gf_feat_demand_flags_key(char *buf, size_t n, const char *region)
+{
+    snprintf(buf, n, "gf:dflags:{%s}", region);
+    return buf;
+}
+
+int64_t gf_feat_demand_month(int64_t t)
+{
+    int ym;
+    return month_of(t, &ym);
+}
+
+int64_t gf_feat_demand_month_next(int64_t t)
+{
+    int ym;
+    return month_of(month_of(t, &ym) + 32 * 86400, &ym);
+}
+
 /* ------------------------------------------------------------------ load */
 
 void gf_feat_demand_cleanup(gf_feat_demand_t *d)
@@ -242,6 +260,24 @@ static int in_bounds(int64_t t)
     return t >= GF_FEAT_DEMAND_T_MIN && t <= GF_FEAT_DEMAND_T_END;
 }
 
+int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *out,
+                        gf_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!gf_feat_demand_region_valid(region))
+        return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
+    char rkey[KEY_MAX];
+    gf_feat_demand_region_key(rkey, sizeof rkey, region);
+    const char *hmget[] = {"HMGET", rkey, "tz", "first", "last"};
+    if (redisAppendCommandArgv(c, 5, hmget, NULL) != REDIS_OK)
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+    int dead = 0;
+    int rc = read_region(c, out, rkey, &dead, err);
+    if (rc != 0)
+        gf_feat_demand_cleanup(out);
+    return rc;
+}
+
 int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
                         unsigned flags, gf_feat_demand_t *out, gf_err_t *err)
 {
@@ -282,7 +318,7 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
 
     size_t nmonths = 0;
     int ym;
-    for (int64_t m = month_of(from, &ym); m < to; m = month_of(m + 32 * 86400, &ym)) {
+    for (int64_t m = month_of(from, &ym); m < to; m = gf_feat_demand_month_next(m)) {
         gf_feat_demand_key(key, sizeof key, region, m);
         const char *argv[] = {"HGETALL", key};
         if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK) {
@@ -301,7 +337,7 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
     size_t cap = 0;
     int64_t m0 = month_of(from, &ym);
     for (size_t i = 0; i < nmonths; i++) {
-        int64_t m1 = month_of(m0 + 32 * 86400, &ym);
+        int64_t m1 = gf_feat_demand_month_next(m0);
         redisReply *r = next_reply(c);
         if (r == NULL) {
             if (rc == 0)

@@ -79,18 +79,21 @@ static int die(const gf_err_t *err)
 }
 
 
-static int region_tz(redisContext *c, const char *region, char *tz, size_t len, gf_err_t *err)
+/* The region's time zone and stored first/last hour (gf:region:{R}, libs/features' reader). */
+static int region_info(redisContext *c, const char *region, char *tz, size_t len, int64_t *first,
+                       int64_t *last, gf_err_t *err)
 {
-    redisReply *r = redisCommand(c, "HGET gf:region:{%s} tz", region);
-    if (r == NULL)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "%s", c->errstr);
-    int rc = 0;
-    if (r->type == REDIS_REPLY_STRING)
-        snprintf(tz, len, "%s", r->str);
-    else
-        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "gf:region:{%s} has no tz", region);
-    freeReplyObject(r);
-    return rc;
+    gf_feat_demand_t d;
+    int rc = gf_feat_demand_info(c, region, &d, err);
+    if (rc != 0)
+        return rc;
+    if (!d.has_range || d.tz[0] == '\0')
+        return gf_err_set(err, GF_ENOTFOUND, "unknown_region",
+                          "region '%s' has no demand data or no time zone", region);
+    snprintf(tz, len, "%s", d.tz);
+    *first = d.first;
+    *last = d.last;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- train */
@@ -111,11 +114,10 @@ static int cmd_train(redisContext *c, const opts_t *o)
     fc_model_t *m = NULL;
     unsigned char *bytes = NULL;
     char tz[64], name[80];
-    int64_t first, last, v = 0;
+    int64_t first = 0, last = 0, v = 0;
 
     snprintf(name, sizeof name, "load:%s", o->region);
-    if (fc_region_range_sync(c, o->region, &first, &last, err) != 0 ||
-        region_tz(c, o->region, tz, sizeof tz, err) != 0)
+    if (region_info(c, o->region, tz, sizeof tz, &first, &last, err) != 0)
         goto fail;
     int64_t train_to = o->train_to ? o->train_to : (last + 3600) - 28 * 86400;
     train_to -= ((train_to % 86400) + 86400) % 86400;

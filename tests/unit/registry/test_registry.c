@@ -129,6 +129,27 @@ static void test_registry_versions_roundtrip(void **state)
                      GF_ENOTFOUND);
     assert_string_equal(err.code, "unknown_alias");
     gf_err_cleanup(&err);
+
+    /* resolving a reference alone (the forecast's reload asks before it loads) */
+    int64_t ver = 0;
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", NULL, &ver, &err), 0);
+    assert_int_equal(ver, 2);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "7", &ver, &err), 0);
+    assert_int_equal(ver, 7); /* a number is taken as it is; loading it would say unknown */
+    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 1, -1, "t", "", 0, NULL,
+                                      &err),
+                     0);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "production", &ver, &err), 0);
+    assert_int_equal(ver, 1);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "12x", &ver, &err), GF_EINVAL);
+    assert_string_equal(err.code, "bad_version");
+    gf_err_cleanup(&err);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:NONE", "latest", &ver, &err), GF_ENOTFOUND);
+    assert_string_equal(err.code, "unknown_model");
+    gf_err_cleanup(&err);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "canary", &ver, &err), GF_ENOTFOUND);
+    assert_string_equal(err.code, "unknown_alias");
+    gf_err_cleanup(&err);
 }
 
 static void test_registry_register_validation(void **state)

@@ -90,11 +90,28 @@ int gf_feat_demand_entry_parse(const redisReply *field, const redisReply *value,
  * decimal int64 of len bytes (s need not be NUL-terminated). 0, or -1 when malformed. */
 int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out);
 
-/* Key of the month holding hour t: "gf:demand:{R}:YYYYMM" (UTC) into buf[n]. Returns buf.
- * The writer (services/ingestion ing_keys.c) builds its keys with it too. */
+/* The keys of the demand history, one builder each (the writer, services/ingestion
+ * ing_keys.c, builds its keys with them too). Each writes a NUL-terminated name into buf[n]
+ * (96 bytes suffice for a valid region code) and returns buf. */
+/* Key of the month holding hour t: "gf:demand:{R}:YYYYMM" (UTC). */
 char *gf_feat_demand_key(char *buf, size_t n, const char *region, int64_t t);
-
-/* "gf:region:{R}" into buf[n]. Returns buf. */
+/* "gf:region:{R}". */
 char *gf_feat_demand_region_key(char *buf, size_t n, const char *region);
+/* "gf:dflags:{R}": hour start epoch (a stamp) -> upstream flag category of imputed hours. */
+char *gf_feat_demand_flags_key(char *buf, size_t n, const char *region);
+/* The set of region codes with demand history (one key, no hash tag: read it alone). */
+#define GF_FEAT_DEMAND_REGIONS_KEY "gf:regions"
+
+/* Start of the UTC month holding t, and of the month after it: the months a range [from, to)
+ * touches are m = gf_feat_demand_month(from); m < to; m = gf_feat_demand_month_next(m), one
+ * gf_feat_demand_key each. */
+int64_t gf_feat_demand_month(int64_t t);
+int64_t gf_feat_demand_month_next(int64_t t);
+
+/* Read gf:region:{R} alone (HMGET tz first last): fills out's tz, has_range, first and last
+ * (n = 0, no arrays). Returns 0 (a region without the hash gives has_range = 0), GF_EINVAL
+ * "bad_region", GF_EUNAVAIL (as gf_feat_demand_load) or GF_EINTERNAL "bad_reply". */
+int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *out,
+                        gf_err_t *err);
 
 #endif
