@@ -50,29 +50,17 @@ static inline void skip_ws(gf_jscan_t *j, int newlines)
     j->pos = p;
 }
 
-int gf_jscan_peek(gf_jscan_t *j)
+int gf_jscan__peek_slow(gf_jscan_t *j, int newlines)
 {
     if (j->err_msg)
         return -1;
-    skip_ws(j, 1);
+    skip_ws(j, newlines);
     return j->pos < j->len ? (unsigned char)j->buf[j->pos] : -1;
 }
 
-int gf_jscan_peek_inline(gf_jscan_t *j)
-{
-    if (j->err_msg)
-        return -1;
-    skip_ws(j, 0);
-    return j->pos < j->len ? (unsigned char)j->buf[j->pos] : -1;
-}
-
-int gf_jscan_expect(gf_jscan_t *j, int c)
+int gf_jscan__expect_fail(gf_jscan_t *j, int c)
 {
     int got = gf_jscan_peek(j);
-    if (got == c) {
-        j->pos++;
-        return 0;
-    }
     if (j->err_msg)
         return -1;
     switch (c) {

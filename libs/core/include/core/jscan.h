@@ -48,13 +48,37 @@ typedef struct gf_jscan {
 /* Start scanning buf[0..len). Can't fail. */
 void gf_jscan_init(gf_jscan_t *j, const char *buf, size_t len);
 
+/* (the out-of-line halves of the three inline functions below) */
+int gf_jscan__peek_slow(gf_jscan_t *j, int newlines);
+int gf_jscan__expect_fail(gf_jscan_t *j, int c);
+
 /* Skip whitespace and return the next byte without consuming it, or -1 at end of input
- * (or after an error). */
-int gf_jscan_peek(gf_jscan_t *j);
+ * (or after an error). Inline: callers peek once per token, and compact JSON has no
+ * whitespace to skip. */
+static inline int gf_jscan_peek(gf_jscan_t *j)
+{
+    if (j->pos < j->len && j->err_msg == NULL && (unsigned char)j->buf[j->pos] > ' ')
+        return (unsigned char)j->buf[j->pos];
+    return gf_jscan__peek_slow(j, 1);
+}
+
 /* Skip whitespace but not newlines (NDJSON record ends); return the next byte or -1. */
-int gf_jscan_peek_inline(gf_jscan_t *j);
+static inline int gf_jscan_peek_inline(gf_jscan_t *j)
+{
+    if (j->pos < j->len && j->err_msg == NULL && (unsigned char)j->buf[j->pos] > ' ')
+        return (unsigned char)j->buf[j->pos];
+    return gf_jscan__peek_slow(j, 0);
+}
+
 /* Consume byte c (after whitespace). Returns 0, or -1 with an error when it is not there. */
-int gf_jscan_expect(gf_jscan_t *j, int c);
+static inline int gf_jscan_expect(gf_jscan_t *j, int c)
+{
+    if (gf_jscan_peek(j) == c) {
+        j->pos++;
+        return 0;
+    }
+    return gf_jscan__expect_fail(j, c);
+}
 
 /* Read a string token. Decodes escapes into out (capacity cap, always NUL-terminated when
  * cap > 0); *outlen gets the full decoded length even when it did not fit (check
