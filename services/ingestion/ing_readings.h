@@ -4,7 +4,7 @@
  * A reading is an object with meter_id (string), ts (RFC 3339 string), region (string),
  * kwh and/or kw (numbers) and optional voltage_v (number). Unknown members of any type
  * are skipped; null counts as absent. The parser runs over the body in one pass with the
- * allocation-free scanner (ing_json.h) and decodes straight into fixed-size structs.
+ * allocation-free scanner (core/jscan.h) and decodes straight into fixed-size structs.
  *
  * Two kinds of failure:
  *  - the body is not valid JSON (or NDJSON): the whole batch is refused, GF_EINVAL with code
