@@ -32,6 +32,7 @@
 #include <xgboost/c_api.h>
 
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "../fc_model.h"
 #include "../fc_series.h"
@@ -398,7 +399,7 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.region == NULL || !gf_feat_demand_region_valid(o.region) || o.val_days < 7 ||
+    if (o.region == NULL || !gf_region_valid(o.region) || o.val_days < 7 ||
         o.rounds < 1 || o.depth < 1 || o.stride < 1 || o.horizon < 1 || o.horizon > 24)
         return usage();
     const char *host = getenv("GF_REDIS_HOST");
