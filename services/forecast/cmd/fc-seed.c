@@ -356,7 +356,7 @@ static int cmd_rows(redisContext *c, const opts_t *o)
 
 int main(int argc, char **argv)
 {
-    fc_xgb_passive_reexec(argc, argv);
+    gf_xgb_passive_reexec(argv);
     if (argc < 2)
         return usage();
     opts_t o = {.cmd = argv[1], .alias = "production", .val_days = 42, .rounds = 80, .depth = 6,
