@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/svc.h"
 #include "core/util.h"
 #include "fc_forecast.h"
@@ -246,7 +247,7 @@ static void on_model_versions(redisAsyncContext *ac, void *reply_, void *privdat
 /* Reply to a predict that failed with no_model (*err, taken). Loop thread. */
 static void no_model_reply(gf_req_t *r, fc_app_t *app, const char *model, gf_err_t *err)
 {
-    if (strncmp(model, "load:", 5) != 0 || !gf_feat_demand_region_valid(model + 5)) {
+    if (strncmp(model, "load:", 5) != 0 || !gf_region_valid(model + 5)) {
         reply_unknown_model(r, model, "is not served by this service (it serves load:<region>)");
         gf_err_cleanup(err);
         return;
@@ -721,7 +722,7 @@ void h_forecast_get(gf_req_t *r)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!gf_feat_demand_region_valid(region)) {
+    if (!gf_region_valid(region)) {
         gf_err_set(&err, GF_EINVAL, "invalid_region",
                    "region '%.40s' is not a region code ([A-Za-z0-9_-])", region);
         gf_err_add_field(&err, "region", "not a region code");

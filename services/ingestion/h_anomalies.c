@@ -31,6 +31,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "features/demand.h"
 #include "ing_demand.h"
@@ -560,7 +561,7 @@ void h_anomalies_get(gf_req_t *r)
         gf_err_add_field(&err, "to", "not after since");
         goto bad;
     }
-    if (region && !ing_region_code_valid(region, strlen(region))) {
+    if (region && !gf_region_valid_n(region, strlen(region))) {
         gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
         gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
         goto bad;

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_demand.h"
 #include "ing_keys.h"
@@ -36,7 +37,7 @@ static pthread_mutex_t acct_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Latest hour seen per region for the gauge (guarded by acct_mu). */
 static struct {
-    char code[ING_REGION_CODE_MAX + 1];
+    char code[GF_REGION_MAX + 1];
     int64_t hour;
 } latest[256];
 static size_t nlatest;
@@ -100,7 +101,7 @@ typedef struct task {
     json_t *rejections;
     double seconds;
     struct {
-        char code[ING_REGION_CODE_MAX + 1];
+        char code[GF_REGION_MAX + 1];
         size_t rows;
         int64_t first, last;
         double last_mw;
@@ -458,7 +459,7 @@ typedef struct flag {
 
 typedef struct dq {
     gf_req_t *r;
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     int64_t from, to;
     size_t pending;
     point_t *p;
@@ -643,7 +644,7 @@ void h_demand_get(gf_req_t *r)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!ing_region_code_valid(region, strlen(region))) {
+    if (!gf_region_valid_n(region, strlen(region))) {
         gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
         gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
         goto bad;

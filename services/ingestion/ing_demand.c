@@ -10,6 +10,7 @@
 #include "core/jscan.h"
 #include "ing_csv.h"
 #include "ing_keys.h"
+#include "core/region.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -150,7 +151,7 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
         add_reject(imp, line, code, reason);
         return 0;
     }
-    if (!ing_region_code_valid(reg, regn)) {
+    if (!gf_region_valid_n(reg, regn)) {
         add_reject(imp, line, "invalid_region", "region must be 1-16 characters of A-Z a-z 0-9 _ -");
         return 0;
     }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/region.h"
 #include "core/util.h"
 #include "features/tz.h"
 
@@ -31,18 +32,6 @@ typedef struct point {
 static int64_t floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
-}
-
-int gf_feat_demand_region_valid(const char *r)
-{
-    size_t n = 0;
-    for (const char *p = r; *p; p++, n++) {
-        char ch = *p;
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return 0;
-    }
-    return n >= 1 && n <= 31;
 }
 
 int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out)
@@ -282,7 +271,7 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
                         unsigned flags, gf_feat_demand_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     int open_from = from == GF_FEAT_DEMAND_FIRST, open_to = to == GF_FEAT_DEMAND_LAST;
     if ((!open_from && !in_bounds(from)) || (!open_to && !in_bounds(to)) ||
