@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
 # The developer tooling itself, without a stack: the Makefile's declared targets, the
 # .clang-format check (make format-check), and the test runner's summary (tests/run.sh).
-# This file has its own runner (each t_* in a subshell with set -e), like test_deploy.sh.
-set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-T=$(mktemp -d /tmp/gf-tooling.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$TOP"
-
-fail() { echo "    $*" >&2; return 1; }
+# No stack: local.sh's runner (each t_* in a subshell with set -e).
+source "$(dirname "$0")/local.sh" tooling
 
 t_every_phony_make_target_has_a_rule() {
     local t missing=""
@@ -41,10 +35,49 @@ t_format_check_names_what_would_change() {
     cmp -s "$T/bad.c" <(printf 'static int twice(int x) { return 2*x; }\n') || fail "the check changed the file"
 }
 
-failed=0
-for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
-    if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
-    (set -e; "$t")
-    if [ $? -eq 0 ]; then echo "ok - ${t#t_}"; else echo "not ok - ${t#t_}"; failed=1; fi
-done
-exit $failed
+# A real cmocka binary with a passing and a skipped test, and e2e files with a skipped test and
+# a skipped file: the runner counts each skip as skipped (never passed) and lists it.
+t_run_sh_counts_and_lists_skips() {
+    mkdir -p "$T/build/tests/unit/x" "$T/e2e"
+    cat >"$T/skips.c" <<'C'
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+static void test_passes(void **s)
+{
+    (void)s;
+    assert_int_equal(1, 1);
+}
+static void test_cannot_run_here(void **s)
+{
+    (void)s;
+    skip();
+}
+int main(void)
+{
+    const struct CMUnitTest t[] = {cmocka_unit_test(test_passes),
+                                   cmocka_unit_test(test_cannot_run_here)};
+    return cmocka_run_group_tests(t, NULL, NULL);
+}
+C
+    cc -o "$T/build/tests/unit/x/test_skips" "$T/skips.c" -lcmocka || fail "cannot build the cmocka probe"
+    printf 'echo "ok - runs"\necho "ok - needs_kubectl # skip: kubectl not installed"\n' >"$T/e2e/test_a.sh"
+    printf 'echo "# skip: browser tests (GF_SKIP_BROWSER_TESTS=1)"\n' >"$T/e2e/test_b.sh"
+    local rc=0
+    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    [ $rc -eq 0 ] || fail "exit $rc: $(tail -5 "$T/run.out")"
+    grep -qx '2 passed, 0 failed, 3 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
+    grep -q "unit: .*/test_skips: test_cannot_run_here" "$T/run.out" || fail "unit skip not listed"
+    grep -q "e2e: .*/test_a.sh: needs_kubectl # skip: kubectl not installed" "$T/run.out" || fail "e2e skip not listed"
+    grep -q "e2e: .*/test_b.sh: # skip: browser tests" "$T/run.out" || fail "file skip not listed"
+    # only skips: nothing passed, which fails the run
+    rm "$T/build/tests/unit/x/test_skips"
+    printf 'echo "ok - needs_kubectl # skip: kubectl not installed"\n' >"$T/e2e/test_a.sh"
+    rc=0
+    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    [ $rc -eq 1 ] || fail "a run of skips only: exit $rc"
+    grep -qx '0 passed, 0 failed, 2 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
+}
+
+local_main

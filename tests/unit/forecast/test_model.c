@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "../../../services/forecast/fc_model.h"
 #include "../../../services/forecast/fc_xgb.h"
 #include "xgb_train.h"

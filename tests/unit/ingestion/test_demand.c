@@ -13,7 +13,7 @@
 #include "../../../services/ingestion/ing_demand.h"
 #include "../../../services/ingestion/ing_keys.h"
 #include "../../../services/ingestion/ing_regions.h"
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "features/demand.h"
 
 #include <math.h>

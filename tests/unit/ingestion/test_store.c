@@ -13,7 +13,7 @@
 #include "../../../services/ingestion/ing_readings.h"
 #include "../../../services/ingestion/ing_store.h"
 #include "../../../services/ingestion/ing_validate.h"
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 
 #include <math.h>
 

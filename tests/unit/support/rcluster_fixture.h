@@ -20,7 +20,7 @@
 
 #include <stdarg.h>
 
-#include "../registry/redis_fixture.h"
+#include "redis_fixture.h"
 
 #define GF_TEST_RC_NODES 3
 
