@@ -349,27 +349,10 @@ load_region() { # region days
 }
 
 # ---------------------------------------------------------------- runner
-# The running test is skipped (the caller returns 0 after it): its line says so and why, and
-# tests/run.sh counts it as skipped, not passed.
-skip() { echo "$*" >"$T/.skip"; }
+source "$E2E_TOP/tests/e2e/runner.sh" # skip, run_t_functions
 
 run_tests() {
-    local t
-    # In the order the file defines them.
-    for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
-        if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
-        rm -f "$T/.skip"
-        # Not inside an `if`: bash ignores set -e in a condition, even in a subshell.
-        (set -e; "$t")
-        if [ $? -ne 0 ]; then
-            echo "not ok - ${t#t_}"
-            E2E_FAILED=1
-        elif [ -s "$T/.skip" ]; then
-            echo "ok - ${t#t_} # skip: $(cat "$T/.skip")"
-        else
-            echo "ok - ${t#t_}"
-        fi
-    done
+    run_t_functions || E2E_FAILED=1
 }
 
 # Start the whole stack (E2E_SERVICES) and run the tests of the calling file.
