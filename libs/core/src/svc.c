@@ -214,8 +214,8 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
     static char port_def[8];
     snprintf(port_def, sizeof port_def, "%d", def->default_port);
     port_opt[0].def = port_def;
-    const gf_cfg_opt_t *tables[] = {kit_opts, port_opt, def->opts ? def->opts : &kit_opts[7],
-                                    NULL};
+    const gf_cfg_opt_t *tables[] = {kit_opts, gf_rcluster_cfg_opts, port_opt,
+                                    def->opts ? def->opts : &kit_opts[7], NULL};
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -260,6 +260,7 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
         gf_cfg_cleanup(&svc.cfg);
         return 2;
     }
+    svc.redis_conf = gf_redis_conf_from_cfg(&svc.cfg);
     signal(SIGPIPE, SIG_IGN);
     svc.started_wall = gf_now_wall();
     gf_metrics_register_process();
