@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The developer tooling itself, without a stack: the Makefile's declared targets, the
-# .clang-format check (make format-check), and the test runner's summary (tests/run.sh).
+# .clang-format check (make format-check), the test runner's summary (tests/run.sh) and the
+# unit test file names.
 # No stack: local.sh's runner (each t_* in a subshell with set -e).
 source "$(dirname "$0")/local.sh" tooling
 
@@ -78,6 +79,23 @@ C
     BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
     [ $rc -eq 1 ] || fail "a run of skips only: exit $rc"
     grep -qx '0 passed, 0 failed, 2 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
+}
+
+# CONTRIBUTING.md "Names": tests/unit/<dir>/test_<stem>[_<topic>].c tests libs/<dir>/src/<stem>.c
+# or services/<dir>/<stem>.c.
+t_unit_test_files_are_named_for_their_source_file() {
+    local t d stem bad=""
+    for t in tests/unit/*/test_*.c; do
+        d=$(basename "$(dirname "$t")")
+        stem=$(basename "$t" .c)
+        stem=${stem#test_}
+        while :; do
+            [ -f "services/$d/$stem.c" ] || [ -f "libs/$d/src/$stem.c" ] && break
+            [[ "$stem" == *_* ]] || { bad="$bad $t"; break; }
+            stem=${stem%_*}
+        done
+    done
+    [ -z "$bad" ] || fail "named for no source file:$bad"
 }
 
 local_main

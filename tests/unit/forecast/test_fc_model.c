@@ -1,5 +1,5 @@
 /*
- * test_model.c - model loading and verification (fc_model.h) on tiny XGBoost models trained
+ * test_fc_model.c - model loading and verification (fc_model.h) on tiny XGBoost models trained
  * here through the C API: native evaluator == XGBoost on every training row, spec mismatch and
  * corrupt bytes refused, loading through the registry (real redis-server), and the swap holder
  * under concurrent readers.

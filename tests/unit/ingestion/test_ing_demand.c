@@ -1,5 +1,5 @@
 /*
- * test_demand.c - demand history import (ing_demand.h): CSV and JSON rows, per-row
+ * test_ing_demand.c - demand history import (ing_demand.h): CSV and JSON rows, per-row
  * rejections with line numbers, source conventions (hour ending, fixed offset, IANA zone),
  * chunking invariance; then against a real redis-server: import, read back exactly with
  * the shared reader (features/demand.h), re-import idempotent, flags, regions catalog.

@@ -1,5 +1,5 @@
 /*
- * test_store.c - readings batch write against a real redis-server (ing_store.h): counts,
+ * test_ing_store.c - readings batch write against a real redis-server (ing_store.h): counts,
  * tiers and key families, retried batch -> all duplicates with aggregates unchanged,
  * partial overlap, rejected readings only in the raw tier, reply errors.
  */
