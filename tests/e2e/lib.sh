@@ -8,7 +8,8 @@
 #     t_info_through_gateway() { req GET "$GW/api/forecast/info"; expect_status 200; ... }
 #     e2e_main            # starts the stack (E2E_SERVICES, default all five) and runs t_*
 #
-# Each t_* function runs in a subshell with `set -e`; it prints `ok - name` or `not ok - name`.
+# Each t_* function runs in a subshell with `set -e`; it prints `ok - name` or `not ok - name`
+# (`ok - name # skip: why` after `skip "why"; return 0`).
 # When any test fails, the tails of all logs are printed. Helpers:
 #     req METHOD URL [curl args...]    -> $STATUS, body in $BODY_FILE, headers in $HDR_FILE
 #     body                             -> prints the last body
@@ -348,20 +349,10 @@ load_region() { # region days
 }
 
 # ---------------------------------------------------------------- runner
+source "$E2E_TOP/tests/e2e/runner.sh" # skip, run_t_functions
+
 run_tests() {
-    local t
-    # In the order the file defines them.
-    for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
-        if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
-        # Not inside an `if`: bash ignores set -e in a condition, even in a subshell.
-        (set -e; "$t")
-        if [ $? -eq 0 ]; then
-            echo "ok - ${t#t_}"
-        else
-            echo "not ok - ${t#t_}"
-            E2E_FAILED=1
-        fi
-    done
+    run_t_functions || E2E_FAILED=1
 }
 
 # Start the whole stack (E2E_SERVICES) and run the tests of the calling file.

@@ -3,20 +3,14 @@
 # docker-compose.yml, the Kubernetes manifests (infra/k8s) and Terraform (infra/terraform).
 # Services are discovered from services/*/main.c; their ports from .default_port; the GF_*
 # variables each binary reads from `gf-<svc> --help` (build/bin, so run after `make`).
-# No stack is started: this file has its own runner (each t_* in a subshell with set -e).
-set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# No stack is started: local.sh's runner (each t_* in a subshell with set -e).
+source "$(dirname "$0")/local.sh" deploy
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$TOP/$BUILD"
-T=$(mktemp -d /tmp/gf-deploy.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$TOP"
 COMPOSE=docker-compose.yml
 K8S=infra/k8s
 SVCS=$(for m in services/*/main.c; do m=${m#services/}; echo "${m%/main.c}"; done)
 
-fail() { echo "    $*" >&2; return 1; }
-skip() { echo "    skip: $*" >&2; }
 default_port() { grep -oE '\.default_port *= *[0-9]+' "services/$1/main.c" | grep -oE '[0-9]+$'; }
 # Every manifest of infra/k8s as one JSON array of documents (yq parses each YAML file).
 k8s_docs() {
@@ -281,10 +275,4 @@ t_terraform_is_formatted_when_terraform_exists() {
     terraform fmt -check -recursive infra/terraform || fail "terraform fmt -check"
 }
 
-failed=0
-for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
-    if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
-    (set -e; "$t")
-    if [ $? -eq 0 ]; then echo "ok - ${t#t_}"; else echo "not ok - ${t#t_}"; failed=1; fi
-done
-exit $failed
+local_main

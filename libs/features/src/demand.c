@@ -253,7 +253,7 @@ int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *o
                         gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     char rkey[KEY_MAX];
     gf_feat_demand_region_key(rkey, sizeof rkey, region);

@@ -1,6 +1,6 @@
 /*
  * test_demand.c - the stored demand history reader against a real redis-server
- * (../registry/redis_fixture.h): a normal series across a month boundary, missing and empty
+ * (../support/redis_fixture.h): a normal series across a month boundary, missing and empty
  * keys, malformed stored entries (strict and skipping), the range limits, a key of the wrong
  * type and a dead connection; plus the stamp and entry parsers, table-driven. Every Redis
  * test starts from FLUSHALL.
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "features/demand.h"
 
 static gf_test_redis_t srv;

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "registry/registry.h"
 #include "registry/sha256.h"
 

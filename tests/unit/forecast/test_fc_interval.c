@@ -1,4 +1,5 @@
-/* test_interval.c - residual-quantile intervals: parsing the trainer's JSON, ordering, horizons. */
+/* test_fc_interval.c - residual-quantile intervals: parsing the trainer's JSON, ordering,
+ * horizons. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

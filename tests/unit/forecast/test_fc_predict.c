@@ -1,5 +1,5 @@
 /*
- * test_predict.c - POST /v1/predict body parsing and binding: both forms, order independence,
+ * test_fc_predict.c - POST /v1/predict body parsing and binding: both forms, order independence,
  * missing/unknown features named, non-numbers, limits, huge bodies, and agreement of the
  * number scanner with strtod.
  */

@@ -1,5 +1,5 @@
 /*
- * test_demand.c - demand history import (ing_demand.h): CSV and JSON rows, per-row
+ * test_ing_demand.c - demand history import (ing_demand.h): CSV and JSON rows, per-row
  * rejections with line numbers, source conventions (hour ending, fixed offset, IANA zone),
  * chunking invariance; then against a real redis-server: import, read back exactly with
  * the shared reader (features/demand.h), re-import idempotent, flags, regions catalog.
@@ -13,7 +13,7 @@
 #include "../../../services/ingestion/ing_demand.h"
 #include "../../../services/ingestion/ing_keys.h"
 #include "../../../services/ingestion/ing_regions.h"
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "features/demand.h"
 
 #include <math.h>

@@ -6,8 +6,13 @@
  * answers PING and returns its PID; gf_test_redis_stop() kills exactly that PID, reaps it and
  * removes the dir; gf_test_redis_open/_close/_flushall wrap them for cmocka group fixtures.
  * The child asks the kernel (PR_SET_PDEATHSIG) to end it if the test process dies first, so a
- * crashing test leaves no server behind. Used by tests/unit/registry, tests/unit/forecast,
- * tests/unit/ingestion and tests/unit/features.
+ * crashing test leaves no server behind. The one Redis fixture of the unit tests (include it
+ * as "../support/redis_fixture.h"): registry, forecast, ingestion, features and trainer, and
+ * the cluster fixture (rcluster_fixture.h) builds on it.
+ *
+ * A missing or failing redis-server is a test FAILURE, never a silent skip: _open prints
+ * "cannot start redis-server" and fails the group setup; a test that starts its own server
+ * fails with gf_test_redis_start's -1.
  */
 #ifndef GF_TEST_REDIS_FIXTURE_H
 #define GF_TEST_REDIS_FIXTURE_H

@@ -1,5 +1,5 @@
 /*
- * test_eia.c - EIA API v2 puller core (ing_eia.h): request URL and response parsing
+ * test_ing_eia.c - EIA API v2 puller core (ing_eia.h): request URL and response parsing
  * against fixture files in tests/unit/ingestion/fixtures.
  */
 #include <setjmp.h>

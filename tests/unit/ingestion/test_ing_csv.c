@@ -1,5 +1,5 @@
 /*
- * test_csv.c - streaming CSV tokenizer (ing_csv.h): table of inputs -> records (with line
+ * test_ing_csv.c - streaming CSV tokenizer (ing_csv.h): table of inputs -> records (with line
  * numbers and errors); the same result whatever the chunking (whole, byte by byte, random).
  */
 #include <setjmp.h>

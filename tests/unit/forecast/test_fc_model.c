@@ -1,5 +1,5 @@
 /*
- * test_model.c - model loading and verification (fc_model.h) on tiny XGBoost models trained
+ * test_fc_model.c - model loading and verification (fc_model.h) on tiny XGBoost models trained
  * here through the C API: native evaluator == XGBoost on every training row, spec mismatch and
  * corrupt bytes refused, loading through the registry (real redis-server), and the swap holder
  * under concurrent readers.
@@ -15,8 +15,8 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "../registry/redis_fixture.h"
 #include "../support/omp_env.h"
+#include "../support/redis_fixture.h"
 #include "../../../services/forecast/fc_model.h"
 #include "../../../services/forecast/fc_xgb.h"
 #include "xgb_train.h"

@@ -1,5 +1,5 @@
 /*
- * test_anomaly.c - anomaly detection core (ing_anomaly.h): spikes and drops against the
+ * test_ing_anomaly.c - anomaly detection core (ing_anomaly.h): spikes and drops against the
  * same-hour-of-week median/MAD baseline, thresholds, gaps, and implausible meter values.
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * test_time.c - ing_time.h helpers the HTTP layer relies on: the utc_offset query parser
+ * test_ing_time.c - ing_time.h helpers the HTTP layer relies on: the utc_offset query parser
  * (POST /v1/demand?utc_offset=...) and local wall time to UTC through it.
  */
 #include <setjmp.h>

@@ -18,7 +18,7 @@
 #include "core/redis.h"
 #include "core/util.h"
 
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 
 static gf_test_redis_t srv;
 static redisContext *raw; /* the test's own connection, to look behind the handle */

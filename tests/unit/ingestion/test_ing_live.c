@@ -1,5 +1,5 @@
 /*
- * test_live.c - live figures for GET /v1/summary (ing_live.h): meters reporting within the
+ * test_ing_live.c - live figures for GET /v1/summary (ing_live.h): meters reporting within the
  * window, load per region, back-filled readings kept out of "now", rates over complete
  * seconds, rejection reasons, the estimate at fleet scale.
  */

@@ -1,5 +1,5 @@
 /*
- * test_store.c - readings batch write against a real redis-server (ing_store.h): counts,
+ * test_ing_store.c - readings batch write against a real redis-server (ing_store.h): counts,
  * tiers and key families, retried batch -> all duplicates with aggregates unchanged,
  * partial overlap, rejected readings only in the raw tier, reply errors.
  */
@@ -13,7 +13,7 @@
 #include "../../../services/ingestion/ing_readings.h"
 #include "../../../services/ingestion/ing_store.h"
 #include "../../../services/ingestion/ing_validate.h"
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 
 #include <math.h>
 

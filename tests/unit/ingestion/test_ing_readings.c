@@ -1,5 +1,5 @@
 /*
- * test_readings.c - meter-reading batch parser and validation rules (ing_readings.h,
+ * test_ing_readings.c - meter-reading batch parser and validation rules (ing_readings.h,
  * ing_validate.h). Table-driven: body -> expected rc, then per-reading codes.
  */
 #include <setjmp.h>

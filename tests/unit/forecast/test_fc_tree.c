@@ -1,5 +1,5 @@
 /*
- * test_tree.c - the native evaluator on hand-written XGBoost JSON: branch semantics
+ * test_fc_tree.c - the native evaluator on hand-written XGBoost JSON: branch semantics
  * (x < cond goes left, equality goes right, NaN takes the default), base score and links,
  * non-adjacent child numbering, and refusal of unsupported or malformed models.
  */
