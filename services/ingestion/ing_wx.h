@@ -1,6 +1,6 @@
 /*
  * ing_wx.h - the Open-Meteo forecast puller core: region -> coordinates config, the request
- * URL, the response parser. No network here; the service's puller (h_wx.c) fetches with the
+ * URL, the response parser. No network here; the service's puller (ing_wx_pull.c) fetches with the
  * kit's HTTP client and writes the rows like a forecast import (ing_temp_build).
  *
  * API (https://open-meteo.com/en/docs, route /v1/forecast), the fields used:

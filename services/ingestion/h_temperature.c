@@ -1,5 +1,5 @@
 /*
- * h_temp.c - hourly temperature per region: POST /v1/temperature (observations) and
+ * h_temperature.c - hourly temperature per region: POST /v1/temperature (observations) and
  * POST /v1/temperature/forecasts, GET of both, GET /v1/temperature/regions.
  *
  * Every route runs its Redis work on the import pool (app->imports, the thread's blocking
@@ -432,16 +432,8 @@ static void temp_get(gf_req_t *r, ing_temp_kind_t kind)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!ing_region_code_valid(region, strlen(region))) {
-        gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
-        gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
+    if (ing_regions_check(&app->regions, region, &err) != 0)
         goto bad;
-    }
-    if (ing_regions_find(&app->regions, region, strlen(region)) == NULL) {
-        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
-        gf_err_add_field(&err, "region", "see GET /v1/regions?all=true");
-        goto bad;
-    }
     get_t *q = gf_xcalloc(1, sizeof *q);
     q->app = app;
     q->r = r;

@@ -1,5 +1,5 @@
 /*
- * h_wx.c - the Open-Meteo temperature forecast puller (core in ing_wx.c).
+ * ing_wx_pull.c - the Open-Meteo temperature forecast puller (core in ing_wx.c).
  *
  * Off unless GF_INGEST_WX_REGIONS names at least one region=latitude,longitude. A timer on
  * the loop fires every GF_INGEST_WX_INTERVAL_S (first run one second after start); a run asks
