@@ -34,6 +34,7 @@
 #include "core/err.h"
 #include "core/region.h"
 #include "ing_cmd.h"
+#include "ing_fields.h"
 #include "ing_regions.h"
 #include "ing_time.h"
 
@@ -46,7 +47,6 @@
  * together; above it a value is a unit or typing error (rejected demand_out_of_range). */
 #define ING_DEMAND_MAX_MW 1e7
 
-typedef enum { ING_HOUR_BEGINNING = 0, ING_HOUR_ENDING = 1 } ing_hour_label_t;
 typedef enum { ING_FMT_CSV = 0, ING_FMT_JSON = 1 } ing_demand_format_t;
 typedef enum { ING_IMPORT_DEMAND = 0, ING_IMPORT_FLAGS = 1 } ing_import_kind_t;
 

@@ -176,3 +176,18 @@ int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err)
     }
     return rc;
 }
+
+int ing_regions_check(const ing_regions_t *t, const char *region, gf_err_t *err)
+{
+    if (!gf_region_valid_n(region, strlen(region))) {
+        gf_err_set(err, GF_EINVAL, "invalid_region", "region code is not valid");
+        gf_err_add_field(err, "region", "1-16 of [A-Za-z0-9_-]");
+        return err->rc;
+    }
+    if (ing_regions_find(t, region, strlen(region)) == NULL) {
+        gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
+        gf_err_add_field(err, "region", "see GET /v1/regions");
+        return err->rc;
+    }
+    return 0;
+}

@@ -45,6 +45,11 @@ int ing_regions_load_csv(ing_regions_t *t, const char *path, gf_err_t *err);
 /* Borrowed pointer to the region with that code, or NULL. code need not be NUL-terminated. */
 const ing_region_t *ing_regions_find(const ing_regions_t *t, const char *code, size_t len);
 
+/* The answer every route gives a region parameter: 0 when `region` is in the catalog; else
+ * GF_EINVAL "invalid_region" (malformed code) or GF_ENOTFOUND "unknown_region", with the
+ * field "region" in the details. */
+int ing_regions_check(const ing_regions_t *t, const char *region, gf_err_t *err);
+
 /* Write every region's code, name and tz into gf:region:{R} (HSET, one pipeline; rows,
  * first and last stay as they are). Returns 0 or GF_EUNAVAIL (redis_error). */
 int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err);

@@ -3,6 +3,7 @@
  * main thread of --once; owns its sync Redis connection for the duration of the job.
  */
 #include "trn_run.h"
+#include "trn_weather.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -328,7 +329,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
 
     set_stage(r, "loading");
     redisContext *c = conn(r, &e);
-    if (c == NULL || trn_data_load_redis(&d, c, region, INT64_MIN, INT64_MAX, &e) != 0)
+    if (c == NULL || trn_data_load_redis(&d, c, region, INT64_MIN, INT64_MAX, &e) != 0 ||
+        trn_data_load_weather(&d, c, &e) != 0)
         goto fail;
     t_load = gf_now_mono() - t0;
 

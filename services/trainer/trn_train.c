@@ -8,6 +8,7 @@
  * the three are scored on the same hours.
  */
 #include "trn_train.h"
+#include "trn_weather.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -339,7 +340,7 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
         return gf_err_set(err, GF_EINVAL, "bad_config",
                           "horizon 1..%d, issue hour 0..23, test/val days >= 1, stride dividing 24",
                           GF_FEAT_MAX_HORIZON);
-    out->spec = gf_feat_spec_new_default(d->tz, d->series.temp != NULL, err);
+    out->spec = gf_feat_spec_new_default(d->tz, trn_temp_blocks(d), err);
     if (out->spec == NULL)
         return err ? err->rc : GF_EINVAL;
     const size_t nc = gf_feat_spec_ncols(out->spec);
