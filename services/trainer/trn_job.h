@@ -58,8 +58,8 @@ typedef struct trn_job {
     char instance[24];                          /* the process that runs it (random per start) */
     /* progress of the running job */
     size_t region_index; /* 0-based index of the region being trained */
-    char stage[16];      /* "loading", "features", "search", "refit", "backtest", "save",
-                            "champion", "register" */
+    char stage[16];      /* "loading", "features", "search", "calibration", "refit",
+                            "backtest", "save", "champion", "final_refit", "register" */
     int candidate, candidates, round, max_rounds;
     json_t *results; /* array of per-region result objects, owned */
     char err_code[48], err_msg[256]; /* job-level error ("" when none) */
