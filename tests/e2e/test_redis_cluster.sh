@@ -3,7 +3,6 @@
 # redis-cli --cluster create), its status, a crashed master (kill -9) while the others keep
 # serving their slots, the same node started again with its data, and a stop that ends exactly
 # the processes the script started (by PID). No GridFlow service is involved.
-E2E_SERVICES=""
 source "$(dirname "$0")/lib.sh"
 
 RC="$E2E_TOP/scripts/redis-cluster.sh"
