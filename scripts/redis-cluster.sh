@@ -11,6 +11,8 @@
 #   scripts/redis-cluster.sh node-stop DIR PORT [SIG] one node (default TERM; KILL = a crash)
 #   scripts/redis-cluster.sh node-start DIR PORT      start a stopped node again (same id, data),
 #                                                     wait until the cluster says ok again
+#   scripts/redis-cluster.sh join HOST:PORT...        join running cluster-enabled nodes (started
+#                       elsewhere: containers, pods) into a cluster of masters, once
 #
 # Each node lives in DIR/node-PORT (nodes.conf, AOF, redis.log, redis.pid); DIR/ports lists the
 # ports. Cluster bus ports are PORT+GF_CLUSTER_BUS_OFFSET (default 10000). Settings, all optional:
@@ -20,7 +22,14 @@
 # `cluster-require-full-coverage no`: when a master is down, the others keep serving their slots
 # (the services answer 503 for the keys of the missing slots).
 # `start` refuses ports in use and a DIR that already holds a running node; on any failure it
-# stops what it started. Exit status: 0, 1 (failed), 2 (usage).
+# stops what it started. `join` (the one-shot of docker-compose.cluster.yml and the Job of
+# infra/k8s/overlays/cluster; `start` uses it too) waits until every node answers PONG, leaves
+# an existing cluster alone (every node knows the others, e.g. after a restart from
+# nodes.conf), joins nodes that are all still alone with `redis-cli --cluster create
+# --cluster-replicas 0` (names resolved to IPs, as CLUSTER MEET needs), refuses anything in
+# between (some joined, some alone: for an operator and `redis-cli --cluster check`, never
+# "fixed" by resetting a node), and returns once every node says cluster_state:ok with all
+# 16384 slots assigned. Exit status: 0, 1 (failed), 2 (usage).
 set -u
 BIND=${GF_CLUSTER_BIND:-127.0.0.1}
 BUS_OFFSET=${GF_CLUSTER_BUS_OFFSET:-10000}
@@ -30,7 +39,7 @@ REDIS_SERVER=${GF_REDIS_SERVER:-redis-server}
 REDIS_CLI=${GF_REDIS_CLI:-redis-cli}
 
 usage() {
-    sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 die() {
@@ -96,18 +105,56 @@ stop_node() { # dir port [signal]
     return 0
 }
 
-# Every node up says cluster_state:ok and knows all N nodes, and the slots it serves add up to
-# 16384 over the masters.
-settled() { # dir
-    local p info n=0
-    n=$(wc -l <"$1/ports")
-    for p in $(cat "$1/ports"); do
-        info=$("$REDIS_CLI" -h "$BIND" -p "$p" cluster info 2>/dev/null | tr -d '\r')
-        grep -qx 'cluster_state:ok' <<<"$info" || return 1
-        grep -qx "cluster_known_nodes:$n" <<<"$info" || return 1
-        grep -qx 'cluster_slots_assigned:16384' <<<"$info" || return 1
+cli_at() { # host:port args...
+    local a=$1
+    shift
+    "$REDIS_CLI" -h "${a%:*}" -p "${a##*:}" "$@" 2>/dev/null | tr -d '\r'
+}
+cinfo() { cli_at "$1" CLUSTER INFO | sed -n "s/^$2://p"; }
+
+# Every node says cluster_state:ok, knows all the nodes and sees all 16384 slots assigned.
+settled() { # host:port...
+    local a
+    for a in "$@"; do
+        [ "$(cinfo "$a" cluster_state)" = ok ] || return 1
+        [ "$(cinfo "$a" cluster_known_nodes)" = $# ] || return 1
+        [ "$(cinfo "$a" cluster_slots_assigned)" = 16384 ] || return 1
     done
     return 0
+}
+dir_addrs() { sed "s/^/$BIND:/" "$1/ports"; }
+
+cmd_join() {
+    [ $# -ge 3 ] || die "join needs at least 3 nodes (host:port ...), got $#"
+    local a ip i alone=0 ips=()
+    for a in "$@"; do
+        [[ "$a" =~ ^[^:]+:[0-9]+$ ]] || die "not host:port: '$a'"
+        for ((i = 0; ; i++)); do
+            [ "$(cli_at "$a" PING)" = PONG ] && break
+            [ $i -lt $((WAIT * 10)) ] || die "$a does not answer PONG after ${WAIT}s"
+            sleep 0.1
+        done
+        [ "$(cli_at "$a" INFO cluster | sed -n 's/^cluster_enabled://p')" = 1 ] ||
+            die "$a does not run with cluster-enabled yes"
+        ip=${a%:*}
+        [[ "$ip" =~ ^[0-9.]+$ ]] || ip=$(getent hosts "$ip" | awk '{ print $1; exit }')
+        [ -n "$ip" ] || die "cannot resolve ${a%:*}"
+        ips+=("$ip:${a##*:}")
+        [ "$(cinfo "$a" cluster_known_nodes)" = 1 ] && [ "$(cinfo "$a" cluster_slots_assigned)" = 0 ] &&
+            alone=$((alone + 1))
+    done
+    if [ $alone = $# ]; then
+        echo "redis-cluster: creating a cluster of $# masters: ${ips[*]}"
+        timeout "$((WAIT * 2))" "$REDIS_CLI" --cluster create "${ips[@]}" --cluster-replicas 0 \
+            --cluster-yes || die "redis-cli --cluster create failed"
+    elif [ $alone != 0 ]; then
+        die "$alone of $# nodes are alone, the others already joined: see redis-cli --cluster check $1"
+    fi
+    for ((i = 0; i < WAIT * 20; i++)); do
+        settled "$@" && { echo "redis-cluster: cluster_state:ok on all $# masters"; return 0; }
+        sleep 0.05
+    done
+    die "the cluster did not reach cluster_state:ok in ${WAIT}s"
 }
 
 cmd_start() {
@@ -137,18 +184,12 @@ cmd_start() {
         addrs+=("$BIND:$p")
         start_node "$dir" "$p" || { cmd_stop "$dir"; die "node $p did not start"; }
     done
-    if ! timeout "$((WAIT * 2))" "$REDIS_CLI" --cluster create "${addrs[@]}" --cluster-replicas 0 \
-        --cluster-yes >"$dir/create.log" 2>&1; then
+    if ! (cmd_join "${addrs[@]}") >"$dir/create.log" 2>&1; then
         tail -5 "$dir/create.log" >&2
         cmd_stop "$dir"
-        die "redis-cli --cluster create failed (log $dir/create.log)"
+        die "the cluster was not created (log $dir/create.log)"
     fi
-    for ((i = 0; i < WAIT * 20; i++)); do
-        settled "$dir" && { echo "redis-cluster: $n masters ready: $(cmd_seeds "$dir")"; return 0; }
-        sleep 0.05
-    done
-    cmd_stop "$dir"
-    die "the cluster did not reach cluster_state:ok in ${WAIT}s"
+    echo "redis-cluster: $n masters ready: $(cmd_seeds "$dir")"
 }
 
 cmd_stop() {
@@ -210,9 +251,10 @@ cmd_node_start() {
     port_in_use "$2" && die "port $2 is in use"
     start_node "$dir" "$2" || die "node $2 did not start"
     # Back in the cluster once it (and every other node) says cluster_state:ok again.
-    local i
+    local i addrs
+    mapfile -t addrs < <(dir_addrs "$dir")
     for ((i = 0; i < WAIT * 20; i++)); do
-        settled "$dir" && return 0
+        settled "${addrs[@]}" && return 0
         sleep 0.05
     done
     die "node $2 runs but the cluster did not reach cluster_state:ok in ${WAIT}s"
@@ -229,5 +271,6 @@ seeds) cmd_seeds "$@" ;;
 pids) cmd_pids "$@" ;;
 node-stop) cmd_node_stop "$@" ;;
 node-start) cmd_node_start "$@" ;;
+join) cmd_join "$@" ;;
 *) usage ;;
 esac

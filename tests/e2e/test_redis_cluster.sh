@@ -86,6 +86,38 @@ t_stop_ends_exactly_the_nodes_it_started() {
     [ -z "$(bash "$RC" pids "$CLUSTER_DIR")" ] || fail "pids listed after stop"
 }
 
+# `join`: nodes started elsewhere (as compose's containers are), joined once; a second join
+# leaves the cluster alone; a node without cluster mode is refused.
+t_join_creates_once_and_leaves_an_existing_cluster_alone() {
+    local i p ports=() addrs=()
+    for i in 1 2 3; do
+        p=$(free_port)
+        while (echo >"/dev/tcp/127.0.0.1/$((p + 10000))") 2>/dev/null || [ $((p + 10000)) -ge 32768 ]; do p=$(free_port); done
+        mkdir -p "$T/j$i"
+        (cd "$T/j$i" && exec redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+            --cluster-config-file nodes.conf --dir "$T/j$i" --save "" --appendonly no \
+            --logfile "$T/j$i/redis.log") &
+        echo "join-$i $!" >>"$T/pids"
+        ports+=("$p")
+        addrs+=("127.0.0.1:$p")
+    done
+    bash "$RC" join "${addrs[@]}" >"$T/join1" 2>&1 || fail "join: $(tail -5 "$T/join1")"
+    grep -q 'creating a cluster of 3 masters' "$T/join1" || fail "$(cat "$T/join1")"
+    for p in "${ports[@]}"; do
+        redis-cli -p "$p" CLUSTER INFO | tr -d '\r' | grep -qx 'cluster_state:ok' || fail "node $p not ok"
+    done
+    local epoch
+    epoch=$(redis-cli -p "${ports[0]}" CLUSTER INFO | tr -d '\r' | sed -n 's/^cluster_current_epoch://p')
+    bash "$RC" join "${addrs[@]}" >"$T/join2" 2>&1 || fail "second join: $(cat "$T/join2")"
+    grep -q creating "$T/join2" && fail "second join created again"
+    [ "$(redis-cli -p "${ports[0]}" CLUSTER INFO | tr -d '\r' | sed -n 's/^cluster_current_epoch://p')" = "$epoch" ] ||
+        fail "the cluster changed on the second join"
+    start_redis || fail "single redis"
+    local rc=0
+    bash "$RC" join "${addrs[0]}" "${addrs[1]}" "127.0.0.1:$REDIS_PORT" >"$T/join3" 2>&1 || rc=$?
+    [ $rc = 1 ] && grep -q 'does not run with cluster-enabled yes' "$T/join3" || fail "status $rc: $(cat "$T/join3")"
+}
+
 start_redis_cluster 3 || { echo "not ok - the cluster starts: $(cat "$T/cluster.log")"; exit 1; }
 run_tests
 [ "$E2E_FAILED" -eq 0 ]
