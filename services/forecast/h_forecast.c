@@ -306,7 +306,7 @@ static void ptask_run(gf_pool_worker_t *w, void *arg)
                         &t->rows, t->model, &t->err);
 }
 
-void h_predict(gf_req_t *r)
+void h_predict_post(gf_req_t *r)
 {
     fc_app_t *app = r->app;
     gf_err_t err = {0};
@@ -342,7 +342,7 @@ void h_predict(gf_req_t *r)
 
 /* ---------------------------------------------------------------- GET /v1/models/loaded */
 
-void h_models_loaded(gf_req_t *r)
+void h_models_loaded_get(gf_req_t *r)
 {
     fc_app_t *app = r->app;
     static const char *const allowed[] = {"features", NULL};
@@ -699,7 +699,7 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         fjob_finish(j);
 }
 
-void h_forecast(gf_req_t *r)
+void h_forecast_get(gf_req_t *r)
 {
     fc_app_t *app = r->app;
     gf_err_t err = {0};

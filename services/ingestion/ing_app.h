@@ -1,9 +1,10 @@
 /*
  * ing_app.h - the ingestion service's application state, shared by its handler files
- * (h_readings.c, h_demand.c, h_anomaly.c, h_eia.c) and main.c.
+ * (h_readings.c, h_demand.c, h_regions.c, h_summary.c, h_anomalies.c), the EIA puller
+ * (ing_eia_pull.c) and main.c.
  *
  * Threads: the loop thread owns everything here except what is marked otherwise. Imports
- * (h_demand.c) and the anomaly scans (h_anomaly.c) run on kit worker pools (core/pool.h),
+ * (h_demand.c) and the anomaly scans (h_anomalies.c) run on kit worker pools (core/pool.h),
  * each thread with its own blocking Redis connection; they read only the const parts
  * (config, regions table), and an import's result comes back to the loop with its task.
  */
@@ -68,7 +69,6 @@ typedef struct ing_app {
 /* h_readings.c */
 void ing_readings_metrics_init(void);
 void h_readings_post(gf_req_t *r);
-void h_summary_get(gf_req_t *r);
 void ing_redis_state(bool ready, void *arg); /* loads the batch script on every connect */
 void ing_load_script(void *app);              /* (again): the retry of a failed load */
 
@@ -77,7 +77,6 @@ void ing_demand_metrics_init(void);
 void h_demand_post(gf_req_t *r);
 void h_demand_flags_post(gf_req_t *r);
 void h_demand_get(gf_req_t *r);
-void h_regions_get(gf_req_t *r);
 /* Queue a save of the regions catalog (gf:region:{R} code, name, tz) on the pool; a failed
  * save is retried (app->regions_retry), a successful one sets app->regions_saved. */
 void ing_demand_save_regions(void *app);
@@ -85,7 +84,13 @@ void ing_demand_save_regions(void *app);
  * latest-hour gauge gf_ingestion_demand_mw). Thread-safe. */
 void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw);
 
-/* h_anomaly.c */
+/* h_regions.c */
+void h_regions_get(gf_req_t *r);
+
+/* h_summary.c */
+void h_summary_get(gf_req_t *r);
+
+/* h_anomalies.c */
 typedef struct ing_scanner_cfg {
     int interval_s;
     int lookback_h;
@@ -103,7 +108,7 @@ int ing_anomaly_count_since(ing_app_t *app, int64_t since,
                             void (*done)(long long n, int failed, void *ud), void *ud);
 void ing_anomaly_metrics_init(void);
 
-/* h_eia.c */
+/* ing_eia_pull.c */
 typedef struct ing_puller_cfg {
     const char *api_key;
     const char *url;

@@ -2,8 +2,8 @@
  * gf-ingestion: meter readings (validated, deduplicated, tiered into Redis), hourly regional
  * demand history (streamed CSV/JSON imports, read-back), the regions catalog, live figures,
  * anomalies, and the EIA API puller. Wiring only: the kit runs config, loop, standard
- * routes, Redis, signals and drain; h_readings.c, h_demand.c, h_anomaly.c and h_eia.c hold
- * the routes and background work, ing_*.c the core (no HTTP).
+ * routes, Redis, signals and drain; the h_<resource>.c files hold the routes and background
+ * work, ing_eia_pull.c the EIA puller, the other ing_*.c the core (no HTTP).
  */
 #include <stdlib.h>
 #include <unistd.h>

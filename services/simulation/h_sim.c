@@ -254,7 +254,7 @@ static int task_submit(sim_app_t *app, task_t *t)
 
 /* ---------------------------------------------------------------- handlers */
 
-void h_cases(gf_req_t *r)
+void h_cases_list(gf_req_t *r)
 {
     sim_app_t *app = r->app;
     static const char *const none[] = {NULL};
@@ -422,22 +422,22 @@ fail:
         task_free(t);
 }
 
-void h_powerflow(gf_req_t *r)
+void h_powerflow_post(gf_req_t *r)
 {
     submit(r, SIM_PF);
 }
 
-void h_opf(gf_req_t *r)
+void h_opf_post(gf_req_t *r)
 {
     submit(r, SIM_OPF);
 }
 
-void h_contingencies(gf_req_t *r)
+void h_contingencies_post(gf_req_t *r)
 {
     submit(r, SIM_N1);
 }
 
-void h_schedule(gf_req_t *r)
+void h_schedule_post(gf_req_t *r)
 {
     submit(r, SIM_SCHEDULE);
 }
@@ -537,17 +537,17 @@ static void job_get(gf_req_t *r, bool network)
     }
 }
 
-void h_job_get(gf_req_t *r)
+void h_jobs_get(gf_req_t *r)
 {
     job_get(r, false);
 }
 
-void h_job_network(gf_req_t *r)
+void h_jobs_network_get(gf_req_t *r)
 {
     job_get(r, true);
 }
 
-void h_case_network(gf_req_t *r)
+void h_cases_network_get(gf_req_t *r)
 {
     sim_app_t *app = r->app;
     const char *name = gf_req_param(r, "name");

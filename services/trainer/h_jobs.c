@@ -120,7 +120,7 @@ static void job_work(gf_pool_worker_t *w, void *arg)
 
 /* Queue a saved job (stolen: freed when refused). GF_ERATE "queue_full" when
  * GF_TRAINER_MAX_QUEUED_JOBS wait, GF_EUNAVAIL "shutting_down" while stopping. */
-int h_jobs_submit(trn_app_t *app, trn_job_t *job, gf_err_t *err)
+int trn_jobs_submit(trn_app_t *app, trn_job_t *job, gf_err_t *err)
 {
     job_task_t *t = gf_xmalloc(sizeof *t);
     t->env = &app->env;
@@ -177,7 +177,7 @@ static void on_saved(redisAsyncContext *ac, void *reply_, void *privdata)
     snprintf(loc, sizeof loc, "/v1/jobs/%s", c->job->id);
     trn_job_t *job = c->job;
     c->job = NULL;
-    if (h_jobs_submit(app, job, &err) != 0) {
+    if (trn_jobs_submit(app, job, &err) != 0) {
         /* the record stays "queued": say so in it, best effort */
         json_object_set_new(doc, "state", json_string("failed"));
         json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code", err.code, "message",
@@ -287,7 +287,7 @@ fail:
     create_ctx_free(c);
 }
 
-void h_jobs_create(gf_req_t *r)
+void h_jobs_post(gf_req_t *r)
 {
     trn_app_t *app = r->app;
     gf_err_t err = {0};
@@ -367,7 +367,7 @@ static double g_running(void *arg)
     return (double)run;
 }
 
-void h_jobs_metrics_init(void *app)
+void trn_jobs_metrics_init(void *app)
 {
     gf_metric_gauge_fn("gf_trainer_jobs_queued", "Jobs waiting for a worker.", g_queued, app);
     gf_metric_gauge_fn("gf_trainer_jobs_running", "Jobs being trained now.", g_running, app);

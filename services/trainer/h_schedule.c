@@ -135,7 +135,7 @@ static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t
     }
     trn_sched_started(doc, &app->sched, id, why, data_last, now);
     gf_err_t se = {0};
-    if (h_jobs_submit(app, job, &se) != 0) {
+    if (trn_jobs_submit(app, job, &se) != 0) {
         /* the saved record says queued: mark it failed; the next check records the result */
         int lrc = 0;
         json_t *jd = job_doc_load(c, id, err, &lrc);
@@ -260,7 +260,7 @@ static void on_check(evutil_socket_t fd, short what, void *arg)
         GF_LOG(GF_LOG_DEBUG, "schedule_check_skipped", "the registry pool is stopping");
 }
 
-int h_schedule_start(trn_app_t *app, gf_err_t *err)
+int trn_schedule_start(trn_app_t *app, gf_err_t *err)
 {
     double s = app->sched_check_seconds;
     struct timeval tv = {(time_t)s, (suseconds_t)((s - (time_t)s) * 1e6)};
@@ -270,7 +270,7 @@ int h_schedule_start(trn_app_t *app, gf_err_t *err)
     return 0;
 }
 
-void h_schedule_stop(trn_app_t *app)
+void trn_schedule_stop(trn_app_t *app)
 {
     if (app->sched_timer)
         event_free(app->sched_timer);
@@ -402,7 +402,7 @@ static void submit(sched_ctx_t *c, gf_pool_work_fn fn)
     }
 }
 
-void h_schedule_get(gf_req_t *r)
+void h_schedule_list(gf_req_t *r)
 {
     sched_ctx_t *c = gf_xcalloc(1, sizeof *c);
     c->r = r;

@@ -7,6 +7,7 @@
  * and hand redirected entries to run_slot() one by one.
  */
 #include "core/rcluster.h"
+#include "core/pool.h"
 #include "core/redis.h"
 #include "core/util.h"
 
@@ -218,6 +219,7 @@ typedef struct rc_node {
 } rc_node_t;
 
 struct gf_rcluster {
+    bool single; /* one Redis: node 0 owns every slot, no CLUSTER SLOTS */
     int timeout_ms;
     gf_rc_addr_t seeds[GF_RC_MAX_SEEDS];
     size_t nseeds;
@@ -301,6 +303,8 @@ static int load_map_from(gf_rcluster_t *c, const gf_rc_addr_t *from, gf_err_t *e
 
 int gf_rcluster_refresh(gf_rcluster_t *c, gf_err_t *err)
 {
+    if (c->single) /* one Redis owns every slot: there is no map to fetch */
+        return 0;
     /* Masters of the current map first (they know the newest layout), then the seeds. */
     size_t known = c->nnodes;
     bool *is_master = gf_xcalloc(known ? known : 1, sizeof *is_master);
@@ -1057,12 +1061,169 @@ bool gf_rcluster_ready(gf_rcluster_t *c, char *why, size_t whylen)
                                                  c->timeout_ms, &e);
         if (ctx == NULL) {
             ok = false;
-            snprintf(why, whylen, "Redis Cluster master %s:%d (slot %d and others) does not "
-                     "answer: %s",
-                     nd->addr.host, nd->addr.port, s, e.message);
+            if (c->single)
+                snprintf(why, whylen, "Redis at %s:%d does not answer: %s", nd->addr.host,
+                         nd->addr.port, e.message);
+            else
+                snprintf(why, whylen, "Redis Cluster master %s:%d (slot %d and others) does "
+                         "not answer: %s",
+                         nd->addr.host, nd->addr.port, s, e.message);
         }
         gf_err_cleanup(&e);
     }
     free(asked);
     return ok;
+}
+
+/* ---------------------------------------------------------------- one handle, two modes */
+
+gf_redis_conf_t gf_redis_conf_from_cfg(const gf_cfg_t *cfg)
+{
+    gf_redis_conf_t rc = {
+        .cluster = gf_cfg_str(cfg, "GF_REDIS_CLUSTER"),
+        .host = gf_cfg_str(cfg, "GF_REDIS_HOST"),
+        .port = (int)gf_cfg_int(cfg, "GF_REDIS_PORT"),
+    };
+    return rc;
+}
+
+gf_rcluster_t *gf_rcluster_new_single(const char *host, int port, int timeout_ms, gf_err_t *err)
+{
+    if (host == NULL || host[0] == '\0' || strlen(host) >= sizeof ((gf_rc_addr_t *)NULL)->host ||
+        port < 1 || port > 65535) {
+        gf_err_set(err, GF_EINVAL, "invalid_config",
+                   "GF_REDIS_HOST/GF_REDIS_PORT \"%.80s:%d\" is invalid (expected a host and a "
+                   "port in 1-65535)",
+                   host ? host : "", port);
+        return NULL;
+    }
+    gf_rcluster_t *c = gf_xcalloc(1, sizeof *c);
+    c->single = true;
+    c->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+    snprintf(c->seeds[0].host, sizeof c->seeds[0].host, "%s", host);
+    c->seeds[0].port = port;
+    c->nseeds = 1;
+    (void)node_index(c, host, port); /* node 0 */
+    for (int s = 0; s < GF_RC_SLOTS; s++)
+        c->slot_node[s] = 0;
+    if (gf_redis_sync_ensure(&c->nodes[0].ctx, host, port, c->timeout_ms, err) == NULL) {
+        gf_rcluster_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+gf_rcluster_t *gf_rcluster_open(const gf_redis_conf_t *conf, int timeout_ms, gf_err_t *err)
+{
+    if (conf->cluster != NULL && conf->cluster[0] != '\0')
+        return gf_rcluster_new(conf->cluster, timeout_ms, err);
+    return gf_rcluster_new_single(conf->host, conf->port, timeout_ms, err);
+}
+
+bool gf_rcluster_is_cluster(const gf_rcluster_t *c)
+{
+    return !c->single;
+}
+
+int gf_rcluster_ensure(gf_rcluster_t *c, gf_err_t *err)
+{
+    if (c->single)
+        return gf_redis_sync_ensure(&c->nodes[0].ctx, c->nodes[0].addr.host,
+                                    c->nodes[0].addr.port, c->timeout_ms, err) != NULL
+                   ? 0
+                   : GF_EUNAVAIL;
+    bool *master = gf_xcalloc(c->nnodes ? c->nnodes : 1, sizeof *master);
+    for (int s = 0; s < GF_RC_SLOTS; s++)
+        if (c->slot_node[s] >= 0)
+            master[c->slot_node[s]] = true;
+    for (size_t i = 0; i < c->nnodes; i++) {
+        rc_node_t *nd = &c->nodes[i];
+        if (!master[i]) { /* left the map: its connection is of no use */
+            node_drop(nd);
+            continue;
+        }
+        if (nd->ctx == NULL)
+            continue; /* made on first use */
+        /* A master that does not answer now fails its own slots' commands (naming it); the
+         * others keep serving, so this is not an error of the handle. */
+        gf_err_t e = {0};
+        (void)gf_redis_sync_ensure(&nd->ctx, nd->addr.host, nd->addr.port, c->timeout_ms, &e);
+        gf_err_cleanup(&e);
+    }
+    free(master);
+    return 0;
+}
+
+gf_rcluster_t *gf_rcluster_worker(struct gf_pool_worker *w, const gf_redis_conf_t *conf,
+                                  int timeout_ms, gf_err_t *err)
+{
+    gf_rcluster_t *c = w->local;
+    if (c == NULL) {
+        c = gf_rcluster_open(conf, timeout_ms, err);
+        w->local = c;
+        return c;
+    }
+    return gf_rcluster_ensure(c, err) == 0 ? c : NULL;
+}
+
+void gf_rcluster_local_free(void *local)
+{
+    gf_rcluster_free(local);
+}
+
+/* The index (into nodes) of the i-th distinct master in slot order; -1 past the last. */
+static int nth_master(const gf_rcluster_t *c, int i)
+{
+    int seen = 0, last = -1;
+    bool *done = gf_xcalloc(c->nnodes ? c->nnodes : 1, sizeof *done);
+    int found = -1;
+    for (int s = 0; s < GF_RC_SLOTS && found < 0; s++) {
+        int ni = c->slot_node[s];
+        if (ni < 0 || ni == last || done[ni])
+            continue;
+        last = ni;
+        done[ni] = true;
+        if (seen++ == i)
+            found = ni;
+    }
+    free(done);
+    return found;
+}
+
+int gf_rcluster_master_count(const gf_rcluster_t *c)
+{
+    int n = 0;
+    while (nth_master(c, n) >= 0)
+        n++;
+    return n;
+}
+
+redisReply *gf_rcluster_master_cmd_argv(gf_rcluster_t *c, int i, int argc, const char **argv,
+                                        const size_t *argvlen, gf_err_t *err)
+{
+    int ni = nth_master(c, i);
+    if (ni < 0 || argc < 1) {
+        gf_err_set(err, GF_EINVAL, "redis_cluster_command",
+                   "there is no master %d (the map has %d) or the command is empty", i,
+                   gf_rcluster_master_count(c));
+        return NULL;
+    }
+    rc_node_t *nd = &c->nodes[ni];
+    redisContext *ctx = node_conn(c, nd, err);
+    if (ctx == NULL)
+        return NULL;
+    redisReply *rep = redisCommandArgv(ctx, argc, argv, argvlen);
+    if (rep == NULL) {
+        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
+                   "Redis node %s:%d did not answer; the outcome is unknown", nd->addr.host,
+                   nd->addr.port);
+        node_drop(nd);
+    }
+    return rep;
+}
+
+const gf_rc_addr_t *gf_rcluster_master_addr(const gf_rcluster_t *c, int i)
+{
+    int ni = nth_master(c, i);
+    return ni < 0 ? NULL : &c->nodes[ni].addr;
 }

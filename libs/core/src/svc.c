@@ -61,7 +61,7 @@ void gf_service_add_check(gf_service_t *svc, const char *name, gf_ready_fn fn, v
 
 /* ---------------------------------------------------------------- standard routes */
 
-static void h_healthz(gf_req_t *r)
+static void h_healthz_get(gf_req_t *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string("ok"));
@@ -69,7 +69,7 @@ static void h_healthz(gf_req_t *r)
     gf_reply_json(r, 200, o);
 }
 
-static void h_readyz(gf_req_t *r)
+static void h_readyz_get(gf_req_t *r)
 {
     gf_service_t *svc = the_service;
     bool all = !svc->draining;
@@ -105,7 +105,7 @@ static void h_readyz(gf_req_t *r)
     gf_reply_json(r, 200, o);
 }
 
-static void h_metrics(gf_req_t *r)
+static void h_metrics_get(gf_req_t *r)
 {
     size_t len = 0;
     char *text = gf_metrics_render(&len);
@@ -113,7 +113,7 @@ static void h_metrics(gf_req_t *r)
     free(text);
 }
 
-static void h_info(gf_req_t *r)
+static void h_info_get(gf_req_t *r)
 {
     gf_service_t *svc = the_service;
     char started[40];
@@ -136,10 +136,10 @@ static void h_info(gf_req_t *r)
 }
 
 static const gf_route_t std_routes[] = {
-    {"GET", "/healthz", h_healthz, 0, NULL},
-    {"GET", "/readyz", h_readyz, 0, NULL},
-    {"GET", "/metrics", h_metrics, 0, NULL},
-    {"GET", "/v1/info", h_info, 0, NULL},
+    {"GET", "/healthz", h_healthz_get, 0, NULL},
+    {"GET", "/readyz", h_readyz_get, 0, NULL},
+    {"GET", "/metrics", h_metrics_get, 0, NULL},
+    {"GET", "/v1/info", h_info_get, 0, NULL},
 };
 
 static bool redis_check(gf_service_t *svc, void *arg, char *why, size_t whylen)
@@ -214,8 +214,8 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
     static char port_def[8];
     snprintf(port_def, sizeof port_def, "%d", def->default_port);
     port_opt[0].def = port_def;
-    const gf_cfg_opt_t *tables[] = {kit_opts, port_opt, def->opts ? def->opts : &kit_opts[7],
-                                    NULL};
+    const gf_cfg_opt_t *tables[] = {kit_opts, gf_rcluster_cfg_opts, port_opt,
+                                    def->opts ? def->opts : &kit_opts[7], NULL};
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -260,6 +260,7 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
         gf_cfg_cleanup(&svc.cfg);
         return 2;
     }
+    svc.redis_conf = gf_redis_conf_from_cfg(&svc.cfg);
     signal(SIGPIPE, SIG_IGN);
     svc.started_wall = gf_now_wall();
     gf_metrics_register_process();

@@ -1,5 +1,5 @@
 /*
- * h_anomaly.c - anomaly detection in real time, the stored anomaly index and
+ * h_anomalies.c - anomaly detection in real time, the stored anomaly index and
  * GET /v1/anomalies.
  *
  * Two sources:

@@ -1,5 +1,5 @@
 /*
- * h_eia.c - the EIA API v2 puller: live hourly regional demand.
+ * ing_eia_pull.c - the EIA API v2 puller: live hourly regional demand.
  *
  * On when GF_INGEST_EIA_API_KEY is set. A timer on the loop fires every
  * GF_INGEST_EIA_INTERVAL_S (first run one second after start); a run asks for the hours
