@@ -292,6 +292,13 @@ t_cluster_option_in_compose_and_k8s() {
             and .services[$s].depends_on["redis-cluster"].condition == "service_completed_successfully"' "$C" >/dev/null \
             || fail "compose cluster: $s lacks GF_REDIS_CLUSTER=$nodes or waits not for the join"
     done
+    # Every GF_* the override sets for a service (or its second instance) is one the binary reads.
+    for s in $SVCS; do
+        help_names "$s" >"$T/known"
+        for n in $(yq -r --arg s "$s" '(.services[$s].environment // {}), (.services["\($s)-2"].environment // {}) | keys[]' "$C" | sort -u); do
+            grep -qx "$n" "$T/known" || fail "compose cluster: $s: $n is not read by gf-$s"
+        done
+    done
     for s in ingestion forecast; do
         yq -e --arg s "$s" --arg p "$(default_port "$s")" '.services.gateway.environment["GF_\($s|ascii_upcase)_ADDR"] == "\($s):\($p),\($s)-2:\($p)"
             and .services["\($s)-2"].environment.GF_PORT == $p and (.services["\($s)-2"] | has("ports") | not)' "$C" >/dev/null \
