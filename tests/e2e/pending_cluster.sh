@@ -256,8 +256,18 @@ if [ "${E2E_REDIS:-}" = single ]; then
 else
     start_redis_cluster 3 || { echo "not ok - the cluster starts: $(cat "$T/cluster.log")"; exit 1; }
 fi
+# The forecast subscribes to gf:reg:events on the first node of its seed list; the registry
+# publishes from the master of its model's hash tag ({load:PJM}). Its list starts with another
+# master, so a promotion must cross nodes to reach it.
+FC_ENV=()
+if [ "${E2E_REDIS:-}" != single ]; then
+    reg_owner=$(cluster_owner 'gf:reg:{load:PJM}')
+    FC_ENV=("GF_REDIS_CLUSTER=$(printf '127.0.0.1:%s\n' "${CLUSTER_PORTS[@]}" | grep -v ":$reg_owner\$" | paste -sd,),127.0.0.1:$reg_owner")
+fi
 for s in $E2E_SERVICES; do
-    start_service "$s" $E2E_ENV || { echo "not ok - stack starts ($s)"; E2E_FAILED=1; exit 1; }
+    extra=()
+    [ "$s" = forecast ] && extra=("${FC_ENV[@]}")
+    start_service "$s" $E2E_ENV "${extra[@]}" || { echo "not ok - stack starts ($s)"; E2E_FAILED=1; exit 1; }
 done
 start_gateway || { echo "not ok - stack starts (gateway)"; E2E_FAILED=1; exit 1; }
 for s in $E2E_SERVICES; do

@@ -28,7 +28,7 @@ make_batch() { # prefix b file
         printf "]" }' >"$3"
 }
 
-# The client: batches 0..nb-1 of PREFIX in order, each posted until it is acknowledged (at most
+# The client: batches $dir/b0.json..b<nb-1>.json in order, each posted until acknowledged (at most
 # 300 attempts, 0.1 s apart). Per attempt a line "b status retry-after" in $dir/attempts; the
 # acknowledgement in $dir/r<b>.json.
 client() { # nb dir
