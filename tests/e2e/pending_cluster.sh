@@ -5,7 +5,9 @@
 # masters), a demand import read back, training, hot reload on promotion (the registry's
 # event published on one master reaches the forecast subscribed on another), a forecast, an
 # OPF whose load is that forecast, anomalies (a faulty meter and a spike in a demand series),
-# and the summary. Redis is read back across every master (SCAN per node, redis-cli -c).
+# and the summary. Two ingestion and two forecast instances run behind the gateway (nginx
+# upstreams with two servers): dedupe stays exact and both forecasts reload the promotion.
+# Redis is read back across every master (SCAN per node, redis-cli -c).
 # E2E_REDIS=single runs the same flows on one Redis (a baseline when the cluster run fails;
 # the cross-master checks are left out there).
 E2E_ENV="GF_TRAINER_THREADS=1 GF_INGEST_MAX_AGE_S=3000000 GF_INGEST_ANOMALY_INTERVAL_S=1 GF_FORECAST_RECHECK_SECONDS=0"
@@ -33,8 +35,8 @@ agg_count() {
     done
     echo "$n"
 }
-loaded_version() { # region: the version the forecast service serves
-    curl -fsS "http://127.0.0.1:${PORT_OF[forecast]}/v1/models/loaded" |
+loaded_version() { # region [port]: the version a forecast instance serves (default: the first)
+    curl -fsS "http://127.0.0.1:${2:-$FC_A}/v1/models/loaded" |
         jq -r --arg r "$1" '.models[]|select(.region==$r)|.version'
 }
 # PUBLISH calls each master has executed so far ("port calls" lines).
@@ -70,7 +72,8 @@ t_readings_with_duplicates_are_stored_once_over_the_masters() {
     expect_json .accepted 2000
     expect_json .duplicate 100
     expect_json .rejected 0
-    # The same batch twice more at once (a client's retries): nothing new.
+    # The same batch twice more at once (a client's retries; the gateway sends them to both
+    # ingestion instances): nothing new.
     local j
     for j in 1 2; do
         curl -sS -o "$T/r$j" -w '%{http_code}' -X POST -H "X-API-Key: $API_KEY" \
@@ -143,8 +146,9 @@ t_training_registers_a_production_model_and_the_forecast_serves_it() {
     req GET "$GW/api/trainer/jobs?limit=10"
     expect_status 200
     expect_json '.jobs[0].id' "$job"
-    for i in $(seq 100); do [ "$(loaded_version PJM)" = 1 ] && break; sleep 0.2; done
-    [ "$(loaded_version PJM)" = 1 ] || fail "the forecast did not load version 1"
+    for i in $(seq 100); do [ "$(loaded_version PJM)" = 1 ] && [ "$(loaded_version PJM "$FC_B")" = 1 ] && break; sleep 0.2; done
+    [ "$(loaded_version PJM)" = 1 ] || fail "forecast A did not load version 1"
+    [ "$(loaded_version PJM "$FC_B")" = 1 ] || fail "forecast B did not load version 1"
     req GET "$GW/api/forecast/forecast?region=PJM&horizon=24&history=24"
     expect_status 200
     expect_json '.points|length' 24
@@ -163,7 +167,7 @@ t_promotion_reloads_the_forecast_across_masters() {
     expect_json .state succeeded
     expect_json '.results[0].version' 2
     expect_json '.results[0].promoted' false
-    [ "$(loaded_version PJM)" = 1 ] || fail "staging changed what the forecast serves"
+    [ "$(loaded_version PJM)" = 1 ] && [ "$(loaded_version PJM "$FC_B")" = 1 ] || fail "staging changed what the forecast serves"
     local subs before after pub t0 t1 i
     subs=$(subscriber_nodes | paste -sd' ')
     [ -n "$subs" ] || fail "no subscriber on any master"
@@ -172,9 +176,10 @@ t_promotion_reloads_the_forecast_across_masters() {
     reqk POST "$GW/api/trainer/models/load:PJM/aliases" -H 'Content-Type: application/json' \
         --data-binary '{"alias":"production","version":2,"who":"e2e","reason":"cluster promotion"}'
     expect_status 200
-    for i in $(seq 100); do [ "$(loaded_version PJM)" = 2 ] && break; sleep 0.05; done
+    for i in $(seq 100); do [ "$(loaded_version PJM)" = 2 ] && [ "$(loaded_version PJM "$FC_B")" = 2 ] && break; sleep 0.05; done
     t1=$(date +%s.%N)
-    [ "$(loaded_version PJM)" = 2 ] || fail "version 2 not loaded after the promotion"
+    [ "$(loaded_version PJM)" = 2 ] || fail "version 2 not loaded by forecast A after the promotion"
+    [ "$(loaded_version PJM "$FC_B")" = 2 ] || fail "version 2 not loaded by forecast B after the promotion"
     after=$(publish_calls)
     pub=$(join <(echo "$before") <(echo "$after") | awk '$3 > $2 { print $1 }' | paste -sd' ')
     echo "    published on master $pub, forecast subscribed on $subs; reloaded after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
@@ -231,22 +236,30 @@ t_anomalies_from_meters_and_from_demand() {
 }
 
 t_summary_reports_live_figures() {
+    # The live figures (readings per second, meters and load per region) are each instance's
+    # own, kept in its memory: posted to and read from instance A directly. What comes from
+    # Redis (open anomalies) is asked through the gateway.
     local ts
     ts=$(iso $(($(date +%s) - 5)))
-    post_readings "[{\"meter_id\":\"sum-1\",\"ts\":\"$ts\",\"region\":\"SPA\",\"kw\":700},{\"meter_id\":\"sum-2\",\"ts\":\"$ts\",\"region\":\"SPA\",\"kw\":300},{\"meter_id\":\"sum-3\",\"ts\":\"$ts\",\"region\":\"NYIS\",\"kw\":-1}]"
+    req POST "http://127.0.0.1:$ING_A/v1/readings" -H 'Content-Type: application/json' --data-binary \
+        "[{\"meter_id\":\"sum-1\",\"ts\":\"$ts\",\"region\":\"SPA\",\"kw\":700},{\"meter_id\":\"sum-2\",\"ts\":\"$ts\",\"region\":\"SPA\",\"kw\":300},{\"meter_id\":\"sum-3\",\"ts\":\"$ts\",\"region\":\"NYIS\",\"kw\":-1}]"
     expect_status 200
     expect_json .accepted 2
-    req GET "$GW/api/ingestion/summary?rate_s=60"
+    req GET "http://127.0.0.1:$ING_A/v1/summary?rate_s=60"
     expect_status 200
     expect_json '.regions[]|select(.region=="SPA")|.meters' 2
     expect_json '.regions[]|select(.region=="SPA")|.load_mw' 1
-    expect_json '.readings_per_second > 0' true
+    expect_json '.accepted >= 2' true
     expect_json '.rejected_by_reason.negative_power >= 1' true
+    req GET "$GW/api/ingestion/summary?rate_s=60"
+    expect_status 200
     expect_json '.open_anomalies >= 2' true
     # Every service is ready on the cluster (each master answers).
-    local s
+    local s p
     for s in $E2E_SERVICES; do
-        curl -fsS -o /dev/null "http://127.0.0.1:${PORT_OF[$s]}/readyz" || fail "$s not ready"
+        for p in ${PORT_OF[$s]//,127.0.0.1:/ }; do
+            curl -fsS -o /dev/null "http://127.0.0.1:$p/readyz" || fail "$s on port $p not ready"
+        done
     done
 }
 
@@ -269,9 +282,21 @@ for s in $E2E_SERVICES; do
     [ "$s" = forecast ] && extra=("${FC_ENV[@]}")
     start_service "$s" $E2E_ENV "${extra[@]}" || { echo "not ok - stack starts ($s)"; E2E_FAILED=1; exit 1; }
 done
-start_gateway || { echo "not ok - stack starts (gateway)"; E2E_FAILED=1; exit 1; }
 for s in $E2E_SERVICES; do
     wait_ready "$s" 120 || { echo "not ok - $s becomes ready on the cluster"; E2E_FAILED=1; exit 1; }
 done
+# Second instances of ingestion and forecast (the forecast B with the seed list as given).
+ING_A=${PORT_OF[ingestion]} FC_A=${PORT_OF[forecast]}
+for s in ingestion forecast; do
+    start_service "$s" $E2E_ENV || { echo "not ok - stack starts ($s B)"; E2E_FAILED=1; exit 1; }
+    wait_ready "$s" 120 || { echo "not ok - $s B becomes ready on the cluster"; E2E_FAILED=1; exit 1; }
+done
+ING_B=${PORT_OF[ingestion]} FC_B=${PORT_OF[forecast]}
+PORT_OF[ingestion]="$ING_A,127.0.0.1:$ING_B"
+PORT_OF[forecast]="$FC_A,127.0.0.1:$FC_B"
+start_gateway || { echo "not ok - stack starts (gateway)"; E2E_FAILED=1; exit 1; }
+grep -q "server 127.0.0.1:$ING_A; server 127.0.0.1:$ING_B;" "$T/nginx.conf" &&
+    grep -q "server 127.0.0.1:$FC_A; server 127.0.0.1:$FC_B;" "$T/nginx.conf" ||
+    { echo "not ok - the gateway's upstreams have both instances"; exit 1; }
 run_tests
 [ "$E2E_FAILED" -eq 0 ]
