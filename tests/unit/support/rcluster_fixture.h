@@ -22,7 +22,7 @@
 
 #include "core/rcluster.h"
 
-#include "../registry/redis_fixture.h"
+#include "redis_fixture.h"
 
 #define GF_TEST_RC_NODES 3
 
