@@ -288,7 +288,7 @@ static void demand_post(gf_req_t *r, int force_flags)
     }
     t->opts.label = t->src.label;
     t->opts.tz = t->src.has_tz ? &t->src.tz : NULL;
-    if (!gf_redis_ready(app->redis)) {
+    if (!gf_redis_usable(app->redis)) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
     }

@@ -171,7 +171,7 @@ static void temp_post(gf_req_t *r, ing_temp_kind_t kind)
     t->opts.format = t->src.json ? ING_TEMP_JSON : ING_TEMP_CSV;
     t->opts.label = t->src.label;
     t->opts.tz = t->src.has_tz ? &t->src.tz : NULL;
-    if (!gf_redis_ready(app->redis)) {
+    if (!gf_redis_usable(app->redis)) {
         gf_reply_header(r, "Retry-After", "1");
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;

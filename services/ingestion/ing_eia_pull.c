@@ -277,7 +277,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     evtimer_add(p->timer, &tv);
     if (p->busy)
         return;
-    if (!gf_redis_ready(p->app->redis)) {
+    if (!gf_redis_usable(p->app->redis)) {
         gf_err_t err = {0};
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         run_done(p, &err);

@@ -116,6 +116,7 @@ static void test_ready_and_every_master(void **state)
     (void)state;
     assert_true(gf_redis_is_cluster(ar));
     assert_true(wait_ready(true, 10000));
+    assert_true(gf_redis_usable(ar));
     assert_true(state_changes >= 1);
     char why[256];
     gf_redis_why(ar, why, sizeof why);
@@ -438,6 +439,8 @@ static void test_killed_master(void **state)
     assert_true(run_until(&g.done, 2, 5000));
     assert_string_equal(g.str, "y");
     assert_false(gf_redis_ready(ar));
+    /* not ready, yet worth sending to: the write paths check this, not readiness */
+    assert_true(gf_redis_usable(ar));
 }
 
 int main(void)
