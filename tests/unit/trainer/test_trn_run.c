@@ -255,9 +255,11 @@ static void test_trn_run_job_trains_registers_promotes_then_judges(void **state)
     trn_run_metrics_init();
     trn_job_t *j = job_of("run-1", "TST", "hostA", "self", gf_now_wall());
     assert_int_equal(trn_run_job(j, &env, &hooks), TRN_JOB_SUCCEEDED);
-    /* the events in order, the training stages between loading and champion */
+    /* the events in order, the training stages between loading and champion; a promoted
+     * model is refitted on all data before it is registered */
     assert_true(strncmp(ev.seq, "region,stage:loading,", 21) == 0);
-    assert_non_null(strstr(ev.seq, ",stage:champion,stage:register,region_done,done"));
+    assert_non_null(
+        strstr(ev.seq, ",stage:champion,stage:final_refit,stage:register,region_done,done"));
     json_t *r0 = json_array_get(j->results, 0);
     assert_string_equal(json_string_value(json_object_get(r0, "state")), "succeeded");
     assert_int_equal(json_integer_value(json_object_get(r0, "version")), 1);
