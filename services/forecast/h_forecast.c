@@ -23,12 +23,14 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/svc.h"
 #include "core/util.h"
 #include "fc_forecast.h"
 #include "fc_plan.h"
 #include "fc_predict.h"
 #include "fc_series.h"
+#include "fc_weather.h"
 #include "features/demand.h"
 #include "registry/registry.h"
 
@@ -248,7 +250,7 @@ static void on_model_versions(redisAsyncContext *ac, void *reply_, void *privdat
 /* Reply to a predict that failed with no_model (*err, taken). Loop thread. */
 static void no_model_reply(gf_req_t *r, fc_app_t *app, const char *model, gf_err_t *err)
 {
-    if (strncmp(model, "load:", 5) != 0 || !gf_feat_demand_region_valid(model + 5)) {
+    if (strncmp(model, "load:", 5) != 0 || !gf_region_valid(model + 5)) {
         reply_unknown_model(r, model, "is not served by this service (it serves load:<region>)");
         gf_err_cleanup(err);
         return;
@@ -374,9 +376,13 @@ typedef struct fjob {
     int lidx[FC_Q_MAX_LEVELS];
     int64_t first, last, origin;
     int skip;
-    char key[256], stamp[64];
+    char key[256], stamp[160];
     gf_feat_series_t s;
     int pending, failed, with_temp;
+    int64_t rows;
+    int lb;        /* hours of history the model's features read */
+    int uses_temp; /* the model reads temperature: read gf:tobs / gf:tfc too */
+    fc_wx_t wx;
 } fjob_t;
 
 static void fjob_fail(fjob_t *j, gf_err_t *err)
@@ -384,6 +390,7 @@ static void fjob_fail(fjob_t *j, gf_err_t *err)
     gf_req_t *r = j->r;
     fc_model_release(j->m);
     gf_feat_series_cleanup(&j->s);
+    fc_wx_cleanup(&j->wx);
     gf_reply_error(r, err);
     gf_err_cleanup(err);
 }
@@ -406,6 +413,8 @@ static void fjob_finish(fjob_t *j)
     }
     if (!j->with_temp)
         fc_series_drop_temp(&j->s);
+    if (j->uses_temp)
+        fc_wx_apply(&j->wx, &j->s); /* observations on s->temp, forecasts as s->tfc */
     fc_forecast_t *fc = gf_xmalloc(sizeof *fc);
     if (fc_forecast_run(j->m, &j->s, j->origin, j->skip, (int)j->horizon, fc, &err) != 0) {
         if (strcmp(err.code, "insufficient_history") == 0)
@@ -443,6 +452,13 @@ static void fjob_finish(fjob_t *j)
                                     "their intervals are the direct ones widened by "
                                     "sqrt(block + 1), an uncalibrated assumption"));
     json_object_set_new(o, "method", meth);
+    if (gf_feat_spec_uses_temp_fc(fs)) {
+        /* hours of this forecast whose temperature came from a stored forecast */
+        size_t nfc = 0;
+        for (size_t i = 0; i < fc->n; i++)
+            nfc += !isnan(gf_feat_tfc_at(j->s.tfc, fc->ts[i], j->origin, NULL));
+        json_object_set_new(o, "temperature_forecast_hours", json_integer((json_int_t)nfc));
+    }
     json_t *pts = json_array();
     char nm[FC_Q_MAX_LEVELS][16];
     for (size_t k = 0; k < j->nlev; k++)
@@ -481,6 +497,7 @@ static void fjob_finish(fjob_t *j)
     gf_metric_observe(m_latency, gf_now_mono() - r->t_start, "forecast");
     fc_model_release(j->m);
     gf_feat_series_cleanup(&j->s);
+    fc_wx_cleanup(&j->wx);
     gf_reply_header(r, "X-Cache", "miss");
     gf_reply_raw(r, 200, "application/json", txt, len);
     free(txt);
@@ -495,6 +512,35 @@ static void on_month(redisAsyncContext *ac, void *reply, void *privdata)
         j->failed = 1;
     else
         fc_series_fill(&j->s, rr, &j->with_temp, NULL);
+    if (--j->pending == 0)
+        fjob_finish(j);
+}
+
+static void fjob_read(fjob_t *j, const char *temp_meta);
+static void on_temp_meta(redisAsyncContext *ac, void *reply, void *privdata);
+
+static void on_tobs(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    redisReply *rr = reply;
+    if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
+        j->failed = 1;
+    else
+        fc_wx_fill_obs(&j->wx, rr);
+    if (--j->pending == 0)
+        fjob_finish(j);
+}
+
+static void on_tfc(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    redisReply *rr = reply;
+    if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
+        j->failed = 1;
+    else
+        fc_wx_fill_fc(&j->wx, rr);
     if (--j->pending == 0)
         fjob_finish(j);
 }
@@ -518,7 +564,6 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
     fc_app_t *app = j->app;
     redisReply *rr = reply;
     gf_err_t err = {0};
-    int64_t rows = 0;
     if (rr == NULL || rr->type != REDIS_REPLY_ARRAY || rr->elements != 3) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis did not answer");
         fjob_fail(j, &err);
@@ -531,7 +576,7 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         fjob_fail(j, &err);
         return;
     }
-    parse_i64(rr->element[2], &rows);
+    parse_i64(rr->element[2], &j->rows);
     j->first -= ((j->first % 3600) + 3600) % 3600;
     j->m = fc_life_get(app->life, j->region);
     if (j->m == NULL) {
@@ -564,13 +609,59 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         fjob_fail(j, &err);
         return;
     }
+    j->lb = lb;
+    j->uses_temp = gf_feat_spec_uses_temp(fs);
+    if (!j->uses_temp) {
+        fjob_read(j, NULL);
+        return;
+    }
+    /* The model reads temperature: what is stored for the region is part of the cache stamp. */
+    if (gf_redis_cmd(app->redis, on_temp_meta, j,
+                     "HMGET gf:temp:{%s} obs_rows obs_last fc_rows fc_issued_last",
+                     j->region) != 0) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+        fjob_fail(j, &err);
+    }
+}
+
+static void on_temp_meta(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    redisReply *rr = reply;
+    gf_err_t err = {0};
+    if (rr == NULL || rr->type != REDIS_REPLY_ARRAY) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis did not answer");
+        fjob_fail(j, &err);
+        return;
+    }
+    char meta[96] = "";
+    size_t ml = 0;
+    for (size_t i = 0; i < rr->elements && ml < sizeof meta - 24; i++) {
+        const redisReply *e = rr->element[i];
+        ml += (size_t)snprintf(meta + ml, sizeof meta - ml, "|%.20s",
+                               e->type == REDIS_REPLY_STRING ? e->str : "");
+    }
+    fjob_read(j, meta);
+}
+
+/* Cache lookup, then the reads: the demand months and, for a model that reads temperature,
+ * the observations and forecasts (fc_weather.h). temp_meta: gf:temp:{R} counters for the
+ * cache stamp (NULL when the model reads no temperature). */
+static void fjob_read(fjob_t *j, const char *temp_meta)
+{
+    fc_app_t *app = j->app;
+    gf_err_t err = {0};
+    const int lb = j->lb;
+    const int64_t rows = j->rows;
     /* Cache. */
     int kl = snprintf(j->key, sizeof j->key, "%s|%lld|%d|%ld|%ld|%lld|", j->region,
                       (long long)j->origin, j->skip, j->horizon, j->history,
                       (long long)fc_model_version(j->m));
     for (size_t k = 0; k < j->nlev && kl < (int)sizeof j->key - 24; k++)
         kl += snprintf(j->key + kl, sizeof j->key - (size_t)kl, "%g,", j->lev[k]);
-    snprintf(j->stamp, sizeof j->stamp, "%lld|%lld", (long long)j->last, (long long)rows);
+    snprintf(j->stamp, sizeof j->stamp, "%lld|%lld%s", (long long)j->last, (long long)rows,
+             temp_meta ? temp_meta : "");
     size_t len = 0;
     const char *hit = fc_cache_get(app->cache, j->key, j->stamp, gf_now_mono(), &len);
     if (hit != NULL) {
@@ -594,17 +685,31 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         fjob_fail(j, &err);
         return;
     }
-    int ym[40];
-    size_t nm = fc_series_months(from, j->origin, ym, 40);
     j->pending = 1; /* held until every command is sent */
-    for (size_t i = 0; i < nm; i++) {
+    for (int64_t m = gf_feat_demand_month(from); m < j->origin; m = gf_feat_demand_month_next(m)) {
         char key[96];
-        snprintf(key, sizeof key, "gf:demand:{%s}:%06d", j->region, ym[i]);
+        gf_feat_demand_key(key, sizeof key, j->region, m);
+        const char *argv[] = {"HGETALL", key};
         j->pending++;
-        if (gf_redis_cmd(app->redis, on_month, j, "HGETALL %s", key) != 0) {
+        if (gf_redis_cmd_argv(app->redis, on_month, j, 2, argv, NULL) != 0) {
             j->pending--;
             j->failed = 1;
             break;
+        }
+    }
+    if (j->uses_temp && !j->failed) {
+        char keys[48][96];
+        size_t nobs;
+        size_t nk = fc_wx_keys(j->region, j->origin, lb, j->skip + (int)j->horizon, keys, 48,
+                               &nobs);
+        for (size_t i = 0; i < nk; i++) {
+            j->pending++;
+            if (gf_redis_cmd(app->redis, i < nobs ? on_tobs : on_tfc, j, "HGETALL %s",
+                             keys[i]) != 0) {
+                j->pending--;
+                j->failed = 1;
+                break;
+            }
         }
     }
     if (--j->pending == 0)
@@ -634,7 +739,7 @@ void h_forecast_get(gf_req_t *r)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!gf_feat_demand_region_valid(region)) {
+    if (!gf_region_valid(region)) {
         gf_err_set(&err, GF_EINVAL, "invalid_region",
                    "region '%.40s' is not a region code ([A-Za-z0-9_-])", region);
         gf_err_add_field(&err, "region", "not a region code");
@@ -657,8 +762,10 @@ void h_forecast_get(gf_req_t *r)
         j->lev[1] = 0.5;
         j->lev[2] = 0.9;
     }
-    if (gf_redis_cmd(app->redis, on_region, j, "HMGET gf:region:{%s} first last rows",
-                     j->region) != 0) {
+    char key[96];
+    gf_feat_demand_region_key(key, sizeof key, j->region);
+    const char *argv[] = {"HMGET", key, "first", "last", "rows"};
+    if (gf_redis_cmd_argv(app->redis, on_region, j, 5, argv, NULL) != 0) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
     }

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "core/httpc.h"
+#include "core/region.h"
 #include "core/util.h"
-#include "features/demand.h"
 
 void sim_forecast_cleanup(sim_forecast_t *f)
 {
@@ -81,7 +81,7 @@ int sim_forecast_fetch(const sim_env_t *env, const char *region, double start, i
     char ts[40], url[512];
     gf_time_format((int64_t)start, ts, sizeof ts);
     /* Region codes are [A-Za-z0-9_-]; refuse anything else rather than encode it. */
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "invalid_region", "region '%.32s' is not valid", region);
     snprintf(url, sizeof url, "%s/v1/forecast?region=%s&start=%s&horizon=%d", env->forecast_url,
              region, ts, hours);

@@ -98,7 +98,7 @@ t_gf_variables_are_ones_the_code_reads() {
     script_names deploy/init.sh scripts/first-run.sh >"$T/known"
     {
         yq -r '.services.init.environment | keys[]' "$COMPOSE"
-        jq -r '.[] | select(.kind == "Job") | .spec.template.spec.containers[].env[]?.name' <<<"$docs"
+        jq -r '.[] | select(.kind == "Job" and .metadata.name != "redis-cluster") | .spec.template.spec.containers[].env[]?.name' <<<"$docs"
     } | grep '^GF_' | sort -u >"$T/used"
     for n in $(comm -23 "$T/used" "$T/known"); do echo "    init: $n is read by no script" >&2; bad=1; done
     [ $bad -eq 0 ] || fail "unknown GF_* variables above"
@@ -263,6 +263,68 @@ t_kustomize_builds_when_kubectl_exists() {
     cp -r infra "$T/infra"
     echo "deploy-test-key-0123456789" >"$T/infra/k8s/overlays/example/api-keys.txt"
     kubectl kustomize "$T/infra/k8s/overlays/example" >"$T/built.yaml" || fail "kustomize build failed"
+}
+
+# The scale-out option: docker-compose.cluster.yml and infra/k8s/overlays/cluster run Redis as a
+# cluster of three masters, joined by scripts/redis-cluster.sh, and point every service at it.
+t_cluster_option_in_compose_and_k8s() {
+    local C=docker-compose.cluster.yml nodes s docs ov=infra/k8s/overlays/cluster
+    nodes='redis:6379,redis-2:6379,redis-3:6379'
+    for s in redis redis-2 redis-3; do
+        yq -e --arg s "$s" '.services[$s].entrypoint | join(" ") | test("--cluster-enabled yes") and test("--cluster-require-full-coverage no")' \
+            "$C" >/dev/null || fail "compose cluster: $s is not a cluster node"
+    done
+    yq -e '.services["redis-2"].command == .services["redis-3"].command' "$C" >/dev/null || fail "nodes differ"
+    # The nodes keep the base Redis's own options (AOF everysec, no RDB), which the entry point passes on.
+    yq -e '.services.redis.command' "$COMPOSE" | tr -d ' \n' >"$T/base-cmd"
+    yq -e '.services["redis-2"].command' "$C" | tr -d ' \n' | cmp -s - "$T/base-cmd" || fail "node options differ from docker-compose.yml's redis"
+    yq -e --arg n "$nodes" '.services["redis-cluster"] | (.entrypoint | join(" ")) == "bash /opt/gridflow/redis-cluster.sh join"
+        and (.command | join(",")) == $n and (.volumes[0] | startswith("./scripts/redis-cluster.sh:/opt/gridflow/redis-cluster.sh"))' \
+        "$C" >/dev/null || fail "compose cluster: the one-shot does not join the three nodes with scripts/redis-cluster.sh"
+    for s in $SVCS init ingestion-2 forecast-2; do
+        yq -e --arg s "$s" --arg n "$nodes" '.services[$s].environment.GF_REDIS_CLUSTER == $n
+            and .services[$s].depends_on["redis-cluster"].condition == "service_completed_successfully"' "$C" >/dev/null \
+            || fail "compose cluster: $s lacks GF_REDIS_CLUSTER=$nodes or waits not for the join"
+    done
+    # Every GF_* the override sets for a service (or its second instance) is one the binary reads.
+    for s in $SVCS; do
+        help_names "$s" >"$T/known"
+        for n in $(yq -r --arg s "$s" '(.services[$s].environment // {}), (.services["\($s)-2"].environment // {}) | keys[]' "$C" | sort -u); do
+            grep -qx "$n" "$T/known" || fail "compose cluster: $s: $n is not read by gf-$s"
+        done
+    done
+    for s in ingestion forecast; do
+        yq -e --arg s "$s" --arg p "$(default_port "$s")" '.services.gateway.environment["GF_\($s|ascii_upcase)_ADDR"] == "\($s):\($p),\($s)-2:\($p)"
+            and .services["\($s)-2"].environment.GF_PORT == $p and (.services["\($s)-2"] | has("ports") | not)' "$C" >/dev/null \
+            || fail "compose cluster: the gateway does not list both $s instances"
+        [ "$(yq -r --arg s "$s" '.services["\($s)-2"].image' "$C")" = "$(yq -r --arg s "$s" '.services[$s].image' "$COMPOSE")" ] \
+            || fail "compose cluster: $s-2 runs another image than $s"
+    done
+    # Only lists the base does not define are set (podman-compose appends lists of an override).
+    for s in $(yq -r '.services | keys[]' "$C"); do
+        for k in $(yq -r --arg s "$s" '.services[$s] | to_entries[] | select(.value|type == "array") | .key' "$C"); do
+            yq -e --arg s "$s" --arg k "$k" '.services[$s][$k] == null' "$COMPOSE" >/dev/null \
+                || fail "compose cluster: $s.$k is a list docker-compose.yml has too"
+        done
+    done
+    # Kubernetes: the overlay's Job joins redis-{0,1,2}.redis; the ConfigMap names the same nodes.
+    docs=$(k8s_docs)
+    jq -e '[.[] | select(.kind == "Job" and .metadata.name == "redis-cluster") | .spec.template.spec.containers[0].command
+            | join(" ")] == ["bash /opt/gridflow/scripts/redis-cluster.sh join redis-0.redis:6379 redis-1.redis:6379 redis-2.redis:6379"]' \
+        <<<"$docs" >/dev/null || fail "k8s: Job redis-cluster"
+    script_names scripts/redis-cluster.sh >"$T/known"
+    for s in $(jq -r '.[] | select(.kind == "Job" and .metadata.name == "redis-cluster") | .spec.template.spec.containers[].env[]?.name' <<<"$docs"); do
+        grep -qx "$s" "$T/known" || fail "k8s Job redis-cluster: $s is read by no script"
+    done
+    yq -e '.patches[] | select(.target.kind == "ConfigMap") | .patch | test("GF_REDIS_CLUSTER\n *value: redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379")' \
+        "$ov/kustomization.yaml" >/dev/null || fail "k8s overlay: GF_REDIS_CLUSTER"
+    yq -e '.patches[] | select(.target.kind == "StatefulSet") | .patch | test("value: 3") and test("--cluster-enabled")' \
+        "$ov/kustomization.yaml" >/dev/null || fail "k8s overlay: three cluster-enabled Redis pods"
+    if command -v kubectl >/dev/null; then
+        cp -r infra "$T/infra-cl"
+        echo "deploy-test-key-0123456789" >"$T/infra-cl/k8s/overlays/example/api-keys.txt"
+        kubectl kustomize "$T/infra-cl/k8s/overlays/cluster" >"$T/built-cluster.yaml" || fail "kustomize build of the cluster overlay failed"
+    fi
 }
 
 t_terraform_is_formatted_when_terraform_exists() {

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
+#include "../support/omp_env.h"
 #include "../support/redis_fixture.h"
 #include "../../../services/forecast/fc_model.h"
 #include "../../../services/forecast/fc_xgb.h"
@@ -50,7 +51,7 @@ static void xgb_ref(const char *bytes, size_t len, const float *x, size_t rows, 
     gf_err_t err = {0};
     BoosterHandle b = fc_xgb_load(bytes, len, &err);
     assert_non_null(b);
-    assert_int_equal(fc_xgb_predict_dense(b, x, rows, COLS, out, &err), 0);
+    assert_int_equal(gf_xgb_predict_dense(b, x, rows, COLS, out, &err), 0);
     XGBoosterFree(b);
 }
 
@@ -177,19 +178,8 @@ static void test_model_omp_wait_policy_passive_from_start(void **state)
     const char *pre = getenv("LD_PRELOAD");
     if (pre != NULL && strstr(pre, "vgpreload") != NULL)
         skip();
-    FILE *f = fopen("/proc/self/environ", "rb");
-    assert_non_null(f);
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    int found = 0;
-    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
-        if (strcmp(buf + i, "OMP_WAIT_POLICY=passive") == 0)
-            found = 1;
-    }
-    assert_true(found);
-    assert_true(fc_xgb_wait_policy_passive());
+    assert_int_equal(gf_test_omp_passive_at_exec(), 1);
+    assert_true(gf_xgb_wait_policy_passive());
 }
 
 static void test_model_accessors_and_feature_index(void **state)
@@ -548,7 +538,8 @@ static void test_model_holder_swap_under_readers(void **state)
 
 int main(int argc, char **argv)
 {
-    fc_xgb_passive_reexec(argc, argv);
+    (void)argc;
+    gf_xgb_passive_reexec(argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_native_equals_xgboost_squarederror),
         cmocka_unit_test(test_model_load_returns_transient_memory),

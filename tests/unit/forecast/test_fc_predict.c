@@ -16,6 +16,10 @@
 
 #include "../../../services/forecast/fc_predict.h"
 
+/* 300 bytes: longer than any name the parser keeps, and than its first string buffer */
+#define LONG30 "abcdefghijklmnopqrstuvwxyz0123"
+#define LONG300 LONG30 LONG30 LONG30 LONG30 LONG30 LONG30 LONG30 LONG30 LONG30 LONG30
+
 static const char *const NAMES[] = {"hour", "lag_24", "temp_last"};
 #define NN 3
 
@@ -64,6 +68,10 @@ static void test_predict_table(void **state)
         {"{\"model\":\"m\",\"columns\":[\"hour\"],\"rows\":[[1]]} x", GF_EINVAL, "invalid_json"},
         {"{\"model\":\"m\\ud800\",\"instances\":[]}", GF_EINVAL, "invalid_json"},
         {"{\"model\":\"m\xff\",\"instances\":[]}", GF_EINVAL, "invalid_json"},
+        {"{\"model\":\"m\",\"columns\":[\"h\\u0000\"],\"rows\":[[1]]}", GF_EINVAL, "invalid_json"},
+        {"{\"model\":\"m\",\"columns\":[\"" LONG300 "\"],\"rows\":[[1]]}", GF_EINVAL,
+         "bad_columns"},
+        {"{\"model\":\"m\",\"" LONG300 "\":1}", GF_EINVAL, "unknown_field"},
         {"{\"model\":\"m\",\"instances\":[],\"extra\":1}", GF_EINVAL, "unknown_field"},
         {"{\"model\":\"m\",\"model\":\"n\",\"instances\":[{}]}", GF_EINVAL, "duplicate_field"},
         {"{\"instances\":[{\"hour\":1}]}", GF_EINVAL, "missing_field"},
@@ -192,6 +200,7 @@ static void test_predict_numbers_match_strtod(void **state)
         "1234567890123456789012", "1e10", "1E-10", "-2.5e+3", "3.4028234e38", "1.17549435e-38",
         "1e-45", "0.000000000000000000000000000001", "9007199254740993", "4.35", "2.675",
         "1.0000001192092896", "100.00000000000001", "1e-22", "1e22", "1e23", "123.456e-5",
+        "1234567890123456", "0.1234567890123456", "9007199254740992",
     };
     char body[256];
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {

@@ -10,7 +10,7 @@
 
 #include "../../../services/ingestion/ing_readings.h"
 #include "../../../services/ingestion/ing_validate.h"
-#include "../../../services/ingestion/ing_json.h"
+#include "core/jscan.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -240,7 +240,7 @@ static void test_readings_limits(void **state)
     assert_int_equal(b.n, 0);
     gf_err_cleanup(&err);
     /* deep nesting in an extra field: fine up to the limit, refused beyond */
-    size_t depth = ING_JSON_MAX_DEPTH + 5;
+    size_t depth = GF_JSCAN_MAX_DEPTH + 5;
     char *deep = malloc(depth * 2 + 64);
     strcpy(deep, "[{\"x\":");
     size_t k = strlen(deep);

@@ -1,18 +1,18 @@
 /*
- * ing_json.c - allocation-free JSON pull scanner (see ing_json.h for the contract).
+ * jscan.c - JSON pull scanner and UTF-8 checks (see core/jscan.h for the contract).
  *
  * Hot loops: whitespace, plain ASCII string bytes and digits each have a tight loop; only
  * escapes and non-ASCII bytes take the slow path. Numbers use the exact fast path
- * (mantissa < 2^53 and |exp10| <= 22 give a correctly rounded double from one multiply or
- * divide, Clinger 1990) and strtod otherwise.
+ * (significand <= 2^53 and |exp10| <= 22 give a correctly rounded double from one multiply
+ * or divide, Clinger 1990) and strtod otherwise.
  */
-#include "ing_json.h"
+#include "core/jscan.h"
+#include "core/util.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ing_json_init(ing_json_t *j, const char *buf, size_t len)
+void gf_jscan_init(gf_jscan_t *j, const char *buf, size_t len)
 {
     memset(j, 0, sizeof *j);
     j->buf = buf;
@@ -20,7 +20,7 @@ void ing_json_init(ing_json_t *j, const char *buf, size_t len)
     j->line = 1;
 }
 
-int ing_json_fail(ing_json_t *j, const char *msg)
+int gf_jscan_fail(gf_jscan_t *j, const char *msg)
 {
     if (j->err_msg == NULL) {
         j->err_msg = msg;
@@ -31,7 +31,7 @@ int ing_json_fail(ing_json_t *j, const char *msg)
     return -1;
 }
 
-static inline void skip_ws(ing_json_t *j, int newlines)
+static inline void skip_ws(gf_jscan_t *j, int newlines)
 {
     const char *b = j->buf;
     size_t p = j->pos, n = j->len;
@@ -50,40 +50,28 @@ static inline void skip_ws(ing_json_t *j, int newlines)
     j->pos = p;
 }
 
-int ing_json_peek(ing_json_t *j)
+int gf_jscan__peek_slow(gf_jscan_t *j, int newlines)
 {
     if (j->err_msg)
         return -1;
-    skip_ws(j, 1);
+    skip_ws(j, newlines);
     return j->pos < j->len ? (unsigned char)j->buf[j->pos] : -1;
 }
 
-int ing_json_peek_inline(ing_json_t *j)
+int gf_jscan__expect_fail(gf_jscan_t *j, int c)
 {
-    if (j->err_msg)
-        return -1;
-    skip_ws(j, 0);
-    return j->pos < j->len ? (unsigned char)j->buf[j->pos] : -1;
-}
-
-int ing_json_expect(ing_json_t *j, int c)
-{
-    int got = ing_json_peek(j);
-    if (got == c) {
-        j->pos++;
-        return 0;
-    }
+    int got = gf_jscan_peek(j);
     if (j->err_msg)
         return -1;
     switch (c) {
     case ':':
-        return ing_json_fail(j, got < 0 ? "unexpected end of input, expected ':'"
+        return gf_jscan_fail(j, got < 0 ? "unexpected end of input, expected ':'"
                                         : "expected ':' after object key");
     case '"':
-        return ing_json_fail(j, got < 0 ? "unexpected end of input, expected a string"
+        return gf_jscan_fail(j, got < 0 ? "unexpected end of input, expected a string"
                                         : "expected a string");
     default:
-        return ing_json_fail(j, got < 0 ? "unexpected end of input" : "unexpected character");
+        return gf_jscan_fail(j, got < 0 ? "unexpected end of input" : "unexpected character");
     }
 }
 
@@ -113,8 +101,7 @@ static inline void put(char *out, size_t cap, size_t *n, char c)
     (*n)++;
 }
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t gf_utf8_len(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];
     if (c >= 0xc2 && c <= 0xdf)
@@ -130,15 +117,34 @@ static size_t utf8_len(const unsigned char *s, size_t n)
         if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
             return 0;
         if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-            return 0;
+            return 0; /* overlong, or above U+10FFFF */
         return 4;
     }
     return 0;
 }
 
-int ing_json_string(ing_json_t *j, char *out, size_t cap, size_t *outlen)
+int gf_utf8_valid(const char *str, size_t n)
 {
-    if (ing_json_expect(j, '"') != 0)
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] >= 0x80) {
+            size_t k = gf_utf8_len(s + i, n - i);
+            if (k == 0)
+                return 0;
+            i += k;
+        } else if (s[i] == 0) {
+            return 0;
+        } else {
+            i++;
+        }
+    }
+    return 1;
+}
+
+int gf_jscan_string(gf_jscan_t *j, char *out, size_t cap, size_t *outlen)
+{
+    if (gf_jscan_expect(j, '"') != 0)
         return -1;
     const char *b = j->buf;
     size_t p = j->pos, n = j->len, o = 0;
@@ -161,7 +167,7 @@ int ing_json_string(ing_json_t *j, char *out, size_t cap, size_t *outlen)
         o += p - s;
         if (p >= n) {
             j->pos = p;
-            return ing_json_fail(j, "unterminated string");
+            return gf_jscan_fail(j, "unterminated string");
         }
         unsigned char c = (unsigned char)b[p];
         if (c == '"') {
@@ -170,13 +176,13 @@ int ing_json_string(ing_json_t *j, char *out, size_t cap, size_t *outlen)
         }
         if (c < 0x20) {
             j->pos = p;
-            return ing_json_fail(j, "control character in string");
+            return gf_jscan_fail(j, "control character in string");
         }
         if (c >= 0x80) {
-            size_t k = utf8_len((const unsigned char *)b + p, n - p);
+            size_t k = gf_utf8_len((const unsigned char *)b + p, n - p);
             if (k == 0) {
                 j->pos = p;
-                return ing_json_fail(j, "invalid UTF-8 in string");
+                return gf_jscan_fail(j, "invalid UTF-8 in string");
             }
             for (size_t i = 0; i < k; i++)
                 put(out, cap, &o, b[p + i]);
@@ -186,7 +192,7 @@ int ing_json_string(ing_json_t *j, char *out, size_t cap, size_t *outlen)
         /* backslash */
         if (p + 1 >= n) {
             j->pos = p;
-            return ing_json_fail(j, "unterminated string");
+            return gf_jscan_fail(j, "unterminated string");
         }
         char e = b[p + 1];
         char lit = 0;
@@ -202,7 +208,7 @@ int ing_json_string(ing_json_t *j, char *out, size_t cap, size_t *outlen)
         case 'u': break;
         default:
             j->pos = p;
-            return ing_json_fail(j, "invalid escape in string");
+            return gf_jscan_fail(j, "invalid escape in string");
         }
         if (lit) {
             put(out, cap, &o, lit);
@@ -212,21 +218,25 @@ int ing_json_string(ing_json_t *j, char *out, size_t cap, size_t *outlen)
         unsigned cp;
         if (p + 6 > n || hex4(b + p + 2, &cp) != 0) {
             j->pos = p;
-            return ing_json_fail(j, "invalid \\u escape");
+            return gf_jscan_fail(j, "invalid \\u escape");
         }
         if (cp >= 0xdc00 && cp <= 0xdfff) {
             j->pos = p;
-            return ing_json_fail(j, "lone low surrogate in \\u escape");
+            return gf_jscan_fail(j, "lone low surrogate in \\u escape");
         }
         if (cp >= 0xd800 && cp <= 0xdbff) {
             unsigned lo;
             if (p + 12 > n || b[p + 6] != '\\' || b[p + 7] != 'u' || hex4(b + p + 8, &lo) ||
                 lo < 0xdc00 || lo > 0xdfff) {
                 j->pos = p;
-                return ing_json_fail(j, "high surrogate not followed by a low surrogate");
+                return gf_jscan_fail(j, "high surrogate not followed by a low surrogate");
             }
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
             p += 6;
+        }
+        if (cp == 0 && j->no_nul) {
+            j->pos = p;
+            return gf_jscan_fail(j, "\\u0000 is not allowed");
         }
         p += 6;
         if (cp < 0x80) {
@@ -260,7 +270,7 @@ static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* Scan (and optionally convert) a number at j->pos. */
-static int number(ing_json_t *j, double *v)
+static int number(gf_jscan_t *j, double *v)
 {
     const char *b = j->buf;
     size_t n = j->len, p = j->pos, start = p;
@@ -276,13 +286,13 @@ static int number(ing_json_t *j, double *v)
     }
     if (p >= n || b[p] < '0' || b[p] > '9') {
         j->pos = p;
-        return ing_json_fail(j, "invalid number");
+        return gf_jscan_fail(j, "invalid number");
     }
     if (b[p] == '0') {
         p++;
         if (p < n && b[p] >= '0' && b[p] <= '9') {
             j->pos = p;
-            return ing_json_fail(j, "leading zero in number");
+            return gf_jscan_fail(j, "leading zero in number");
         }
     } else {
         while (p < n && b[p] >= '0' && b[p] <= '9') {
@@ -300,7 +310,7 @@ static int number(ing_json_t *j, double *v)
         p++;
         if (p >= n || b[p] < '0' || b[p] > '9') {
             j->pos = p;
-            return ing_json_fail(j, "digit expected after decimal point");
+            return gf_jscan_fail(j, "digit expected after decimal point");
         }
         while (p < n && b[p] >= '0' && b[p] <= '9') {
             if (ndig < 19) {
@@ -323,7 +333,7 @@ static int number(ing_json_t *j, double *v)
         }
         if (p >= n || b[p] < '0' || b[p] > '9') {
             j->pos = p;
-            return ing_json_fail(j, "digit expected in exponent");
+            return gf_jscan_fail(j, "digit expected in exponent");
         }
         while (p < n && b[p] >= '0' && b[p] <= '9') {
             if (e10 < 100000)
@@ -343,35 +353,31 @@ static int number(ing_json_t *j, double *v)
         *v = neg ? -d : d;
         return 0;
     }
-    /* slow path: strtod on a NUL-terminated copy (or in place for very long text, where
-     * the byte after the number is a delimiter strtod stops at) */
+    /* slow path: strtod on a NUL-terminated copy (on the heap for absurdly long text) */
     char tmp[256];
     size_t k = p - start;
-    if (k < sizeof tmp) {
-        memcpy(tmp, b + start, k);
-        tmp[k] = '\0';
-        *v = strtod(tmp, NULL);
-    } else if (p < n) {
-        *v = strtod(b + start, NULL);
-    } else {
-        *v = NAN;
-    }
+    char *c = k < sizeof tmp ? tmp : gf_xmalloc(k + 1);
+    memcpy(c, b + start, k);
+    c[k] = '\0';
+    *v = strtod(c, NULL);
+    if (c != tmp)
+        free(c);
     return 0;
 }
 
-int ing_json_number(ing_json_t *j, double *v)
+int gf_jscan_number(gf_jscan_t *j, double *v)
 {
-    int c = ing_json_peek(j);
+    int c = gf_jscan_peek(j);
     if (c != '-' && (c < '0' || c > '9'))
-        return ing_json_fail(j, c < 0 ? "unexpected end of input, expected a number"
+        return gf_jscan_fail(j, c < 0 ? "unexpected end of input, expected a number"
                                       : "expected a number");
     return number(j, v);
 }
 
-int ing_json_literal(ing_json_t *j, int *which)
+int gf_jscan_literal(gf_jscan_t *j, int *which)
 {
     static const char *const lits[3] = {"true", "false", "null"};
-    int c = ing_json_peek(j);
+    int c = gf_jscan_peek(j);
     for (int i = 0; i < 3; i++) {
         if (c != lits[i][0])
             continue;
@@ -383,32 +389,32 @@ int ing_json_literal(ing_json_t *j, int *which)
             *which = c;
         return 0;
     }
-    return ing_json_fail(j, c < 0 ? "unexpected end of input, expected a value"
+    return gf_jscan_fail(j, c < 0 ? "unexpected end of input, expected a value"
                                   : "invalid literal");
 }
 
 /* ------------------------------------------------------------------ skipping */
 
-static int scalar(ing_json_t *j, int c)
+static int scalar(gf_jscan_t *j, int c)
 {
     if (c == '"')
-        return ing_json_string(j, NULL, 0, NULL);
+        return gf_jscan_string(j, NULL, 0, NULL);
     if (c == '-' || (c >= '0' && c <= '9'))
         return number(j, NULL);
-    return ing_json_literal(j, NULL);
+    return gf_jscan_literal(j, NULL);
 }
 
-int ing_json_skip(ing_json_t *j)
+int gf_jscan_skip(gf_jscan_t *j)
 {
     /* one bit per open container: 1 = object, 0 = array */
-    uint8_t stack[ING_JSON_MAX_DEPTH / 8];
+    uint8_t stack[GF_JSCAN_MAX_DEPTH / 8];
     int depth = 0;
     for (;;) {
         /* a value is expected here */
-        int c = ing_json_peek(j);
+        int c = gf_jscan_peek(j);
         if (c == '{' || c == '[') {
-            if (depth >= ING_JSON_MAX_DEPTH)
-                return ing_json_fail(j, "nesting too deep");
+            if (depth >= GF_JSCAN_MAX_DEPTH)
+                return gf_jscan_fail(j, "nesting too deep");
             j->pos++;
             int obj = c == '{';
             if (obj)
@@ -417,34 +423,34 @@ int ing_json_skip(ing_json_t *j)
                 stack[depth / 8] &= (uint8_t)~(1u << (depth % 8));
             depth++;
             int close = obj ? '}' : ']';
-            if (ing_json_peek(j) == close) {
+            if (gf_jscan_peek(j) == close) {
                 j->pos++;
                 depth--;
             } else if (obj) {
-                if (ing_json_string(j, NULL, 0, NULL) || ing_json_expect(j, ':'))
+                if (gf_jscan_string(j, NULL, 0, NULL) || gf_jscan_expect(j, ':'))
                     return -1;
                 continue;
             } else {
                 continue;
             }
         } else if (c < 0) {
-            return ing_json_fail(j, "unexpected end of input, expected a value");
+            return gf_jscan_fail(j, "unexpected end of input, expected a value");
         } else if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' ||
                    c == 'n') {
             if (scalar(j, c) != 0)
                 return -1;
         } else {
-            return ing_json_fail(j, "unexpected character, expected a value");
+            return gf_jscan_fail(j, "unexpected character, expected a value");
         }
         /* a value ended: close containers or move to the next member */
         for (;;) {
             if (depth == 0)
                 return 0;
             int obj = stack[(depth - 1) / 8] >> ((depth - 1) % 8) & 1;
-            c = ing_json_peek(j);
+            c = gf_jscan_peek(j);
             if (c == ',') {
                 j->pos++;
-                if (obj && (ing_json_string(j, NULL, 0, NULL) || ing_json_expect(j, ':')))
+                if (obj && (gf_jscan_string(j, NULL, 0, NULL) || gf_jscan_expect(j, ':')))
                     return -1;
                 break;
             }
@@ -453,7 +459,7 @@ int ing_json_skip(ing_json_t *j)
                 depth--;
                 continue;
             }
-            return ing_json_fail(j, c < 0 ? "unexpected end of input"
+            return gf_jscan_fail(j, c < 0 ? "unexpected end of input"
                                           : obj ? "expected ',' or '}' in object"
                                                 : "expected ',' or ']' in array");
         }
