@@ -33,7 +33,7 @@ static void refuse(gf_req_t *r, int status, const char *reason)
     gf_reply_json(r, status, json_pack("{s:b,s:s}", "error", 1, "reason", reason));
 }
 
-static void h_forecast(gf_req_t *r)
+static void h_forecast_get(gf_req_t *r)
 {
     nrequests++;
     struct evkeyvalq q;
@@ -86,7 +86,7 @@ static void h_forecast(gf_req_t *r)
 }
 
 static const gf_route_t routes[] = {
-    {"GET", "/v1/forecast", h_forecast, 0, NULL},
+    {"GET", "/v1/forecast", h_forecast_get, 0, NULL},
 };
 
 static const gf_service_def_t def = {

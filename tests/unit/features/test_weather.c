@@ -5,7 +5,7 @@
  * the origin on overwritten with garbage change nothing), the training-only observed
  * fallback, windows that mix observed and forecast hours, the clean fallback (a spec
  * without temp_fc builds the same rows with or without forecasts), and gf_feat_temp_load
- * against a real redis-server (../registry/redis_fixture.h).
+ * against a real redis-server (../support/redis_fixture.h).
  */
 #include <math.h>
 #include <setjmp.h>

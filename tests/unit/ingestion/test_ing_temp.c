@@ -2,7 +2,7 @@
  * test_temp.c - temperature observations and forecasts: CSV and JSON parsing (columns in any
  * order, degF conversion, local stamps, hour-ending labels), per-row rejections with line and
  * JSON element index, bodies refused as a whole (nothing kept to write), and the write into
- * a real redis-server (../registry/redis_fixture.h): the keys of features/weather.h, an
+ * a real redis-server (../support/redis_fixture.h): the keys of features/weather.h, an
  * idempotent re-post, a corrected value, the gf:temp:{R} summary, and the read-back through
  * gf_feat_temp_load.
  */

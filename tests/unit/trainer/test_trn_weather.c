@@ -1,6 +1,6 @@
 /*
  * test_trn_weather.c - temperature for training against a real redis-server
- * (../registry/redis_fixture.h): stored observations replace the demand hash's temperature,
+ * (../support/redis_fixture.h): stored observations replace the demand hash's temperature,
  * stored forecasts give the target-hour columns (and the series reads them), a region without
  * forecasts keeps today's spec (the clean fallback), and the benchmark's synthetic forecasts
  * are issued before every origin they serve and are reproducible.
