@@ -34,10 +34,10 @@ char *gf__reg_field_dup(redisReply *e, const char *dflt);
  * failed (reply NULL) or Redis does not serve yet (LOADING, BUSY), GF_EINTERNAL "redis_error"
  * on another error reply. On an error reply *out is still set (so callers can map script
  * errors); the caller frees *out in every case. */
-int gf__reg_run(redisContext *c, int argc, const char **argv, const size_t *lens,
+int gf__reg_run(gf_rcluster_t *c, int argc, const char **argv, const size_t *lens,
                 redisReply **out, gf_err_t *err);
 /* Same with (at most 16) NUL-terminated string arguments. */
-int gf__reg_runs(redisContext *c, int argc, const char **argv, redisReply **out, gf_err_t *err);
+int gf__reg_runs(gf_rcluster_t *c, int argc, const char **argv, redisReply **out, gf_err_t *err);
 /* Free r and fail with GF_EINTERNAL "redis_protocol" naming the command. */
 int gf__reg_bad_reply(redisReply *r, gf_err_t *err, const char *what);
 

@@ -25,7 +25,7 @@ void gf_reg_version_free(gf_reg_version_t *v)
     free(v);
 }
 
-int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int flags,
+int gf_reg_version_load(gf_rcluster_t *c, const char *name, int64_t version, int flags,
                         gf_reg_version_t **out, gf_err_t *err)
 {
     *out = NULL;
@@ -135,7 +135,7 @@ out:
     return rc;
 }
 
-int gf_reg_latest(redisContext *c, const char *name, int64_t *out, gf_err_t *err)
+int gf_reg_latest(gf_rcluster_t *c, const char *name, int64_t *out, gf_err_t *err)
 {
     *out = 0;
     int rc = gf__reg_check_name(name, err);
@@ -161,10 +161,9 @@ out:
     return rc;
 }
 
-int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
-                            gf_reg_version_t **out, gf_err_t *err)
+int gf_reg_ref_resolve(gf_rcluster_t *c, const char *name, const char *ref, int64_t *out,
+                       gf_err_t *err)
 {
-    *out = NULL;
     int64_t version = 0;
     int rc;
     if (ref == NULL || strcmp(ref, "latest") == 0) {
@@ -179,10 +178,22 @@ int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, 
     } else if ((rc = gf_reg_alias_get(c, name, ref, &version, err)) != 0) {
         return rc;
     }
+    *out = version;
+    return 0;
+}
+
+int gf_reg_version_load_ref(gf_rcluster_t *c, const char *name, const char *ref, int flags,
+                            gf_reg_version_t **out, gf_err_t *err)
+{
+    *out = NULL;
+    int64_t version = 0;
+    int rc = gf_reg_ref_resolve(c, name, ref, &version, err);
+    if (rc != 0)
+        return rc;
     return gf_reg_version_load(c, name, version, flags, out, err);
 }
 
-int gf_reg_versions_list(redisContext *c, const char *name, int64_t **out, size_t *n,
+int gf_reg_versions_list(gf_rcluster_t *c, const char *name, int64_t **out, size_t *n,
                          gf_err_t *err)
 {
     *out = NULL;
@@ -233,12 +244,12 @@ void gf_reg_strv_free(char **v, size_t n)
     free(v);
 }
 
-int gf_reg_models_list(redisContext *c, char ***out, size_t *n, gf_err_t *err)
+int gf_reg_models_list(gf_rcluster_t *c, char ***out, size_t *n, gf_err_t *err)
 {
     *out = NULL;
     *n = 0;
     redisReply *r = NULL;
-    const char *argv[] = {"SMEMBERS", "gf:reg:models"};
+    const char *argv[] = {"SMEMBERS", GF_REG_MODELS_KEY};
     int rc = gf__reg_runs(c, 2, argv, &r, err);
     if (rc)
         goto out;
