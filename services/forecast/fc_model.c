@@ -146,7 +146,7 @@ int fc_forest_verify(const fc_forest_t *f, BoosterHandle b, const float *x, size
     float *a = malloc(rows * sizeof *a), *ref = malloc(rows * sizeof *ref);
     if (a == NULL || ref == NULL)
         abort();
-    int rc = fc_xgb_predict_dense(b, x, rows, nf, ref, err);
+    int rc = gf_xgb_predict_dense(b, x, rows, nf, ref, err);
     if (rc != 0)
         goto out;
     fc_forest_predict(f, x, rows, nf, a);

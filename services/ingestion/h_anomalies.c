@@ -31,6 +31,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "features/demand.h"
 #include "ing_demand.h"
@@ -566,16 +567,8 @@ void h_anomalies_get(gf_req_t *r)
         gf_err_add_field(&err, "to", "not after since");
         goto bad;
     }
-    if (region && !ing_region_code_valid(region, strlen(region))) {
-        gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
-        gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
+    if (region && ing_regions_check(&app->regions, region, &err) != 0)
         goto bad;
-    }
-    if (region && ing_regions_find(&app->regions, region, strlen(region)) == NULL) {
-        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
-        gf_err_add_field(&err, "region", "see GET /v1/regions");
-        goto bad;
-    }
     char lo[32], hi[32], lim[16];
     if (isnan(to))
         snprintf(hi, sizeof hi, "+inf");

@@ -18,9 +18,11 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_demand.h"
 #include "ing_keys.h"
+#include "ing_source.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -36,7 +38,7 @@ static pthread_mutex_t acct_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Latest hour seen per region for the gauge (guarded by acct_mu). */
 static struct {
-    char code[ING_REGION_CODE_MAX + 1];
+    char code[GF_REGION_MAX + 1];
     int64_t hour;
 } latest[256];
 static size_t nlatest;
@@ -90,9 +92,7 @@ typedef struct task {
     ing_app_t *app;
     gf_req_t *r;
     ing_demand_opts_t opts;
-    ing_tz_t tz;
-    int has_tz;
-    const char *fmt_name;
+    ing_source_t src;
     /* results */
     int rc;
     gf_err_t err;
@@ -100,7 +100,7 @@ typedef struct task {
     json_t *rejections;
     double seconds;
     struct {
-        char code[ING_REGION_CODE_MAX + 1];
+        char code[GF_REGION_MAX + 1];
         size_t rows;
         int64_t first, last;
         double last_mw;
@@ -233,8 +233,7 @@ out:
 
 static void task_free(task_t *t)
 {
-    if (t->has_tz)
-        ing_tz_cleanup(&t->tz);
+    ing_source_cleanup(&t->src);
     json_decref(t->rejections);
     gf_err_cleanup(&t->err);
     free(t);
@@ -268,7 +267,7 @@ static void reply_import(void *arg)
     if (t->rc == 0) {
         json_t *o = json_object();
         json_object_set_new(o, "kind", json_string(kind));
-        json_object_set_new(o, "format", json_string(t->fmt_name));
+        json_object_set_new(o, "format", json_string(t->src.fmt_name));
         json_object_set_new(o, "rows", json_integer((json_int_t)t->st.rows_total));
         json_object_set_new(o, "accepted", json_integer((json_int_t)t->st.rows_ok));
         json_object_set_new(o, "new", json_integer((json_int_t)t->st.rows_new));
@@ -299,39 +298,22 @@ static void demand_post(gf_req_t *r, int force_flags)
 {
     ing_app_t *app = r->app;
     gf_err_t err = {0};
-    static const char *const allowed[] = {"format", "kind", "hour_ending", "label",
-                                          "tz",     "utc_offset", NULL};
-    const char *format = NULL, *kind = NULL, *label = NULL, *tz = NULL, *off = NULL;
-    bool hour_ending = false;
+    static const char *const allowed[] = {"kind", ING_SOURCE_PARAMS, NULL};
+    const char *kind = NULL;
     task_t *t = gf_xcalloc(1, sizeof *t);
     t->app = app;
     t->r = r;
     ing_demand_opts_default(&t->opts);
     t->opts.regions = &app->regions;
-    if (gf_query_only(r, allowed, &err) != 0 || gf_query_str(r, "format", NULL, &format, &err) ||
+    if (gf_query_only(r, allowed, &err) != 0 ||
         gf_query_str(r, "kind", force_flags ? "flags" : "demand", &kind, &err) ||
-        gf_query_bool(r, "hour_ending", false, &hour_ending, &err) ||
-        gf_query_str(r, "label", NULL, &label, &err) || gf_query_str(r, "tz", NULL, &tz, &err) ||
-        gf_query_str(r, "utc_offset", NULL, &off, &err))
+        ing_source_query(r, &t->src, &err) != 0)
         goto bad;
     if (r->body_len == 0) {
         gf_err_set(&err, GF_EINVAL, "empty_body", "the request has no body");
         goto bad;
     }
-    if (format == NULL) {
-        const char *ct = gf_req_header(r, "Content-Type");
-        format = (ct && strncasecmp(ct, "text/csv", 8) == 0) ? "csv" : "json";
-    }
-    if (!strcmp(format, "csv"))
-        t->opts.format = ING_FMT_CSV;
-    else if (!strcmp(format, "json") || !strcmp(format, "ndjson"))
-        t->opts.format = ING_FMT_JSON;
-    else {
-        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "format must be csv or json");
-        gf_err_add_field(&err, "format", "csv|json");
-        goto bad;
-    }
-    t->fmt_name = t->opts.format == ING_FMT_CSV ? "csv" : "json";
+    t->opts.format = t->src.json ? ING_FMT_JSON : ING_FMT_CSV;
     if (!strcmp(kind, "demand"))
         t->opts.kind = ING_IMPORT_DEMAND;
     else if (!strcmp(kind, "flags"))
@@ -346,41 +328,8 @@ static void demand_post(gf_req_t *r, int force_flags)
         gf_err_add_field(&err, "kind", "flags");
         goto bad;
     }
-    t->opts.label = hour_ending ? ING_HOUR_ENDING : ING_HOUR_BEGINNING;
-    if (label != NULL) {
-        if (!strcmp(label, "ending"))
-            t->opts.label = ING_HOUR_ENDING;
-        else if (!strcmp(label, "beginning"))
-            t->opts.label = ING_HOUR_BEGINNING;
-        else {
-            gf_err_set(&err, GF_EINVAL, "invalid_parameter", "label must be ending or beginning");
-            gf_err_add_field(&err, "label", "ending|beginning");
-            goto bad;
-        }
-    }
-    if (tz != NULL && off != NULL) {
-        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "give tz or utc_offset, not both");
-        gf_err_add_field(&err, "tz", "conflicts with utc_offset");
-        goto bad;
-    }
-    if (tz != NULL) {
-        if (ing_tz_init_iana(&t->tz, tz, &err) != 0) {
-            gf_err_add_field(&err, "tz", "an IANA time zone such as America/New_York");
-            goto bad;
-        }
-        t->has_tz = 1;
-        t->opts.tz = &t->tz;
-    } else if (off != NULL) {
-        int32_t s;
-        if (ing_tz_parse_offset(off, &s) != 0) {
-            gf_err_set(&err, GF_EINVAL, "invalid_parameter", "utc_offset must be ±HH:MM");
-            gf_err_add_field(&err, "utc_offset", "±HH:MM, e.g. -05:00");
-            goto bad;
-        }
-        ing_tz_init_fixed(&t->tz, s);
-        t->has_tz = 1;
-        t->opts.tz = &t->tz;
-    }
+    t->opts.label = t->src.label;
+    t->opts.tz = t->src.has_tz ? &t->src.tz : NULL;
     if (!gf_redis_ready(app->redis)) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
@@ -458,7 +407,7 @@ typedef struct flag {
 
 typedef struct dq {
     gf_req_t *r;
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     int64_t from, to;
     size_t pending;
     point_t *p;
@@ -643,16 +592,8 @@ void h_demand_get(gf_req_t *r)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!ing_region_code_valid(region, strlen(region))) {
-        gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
-        gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
+    if (ing_regions_check(&app->regions, region, &err) != 0)
         goto bad;
-    }
-    if (ing_regions_find(&app->regions, region, strlen(region)) == NULL) {
-        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
-        gf_err_add_field(&err, "region", "see GET /v1/regions");
-        goto bad;
-    }
     /* Whole hours: from rounds down, to rounds up. */
     dq_t *q = gf_xcalloc(1, sizeof *q);
     q->r = r;

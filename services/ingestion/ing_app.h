@@ -24,6 +24,7 @@
 
 typedef struct ing_scanner ing_scanner_t;
 typedef struct ing_puller ing_puller_t;
+typedef struct ing_wx_puller ing_wx_puller_t;
 
 #define ING_BATCH_POOL 4
 
@@ -52,6 +53,7 @@ typedef struct ing_app {
     gf_pool_t *imports;    /* imports and the catalog save (GF_INGEST_IMPORT_WORKERS/_QUEUE) */
     ing_scanner_t *scanner;
     ing_puller_t *puller;
+    ing_wx_puller_t *wx_puller; /* NULL when off */
 
     int cb_pending; /* Redis/HTTP callbacks in flight that point at app state (cleanup waits) */
 
@@ -83,6 +85,31 @@ void ing_demand_save_regions(void *app);
 /* Account rows upserted into a region (metrics gf_ingestion_demand_rows_total and the
  * latest-hour gauge gf_ingestion_demand_mw). Thread-safe. */
 void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw);
+
+/* h_temperature.c */
+void ing_temp_metrics_init(void);
+void h_temperature_post(gf_req_t *r);
+void h_temperature_forecasts_post(gf_req_t *r);
+void h_temperature_get(gf_req_t *r);
+void h_temperature_forecasts_get(gf_req_t *r);
+void h_temperature_regions_get(gf_req_t *r);
+
+/* ing_wx_pull.c: the Open-Meteo temperature forecast puller */
+typedef struct ing_wx_puller_cfg {
+    const char *regions; /* "NYC=40.71,-74.01;..." (ing_wx_sites_parse); empty = off */
+    const char *url;
+    const char *api_key; /* optional (commercial host); never logged */
+    int interval_s;
+    int forecast_days;
+    double timeout_s;
+} ing_wx_puller_cfg_t;
+/* NULL when no region is configured (off; err untouched) or on a bad config (err set). */
+ing_wx_puller_t *ing_wx_puller_new(ing_app_t *app, const ing_wx_puller_cfg_t *cfg,
+                                   gf_err_t *err);
+void ing_wx_puller_stop(ing_wx_puller_t *p);
+void ing_wx_puller_free(ing_wx_puller_t *p);
+/* Status for GET /v1/temperature/regions; JSON null when p is NULL. */
+json_t *ing_wx_puller_status(const ing_wx_puller_t *p);
 
 /* h_regions.c */
 void h_regions_get(gf_req_t *r);

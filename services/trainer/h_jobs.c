@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/svc.h"
 #include "core/util.h"
 #include "features/demand.h"
@@ -294,7 +295,7 @@ static void on_regions(redisAsyncContext *ac, void *reply_, void *privdata)
         c->regions = gf_xcalloc(nk ? nk : 1, sizeof *c->regions);
         for (size_t i = 0; i < nk; i++)
             if (reply->element[i]->type == REDIS_REPLY_STRING &&
-                trn_region_valid(reply->element[i]->str))
+                gf_region_valid(reply->element[i]->str))
                 c->regions[c->n++] = gf_xstrdup(reply->element[i]->str);
         if (c->n == 0) {
             gf_err_set(&err, GF_EUNPROCESSABLE, "no_regions",

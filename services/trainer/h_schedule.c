@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "h_jobs.h"
 #include "h_models.h"
@@ -221,7 +222,7 @@ static char **regions_load(gf_rcluster_t *c, size_t *n, gf_err_t *err)
     }
     char **v = gf_xcalloc(r->elements + 1, sizeof *v);
     for (size_t i = 0; i < r->elements; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING && trn_region_valid(r->element[i]->str))
+        if (r->element[i]->type == REDIS_REPLY_STRING && gf_region_valid(r->element[i]->str))
             v[(*n)++] = gf_xstrdup(r->element[i]->str);
     freeReplyObject(r);
     for (size_t i = 1; i < *n; i++)
@@ -282,7 +283,7 @@ void trn_schedule_stop(trn_app_t *app)
 typedef struct sched_ctx {
     gf_req_t *r;
     trn_app_t *app;
-    char region[TRN_REGION_MAX + 1]; /* PUT */
+    char region[GF_REGION_MAX + 1]; /* PUT */
     json_t *body;                    /* PUT, owned copy */
     json_t *out;
     gf_err_t err;
@@ -415,7 +416,7 @@ void h_schedule_put(gf_req_t *r)
     trn_app_t *app = r->app;
     const char *region = gf_req_param(r, "region");
     gf_err_t err = {0};
-    if (region == NULL || !trn_region_valid(region)) {
+    if (region == NULL || !gf_region_valid(region)) {
         gf_reply_errorf(r, GF_ENOTFOUND, "unknown_region", "region '%.64s' is not known",
                         region ? region : "");
         return;

@@ -8,6 +8,8 @@
  */
 #include "trn_data.h"
 
+#include "features/weather.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -326,5 +328,7 @@ void trn_data_cleanup(trn_data_t *d)
         return;
     gf_feat_series_cleanup(&d->series);
     free(d->imputed);
+    gf_feat_tfc_cleanup(d->tfc);
+    free(d->tfc);
     memset(d, 0, sizeof *d);
 }

@@ -3,6 +3,7 @@
  * main thread of --once; owns its sync Redis connection for the duration of the job.
  */
 #include "trn_run.h"
+#include "trn_weather.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -329,6 +330,20 @@ static json_t *fail_result(const char *region, const gf_err_t *e)
                      "code", e->code[0] ? e->code : "error", "message", e->message);
 }
 
+/* The alias history's reason for a promoted, refitted model: the decision (both scores on
+ * the same hours) and what is served instead of the backtested model. */
+static void refit_reason(const trn_result_t *res, const char *decision, char *buf, size_t len)
+{
+    char to[32], eval_to[32];
+    trn_stamp_fmt(res->train_to, to, sizeof to);
+    trn_stamp_fmt(res->eval_train_to, eval_to, sizeof eval_to);
+    snprintf(buf, len,
+             "%s; served refitted on all data to %s (%d rounds on %zu rows; the evaluated model: "
+             "%d rounds on %zu rows to %s)",
+             decision, to, res->rounds, res->n_train_rows, res->eval_rounds, res->eval_rows,
+             eval_to);
+}
+
 /* Train, judge, register and alias one region. Returns the region's result (new reference);
  * *ok = 1 when it was registered. */
 static json_t *run_region(run_t *r, const char *region, int *ok)
@@ -342,7 +357,7 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_t *out = NULL, *rj = NULL;
     char *spec_text = NULL, *metrics_text = NULL, *params_text = NULL;
     char name[GF_REG_NAME_MAX + 1];
-    double t0 = gf_now_mono(), t_load = 0, t_train = 0, t_champ = 0, t_reg = 0;
+    double t0 = gf_now_mono(), t_load = 0, t_train = 0, t_champ = 0, t_refit = 0, t_reg = 0;
     memset(&d, 0, sizeof d);
     memset(&res, 0, sizeof res);
     memset(&cc, 0, sizeof cc);
@@ -352,7 +367,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
 
     set_stage(r, "loading");
     gf_rcluster_t *c = conn(r, &e);
-    if (c == NULL || trn_data_load_redis(&d, c, region, INT64_MIN, INT64_MAX, &e) != 0)
+    if (c == NULL || trn_data_load_redis(&d, c, region, INT64_MIN, INT64_MAX, &e) != 0 ||
+        trn_data_load_weather(&d, c, &e) != 0)
         goto fail;
     t_load = gf_now_mono() - t0;
 
@@ -385,7 +401,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
         cc.champion_version = champ->version;
         cc.champion_saw_test = champ->data_to >= res.test_from;
         gf_err_t se = {0};
-        if (trn_cc_score(&d, &res, champ->spec_json, champ->blob, champ->blob_len, &cc, &se))
+        if (trn_cc_score(&d, &res, champ->spec_json, champ->blob, champ->blob_len,
+                         champ->data_to, &cc, &se))
             snprintf(cc.note, sizeof cc.note, "%.190s", se.message);
         gf_err_cleanup(&se);
     } else if (lrc == GF_ENOTFOUND) {
@@ -410,6 +427,18 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
         trn_sched_reason(&cc, job->opts.test_days);
     t_champ = gf_now_mono() - t2;
 
+    /* a model that wins is served refitted on all data up to the newest hour */
+    char alias_reason[GF_REG_REASON_MAX + 1];
+    snprintf(alias_reason, sizeof alias_reason, "%s", cc.reason);
+    if (cc.promote) {
+        double tf = gf_now_mono();
+        if (trn_refit_full(&d, &cfg, &res, &e) != 0)
+            goto fail;
+        t_refit = gf_now_mono() - tf;
+        if (res.refit)
+            refit_reason(&res, cc.reason, alias_reason, sizeof alias_reason);
+    }
+
     /* register */
     set_stage(r, "register");
     double t3 = gf_now_mono();
@@ -418,6 +447,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_object_set_new(metrics, "mape", json_real(res.m_model.mape));
     json_object_set_new(metrics, "test_range", json_incref(json_object_get(rj, "test_range")));
     json_object_set_new(metrics, "champion_challenger", trn_cc_to_json(&cc));
+    if (json_object_get(rj, "refit"))
+        json_object_set(metrics, "refit", json_object_get(rj, "refit"));
     metrics_text = json_dumps(metrics, JSON_COMPACT);
     json_decref(metrics);
     json_t *params = json_deep_copy(json_object_get(rj, "params"));
@@ -454,7 +485,7 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     char alias_note[200] = "";
     int64_t from = 0;
     int arc = gf_reg_alias_set(c, name, alias, version, cc.promote ? cc.champion_version : -1,
-                               "trainer", cc.reason, 0, &from, &e);
+                               "trainer", alias_reason, 0, &from, &e);
     if (arc == GF_ECONFLICT && cc.promote) {
         /* production moved while we trained: do not clobber a newer decision */
         snprintf(alias_note, sizeof alias_note,
@@ -488,14 +519,17 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_object_set_new(out, "champion_challenger", trn_cc_to_json(&cc));
     json_object_set(out, "params", json_object_get(rj, "params"));
     json_object_set(out, "train_range", json_object_get(rj, "train_range"));
+    if (json_object_get(rj, "refit"))
+        json_object_set(out, "refit", json_object_get(rj, "refit"));
     json_object_set(out, "test_range", json_object_get(rj, "test_range"));
     json_object_set(out, "rows", json_object_get(rj, "rows"));
     json_object_set_new(out, "model_bytes", json_integer((json_int_t)res.model_len));
     json_object_set_new(out, "timings",
-                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "load_seconds", t_load,
+                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "load_seconds", t_load,
                                   "train_seconds", t_train, "feature_seconds",
                                   res.feature_seconds, "champion_seconds", t_champ,
-                                  "register_seconds", t_reg, "total_seconds", total));
+                                  "refit_seconds", t_refit, "register_seconds", t_reg,
+                                  "total_seconds", total));
     *ok = 1;
     gf_metric_observe(m_train_s, total);
     gf_metric_add(m_rows, (double)res.n_train_rows);

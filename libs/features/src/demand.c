@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/region.h"
 #include "core/util.h"
+#include "feat_internal.h"
 #include "features/tz.h"
 
 #define KEY_MAX 96
@@ -28,21 +30,9 @@ typedef struct point {
 
 /* ------------------------------------------------------------------ syntax */
 
-static int64_t floor_div(int64_t a, int64_t b)
+int64_t feat_floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
-}
-
-int gf_feat_demand_region_valid(const char *r)
-{
-    size_t n = 0;
-    for (const char *p = r; *p; p++, n++) {
-        char ch = *p;
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return 0;
-    }
-    return n >= 1 && n <= 31;
 }
 
 int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out)
@@ -64,7 +54,7 @@ int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out)
 }
 
 /* A finite decimal of exactly n bytes: digits, '.', sign, exponent; no hex, inf, nan, blank. */
-static int parse_decimal(const char *s, size_t n, double *out)
+int feat_parse_decimal(const char *s, size_t n, double *out)
 {
     char buf[64];
     if (n == 0 || n >= sizeof buf)
@@ -97,8 +87,9 @@ int gf_feat_demand_entry_parse(const redisReply *field, const redisReply *value,
     const char *s = value->str;
     const char *comma = memchr(s, ',', value->len);
     size_t dn = comma ? (size_t)(comma - s) : value->len;
-    if (parse_decimal(s, dn, &d) != 0 ||
-        (comma && value->len - dn > 1 && parse_decimal(comma + 1, value->len - dn - 1, &t) != 0))
+    if (feat_parse_decimal(s, dn, &d) != 0 ||
+        (comma && value->len - dn > 1 &&
+         feat_parse_decimal(comma + 1, value->len - dn - 1, &t) != 0))
         return -1;
     *hour = h;
     *mw = d;
@@ -112,10 +103,10 @@ int gf_feat_demand_entry_parse(const redisReply *field, const redisReply *value,
 
 /* Start of the UTC month holding t; *ym = YYYY*100+MM of it (the year clamped to 0..9999 as
  * the writer's keys have always been). */
-static int64_t month_of(int64_t t, int *ym)
+int64_t feat_month_of(int64_t t, int *ym)
 {
     int y, m, d;
-    gf_feat_civil_from_days(floor_div(t, 86400), &y, &m, &d);
+    gf_feat_civil_from_days(feat_floor_div(t, 86400), &y, &m, &d);
     *ym = (y < 0 ? 0 : y % 10000) * 100 + m;
     return gf_feat_days_from_civil(y, m, 1) * 86400;
 }
@@ -123,7 +114,7 @@ static int64_t month_of(int64_t t, int *ym)
 char *gf_feat_demand_key(char *buf, size_t n, const char *region, int64_t t)
 {
     int ym;
-    month_of(t, &ym);
+    feat_month_of(t, &ym);
     snprintf(buf, n, "gf:demand:{%s}:%06d", region, ym);
     return buf;
 }
@@ -143,13 +134,13 @@ char *gf_feat_demand_flags_key(char *buf, size_t n, const char *region)
 int64_t gf_feat_demand_month(int64_t t)
 {
     int ym;
-    return month_of(t, &ym);
+    return feat_month_of(t, &ym);
 }
 
 int64_t gf_feat_demand_month_next(int64_t t)
 {
     int ym;
-    return month_of(month_of(t, &ym) + 32 * 86400, &ym);
+    return feat_month_of(feat_month_of(t, &ym) + 32 * 86400, &ym);
 }
 
 /* ------------------------------------------------------------------ load */
@@ -166,7 +157,7 @@ void gf_feat_demand_cleanup(gf_feat_demand_t *d)
 
 /* A reply of the handle: NULL (err already says why: unreachable) or an error reply is a
  * failure of Redis, not of the data. */
-static int reply_failed(const redisReply *r, const gf_err_t *why, gf_err_t *err)
+int feat_reply_failed(const redisReply *r, const gf_err_t *why, gf_err_t *err)
 {
     if (r == NULL)
         return gf_err_set(err, GF_EUNAVAIL, why->code[0] ? why->code : "redis_unavailable",
@@ -200,7 +191,7 @@ static int read_region(gf_rcluster_t *c, gf_feat_demand_t *d, const char *key, g
 {
     gf_err_t e = {0};
     redisReply *r = gf_rcluster_cmd(c, &e, "HMGET %s tz first last", key);
-    int rc = reply_failed(r, &e, err);
+    int rc = feat_reply_failed(r, &e, err);
     if (rc == 0)
         rc = take_region(d, r, key, err);
     if (r)
@@ -257,7 +248,7 @@ int gf_feat_demand_info(gf_rcluster_t *c, const char *region, gf_feat_demand_t *
                         gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     char rkey[KEY_MAX];
     int rc = read_region(c, out, gf_feat_demand_region_key(rkey, sizeof rkey, region), err);
@@ -270,7 +261,7 @@ int gf_feat_demand_load(gf_rcluster_t *c, const char *region, int64_t from, int6
                         unsigned flags, gf_feat_demand_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     int open_from = from == GF_FEAT_DEMAND_FIRST, open_to = to == GF_FEAT_DEMAND_LAST;
     if ((!open_from && !in_bounds(from)) || (!open_to && !in_bounds(to)) ||
@@ -326,12 +317,12 @@ int gf_feat_demand_load(gf_rcluster_t *c, const char *region, int64_t from, int6
     }
     nrep = gf_rcluster_pipe_len(p);
     int xrc = gf_rcluster_pipe_exec(p, &rep, &e);
-    if (first_month && (rc = reply_failed(rep[0], &e, err)) == 0)
+    if (first_month && (rc = feat_reply_failed(rep[0], &e, err)) == 0)
         rc = take_region(out, rep[0], rkey, err);
     int64_t m0 = gf_feat_demand_month(from);
     for (size_t i = first_month; rc == 0 && i < nrep; i++) {
         int64_t m1 = gf_feat_demand_month_next(m0);
-        if ((rc = reply_failed(rep[i], &e, err)) == 0)
+        if ((rc = feat_reply_failed(rep[i], &e, err)) == 0)
             rc = take_month(out, rep[i], gf_feat_demand_key(key, sizeof key, region, m0), m0, m1,
                             from, to, flags, &pts, &cap, err);
         m0 = m1;

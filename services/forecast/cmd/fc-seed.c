@@ -33,6 +33,7 @@
 #include <xgboost/c_api.h>
 
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "../fc_model.h"
 #include "../fc_series.h"
@@ -358,7 +359,7 @@ static int cmd_rows(gf_rcluster_t *c, const opts_t *o)
 
 int main(int argc, char **argv)
 {
-    fc_xgb_passive_reexec(argc, argv);
+    gf_xgb_passive_reexec(argv);
     if (argc < 2)
         return usage();
     opts_t o = {.cmd = argv[1], .alias = "production", .val_days = 42, .rounds = 80, .depth = 6,
@@ -401,7 +402,7 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.region == NULL || !gf_feat_demand_region_valid(o.region) || o.val_days < 7 ||
+    if (o.region == NULL || !gf_region_valid(o.region) || o.val_days < 7 ||
         o.rounds < 1 || o.depth < 1 || o.stride < 1 || o.horizon < 1 || o.horizon > 24)
         return usage();
     const char *host = getenv("GF_REDIS_HOST");

@@ -630,6 +630,52 @@ static void test_registry_connection_lost_is_unavailable(void **state)
     gf_err_cleanup(&err);
 }
 
+/* An error reply is the kit's condition "Redis cannot do it now" (gf_redis_reply_check): 503,
+ * the same answer every service gives, never a 500 from the registry alone. */
+/* CONFIG SET maxmemory <bytes> on every master. */
+static void every_master(const char *bytes)
+{
+    for (int i = 0; i < gf_rcluster_master_count(rc_); i++) {
+        const char *argv[] = {"CONFIG", "SET", "maxmemory", bytes};
+        redisReply *r = gf_rcluster_master_cmd_argv(rc_, i, 4, argv, NULL, NULL);
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+    }
+}
+
+static void test_registry_redis_error_reply_is_unavailable(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    assert_true(reg(rc_, "load:PJM", "bytes-1") == 1);
+    every_master("1");
+    gf_reg_new_t in = {.blob = "bytes-2", .blob_len = 7, .spec_json = "{}"};
+    int64_t v = 0;
+    int rc = gf_reg_register(rc_, "load:PJM", &in, &v, &err);
+    every_master("0");
+    assert_int_equal(rc, GF_EUNAVAIL);
+    assert_string_equal(err.code, "redis_oom");
+    assert_int_equal(gf_err_http_status(err.rc), 503);
+    /* nothing of it was written: still one version */
+    assert_int_equal(gf_reg_latest(rc_, "load:PJM", &v, &err), 0);
+    assert_int_equal(v, 1);
+    /* another error reply (a key of the wrong type) is the kit's redis_error, also 503 */
+    redisReply *r = gf_rcluster_cmd(rc_, NULL, "SET gf:reg:{load:MISO}:versions x");
+    freeReplyObject(r);
+    int64_t *vs = NULL;
+    size_t n = 0;
+    assert_int_equal(gf_reg_versions_list(rc_, "load:MISO", &vs, &n, &err), GF_EUNAVAIL);
+    assert_string_equal(err.code, "redis_error");
+    assert_null(vs);
+    /* the script's own refusals keep their codes */
+    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 9, -1, "ops", NULL, 0, NULL,
+                                      &err),
+                     GF_ENOTFOUND);
+    assert_string_equal(err.code, "unknown_version");
+    gf_err_cleanup(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -644,6 +690,7 @@ int main(void)
         cmocka_unit_test_setup(test_registry_corruption_detected, flush),
         cmocka_unit_test_setup(test_registry_json_views, flush),
         cmocka_unit_test_setup(test_registry_connection_lost_is_unavailable, flush),
+        cmocka_unit_test_setup(test_registry_redis_error_reply_is_unavailable, flush),
     };
     int failed = cmocka_run_group_tests_name("one Redis", tests, group_setup_single,
                                              group_teardown);

@@ -63,7 +63,7 @@ typedef struct gf_feat_demand {
  * the range touches, on the blocking handle. GF_FEAT_DEMAND_FIRST / _LAST as from / to take
  * the end from gf:region:{R}. A region without data gives n = 0 and returns 0.
  * Returns 0;
- *   GF_EINVAL "bad_region"        region is not [A-Za-z0-9_-]{1,31};
+ *   GF_EINVAL "bad_region"        region is not a region code (core/region.h);
  *   GF_EINVAL "bad_range"         an end given outside GF_FEAT_DEMAND_T_MIN..T_END, or (both
  *                                 ends given) to <= from or to - from > GF_FEAT_DEMAND_MAX_SPAN;
  *   GF_ENOTFOUND "unknown_region" an end to take from gf:region:{R} that has no first/last,
@@ -76,9 +76,6 @@ int gf_feat_demand_load(gf_rcluster_t *c, const char *region, int64_t from, int6
 
 /* Free the arrays and zero d. NULL-safe; fine on a zeroed or failed d. */
 void gf_feat_demand_cleanup(gf_feat_demand_t *d);
-
-/* 1 when region is a code the keys take: [A-Za-z0-9_-]{1,31}; else 0. */
-int gf_feat_demand_region_valid(const char *region);
 
 /* One field/value pair of a gf:demand HGETALL reply: *hour (a whole hour), *mw, *temp (NaN
  * when absent or empty), *with_temp (may be NULL) = 1 when the value has a temperature field.
