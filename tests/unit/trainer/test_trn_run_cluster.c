@@ -3,7 +3,8 @@
  * recovery) on a real 3-master Redis Cluster (../support/rcluster_fixture.h): the index
  * gf:jobs and each document gf:job:{ID} sit on different masters, so nothing may write them
  * in one script; saved jobs are listed and read back, a finished one expires, and the
- * recovery walks the index and rewrites each document on its own master.
+ * recovery walks the index and rewrites each document on its own master. Also a region's
+ * training data read through libs/features on the cluster.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 /* the fixture's slot-movement helpers are not used here */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "../support/rcluster_fixture.h"
+#include "../../../services/trainer/trn_data.h"
 #include "../../../services/trainer/trn_keys.h"
 #include "../../../services/trainer/trn_run.h"
 #include "core/util.h"
@@ -141,10 +143,49 @@ static void test_trn_jobs_cluster_save_list_recover(void **state)
     gf_err_cleanup(&err);
 }
 
+/* A region's history (libs/features' reader: the region entry and one HGETALL per month in one
+ * pipeline, then the flags) read on the cluster: every key carries the tag {R}, so the
+ * pipeline goes to the one master of that slot, whichever it is. */
+static void test_trn_data_cluster_load(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    static const char *const cmds[] = {
+        "HSET gf:region:{NYC} code NYC tz America/New_York first 1454281200 last 1454292000 "
+        "rows 3",
+        "HSET gf:demand:{NYC}:201601 1454281200 5000.5,1.5",
+        "HSET gf:demand:{NYC}:201602 1454284800 5100,2 1454288400 5200,",
+        "HSET gf:demand:{NYC}:201602 1454292000 5300,3",
+        "HSET gf:dflags:{NYC} 1454288400 MISSING",
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        redisReply *r = gf_rcluster_cmd(h, &err, cmds[i]);
+        assert_non_null(r);
+        assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+        freeReplyObject(r);
+    }
+    trn_data_t d;
+    int rc = trn_data_load_redis(&d, h, "NYC", INT64_MIN, INT64_MAX, &err);
+    if (rc != 0)
+        fail_msg("%s: %s", err.code, err.message);
+    assert_string_equal(d.tz, "America/New_York");
+    assert_int_equal(d.series.t0, 1454281200);
+    assert_int_equal(d.series.n, 4);
+    assert_true(d.series.demand[0] == 5000.5 && d.series.temp[0] == 1.5);
+    assert_true(d.series.demand[3] == 5300);
+    assert_int_equal(d.n_imputed, 1);
+    trn_data_cleanup(&d);
+    /* a region nobody wrote: unknown, on whichever master its slot is */
+    assert_int_equal(trn_data_load_redis(&d, h, "ERCO", INT64_MIN, INT64_MAX, &err),
+                     GF_ENOTFOUND);
+    gf_err_cleanup(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trn_jobs_cluster_save_list_recover),
+        cmocka_unit_test(test_trn_data_cluster_load),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
