@@ -317,13 +317,7 @@ static void run_get(gf_pool_worker_t *w, void *arg)
             return;
         }
     }
-    /* The series reader takes a connection: its keys all carry the {R} tag, so the master of
-     * that slot holds them. */
-    char key[96];
-    gf_feat_temp_meta_key(key, sizeof key, q->region);
-    redisContext *rc = gf_rcluster_slot_conn(c, gf_rc_slot(key, strlen(key)), &q->err);
-    q->rc = rc == NULL ? GF_EUNAVAIL
-                       : gf_feat_temp_load(rc, q->region, q->from, q->to, 0, &q->t, &q->err);
+    q->rc = gf_feat_temp_load(c, q->region, q->from, q->to, 0, &q->t, &q->err);
 }
 
 static void get_free(get_t *q)

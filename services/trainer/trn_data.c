@@ -272,7 +272,7 @@ int trn_region_tz_csv(const char *regions_csv, const char *region, char *tz, siz
 
 /* ------------------------------------------------------------------ Redis */
 
-int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int64_t from,
+int trn_data_load_redis(trn_data_t *d, gf_rcluster_t *c, const char *region, int64_t from,
                         int64_t to, gf_err_t *err)
 {
     memset(d, 0, sizeof *d);
@@ -295,10 +295,12 @@ int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int6
     if (rc)
         goto out;
     char fkey[96];
-    r = redisCommand(c, "HKEYS %s", gf_feat_demand_flags_key(fkey, sizeof fkey, region));
+    gf_err_t e = {0};
+    r = gf_rcluster_cmd(c, &e, "HKEYS %s", gf_feat_demand_flags_key(fkey, sizeof fkey, region));
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         rc = gf_err_set(err, GF_EUNAVAIL, r ? "redis_error" : "redis_unavailable",
-                        "redis: %.200s", r ? r->str : c->errstr);
+                        "redis: %.200s", r ? r->str : e.message);
+        gf_err_cleanup(&e);
         goto out;
     }
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {

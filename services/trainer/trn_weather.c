@@ -17,7 +17,7 @@ static gf_feat_tfc_t *own_tfc(trn_data_t *d)
     return d->tfc;
 }
 
-int trn_data_load_weather(trn_data_t *d, redisContext *c, gf_err_t *err)
+int trn_data_load_weather(trn_data_t *d, gf_rcluster_t *c, gf_err_t *err)
 {
     gf_feat_series_t *s = &d->series;
     if (s->n == 0)

@@ -24,7 +24,7 @@
  * 5 years of them at most) with gf_feat_temp_load and apply the rules above. Returns 0, or
  * the reader's error (GF_EUNAVAIL "redis_unavailable"/"redis_error", GF_EINTERNAL
  * "bad_stored_value", ...). */
-int trn_data_load_weather(trn_data_t *d, redisContext *c, gf_err_t *err);
+int trn_data_load_weather(trn_data_t *d, gf_rcluster_t *c, gf_err_t *err);
 
 /* The temperature blocks of the default spec for d (GF_FEAT_TEMP_* of features.h). */
 int trn_temp_blocks(const trn_data_t *d);

@@ -344,7 +344,10 @@ static void test_write_idempotent(void **state)
     ing_temp_batch_cleanup(&b);
     /* read back as the features see it at an origin */
     gf_feat_temp_t t;
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0, T0 + 48 * H, 0, &t, &err), 0);
+    gf_rcluster_t *h = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, &err);
+    assert_non_null(h);
+    assert_int_equal(gf_feat_temp_load(h, "NYC", T0, T0 + 48 * H, 0, &t, &err), 0);
+    gf_rcluster_free(h);
     assert_int_equal(t.fc.n, 3);
     assert_true(gf_feat_tfc_at(&t.fc, T0 + 24 * H, T0, NULL) == 23.25);
     assert_true(gf_feat_tfc_at(&t.fc, T0 + 24 * H, T0 - 17 * H, NULL) == 24.5);
