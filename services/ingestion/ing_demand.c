@@ -11,6 +11,7 @@
 #include "core/jscan.h"
 #include "ing_csv.h"
 #include "ing_keys.h"
+#include "core/region.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -80,18 +81,6 @@ void ing_demand_opts_default(ing_demand_opts_t *o)
 
 /* ------------------------------------------------------------------ row checks */
 
-/* Input text quoted in a reason or message (a timestamp, a column name) may be any bytes:
- * copy at most n of them into dst[cap] as printable ASCII ('?' for anything else), so the
- * JSON answer can always carry it. */
-static const char *printable(char *dst, size_t cap, const char *src, size_t n)
-{
-    size_t k = 0;
-    for (; k < n && k + 1 < cap; k++)
-        dst[k] = (unsigned char)src[k] >= 0x20 && (unsigned char)src[k] < 0x7f ? src[k] : '?';
-    dst[k] = '\0';
-    return dst;
-}
-
 static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
                        const char *reason)
 {
@@ -102,7 +91,7 @@ static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
     r->line = line;
     r->index = imp->o.format == ING_FMT_JSON ? (long)imp->jelems : -1;
     snprintf(r->code, sizeof r->code, "%s", code);
-    printable(r->reason, sizeof r->reason, reason, strlen(reason));
+    ing_printable(r->reason, sizeof r->reason, reason, strlen(reason));
 }
 
 static int flush(ing_demand_import_t *imp)
@@ -116,24 +105,6 @@ static int flush(ing_demand_import_t *imp)
     return rc;
 }
 
-/* Stamp text -> UTC hour start, per the source conventions. */
-static const char *hour_of(const ing_demand_import_t *imp, const char *s, size_t n,
-                           int64_t *hour)
-{
-    int64_t t;
-    int has_zone;
-    if (ing_time_parse_local(s, n, &t, &has_zone) != 0)
-        return "invalid_timestamp";
-    if (!has_zone && imp->o.tz && ing_tz_local_to_utc(imp->o.tz, t, &t) != 0)
-        return "nonexistent_local_time";
-    if (imp->o.label == ING_HOUR_ENDING)
-        t -= 3600;
-    if (ing_floor_div(t, 3600) * 3600 != t)
-        return "not_on_hour";
-    *hour = t;
-    return NULL;
-}
-
 /* Checks a row whose fields are already split out; appends it or rejects it. */
 static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_t tsn,
                     const char *reg, size_t regn, int value_ok, double value,
@@ -142,16 +113,14 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
     ing_demand_row_t row;
     char reason[160];
     memset(&row, 0, sizeof row);
-    const char *code = hour_of(imp, ts, tsn, &row.hour);
+    const char *code = ing_hour_of(imp->o.tz, imp->o.label, ts, tsn, &row.hour);
     if (code) {
         snprintf(reason, sizeof reason, "timestamp '%.*s' %s", (int)(tsn > 40 ? 40 : tsn), ts,
-                 strcmp(code, "not_on_hour") == 0      ? "is not on a whole hour"
-                 : strcmp(code, "invalid_timestamp") == 0 ? "is not a valid date-time"
-                                                          : "does not exist in the source zone");
+                 ing_stamp_reason(code));
         add_reject(imp, line, code, reason);
         return 0;
     }
-    if (!ing_region_code_valid(reg, regn)) {
+    if (!gf_region_valid_n(reg, regn)) {
         add_reject(imp, line, "invalid_region", "region must be 1-16 characters of A-Z a-z 0-9 _ -");
         return 0;
     }
@@ -216,46 +185,11 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
 
 /* ------------------------------------------------------------------ CSV */
 
-static void trim(const char **p, size_t *n)
-{
-    while (*n && (**p == ' ' || **p == '\t')) {
-        (*p)++;
-        (*n)--;
-    }
-    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
-        (*n)--;
-}
-
-/* Decimal text -> finite double. 1 on success. Hex, inf and nan are refused. The decimal
- * separator is '.', or ',' in ';'-separated CSV (imp->dec_comma), where a '.' is refused:
- * it may be a thousands separator (1.234,5), so it is never guessed at; neither is a ','
- * in ','-separated CSV. On refusal imp->num_why may say why. */
+/* Decimal text -> finite double (ing_parse_decimal with this file's separator). 1 on
+ * success; on refusal imp->num_why may say why. */
 static int parse_num(ing_demand_import_t *imp, const char *p, size_t n, double *v)
 {
-    char tmp[64];
-    imp->num_why = NULL;
-    trim(&p, &n);
-    if (n == 0 || n >= sizeof tmp)
-        return 0;
-    const char dec = imp->dec_comma ? ',' : '.', other = imp->dec_comma ? '.' : ',';
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c == other) {
-            imp->num_why = imp->dec_comma ? "the decimal separator of ';'-separated CSV is ',' "
-                                            "and '.' is not accepted (thousands separator?)"
-                                          : "',' is not a decimal separator in ','-separated "
-                                            "CSV, and thousands separators are not accepted";
-            return 0;
-        }
-        if (!((c >= '0' && c <= '9') || c == dec || c == '-' || c == '+' || c == 'e' ||
-              c == 'E'))
-            return 0;
-        tmp[i] = c == ',' ? '.' : c;
-    }
-    tmp[n] = '\0';
-    char *end;
-    *v = strtod(tmp, &end);
-    return *end == '\0' && isfinite(*v);
+    return ing_parse_decimal(p, n, imp->dec_comma, &imp->num_why, v);
 }
 
 static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *f, size_t nf)
@@ -268,7 +202,7 @@ static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *
     for (size_t i = 0; i < nf; i++) {
         const char *p = f[i].p;
         size_t n = f[i].n;
-        trim(&p, &n);
+        ing_trim(&p, &n);
         int k = 0;
         while (k < NCOLS && !(strlen(names[k]) == n && strncasecmp(names[k], p, n) == 0))
             k++;
@@ -277,7 +211,7 @@ static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *
             imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header",
                                  "line %zu: unknown column '%s' (the columns are %s,%s,%s and "
                                  "optionally %s)",
-                                 line, printable(col, sizeof col, p, n > 40 ? 40 : n), names[0],
+                                 line, ing_printable(col, sizeof col, p, n > 40 ? 40 : n), names[0],
                                  names[1], names[2], names[3]);
             return imp->rc;
         }
@@ -330,16 +264,16 @@ static int on_csv_record(void *ud, size_t line, const ing_csv_field_t *f, size_t
                           *val = &f[imp->col[COL_VALUE]];
     const char *tp = ts->p, *rp = reg->p, *vp = val->p;
     size_t tn = ts->n, rn = reg->n, vn = val->n;
-    trim(&tp, &tn);
-    trim(&rp, &rn);
-    trim(&vp, &vn);
+    ing_trim(&tp, &tn);
+    ing_trim(&rp, &rn);
+    ing_trim(&vp, &vn);
     double v = 0, t = NAN;
     int vok = imp->o.kind == ING_IMPORT_FLAGS ? 1 : parse_num(imp, vp, vn, &v);
     int tstate = 0;
     if (vok && imp->o.kind == ING_IMPORT_DEMAND && imp->col[COL_EXTRA] >= 0) {
         const char *xp = f[imp->col[COL_EXTRA]].p;
         size_t xn = f[imp->col[COL_EXTRA]].n;
-        trim(&xp, &xn);
+        ing_trim(&xp, &xn);
         if (xn > 0)
             tstate = parse_num(imp, xp, xn, &t) ? 1 : -1;
     }

@@ -20,6 +20,7 @@
 #define GF_INGESTION_ING_READINGS_H
 
 #include "core/err.h"
+#include "core/region.h"
 #include "ing_regions.h"
 
 #include <jansson.h>
@@ -73,7 +74,7 @@ enum { /* ing_reading_t.has bits */
 
 typedef struct ing_reading {
     char meter_id[ING_METER_ID_MAX + 1];
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     int64_t ts_ms;
     double kwh, kw, voltage_v; /* valid when the matching has bit is set */
     uint32_t line;             /* 1-based line where the reading starts in the body */
