@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/log.h"
+#include "core/util.h"
 #include "core/svc.h"
 #include "fc_xgb.h"
 #include "h_forecast.h"
@@ -58,9 +59,7 @@ static void cleanup(gf_service_t *svc, void *app_)
 
 static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
 {
-    fc_app_t *app = calloc(1, sizeof *app);
-    if (app == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "oom", "out of memory");
+    fc_app_t *app = gf_xcalloc(1, sizeof *app);
     app->base = svc->base;
     app->redis = svc->redis;
     app->inline_bytes = (size_t)gf_cfg_int(&svc->cfg, "GF_FORECAST_INLINE_BYTES");

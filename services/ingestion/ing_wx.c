@@ -8,7 +8,6 @@
 #include "core/util.h"
 #include "features/weather.h"
 
-#include <event2/http.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -88,12 +87,14 @@ char *ing_wx_url(const char *base_url, const ing_wx_site_t *site, int forecast_d
                  "&timezone=GMT&temperature_unit=celsius&past_days=0&forecast_days=%d",
                  site->lat, site->lon, forecast_days);
     if (api_key && api_key[0]) {
-        char *enc = evhttp_encode_uri(api_key);
-        if (enc == NULL)
-            abort();
-        gf_sbuf_adds(&b, "&apikey=");
-        gf_sbuf_adds(&b, enc);
-        free(enc);
+        gf_sbuf_adds(&b, "&apikey="); /* percent-encoded: all but RFC 3986 unreserved */
+        for (const unsigned char *k = (const unsigned char *)api_key; *k; k++) {
+            if ((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+                (*k >= '0' && *k <= '9') || *k == '-' || *k == '.' || *k == '_' || *k == '~')
+                gf_sbuf_add(&b, (const char *)k, 1);
+            else
+                gf_sbuf_addf(&b, "%%%02X", *k);
+        }
     }
     return gf_sbuf_take(&b);
 }

@@ -7,6 +7,7 @@
  * read by libs/features' gf_feat_demand_load, the reader the other services use as well.
  */
 #include "trn_data.h"
+#include "core/util.h"
 
 #include "features/weather.h"
 
@@ -34,9 +35,7 @@ static void points_push(points_t *ps, int64_t t, double demand, double temp)
 {
     if (ps->n == ps->cap) {
         size_t cap = ps->cap ? ps->cap * 2 : 4096;
-        point_t *np = realloc(ps->p, cap * sizeof *np);
-        if (np == NULL)
-            abort(); /* out of memory: same policy as gf_xmalloc */
+        point_t *np = gf_xrealloc(ps->p, cap * sizeof *np);
         ps->p = np;
         ps->cap = cap;
     }
@@ -125,9 +124,7 @@ static int to_grid(trn_data_t *d, points_t *ps, gf_err_t *err)
     int rc = gf_feat_series_alloc(&d->series, first, n, ps->with_temp, err);
     if (rc)
         return rc;
-    d->imputed = calloc(n, 1);
-    if (d->imputed == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "out_of_memory", "out of memory");
+    d->imputed = gf_xcalloc(n, 1);
     for (size_t i = 0; i < ps->n; i++) {
         size_t k = (size_t)((ps->p[i].t - first) / 3600);
         if (isnan(d->series.demand[k]))
