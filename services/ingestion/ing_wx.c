@@ -67,7 +67,7 @@ int ing_wx_sites_parse(const char *text, const ing_regions_t *regions, ing_wx_si
         if (*n == cap)
             return gf_err_set(err, GF_EINVAL, "bad_config",
                               "GF_INGEST_WX_REGIONS: at most %zu regions", cap);
-        snprintf(s.region, sizeof s.region, "%s", reg);
+        snprintf(s.region, sizeof s.region, "%.*s", GF_REGION_MAX, reg); /* checked above */
         out[(*n)++] = s;
     }
     return 0;
