@@ -67,7 +67,7 @@ int ing_wx_sites_parse(const char *text, const ing_regions_t *regions, ing_wx_si
         if (*n == cap)
             return gf_err_set(err, GF_EINVAL, "bad_config",
                               "GF_INGEST_WX_REGIONS: at most %zu regions", cap);
-        snprintf(s.region, sizeof s.region, "%s", reg);
+        memcpy(s.region, reg, strlen(reg) + 1); /* valid: at most ING_REGION_CODE_MAX */
         out[(*n)++] = s;
     }
     return 0;

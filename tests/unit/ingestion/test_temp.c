@@ -254,8 +254,11 @@ static int group_setup(void **state)
     (void)state;
     ing_regions_init(&regions);
     gf_err_t err = {0};
-    if (ing_regions_load_csv(&regions, "services/ingestion/data/eia930_regions.csv", &err) ||
-        ing_regions_load_csv(&regions, "services/ingestion/data/regions_extra.csv", &err))
+    const char *root = getenv("GF_TEST_ROOT") ? getenv("GF_TEST_ROOT") : ".";
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/services/ingestion/data/eia930_regions.csv", root);
+    snprintf(b, sizeof b, "%s/services/ingestion/data/regions_extra.csv", root);
+    if (ing_regions_load_csv(&regions, a, &err) || ing_regions_load_csv(&regions, b, &err))
         return -1;
     return gf_test_redis_open(&srv, &rc_);
 }
