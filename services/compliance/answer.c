@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jscan.h"
 #include "core/sbuf.h"
 #include "lex.h"
 #include "synonyms.h"
@@ -977,7 +978,7 @@ static int ask_validate(const cmp_engine_t *e, const char *q, size_t len,
         return gf_err_set(err, GF_EINVAL, "question_too_long",
                           "the question is %zu bytes; at most %d bytes are accepted", len,
                           CMP_QUESTION_MAX);
-    if (!cmp__utf8_valid(q, len))
+    if (!gf_utf8_valid(q, len))
         return gf_err_set(err, GF_EINVAL, "invalid_utf8",
                           "the question is not valid UTF-8 text (or contains NUL bytes)");
     int blank = 1;

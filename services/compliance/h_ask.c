@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/httpc.h"
+#include "core/jscan.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
@@ -112,7 +113,7 @@ static int body_fail(gf_req_t *r, const char *code, const char *field, const cha
  * string that is not (a lone surrogate, \u0000), are "invalid_utf8", not "invalid_json". */
 static int body_utf8_fail(gf_req_t *r, const gf_err_t *jerr)
 {
-    if (!cmp__utf8_valid(r->body, r->body_len))
+    if (!gf_utf8_valid(r->body, r->body_len))
         return body_fail(r, "invalid_utf8", "body", "the body is not valid UTF-8 text");
     if (jerr && (strstr(jerr->message, "Unicode") || strstr(jerr->message, "\\u0000") ||
                  strstr(jerr->message, "NUL")))

@@ -102,6 +102,6 @@ int main(int argc, char **argv)
 {
     /* libgomp reads OMP_WAIT_POLICY before main: re-exec once with "passive" (XGBoost runs
      * only at model load here). --help and --routes work either way. */
-    fc_xgb_passive_reexec(argc, argv);
+    gf_xgb_passive_reexec(argv);
     return gf_service_main(&def, argc, argv);
 }

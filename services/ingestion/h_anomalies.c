@@ -31,6 +31,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "features/demand.h"
 #include "ing_demand.h"

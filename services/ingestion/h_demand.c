@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_demand.h"
 #include "ing_keys.h"
@@ -37,7 +38,7 @@ static pthread_mutex_t acct_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Latest hour seen per region for the gauge (guarded by acct_mu). */
 static struct {
-    char code[ING_REGION_CODE_MAX + 1];
+    char code[GF_REGION_MAX + 1];
     int64_t hour;
 } latest[256];
 static size_t nlatest;
@@ -99,7 +100,7 @@ typedef struct task {
     json_t *rejections;
     double seconds;
     struct {
-        char code[ING_REGION_CODE_MAX + 1];
+        char code[GF_REGION_MAX + 1];
         size_t rows;
         int64_t first, last;
         double last_mw;
@@ -406,7 +407,7 @@ typedef struct flag {
 
 typedef struct dq {
     gf_req_t *r;
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     int64_t from, to;
     size_t pending;
     point_t *p;
@@ -426,21 +427,6 @@ static int cmp_flag(const void *a, const void *b)
 {
     int64_t x = ((const flag_t *)a)->hour, y = ((const flag_t *)b)->hour;
     return (x > y) - (x < y);
-}
-
-static int reply_field_hour(const redisReply *f, int64_t *h)
-{
-    char tmp[24];
-    if (f->type != REDIS_REPLY_STRING || f->len <= 0 || (size_t)f->len >= sizeof tmp)
-        return -1;
-    memcpy(tmp, f->str, (size_t)f->len);
-    tmp[f->len] = '\0';
-    char *end;
-    long long v = strtoll(tmp, &end, 10);
-    if (*end)
-        return -1;
-    *h = v;
-    return 0;
 }
 
 static void dq_finish(dq_t *q)
@@ -497,19 +483,12 @@ static void on_month(redisAsyncContext *ac, void *reply, void *priv)
     const redisReply *rep = reply;
     if (reply_ok(q, rep)) {
         for (size_t k = 0; k + 1 < rep->elements; k += 2) {
-            int64_t h;
-            const redisReply *v = rep->element[k + 1];
-            if (reply_field_hour(rep->element[k], &h) != 0 || h < q->from || h >= q->to ||
-                v->type != REDIS_REPLY_STRING)
+            /* libs/features decides what a stored hour is; a malformed one is left out */
+            point_t p;
+            if (gf_feat_demand_entry_parse(rep->element[k], rep->element[k + 1], &p.hour, &p.d,
+                                           &p.t, NULL) != 0 ||
+                p.hour < q->from || p.hour >= q->to)
                 continue;
-            char tmp[64];
-            size_t n = (size_t)v->len < sizeof tmp - 1 ? (size_t)v->len : sizeof tmp - 1;
-            memcpy(tmp, v->str, n);
-            tmp[n] = '\0';
-            char *end;
-            point_t p = {.hour = h, .d = strtod(tmp, &end), .t = NAN};
-            if (*end == ',')
-                p.t = strtod(end + 1, NULL);
             if (q->np == q->cap) {
                 q->cap = q->cap ? q->cap * 2 : 1024;
                 q->p = gf_xrealloc(q->p, q->cap * sizeof *q->p);
@@ -530,9 +509,10 @@ static void on_flags(redisAsyncContext *ac, void *reply, void *priv)
         q->f = gf_xmalloc(rep->elements / 2 * sizeof *q->f + 1);
         for (size_t k = 0; k + 1 < rep->elements; k += 2) {
             int64_t h;
-            const redisReply *v = rep->element[k + 1];
-            if (reply_field_hour(rep->element[k], &h) != 0 || h < q->from || h >= q->to ||
-                v->type != REDIS_REPLY_STRING)
+            const redisReply *fk = rep->element[k], *v = rep->element[k + 1];
+            if (fk->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+                gf_feat_demand_stamp_parse(fk->str, fk->len, &h) != 0 || h < q->from ||
+                h >= q->to)
                 continue;
             flag_t *f = &q->f[q->nf++];
             f->hour = h;
@@ -581,8 +561,8 @@ static void on_region_last(redisAsyncContext *ac, void *reply, void *priv)
         return;
     }
     int64_t last = 0;
-    if (rep->type == REDIS_REPLY_STRING)
-        last = strtoll(rep->str, NULL, 10);
+    if (rep->type == REDIS_REPLY_STRING && gf_feat_demand_stamp_parse(rep->str, rep->len, &last))
+        last = 0;
     if (last <= 0)
         last = ((int64_t)gf_now_wall() / 3600) * 3600;
     if (q->to == INT64_MIN)

@@ -8,6 +8,7 @@
  */
 #include "ing_app.h"
 
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_keys.h"
 
@@ -50,7 +51,7 @@ static json_t *num_or_null(const redisReply *v, int as_time)
 
 typedef struct rctx {
     rq_t *q;
-    char code[ING_REGION_CODE_MAX + 1];
+    char code[GF_REGION_MAX + 1];
 } rctx_t;
 
 static void on_region(redisAsyncContext *ac, void *reply, void *priv)
@@ -117,7 +118,7 @@ static void on_members(redisAsyncContext *ac, void *reply, void *priv)
             region_send(q, app, app->regions.v[i].code);
         for (size_t i = 0; i < rep->elements; i++) {
             const redisReply *e = rep->element[i];
-            if (e->type == REDIS_REPLY_STRING && ing_region_code_valid(e->str, (size_t)e->len) &&
+            if (e->type == REDIS_REPLY_STRING && gf_region_valid_n(e->str, (size_t)e->len) &&
                 ing_regions_find(&app->regions, e->str, (size_t)e->len) == NULL)
                 region_send(q, app, e->str);
         }

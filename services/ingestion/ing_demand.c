@@ -7,9 +7,10 @@
  */
 #include "ing_demand.h"
 
+#include "core/jscan.h"
 #include "ing_csv.h"
-#include "ing_json.h"
 #include "ing_keys.h"
+#include "core/region.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -118,7 +119,7 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
         add_reject(imp, line, code, reason);
         return 0;
     }
-    if (!ing_region_code_valid(reg, regn)) {
+    if (!gf_region_valid_n(reg, regn)) {
         add_reject(imp, line, "invalid_region", "region must be 1-16 characters of A-Z a-z 0-9 _ -");
         return 0;
     }
@@ -302,8 +303,8 @@ static int member_bit(ing_import_kind_t kind, const char *key, size_t kn)
 /* One complete top-level element (an object, checked by the scanner) -> one row. */
 static int json_element(ing_demand_import_t *imp)
 {
-    ing_json_t j;
-    ing_json_init(&j, imp->elem, imp->elem_len);
+    gf_jscan_t j;
+    gf_jscan_init(&j, imp->elem, imp->elem_len);
     size_t line = imp->elem_line;
     char ts[48] = "", reg[32] = "", cat[40] = "";
     size_t tsn = 0, regn = 0, catn = 0;
@@ -313,13 +314,13 @@ static int json_element(ing_demand_import_t *imp)
     double v = 0, t = NAN;
     imp->st.rows_total++;
     j.pos++; /* the splitter starts elements at '{' only */
-    int c = ing_json_peek(&j);
+    int c = gf_jscan_peek(&j);
     while (c != '}') {
         char key[24];
         size_t kn;
-        if (ing_json_string(&j, key, sizeof key, &kn) || ing_json_expect(&j, ':'))
+        if (gf_jscan_string(&j, key, sizeof key, &kn) || gf_jscan_expect(&j, ':'))
             goto syntax;
-        c = ing_json_peek(&j);
+        c = gf_jscan_peek(&j);
         int bit = member_bit(imp->o.kind, key, kn);
         if (bit == 0 && unknown[0] == '\0')
             snprintf(unknown, sizeof unknown, "%s", key);
@@ -332,12 +333,12 @@ static int json_element(ing_demand_import_t *imp)
             size_t cap = key[0] == 't' ? sizeof ts : key[0] == 'r' ? sizeof reg : sizeof cat;
             size_t *n = key[0] == 't' ? &tsn : key[0] == 'r' ? &regn : &catn;
             if (c == '"') {
-                if (ing_json_string(&j, out, cap, n))
+                if (gf_jscan_string(&j, out, cap, n))
                     goto syntax;
                 if (*n >= cap)
                     *n = cap; /* too long: fails the checks below */
             } else {
-                if (ing_json_skip(&j))
+                if (gf_jscan_skip(&j))
                     goto syntax;
                 if (key[0] == 't')
                     bad_ts = 1;
@@ -350,14 +351,14 @@ static int json_element(ing_demand_import_t *imp)
             double x = 0;
             int ok = 0;
             if (c == '-' || (c >= '0' && c <= '9')) {
-                if (ing_json_number(&j, &x))
+                if (gf_jscan_number(&j, &x))
                     goto syntax;
                 ok = isfinite(x);
             } else if (c == 'n' && is_t) {
-                if (ing_json_literal(&j, NULL))
+                if (gf_jscan_literal(&j, NULL))
                     goto syntax;
                 ok = 2; /* null temperature: none */
-            } else if (ing_json_skip(&j)) {
+            } else if (gf_jscan_skip(&j)) {
                 goto syntax;
             }
             if (is_t) {
@@ -367,26 +368,26 @@ static int json_element(ing_demand_import_t *imp)
                 vok = ok;
                 v = x;
             }
-        } else if (ing_json_skip(&j)) {
+        } else if (gf_jscan_skip(&j)) {
             goto syntax;
         }
-        c = ing_json_peek(&j);
+        c = gf_jscan_peek(&j);
         if (c == ',') {
             j.pos++;
-            c = ing_json_peek(&j);
+            c = gf_jscan_peek(&j);
             if (c == '}') {
-                ing_json_fail(&j, "expected a string");
+                gf_jscan_fail(&j, "expected a string");
                 goto syntax;
             }
         } else if (c != '}') {
-            ing_json_fail(&j, c < 0 ? "unexpected end of input in object"
+            gf_jscan_fail(&j, c < 0 ? "unexpected end of input in object"
                                     : "expected ',' or '}' in object");
             goto syntax;
         }
     }
     j.pos++;
-    if (ing_json_peek(&j) >= 0) {
-        ing_json_fail(&j, "unexpected data after the object");
+    if (gf_jscan_peek(&j) >= 0) {
+        gf_jscan_fail(&j, "unexpected data after the object");
         goto syntax;
     }
     if (unknown[0] || dup[0]) {

@@ -32,6 +32,7 @@
 #define GF_INGESTION_ING_DEMAND_H
 
 #include "core/err.h"
+#include "core/region.h"
 #include "ing_cmd.h"
 #include "ing_fields.h"
 #include "ing_regions.h"
@@ -61,7 +62,7 @@ typedef struct ing_demand_opts {
 
 typedef struct ing_demand_row {
     int64_t hour; /* UTC epoch seconds of the hour start */
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     double demand_mw;
     double temperature_c;
     int has_temp;

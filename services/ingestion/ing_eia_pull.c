@@ -24,6 +24,7 @@
 #include "core/httpc.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_demand.h"
 #include "ing_eia.h"
@@ -49,7 +50,7 @@ struct ing_puller {
     double run_started;
     ing_cmd_t cmd;
     struct {
-        char code[ING_REGION_CODE_MAX + 1];
+        char code[GF_REGION_MAX + 1];
         size_t rows;
         int64_t last;
         double mw;
@@ -244,7 +245,7 @@ ing_puller_t *ing_puller_new(ing_app_t *app, const ing_puller_cfg_t *cfg, gf_err
     p->respondents_buf = gf_xstrdup(cfg->respondents ? cfg->respondents : "");
     for (char *save = NULL, *tok = strtok_r(p->respondents_buf, ", ", &save); tok;
          tok = strtok_r(NULL, ", ", &save)) {
-        if (p->nresp == MAX_RESP || !ing_region_code_valid(tok, strlen(tok))) {
+        if (p->nresp == MAX_RESP || !gf_region_valid_n(tok, strlen(tok))) {
             gf_err_set(err, GF_EINVAL, "bad_config",
                        "GF_INGEST_EIA_RESPONDENTS: '%s' is not a region code (at most %d)", tok,
                        MAX_RESP);

@@ -8,6 +8,7 @@
  */
 #include "ing_temp.h"
 
+#include "core/region.h"
 #include "core/util.h"
 #include "features/weather.h"
 #include "ing_csv.h"
@@ -118,7 +119,7 @@ static int take_row(parser_t *p, size_t line, const char *iss, size_t issn, cons
             return 0;
         }
     }
-    if (!ing_region_code_valid(reg, regn)) {
+    if (!gf_region_valid_n(reg, regn)) {
         reject(p, line, "invalid_region", "region must be 1-16 characters of A-Z a-z 0-9 _ -");
         return 0;
     }

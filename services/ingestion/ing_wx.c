@@ -4,6 +4,7 @@
 #include "ing_wx.h"
 
 #include "core/sbuf.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "features/weather.h"
 
@@ -50,7 +51,7 @@ int ing_wx_sites_parse(const char *text, const ing_regions_t *regions, ing_wx_si
         trim_copy(lon, sizeof lon, comma + 1, strlen(comma + 1));
         ing_wx_site_t s;
         memset(&s, 0, sizeof s);
-        if (!ing_region_code_valid(reg, strlen(reg)) ||
+        if (!gf_region_valid_n(reg, strlen(reg)) ||
             (regions && ing_regions_find(regions, reg, strlen(reg)) == NULL))
             return gf_err_set(err, GF_EINVAL, "bad_config",
                               "GF_INGEST_WX_REGIONS: '%.20s' is not a region of the catalog",

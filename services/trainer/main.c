@@ -10,7 +10,7 @@
  * trained and 1 otherwise (2 for a usage or configuration error).
  *
  * XGBoost's OpenMP threads busy-wait unless OMP_WAIT_POLICY=passive is set before libgomp
- * loads, so main() re-executes itself with it first (trn_omp_passive_reexec), except for
+ * loads, so main() re-executes itself with it first (gf_xgb_passive_reexec), except for
  * --help/--routes/--version, which never train.
  */
 #include <stdio.h>
@@ -295,7 +295,7 @@ int main(int argc, char **argv)
                     strcmp(argv[i], "--routes") == 0 || strcmp(argv[i], "--version") == 0;
     }
     if (!no_train)
-        trn_omp_passive_reexec(argv);
+        gf_xgb_passive_reexec(argv);
     if (once)
         return trn_once_main(argc, argv, opts);
     return gf_service_main(&def, argc, argv);

@@ -22,8 +22,16 @@ static int unusable(gf_err_t *err, const char *what, const char *detail)
     return gf_err_set(err, GF_EUNPROCESSABLE, "champion_unusable", "%s: %.160s", what, detail);
 }
 
+/* Target stamp of backtest hour j (origin-major, one origin per day from test_from). */
+static int64_t test_stamp(const trn_result_t *res, size_t j)
+{
+    return res->test_from + (int64_t)(j / (size_t)res->horizon) * 86400 +
+           3600 * (int64_t)(j % (size_t)res->horizon);
+}
+
 int trn_cc_score(const trn_data_t *d, const trn_result_t *res, const char *spec_json,
-                 const unsigned char *blob, size_t blob_len, trn_cc_t *cc, gf_err_t *err)
+                 const unsigned char *blob, size_t blob_len, int64_t seen_to, trn_cc_t *cc,
+                 gf_err_t *err)
 {
     gf_err_t e = {0};
     gf_feat_spec_t *spec = NULL;
@@ -82,6 +90,15 @@ int trn_cc_score(const trn_data_t *d, const trn_result_t *res, const char *spec_
             skip[j] = res->test_skip[j] || !isfinite(champ[j]) || !isfinite(res->test_pred[j]);
         }
     }
+    /* hours the champion never saw, when there are enough of them */
+    size_t unseen = 0;
+    for (size_t j = 0; j < res->test_n; j++)
+        if (!skip[j] && test_stamp(res, j) > seen_to)
+            unseen++;
+    cc->unseen_only = unseen >= TRN_CC_MIN_UNSEEN_HOURS && unseen < res->test_n;
+    for (size_t j = 0; cc->unseen_only && j < res->test_n; j++)
+        if (test_stamp(res, j) <= seen_to)
+            skip[j] = 1;
     trn_metrics_t mc, mn;
     trn_metrics_compute(act, champ, skip, res->test_n, &mc);
     trn_metrics_compute(act, res->test_pred, skip, res->test_n, &mn);
@@ -109,6 +126,7 @@ out:
 
 void trn_cc_decide(trn_cc_t *cc, int allow_promote, double min_gain_pct)
 {
+    const char *which = cc->unseen_only ? " it never saw" : "";
     cc->promote = 0;
     if (!isfinite(cc->challenger_mape)) {
         snprintf(cc->reason, sizeof cc->reason, "the new model has no test score");
@@ -125,21 +143,21 @@ void trn_cc_decide(trn_cc_t *cc, int allow_promote, double min_gain_pct)
                cc->challenger_mape <= cc->champion_mape * (1.0 - min_gain_pct / 100.0)) {
         cc->promote = 1;
         snprintf(cc->reason, sizeof cc->reason,
-                 "MAPE %.3f %% beats production v%lld at %.3f %% on the same %zu test hours",
+                 "MAPE %.3f %% beats production v%lld at %.3f %% on the same %zu test hours%s",
                  cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
-                 cc->hours);
+                 cc->hours, which);
     } else if (cc->challenger_mape < cc->champion_mape) {
         snprintf(cc->reason, sizeof cc->reason,
-                 "MAPE %.3f %% is below production v%lld at %.3f %% on the same %zu test hours "
+                 "MAPE %.3f %% is below production v%lld at %.3f %% on the same %zu test hours%s "
                  "but not by the required %.2f %%",
                  cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
-                 cc->hours, min_gain_pct);
+                 cc->hours, which, min_gain_pct);
     } else {
         snprintf(cc->reason, sizeof cc->reason,
                  "MAPE %.3f %% does not beat production v%lld at %.3f %% on the same %zu test "
-                 "hours",
+                 "hours%s",
                  cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
-                 cc->hours);
+                 cc->hours, which);
     }
 }
 
@@ -160,6 +178,7 @@ json_t *trn_cc_to_json(const trn_cc_t *cc)
     json_object_set_new(o, "hours", json_integer((json_int_t)cc->hours));
     json_object_set_new(o, "champion_scored", json_boolean(cc->scored));
     json_object_set_new(o, "champion_saw_test_period", json_boolean(cc->champion_saw_test));
+    json_object_set_new(o, "unseen_hours_only", json_boolean(cc->unseen_only));
     json_object_set_new(o, "note", cc->note[0] ? json_string(cc->note) : json_null());
     json_object_set_new(o, "promote", json_boolean(cc->promote));
     json_object_set_new(o, "reason", json_string(cc->reason));

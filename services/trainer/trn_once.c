@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "trn_app.h"
 #include "trn_job.h"
@@ -157,7 +158,7 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
     if (all) {
         for (size_t i = 0; i < known->elements; i++)
             if (known->element[i]->type == REDIS_REPLY_STRING &&
-                trn_region_valid(known->element[i]->str))
+                gf_region_valid(known->element[i]->str))
                 regions[n++] = gf_xstrdup(known->element[i]->str);
         for (size_t i = 1; i < n; i++) /* sorted, for a stable order */
             for (size_t k = i; k > 0 && strcmp(regions[k - 1], regions[k]) > 0; k--) {
@@ -173,7 +174,7 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
             for (size_t i = 0; i < known->elements && !found; i++)
                 found = known->element[i]->type == REDIS_REPLY_STRING &&
                         strcmp(known->element[i]->str, tok) == 0;
-            if (!found || !trn_region_valid(tok)) {
+            if (!found || !gf_region_valid(tok)) {
                 fprintf(stderr, "gf-trainer: region '%s' is not known (not in gf:regions)\n",
                         tok);
                 bad = 1;

@@ -19,10 +19,9 @@
 #include "registry/registry.h"
 #include "trn_champion.h"
 #include "trn_data.h"
+#include "trn_keys.h"
 #include "trn_schedule.h"
 #include "trn_train.h"
-
-#define JOBS_INDEX_MAX 1000
 
 /* ------------------------------------------------------------------ metrics */
 
@@ -88,6 +87,11 @@ void trn_model_name(char *buf, size_t len, const char *region)
 
 /* ------------------------------------------------------------------ job documents */
 
+const char trn_jobs_index_script[] =
+    "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])\n"
+    "redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[3]) - 1)\n"
+    "return 1\n";
+
 int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err)
 {
     json_t *doc = trn_job_to_json(job);
@@ -96,14 +100,17 @@ int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days,
     if (text == NULL)
         return gf_err_set(err, GF_EINTERNAL, "json", "cannot serialise the job");
     char key[96];
-    snprintf(key, sizeof key, "gf:job:{%s}", job->id);
-    int n = 1;
-    redisAppendCommand(c, "HSET %s json %s", key, text);
+    trn_key_job(key, sizeof key, job->id);
+    int n = 0;
+    /* The index entry first: an entry whose document is not written yet is skipped by every
+     * reader, while a document without its entry would never be listed nor cleaned up. */
     if (index) {
-        redisAppendCommand(c, "ZADD gf:jobs %.3f %s", job->created_at, job->id);
-        redisAppendCommand(c, "ZREMRANGEBYRANK gf:jobs 0 %d", -(JOBS_INDEX_MAX + 1));
-        n += 2;
+        redisAppendCommand(c, "EVAL %s 1 %s %.3f %s %d", trn_jobs_index_script, TRN_KEY_JOBS,
+                           job->created_at, job->id, TRN_JOBS_INDEX_MAX);
+        n++;
     }
+    redisAppendCommand(c, "HSET %s json %s", key, text);
+    n++;
     if (job->state != TRN_JOB_QUEUED && job->state != TRN_JOB_RUNNING) {
         redisAppendCommand(c, "EXPIRE %s %lld", key, (long long)ttl_days * 86400);
         n++;
@@ -139,7 +146,7 @@ static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_m
                         gf_err_t *err)
 {
     *n_marked = 0;
-    redisReply *ids = redisCommand(c, "ZREVRANGE gf:jobs 0 %d", JOBS_INDEX_MAX - 1);
+    redisReply *ids = redisCommand(c, "ZREVRANGE %s 0 %d", TRN_KEY_JOBS, TRN_JOBS_INDEX_MAX - 1);
     int rc = gf_redis_reply_check(ids, err);
     if (rc) {
         if (ids)
@@ -150,7 +157,7 @@ static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_m
         if (ids->element[i]->type != REDIS_REPLY_STRING)
             continue;
         char key[96];
-        snprintf(key, sizeof key, "gf:job:{%s}", ids->element[i]->str);
+        trn_key_job(key, sizeof key, ids->element[i]->str);
         redisReply *r = redisCommand(c, "HGET %s json", key);
         if ((rc = gf_redis_reply_check(r, err)) != 0) {
             if (r)
@@ -299,6 +306,20 @@ static json_t *fail_result(const char *region, const gf_err_t *e)
                      "code", e->code[0] ? e->code : "error", "message", e->message);
 }
 
+/* The alias history's reason for a promoted, refitted model: the decision (both scores on
+ * the same hours) and what is served instead of the backtested model. */
+static void refit_reason(const trn_result_t *res, const char *decision, char *buf, size_t len)
+{
+    char to[32], eval_to[32];
+    trn_stamp_fmt(res->train_to, to, sizeof to);
+    trn_stamp_fmt(res->eval_train_to, eval_to, sizeof eval_to);
+    snprintf(buf, len,
+             "%s; served refitted on all data to %s (%d rounds on %zu rows; the evaluated model: "
+             "%d rounds on %zu rows to %s)",
+             decision, to, res->rounds, res->n_train_rows, res->eval_rounds, res->eval_rows,
+             eval_to);
+}
+
 /* Train, judge, register and alias one region. Returns the region's result (new reference);
  * *ok = 1 when it was registered. */
 static json_t *run_region(run_t *r, const char *region, int *ok)
@@ -312,7 +333,7 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_t *out = NULL, *rj = NULL;
     char *spec_text = NULL, *metrics_text = NULL, *params_text = NULL;
     char name[GF_REG_NAME_MAX + 1];
-    double t0 = gf_now_mono(), t_load = 0, t_train = 0, t_champ = 0, t_reg = 0;
+    double t0 = gf_now_mono(), t_load = 0, t_train = 0, t_champ = 0, t_refit = 0, t_reg = 0;
     memset(&d, 0, sizeof d);
     memset(&res, 0, sizeof res);
     memset(&cc, 0, sizeof cc);
@@ -356,7 +377,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
         cc.champion_version = champ->version;
         cc.champion_saw_test = champ->data_to >= res.test_from;
         gf_err_t se = {0};
-        if (trn_cc_score(&d, &res, champ->spec_json, champ->blob, champ->blob_len, &cc, &se))
+        if (trn_cc_score(&d, &res, champ->spec_json, champ->blob, champ->blob_len,
+                         champ->data_to, &cc, &se))
             snprintf(cc.note, sizeof cc.note, "%.190s", se.message);
         gf_err_cleanup(&se);
     } else if (lrc == GF_ENOTFOUND) {
@@ -381,6 +403,18 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
         trn_sched_reason(&cc, job->opts.test_days);
     t_champ = gf_now_mono() - t2;
 
+    /* a model that wins is served refitted on all data up to the newest hour */
+    char alias_reason[GF_REG_REASON_MAX + 1];
+    snprintf(alias_reason, sizeof alias_reason, "%s", cc.reason);
+    if (cc.promote) {
+        double tf = gf_now_mono();
+        if (trn_refit_full(&d, &cfg, &res, &e) != 0)
+            goto fail;
+        t_refit = gf_now_mono() - tf;
+        if (res.refit)
+            refit_reason(&res, cc.reason, alias_reason, sizeof alias_reason);
+    }
+
     /* register */
     set_stage(r, "register");
     double t3 = gf_now_mono();
@@ -389,6 +423,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_object_set_new(metrics, "mape", json_real(res.m_model.mape));
     json_object_set_new(metrics, "test_range", json_incref(json_object_get(rj, "test_range")));
     json_object_set_new(metrics, "champion_challenger", trn_cc_to_json(&cc));
+    if (json_object_get(rj, "refit"))
+        json_object_set(metrics, "refit", json_object_get(rj, "refit"));
     metrics_text = json_dumps(metrics, JSON_COMPACT);
     json_decref(metrics);
     json_t *params = json_deep_copy(json_object_get(rj, "params"));
@@ -425,7 +461,7 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     char alias_note[200] = "";
     int64_t from = 0;
     int arc = gf_reg_alias_set(c, name, alias, version, cc.promote ? cc.champion_version : -1,
-                               "trainer", cc.reason, 0, &from, &e);
+                               "trainer", alias_reason, 0, &from, &e);
     if (arc == GF_ECONFLICT && cc.promote) {
         /* production moved while we trained: do not clobber a newer decision */
         snprintf(alias_note, sizeof alias_note,
@@ -459,14 +495,17 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_object_set_new(out, "champion_challenger", trn_cc_to_json(&cc));
     json_object_set(out, "params", json_object_get(rj, "params"));
     json_object_set(out, "train_range", json_object_get(rj, "train_range"));
+    if (json_object_get(rj, "refit"))
+        json_object_set(out, "refit", json_object_get(rj, "refit"));
     json_object_set(out, "test_range", json_object_get(rj, "test_range"));
     json_object_set(out, "rows", json_object_get(rj, "rows"));
     json_object_set_new(out, "model_bytes", json_integer((json_int_t)res.model_len));
     json_object_set_new(out, "timings",
-                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "load_seconds", t_load,
+                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "load_seconds", t_load,
                                   "train_seconds", t_train, "feature_seconds",
                                   res.feature_seconds, "champion_seconds", t_champ,
-                                  "register_seconds", t_reg, "total_seconds", total));
+                                  "refit_seconds", t_refit, "register_seconds", t_reg,
+                                  "total_seconds", total));
     *ok = 1;
     gf_metric_observe(m_train_s, total);
     gf_metric_add(m_rows, (double)res.n_train_rows);

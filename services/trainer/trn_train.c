@@ -41,7 +41,6 @@ void trn_config_default(trn_config_t *c)
     c->search = 1;
     c->patience = 50;
     c->nthread = trn_default_nthread();
-    c->refit_full = 0;
     c->model_format = "ubj";
     c->max_rounds = 0;
     c->calib_days = 364;
@@ -311,6 +310,332 @@ static int64_t last_value_stamp(const trn_data_t *d)
     return INT64_MIN;
 }
 
+/* One region's run: the time layout, the row sets, the search's outcome, the backtest hour by
+ * hour. Each phase below fills its part; run_cleanup frees whatever was made. */
+typedef struct train_run {
+    const trn_data_t *d;
+    const trn_config_t *cfg;
+    trn_result_t *out;
+    builder_t b;
+    prog_t pg;
+    int H;
+    size_t nc;
+    /* time layout (trn_train.h) */
+    int64_t t_last, last_origin, first, val_start, test_start, test_end, stride;
+    trn_matrix_t tr, va, ref;
+    /* search */
+    int best_i, best_rounds;
+    trn_xgb_params_t cand[8];
+    BoosterHandle cand_b; /* the chosen candidate, fitted before the validation window */
+    BoosterHandle best_b; /* the refit on everything before the test period */
+    trn_xgb_params_t rp;  /* its parameters and round count */
+    double t_train;
+    calib_set_t cal;
+    /* backtest, origin-major: ndays x H */
+    size_t ndays, nh;
+    double *pred, *act, *nd, *nw, *scl;
+    unsigned char *skip;
+} train_run_t;
+
+#define DAY ((int64_t)86400)
+
+/* Config check, feature spec and the time layout; GF_EUNPROCESSABLE "not_enough_data" when
+ * the history cannot hold train + val + test. */
+static int run_layout(train_run_t *r, gf_err_t *err)
+{
+    const trn_config_t *cfg = r->cfg;
+    const trn_data_t *d = r->d;
+    if (r->H < 1 || r->H > GF_FEAT_MAX_HORIZON || cfg->issue_hour_utc < 0 ||
+        cfg->issue_hour_utc > 23 || cfg->test_days < 1 || cfg->val_days < 1 ||
+        cfg->train_stride_h < 1 || 24 % cfg->train_stride_h != 0)
+        return gf_err_set(err, GF_EINVAL, "bad_config",
+                          "horizon 1..%d, issue hour 0..23, test/val days >= 1, stride dividing 24",
+                          GF_FEAT_MAX_HORIZON);
+    r->out->spec = gf_feat_spec_new_default(d->tz, trn_temp_blocks(d), err);
+    if (r->out->spec == NULL)
+        return err ? err->rc : GF_EINVAL;
+    r->nc = gf_feat_spec_ncols(r->out->spec);
+    r->b.spec = r->out->spec;
+    r->b.d = d;
+    r->b.horizon = r->H;
+    r->b.buf = gf_xmalloc((size_t)r->H * r->nc * sizeof *r->b.buf);
+
+    const int64_t issue = 3600 * (int64_t)cfg->issue_hour_utc;
+    r->t_last = last_value_stamp(d);
+    r->last_origin = floor_div(r->t_last - 3600 * (int64_t)(r->H - 1) - issue, DAY) * DAY + issue;
+    r->test_start = cfg->test_start ? cfg->test_start
+                                    : r->last_origin - (int64_t)(cfg->test_days - 1) * DAY;
+    r->test_end = r->test_start + (int64_t)(cfg->test_days - 1) * DAY; /* last test origin */
+    if (r->test_end > r->last_origin)
+        r->test_end = r->last_origin;
+    r->val_start = r->test_start - (int64_t)cfg->val_days * DAY;
+    r->first = floor_div(d->series.t0 + 7 * DAY, DAY) * DAY + issue;
+    if (r->first < d->series.t0 + 7 * DAY)
+        r->first += DAY;
+    if (cfg->max_train_days > 0 && r->first < r->val_start - (int64_t)cfg->max_train_days * DAY)
+        r->first = r->val_start - (int64_t)cfg->max_train_days * DAY;
+    r->stride = 3600 * (int64_t)cfg->train_stride_h;
+    if (r->t_last == INT64_MIN || (r->test_start - issue) % DAY != 0 ||
+        r->test_end < r->test_start || r->val_start - r->first < 28 * DAY)
+        return gf_err_set(err, GF_EUNPROCESSABLE, "not_enough_data",
+                          "region '%s' has too little history for %d validation and %d test days",
+                          d->region, cfg->val_days, cfg->test_days);
+    return 0;
+}
+
+/* Rows: search training set (before val_start), validation days, refit set (before the test). */
+static int run_rows(train_run_t *r, gf_err_t *err)
+{
+    int rc;
+    if (prog_stage(&r->pg, "features", 0, 0))
+        return cancelled(err);
+    if ((rc = build_rows(&r->b, r->first, r->val_start, r->stride, r->val_start, &r->tr, err)) ||
+        (rc = build_rows(&r->b, r->val_start, r->test_start, DAY, r->test_start, &r->va, err)) ||
+        (rc = build_rows(&r->b, r->first, r->test_start, r->stride, r->test_start, &r->ref, err)))
+        return rc;
+    r->out->n_train_rows = r->ref.nrow;
+    r->out->n_val_rows = r->va.nrow;
+    return 0;
+}
+
+/* Search: every candidate fitted on the training rows, ranked by validation MAE with early
+ * stopping; keeps the winner's booster (cand_b), index and round count. */
+static int run_search(train_run_t *r, gf_err_t *err)
+{
+    r->t_train = now_mono();
+    int ncand = candidates(r->cfg, r->cand, 8);
+    double best_score = INFINITY;
+    r->best_i = -1;
+    for (int i = 0; i < ncand; i++) {
+        BoosterHandle bh = NULL;
+        int rounds = 0, rc;
+        double score = NAN;
+        if (prog_stage(&r->pg, "search", i + 1, ncand))
+            return cancelled(err);
+        if ((rc = trn_xgb_fit_hook(&r->tr, &r->va, &r->cand[i], r->cfg->patience, prog_round,
+                                   &r->pg, &bh, &rounds, &score, err)))
+            return rc;
+        json_t *pj = trn_xgb_params_to_json(&r->cand[i]);
+        json_array_append_new(r->out->search,
+                              json_pack("{s:o, s:f, s:i}", "params", pj, "val_mae",
+                                        isfinite(score) ? score : -1.0, "rounds", rounds));
+        if (score < best_score) {
+            best_score = score;
+            r->best_i = i;
+            r->best_rounds = rounds;
+            XGBoosterFree(r->cand_b);
+            r->cand_b = bh;
+        } else {
+            XGBoosterFree(bh);
+        }
+    }
+    if (r->best_i < 0)
+        return gf_err_set(err, GF_EINTERNAL, "search_failed", "no candidate could be scored");
+    r->out->params = r->cand[r->best_i];
+    r->out->val_mae = best_score;
+    return 0;
+}
+
+/* Rounds for a fit on `rows` rows when `rounds` were chosen on `chosen_rows` (at least 1). */
+static int scaled_rounds(int rounds, size_t rows, size_t chosen_rows)
+{
+    long n = lround(rounds * (double)rows / (double)(chosen_rows ? chosen_rows : 1));
+    return n < 1 ? 1 : (int)n;
+}
+
+/* Calibration residuals (all out of sample): cross-fitted blocks of the year before the
+ * validation window and the chosen candidate on the validation days; the backtest days are
+ * added by run_intervals. */
+static int run_calibration(train_run_t *r, gf_err_t *err)
+{
+    int rc;
+    if ((rc = calib_cross_fit(&r->b, r->cfg, &r->cand[r->best_i], r->best_rounds, r->tr.nrow,
+                              r->first, r->val_start, &r->pg, &r->cal, err)))
+        return rc;
+    r->out->n_cal_cross = r->cal.n;
+    if ((rc = calib_append(r->out->spec, r->cand_b, &r->va, &r->cal, err)))
+        return rc;
+    r->out->n_cal_val = r->cal.n - r->out->n_cal_cross;
+    return 0;
+}
+
+/* Refit the winner on train + val, rounds scaled with the data: the backtested model. */
+static int run_refit(train_run_t *r, gf_err_t *err)
+{
+    int rc;
+    r->rp = r->cand[r->best_i];
+    r->rp.max_rounds = scaled_rounds(r->best_rounds, r->ref.nrow, r->tr.nrow);
+    if (prog_stage(&r->pg, "refit", 0, 0))
+        return cancelled(err);
+    if ((rc = trn_xgb_fit_hook(&r->ref, NULL, &r->rp, 0, prog_round, &r->pg, &r->best_b, NULL,
+                               NULL, err)))
+        return rc;
+    r->out->rounds = r->rp.max_rounds;
+    r->out->train_seconds = now_mono() - r->t_train;
+    return 0;
+}
+
+/* Backtest: one forecast per test day issued at the origin; the model, both baselines, the
+ * actuals and the common skip mask, hour by hour. */
+static int run_backtest(train_run_t *r, gf_err_t *err)
+{
+    const int H = r->H;
+    const size_t nc = r->nc;
+    const gf_feat_series_t *s = &r->d->series;
+    if (prog_stage(&r->pg, "backtest", 0, 0))
+        return cancelled(err);
+    r->ndays = (size_t)((r->test_end - r->test_start) / DAY + 1);
+    r->nh = r->ndays * (size_t)H;
+    r->pred = gf_xmalloc(r->nh * sizeof *r->pred);
+    r->act = gf_xmalloc(r->nh * sizeof *r->act);
+    r->nd = gf_xmalloc(r->nh * sizeof *r->nd);
+    r->nw = gf_xmalloc(r->nh * sizeof *r->nw);
+    r->scl = gf_xmalloc(r->nh * sizeof *r->scl);
+    r->skip = gf_xcalloc(r->nh, 1);
+    float *fx = gf_xmalloc((size_t)H * nc * sizeof *fx);
+    double *py = gf_xmalloc((size_t)H * sizeof *py);
+    int rc = 0;
+    for (size_t di = 0; di < r->ndays && rc == 0; di++) {
+        int64_t o = r->test_start + (int64_t)di * DAY;
+        double scale;
+        gf_err_t e = {0};
+        double t0 = now_mono();
+        int brc = gf_feat_build(r->out->spec, s, o, 1, H, r->b.buf, &scale, &e);
+        r->b.seconds += now_mono() - t0;
+        r->b.rows += (size_t)H;
+        gf_err_cleanup(&e);
+        if (brc == 0) {
+            for (size_t i = 0; i < (size_t)H * nc; i++)
+                fx[i] = (float)r->b.buf[i];
+            if ((rc = trn_xgb_predict(r->best_b, fx, (size_t)H, nc, py, err)))
+                break;
+        }
+        for (int h = 1; h <= H; h++) {
+            size_t j = di * (size_t)H + (size_t)(h - 1);
+            int64_t t = o + 3600 * (int64_t)(h - 1);
+            long k = gf_feat_series_index(s, t);
+            long k1 = gf_feat_series_index(s, t - DAY), k7 = gf_feat_series_index(s, t - 7 * DAY);
+            r->act[j] = k >= 0 ? s->demand[k] : NAN;
+            r->nd[j] = k1 >= 0 ? s->demand[k1] : NAN;
+            r->nw[j] = k7 >= 0 ? s->demand[k7] : NAN;
+            r->pred[j] = brc == 0 ? py[h - 1] * scale : NAN;
+            r->scl[j] = scale;
+            r->skip[j] = k < 0 || r->d->imputed[k] || isnan(r->act[j]) || isnan(r->nd[j]) ||
+                         isnan(r->nw[j]) || isnan(r->pred[j]);
+            if (r->skip[j])
+                r->out->n_test_skipped++;
+        }
+    }
+    free(fx);
+    free(py);
+    return rc;
+}
+
+/* Scores of the model and both baselines on the same hours, overall and by horizon. */
+static void run_scores(train_run_t *r)
+{
+    trn_result_t *out = r->out;
+    const int H = r->H;
+    out->test_from = r->test_start;
+    out->test_to = r->test_end + 3600 * (int64_t)(H - 1);
+    out->n_test_hours = r->nh - out->n_test_skipped;
+    trn_metrics_compute(r->act, r->pred, r->skip, r->nh, &out->m_model);
+    trn_metrics_compute(r->act, r->nd, r->skip, r->nh, &out->m_naive_day);
+    trn_metrics_compute(r->act, r->nw, r->skip, r->nh, &out->m_naive_week);
+    out->m_by_horizon = gf_xcalloc((size_t)H, sizeof *out->m_by_horizon);
+    double *ha = gf_xmalloc(r->ndays * sizeof *ha), *hp = gf_xmalloc(r->ndays * sizeof *hp);
+    unsigned char *hs = gf_xmalloc(r->ndays);
+    for (int h = 0; h < H; h++) {
+        for (size_t di = 0; di < r->ndays; di++) {
+            size_t j = di * (size_t)H + (size_t)h;
+            ha[di] = r->act[j];
+            hp[di] = r->pred[j];
+            hs[di] = r->skip[j];
+        }
+        trn_metrics_compute(ha, hp, hs, r->ndays, &out->m_by_horizon[h]);
+    }
+    free(ha);
+    free(hp);
+    free(hs);
+}
+
+/* Intervals: the table calibrated without the backtest residuals is checked on the backtest
+ * hours (out of sample for the calibration too), next to the former per-horizon 28-day table;
+ * the stored table then uses every out-of-sample residual of the run. */
+static void run_intervals(train_run_t *r)
+{
+    trn_result_t *out = r->out;
+    calib_set_t *cal = &r->cal;
+    const int H = r->H;
+    double qv[GF_FEAT_MAX_HORIZON * TRN_NQ], qo[GF_FEAT_MAX_HORIZON * TRN_NQ];
+    calib_old_style(cal->res, cal->hz, cal->n, 28, H, qo);
+    gf_feat_calib_quantiles(cal->res, cal->hz, cal->n, H, TRN_CALIB_POOL, trn_quantile_levels,
+                            TRN_NQ, TRN_CALIB_MIN_N, qv);
+    size_t base = cal->n;
+    cal->res = gf_xrealloc(cal->res, (cal->n + r->nh) * sizeof *cal->res);
+    cal->hz = gf_xrealloc(cal->hz, (cal->n + r->nh) * sizeof *cal->hz);
+    cal->scl = gf_xrealloc(cal->scl, (cal->n + r->nh) * sizeof *cal->scl);
+    for (size_t j = 0; j < r->nh; j++) {
+        if (r->skip[j])
+            continue;
+        cal->res[cal->n] = (r->act[j] - r->pred[j]) / r->scl[j];
+        cal->hz[cal->n] = (int)(j % (size_t)H) + 1;
+        cal->scl[cal->n++] = r->scl[j];
+    }
+    size_t lo = 1, hi = 5; /* levels 0.10 and 0.90 */
+    out->iv_test_n = gf_feat_calib_coverage(qv, H, TRN_NQ, lo, hi, cal->res + base,
+                                            cal->hz + base, cal->scl + base, cal->n - base,
+                                            &out->iv_test_coverage, &out->iv_test_width);
+    gf_feat_calib_coverage(qo, H, TRN_NQ, lo, hi, cal->res + base, cal->hz + base,
+                           cal->scl + base, cal->n - base, &out->iv_old_coverage,
+                           &out->iv_old_width);
+    out->n_cal = cal->n;
+    out->resid_q = gf_xcalloc((size_t)H * TRN_NQ, sizeof *out->resid_q);
+    gf_feat_calib_quantiles(cal->res, cal->hz, cal->n, H, TRN_CALIB_POOL, trn_quantile_levels,
+                            TRN_NQ, TRN_CALIB_MIN_N, out->resid_q);
+}
+
+/* The stored model (the backtested refit) and the hour-by-hour backtest for the champion. */
+static int run_save(train_run_t *r, gf_err_t *err)
+{
+    trn_result_t *out = r->out;
+    int rc;
+    out->train_from = r->first;
+    out->train_to = r->test_start - 3600;
+    out->fit_stride_h = r->cfg->train_stride_h;
+    if (prog_stage(&r->pg, "save", 0, 0))
+        return cancelled(err);
+    if ((rc = trn_xgb_save(r->best_b, out->model_format, &out->model, &out->model_len, err)))
+        return rc;
+    out->test_pred = r->pred;
+    out->test_skip = r->skip;
+    out->test_n = r->nh;
+    r->pred = NULL;
+    r->skip = NULL;
+    return 0;
+}
+
+static void run_cleanup(train_run_t *r)
+{
+    r->out->feature_seconds = r->b.seconds;
+    r->out->feature_rows = r->b.rows;
+    if (r->best_b)
+        XGBoosterFree(r->best_b);
+    if (r->cand_b)
+        XGBoosterFree(r->cand_b);
+    calib_set_cleanup(&r->cal);
+    trn_matrix_cleanup(&r->tr);
+    trn_matrix_cleanup(&r->va);
+    trn_matrix_cleanup(&r->ref);
+    free(r->b.buf);
+    free(r->pred);
+    free(r->act);
+    free(r->nd);
+    free(r->nw);
+    free(r->scl);
+    free(r->skip);
+}
+
 int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *out,
                      gf_err_t *err)
 {
@@ -320,323 +645,95 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     snprintf(out->model_format, sizeof out->model_format, "%s",
              cfg->model_format ? cfg->model_format : "ubj");
     out->search = json_array();
-    trn_matrix_t tr, va, ref, te;
-    BoosterHandle best_b = NULL, final_b = NULL, cand_b = NULL;
-    double *pred = NULL, *act = NULL, *nd = NULL, *nw = NULL, *scl = NULL;
-    calib_set_t cal = {0};
-    unsigned char *skip = NULL;
-    builder_t b = {0};
-    prog_t pg = {.cfg = cfg};
-    int rc = 0;
-    const int H = cfg->horizon;
-    memset(&tr, 0, sizeof tr);
-    memset(&va, 0, sizeof va);
-    memset(&ref, 0, sizeof ref);
-    memset(&te, 0, sizeof te);
+    train_run_t r = {.d = d, .cfg = cfg, .out = out, .pg = {.cfg = cfg}, .H = cfg->horizon};
+    int rc = run_layout(&r, err);
+    if (rc == 0) {
+        trn_matrix_init(&r.tr, r.nc);
+        trn_matrix_init(&r.va, r.nc);
+        trn_matrix_init(&r.ref, r.nc);
+    }
+    if (rc == 0 && (rc = run_rows(&r, err)) == 0 && (rc = run_search(&r, err)) == 0 &&
+        (rc = run_calibration(&r, err)) == 0 && (rc = run_refit(&r, err)) == 0 &&
+        (rc = run_backtest(&r, err)) == 0) {
+        run_scores(&r);
+        run_intervals(&r);
+        rc = run_save(&r, err);
+    }
+    run_cleanup(&r);
+    return rc;
+}
 
-    if (H < 1 || H > GF_FEAT_MAX_HORIZON || cfg->issue_hour_utc < 0 ||
-        cfg->issue_hour_utc > 23 || cfg->test_days < 1 || cfg->val_days < 1 ||
-        cfg->train_stride_h < 1 || 24 % cfg->train_stride_h != 0)
-        return gf_err_set(err, GF_EINVAL, "bad_config",
-                          "horizon 1..%d, issue hour 0..23, test/val days >= 1, stride dividing 24",
-                          GF_FEAT_MAX_HORIZON);
-    out->spec = gf_feat_spec_new_default(d->tz, trn_temp_blocks(d), err);
-    if (out->spec == NULL)
-        return err ? err->rc : GF_EINVAL;
-    const size_t nc = gf_feat_spec_ncols(out->spec);
-    b.spec = out->spec;
-    b.d = d;
-    b.horizon = H;
-    b.buf = malloc((size_t)H * nc * sizeof *b.buf);
-    if (b.buf == NULL)
-        abort();
+/* ------------------------------------------------------------------ final refit */
 
-    /* time layout */
-    const int64_t day = 86400, issue = 3600 * (int64_t)cfg->issue_hour_utc;
+int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *res,
+                   gf_err_t *err)
+{
+    if (res->spec == NULL || res->model == NULL || res->n_train_rows == 0 || res->rounds < 1)
+        return gf_err_set(err, GF_EINVAL, "bad_refit", "nothing trained to refit");
+    const int H = res->horizon;
+    const int64_t issue = res->train_from - floor_div(res->train_from, DAY) * DAY;
     int64_t t_last = last_value_stamp(d);
-    int64_t last_origin = floor_div(t_last - 3600 * (int64_t)(H - 1) - issue, day) * day + issue;
-    int64_t test_start = cfg->test_start ? cfg->test_start
-                                         : last_origin - (int64_t)(cfg->test_days - 1) * day;
-    int64_t test_end = test_start + (int64_t)(cfg->test_days - 1) * day; /* last test origin */
-    if (test_end > last_origin)
-        test_end = last_origin;
-    int64_t val_start = test_start - (int64_t)cfg->val_days * day;
-    int64_t first = floor_div(d->series.t0 + 7 * day, day) * day + issue;
-    if (first < d->series.t0 + 7 * day)
-        first += day;
-    if (cfg->max_train_days > 0 && first < val_start - (int64_t)cfg->max_train_days * day)
-        first = val_start - (int64_t)cfg->max_train_days * day;
-    if (t_last == INT64_MIN || (test_start - issue) % day != 0 || test_end < test_start ||
-        val_start - first < 28 * day) {
-        rc = gf_err_set(err, GF_EUNPROCESSABLE, "not_enough_data",
-                        "region '%s' has too little history for %d validation and %d test days",
-                        d->region, cfg->val_days, cfg->test_days);
-        goto out;
+    if (t_last == INT64_MIN || t_last <= res->train_to)
+        return 0; /* nothing newer than the evaluated model saw: it is the refit */
+    int64_t last_origin = floor_div(t_last - 3600 * (int64_t)(H - 1) - issue, DAY) * DAY + issue;
+    prog_t pg = {.cfg = cfg};
+    if (prog_stage(&pg, "final_refit", 0, 0))
+        return cancelled(err);
+    size_t nc = gf_feat_spec_ncols(res->spec);
+    builder_t b = {.spec = res->spec, .d = d, .horizon = H};
+    b.buf = gf_xmalloc((size_t)H * nc * sizeof *b.buf);
+    trn_matrix_t full;
+    trn_matrix_init(&full, nc);
+    BoosterHandle bh = NULL;
+    unsigned char *model = NULL;
+    size_t len = 0;
+    double t0 = now_mono();
+    int stride_h = res->fit_stride_h > 0 ? res->fit_stride_h : cfg->train_stride_h;
+    int rc = build_rows(&b, res->train_from, last_origin + 1, 3600 * (int64_t)stride_h,
+                        t_last + 1, &full, err);
+    trn_xgb_params_t fp = res->params;
+    fp.nthread = cfg->nthread;
+    fp.max_rounds = scaled_rounds(res->rounds, full.nrow, res->n_train_rows);
+    if (rc == 0 && full.nrow <= res->n_train_rows)
+        goto out; /* no new complete row: keep the evaluated model */
+    if (rc == 0 &&
+        (rc = trn_xgb_fit_hook(&full, NULL, &fp, 0, prog_round, &pg, &bh, NULL, NULL, err)) == 0 &&
+        (rc = trn_xgb_save(bh, res->model_format, &model, &len, err)) == 0) {
+        res->refit = 1;
+        res->eval_rounds = res->rounds;
+        res->eval_train_to = res->train_to;
+        res->eval_rows = res->n_train_rows;
+        free(res->model);
+        res->model = model;
+        res->model_len = len;
+        res->rounds = fp.max_rounds;
+        res->n_train_rows = full.nrow;
+        res->train_to = t_last;
+        res->refit_seconds = now_mono() - t0;
     }
-    const int64_t stride = 3600 * (int64_t)cfg->train_stride_h;
-
-    /* rows */
-    if (prog_stage(&pg, "features", 0, 0)) {
-        rc = cancelled(err);
-        goto out;
-    }
-    trn_matrix_init(&tr, nc);
-    trn_matrix_init(&va, nc);
-    trn_matrix_init(&ref, nc);
-    if ((rc = build_rows(&b, first, val_start, stride, val_start, &tr, err)) ||
-        (rc = build_rows(&b, val_start, test_start, day, test_start, &va, err)) ||
-        (rc = build_rows(&b, first, test_start, stride, test_start, &ref, err)))
-        goto out;
-    out->n_train_rows = ref.nrow;
-    out->n_val_rows = va.nrow;
-
-    /* search: fit on train, rank by validation MAE */
-    double t_train = now_mono();
-    trn_xgb_params_t cand[8];
-    int ncand = candidates(cfg, cand, 8);
-    int best_i = -1, best_rounds = 0;
-    double best_score = INFINITY;
-    for (int i = 0; i < ncand; i++) {
-        BoosterHandle bh = NULL;
-        int rounds = 0;
-        double score = NAN;
-        if (prog_stage(&pg, "search", i + 1, ncand)) {
-            rc = cancelled(err);
-            goto out;
-        }
-        if ((rc = trn_xgb_fit_hook(&tr, &va, &cand[i], cfg->patience, prog_round, &pg, &bh,
-                                   &rounds, &score, err)))
-            goto out;
-        json_t *pj = trn_xgb_params_to_json(&cand[i]);
-        json_array_append_new(out->search, json_pack("{s:o, s:f, s:i}", "params", pj, "val_mae",
-                                                     isfinite(score) ? score : -1.0, "rounds",
-                                                     rounds));
-        if (score < best_score) {
-            best_score = score;
-            best_i = i;
-            best_rounds = rounds;
-            XGBoosterFree(cand_b);
-            cand_b = bh;
-        } else {
-            XGBoosterFree(bh);
-        }
-    }
-    if (best_i < 0) {
-        rc = gf_err_set(err, GF_EINTERNAL, "search_failed", "no candidate could be scored");
-        goto out;
-    }
-    out->params = cand[best_i];
-    out->val_mae = best_score;
-    /* Calibration residuals (all out of sample): cross-fitted blocks of the year before the
-     * validation window, the chosen candidate on the validation days, and (below) the
-     * refitted model on the backtest days. */
-    if ((rc = calib_cross_fit(&b, cfg, &cand[best_i], best_rounds, tr.nrow, first, val_start,
-                              &pg, &cal, err)))
-        goto out;
-    out->n_cal_cross = cal.n;
-    if ((rc = calib_append(out->spec, cand_b, &va, &cal, err)))
-        goto out;
-    out->n_cal_val = cal.n - out->n_cal_cross;
-    /* refit on train + val, rounds scaled with the data */
-    trn_xgb_params_t rp = cand[best_i];
-    rp.max_rounds = (int)lround(best_rounds * (double)ref.nrow / (double)(tr.nrow ? tr.nrow : 1));
-    if (rp.max_rounds < 1)
-        rp.max_rounds = 1;
-    if (prog_stage(&pg, "refit", 0, 0)) {
-        rc = cancelled(err);
-        goto out;
-    }
-    if ((rc = trn_xgb_fit_hook(&ref, NULL, &rp, 0, prog_round, &pg, &best_b, NULL, NULL, err)))
-        goto out;
-    out->rounds = rp.max_rounds;
-    out->train_seconds = now_mono() - t_train;
-
-    /* backtest: one forecast per test day, issued at the origin */
-    if (prog_stage(&pg, "backtest", 0, 0)) {
-        rc = cancelled(err);
-        goto out;
-    }
-    size_t ndays = (size_t)((test_end - test_start) / day + 1);
-    size_t nh = ndays * (size_t)H;
-    pred = malloc(nh * sizeof *pred);
-    act = malloc(nh * sizeof *act);
-    nd = malloc(nh * sizeof *nd);
-    nw = malloc(nh * sizeof *nw);
-    scl = malloc(nh * sizeof *scl);
-    skip = calloc(nh, 1);
-    float *fx = malloc((size_t)H * nc * sizeof *fx);
-    double *py = malloc((size_t)H * sizeof *py);
-    if (!pred || !act || !nd || !nw || !scl || !skip || !fx || !py)
-        abort();
-    const gf_feat_series_t *s = &d->series;
-    for (size_t di = 0; di < ndays; di++) {
-        int64_t o = test_start + (int64_t)di * day;
-        double scale;
-        gf_err_t e = {0};
-        double t0 = now_mono();
-        int brc = gf_feat_build(out->spec, s, o, 1, H, b.buf, &scale, &e);
-        b.seconds += now_mono() - t0;
-        b.rows += (size_t)H;
-        gf_err_cleanup(&e);
-        if (brc == 0) {
-            for (size_t i = 0; i < (size_t)H * nc; i++)
-                fx[i] = (float)b.buf[i];
-            if ((rc = trn_xgb_predict(best_b, fx, (size_t)H, nc, py, err))) {
-                free(fx);
-                free(py);
-                goto out;
-            }
-        }
-        for (int h = 1; h <= H; h++) {
-            size_t j = di * (size_t)H + (size_t)(h - 1);
-            int64_t t = o + 3600 * (int64_t)(h - 1);
-            long k = gf_feat_series_index(s, t);
-            long k1 = gf_feat_series_index(s, t - day), k7 = gf_feat_series_index(s, t - 7 * day);
-            act[j] = k >= 0 ? s->demand[k] : NAN;
-            nd[j] = k1 >= 0 ? s->demand[k1] : NAN;
-            nw[j] = k7 >= 0 ? s->demand[k7] : NAN;
-            pred[j] = brc == 0 ? py[h - 1] * scale : NAN;
-            scl[j] = scale;
-            skip[j] = k < 0 || d->imputed[k] || isnan(act[j]) || isnan(nd[j]) || isnan(nw[j]) ||
-                      isnan(pred[j]);
-            if (skip[j])
-                out->n_test_skipped++;
-        }
-    }
-    free(fx);
-    free(py);
-    out->test_from = test_start;
-    out->test_to = test_end + 3600 * (int64_t)(H - 1);
-    out->n_test_hours = nh - out->n_test_skipped;
-    trn_metrics_compute(act, pred, skip, nh, &out->m_model);
-    trn_metrics_compute(act, nd, skip, nh, &out->m_naive_day);
-    trn_metrics_compute(act, nw, skip, nh, &out->m_naive_week);
-    out->m_by_horizon = calloc((size_t)H, sizeof *out->m_by_horizon);
-    out->resid_q = calloc((size_t)H * TRN_NQ, sizeof *out->resid_q);
-    if (!out->m_by_horizon || !out->resid_q)
-        abort();
-    /* Old-style table for comparison: per horizon, no pooling, plain empirical quantiles of
-     * the last 28 validation days (what a 28-day backtest alone gave). */
-    double qv[GF_FEAT_MAX_HORIZON * TRN_NQ], qo[GF_FEAT_MAX_HORIZON * TRN_NQ];
-    calib_old_style(cal.res, cal.hz, cal.n, 28, H, qo);
-    /* Intervals calibrated on the validation residuals only, checked on the backtest days
-     * (out of sample for both the model and the calibration). */
-    gf_feat_calib_quantiles(cal.res, cal.hz, cal.n, H, TRN_CALIB_POOL, trn_quantile_levels,
-                            TRN_NQ, TRN_CALIB_MIN_N, qv);
-    for (int h = 0; h < H; h++) {
-        double *ha = malloc(ndays * sizeof *ha), *hp = malloc(ndays * sizeof *hp);
-        unsigned char *hs = malloc(ndays);
-        if (!ha || !hp || !hs)
-            abort();
-        for (size_t di = 0; di < ndays; di++) {
-            size_t j = di * (size_t)H + (size_t)h;
-            ha[di] = act[j];
-            hp[di] = pred[j];
-            hs[di] = skip[j];
-        }
-        trn_metrics_compute(ha, hp, hs, ndays, &out->m_by_horizon[h]);
-        free(ha);
-        free(hp);
-        free(hs);
-    }
-
-    {
-        size_t base = cal.n;
-        cal.res = gf_xrealloc(cal.res, (cal.n + nh) * sizeof *cal.res);
-        cal.hz = gf_xrealloc(cal.hz, (cal.n + nh) * sizeof *cal.hz);
-        cal.scl = gf_xrealloc(cal.scl, (cal.n + nh) * sizeof *cal.scl);
-        for (size_t j = 0; j < nh; j++) {
-            if (skip[j])
-                continue;
-            cal.res[cal.n] = (act[j] - pred[j]) / scl[j];
-            cal.hz[cal.n] = (int)(j % (size_t)H) + 1;
-            cal.scl[cal.n++] = scl[j];
-        }
-        size_t lo = 1, hi = 5; /* levels 0.10 and 0.90 */
-        out->iv_test_n = gf_feat_calib_coverage(qv, H, TRN_NQ, lo, hi, cal.res + base,
-                                                cal.hz + base, cal.scl + base, cal.n - base,
-                                                &out->iv_test_coverage, &out->iv_test_width);
-        gf_feat_calib_coverage(qo, H, TRN_NQ, lo, hi, cal.res + base, cal.hz + base,
-                               cal.scl + base, cal.n - base, &out->iv_old_coverage,
-                               &out->iv_old_width);
-        /* The stored table: every out-of-sample residual of the run. */
-        out->n_cal = cal.n;
-        gf_feat_calib_quantiles(cal.res, cal.hz, cal.n, H, TRN_CALIB_POOL, trn_quantile_levels,
-                                TRN_NQ, TRN_CALIB_MIN_N, out->resid_q);
-    }
-
-    /* the stored model */
-    BoosterHandle store = best_b;
-    out->train_from = first;
-    out->train_to = test_start - 3600;
-    if (cfg->refit_full) {
-        trn_matrix_t full;
-        trn_matrix_init(&full, nc);
-        double tf = now_mono();
-        if ((rc = build_rows(&b, first, last_origin + 1, stride, t_last + 1, &full, err))) {
-            trn_matrix_cleanup(&full);
-            goto out;
-        }
-        trn_xgb_params_t fp = rp;
-        fp.max_rounds = (int)lround(rp.max_rounds * (double)full.nrow / (double)ref.nrow);
-        if (fp.max_rounds < 1)
-            fp.max_rounds = 1;
-        rc = trn_xgb_fit_hook(&full, NULL, &fp, 0, prog_round, &pg, &final_b, NULL, NULL, err);
-        out->n_train_rows = full.nrow;
-        trn_matrix_cleanup(&full);
-        if (rc)
-            goto out;
-        store = final_b;
-        out->rounds = fp.max_rounds;
-        out->train_to = t_last;
-        out->train_seconds += now_mono() - tf;
-    }
-    if (prog_stage(&pg, "save", 0, 0)) {
-        rc = cancelled(err);
-        goto out;
-    }
-    if ((rc = trn_xgb_save(store, out->model_format, &out->model, &out->model_len, err)))
-        goto out;
-    /* keep the hour-by-hour backtest for champion scoring */
-    out->test_pred = pred;
-    out->test_skip = skip;
-    out->test_n = nh;
-    pred = NULL;
-    skip = NULL;
 out:
-    out->feature_seconds = b.seconds;
-    out->feature_rows = b.rows;
-    if (best_b)
-        XGBoosterFree(best_b);
-    if (cand_b)
-        XGBoosterFree(cand_b);
-    calib_set_cleanup(&cal);
-    if (final_b)
-        XGBoosterFree(final_b);
-    trn_matrix_cleanup(&tr);
-    trn_matrix_cleanup(&va);
-    trn_matrix_cleanup(&ref);
-    trn_matrix_cleanup(&te);
+    if (bh)
+        XGBoosterFree(bh);
+    trn_matrix_cleanup(&full);
     free(b.buf);
-    free(pred);
-    free(act);
-    free(nd);
-    free(nw);
-    free(scl);
-    free(skip);
     return rc;
 }
 
 /* ------------------------------------------------------------------ JSON */
 
-static json_t *stamp_json(int64_t t)
+void trn_stamp_fmt(int64_t t, char *buf, size_t len)
 {
     int y, m, d;
     int64_t days = floor_div(t, 86400), sod = t - days * 86400;
     gf_feat_civil_from_days(days, &y, &m, &d);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sod / 3600),
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sod / 3600),
              (int)(sod % 3600 / 60), (int)(sod % 60));
+}
+
+static json_t *stamp_json(int64_t t)
+{
+    char buf[32];
+    trn_stamp_fmt(t, buf, sizeof buf);
     return json_string(buf);
 }
 
@@ -649,9 +746,7 @@ static json_t *range_json(int64_t from, int64_t to)
 char *trn_base64(const unsigned char *buf, size_t len)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc((len + 2) / 3 * 4 + 1);
-    if (out == NULL)
-        abort();
+    char *out = gf_xmalloc((len + 2) / 3 * 4 + 1);
     size_t o = 0;
     for (size_t i = 0; i < len; i += 3) {
         uint32_t v = (uint32_t)buf[i] << 16;
@@ -729,6 +824,14 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
                   "per_horizon_28d_mean_width_p10_p90", num_or_null(r->iv_old_width)));
     json_object_set_new(j, "metrics", m);
     json_object_set_new(j, "train_range", range_json(r->train_from, r->train_to));
+    if (r->refit)
+        json_object_set_new(j, "refit",
+                            json_pack("{s:i, s:i, s:I, s:I, s:o, s:o, s:f}", "rounds", r->rounds,
+                                      "evaluated_rounds", r->eval_rounds, "rows",
+                                      (json_int_t)r->n_train_rows, "evaluated_rows",
+                                      (json_int_t)r->eval_rows, "data_to", stamp_json(r->train_to),
+                                      "evaluated_data_to", stamp_json(r->eval_train_to),
+                                      "seconds", r->refit_seconds));
     json_object_set_new(j, "test_range", range_json(r->test_from, r->test_to));
     json_object_set_new(j, "rows",
                         json_pack("{s:I, s:I, s:I, s:I}", "train", (json_int_t)r->n_train_rows,

@@ -13,8 +13,9 @@
  * before val_start and ranked by validation MAE (early stopping picks the round count); the
  * winner is refitted on everything before test_start and then scored on the test period,
  * one forecast per day issued at the origin with only data known then (gf_feat_build).
- * With cfg.refit_full the deployed model is refitted once more on all data, including the
- * test period (the metrics stay those of the backtest model).
+ * trn_refit_full refits that model once more on all data, including the test period, with
+ * the same parameters and the round count scaled to the rows (the trainer does this for a
+ * version it promotes; the metrics stay those of the backtested model).
  */
 #ifndef GF_TRAINER_TRN_TRAIN_H
 #define GF_TRAINER_TRN_TRAIN_H
@@ -30,7 +31,8 @@
 #include "trn_xgb.h"
 
 /* Where a training run is, for progress reports. stage: "features" (building rows), "search"
- * (candidate i of n, boosting round r of at most max_rounds), "refit", "backtest", "save". */
+ * (candidate i of n, boosting round r of at most max_rounds), "calibration", "refit",
+ * "backtest", "save"; trn_refit_full: "final_refit". */
 typedef struct trn_progress {
     const char *stage;
     int candidate, candidates; /* 1-based; 0 outside the search */
@@ -53,7 +55,6 @@ typedef struct trn_config {
     int search;              /* 1 = small grid search, 0 = default params only (1) */
     int patience;            /* early-stopping patience in rounds (50) */
     int nthread;             /* XGBoost threads (trn_default_nthread()) */
-    int refit_full;          /* 1 = deployed model refitted on all data (0) */
     const char *model_format; /* "ubj" (default) or "json" */
     int max_rounds;          /* 0 = default; else a cap on every candidate's boosting rounds
                                 (an expert knob: small values cripple the model on purpose) */
@@ -101,7 +102,15 @@ typedef struct trn_result {
      * and, for comparison, the former table (per horizon, plain quantiles of 28 days). */
     double iv_test_coverage, iv_test_width, iv_old_coverage, iv_old_width;
     size_t iv_test_n;
-    int64_t train_from, train_to;  /* first/last target stamp the stored model was fitted on */
+    int64_t train_from, train_to;  /* first origin / last target stamp the stored model was
+                                      fitted on */
+    int fit_stride_h;              /* hours between its training origins */
+    /* Set by trn_refit_full when it replaced the model: the backtested model's round count,
+     * last target stamp and rows, and the refit's wall time. */
+    int refit, eval_rounds;
+    int64_t eval_train_to;
+    size_t eval_rows;
+    double refit_seconds;
     int64_t test_from, test_to;    /* first/last scored target stamp */
     size_t n_train_rows, n_val_rows, n_test_hours, n_test_skipped;
     double train_seconds;          /* search + refit(s) */
@@ -132,6 +141,18 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
 json_t *trn_result_to_json(const trn_result_t *r, int with_model);
 
 void trn_result_cleanup(trn_result_t *r);
+
+/* Refit res's model on every row up to the newest hour of d (the data res was trained on,
+ * or newer): same parameters, rounds = res->rounds scaled by the row ratio, same feature spec
+ * and first origin. Replaces res->model (and rounds, n_train_rows, train_to), keeping the
+ * backtested model's figures in eval_* and setting res->refit = 1. Leaves res unchanged (0)
+ * when d has no complete row the model did not see. Progress stage "final_refit" through
+ * cfg->progress (cancel: GF_EUNAVAIL "cancelled"); cfg->nthread threads. 0 or GF_E*. */
+int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *res,
+                   gf_err_t *err);
+
+/* UTC stamp t as "YYYY-MM-DDTHH:MM:SSZ" into buf (32 bytes are enough). */
+void trn_stamp_fmt(int64_t t, char *buf, size_t len);
 
 /* Standard base64 of buf (RFC 4648, padded); caller frees. */
 char *trn_base64(const unsigned char *buf, size_t len);

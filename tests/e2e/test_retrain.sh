@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scheduled retraining on a real stack (Redis, trainer, forecast, gateway): new data arrives,
 # the schedule starts a job by itself (data trigger, checked every second), the better
-# challenger is promoted with "scheduled retrain: MAPE a → b …" in the alias history, a worse
+# challenger is promoted with "scheduled retrain: MAPE a → b …" in the alias history and is
+# served refitted on all data up to the newest hour (data range, refit rounds, history), a worse
 # one is not (the reason is in the schedule's last result), forecasts keep answering 200 while
 # the scheduled job trains, and the schedule survives a trainer restart.
 #
@@ -121,6 +122,20 @@ t_new_data_starts_a_retrain_that_promotes_a_better_model() {
     jq -r '[.history[] | select(.alias=="production")] | last | .reason' "$BODY_FILE" |
         grep -q '^scheduled retrain: MAPE' || fail "history: $(jq -c .history "$BODY_FILE")"
     expect_json '.aliases.production' "$(pjm .last_result.version)"
+    # the served version is the winner refitted on all data up to the newest hour: its data
+    # range ends there (not test_days before), with more rounds than the evaluated model had
+    # on the same parameters, and the history says so
+    local v newest
+    v=$(pjm .last_result.version)
+    newest=$(redis-cli -p "$REDIS_PORT" HGET 'gf:region:{PJM}' last)
+    expect_json "(.versions[]|select(.version==$v)) as \$x | \$x.data_range.to" "$newest"
+    expect_json "(.versions[]|select(.version==$v)) as \$x | \$x.metrics.refit.rounds > \$x.metrics.refit.evaluated_rounds and \$x.metrics.refit.rows > \$x.metrics.refit.evaluated_rows" true
+    expect_json "(.versions[]|select(.version==$v)) as \$x | \$x.data_range.to > \$x.metrics.test_range.from_epoch" true
+    jq -r '[.history[] | select(.alias=="production")] | last | .reason' "$BODY_FILE" |
+        grep -q '; served refitted on all data to ' || fail "no refit in the history: $(jq -c .history "$BODY_FILE")"
+    req GET "$GW/api/trainer/jobs/$job"
+    expect_json '.results[0].refit.data_to | length > 0' true
+    expect_json '.results[0].refit.rounds > .results[0].refit.evaluated_rounds' true
     # forecasts answered while it trained
     [ -s "$T/forecast-statuses" ] || fail "no forecast was asked during the run"
     if grep -qv '^200$' "$T/forecast-statuses"; then

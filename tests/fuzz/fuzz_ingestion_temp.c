@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../../services/ingestion/ing_temp.h"
+#include "core/region.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const ing_temp_row_t *r = &b.rows[i];
             if (r->hour % 3600 != 0 || !(r->temp_c >= -90 && r->temp_c <= 70) ||
                 fabs(r->temp_c * 100 - round(r->temp_c * 100)) > 1e-6 ||
-                !ing_region_code_valid(r->region, strlen(r->region)) ||
+                !gf_region_valid_n(r->region, strlen(r->region)) ||
                 (o.kind == ING_TEMP_FC && r->issued > o.now + 300))
                 abort();
             if (i > 0 && strcmp(b.rows[i - 1].region, r->region) > 0)

@@ -449,7 +449,7 @@ static int keys_slot(int argc, const char **argv, const size_t *len, int from, i
 }
 
 /* The slot a command must go to (-1 = any master). 0, or GF_EINVAL. */
-static int cmd_slot(int argc, const char **argv, const size_t *len, int *slot, gf_err_t *err)
+int gf_rc_cmd_slot(int argc, const char **argv, const size_t *len, int *slot, gf_err_t *err)
 {
     *slot = -1;
     if (argc < 1)
@@ -517,23 +517,28 @@ static int cmd_slot(int argc, const char **argv, const size_t *len, int *slot, g
 
 /* ---------------------------------------------------------------- sending */
 
-/* "MOVED 3999 127.0.0.1:6381" / "ASK ...": the node's index, -1 when malformed. */
-static int redirect_target(gf_rcluster_t *c, const char *msg)
+int gf_rc_redirect_addr(const char *msg, gf_rc_addr_t *to)
 {
-    const char *sp = strchr(msg, ' ');
+    const char *sp = msg ? strchr(msg, ' ') : NULL;
     if (sp == NULL)
         return -1;
     sp = strchr(sp + 1, ' ');
     if (sp == NULL)
         return -1;
-    gf_rc_addr_t a;
     size_t n;
-    if (gf_rc_parse_seeds(sp + 1, &a, 1, &n, NULL) != 0)
+    return gf_rc_parse_seeds(sp + 1, to, 1, &n, NULL) == 0 ? 0 : -1;
+}
+
+/* "MOVED 3999 127.0.0.1:6381" / "ASK ...": the node's index, -1 when malformed. */
+static int redirect_target(gf_rcluster_t *c, const char *msg)
+{
+    gf_rc_addr_t a;
+    if (gf_rc_redirect_addr(msg, &a) != 0)
         return -1;
     return node_index(c, a.host, a.port);
 }
 
-static bool err_is(const redisReply *r, const char *word)
+bool gf_rc_reply_is(const redisReply *r, const char *word)
 {
     size_t n = strlen(word);
     return r != NULL && r->type == REDIS_REPLY_ERROR && r->str != NULL &&
@@ -566,7 +571,7 @@ static int classify(gf_rcluster_t *c, redisReply **rep, int slot, int *ask, int 
 {
     redisReply *r = *rep;
     *rc = 0;
-    if (err_is(r, "MOVED")) {
+    if (gf_rc_reply_is(r, "MOVED")) {
         c->st.moved++;
         int to = redirect_target(c, r->str);
         freeReplyObject(r);
@@ -578,14 +583,14 @@ static int classify(gf_rcluster_t *c, redisReply **rep, int slot, int *ask, int 
             c->slot_node[slot] = (int16_t)to;
         return R_AGAIN;
     }
-    if (err_is(r, "ASK")) {
+    if (gf_rc_reply_is(r, "ASK")) {
         c->st.ask++;
         *ask = redirect_target(c, r->str);
         freeReplyObject(r);
         *rep = NULL;
         return R_AGAIN;
     }
-    if (err_is(r, "TRYAGAIN") || err_is(r, "CLUSTERDOWN")) {
+    if (gf_rc_reply_is(r, "TRYAGAIN") || gf_rc_reply_is(r, "CLUSTERDOWN")) {
         c->st.tryagain++;
         if (++*tries > GF_RC_MAX_RETRIES) {
             *rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
@@ -697,40 +702,46 @@ redisReply *gf_rcluster_cmd_argv(gf_rcluster_t *c, int argc, const char **argv,
                                  const size_t *argvlen, gf_err_t *err)
 {
     int slot;
-    if (cmd_slot(argc, argv, argvlen, &slot, err) != 0)
+    if (gf_rc_cmd_slot(argc, argv, argvlen, &slot, err) != 0)
         return NULL;
     return run_slot(c, slot, argc, argv, argvlen, NULL, err);
 }
 
-/* Split a hiredis-formatted RESP command back into argv (it is ours: well formed). */
-static int resp_to_argv(const char *cmd, int *argc, char ***argv, size_t **len)
+int gf_rc_resp_views(const char *cmd, size_t cmdlen, int *argc, const char ***argv,
+                     size_t **len)
 {
-    const char *p = cmd;
-    if (*p != '*')
+    const char *p = cmd, *end = cmd + cmdlen;
+    *argc = 0;
+    *argv = NULL;
+    *len = NULL;
+    if (cmdlen < 4 || *p != '*')
         return -1;
-    int n = atoi(p + 1);
-    p = strstr(p, "\r\n") + 2;
-    *argv = gf_xcalloc((size_t)n + 1, sizeof **argv);
-    *len = gf_xcalloc((size_t)n + 1, sizeof **len);
-    for (int i = 0; i < n; i++) {
-        size_t l = (size_t)strtoull(p + 1, NULL, 10);
-        p = strstr(p, "\r\n") + 2;
-        (*argv)[i] = gf_xmalloc(l + 1);
-        memcpy((*argv)[i], p, l);
-        (*argv)[i][l] = '\0';
-        (*len)[i] = l;
-        p += l + 2;
+    char *e;
+    long n = strtol(p + 1, &e, 10);
+    if (n < 1 || n > 64 * 1024 * 1024 || e + 2 > end || e[0] != '\r' || e[1] != '\n')
+        return -1;
+    p = e + 2;
+    const char **v = gf_xmalloc((size_t)n * sizeof *v);
+    size_t *l = gf_xmalloc((size_t)n * sizeof *l);
+    for (long i = 0; i < n; i++) {
+        if (p >= end || *p != '$')
+            goto bad;
+        long long bl = strtoll(p + 1, &e, 10);
+        if (bl < 0 || e + 2 > end || e[0] != '\r' || e[1] != '\n' ||
+            (unsigned long long)bl + 2 > (unsigned long long)(end - (e + 2)))
+            goto bad;
+        v[i] = e + 2;
+        l[i] = (size_t)bl;
+        p = e + 2 + bl + 2;
     }
-    *argc = n;
+    *argc = (int)n;
+    *argv = v;
+    *len = l;
     return 0;
-}
-
-static void argv_free(int argc, char **argv, size_t *len)
-{
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
-    free(len);
+bad:
+    free(v);
+    free(l);
+    return -1;
 }
 
 redisReply *gf_rcluster_cmd(gf_rcluster_t *c, gf_err_t *err, const char *fmt, ...)
@@ -745,15 +756,16 @@ redisReply *gf_rcluster_cmd(gf_rcluster_t *c, gf_err_t *err, const char *fmt, ..
         return NULL;
     }
     int argc = 0;
-    char **argv = NULL;
+    const char **argv = NULL;
     size_t *len = NULL;
     redisReply *rep = NULL;
-    if (resp_to_argv(cmd, &argc, &argv, &len) == 0)
-        rep = gf_rcluster_cmd_argv(c, argc, (const char **)argv, len, err);
+    if (gf_rc_resp_views(cmd, (size_t)n, &argc, &argv, &len) == 0)
+        rep = gf_rcluster_cmd_argv(c, argc, argv, len, err);
     else
         gf_err_set(err, GF_EINTERNAL, "redis_cluster_command", "cannot format the command");
     redisFreeCommand(cmd);
-    argv_free(argc, argv, len);
+    free(argv);
+    free(len);
     return rep;
 }
 
@@ -825,7 +837,7 @@ redisReply *gf_rcluster_eval(gf_rcluster_t *c, gf_rcluster_script_t *s, int nkey
     }
     redisReply *rep = NULL;
     int slot;
-    if (cmd_slot(argc, argv, len, &slot, err) == 0) {
+    if (gf_rc_cmd_slot(argc, argv, len, &slot, err) == 0) {
         int target = slot >= 0 ? c->slot_node[slot] : any_master(c);
         if (s->sha[0] == '\0' && (target < 0 || script_load_on(c, target, s, err) != 0)) {
             if (target < 0)
@@ -838,7 +850,7 @@ redisReply *gf_rcluster_eval(gf_rcluster_t *c, gf_rcluster_script_t *s, int nkey
             len[1] = 40;
             int used = -1;
             rep = run_slot(c, slot, argc, argv, len, &used, err);
-            if (rep == NULL || !err_is(rep, "NOSCRIPT") || attempt == 1)
+            if (rep == NULL || !gf_rc_reply_is(rep, "NOSCRIPT") || attempt == 1)
                 break;
             c->st.noscript++;
             freeReplyObject(rep);
@@ -854,6 +866,14 @@ out:
 }
 
 /* ---------------------------------------------------------------- pipelines */
+
+static void argv_free(int argc, char **argv, size_t *len)
+{
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+    free(len);
+}
 
 typedef struct pipe_ent {
     int argc;
@@ -879,7 +899,7 @@ int gf_rcluster_pipe_add(gf_rcluster_pipe_t *p, int argc, const char **argv,
                          const size_t *argvlen, gf_err_t *err)
 {
     int slot;
-    if (cmd_slot(argc, argv, argvlen, &slot, err) != 0)
+    if (gf_rc_cmd_slot(argc, argv, argvlen, &slot, err) != 0)
         return GF_EINVAL;
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 16;
@@ -913,8 +933,8 @@ static void pipe_clear(gf_rcluster_pipe_t *p)
 
 static bool is_redirect(const redisReply *r)
 {
-    return err_is(r, "MOVED") || err_is(r, "ASK") || err_is(r, "TRYAGAIN") ||
-           err_is(r, "CLUSTERDOWN");
+    return gf_rc_reply_is(r, "MOVED") || gf_rc_reply_is(r, "ASK") || gf_rc_reply_is(r, "TRYAGAIN") ||
+           gf_rc_reply_is(r, "CLUSTERDOWN");
 }
 
 int gf_rcluster_pipe_exec(gf_rcluster_pipe_t *p, redisReply ***replies, gf_err_t *err)

@@ -147,8 +147,7 @@ static bool redis_check(gf_service_t *svc, void *arg, char *why, size_t whylen)
     (void)arg;
     if (gf_redis_ready(svc->redis))
         return true;
-    snprintf(why, whylen, "Redis at %s:%ld is not reachable", gf_cfg_str(&svc->cfg, "GF_REDIS_HOST"),
-             gf_cfg_int(&svc->cfg, "GF_REDIS_PORT"));
+    gf_redis_why(svc->redis, why, whylen);
     return false;
 }
 
@@ -261,6 +260,16 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
         return 2;
     }
     svc.redis_conf = gf_redis_conf_from_cfg(&svc.cfg);
+    if (svc.redis_conf.cluster[0] != '\0') { /* a malformed seed list is a config error */
+        gf_rc_addr_t seeds[GF_RC_MAX_SEEDS];
+        size_t nseeds;
+        if (gf_rc_parse_seeds(svc.redis_conf.cluster, seeds, GF_RC_MAX_SEEDS, &nseeds, &err) != 0) {
+            fprintf(stderr, "gf-%s: %s\n", def->name, err.message);
+            gf_err_cleanup(&err);
+            gf_cfg_cleanup(&svc.cfg);
+            return 2;
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     svc.started_wall = gf_now_wall();
     gf_metrics_register_process();
@@ -283,12 +292,9 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
         gf_server_add_routes(svc.http, def->routes, def->nroutes, &err) != 0)
         goto out;
     if (def->uses_redis) {
-        svc.redis = gf_redis_new(svc.base, gf_cfg_str(&svc.cfg, "GF_REDIS_HOST"),
-                                 (int)gf_cfg_int(&svc.cfg, "GF_REDIS_PORT"));
-        if (svc.redis == NULL) {
-            gf_err_set(&err, GF_EINTERNAL, "redis_alloc", "cannot create the Redis connection");
+        svc.redis = gf_redis_new_conf(svc.base, &svc.redis_conf, &err);
+        if (svc.redis == NULL)
             goto out;
-        }
         gf_service_add_check(&svc, "redis", redis_check, NULL);
     }
     if (def->init && def->init(&svc, &svc.app, &err) != 0)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/region.h"
 #include "core/util.h"
 #include "feat_internal.h"
 #include "features/tz.h"
@@ -32,18 +33,6 @@ typedef struct point {
 int64_t feat_floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
-}
-
-int gf_feat_demand_region_valid(const char *r)
-{
-    size_t n = 0;
-    for (const char *p = r; *p; p++, n++) {
-        char ch = *p;
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return 0;
-    }
-    return n >= 1 && n <= 31;
 }
 
 int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out)
@@ -134,6 +123,24 @@ char *gf_feat_demand_region_key(char *buf, size_t n, const char *region)
 {
     snprintf(buf, n, "gf:region:{%s}", region);
     return buf;
+}
+
+char *gf_feat_demand_flags_key(char *buf, size_t n, const char *region)
+{
+    snprintf(buf, n, "gf:dflags:{%s}", region);
+    return buf;
+}
+
+int64_t gf_feat_demand_month(int64_t t)
+{
+    int ym;
+    return feat_month_of(t, &ym);
+}
+
+int64_t gf_feat_demand_month_next(int64_t t)
+{
+    int ym;
+    return feat_month_of(feat_month_of(t, &ym) + 32 * 86400, &ym);
 }
 
 /* ------------------------------------------------------------------ load */
@@ -244,11 +251,29 @@ static int in_bounds(int64_t t)
     return t >= GF_FEAT_DEMAND_T_MIN && t <= GF_FEAT_DEMAND_T_END;
 }
 
+int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *out,
+                        gf_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!gf_region_valid(region))
+        return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
+    char rkey[KEY_MAX];
+    gf_feat_demand_region_key(rkey, sizeof rkey, region);
+    const char *hmget[] = {"HMGET", rkey, "tz", "first", "last"};
+    if (redisAppendCommandArgv(c, 5, hmget, NULL) != REDIS_OK)
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+    int dead = 0;
+    int rc = read_region(c, out, rkey, &dead, err);
+    if (rc != 0)
+        gf_feat_demand_cleanup(out);
+    return rc;
+}
+
 int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
                         unsigned flags, gf_feat_demand_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     int open_from = from == GF_FEAT_DEMAND_FIRST, open_to = to == GF_FEAT_DEMAND_LAST;
     if ((!open_from && !in_bounds(from)) || (!open_to && !in_bounds(to)) ||
@@ -284,7 +309,7 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
 
     size_t nmonths = 0;
     int ym;
-    for (int64_t m = feat_month_of(from, &ym); m < to; m = feat_month_of(m + 32 * 86400, &ym)) {
+    for (int64_t m = feat_month_of(from, &ym); m < to; m = gf_feat_demand_month_next(m)) {
         gf_feat_demand_key(key, sizeof key, region, m);
         const char *argv[] = {"HGETALL", key};
         if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK) {
@@ -303,7 +328,7 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
     size_t cap = 0;
     int64_t m0 = feat_month_of(from, &ym);
     for (size_t i = 0; i < nmonths; i++) {
-        int64_t m1 = feat_month_of(m0 + 32 * 86400, &ym);
+        int64_t m1 = gf_feat_demand_month_next(m0);
         redisReply *r = feat_next_reply(c);
         if (r == NULL) {
             if (rc == 0)

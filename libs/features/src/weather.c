@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/region.h"
 #include "core/util.h"
 #include "feat_internal.h"
 #include "features/demand.h"
@@ -230,7 +231,7 @@ int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t
                       unsigned flags, gf_feat_temp_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     if (from % 3600 != 0 || to % 3600 != 0 || to <= from || to - from > GF_FEAT_TEMP_MAX_SPAN ||
         from < GF_FEAT_DEMAND_T_MIN || to > GF_FEAT_DEMAND_T_END)

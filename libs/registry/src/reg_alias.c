@@ -80,7 +80,7 @@ int gf_reg_alias_set(redisContext *c, const char *name, const char *alias, int64
                           force ? "1" : "0", GF_REG_CHANNEL};
     redisReply *r = NULL;
     rc = gf__reg_runs(c, 16, argv, &r, err);
-    if (rc == GF_EINTERNAL && r != NULL && r->type == REDIS_REPLY_ERROR) {
+    if (rc != 0 && r != NULL && r->type == REDIS_REPLY_ERROR) {
         if (strstr(r->str, "GFNOVERSION"))
             rc = gf_err_set(err, GF_ENOTFOUND, "unknown_version",
                             "model '%s' has no version %s", name, sver);

@@ -30,10 +30,10 @@ int gf__reg_field_i64(redisReply *e, int64_t *out);
 /* A string reply element as a new string; dflt's copy when it is not a string. */
 char *gf__reg_field_dup(redisReply *e, const char *dflt);
 
-/* Run one command. Returns 0 with *out set, or an error: GF_EUNAVAIL when the connection
- * failed (reply NULL) or Redis does not serve yet (LOADING, BUSY), GF_EINTERNAL "redis_error"
- * on another error reply. On an error reply *out is still set (so callers can map script
- * errors); the caller frees *out in every case. */
+/* Run one command. Returns 0 with *out set, or GF_EUNAVAIL: "redis_unavailable" when the
+ * connection failed (reply NULL), else the kit's mapping of an error reply
+ * (gf_redis_reply_check). On an error reply *out is still set (so callers can map their
+ * scripts' own errors); the caller frees *out in every case. */
 int gf__reg_run(redisContext *c, int argc, const char **argv, const size_t *lens,
                 redisReply **out, gf_err_t *err);
 /* Same with (at most 16) NUL-terminated string arguments. */

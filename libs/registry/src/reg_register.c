@@ -153,7 +153,7 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
     for (int i = 0; i < argc; i++)
         lens[i] = i == 8 ? in->blob_len : strlen(argv[i]);
     rc = gf__reg_run(c, argc, argv, lens, &r, err);
-    if (rc == GF_EINTERNAL && r != NULL && r->type == REDIS_REPLY_ERROR &&
+    if (rc != 0 && r != NULL && r->type == REDIS_REPLY_ERROR &&
         strstr(r->str, "GFIDEMREUSED") != NULL) {
         rc = gf_err_set(err, GF_ECONFLICT, "idem_key_reused",
                         "idempotency key '%.64s' already registered version %.20s of '%s' "

@@ -157,10 +157,11 @@ char *gf__reg_field_dup(redisReply *e, const char *dflt)
 
 /* ================================================================== hiredis plumbing */
 
-/* Run one command. Returns 0 with *out set, or an error: GF_EUNAVAIL when the connection
- * failed (reply NULL) or Redis does not serve yet (LOADING, BUSY), GF_EINTERNAL "redis_error"
- * on another error reply. On an error reply *out
- * is still set (so callers can map script errors); the caller frees *out in every case. */
+/* Run one command. Returns 0 with *out set, or GF_EUNAVAIL: "redis_unavailable" when the
+ * connection failed (reply NULL); for an error reply the kit's mapping (gf_redis_reply_check:
+ * "redis_unavailable" for LOADING/BUSY, "redis_oom", "redis_error"), the same 503 every service
+ * answers. On an error reply *out is still set (so callers can map their scripts' own errors);
+ * the caller frees *out in every case. */
 int gf__reg_run(redisContext *c, int argc, const char **argv, const size_t *lens,
                 redisReply **out, gf_err_t *err)
 {
@@ -173,12 +174,7 @@ int gf__reg_run(redisContext *c, int argc, const char **argv, const size_t *lens
         return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
                           c->errstr[0] ? c->errstr : "connection lost");
     *out = r;
-    /* LOADING, BUSY: Redis does not serve yet; the answer says nothing about the registry. */
-    if (gf_redis_reply_not_ready(r))
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %.200s", r->str);
-    if (r->type == REDIS_REPLY_ERROR)
-        return gf_err_set(err, GF_EINTERNAL, "redis_error", "redis: %.200s", r->str);
-    return 0;
+    return gf_redis_reply_check(r, err);
 }
 
 /* Same with NUL-terminated string arguments. */

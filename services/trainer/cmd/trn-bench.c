@@ -35,7 +35,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    trn_omp_passive_reexec(argv);
+    gf_xgb_passive_reexec(argv);
     const char *dir = "/work/shared/data/demand";
     char regions_buf[512] = "CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC";
     const char *json_dir = NULL;

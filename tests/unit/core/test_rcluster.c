@@ -44,16 +44,6 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* A key "<prefix><n>" whose slot is `slot`. */
-static void key_for_slot(int slot, const char *prefix, char *out, size_t outlen)
-{
-    for (unsigned n = 0;; n++) {
-        snprintf(out, outlen, "%s%u", prefix, n);
-        if (gf_rc_slot(out, strlen(out)) == slot)
-            return;
-    }
-}
-
 /* ------------------------------------------------------------------ slots */
 
 static void test_slot_vectors(void **state)
@@ -209,7 +199,7 @@ static void test_every_slot(void **state)
     gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(rc);
     static char keys[GF_RC_SLOTS][24];
     for (int s = 0; s < GF_RC_SLOTS; s++) {
-        key_for_slot(s, "all:", keys[s], sizeof keys[s]);
+        gf_test_rcluster_key_for_slot(s, "all:", keys[s], sizeof keys[s]);
         const char *argv[] = {"SET", keys[s], keys[s]};
         size_t len[] = {3, strlen(keys[s]), strlen(keys[s])};
         assert_int_equal(gf_rcluster_pipe_add(p, 3, argv, len, &err), 0);
@@ -358,7 +348,7 @@ static void test_moved(void **state)
     (void)state;
     gf_err_t err = {0};
     char key[32];
-    key_for_slot(100, "mv:", key, sizeof key);
+    gf_test_rcluster_key_for_slot(100, "mv:", key, sizeof key);
     redisReply *r = gf_rcluster_cmd(rc, &err, "SET %s before", key);
     assert_non_null(r);
     freeReplyObject(r);
@@ -386,8 +376,8 @@ static void test_ask(void **state)
     gf_err_t err = {0};
     const int slot = 200;
     char k1[32], k2[32];
-    key_for_slot(slot, "ask1:", k1, sizeof k1);
-    key_for_slot(slot, "ask2:", k2, sizeof k2);
+    gf_test_rcluster_key_for_slot(slot, "ask1:", k1, sizeof k1);
+    gf_test_rcluster_key_for_slot(slot, "ask2:", k2, sizeof k2);
     redisReply *r = gf_rcluster_cmd(rc, &err, "SET %s one", k1);
     assert_non_null(r);
     freeReplyObject(r);
@@ -633,8 +623,8 @@ static void test_killed_master(void **state)
     }
     assert_true(dslot >= 0 && lslot >= 0);
     char dk[32], lk[32];
-    key_for_slot(dslot, "kd:", dk, sizeof dk);
-    key_for_slot(lslot, "kl:", lk, sizeof lk);
+    gf_test_rcluster_key_for_slot(dslot, "kd:", dk, sizeof dk);
+    gf_test_rcluster_key_for_slot(lslot, "kl:", lk, sizeof lk);
     gf_test_redis_stop(&cl.node[dead]);
 
     assert_false(gf_rcluster_ready(rc, why, sizeof why));

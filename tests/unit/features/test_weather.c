@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "features/demand.h"
 #include "features/features.h"
 #include "features/weather.h"

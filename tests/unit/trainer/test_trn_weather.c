@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "features/weather.h"
 #include "trn_data.h"
 #include "trn_weather.h"

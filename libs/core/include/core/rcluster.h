@@ -29,8 +29,8 @@
  * is not a redirection (WRONGTYPE, NOSCRIPT after a reload, OOM...) is returned as a reply, so
  * check it with gf_redis_reply_check as for one Redis.
  *
- * Threads: a gf_rcluster_t is one thread's (like a redisContext). Blocking only: there is no
- * libevent (async) side yet.
+ * Threads: a gf_rcluster_t is one thread's (like a redisContext). Blocking; the loop's async
+ * client (core/redis.h, gf_redis_new_conf) routes with the same key table and slot rules.
  *
  * One handle, two modes. The same gf_rcluster_t also talks to one plain Redis
  * (gf_rcluster_new_single): that node owns all 16384 slots, and every call behaves as above
@@ -88,6 +88,22 @@ typedef struct gf_rc_range {
  * 0, or GF_EINVAL "redis_cluster_slots" on a malformed reply (nothing allocated). */
 int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range_t **out,
                       size_t *n, gf_err_t *err);
+
+/* Where a command's keys live: *slot (-1 = the command has no key: any master). 0, or
+ * GF_EINVAL "redis_crossslot" (keys on different slots) / "redis_cluster_command" (a command
+ * whose keys this layer cannot locate; the table is in rcluster.c). The blocking and the
+ * async (core/redis.h) clients both route with it. */
+int gf_rc_cmd_slot(int argc, const char **argv, const size_t *argvlen, int *slot,
+                   gf_err_t *err);
+/* Views (no copies) of the arguments of a command formatted by hiredis (redisFormatCommand*):
+ * *argc, and gf_xmalloc'ed arrays *argv / *argvlen pointing into cmd (the caller frees both
+ * arrays). -1 when the text is not one well-formed RESP array of bulk strings. */
+int gf_rc_resp_views(const char *cmd, size_t cmdlen, int *argc, const char ***argv,
+                     size_t **argvlen);
+/* The node named by a "MOVED <slot> <host:port>" / "ASK ..." error text: 0, or -1. */
+int gf_rc_redirect_addr(const char *msg, gf_rc_addr_t *to);
+/* True for an error reply whose first word is `word` ("MOVED", "NOSCRIPT"...). */
+bool gf_rc_reply_is(const redisReply *r, const char *word);
 
 typedef struct gf_rcluster gf_rcluster_t;
 
