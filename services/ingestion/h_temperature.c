@@ -214,7 +214,7 @@ typedef struct get {
     ing_app_t *app;
     gf_req_t *r;
     ing_temp_kind_t kind;
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     int64_t from, to; /* INT64_MIN: from the stored range */
     double as_of;     /* forecasts: NAN = every issue */
     int rc;

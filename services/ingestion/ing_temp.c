@@ -12,7 +12,7 @@
 #include "core/util.h"
 #include "features/weather.h"
 #include "ing_csv.h"
-#include "ing_json.h"
+#include "core/jscan.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -253,7 +253,7 @@ static int parse_csv(parser_t *p, const char *body, size_t len)
 
 /* ------------------------------------------------------------------ JSON */
 
-static int json_fail(parser_t *p, const ing_json_t *j)
+static int json_fail(parser_t *p, const gf_jscan_t *j)
 {
     p->rc = gf_err_set(p->err, GF_EINVAL, "malformed_json",
                        "malformed JSON at line %zu, column %zu: %s", j->err_line, j->err_col,
@@ -265,9 +265,9 @@ static int json_fail(parser_t *p, const ing_json_t *j)
 }
 
 /* One object (the scanner at its '{') -> one row. Returns 0, or the sticky error. */
-static int json_row(parser_t *p, ing_json_t *j)
+static int json_row(parser_t *p, gf_jscan_t *j)
 {
-    ing_json_peek(j); /* past blanks and new lines: the row's own line */
+    gf_jscan_peek(j); /* past blanks and new lines: the row's own line */
     size_t line = j->line;
     char txt[3][48] = {"", "", ""}; /* issued_at, timestamp, region */
     size_t tn[3] = {0, 0, 0};
@@ -277,15 +277,15 @@ static int json_row(parser_t *p, ing_json_t *j)
     int vstate = 0, is_f = 0;
     double v = 0;
     p->b->rows_total++;
-    if (ing_json_expect(j, '{'))
+    if (gf_jscan_expect(j, '{'))
         return json_fail(p, j);
-    int c = ing_json_peek(j);
+    int c = gf_jscan_peek(j);
     if (c == '}')
         j->pos++;
     while (c != '}') {
         char key[24];
         size_t kn;
-        if (ing_json_string(j, key, sizeof key, &kn) || ing_json_expect(j, ':'))
+        if (gf_jscan_string(j, key, sizeof key, &kn) || gf_jscan_expect(j, ':'))
             return json_fail(p, j);
         int k = 0;
         while (k < NCOLS && !(strlen(col_name[k]) == kn && memcmp(col_name[k], key, kn) == 0))
@@ -298,43 +298,43 @@ static int json_row(parser_t *p, ing_json_t *j)
             snprintf(dup, sizeof dup, "%s", col_name[k]);
         if (k < NCOLS)
             seen |= 1u << k;
-        c = ing_json_peek(j);
+        c = gf_jscan_peek(j);
         if (k <= COL_REGION) {
             if (c == '"') {
-                if (ing_json_string(j, txt[k], sizeof txt[k], &tn[k]))
+                if (gf_jscan_string(j, txt[k], sizeof txt[k], &tn[k]))
                     return json_fail(p, j);
                 if (tn[k] >= sizeof txt[k])
                     bad[k] = 2; /* longer than any valid stamp or code */
             } else {
-                if (ing_json_skip(j))
+                if (gf_jscan_skip(j))
                     return json_fail(p, j);
                 bad[k] = 1;
             }
         } else if (k == COL_C || k == COL_F) {
             is_f = k == COL_F;
             if (c == '-' || (c >= '0' && c <= '9')) {
-                if (ing_json_number(j, &v))
+                if (gf_jscan_number(j, &v))
                     return json_fail(p, j);
                 vstate = isfinite(v) ? 1 : -1;
             } else {
-                if (ing_json_skip(j))
+                if (gf_jscan_skip(j))
                     return json_fail(p, j);
                 vstate = c == 'n' ? 0 : -1; /* null: no value */
             }
-        } else if (ing_json_skip(j)) {
+        } else if (gf_jscan_skip(j)) {
             return json_fail(p, j);
         }
-        c = ing_json_peek(j);
+        c = gf_jscan_peek(j);
         if (c == ',') {
             j->pos++;
-            if (ing_json_peek(j) != '"') {
-                ing_json_fail(j, "expected a member name");
+            if (gf_jscan_peek(j) != '"') {
+                gf_jscan_fail(j, "expected a member name");
                 return json_fail(p, j);
             }
         } else if (c == '}') {
             j->pos++;
         } else {
-            ing_json_fail(j, c < 0 ? "unexpected end of input in object"
+            gf_jscan_fail(j, c < 0 ? "unexpected end of input in object"
                                    : "expected ',' or '}' in object");
             return json_fail(p, j);
         }
@@ -366,9 +366,9 @@ static int json_row(parser_t *p, ing_json_t *j)
 
 static int parse_json(parser_t *p, const char *body, size_t len)
 {
-    ing_json_t j;
-    ing_json_init(&j, body, len);
-    int c = ing_json_peek(&j);
+    gf_jscan_t j;
+    gf_jscan_init(&j, body, len);
+    int c = gf_jscan_peek(&j);
     if (c < 0) {
         if (j.err_msg)
             return json_fail(p, &j);
@@ -377,14 +377,14 @@ static int parse_json(parser_t *p, const char *body, size_t len)
     p->index = 0;
     if (c == '[') {
         j.pos++;
-        if (ing_json_peek(&j) == ']') {
+        if (gf_jscan_peek(&j) == ']') {
             j.pos++;
         } else {
             for (;;) {
                 if (json_row(p, &j) != 0)
                     return p->rc;
                 p->index++;
-                c = ing_json_peek(&j);
+                c = gf_jscan_peek(&j);
                 if (c == ',') {
                     j.pos++;
                     continue;
@@ -393,25 +393,25 @@ static int parse_json(parser_t *p, const char *body, size_t len)
                     j.pos++;
                     break;
                 }
-                ing_json_fail(&j, c < 0 ? "unexpected end of input in the array"
+                gf_jscan_fail(&j, c < 0 ? "unexpected end of input in the array"
                                         : "expected ',' or ']' in array");
                 return json_fail(p, &j);
             }
         }
-        if (ing_json_peek(&j) >= 0) {
-            ing_json_fail(&j, "unexpected data after the array");
+        if (gf_jscan_peek(&j) >= 0) {
+            gf_jscan_fail(&j, "unexpected data after the array");
             return json_fail(p, &j);
         }
         return 0;
     }
     /* NDJSON: one object per line */
-    while (ing_json_peek(&j) >= 0) {
+    while (gf_jscan_peek(&j) >= 0) {
         if (json_row(p, &j) != 0)
             return p->rc;
         p->index++;
-        c = ing_json_peek_inline(&j);
+        c = gf_jscan_peek_inline(&j);
         if (c >= 0 && c != '\n' && c != '\r') {
-            ing_json_fail(&j, "expected a new line after a row");
+            gf_jscan_fail(&j, "expected a new line after a row");
             return json_fail(p, &j);
         }
     }

@@ -50,7 +50,7 @@ typedef struct ing_temp_opts {
 typedef struct ing_temp_row {
     int64_t hour;   /* UTC hour start (the target hour of a forecast) */
     int64_t issued; /* forecasts: issue instant, epoch s */
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     double temp_c;
 } ing_temp_row_t;
 

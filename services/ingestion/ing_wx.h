@@ -34,7 +34,7 @@
 #define ING_WX_MAX_HOURS 1024
 
 typedef struct ing_wx_site {
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     double lat, lon;
 } ing_wx_site_t;
 

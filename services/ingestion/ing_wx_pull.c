@@ -44,7 +44,7 @@ struct ing_wx_puller {
     /* status */
     size_t pulls_ok, pulls_failed, rows_total;
     double last_ok_at, last_error_at;
-    char last_error_code[48], last_error_msg[256], last_error_region[ING_REGION_CODE_MAX + 1];
+    char last_error_code[48], last_error_msg[256], last_error_region[GF_REGION_MAX + 1];
 };
 
 static void pull_site(ing_wx_puller_t *p);

@@ -161,10 +161,9 @@ out:
     return rc;
 }
 
-int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
-                            gf_reg_version_t **out, gf_err_t *err)
+int gf_reg_ref_resolve(redisContext *c, const char *name, const char *ref, int64_t *out,
+                       gf_err_t *err)
 {
-    *out = NULL;
     int64_t version = 0;
     int rc;
     if (ref == NULL || strcmp(ref, "latest") == 0) {
@@ -179,6 +178,18 @@ int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, 
     } else if ((rc = gf_reg_alias_get(c, name, ref, &version, err)) != 0) {
         return rc;
     }
+    *out = version;
+    return 0;
+}
+
+int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
+                            gf_reg_version_t **out, gf_err_t *err)
+{
+    *out = NULL;
+    int64_t version = 0;
+    int rc = gf_reg_ref_resolve(c, name, ref, &version, err);
+    if (rc != 0)
+        return rc;
     return gf_reg_version_load(c, name, version, flags, out, err);
 }
 
@@ -238,7 +249,7 @@ int gf_reg_models_list(redisContext *c, char ***out, size_t *n, gf_err_t *err)
     *out = NULL;
     *n = 0;
     redisReply *r = NULL;
-    const char *argv[] = {"SMEMBERS", "gf:reg:models"};
+    const char *argv[] = {"SMEMBERS", GF_REG_MODELS_KEY};
     int rc = gf__reg_runs(c, 2, argv, &r, err);
     if (rc)
         goto out;

@@ -110,7 +110,7 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
     gf__reg_now(created, sizeof created);
 
     redisReply *r = NULL;
-    const char *sadd[] = {"SADD", "gf:reg:models", name};
+    const char *sadd[] = {"SADD", GF_REG_MODELS_KEY, name};
     if ((rc = gf__reg_runs(c, 3, sadd, &r, err)) != 0)
         goto out;
     freeReplyObject(r);
