@@ -2,7 +2,7 @@
  * test_temp.c - temperature observations and forecasts: CSV and JSON parsing (columns in any
  * order, degF conversion, local stamps, hour-ending labels), per-row rejections with line and
  * JSON element index, bodies refused as a whole (nothing kept to write), and the write into
- * a real redis-server (../registry/redis_fixture.h): the keys of features/weather.h, an
+ * a real redis-server (../support/redis_fixture.h): the keys of features/weather.h, an
  * idempotent re-post, a corrected value, the gf:temp:{R} summary, and the read-back through
  * gf_feat_temp_load.
  */
@@ -69,8 +69,9 @@ static void test_csv_observations(void **state)
     static const struct {
         size_t line;
         const char *code;
-    } want[] = {{4, "not_on_hour"},   {5, "unknown_region"},           {6, "bad_temperature"},
-                {7, "temperature_out_of_range"}, {8, "field_count"}, {9, "missing_field"},
+    } want[] = {{4, "not_on_hour"},     {5, "unknown_region"},
+                {6, "bad_temperature"}, {7, "temperature_out_of_range"},
+                {8, "field_count"},     {9, "missing_field"},
                 {10, "field_count"}};
     assert_int_equal(b.nrejects, 7);
     for (size_t i = 0; i < 7; i++) {

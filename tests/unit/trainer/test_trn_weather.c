@@ -1,6 +1,6 @@
 /*
  * test_trn_weather.c - temperature for training against a real redis-server
- * (../registry/redis_fixture.h): stored observations replace the demand hash's temperature,
+ * (../support/redis_fixture.h): stored observations replace the demand hash's temperature,
  * stored forecasts give the target-hour columns (and the series reads them), a region without
  * forecasts keeps today's spec (the clean fallback), and the benchmark's synthetic forecasts
  * are issued before every origin they serve and are reproducible.
@@ -65,8 +65,8 @@ static void seed_demand(const char *region, int with_temp)
         cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000,1.5 %lld 5100, %lld 5200,3", region,
                (long long)T0, (long long)(T0 + H), (long long)(T0 + 2 * H));
     else
-        cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000 %lld 5100 %lld 5200", region,
-               (long long)T0, (long long)(T0 + H), (long long)(T0 + 2 * H));
+        cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000 %lld 5100 %lld 5200", region, (long long)T0,
+               (long long)(T0 + H), (long long)(T0 + 2 * H));
 }
 
 static void test_forecasts_enable_the_target_columns(void **state)

@@ -57,11 +57,11 @@ double gf_feat_tfc_at(const gf_feat_tfc_t *f, int64_t target, int64_t asof, int6
 
 /* One region's stored temperature for target hours [from, to). */
 typedef struct gf_feat_temp {
-    size_t n;        /* observed hours, strictly ascending */
+    size_t n; /* observed hours, strictly ascending */
     int64_t *hour;
     double *temp_c;
     gf_feat_tfc_t fc; /* forecasts with target in [from, to), sorted */
-    size_t n_bad;    /* malformed entries skipped (GF_FEAT_DEMAND_SKIP_BAD) */
+    size_t n_bad;     /* malformed entries skipped (GF_FEAT_DEMAND_SKIP_BAD) */
 } gf_feat_temp_t;
 
 /* Read observations (one HGETALL per month) and forecasts (one per day) of [from, to) in
@@ -70,8 +70,8 @@ typedef struct gf_feat_temp {
  * A region with nothing stored gives n = 0, fc.n = 0. Returns 0; GF_EINVAL "bad_region" /
  * "bad_range"; GF_EUNAVAIL "redis_unavailable" / "redis_error"; GF_EINTERNAL
  * "bad_stored_value" / "bad_reply". */
-int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t to,
-                      unsigned flags, gf_feat_temp_t *out, gf_err_t *err);
+int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t to, unsigned flags,
+                      gf_feat_temp_t *out, gf_err_t *err);
 void gf_feat_temp_cleanup(gf_feat_temp_t *t);
 
 /* Put observed hours on a series' grid: where an hour has an observation it replaces the
