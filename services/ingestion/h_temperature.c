@@ -111,9 +111,8 @@ static void reply_post(void *arg)
     post_t *t = arg;
     const char *kind = kind_name(t->opts.kind);
     GF_LOG(GF_LOG_INFO, "temperature_import",
-           "%s: %zu rows, %zu accepted, %zu new, %zu rejected, %.3f s, %s", kind,
-           t->b.rows_total, t->b.n, t->new_rows, t->b.rejected, t->seconds,
-           t->rc == 0 ? "ok" : t->err.code);
+           "%s: %zu rows, %zu accepted, %zu new, %zu rejected, %.3f s, %s", kind, t->b.rows_total,
+           t->b.n, t->new_rows, t->b.rejected, t->seconds, t->rc == 0 ? "ok" : t->err.code);
     if (t->rc != 0) {
         if (t->written > 0 || t->b.n > 0) {
             /* a Redis failure after part of the rows was written: say how much */
@@ -356,7 +355,8 @@ static void reply_get(void *arg)
     if (q->kind == ING_TEMP_OBS) {
         for (size_t i = 0; i < q->t.n; i++) {
             json_t *p = json_object();
-            json_object_set_new(p, "ts", json_string(gf_time_format(q->t.hour[i], buf, sizeof buf)));
+            json_object_set_new(p, "ts",
+                                json_string(gf_time_format(q->t.hour[i], buf, sizeof buf)));
             json_object_set_new(p, "temperature_c", json_real(q->t.temp_c[i]));
             json_array_append_new(pts, p);
         }
@@ -375,7 +375,8 @@ static void reply_get(void *arg)
                     continue;
             }
             json_t *p = json_object();
-            json_object_set_new(p, "ts", json_string(gf_time_format(f->target[i], buf, sizeof buf)));
+            json_object_set_new(p, "ts",
+                                json_string(gf_time_format(f->target[i], buf, sizeof buf)));
             json_object_set_new(p, "issued_at",
                                 json_string(gf_time_format(f->issued[i], buf, sizeof buf)));
             json_object_set_new(p, "temperature_c", json_real(f->temp_c[i]));

@@ -64,8 +64,7 @@ static double gauss(uint64_t *st)
     return sqrt(-2.0 * log(u > 1e-300 ? u : 1e-300)) * cos(2.0 * M_PI * v);
 }
 
-void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc,
-                                  unsigned seed)
+void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc, unsigned seed)
 {
     gf_feat_series_t *s = &d->series;
     gf_feat_tfc_t *f = own_tfc(d);

@@ -34,8 +34,7 @@ int trn_temp_blocks(const trn_data_t *d);
  * error an AR(1) path per issue (rho 0.9 per hour, standard deviation sigma_c, seeded, the
  * same on every run); sigma_c = 0 stores the observations themselves. Marks d for the
  * target-hour columns; obs_as_forecast stays off. */
-void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc,
-                                  unsigned seed);
+void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc, unsigned seed);
 
 /* Benchmarks: the target-hour columns from the observed temperature of each target hour
  * (obs_as_forecast on, no forecasts): the perfect-forecast bound. */

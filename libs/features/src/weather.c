@@ -153,8 +153,7 @@ int gf_feat_tfc_entry_parse(const redisReply *field, const redisReply *value, in
     int64_t t, i;
     double v;
     if (field == NULL || field->type != REDIS_REPLY_STRING ||
-        gf_feat_tfc_field_parse(field->str, field->len, &t, &i) != 0 ||
-        temp_value(value, &v) != 0)
+        gf_feat_tfc_field_parse(field->str, field->len, &t, &i) != 0 || temp_value(value, &v) != 0)
         return -1;
     *target = t;
     *issued = i;
@@ -279,9 +278,9 @@ int gf_feat_temp_load(gf_rcluster_t *c, const char *region, int64_t from, int64_
         for (size_t k = 0; rc == 0 && k + 1 < r->elements; k += 2) {
             int64_t h, iss;
             double t;
-            int bad = is_obs ? gf_feat_tobs_entry_parse(r->element[k], r->element[k + 1], &h, &t)
-                             : gf_feat_tfc_entry_parse(r->element[k], r->element[k + 1], &h,
-                                                       &iss, &t);
+            int bad = is_obs
+                          ? gf_feat_tobs_entry_parse(r->element[k], r->element[k + 1], &h, &t)
+                          : gf_feat_tfc_entry_parse(r->element[k], r->element[k + 1], &h, &iss, &t);
             if (bad || h < k0 || h >= k1) {
                 rc = bad_entry(out, flags, key, r->element[k], err);
                 continue;

@@ -60,11 +60,11 @@ static void test_tfc_at_latest_before(void **state)
 
 static gf_feat_spec_t *fc_spec(void)
 {
-    static const char *names[] = {"horizon", "lag_24", "temp_last", "temp_fc", "hdh_fc",
-                                  "cdh_fc", "temp_fc_mean_3", "temp_fc_max_24"};
+    static const char *names[] = {"horizon", "lag_24", "temp_last",      "temp_fc",
+                                  "hdh_fc",  "cdh_fc", "temp_fc_mean_3", "temp_fc_max_24"};
     gf_err_t err = {0};
-    gf_feat_spec_t *s =
-        gf_feat_spec_new("UTC", "US", "level24", 18, 22, names, sizeof names / sizeof *names, &err);
+    gf_feat_spec_t *s = gf_feat_spec_new("UTC", "US", "level24", 18, 22, names,
+                                         sizeof names / sizeof *names, &err);
     assert_non_null(s);
     assert_true(gf_feat_spec_uses_temp_fc(s));
     assert_int_equal(gf_feat_spec_lookback(s, 24), 24);
@@ -85,8 +85,7 @@ static void make_series(gf_feat_series_t *s)
 #define ORIGIN (T0 + 20 * 24 * H)
 #define NH 24
 
-static void build(const gf_feat_spec_t *sp, const gf_feat_series_t *s, int64_t origin,
-                  double *rows)
+static void build(const gf_feat_spec_t *sp, const gf_feat_series_t *s, int64_t origin, double *rows)
 {
     gf_err_t err = {0};
     double scale;
@@ -124,8 +123,9 @@ static void test_build_no_look_ahead(void **state)
         assert_true(row[c_cdh] == 25.0 + (h - 1) - 22);
         /* the 3 hours ending at the target: h = 1 reads two observed hours before the
          * origin (hours 22 and 23 of the day: 37, 38) and the forecast 25 */
-        double want = h == 1 ? (37 + 38 + 25) / 3.0 : h == 2 ? (38 + 25 + 26) / 3.0
-                                                             : (25.0 + h - 3 + 1);
+        double want = h == 1   ? (37 + 38 + 25) / 3.0
+                      : h == 2 ? (38 + 25 + 26) / 3.0
+                               : (25.0 + h - 3 + 1);
         assert_true(fabs(row[c_mean] - want) < 1e-12);
         assert_true(row[c_max] == (h < 24 ? fmax(38.0, 24.0 + h) : 48.0));
     }
@@ -184,8 +184,8 @@ static void test_default_spec_fallback_unchanged(void **state)
     (void)state;
     gf_err_t err = {0};
     gf_feat_spec_t *d1 = gf_feat_spec_new_default("America/New_York", 1, &err);
-    gf_feat_spec_t *d3 =
-        gf_feat_spec_new_default("America/New_York", GF_FEAT_TEMP_PAST | GF_FEAT_TEMP_TARGET, &err);
+    gf_feat_spec_t *d3 = gf_feat_spec_new_default("America/New_York",
+                                                  GF_FEAT_TEMP_PAST | GF_FEAT_TEMP_TARGET, &err);
     gf_feat_spec_t *d0 = gf_feat_spec_new_default("America/New_York", 0, &err);
     assert_non_null(d1);
     assert_non_null(d3);
@@ -251,7 +251,7 @@ static void test_entry_parse_and_keys(void **state)
     assert_int_equal(gf_feat_tfc_field_parse("1467331200:1467320000", 21, &t, &i), 0);
     assert_int_equal(t, T0);
     assert_int_equal(i, 1467320000);
-    static const char *bad[] = {"1467331200", "1467331201:1", ":1", "1467331200:", "01:2",
+    static const char *bad[] = {"1467331200",    "1467331201:1",  ":1", "1467331200:", "01:2",
                                 "1467331200:1x", "1467331200:-0", "a:b"};
     for (size_t j = 0; j < sizeof bad / sizeof *bad; j++)
         assert_int_equal(gf_feat_tfc_field_parse(bad[j], strlen(bad[j]), &t, &i), -1);

@@ -70,8 +70,9 @@ static void test_csv_observations(void **state)
     static const struct {
         size_t line;
         const char *code;
-    } want[] = {{4, "not_on_hour"},   {5, "unknown_region"},           {6, "bad_temperature"},
-                {7, "temperature_out_of_range"}, {8, "field_count"}, {9, "missing_field"},
+    } want[] = {{4, "not_on_hour"},     {5, "unknown_region"},
+                {6, "bad_temperature"}, {7, "temperature_out_of_range"},
+                {8, "field_count"},     {9, "missing_field"},
                 {10, "field_count"}};
     assert_int_equal(b.nrejects, 7);
     for (size_t i = 0; i < 7; i++) {
@@ -255,8 +256,11 @@ static int group_setup(void **state)
     (void)state;
     ing_regions_init(&regions);
     gf_err_t err = {0};
-    if (ing_regions_load_csv(&regions, "services/ingestion/data/eia930_regions.csv", &err) ||
-        ing_regions_load_csv(&regions, "services/ingestion/data/regions_extra.csv", &err))
+    const char *root = getenv("GF_TEST_ROOT") ? getenv("GF_TEST_ROOT") : ".";
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/services/ingestion/data/eia930_regions.csv", root);
+    snprintf(b, sizeof b, "%s/services/ingestion/data/regions_extra.csv", root);
+    if (ing_regions_load_csv(&regions, a, &err) || ing_regions_load_csv(&regions, b, &err))
         return -1;
     if (gf_test_redis_open(&srv, &rc_) != 0)
         return -1;

@@ -70,8 +70,8 @@ static void seed_demand(const char *region, int with_temp)
         cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000,1.5 %lld 5100, %lld 5200,3", region,
                (long long)T0, (long long)(T0 + H), (long long)(T0 + 2 * H));
     else
-        cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000 %lld 5100 %lld 5200", region,
-               (long long)T0, (long long)(T0 + H), (long long)(T0 + 2 * H));
+        cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000 %lld 5100 %lld 5200", region, (long long)T0,
+               (long long)(T0 + H), (long long)(T0 + 2 * H));
 }
 
 static void test_forecasts_enable_the_target_columns(void **state)

@@ -58,11 +58,11 @@ double gf_feat_tfc_at(const gf_feat_tfc_t *f, int64_t target, int64_t asof, int6
 
 /* One region's stored temperature for target hours [from, to). */
 typedef struct gf_feat_temp {
-    size_t n;        /* observed hours, strictly ascending */
+    size_t n; /* observed hours, strictly ascending */
     int64_t *hour;
     double *temp_c;
     gf_feat_tfc_t fc; /* forecasts with target in [from, to), sorted */
-    size_t n_bad;    /* malformed entries skipped (GF_FEAT_DEMAND_SKIP_BAD) */
+    size_t n_bad;     /* malformed entries skipped (GF_FEAT_DEMAND_SKIP_BAD) */
 } gf_feat_temp_t;
 
 /* Read observations (one HGETALL per month) and forecasts (one per day) of [from, to) in
