@@ -52,6 +52,13 @@ typedef struct opts {
     trn_config_t cfg;
 } opts_t;
 
+/* Direct-interval calibration variants scored side by side on the same forecasts (the first
+ * is the trainer's): horizons pooled +-pool, the most recent `days` of residuals. */
+static const struct {
+    int pool, days;
+} variants[] = {{TRN_CALIB_POOL, 364}, {0, 364}, {TRN_CALIB_POOL, 91}, {TRN_CALIB_POOL, 182}};
+#define NVAR (sizeof variants / sizeof variants[0])
+
 /* The year's backtest, hour by hour (origin-major, 24 per day from y0). */
 typedef struct year {
     int64_t y0;
@@ -65,19 +72,22 @@ typedef struct year {
     /* the same hours under the former rule: the direct row of the hour in its block widened
      * by sqrt(block) */
     double old_in[TRN_REC_BLOCKS], old_width[TRN_REC_BLOCKS];
+    /* calibration variants, by half of the year and horizon: hours, covered, width sum MW */
+    double var_n[NVAR][2][24], var_in[NVAR][2][24], var_w[NVAR][2][24];
 } year_t;
 
 /* Split-conformal table (H rows) from the pool's residuals of hours before `cut`, the most
  * recent `keep` of them. */
-static void pool_table(const trn_resid_set_t *p, int64_t cut, size_t keep, int H, double *q)
+static void pool_table(const trn_resid_set_t *p, int64_t cut, size_t keep, int H, int pool,
+                       double *q)
 {
     trn_resid_set_t f = {0};
     for (size_t i = 0; i < p->n; i++)
         if (p->t[i] < cut)
             trn_resid_push(&f, p->res[i], p->hz[i], 1, p->t[i]);
     size_t from = f.n > keep ? f.n - keep : 0;
-    gf_feat_calib_quantiles(f.res + from, f.hz + from, f.n - from, H, TRN_CALIB_POOL,
-                            trn_quantile_levels, TRN_NQ, TRN_CALIB_MIN_N, q);
+    gf_feat_calib_quantiles(f.res + from, f.hz + from, f.n - from, H, pool, trn_quantile_levels,
+                            TRN_NQ, TRN_CALIB_MIN_N, q);
     trn_resid_cleanup(&f);
 }
 
@@ -130,7 +140,7 @@ static int run_weeks(const opts_t *o, const trn_data_t *d, const trn_result_t *r
         trn_resid_push(&rpool, res->rec_res[i], res->rec_hz[i], 1, INT64_MIN);
     trn_predictor_t pr;
     trn_predictor_init(&pr, res->spec, H);
-    double q[H * TRN_NQ], qr[NR * TRN_NQ], mw[NR], sc[NR];
+    double q[H * TRN_NQ], qr[NR * TRN_NQ], mw[NR], sc[NR], qv[NVAR][H * TRN_NQ];
     const size_t keep = (size_t)o->calib_days * H;
     int rc = 0;
     for (size_t w0 = 0; w0 < y->ndays && rc == 0; w0 += (size_t)o->refit_days) {
@@ -150,8 +160,10 @@ static int run_weeks(const opts_t *o, const trn_data_t *d, const trn_result_t *r
                                                    "rounds", rounds, "rows", (json_int_t)rows,
                                                    "seconds", now_mono() - t0));
         /* tables from the out-of-sample residuals of hours before the refit */
-        pool_table(&pool, cut, keep, H, q);
-        pool_table(&rpool, cut, keep * (TRN_REC_BLOCKS - 1), NR, qr);
+        pool_table(&pool, cut, keep, H, TRN_CALIB_POOL, q);
+        pool_table(&rpool, cut, keep * (TRN_REC_BLOCKS - 1), NR, TRN_CALIB_POOL, qr);
+        for (size_t v = 0; v < NVAR; v++)
+            pool_table(&pool, cut, (size_t)variants[v].days * H, H, variants[v].pool, qv[v]);
         size_t w1 = w0 + (size_t)o->refit_days < y->ndays ? w0 + (size_t)o->refit_days : y->ndays;
         for (size_t di = w0; di < w1 && rc == 0; di++) {
             int64_t org = y->y0 + (int64_t)di * DAY;
@@ -177,6 +189,16 @@ static int run_weeks(const opts_t *o, const trn_data_t *d, const trn_result_t *r
                     y->weekly[j] = mw[k];
                     y->scl[j] = sc[k];
                     y->lo[j] = lo;
+                    int half = di >= y->ndays / 2;
+                    for (size_t v = 0; isfinite(act) && isfinite(mw[k]) && v < NVAR; v++) {
+                        double vl = mw[k] + qv[v][k * TRN_NQ + 1] * sc[k],
+                               vh = mw[k] + qv[v][k * TRN_NQ + 5] * sc[k];
+                        if (!isfinite(vl) || !isfinite(vh))
+                            continue;
+                        y->var_n[v][half][k]++;
+                        y->var_in[v][half][k] += act >= vl && act <= vh;
+                        y->var_w[v][half][k] += vh - vl;
+                    }
                     y->hi[j] = hi;
                 } else if (isfinite(act) && isfinite(lo) && isfinite(hi)) {
                     int in = act >= lo && act <= hi, blk = k / H;
@@ -291,6 +313,31 @@ static int backtest_region(const opts_t *o, const char *region, json_t **out, gf
                                                            : json_null()));
     }
     double rcov = rn > 0 ? rin / rn : NAN, rwid = rn > 0 ? rw / rn : NAN;
+    json_t *jv = json_array();
+    for (size_t v = 0; v < NVAR; v++) {
+        json_t *halves = json_array();
+        for (int hf = 0; hf < 2; hf++) {
+            double n = 0, in = 0, w = 0, lo = 1, hi = 0;
+            for (int h = 0; h < 24; h++) {
+                n += y.var_n[v][hf][h];
+                in += y.var_in[v][hf][h];
+                w += y.var_w[v][hf][h];
+                double c = y.var_n[v][hf][h] > 0 ? y.var_in[v][hf][h] / y.var_n[v][hf][h] : NAN;
+                lo = c < lo ? c : lo;
+                hi = c > hi ? c : hi;
+            }
+            json_array_append_new(halves, json_pack("{s:f, s:f, s:f, s:f}", "coverage",
+                                                    n > 0 ? in / n : 0.0, "mean_width_mw",
+                                                    n > 0 ? w / n : 0.0, "horizon_min", lo,
+                                                    "horizon_max", hi));
+            fprintf(stderr, "%s variant pool=%d days=%d %s: coverage %.1f %% (by horizon %.1f .. "
+                    "%.1f), width %.0f MW\n", region, variants[v].pool, variants[v].days,
+                    hf ? "H2" : "H1", n > 0 ? 100 * in / n : 0.0, 100 * lo, 100 * hi,
+                    n > 0 ? w / n : 0.0);
+        }
+        json_array_append_new(jv, json_pack("{s:i, s:i, s:o}", "pool", variants[v].pool, "days",
+                                            variants[v].days, "halves", halves));
+    }
     double ocov = rn > 0 ? oin / rn : NAN, owid = rn > 0 ? ow / rn : NAN;
     char from[32], to[32];
     trn_stamp_fmt(y.y0, from, sizeof from);
@@ -305,7 +352,7 @@ static int backtest_region(const opts_t *o, const char *region, json_t **out, gf
     fflush(stdout);
     *out = json_pack(
         "{s:s, s:s, s:s, s:I, s:f, s:f, s:f, s:{s:f, s:f}, s:{s:f, s:f}, s:f, s:f, s:o, s:i, "
-        "s:f, s:f, s:o, s:O, s:{s:o, s:o, s:o, s:o, s:o}}",
+        "s:f, s:f, s:o, s:O, s:{s:o, s:o, s:o, s:o, s:o}, s:o}",
         "region", region, "from", from, "to", to, "hours", (json_int_t)mw.n, "mape_same_hour_yesterday",
         mape_days(&y, naive, 0, y.ndays), "mape_fixed", mape_days(&y, y.fixed, 0, y.ndays),
         "mape_weekly", mw.mape, "h1", "fixed", mape_days(&y, y.fixed, 0, half), "weekly",
@@ -317,7 +364,8 @@ static int backtest_region(const opts_t *o, const char *region, json_t **out, gf
         isfinite(rcov) ? json_real(rcov) : json_null(), "mean_width_p10_p90_mw",
         isfinite(rwid) ? json_real(rwid) : json_null(), "by_block", jr,
         "sqrt_widened_coverage_p10_p90", isfinite(ocov) ? json_real(ocov) : json_null(),
-        "sqrt_widened_mean_width_mw", isfinite(owid) ? json_real(owid) : json_null());
+        "sqrt_widened_mean_width_mw", isfinite(owid) ? json_real(owid) : json_null(),
+        "calibration_variants", jv);
     free(naive);
 out:
     year_free(&y);
