@@ -446,11 +446,19 @@ static void fjob_finish(fjob_t *j)
     json_object_set_new(o, "levels", lv);
     json_t *meth = json_object();
     json_object_set_new(meth, "direct_hours", json_integer(fc->direct_h));
+    const fc_quantiles_t *mq = fc_model_quantiles(j->m);
     json_object_set_new(meth, "recursive",
-                        json_string("hours past direct_hours are forecast day block by day "
-                                    "block, feeding earlier forecasts back as pseudo-actuals; "
-                                    "their intervals are the direct ones widened by "
-                                    "sqrt(block + 1), an uncalibrated assumption"));
+                        json_string(mq && mq->nrec > 0
+                                        ? "hours past direct_hours are forecast day block by day "
+                                          "block, feeding earlier forecasts back as "
+                                          "pseudo-actuals; their intervals are calibrated per "
+                                          "lead hour on the trainer's out-of-sample recursive "
+                                          "forecasts"
+                                        : "hours past direct_hours are forecast day block by day "
+                                          "block, feeding earlier forecasts back as "
+                                          "pseudo-actuals; their intervals are the direct ones "
+                                          "widened by sqrt(block + 1), an uncalibrated "
+                                          "assumption"));
     json_object_set_new(o, "method", meth);
     if (gf_feat_spec_uses_temp_fc(fs)) {
         /* hours of this forecast whose temperature came from a stored forecast */

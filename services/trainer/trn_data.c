@@ -267,6 +267,20 @@ int trn_region_tz_csv(const char *regions_csv, const char *region, char *tz, siz
     return rc;
 }
 
+int trn_data_load_bundled(trn_data_t *d, const char *dir, const char *region, gf_err_t *err)
+{
+    char eia[512], flags[512], regions[512], nyc[512], tz[64];
+    snprintf(eia, sizeof eia, "%s/eia930_train.csv", dir);
+    snprintf(flags, sizeof flags, "%s/eia930_train_flags.csv", dir);
+    snprintf(regions, sizeof regions, "%s/eia930_regions.csv", dir);
+    snprintf(nyc, sizeof nyc, "%s/nyc_train.csv", dir);
+    if (strcmp(region, "NYC") == 0)
+        return trn_data_load_csv(d, nyc, NULL, "NYC", "America/New_York", INT64_MIN, INT64_MAX,
+                                 err);
+    int rc = trn_region_tz_csv(regions, region, tz, sizeof tz, err);
+    return rc ? rc : trn_data_load_csv(d, eia, flags, region, tz, INT64_MIN, INT64_MAX, err);
+}
+
 /* ------------------------------------------------------------------ Redis */
 
 int trn_data_load_redis(trn_data_t *d, gf_rcluster_t *c, const char *region, int64_t from,

@@ -45,6 +45,12 @@ int trn_data_load_csv(trn_data_t *d, const char *csv_path, const char *flags_pat
 int trn_region_tz_csv(const char *regions_csv, const char *region, char *tz, size_t len,
                       gf_err_t *err);
 
+/* Load `region` from the bundled history in directory dir (the layout of
+ * /work/shared/data/demand): NYC from nyc_train.csv (America/New_York, with temperature),
+ * every other region from eia930_train.csv with its flags and its zone from
+ * eia930_regions.csv. Errors as trn_data_load_csv / trn_region_tz_csv. */
+int trn_data_load_bundled(trn_data_t *d, const char *dir, const char *region, gf_err_t *err);
+
 /* Load `region` from Redis with the sync API: tz and the hours [from, to] through
  * gf_feat_demand_load (features/demand.h; INT64_MIN / INT64_MAX = the region's stored
  * first / last hour), flags from gf:dflags:{R}. Returns 0; GF_ENOTFOUND "unknown_region" (no
