@@ -318,7 +318,8 @@ void h_readings_post(gf_req_t *r)
         finish(q);
         return;
     }
-    if (!gf_redis_ready(app->redis)) {
+    if (!gf_redis_usable(app->redis)) { /* a cluster with one master down still takes the
+                                          * parts of the other masters */
         gf_metric_add(m_batches, 1, "failed");
         gf_reply_header(r, "Retry-After", "1");
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable",
@@ -344,12 +345,13 @@ void h_readings_post(gf_req_t *r)
         q->ch[i].state = CH_PENDING;
         q->pending++;
         if (send_chunk(q, &q->ch[i], app->scfg.script_sha) != 0) {
+            /* Its Redis (a cluster: the master of its partition) is not reachable; the other
+             * parts still go (on one Redis they fail the same way, at once). */
             q->ch[i].state = CH_NOT_SENT;
             q->pending--;
             if (q->err.rc == 0)
                 gf_err_set(&q->err, GF_EUNAVAIL, "redis_unavailable",
-                           "Redis connection lost while sending");
-            break;
+                           "Redis (or the cluster master of a partition) is not reachable");
         }
     }
     if (q->pending == 0)

@@ -33,18 +33,10 @@ void ing_temp_metrics_init(void)
                                "Temperature rows of imports by kind and outcome.", "kind,outcome");
 }
 
-static redisContext *conn(gf_pool_worker_t *w, const ing_app_t *app, gf_err_t *err)
+/* The pool thread's blocking handle (one Redis or a cluster), checked and rebuilt by the kit. */
+static gf_rcluster_t *conn(gf_pool_worker_t *w, const ing_app_t *app, gf_err_t *err)
 {
-    return gf_redis_worker_conn(w, app->redis_host, app->redis_port, 5000, err);
-}
-
-/* After a failure on a dead context, start from a fresh one next time. */
-static void drop_if_dead(gf_pool_worker_t *w, redisContext *c)
-{
-    if (c != NULL && c->err) {
-        redisFree(c);
-        w->local = NULL;
-    }
+    return gf_rcluster_worker(w, &app->redis_conf, 5000, err);
 }
 
 static const char *kind_name(ing_temp_kind_t k)
@@ -72,13 +64,12 @@ static void run_post(gf_pool_worker_t *w, void *arg)
     double t0 = gf_now_mono();
     t->rc = ing_temp_parse(&t->opts, t->r->body, t->r->body_len, &t->b, &t->err);
     if (t->rc == 0 && t->b.n > 0) {
-        redisContext *c = conn(w, t->app, &t->err);
+        gf_rcluster_t *c = conn(w, t->app, &t->err);
         if (c == NULL)
             t->rc = GF_EUNAVAIL;
         else
             t->rc = ing_temp_write_sync(c, t->opts.kind, &t->b, &t->new_rows, &t->written,
                                         &t->err);
-        drop_if_dead(w, c);
     }
     t->seconds = gf_now_mono() - t0;
 }
@@ -180,7 +171,7 @@ static void temp_post(gf_req_t *r, ing_temp_kind_t kind)
     t->opts.format = t->src.json ? ING_TEMP_JSON : ING_TEMP_CSV;
     t->opts.label = t->src.label;
     t->opts.tz = t->src.has_tz ? &t->src.tz : NULL;
-    if (!gf_redis_ready(app->redis)) {
+    if (!gf_redis_usable(app->redis)) {
         gf_reply_header(r, "Retry-After", "1");
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
@@ -238,15 +229,14 @@ static int64_t meta_stamp(const redisReply *r, const char *name)
     return INT64_MIN;
 }
 
-static redisReply *meta_read(redisContext *c, const char *region, gf_err_t *err)
+static redisReply *meta_read(gf_rcluster_t *c, const char *region, gf_err_t *err)
 {
     char key[96];
     const char *argv[] = {"HGETALL", gf_feat_temp_meta_key(key, sizeof key, region)};
-    redisReply *r = redisCommandArgv(c, 2, argv, NULL);
-    if (r == NULL) {
-        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+    size_t len[] = {7, strlen(key)};
+    redisReply *r = gf_rcluster_cmd_argv(c, 2, argv, len, err);
+    if (r == NULL)
         return NULL;
-    }
     if (r->type != REDIS_REPLY_ARRAY) {
         gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %.200s",
                    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
@@ -287,7 +277,7 @@ static json_t *meta_json(const char *region, const redisReply *r)
 static void run_get(gf_pool_worker_t *w, void *arg)
 {
     get_t *q = arg;
-    redisContext *c = conn(w, q->app, &q->err);
+    gf_rcluster_t *c = conn(w, q->app, &q->err);
     if (c == NULL) {
         q->rc = GF_EUNAVAIL;
         return;
@@ -305,14 +295,12 @@ static void run_get(gf_pool_worker_t *w, void *arg)
                 json_array_append_new(q->regions, meta_json(rs->v[i].code, r));
             freeReplyObject(r);
         }
-        drop_if_dead(w, c);
         return;
     }
     if (q->from == INT64_MIN || q->to == INT64_MIN) {
         redisReply *r = meta_read(c, q->region, &q->err);
         if (r == NULL) {
             q->rc = GF_EUNAVAIL;
-            drop_if_dead(w, c);
             return;
         }
         int64_t last = meta_stamp(r, q->kind == ING_TEMP_FC ? "fc_last" : "obs_last");
@@ -329,8 +317,13 @@ static void run_get(gf_pool_worker_t *w, void *arg)
             return;
         }
     }
-    q->rc = gf_feat_temp_load(c, q->region, q->from, q->to, 0, &q->t, &q->err);
-    drop_if_dead(w, c);
+    /* The series reader takes a connection: its keys all carry the {R} tag, so the master of
+     * that slot holds them. */
+    char key[96];
+    gf_feat_temp_meta_key(key, sizeof key, q->region);
+    redisContext *rc = gf_rcluster_slot_conn(c, gf_rc_slot(key, strlen(key)), &q->err);
+    q->rc = rc == NULL ? GF_EUNAVAIL
+                       : gf_feat_temp_load(rc, q->region, q->from, q->to, 0, &q->t, &q->err);
 }
 
 static void get_free(get_t *q)

@@ -564,7 +564,7 @@ int ing_temp_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *er
     return 0;
 }
 
-int ing_temp_write_sync(redisContext *c, ing_temp_kind_t kind, const ing_temp_batch_t *b,
+int ing_temp_write_sync(gf_rcluster_t *c, ing_temp_kind_t kind, const ing_temp_batch_t *b,
                         size_t *new_rows, size_t *written, gf_err_t *err)
 {
     enum { INFLIGHT = 64 };
@@ -572,32 +572,32 @@ int ing_temp_write_sync(redisContext *c, ing_temp_kind_t kind, const ing_temp_ba
     *written = 0;
     ing_cmd_t cmd;
     ing_cmd_init(&cmd);
+    gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(c);
     int rc = 0;
     size_t i = 0;
-    /* Rounds of up to INFLIGHT commands, each one region and at most ING_TEMP_CHUNK rows;
-     * every reply of a round is read (the context stays in step) unless the context died. */
+    /* Rounds of up to INFLIGHT commands, each one region (keys of its {R} tag) and at most
+     * ING_TEMP_CHUNK rows, one pipeline per round (split by master on a cluster). */
     while (i < b->n && rc == 0) {
         size_t rows[INFLIGHT], nsent = 0;
-        while (i < b->n && nsent < INFLIGHT) {
+        while (i < b->n && nsent < INFLIGHT && rc == 0) {
             size_t j = i;
             while (j < b->n && j - i < ING_TEMP_CHUNK &&
                    strcmp(b->rows[j].region, b->rows[i].region) == 0)
                 j++;
             ing_temp_build(kind, b->rows + i, j - i, &cmd);
-            if (redisAppendCommandArgv(c, cmd.argc, cmd.argv, cmd.argvlen) != REDIS_OK) {
-                rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-                break;
-            }
-            rows[nsent++] = j - i;
+            rc = gf_rcluster_pipe_add(p, cmd.argc, cmd.argv, cmd.argvlen, err);
+            if (rc == 0)
+                rows[nsent++] = j - i;
             i = j;
         }
+        redisReply **rep = NULL;
+        gf_err_t perr = {0};
+        (void)gf_rcluster_pipe_exec(p, &rep, &perr); /* a command without a reply fails below */
+        gf_err_cleanup(&perr);
         for (size_t k = 0; k < nsent; k++) {
-            redisReply *r = NULL;
-            if (redisGetReply(c, (void **)&r) != REDIS_OK)
-                r = NULL;
             size_t nn = 0;
             gf_err_t e2 = {0};
-            int r2 = ing_temp_apply_reply(r, &nn, rc ? &e2 : err);
+            int r2 = ing_temp_apply_reply(rep[k], &nn, rc ? &e2 : err);
             gf_err_cleanup(&e2);
             if (rc == 0)
                 rc = r2;
@@ -605,11 +605,10 @@ int ing_temp_write_sync(redisContext *c, ing_temp_kind_t kind, const ing_temp_ba
                 *new_rows += nn;
                 *written += rows[k];
             }
-            if (r == NULL)
-                break; /* the context is dead: no more replies */
-            freeReplyObject(r);
         }
+        gf_rcluster_replies_free(rep, nsent);
     }
+    gf_rcluster_pipe_free(p);
     ing_cmd_cleanup(&cmd);
     return rc;
 }

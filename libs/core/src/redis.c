@@ -781,6 +781,20 @@ gf_rcluster_stats_t gf_redis_stats(const gf_redis_t *r)
     return r->st;
 }
 
+bool gf_redis_usable(const gf_redis_t *r)
+{
+    if (r == NULL)
+        return false;
+    if (!r->cluster)
+        return r->ready;
+    if (!r->map_ok)
+        return false;
+    for (size_t i = 0; i < r->nmasters; i++)
+        if (r->nodes[r->masters[i]]->ready)
+            return true;
+    return false;
+}
+
 bool gf_redis_is_cluster(const gf_redis_t *r)
 {
     return r != NULL && r->cluster;

@@ -22,6 +22,7 @@
 
 static gf_test_redis_t srv;
 static redisContext *rc_;
+static gf_rcluster_t *h_; /* the handle the code under test writes through */
 static ing_regions_t regions;
 
 #define T0 1467331200LL /* 2016-07-01T00:00:00Z */
@@ -257,13 +258,17 @@ static int group_setup(void **state)
     if (ing_regions_load_csv(&regions, "services/ingestion/data/eia930_regions.csv", &err) ||
         ing_regions_load_csv(&regions, "services/ingestion/data/regions_extra.csv", &err))
         return -1;
-    return gf_test_redis_open(&srv, &rc_);
+    if (gf_test_redis_open(&srv, &rc_) != 0)
+        return -1;
+    h_ = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    return h_ ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     ing_regions_cleanup(&regions);
+    gf_rcluster_free(h_);
     gf_test_redis_close(&srv, &rc_);
     return 0;
 }
@@ -310,7 +315,7 @@ static void test_write_idempotent(void **state)
                        "2016-06-30T18:00:00Z,2016-07-02T00:00:00Z,PJM,30\n";
     assert_int_equal(parse(&o, body, &b, &err), 0);
     size_t nw, wr;
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
     assert_int_equal(nw, 4);
     assert_int_equal(wr, 4);
     assert_hget("gf:tfc:{NYC}:20160701", "1467414000:1467266400", "25");
@@ -323,7 +328,7 @@ static void test_write_idempotent(void **state)
     assert_hget("gf:temp:{NYC}", "fc_issued_last", "1467309600");
     assert_hget("gf:temp:{NYC}", "obs_rows", NULL);
     /* the same body again: nothing new, nothing changed */
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
     assert_int_equal(nw, 0);
     assert_hget("gf:temp:{NYC}", "fc_rows", "3");
     ing_temp_batch_cleanup(&b);
@@ -333,7 +338,7 @@ static void test_write_idempotent(void **state)
                            "2016-06-30T06:00:00Z,2016-07-01T23:00:00Z,NYC,26\n",
                            &b, &err),
                      0);
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
     assert_int_equal(nw, 0);
     assert_hget("gf:tfc:{NYC}:20160701", "1467414000:1467266400", "26");
     ing_temp_batch_cleanup(&b);
@@ -352,14 +357,14 @@ static void test_write_idempotent(void **state)
                            "\"temperature_f\":68}]",
                            &b, &err),
                      0);
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
     ing_temp_batch_cleanup(&b);
     assert_int_equal(parse(&o,
                            "[{\"timestamp\":\"2016-07-01T03:00:00Z\",\"region\":\"NYC\","
                            "\"temperature_c\":19}]",
                            &b, &err),
                      0);
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
     ing_temp_batch_cleanup(&b);
     assert_hget("gf:tobs:{NYC}:201607", "1467349200", "20");
     assert_hget("gf:temp:{NYC}", "obs_rows", "2");
@@ -381,7 +386,7 @@ static void test_write_redis_down(void **state)
     redisReply *r = redisCommand(rc_, "SET gf:tobs:{NYC}:201607 x");
     freeReplyObject(r);
     size_t nw, wr;
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_OBS, &b, &nw, &wr, &err), GF_EUNAVAIL);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_OBS, &b, &nw, &wr, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_error");
     assert_int_equal(wr, 0);
     gf_err_cleanup(&err);

@@ -62,6 +62,11 @@ void gf_redis_why(const gf_redis_t *r, char *why, size_t whylen);
 void gf_redis_free(gf_redis_t *r);
 
 bool gf_redis_ready(const gf_redis_t *r);
+/* Worth sending commands now: one Redis, the same as gf_redis_ready; a cluster, a slot map is
+ * loaded and at least one master answers (while one master is down the service is not ready,
+ * yet the commands of the other masters' slots still work; those of its slots fail alone with
+ * GF_EUNAVAIL). A write path checks this, not gf_redis_ready, before it starts. */
+bool gf_redis_usable(const gf_redis_t *r);
 
 /* Send a command; cb(ac, reply, privdata) runs on the loop. Returns 0, or GF_EUNAVAIL when
  * not connected (a cluster: when its slot's master is not), or GF_EINVAL (a cluster: keys on
