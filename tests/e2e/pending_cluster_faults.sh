@@ -10,6 +10,10 @@
 # A client posts batch after batch, each until it is acknowledged (200); at the end every acknowledged
 # reading is counted in Redis, over every master, exactly once (clean streams and hour
 # aggregates).
+#
+# Not yet in `make test` (tests/run.sh runs tests/e2e/test_*.sh): it needs every service on
+# the kit's cluster handle. Run by hand: `bash tests/e2e/pending_cluster_faults.sh`; it becomes
+# tests/e2e/test_cluster_faults.sh once the suite passes on main.
 
 export GF_GATEWAY_INGEST_RATE=5000r/s GF_GATEWAY_WRITE_BURST=1000
 source "$(dirname "$0")/lib.sh"
