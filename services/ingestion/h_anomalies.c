@@ -320,12 +320,7 @@ static int scan_region(ing_scanner_t *sc, gf_rcluster_t *c, const char *region, 
     freeReplyObject(rep);
     if (last <= 0)
         return 0;
-    /* The series reader takes a connection: every key it reads carries the {R} tag, so the
-     * master of that slot holds them all. */
-    redisContext *rc_conn = gf_rcluster_slot_conn(c, gf_rc_slot(key, strlen(key)), &err);
-    int rc = rc_conn == NULL ? GF_EUNAVAIL
-                             : gf_feat_demand_load(rc_conn, region, last + 3600 - span,
-                                                   last + 3600, 0, &s, &err);
+    int rc = gf_feat_demand_load(c, region, last + 3600 - span, last + 3600, 0, &s, &err);
     if (rc == 0)
         check(sc, c, region, "demand", &s, last + 3600 - (int64_t)sc->cfg.lookback_h * 3600);
     gf_err_cleanup(&err);

@@ -111,9 +111,8 @@ static void reply_post(void *arg)
     post_t *t = arg;
     const char *kind = kind_name(t->opts.kind);
     GF_LOG(GF_LOG_INFO, "temperature_import",
-           "%s: %zu rows, %zu accepted, %zu new, %zu rejected, %.3f s, %s", kind,
-           t->b.rows_total, t->b.n, t->new_rows, t->b.rejected, t->seconds,
-           t->rc == 0 ? "ok" : t->err.code);
+           "%s: %zu rows, %zu accepted, %zu new, %zu rejected, %.3f s, %s", kind, t->b.rows_total,
+           t->b.n, t->new_rows, t->b.rejected, t->seconds, t->rc == 0 ? "ok" : t->err.code);
     if (t->rc != 0) {
         if (t->written > 0 || t->b.n > 0) {
             /* a Redis failure after part of the rows was written: say how much */
@@ -317,13 +316,7 @@ static void run_get(gf_pool_worker_t *w, void *arg)
             return;
         }
     }
-    /* The series reader takes a connection: its keys all carry the {R} tag, so the master of
-     * that slot holds them. */
-    char key[96];
-    gf_feat_temp_meta_key(key, sizeof key, q->region);
-    redisContext *rc = gf_rcluster_slot_conn(c, gf_rc_slot(key, strlen(key)), &q->err);
-    q->rc = rc == NULL ? GF_EUNAVAIL
-                       : gf_feat_temp_load(rc, q->region, q->from, q->to, 0, &q->t, &q->err);
+    q->rc = gf_feat_temp_load(c, q->region, q->from, q->to, 0, &q->t, &q->err);
 }
 
 static void get_free(get_t *q)
@@ -362,7 +355,8 @@ static void reply_get(void *arg)
     if (q->kind == ING_TEMP_OBS) {
         for (size_t i = 0; i < q->t.n; i++) {
             json_t *p = json_object();
-            json_object_set_new(p, "ts", json_string(gf_time_format(q->t.hour[i], buf, sizeof buf)));
+            json_object_set_new(p, "ts",
+                                json_string(gf_time_format(q->t.hour[i], buf, sizeof buf)));
             json_object_set_new(p, "temperature_c", json_real(q->t.temp_c[i]));
             json_array_append_new(pts, p);
         }
@@ -381,7 +375,8 @@ static void reply_get(void *arg)
                     continue;
             }
             json_t *p = json_object();
-            json_object_set_new(p, "ts", json_string(gf_time_format(f->target[i], buf, sizeof buf)));
+            json_object_set_new(p, "ts",
+                                json_string(gf_time_format(f->target[i], buf, sizeof buf)));
             json_object_set_new(p, "issued_at",
                                 json_string(gf_time_format(f->issued[i], buf, sizeof buf)));
             json_object_set_new(p, "temperature_c", json_real(f->temp_c[i]));

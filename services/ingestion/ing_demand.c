@@ -6,6 +6,7 @@
  * file importer. (Read-back is gf_feat_demand_load in libs/features.)
  */
 #include "ing_demand.h"
+#include "core/util.h"
 
 #include "core/jscan.h"
 #include "ing_csv.h"
@@ -529,26 +530,20 @@ static int json_finish(ing_demand_import_t *imp)
 ing_demand_import_t *ing_demand_import_new(const ing_demand_opts_t *o, ing_demand_flush_cb cb,
                                            void *ud)
 {
-    ing_demand_import_t *imp = calloc(1, sizeof *imp);
-    if (imp == NULL)
-        abort();
+    ing_demand_import_t *imp = gf_xcalloc(1, sizeof *imp);
     imp->o = *o;
     if (imp->o.chunk_rows == 0)
         imp->o.chunk_rows = 4096;
     imp->cb = cb;
     imp->ud = ud;
-    imp->rows = malloc(imp->o.chunk_rows * sizeof *imp->rows);
-    imp->rejects = calloc(imp->o.max_rejects_kept ? imp->o.max_rejects_kept : 1,
+    imp->rows = gf_xmalloc(imp->o.chunk_rows * sizeof *imp->rows);
+    imp->rejects = gf_xcalloc(imp->o.max_rejects_kept ? imp->o.max_rejects_kept : 1,
                           sizeof *imp->rejects);
-    if (imp->rows == NULL || imp->rejects == NULL)
-        abort();
     if (o->format == ING_FMT_CSV) {
         ing_csv_init(&imp->csv, on_csv_record, imp);
         ing_csv_auto_delim(&imp->csv);
     } else {
-        imp->elem = malloc(MAX_ELEMENT);
-        if (imp->elem == NULL)
-            abort();
+        imp->elem = gf_xmalloc(MAX_ELEMENT);
         imp->jline = imp->jcol = 1;
     }
     return imp;
@@ -619,14 +614,10 @@ void ing_demand_import_add_new(ing_demand_import_t *imp, size_t n)
 json_t *ing_demand_import_rejections_json(const ing_demand_import_t *imp)
 {
     json_t *a = json_array();
-    if (a == NULL)
-        abort();
     for (size_t i = 0; i < imp->nrejects; i++) {
         const reject_rec_t *rr = &imp->rejects[i];
         json_t *o = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)rr->line, "code", rr->code,
                               "reason", rr->reason);
-        if (o == NULL)
-            abort();
         if (rr->index >= 0)
             json_object_set_new(o, "index", json_integer(rr->index));
         json_array_append_new(a, o);

@@ -2,6 +2,7 @@
  * ing_regions.c - regions table: CSV loader, sorted lookup, metadata save (ing_regions.h).
  */
 #include "ing_regions.h"
+#include "core/util.h"
 
 #include "ing_csv.h"
 #include "ing_keys.h"
@@ -63,9 +64,7 @@ int ing_regions_add(ing_regions_t *t, const char *code, const char *name, const 
     if (!(i < t->n && strcmp(t->v[i].code, code) == 0)) {
         if (t->n == t->cap) {
             size_t cap = t->cap ? t->cap * 2 : 64;
-            ing_region_t *v = realloc(t->v, cap * sizeof *v);
-            if (v == NULL)
-                abort();
+            ing_region_t *v = gf_xrealloc(t->v, cap * sizeof *v);
             t->v = v;
             t->cap = cap;
         }

@@ -134,8 +134,8 @@ static int take_row(parser_t *p, size_t line, const char *iss, size_t issn, cons
         return 0;
     }
     if (vstate < 0) {
-        reject(p, line, "bad_temperature", "%s must be a finite number%s%s", unit,
-               why ? ": " : "", why ? why : "");
+        reject(p, line, "bad_temperature", "%s must be a finite number%s%s", unit, why ? ": " : "",
+               why ? why : "");
         return 0;
     }
     double c = is_f ? ing_temp_f_to_c(v) : round(v * 100.0) / 100.0;
@@ -191,8 +191,7 @@ static int header(parser_t *p, size_t line, const ing_csv_field_t *f, size_t nf)
     }
     if (p->col[COL_C] >= 0 && p->col[COL_F] >= 0)
         return p->rc = gf_err_set(p->err, GF_EINVAL, "bad_header",
-                                  "line %zu: give temperature_c or temperature_f, not both",
-                                  line);
+                                  "line %zu: give temperature_c or temperature_f, not both", line);
     if (p->col[COL_TS] < 0 || p->col[COL_REGION] < 0 || (p->col[COL_C] < 0 && p->col[COL_F] < 0) ||
         (p->o->kind == ING_TEMP_FC && p->col[COL_ISSUED] < 0))
         return p->rc = gf_err_set(p->err, GF_EINVAL, "missing_header",
@@ -258,9 +257,8 @@ static int json_fail(parser_t *p, const gf_jscan_t *j)
     p->rc = gf_err_set(p->err, GF_EINVAL, "malformed_json",
                        "malformed JSON at line %zu, column %zu: %s", j->err_line, j->err_col,
                        j->err_msg);
-    gf_err_add_detail(p->err, json_pack("{s:I,s:I,s:I}", "line", (json_int_t)j->err_line,
-                                        "column", (json_int_t)j->err_col, "byte",
-                                        (json_int_t)j->err_pos));
+    gf_err_add_detail(p->err, json_pack("{s:I,s:I,s:I}", "line", (json_int_t)j->err_line, "column",
+                                        (json_int_t)j->err_col, "byte", (json_int_t)j->err_pos));
     return p->rc;
 }
 
@@ -354,7 +352,9 @@ static int json_row(parser_t *p, gf_jscan_t *j)
     for (int k = p->o->kind == ING_TEMP_FC ? 0 : 1; k < 3; k++)
         if (bad[k] || tn[k] == 0) {
             reject(p, line, bad[k] ? tcode[k] : "missing_field", "%s %s", col_name[k],
-                   bad[k] == 2 ? "is too long" : bad[k] ? "must be a string" : "is required");
+                   bad[k] == 2 ? "is too long"
+                   : bad[k]    ? "must be a string"
+                               : "is required");
             return 0;
         }
     if (!(seen & ((1u << COL_C) | (1u << COL_F)))) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/util.h"
 #include "core/svc.h"
 #include "ing_app.h"
 
@@ -152,9 +153,7 @@ static void cleanup(gf_service_t *svc, void *app_)
 static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
 {
     const gf_cfg_t *c = &svc->cfg;
-    ing_app_t *app = calloc(1, sizeof *app);
-    if (app == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "oom", "out of memory");
+    ing_app_t *app = gf_xcalloc(1, sizeof *app);
     app->svc = svc;
     app->base = svc->base;
     app->redis = svc->redis;

@@ -471,7 +471,7 @@ static void test_demand_redis_roundtrip(void **state)
 
     /* read back [first, last + 1h) through the shared reader: all rows, sorted, exact */
     gf_feat_demand_t s;
-    assert_int_equal(gf_feat_demand_load(rc_, "NYC", 1325394000, 1330560000 + 3600, 0, &s, &err),
+    assert_int_equal(gf_feat_demand_load(h_, "NYC", 1325394000, 1330560000 + 3600, 0, &s, &err),
                      0);
     assert_int_equal(s.n, 302);
     assert_true(s.hour[0] == 1325394000 && s.demand_mw[0] == 4937.5 && s.temperature_c[0] == 7.85);
@@ -483,7 +483,7 @@ static void test_demand_redis_roundtrip(void **state)
     assert_int_equal(s.last, 1330560000);
     gf_feat_demand_cleanup(&s);
     /* a sub-range across the month boundary: [Feb 29 23:00, Mar 1 00:00) */
-    assert_int_equal(gf_feat_demand_load(rc_, "NYC", 1330556400, 1330560000, 0, &s, &err), 0);
+    assert_int_equal(gf_feat_demand_load(h_, "NYC", 1330556400, 1330560000, 0, &s, &err), 0);
     assert_int_equal(s.n, 1);
     gf_feat_demand_cleanup(&s);
 

@@ -171,11 +171,9 @@ static void test_demand_import_on_cluster(void **state)
         assert_int_equal(num(gf_rcluster_cmd(h, &err, "SISMEMBER %s %s", ING_KEY_REGIONS,
                                              REGIONS[r])),
                          1);
-        /* the series reader finds every hour, both months, on the region's master */
-        redisContext *rc = gf_rcluster_slot_conn(h, gf_rc_slot(key, strlen(key)), &err);
-        assert_non_null(rc);
+        /* the series reader finds every hour, both months, through the cluster handle */
         gf_feat_demand_t s;
-        assert_int_equal(gf_feat_demand_load(rc, REGIONS[r], t0, t0 + 8 * 3600, 0, &s, &err),
+        assert_int_equal(gf_feat_demand_load(h, REGIONS[r], t0, t0 + 8 * 3600, 0, &s, &err),
                          0);
         assert_int_equal(s.n, 8);
         assert_true(s.demand_mw[7] == 1000 * (r + 1) + 7);

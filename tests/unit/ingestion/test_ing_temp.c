@@ -2,7 +2,7 @@
  * test_temp.c - temperature observations and forecasts: CSV and JSON parsing (columns in any
  * order, degF conversion, local stamps, hour-ending labels), per-row rejections with line and
  * JSON element index, bodies refused as a whole (nothing kept to write), and the write into
- * a real redis-server (../registry/redis_fixture.h): the keys of features/weather.h, an
+ * a real redis-server (../support/redis_fixture.h): the keys of features/weather.h, an
  * idempotent re-post, a corrected value, the gf:temp:{R} summary, and the read-back through
  * gf_feat_temp_load.
  */
@@ -70,8 +70,9 @@ static void test_csv_observations(void **state)
     static const struct {
         size_t line;
         const char *code;
-    } want[] = {{4, "not_on_hour"},   {5, "unknown_region"},           {6, "bad_temperature"},
-                {7, "temperature_out_of_range"}, {8, "field_count"}, {9, "missing_field"},
+    } want[] = {{4, "not_on_hour"},     {5, "unknown_region"},
+                {6, "bad_temperature"}, {7, "temperature_out_of_range"},
+                {8, "field_count"},     {9, "missing_field"},
                 {10, "field_count"}};
     assert_int_equal(b.nrejects, 7);
     for (size_t i = 0; i < 7; i++) {
@@ -255,8 +256,11 @@ static int group_setup(void **state)
     (void)state;
     ing_regions_init(&regions);
     gf_err_t err = {0};
-    if (ing_regions_load_csv(&regions, "services/ingestion/data/eia930_regions.csv", &err) ||
-        ing_regions_load_csv(&regions, "services/ingestion/data/regions_extra.csv", &err))
+    const char *root = getenv("GF_TEST_ROOT") ? getenv("GF_TEST_ROOT") : ".";
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/services/ingestion/data/eia930_regions.csv", root);
+    snprintf(b, sizeof b, "%s/services/ingestion/data/regions_extra.csv", root);
+    if (ing_regions_load_csv(&regions, a, &err) || ing_regions_load_csv(&regions, b, &err))
         return -1;
     if (gf_test_redis_open(&srv, &rc_) != 0)
         return -1;
@@ -344,7 +348,10 @@ static void test_write_idempotent(void **state)
     ing_temp_batch_cleanup(&b);
     /* read back as the features see it at an origin */
     gf_feat_temp_t t;
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0, T0 + 48 * H, 0, &t, &err), 0);
+    gf_rcluster_t *h = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, &err);
+    assert_non_null(h);
+    assert_int_equal(gf_feat_temp_load(h, "NYC", T0, T0 + 48 * H, 0, &t, &err), 0);
+    gf_rcluster_free(h);
     assert_int_equal(t.fc.n, 3);
     assert_true(gf_feat_tfc_at(&t.fc, T0 + 24 * H, T0, NULL) == 23.25);
     assert_true(gf_feat_tfc_at(&t.fc, T0 + 24 * H, T0 - 17 * H, NULL) == 24.5);
