@@ -10,10 +10,6 @@
 # Redis is read back across every master (SCAN per node, redis-cli -c).
 # E2E_REDIS=single runs the same flows on one Redis (a baseline when the cluster run fails;
 # the cross-master checks are left out there).
-#
-# Not yet in `make test` (tests/run.sh runs tests/e2e/test_*.sh): it needs every service on
-# the kit's cluster handle. Run by hand: `bash tests/e2e/pending_cluster.sh`; it becomes
-# tests/e2e/test_cluster.sh once the suite passes on main.
 E2E_ENV="GF_TRAINER_THREADS=1 GF_INGEST_MAX_AGE_S=3000000 GF_INGEST_ANOMALY_INTERVAL_S=1 GF_FORECAST_RECHECK_SECONDS=0"
 source "$(dirname "$0")/lib.sh"
 
