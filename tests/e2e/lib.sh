@@ -136,6 +136,23 @@ cluster_owner() { # key
             if (r[1] <= s && s <= r[2]) { split($2, a, "[:@]"); print a[2]; exit } } }'
 }
 
+# Readings of meters whose ids start with PREFIX in the clean streams (gf:clean:{R:b}), and the
+# readings counted in the hour aggregates, summed over every partition of every master.
+cluster_clean_count() { # meter-id prefix
+    local k n=0
+    for k in $(cscan 'gf:clean:*'); do
+        n=$((n + $(ccli XRANGE "$k" - + | grep -c "^\[\"$1" || true)))
+    done
+    echo "$n"
+}
+cluster_agg_count() {
+    local k n=0
+    for k in $(cscan 'gf:agg:*:hour:*'); do
+        n=$((n + $(ccli HGETALL "$k" | awk 'NR % 2 == 1 && /:n$/ { getline v; s += v } END { print s + 0 }')))
+    done
+    echo "$n"
+}
+
 # start_service NAME [VAR=value...]: GF_PORT=0, the real port is read from its start line.
 # NAME is gf-NAME in the build's bin/, or a kit-based tool of that name there (ing-fake-eia).
 start_service() {

@@ -4,7 +4,7 @@
 # for both services), through the gateway: jobs are saved, listed newest first and read back
 # although the index and the documents sit on different masters; a simulation job is recorded
 # by the loop, finished by a solver thread and read back by its id. Service level only: the
-# whole suite on a cluster is tests/e2e/pending_cluster.sh.
+# whole suite on a cluster is tests/e2e/test_cluster.sh.
 E2E_SERVICES="trainer simulation"
 E2E_ENV="GF_TRAINER_THREADS=1"
 source "$(dirname "$0")/lib.sh"

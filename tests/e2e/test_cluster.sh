@@ -18,23 +18,6 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 post_readings() { # body-or-@file
     reqk POST "$GW/api/ingestion/readings" -H 'Content-Type: application/json' --data-binary "$1"
 }
-# Readings of meters with ids starting PREFIX held in the clean streams, over every partition
-# (gf:clean:{R:b}) of every master.
-clean_count() { # prefix
-    local k n=0
-    for k in $(cscan 'gf:clean:*'); do
-        n=$((n + $(ccli XRANGE "$k" - + | grep -c "^$1" || true)))
-    done
-    echo "$n"
-}
-# Readings counted in the hour aggregates of every partition.
-agg_count() {
-    local k n=0
-    for k in $(cscan 'gf:agg:*:hour:*'); do
-        n=$((n + $(ccli HGETALL "$k" | awk 'NR % 2 == 1 && /:n$/ { getline v; s += v } END { print s + 0 }')))
-    done
-    echo "$n"
-}
 loaded_version() { # region [port]: the version a forecast instance serves (default: the first)
     curl -fsS "http://127.0.0.1:${2:-$FC_A}/v1/models/loaded" |
         jq -r --arg r "$1" '.models[]|select(.region==$r)|.version'
@@ -85,8 +68,8 @@ t_readings_with_duplicates_are_stored_once_over_the_masters() {
         [ "$(cat "$T/s$j")" = 200 ] || fail "retry $j: $(cat "$T/s$j") $(cat "$T/r$j")"
         [ "$(jq -r '.accepted, .duplicate' "$T/r$j" | paste -sd' ')" = "0 2100" ] || fail "retry $j: $(cat "$T/r$j")"
     done
-    [ "$(clean_count '\["cl-')" = 2000 ] || fail "clean tier holds $(clean_count '\["cl-') readings, expected 2000"
-    [ "$(agg_count)" = 2000 ] || fail "aggregates count $(agg_count), expected 2000"
+    [ "$(cluster_clean_count cl-)" = 2000 ] || fail "clean tier holds $(cluster_clean_count cl-) readings, expected 2000"
+    [ "$(cluster_agg_count)" = 2000 ] || fail "aggregates count $(cluster_agg_count), expected 2000"
     # Written on every master: the partitions spread the regions and meter buckets over them.
     local p k n
     for p in "${CLUSTER_PORTS[@]}"; do
