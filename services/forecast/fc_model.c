@@ -288,7 +288,7 @@ fc_model_t *fc_model_from_version(const gf_reg_version_t *v, const fc_model_opts
     return m;
 }
 
-fc_model_t *fc_model_load(redisContext *c, const char *name, const char *ref,
+fc_model_t *fc_model_load(gf_rcluster_t *c, const char *name, const char *ref,
                           const fc_model_opts_t *opts, gf_err_t *err)
 {
     gf_reg_version_t *v = NULL;
@@ -441,7 +441,7 @@ int fc_model_intervals(const fc_model_t *m, const float *x, const float *point,
 
 /* ------------------------------------------------------------------ reload */
 
-int fc_holder_reload(fc_holder_t *h, redisContext *c, const char *name, const char *ref,
+int fc_holder_reload(fc_holder_t *h, gf_rcluster_t *c, const char *name, const char *ref,
                      const fc_model_opts_t *opts, gf_err_t *err)
 {
     int64_t version = 0;

@@ -73,8 +73,7 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
         .queue_max = (size_t)gf_cfg_int(&svc->cfg, "GF_FORECAST_QUEUE"),
     };
     app->pool = gf_pool_new(svc->base, &pc, err);
-    fc_life_cfg_t lc = {.redis_host = gf_cfg_str(&svc->cfg, "GF_REDIS_HOST"),
-                        .redis_port = (int)gf_cfg_int(&svc->cfg, "GF_REDIS_PORT"),
+    fc_life_cfg_t lc = {.redis = svc->redis_conf,
                         .recheck_seconds = gf_cfg_double(&svc->cfg, "GF_FORECAST_RECHECK_SECONDS")};
     if (app->pool == NULL || (app->life = fc_life_new(svc->base, &lc, err)) == NULL) {
         cleanup(svc, app);

@@ -267,9 +267,23 @@ int trn_region_tz_csv(const char *regions_csv, const char *region, char *tz, siz
     return rc;
 }
 
+int trn_data_load_bundled(trn_data_t *d, const char *dir, const char *region, gf_err_t *err)
+{
+    char eia[512], flags[512], regions[512], nyc[512], tz[64];
+    snprintf(eia, sizeof eia, "%s/eia930_train.csv", dir);
+    snprintf(flags, sizeof flags, "%s/eia930_train_flags.csv", dir);
+    snprintf(regions, sizeof regions, "%s/eia930_regions.csv", dir);
+    snprintf(nyc, sizeof nyc, "%s/nyc_train.csv", dir);
+    if (strcmp(region, "NYC") == 0)
+        return trn_data_load_csv(d, nyc, NULL, "NYC", "America/New_York", INT64_MIN, INT64_MAX,
+                                 err);
+    int rc = trn_region_tz_csv(regions, region, tz, sizeof tz, err);
+    return rc ? rc : trn_data_load_csv(d, eia, flags, region, tz, INT64_MIN, INT64_MAX, err);
+}
+
 /* ------------------------------------------------------------------ Redis */
 
-int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int64_t from,
+int trn_data_load_redis(trn_data_t *d, gf_rcluster_t *c, const char *region, int64_t from,
                         int64_t to, gf_err_t *err)
 {
     memset(d, 0, sizeof *d);
@@ -292,10 +306,12 @@ int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int6
     if (rc)
         goto out;
     char fkey[96];
-    r = redisCommand(c, "HKEYS %s", gf_feat_demand_flags_key(fkey, sizeof fkey, region));
+    gf_err_t e = {0};
+    r = gf_rcluster_cmd(c, &e, "HKEYS %s", gf_feat_demand_flags_key(fkey, sizeof fkey, region));
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         rc = gf_err_set(err, GF_EUNAVAIL, r ? "redis_error" : "redis_unavailable",
-                        "redis: %.200s", r ? r->str : c->errstr);
+                        "redis: %.200s", r ? r->str : e.message);
+        gf_err_cleanup(&e);
         goto out;
     }
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {

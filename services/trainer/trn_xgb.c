@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/util.h"
+
 void trn_matrix_init(trn_matrix_t *m, size_t ncol)
 {
     memset(m, 0, sizeof *m);
@@ -32,10 +34,20 @@ void trn_matrix_push(trn_matrix_t *m, const double *row, double y)
     m->y[m->nrow++] = (float)y;
 }
 
+void trn_matrix_push_w(trn_matrix_t *m, const double *row, double y, double w)
+{
+    size_t cap = m->cap;
+    trn_matrix_push(m, row, y);
+    if (m->w == NULL || m->cap != cap)
+        m->w = gf_xrealloc(m->w, m->cap * sizeof *m->w);
+    m->w[m->nrow - 1] = (float)w;
+}
+
 void trn_matrix_cleanup(trn_matrix_t *m)
 {
     free(m->x);
     free(m->y);
+    free(m->w);
     memset(m, 0, sizeof *m);
 }
 
@@ -118,6 +130,8 @@ static int make_dmatrix(const trn_matrix_t *m, DMatrixHandle *out, gf_err_t *err
     *out = NULL;
     GF_XGB_TRY(XGDMatrixCreateFromMat(m->x, m->nrow, m->ncol, NAN, out));
     GF_XGB_TRY(XGDMatrixSetFloatInfo(*out, "label", m->y, m->nrow));
+    if (m->w != NULL)
+        GF_XGB_TRY(XGDMatrixSetFloatInfo(*out, "weight", m->w, m->nrow));
     return 0;
 fail:
     if (*out)
