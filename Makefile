@@ -177,6 +177,7 @@ logs:
 	@bash scripts/stack.sh logs
 
 unit: build-tests
+	@bash scripts/check-alloc.sh
 	@BUILD=$(BUILD) bash tests/run.sh unit
 
 e2e: build-tests
@@ -185,6 +186,7 @@ e2e: build-tests
 test:
 	@$(SUBMAKE) deps
 	@$(SUBMAKE) build-tests
+	@bash scripts/check-alloc.sh
 	@BUILD=$(BUILD) bash tests/run.sh all
 
 san:

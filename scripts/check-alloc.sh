@@ -7,7 +7,7 @@
 #      a hand-made gf_x* helper.
 # Before the tree, the script checks itself on samples that break each rule and one that does
 # not, so a broken pattern cannot pass silently. Prints file:line per finding; exit 1 if any.
-#   scripts/check-alloc.sh [root]      (tests/run.sh runs it in `make unit` and `make test`)
+#   scripts/check-alloc.sh [root]      (`make unit` and `make test` run it before the tests)
 set -u
 ROOT=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 # Files converted on another branch go here until they are merged (empty: none left).
