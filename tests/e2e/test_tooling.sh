@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The developer tooling itself, without a stack: the Makefile's declared targets, the
-# .clang-format check (make format-check), the test runner's summary (tests/run.sh) and the
-# unit test file names.
+# .clang-format check (make format-check), the test runner's summary (tests/run.sh), the
+# unit test file names and the route handlers' names.
 # No stack: local.sh's runner (each t_* in a subshell with set -e).
 source "$(dirname "$0")/local.sh" tooling
 
@@ -96,6 +96,29 @@ t_unit_test_files_are_named_for_their_source_file() {
         done
     done
     [ -z "$bad" ] || fail "named for no source file:$bad"
+}
+
+# CONTRIBUTING.md "Names": every route of a service's table (and the kit's own) is handled by
+# h_<literal segments after the version>_<method>, or _list for a GET of a collection whose
+# members have routes of their own.
+t_route_handlers_are_named_h_resource_verb() {
+    local f line method path fn res want bad=""
+    for f in services/*/main.c gateway/keycheck/main.c libs/core/src/svc.c; do
+        while IFS= read -r line; do
+            method=$(sed -E 's/.*\{"([A-Z]+)", *"([^"]*)", *(h_[a-z0-9_]+),.*/\1/' <<<"$line")
+            path=$(sed -E 's/.*\{"([A-Z]+)", *"([^"]*)", *(h_[a-z0-9_]+),.*/\2/' <<<"$line")
+            fn=$(sed -E 's/.*\{"([A-Z]+)", *"([^"]*)", *(h_[a-z0-9_]+),.*/\3/' <<<"$line")
+            res=$(tr '/' '\n' <<<"$path" | grep -vE '^$|^\{|^v[0-9]+$' | tr '-' '_' | paste -sd_)
+            want="h_${res}_${method,,}"
+            [ "$fn" = "$want" ] && continue
+            if [ "$method" = GET ] && [ "$fn" = "h_${res}_list" ] &&
+                grep -qF "\"$path/{" "$f"; then
+                continue
+            fi
+            bad="$bad $f:$path:$fn(want $want)"
+        done < <(grep -E '\{"(GET|POST|PUT|DELETE|PATCH)", *"/[^"]*", *h_[a-z0-9_]+,' "$f")
+    done
+    [ -z "$bad" ] || fail "misnamed handlers:$bad"
 }
 
 local_main
