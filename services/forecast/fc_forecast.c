@@ -85,6 +85,11 @@ int fc_forecast_run(const fc_model_t *m, const gf_feat_series_t *s, int64_t orig
         }
         double widen = sqrt((double)(c + 1));
         for (int j = 0; j < hl; j++) {
+            /* a recursive lead with its own calibrated row, else the widened direct one */
+            size_t lead = (size_t)(c * D + j + 1);
+            const float *rrow = c > 0 && q && (size_t)D == q->nh && lead - q->nh <= q->nrec
+                                    ? q->rec + (lead - q->nh - 1) * nl
+                                    : NULL;
             int k = c * D + j;
             double mw = (double)pt[j] * scale;
             if (N > D)
@@ -98,7 +103,9 @@ int fc_forecast_run(const fc_model_t *m, const gf_feat_series_t *s, int64_t orig
             out->recursive[i] = c > 0;
             for (size_t l = 0; l < nl; l++) {
                 float b = bnd[(size_t)j * nl + l];
-                if (isnan(b))
+                if (rrow != NULL)
+                    out->bound[i][l] = isnan(rrow[l]) ? NAN : mw + (double)rrow[l] * scale;
+                else if (isnan(b))
                     out->bound[i][l] = NAN;
                 else if (c == 0)
                     out->bound[i][l] = (double)b * scale;

@@ -10,10 +10,11 @@
  * fitted and scored. Beyond D the forecast is RECURSIVE, day block by day block: block c
  * (horizons c*D+1 .. (c+1)*D) is issued from origin + c*D hours on a copy of the history in
  * which the hours from the origin on hold the forecasts of the earlier blocks as pseudo-actuals
- * (temperature unknown there: NaN). Recursive points are flagged. Their intervals are the
- * direct intervals widened by sqrt(c+1) around the point (errors of successive blocks treated
- * as independent and accumulating like a random walk); that is an assumption, not a
- * calibration: the trainer never scored recursive forecasts.
+ * (temperature unknown there: NaN). Recursive points are flagged. Their intervals come from
+ * the version's "recursive_by_lead" quantiles when it has a row for the lead (the trainer
+ * scores the same recursion out of sample and calibrates each lead like the direct hours:
+ * bound = point + q * the block's scale); a version without them (older ones) gets the direct
+ * intervals widened by sqrt(c+1) around the point, an assumption rather than a calibration.
  *
  * Offset. `skip` hours are forecast but not returned: a caller whose data stops before the
  * requested start forecasts from the hour after the data and drops the first `skip` points.

@@ -3,15 +3,47 @@
  * contract with the trainer).
  */
 #include "fc_interval.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
+
 static fc_quantiles_t *fail_q(fc_quantiles_t *q, gf_err_t *err, const char *msg)
 {
     fc_quantiles_free(q);
     gf_err_set(err, GF_EUNPROCESSABLE, "bad_residual_quantiles", "residual_quantiles: %s", msg);
+    return NULL;
+}
+
+/* n rows of nl quantiles into out (row-major): finite numbers, non-decreasing, or a row
+ * holding a null (all NaN: the trainer had no residuals there). NULL, or what is wrong. */
+static const char *parse_rows(const json_t *rows, size_t n, size_t nl, float *out)
+{
+    for (size_t h = 0; h < n; h++) {
+        json_t *row = json_array_get(rows, h);
+        if (!json_is_array(row) || json_array_size(row) != nl)
+            return "every row needs one value per level";
+        int has_null = 0;
+        for (size_t k = 0; k < nl; k++) {
+            json_t *v = json_array_get(row, k);
+            double d = json_number_value(v);
+            if (json_is_null(v)) {
+                has_null = 1;
+                continue;
+            }
+            if (!json_is_number(v) || !isfinite(d) || fabs(d) > 1e30)
+                return "quantiles must be finite numbers or null";
+            out[h * nl + k] = (float)d;
+            if (k > 0 && !has_null && out[h * nl + k] < out[h * nl + k - 1])
+                return "each row must be non-decreasing";
+        }
+        if (has_null)
+            for (size_t k = 0; k < nl; k++)
+                out[h * nl + k] = NAN;
+    }
     return NULL;
 }
 
@@ -29,14 +61,10 @@ fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err)
         return fail_q(NULL, err, "levels must be an array of 1..16 numbers");
     if (!json_is_array(rows) || nh < 1 || nh > FC_Q_MAX_HORIZON)
         return fail_q(NULL, err, "by_horizon must be an array of 1..8784 rows");
-    fc_quantiles_t *q = calloc(1, sizeof *q);
-    if (q == NULL)
-        abort();
+    fc_quantiles_t *q = gf_xcalloc(1, sizeof *q);
     q->nlevels = nl;
     q->nh = nh;
-    q->q = malloc(nh * nl * sizeof *q->q);
-    if (q->q == NULL)
-        abort();
+    q->q = gf_xmalloc(nh * nl * sizeof *q->q);
     for (size_t k = 0; k < nl; k++) {
         json_t *v = json_array_get(levels, k);
         double l = json_number_value(v);
@@ -44,27 +72,18 @@ fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err)
             return fail_q(q, err, "levels must be strictly increasing numbers in (0,1)");
         q->levels[k] = l;
     }
-    for (size_t h = 0; h < nh; h++) {
-        json_t *row = json_array_get(rows, h);
-        if (!json_is_array(row) || json_array_size(row) != nl)
-            return fail_q(q, err, "every by_horizon row needs one value per level");
-        int has_null = 0;
-        for (size_t k = 0; k < nl; k++) {
-            json_t *v = json_array_get(row, k);
-            double d = json_number_value(v);
-            if (json_is_null(v)) {
-                has_null = 1;
-                continue;
-            }
-            if (!json_is_number(v) || !isfinite(d) || fabs(d) > 1e30)
-                return fail_q(q, err, "quantiles must be finite numbers or null");
-            q->q[h * nl + k] = (float)d;
-            if (k > 0 && !has_null && q->q[h * nl + k] < q->q[h * nl + k - 1])
-                return fail_q(q, err, "each by_horizon row must be non-decreasing");
-        }
-        if (has_null) /* the trainer had no residuals there: no interval at this horizon */
-            for (size_t k = 0; k < nl; k++)
-                q->q[h * nl + k] = NAN;
+    const char *msg = parse_rows(rows, nh, nl, q->q);
+    if (msg != NULL)
+        return fail_q(q, err, msg);
+    json_t *rec = json_object_get(rq, "recursive_by_lead");
+    if (rec != NULL) {
+        size_t nr = json_array_size(rec);
+        if (!json_is_array(rec) || nr < 1 || nh + nr > FC_Q_MAX_HORIZON)
+            return fail_q(q, err, "recursive_by_lead must be an array of 1..8784 - by_horizon rows");
+        q->nrec = nr;
+        q->rec = gf_xmalloc(nr * nl * sizeof *q->rec);
+        if ((msg = parse_rows(rec, nr, nl, q->rec)) != NULL)
+            return fail_q(q, err, msg);
     }
     return q;
 }
@@ -106,6 +125,7 @@ void fc_quantiles_free(fc_quantiles_t *q)
     if (q == NULL)
         return;
     free(q->q);
+    free(q->rec);
     free(q);
 }
 

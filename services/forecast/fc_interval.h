@@ -13,7 +13,9 @@
  * horizon) gives NaN bounds at that horizon: no interval, the point still stands. The object
  * may also sit under "metrics" (a whole training result stored as the metrics text).
  * The bound at level k for a point p at horizon h is p + by_horizon[h-1][k]; a horizon
- * beyond the table uses its last row. Because rows are non-decreasing, bounds come out
+ * beyond the table uses its last row. An optional "recursive_by_lead" (same row rules) holds
+ * the quantiles of RECURSIVE forecasts (fc_forecast.h) at leads nh+1, nh+2, ..., each
+ * residual in the units of its own block's scale. Because rows are non-decreasing, bounds come out
  * ordered (p10 <= p50 <= p90) for every point.
  *
  * Ownership: fc_quantiles_t is immutable once parsed, owned by whoever parsed it (the model).
@@ -35,6 +37,8 @@ typedef struct fc_quantiles {
     double levels[FC_Q_MAX_LEVELS];
     size_t nh;   /* rows: horizons 1..nh */
     float *q;    /* nh x nlevels, row-major */
+    size_t nrec; /* optional rows of recursive leads nh+1 .. nh+nrec (0 = none) */
+    float *rec;  /* nrec x nlevels, row-major; NULL when nrec is 0 */
 } fc_quantiles_t;
 
 /* Parse a "residual_quantiles" object. Returns a new table (free with fc_quantiles_free) or

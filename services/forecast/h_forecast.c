@@ -446,11 +446,19 @@ static void fjob_finish(fjob_t *j)
     json_object_set_new(o, "levels", lv);
     json_t *meth = json_object();
     json_object_set_new(meth, "direct_hours", json_integer(fc->direct_h));
+    const fc_quantiles_t *mq = fc_model_quantiles(j->m);
     json_object_set_new(meth, "recursive",
-                        json_string("hours past direct_hours are forecast day block by day "
-                                    "block, feeding earlier forecasts back as pseudo-actuals; "
-                                    "their intervals are the direct ones widened by "
-                                    "sqrt(block + 1), an uncalibrated assumption"));
+                        json_string(mq && mq->nrec > 0
+                                        ? "hours past direct_hours are forecast day block by day "
+                                          "block, feeding earlier forecasts back as "
+                                          "pseudo-actuals; their intervals are calibrated per "
+                                          "lead hour on the trainer's out-of-sample recursive "
+                                          "forecasts"
+                                        : "hours past direct_hours are forecast day block by day "
+                                          "block, feeding earlier forecasts back as "
+                                          "pseudo-actuals; their intervals are the direct ones "
+                                          "widened by sqrt(block + 1), an uncalibrated "
+                                          "assumption"));
     json_object_set_new(o, "method", meth);
     if (gf_feat_spec_uses_temp_fc(fs)) {
         /* hours of this forecast whose temperature came from a stored forecast */
@@ -519,30 +527,28 @@ static void on_month(redisAsyncContext *ac, void *reply, void *privdata)
 static void fjob_read(fjob_t *j, const char *temp_meta);
 static void on_temp_meta(redisAsyncContext *ac, void *reply, void *privdata);
 
-static void on_tobs(redisAsyncContext *ac, void *reply, void *privdata)
+/* A temperature reply (observations or forecasts) into the job; the last reply finishes. */
+static void wx_reply(fjob_t *j, const redisReply *rr,
+                     size_t (*fill)(fc_wx_t *, const redisReply *))
 {
-    (void)ac;
-    fjob_t *j = privdata;
-    redisReply *rr = reply;
     if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
         j->failed = 1;
     else
-        fc_wx_fill_obs(&j->wx, rr);
+        fill(&j->wx, rr);
     if (--j->pending == 0)
         fjob_finish(j);
+}
+
+static void on_tobs(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    wx_reply(privdata, reply, fc_wx_fill_obs);
 }
 
 static void on_tfc(redisAsyncContext *ac, void *reply, void *privdata)
 {
     (void)ac;
-    fjob_t *j = privdata;
-    redisReply *rr = reply;
-    if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
-        j->failed = 1;
-    else
-        fc_wx_fill_fc(&j->wx, rr);
-    if (--j->pending == 0)
-        fjob_finish(j);
+    wx_reply(privdata, reply, fc_wx_fill_fc);
 }
 
 static int parse_i64(const redisReply *e, int64_t *out)

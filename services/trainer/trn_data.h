@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "features/features.h"
 
 typedef struct trn_data {
@@ -44,13 +45,19 @@ int trn_data_load_csv(trn_data_t *d, const char *csv_path, const char *flags_pat
 int trn_region_tz_csv(const char *regions_csv, const char *region, char *tz, size_t len,
                       gf_err_t *err);
 
+/* Load `region` from the bundled history in directory dir (the layout of
+ * /work/shared/data/demand): NYC from nyc_train.csv (America/New_York, with temperature),
+ * every other region from eia930_train.csv with its flags and its zone from
+ * eia930_regions.csv. Errors as trn_data_load_csv / trn_region_tz_csv. */
+int trn_data_load_bundled(trn_data_t *d, const char *dir, const char *region, gf_err_t *err);
+
 /* Load `region` from Redis with the sync API: tz and the hours [from, to] through
  * gf_feat_demand_load (features/demand.h; INT64_MIN / INT64_MAX = the region's stored
  * first / last hour), flags from gf:dflags:{R}. Returns 0; GF_ENOTFOUND "unknown_region" (no
  * tz, no stored range, or no hour with data); GF_EUNAVAIL "redis_unavailable" / "redis_error";
  * GF_EINTERNAL "bad_stored_value" (a malformed stored entry); GF_EINVAL "bad_range" for a
  * range given over 20 years. */
-int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int64_t from,
+int trn_data_load_redis(trn_data_t *d, gf_rcluster_t *c, const char *region, int64_t from,
                         int64_t to, gf_err_t *err);
 
 /* Free what a load allocated and zero d. NULL-safe. */

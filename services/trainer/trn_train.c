@@ -45,6 +45,8 @@ void trn_config_default(trn_config_t *c)
     c->max_rounds = 0;
     c->calib_days = 364;
     c->calib_folds = 4;
+    c->recency_halflife_days = 0;
+    c->extra_features = NULL;
     c->progress = NULL;
     c->progress_arg = NULL;
 }
@@ -102,7 +104,24 @@ typedef struct {
     double *buf; /* horizon * ncols */
     double seconds;
     size_t rows;
+    double halflife_s; /* recency weighting: half-life in seconds (0 = off) */
+    int weigh;         /* weight the rows built next (fits only, never evaluation rows) */
+    int64_t w_ref;     /* ... by their distance to this stamp */
 } builder_t;
+
+/* The rows built next are fitted on: weighted 2^(-|ref - target| / half-life) when the
+ * config asks for recency weighting. */
+static void rows_for_fit(builder_t *b, int64_t ref)
+{
+    b->weigh = b->halflife_s > 0;
+    b->w_ref = ref;
+}
+
+/* The rows built next are for evaluation (no weights). */
+static void rows_for_eval(builder_t *b)
+{
+    b->weigh = 0;
+}
 
 /* Rows of origins [o_from, o_to) every `step` seconds whose target stamp < t_limit. */
 static int build_rows(builder_t *b, int64_t o_from, int64_t o_to, int64_t step, int64_t t_limit,
@@ -133,7 +152,12 @@ static int build_rows(builder_t *b, int64_t o_from, int64_t o_to, int64_t step, 
             long k = gf_feat_series_index(s, t);
             if (k < 0 || isnan(s->demand[k]) || b->d->imputed[k])
                 continue;
-            trn_matrix_push(m, b->buf + (size_t)(h - 1) * nc, s->demand[k] / scale);
+            const double *row = b->buf + (size_t)(h - 1) * nc;
+            if (b->weigh)
+                trn_matrix_push_w(m, row, s->demand[k] / scale,
+                                  exp2(-fabs((double)(b->w_ref - t)) / b->halflife_s));
+            else
+                trn_matrix_push(m, row, s->demand[k] / scale);
         }
     }
     return 0;
@@ -193,13 +217,37 @@ static long spec_col(const gf_feat_spec_t *spec, const char *name)
     return -1;
 }
 
-/* Out-of-sample residuals collected for interval calibration (model output units), with
- * each one's horizon and scale (1 when the spec has none). */
-typedef struct calib_set {
-    double *res, *scl;
-    int *hz;
-    size_t n;
-} calib_set_t;
+typedef trn_resid_set_t calib_set_t;
+
+/* Room for n more residuals. */
+static void resid_reserve(trn_resid_set_t *c, size_t n)
+{
+    if (c->n + n <= c->cap)
+        return;
+    c->cap = c->n + n > 2 * c->cap ? c->n + n : 2 * c->cap;
+    c->res = gf_xrealloc(c->res, c->cap * sizeof *c->res);
+    c->scl = gf_xrealloc(c->scl, c->cap * sizeof *c->scl);
+    c->hz = gf_xrealloc(c->hz, c->cap * sizeof *c->hz);
+    c->t = gf_xrealloc(c->t, c->cap * sizeof *c->t);
+}
+
+void trn_resid_push(trn_resid_set_t *c, double res, int hz, double scl, int64_t t)
+{
+    resid_reserve(c, c->n < 1024 ? 1024 : 1);
+    c->res[c->n] = res;
+    c->hz[c->n] = hz;
+    c->scl[c->n] = scl;
+    c->t[c->n++] = t;
+}
+
+void trn_resid_cleanup(trn_resid_set_t *c)
+{
+    free(c->res);
+    free(c->scl);
+    free(c->hz);
+    free(c->t);
+    memset(c, 0, sizeof *c);
+}
 
 /* Append the residuals of booster b on the rows of m (which b never saw). */
 static int calib_append(const gf_feat_spec_t *spec, BoosterHandle b, const trn_matrix_t *m,
@@ -209,9 +257,7 @@ static int calib_append(const gf_feat_spec_t *spec, BoosterHandle b, const trn_m
     size_t nr = m->nrow;
     if (b == NULL || nr == 0 || hc < 0)
         return 0;
-    c->res = gf_xrealloc(c->res, (c->n + nr) * sizeof *c->res);
-    c->scl = gf_xrealloc(c->scl, (c->n + nr) * sizeof *c->scl);
-    c->hz = gf_xrealloc(c->hz, (c->n + nr) * sizeof *c->hz);
+    resid_reserve(c, nr);
     double *p = c->res + c->n;
     int rc = trn_xgb_predict(b, m->x, nr, m->ncol, p, err);
     if (rc)
@@ -221,6 +267,7 @@ static int calib_append(const gf_feat_spec_t *spec, BoosterHandle b, const trn_m
         p[i] = (double)m->y[i] - p[i];
         c->hz[c->n + i] = (int)lrintf(row[hc]);
         c->scl[c->n + i] = sc >= 0 && isfinite(row[sc]) ? (double)row[sc] : 1.0;
+        c->t[c->n + i] = INT64_MIN; /* rows do not carry their stamp */
     }
     c->n += nr;
     return 0;
@@ -228,10 +275,7 @@ static int calib_append(const gf_feat_spec_t *spec, BoosterHandle b, const trn_m
 
 static void calib_set_cleanup(calib_set_t *c)
 {
-    free(c->res);
-    free(c->scl);
-    free(c->hz);
-    memset(c, 0, sizeof *c);
+    trn_resid_cleanup(c);
 }
 
 /* The table the trainer stored before conformal calibration, for comparison: per horizon,
@@ -251,6 +295,38 @@ static void calib_old_style(const double *res, const int *hz, size_t n, size_t d
     free(v);
 }
 
+/* Recursive residuals of booster b (which never saw a target at or after o_from) from the
+ * origins o_from, o_from + 1 day, ... < o_to: lead L > horizon gets (actual - forecast) /
+ * scale of its block; hours imputed upstream or without an actual are left out. */
+static int rec_collect(const builder_t *bd, BoosterHandle b, int64_t o_from, int64_t o_to,
+                       calib_set_t *set, gf_err_t *err)
+{
+    const int H = bd->horizon, N = H * TRN_REC_BLOCKS;
+    const gf_feat_series_t *s = &bd->d->series;
+    double *mw = gf_xmalloc((size_t)N * sizeof *mw), *sc = gf_xmalloc((size_t)N * sizeof *sc);
+    trn_predictor_t pr;
+    trn_predictor_init(&pr, bd->spec, H);
+    int rc = 0;
+    for (int64_t o = o_from; o < o_to; o += 86400) {
+        int prc = trn_predict_recursive(&pr, b, s, o, TRN_REC_BLOCKS, mw, sc, err);
+        if (prc == GF_EUNPROCESSABLE)
+            continue;
+        if ((rc = prc) != 0)
+            break;
+        for (int k = H; k < N; k++) {
+            long i = gf_feat_series_index(s, o + 3600 * (int64_t)k);
+            if (i < 0 || isnan(s->demand[i]) || bd->d->imputed[i] || !isfinite(mw[k]))
+                continue;
+            trn_resid_push(set, (s->demand[i] - mw[k]) / sc[k], k + 1, sc[k],
+                           o + 3600 * (int64_t)k);
+        }
+    }
+    trn_predictor_cleanup(&pr);
+    free(mw);
+    free(sc);
+    return rc;
+}
+
 /* Cross-fitted residuals over the cfg->calib_days before val_start (clamped to the history):
  * the window is cut into cfg->calib_folds blocks of whole days; for each block the chosen
  * parameters are fitted on every training row whose target is outside the block and a week
@@ -259,7 +335,7 @@ static void calib_old_style(const double *res, const int *hz, size_t n, size_t d
  * of a few weeks cannot. */
 static int calib_cross_fit(builder_t *b, const trn_config_t *cfg, const trn_xgb_params_t *p,
                            int best_rounds, size_t tr_rows, int64_t first, int64_t val_start,
-                           prog_t *pg, calib_set_t *cal, gf_err_t *err)
+                           prog_t *pg, calib_set_t *cal, calib_set_t *rec, gf_err_t *err)
 {
     const int64_t day = 86400, gap = 7 * day, stride = 3600 * (int64_t)cfg->train_stride_h;
     int K = cfg->calib_folds;
@@ -279,18 +355,21 @@ static int calib_cross_fit(builder_t *b, const trn_config_t *cfg, const trn_xgb_
         trn_matrix_init(&fit, nc);
         trn_matrix_init(&blk, nc);
         BoosterHandle bh = NULL;
+        rows_for_fit(b, bs);
         if (prog_stage(pg, "calibration", k + 1, K)) {
             rc = cancelled(err);
         } else if (!(rc = build_rows(b, first, bs - gap, stride, bs - gap, &fit, err)) &&
                    !(rc = build_rows(b, be + gap, val_start, stride, val_start, &fit, err)) &&
+                   (rows_for_eval(b), 1) &&
                    !(rc = build_rows(b, bs, be, day, be, &blk, err)) && fit.nrow > 0) {
             trn_xgb_params_t fp = *p;
             fp.max_rounds = (int)lround(best_rounds * (double)fit.nrow / (double)tr_rows);
             if (fp.max_rounds < 1)
                 fp.max_rounds = 1;
             if (!(rc = trn_xgb_fit_hook(&fit, NULL, &fp, 0, prog_round, pg, &bh, NULL, NULL,
-                                        err)))
-                rc = calib_append(b->spec, bh, &blk, cal, err);
+                                        err)) &&
+                !(rc = calib_append(b->spec, bh, &blk, cal, err)))
+                rc = rec_collect(b, bh, bs, be, rec, err);
         }
         if (bh)
             XGBoosterFree(bh);
@@ -331,6 +410,7 @@ typedef struct train_run {
     trn_xgb_params_t rp;  /* its parameters and round count */
     double t_train;
     calib_set_t cal;
+    calib_set_t rec; /* recursive residuals, leads H+1 .. H*TRN_REC_BLOCKS */
     /* backtest, origin-major: ndays x H */
     size_t ndays, nh;
     double *pred, *act, *nd, *nw, *scl;
@@ -338,6 +418,22 @@ typedef struct train_run {
 } train_run_t;
 
 #define DAY ((int64_t)86400)
+
+/* The default spec of the region, plus cfg->extra_features. NULL with err set. */
+static gf_feat_spec_t *spec_for(const trn_data_t *d, const trn_config_t *cfg, gf_err_t *err)
+{
+    gf_feat_spec_t *spec = gf_feat_spec_new_default(d->tz, trn_temp_blocks(d), err);
+    if (spec == NULL || cfg->extra_features == NULL || cfg->extra_features[0] == NULL)
+        return spec;
+    json_t *j = gf_feat_spec_to_json(spec);
+    json_t *names = json_object_get(j, "features");
+    for (size_t i = 0; cfg->extra_features[i]; i++)
+        json_array_append_new(names, json_string(cfg->extra_features[i]));
+    gf_feat_spec_free(spec);
+    spec = gf_feat_spec_parse(j, err);
+    json_decref(j);
+    return spec;
+}
 
 /* Config check, feature spec and the time layout; GF_EUNPROCESSABLE "not_enough_data" when
  * the history cannot hold train + val + test. */
@@ -351,13 +447,14 @@ static int run_layout(train_run_t *r, gf_err_t *err)
         return gf_err_set(err, GF_EINVAL, "bad_config",
                           "horizon 1..%d, issue hour 0..23, test/val days >= 1, stride dividing 24",
                           GF_FEAT_MAX_HORIZON);
-    r->out->spec = gf_feat_spec_new_default(d->tz, trn_temp_blocks(d), err);
+    r->out->spec = spec_for(d, cfg, err);
     if (r->out->spec == NULL)
         return err ? err->rc : GF_EINVAL;
     r->nc = gf_feat_spec_ncols(r->out->spec);
     r->b.spec = r->out->spec;
     r->b.d = d;
     r->b.horizon = r->H;
+    r->b.halflife_s = cfg->recency_halflife_days * 86400.0;
     r->b.buf = gf_xmalloc((size_t)r->H * r->nc * sizeof *r->b.buf);
 
     const int64_t issue = 3600 * (int64_t)cfg->issue_hour_utc;
@@ -389,9 +486,14 @@ static int run_rows(train_run_t *r, gf_err_t *err)
     int rc;
     if (prog_stage(&r->pg, "features", 0, 0))
         return cancelled(err);
-    if ((rc = build_rows(&r->b, r->first, r->val_start, r->stride, r->val_start, &r->tr, err)) ||
-        (rc = build_rows(&r->b, r->val_start, r->test_start, DAY, r->test_start, &r->va, err)) ||
-        (rc = build_rows(&r->b, r->first, r->test_start, r->stride, r->test_start, &r->ref, err)))
+    rows_for_fit(&r->b, r->val_start);
+    if ((rc = build_rows(&r->b, r->first, r->val_start, r->stride, r->val_start, &r->tr, err)))
+        return rc;
+    rows_for_eval(&r->b);
+    if ((rc = build_rows(&r->b, r->val_start, r->test_start, DAY, r->test_start, &r->va, err)))
+        return rc;
+    rows_for_fit(&r->b, r->test_start);
+    if ((rc = build_rows(&r->b, r->first, r->test_start, r->stride, r->test_start, &r->ref, err)))
         return rc;
     r->out->n_train_rows = r->ref.nrow;
     r->out->n_val_rows = r->va.nrow;
@@ -450,13 +552,13 @@ static int run_calibration(train_run_t *r, gf_err_t *err)
 {
     int rc;
     if ((rc = calib_cross_fit(&r->b, r->cfg, &r->cand[r->best_i], r->best_rounds, r->tr.nrow,
-                              r->first, r->val_start, &r->pg, &r->cal, err)))
+                              r->first, r->val_start, &r->pg, &r->cal, &r->rec, err)))
         return rc;
     r->out->n_cal_cross = r->cal.n;
     if ((rc = calib_append(r->out->spec, r->cand_b, &r->va, &r->cal, err)))
         return rc;
     r->out->n_cal_val = r->cal.n - r->out->n_cal_cross;
-    return 0;
+    return rec_collect(&r->b, r->cand_b, r->val_start, r->test_start, &r->rec, err);
 }
 
 /* Refit the winner on train + val, rounds scaled with the data: the backtested model. */
@@ -480,7 +582,6 @@ static int run_refit(train_run_t *r, gf_err_t *err)
 static int run_backtest(train_run_t *r, gf_err_t *err)
 {
     const int H = r->H;
-    const size_t nc = r->nc;
     const gf_feat_series_t *s = &r->d->series;
     if (prog_stage(&r->pg, "backtest", 0, 0))
         return cancelled(err);
@@ -492,23 +593,19 @@ static int run_backtest(train_run_t *r, gf_err_t *err)
     r->nw = gf_xmalloc(r->nh * sizeof *r->nw);
     r->scl = gf_xmalloc(r->nh * sizeof *r->scl);
     r->skip = gf_xcalloc(r->nh, 1);
-    float *fx = gf_xmalloc((size_t)H * nc * sizeof *fx);
-    double *py = gf_xmalloc((size_t)H * sizeof *py);
+    trn_predictor_t pr;
+    trn_predictor_init(&pr, r->out->spec, H);
     int rc = 0;
     for (size_t di = 0; di < r->ndays && rc == 0; di++) {
         int64_t o = r->test_start + (int64_t)di * DAY;
         double scale;
-        gf_err_t e = {0};
         double t0 = now_mono();
-        int brc = gf_feat_build(r->out->spec, s, o, 1, H, r->b.buf, &scale, &e);
+        int brc = trn_predict_origin(&pr, r->best_b, s, o, r->pred + di * (size_t)H, &scale, err);
         r->b.seconds += now_mono() - t0;
         r->b.rows += (size_t)H;
-        gf_err_cleanup(&e);
-        if (brc == 0) {
-            for (size_t i = 0; i < (size_t)H * nc; i++)
-                fx[i] = (float)r->b.buf[i];
-            if ((rc = trn_xgb_predict(r->best_b, fx, (size_t)H, nc, py, err)))
-                break;
+        if (brc != 0 && brc != GF_EUNPROCESSABLE) {
+            rc = brc;
+            break;
         }
         for (int h = 1; h <= H; h++) {
             size_t j = di * (size_t)H + (size_t)(h - 1);
@@ -518,7 +615,6 @@ static int run_backtest(train_run_t *r, gf_err_t *err)
             r->act[j] = k >= 0 ? s->demand[k] : NAN;
             r->nd[j] = k1 >= 0 ? s->demand[k1] : NAN;
             r->nw[j] = k7 >= 0 ? s->demand[k7] : NAN;
-            r->pred[j] = brc == 0 ? py[h - 1] * scale : NAN;
             r->scl[j] = scale;
             r->skip[j] = k < 0 || r->d->imputed[k] || isnan(r->act[j]) || isnan(r->nd[j]) ||
                          isnan(r->nw[j]) || isnan(r->pred[j]);
@@ -526,8 +622,10 @@ static int run_backtest(train_run_t *r, gf_err_t *err)
                 r->out->n_test_skipped++;
         }
     }
-    free(fx);
-    free(py);
+    trn_predictor_cleanup(&pr);
+    r->out->rec_n_before_test = r->rec.n;
+    if (rc == 0)
+        rc = rec_collect(&r->b, r->best_b, r->test_start, r->test_end + 1, &r->rec, err);
     return rc;
 }
 
@@ -572,16 +670,11 @@ static void run_intervals(train_run_t *r)
     gf_feat_calib_quantiles(cal->res, cal->hz, cal->n, H, TRN_CALIB_POOL, trn_quantile_levels,
                             TRN_NQ, TRN_CALIB_MIN_N, qv);
     size_t base = cal->n;
-    cal->res = gf_xrealloc(cal->res, (cal->n + r->nh) * sizeof *cal->res);
-    cal->hz = gf_xrealloc(cal->hz, (cal->n + r->nh) * sizeof *cal->hz);
-    cal->scl = gf_xrealloc(cal->scl, (cal->n + r->nh) * sizeof *cal->scl);
-    for (size_t j = 0; j < r->nh; j++) {
-        if (r->skip[j])
-            continue;
-        cal->res[cal->n] = (r->act[j] - r->pred[j]) / r->scl[j];
-        cal->hz[cal->n] = (int)(j % (size_t)H) + 1;
-        cal->scl[cal->n++] = r->scl[j];
-    }
+    for (size_t j = 0; j < r->nh; j++)
+        if (!r->skip[j])
+            trn_resid_push(cal, (r->act[j] - r->pred[j]) / r->scl[j], (int)(j % (size_t)H) + 1,
+                           r->scl[j], r->test_start + (int64_t)(j / (size_t)H) * DAY +
+                                          3600 * (int64_t)(j % (size_t)H));
     size_t lo = 1, hi = 5; /* levels 0.10 and 0.90 */
     out->iv_test_n = gf_feat_calib_coverage(qv, H, TRN_NQ, lo, hi, cal->res + base,
                                             cal->hz + base, cal->scl + base, cal->n - base,
@@ -593,6 +686,34 @@ static void run_intervals(train_run_t *r)
     out->resid_q = gf_xcalloc((size_t)H * TRN_NQ, sizeof *out->resid_q);
     gf_feat_calib_quantiles(cal->res, cal->hz, cal->n, H, TRN_CALIB_POOL, trn_quantile_levels,
                             TRN_NQ, TRN_CALIB_MIN_N, out->resid_q);
+    /* recursive leads: the same method on the recursive residuals, over horizons 1..H*B of
+     * which only the leads past H have any */
+    const int NR = H * TRN_REC_BLOCKS;
+    calib_set_t *rc_ = &r->rec;
+    size_t rb = out->rec_n_before_test;
+    double *qr = gf_xmalloc((size_t)NR * TRN_NQ * sizeof *qr);
+    gf_feat_calib_quantiles(rc_->res, rc_->hz, rb, NR, TRN_CALIB_POOL, trn_quantile_levels, TRN_NQ,
+                            TRN_CALIB_MIN_N, qr);
+    out->iv_rec_n = gf_feat_calib_coverage(qr, NR, TRN_NQ, lo, hi, rc_->res + rb, rc_->hz + rb,
+                                           rc_->scl + rb, rc_->n - rb, &out->iv_rec_coverage,
+                                           &out->iv_rec_width);
+    gf_feat_calib_quantiles(rc_->res, rc_->hz, rc_->n, NR, TRN_CALIB_POOL, trn_quantile_levels,
+                            TRN_NQ, TRN_CALIB_MIN_N, qr);
+    out->n_cal_rec = rc_->n;
+    out->resid_q_rec = gf_xmalloc((size_t)(NR - H) * TRN_NQ * sizeof *out->resid_q_rec);
+    memcpy(out->resid_q_rec, qr + (size_t)H * TRN_NQ,
+           (size_t)(NR - H) * TRN_NQ * sizeof *out->resid_q_rec);
+    free(qr);
+    out->rec_res = rc_->res;
+    out->rec_hz = rc_->hz;
+    rc_->res = NULL;
+    rc_->hz = NULL;
+    /* the pool, for callers that calibrate again (trn-backtest) */
+    out->cal_res = cal->res;
+    out->cal_hz = cal->hz;
+    out->cal_n_before_test = base;
+    cal->res = NULL;
+    cal->hz = NULL;
 }
 
 /* The stored model (the backtested refit) and the hour-by-hour backtest for the champion. */
@@ -624,6 +745,7 @@ static void run_cleanup(train_run_t *r)
     if (r->cand_b)
         XGBoosterFree(r->cand_b);
     calib_set_cleanup(&r->cal);
+    calib_set_cleanup(&r->rec);
     trn_matrix_cleanup(&r->tr);
     trn_matrix_cleanup(&r->va);
     trn_matrix_cleanup(&r->ref);
@@ -663,41 +785,60 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
     return rc;
 }
 
-/* ------------------------------------------------------------------ final refit */
+/* ------------------------------------------------------------------ refits, prediction */
+
+int trn_fit_until(const trn_data_t *d, const trn_config_t *cfg, const trn_result_t *res,
+                  int64_t cut, BoosterHandle *out, int *rounds, size_t *rows, gf_err_t *err)
+{
+    *out = NULL;
+    if (res->spec == NULL || res->n_train_rows == 0 || res->rounds < 1)
+        return gf_err_set(err, GF_EINVAL, "bad_refit", "nothing trained to refit");
+    const int H = res->horizon;
+    const int64_t issue = res->train_from - floor_div(res->train_from, DAY) * DAY;
+    /* origins whose every horizon ends before the cut */
+    int64_t last_origin = floor_div(cut - 1 - 3600 * (int64_t)(H - 1) - issue, DAY) * DAY + issue;
+    size_t nc = gf_feat_spec_ncols(res->spec);
+    builder_t b = {.spec = res->spec, .d = d, .horizon = H,
+                   .halflife_s = cfg->recency_halflife_days * 86400.0};
+    b.buf = gf_xmalloc((size_t)H * nc * sizeof *b.buf);
+    trn_matrix_t full;
+    trn_matrix_init(&full, nc);
+    prog_t pg = {.cfg = cfg, .p = {.stage = "final_refit"}};
+    int stride_h = res->fit_stride_h > 0 ? res->fit_stride_h : cfg->train_stride_h;
+    rows_for_fit(&b, cut);
+    int rc = build_rows(&b, res->train_from, last_origin + 1, 3600 * (int64_t)stride_h, cut,
+                        &full, err);
+    trn_xgb_params_t fp = res->params;
+    fp.nthread = cfg->nthread;
+    fp.max_rounds = scaled_rounds(res->rounds, full.nrow, res->n_train_rows);
+    if (rc == 0 &&
+        (rc = trn_xgb_fit_hook(&full, NULL, &fp, 0, prog_round, &pg, out, NULL, NULL, err)) == 0) {
+        *rounds = fp.max_rounds;
+        *rows = full.nrow;
+    }
+    trn_matrix_cleanup(&full);
+    free(b.buf);
+    return rc;
+}
 
 int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *res,
                    gf_err_t *err)
 {
     if (res->spec == NULL || res->model == NULL || res->n_train_rows == 0 || res->rounds < 1)
         return gf_err_set(err, GF_EINVAL, "bad_refit", "nothing trained to refit");
-    const int H = res->horizon;
-    const int64_t issue = res->train_from - floor_div(res->train_from, DAY) * DAY;
     int64_t t_last = last_value_stamp(d);
     if (t_last == INT64_MIN || t_last <= res->train_to)
         return 0; /* nothing newer than the evaluated model saw: it is the refit */
-    int64_t last_origin = floor_div(t_last - 3600 * (int64_t)(H - 1) - issue, DAY) * DAY + issue;
     prog_t pg = {.cfg = cfg};
     if (prog_stage(&pg, "final_refit", 0, 0))
         return cancelled(err);
-    size_t nc = gf_feat_spec_ncols(res->spec);
-    builder_t b = {.spec = res->spec, .d = d, .horizon = H};
-    b.buf = gf_xmalloc((size_t)H * nc * sizeof *b.buf);
-    trn_matrix_t full;
-    trn_matrix_init(&full, nc);
     BoosterHandle bh = NULL;
     unsigned char *model = NULL;
-    size_t len = 0;
+    size_t len = 0, rows = 0;
+    int rounds = 0;
     double t0 = now_mono();
-    int stride_h = res->fit_stride_h > 0 ? res->fit_stride_h : cfg->train_stride_h;
-    int rc = build_rows(&b, res->train_from, last_origin + 1, 3600 * (int64_t)stride_h,
-                        t_last + 1, &full, err);
-    trn_xgb_params_t fp = res->params;
-    fp.nthread = cfg->nthread;
-    fp.max_rounds = scaled_rounds(res->rounds, full.nrow, res->n_train_rows);
-    if (rc == 0 && full.nrow <= res->n_train_rows)
-        goto out; /* no new complete row: keep the evaluated model */
-    if (rc == 0 &&
-        (rc = trn_xgb_fit_hook(&full, NULL, &fp, 0, prog_round, &pg, &bh, NULL, NULL, err)) == 0 &&
+    int rc = trn_fit_until(d, cfg, res, t_last + 1, &bh, &rounds, &rows, err);
+    if (rc == 0 && rows > res->n_train_rows &&
         (rc = trn_xgb_save(bh, res->model_format, &model, &len, err)) == 0) {
         res->refit = 1;
         res->eval_rounds = res->rounds;
@@ -706,16 +847,90 @@ int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *r
         free(res->model);
         res->model = model;
         res->model_len = len;
-        res->rounds = fp.max_rounds;
-        res->n_train_rows = full.nrow;
+        res->rounds = rounds;
+        res->n_train_rows = rows;
         res->train_to = t_last;
         res->refit_seconds = now_mono() - t0;
     }
-out:
     if (bh)
         XGBoosterFree(bh);
-    trn_matrix_cleanup(&full);
-    free(b.buf);
+    return rc;
+}
+
+void trn_predictor_init(trn_predictor_t *p, const gf_feat_spec_t *spec, int horizon)
+{
+    p->spec = spec;
+    p->horizon = horizon;
+    p->nc = gf_feat_spec_ncols(spec);
+    p->buf = gf_xmalloc((size_t)horizon * p->nc * sizeof *p->buf);
+    p->fx = gf_xmalloc((size_t)horizon * p->nc * sizeof *p->fx);
+    p->py = gf_xmalloc((size_t)horizon * sizeof *p->py);
+}
+
+void trn_predictor_cleanup(trn_predictor_t *p)
+{
+    free(p->buf);
+    free(p->fx);
+    free(p->py);
+    memset(p, 0, sizeof *p);
+}
+
+int trn_predict_origin(trn_predictor_t *p, BoosterHandle b, const gf_feat_series_t *s,
+                       int64_t origin, double *mw, double *scale, gf_err_t *err)
+{
+    const int H = p->horizon;
+    gf_err_t e = {0};
+    *scale = NAN;
+    for (int h = 0; h < H; h++)
+        mw[h] = NAN;
+    int rc = gf_feat_build(p->spec, s, origin, 1, H, p->buf, scale, &e);
+    if (rc != 0) {
+        if (rc != GF_EUNPROCESSABLE)
+            gf_err_set(err, e.rc, e.code, "%s", e.message);
+        gf_err_cleanup(&e);
+        return rc;
+    }
+    for (size_t i = 0; i < (size_t)H * p->nc; i++)
+        p->fx[i] = (float)p->buf[i];
+    if ((rc = trn_xgb_predict(b, p->fx, (size_t)H, p->nc, p->py, err)) != 0)
+        return rc;
+    for (int h = 0; h < H; h++)
+        mw[h] = p->py[h] * *scale;
+    return 0;
+}
+
+int trn_predict_recursive(trn_predictor_t *p, BoosterHandle b, const gf_feat_series_t *s,
+                          int64_t origin, int blocks, double *mw, double *scale, gf_err_t *err)
+{
+    const int H = p->horizon;
+    for (int k = 0; k < blocks * H; k++)
+        mw[k] = scale[k] = NAN;
+    gf_feat_series_t known = gf_feat_series_until(s, origin), w = {0};
+    if (known.n == 0 || known.t0 > origin)
+        return GF_EUNPROCESSABLE;
+    size_t base = (size_t)((origin - known.t0) / 3600);
+    int rc = gf_feat_series_alloc(&w, known.t0, base + (size_t)(blocks * H), known.temp != NULL,
+                                  err);
+    if (rc)
+        return rc;
+    memcpy(w.demand, known.demand, known.n * sizeof *w.demand);
+    if (known.temp)
+        memcpy(w.temp, known.temp, known.n * sizeof *w.temp);
+    for (int c = 0; c < blocks; c++) {
+        double sc;
+        rc = trn_predict_origin(p, b, &w, origin + 3600 * (int64_t)(c * H), mw + c * H, &sc, err);
+        if (rc == GF_EUNPROCESSABLE && c > 0) {
+            rc = 0; /* later blocks stay NaN */
+            break;
+        }
+        if (rc)
+            break;
+        for (int h = 0; h < H; h++) {
+            scale[c * H + h] = sc;
+            w.demand[base + (size_t)(c * H + h)] = mw[c * H + h];
+        }
+    }
+    gf_feat_series_cleanup(&w);
     return rc;
 }
 
@@ -768,6 +983,21 @@ static json_t *num_or_null(double x)
     return isfinite(x) ? json_real(x) : json_null();
 }
 
+/* n rows of TRN_NQ quantiles (null where NaN). */
+static json_t *q_rows(const double *q, int n)
+{
+    json_t *rows = json_array();
+    for (int h = 0; h < n; h++) {
+        json_t *row = json_array();
+        for (int k = 0; k < TRN_NQ; k++) {
+            double x = q[h * TRN_NQ + k];
+            json_array_append_new(row, isfinite(x) ? json_real(x) : json_null());
+        }
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
 json_t *trn_result_to_json(const trn_result_t *r, int with_model)
 {
     json_t *j = json_object();
@@ -801,17 +1031,16 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
     json_t *lv = json_array(), *qh = json_array();
     for (int q = 0; q < TRN_NQ; q++)
         json_array_append_new(lv, json_real(trn_quantile_levels[q]));
-    for (int h = 0; r->resid_q && h < r->horizon; h++) {
-        json_t *row = json_array();
-        for (int q = 0; q < TRN_NQ; q++) {
-            double x = r->resid_q[h * TRN_NQ + q];
-            json_array_append_new(row, isfinite(x) ? json_real(x) : json_null());
-        }
-        json_array_append_new(qh, row);
+    if (r->resid_q) {
+        json_decref(qh);
+        qh = q_rows(r->resid_q, r->horizon);
     }
-    json_object_set_new(m, "residual_quantiles",
-                        json_pack("{s:s, s:o, s:o}", "units", "model_output", "levels", lv,
-                                  "by_horizon", qh));
+    json_t *rq = json_pack("{s:s, s:o, s:o}", "units", "model_output", "levels", lv,
+                           "by_horizon", qh);
+    if (r->resid_q_rec)
+        json_object_set_new(rq, "recursive_by_lead",
+                            q_rows(r->resid_q_rec, r->horizon * (TRN_REC_BLOCKS - 1)));
+    json_object_set_new(m, "residual_quantiles", rq);
     json_object_set_new(
         m, "intervals",
         json_pack("{s:s, s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:o}", "method",
@@ -822,6 +1051,12 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
                   num_or_null(r->iv_test_width), "test_hours", (json_int_t)r->iv_test_n,
                   "per_horizon_28d_coverage_p10_p90", num_or_null(r->iv_old_coverage),
                   "per_horizon_28d_mean_width_p10_p90", num_or_null(r->iv_old_width)));
+    json_object_set_new(json_object_get(m, "intervals"), "recursive",
+                        json_pack("{s:i, s:I, s:o, s:o, s:I}", "leads_from", r->horizon + 1,
+                                  "calibration_residuals", (json_int_t)r->n_cal_rec,
+                                  "test_coverage_p10_p90", num_or_null(r->iv_rec_coverage),
+                                  "test_mean_width_p10_p90", num_or_null(r->iv_rec_width),
+                                  "test_hours", (json_int_t)r->iv_rec_n));
     json_object_set_new(j, "metrics", m);
     json_object_set_new(j, "train_range", range_json(r->train_from, r->train_to));
     if (r->refit)
@@ -856,6 +1091,11 @@ void trn_result_cleanup(trn_result_t *r)
     free(r->resid_q);
     free(r->test_pred);
     free(r->test_skip);
+    free(r->cal_res);
+    free(r->cal_hz);
+    free(r->rec_res);
+    free(r->rec_hz);
+    free(r->resid_q_rec);
     json_decref(r->search);
     memset(r, 0, sizeof *r);
 }

@@ -61,11 +61,29 @@ typedef struct trn_config {
     int calib_days;          /* interval calibration: days before the validation window that
                                 are cross-fitted for out-of-sample residuals (364; 0 = none) */
     int calib_folds;         /* blocks of that window, one extra fit each (4) */
+    const char *const *extra_features; /* NULL-terminated feature names appended to the
+                                          default spec (experiments: trn-backtest -F); NULL */
+    double recency_halflife_days; /* > 0: every fit weights its rows 2^(-age / half-life),
+                                     age = the target's distance to the end of the fit's data
+                                     (the block, for the calibration cross-fits); 0 = off */
     trn_progress_fn progress; /* NULL = none */
     void *progress_arg;
 } trn_config_t;
 
 void trn_config_default(trn_config_t *c);
+
+/* Out-of-sample residuals for interval calibration: in model output units, each with its
+ * horizon (or recursive lead), its scale and the stamp of the hour it forecast (INT64_MIN when
+ * not known). Arrays of n (capacity cap); zero-initialise, free with trn_resid_cleanup. */
+typedef struct trn_resid_set {
+    double *res, *scl;
+    int *hz;
+    int64_t *t;
+    size_t n, cap;
+} trn_resid_set_t;
+
+void trn_resid_push(trn_resid_set_t *c, double res, int hz, double scl, int64_t t);
+void trn_resid_cleanup(trn_resid_set_t *c);
 
 /* Levels of the stored residual quantiles. */
 #define TRN_NQ 7
@@ -74,6 +92,11 @@ extern const double trn_quantile_levels[TRN_NQ]; /* 0.05 0.10 0.25 0.50 0.75 0.9
  * of them for a horizon to get an interval. */
 #define TRN_CALIB_POOL 2
 #define TRN_CALIB_MIN_N 20
+/* Recursive forecasts (the forecast service's horizons past the direct ones): day blocks of
+ * `horizon` hours, the first direct, each later one issued from the previous block's end on
+ * the history filled with the earlier blocks' forecasts (as services/forecast fc_forecast.c).
+ * Their intervals are calibrated per lead hour like the direct ones (resid_q_rec). */
+#define TRN_REC_BLOCKS 7
 
 typedef struct trn_result {
     char region[32];
@@ -102,6 +125,15 @@ typedef struct trn_result {
      * and, for comparison, the former table (per horizon, plain quantiles of 28 days). */
     double iv_test_coverage, iv_test_width, iv_old_coverage, iv_old_width;
     size_t iv_test_n;
+    /* Recursive leads horizon+1 .. horizon*TRN_REC_BLOCKS: split-conformal quantiles of the
+     * recursive residuals (the cross-fitted blocks, validation days with the chosen
+     * candidate, backtest days with the stored model), lead L at resid_q_rec[(L-horizon-1)*TRN_NQ + j], each residual divided by
+     * its block's scale; the same check as above (table from the validation days, scored on
+     * the backtest days). Owned. */
+    double *resid_q_rec;
+    size_t n_cal_rec;
+    double iv_rec_coverage, iv_rec_width;
+    size_t iv_rec_n;
     int64_t train_from, train_to;  /* first origin / last target stamp the stored model was
                                       fitted on */
     int fit_stride_h;              /* hours between its training origins */
@@ -123,6 +155,14 @@ typedef struct trn_result {
     double *test_pred;
     unsigned char *test_skip;
     size_t test_n;
+    /* The calibration pool behind resid_q (n_cal residuals in model output units and their
+     * horizons; the first cal_n_before_test come from before the test period). Owned. */
+    double *cal_res;
+    int *cal_hz;
+    size_t cal_n_before_test;
+    double *rec_res;      /* the recursive pool: residuals, leads (horizon+1..), the first */
+    int *rec_hz;          /* rec_n_before_test from before the test period */
+    size_t rec_n_before_test;
 } trn_result_t;
 
 /* Train and backtest one region. Fills *out (caller cleans up with trn_result_cleanup,
@@ -141,6 +181,37 @@ int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t 
 json_t *trn_result_to_json(const trn_result_t *r, int with_model);
 
 void trn_result_cleanup(trn_result_t *r);
+
+/* Fit res's parameters (res->params, its feature spec, its first origin and origin stride) on
+ * every row whose target stamp is < cut, with res->rounds scaled by the row ratio to
+ * res->n_train_rows; cfg gives the thread count, recency weighting and the progress hook.
+ * *out is a new booster (XGBoosterFree); *rounds and *rows what it was fitted with. */
+int trn_fit_until(const trn_data_t *d, const trn_config_t *cfg, const trn_result_t *res,
+                  int64_t cut, BoosterHandle *out, int *rounds, size_t *rows, gf_err_t *err);
+
+/* One day-ahead forecast: scratch space for a spec and horizon. */
+typedef struct trn_predictor {
+    const gf_feat_spec_t *spec;
+    int horizon;
+    size_t nc;
+    double *buf, *py;
+    float *fx;
+} trn_predictor_t;
+
+void trn_predictor_init(trn_predictor_t *p, const gf_feat_spec_t *spec, int horizon);
+void trn_predictor_cleanup(trn_predictor_t *p);
+
+/* Forecast hours origin .. origin + horizon - 1 with booster b from the data known at the
+ * origin: mw[h-1] in MW (NaN everywhere on failure), *scale the spec's scale. 0;
+ * GF_EUNPROCESSABLE (a gap before the origin; err untouched) or GF_E* with err set. */
+int trn_predict_origin(trn_predictor_t *p, BoosterHandle b, const gf_feat_series_t *s,
+                       int64_t origin, double *mw, double *scale, gf_err_t *err);
+
+/* Recursive forecast of `blocks` day blocks from origin (see TRN_REC_BLOCKS): mw[k] and the
+ * scale of its block scale[k] for k = 0 .. blocks*horizon-1 (NaN from a block that could not
+ * be built on). Same returns as trn_predict_origin. */
+int trn_predict_recursive(trn_predictor_t *p, BoosterHandle b, const gf_feat_series_t *s,
+                          int64_t origin, int blocks, double *mw, double *scale, gf_err_t *err);
 
 /* Refit res's model on every row up to the newest hour of d (the data res was trained on,
  * or newer): same parameters, rounds = res->rounds scaled by the row ratio, same feature spec

@@ -2,12 +2,15 @@
  * trn_xgb.c - XGBoost C API wrapper for training (see trn_xgb.h for the thread notes).
  */
 #include "trn_xgb.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "core/util.h"
 
 void trn_matrix_init(trn_matrix_t *m, size_t ncol)
 {
@@ -19,13 +22,9 @@ void trn_matrix_push(trn_matrix_t *m, const double *row, double y)
 {
     if (m->nrow == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 1024;
-        float *nx = realloc(m->x, cap * m->ncol * sizeof *nx);
-        if (nx == NULL)
-            abort();
+        float *nx = gf_xrealloc(m->x, cap * m->ncol * sizeof *nx);
         m->x = nx;
-        float *ny = realloc(m->y, cap * sizeof *ny);
-        if (ny == NULL)
-            abort();
+        float *ny = gf_xrealloc(m->y, cap * sizeof *ny);
         m->y = ny;
         m->cap = cap;
     }
@@ -35,10 +34,20 @@ void trn_matrix_push(trn_matrix_t *m, const double *row, double y)
     m->y[m->nrow++] = (float)y;
 }
 
+void trn_matrix_push_w(trn_matrix_t *m, const double *row, double y, double w)
+{
+    size_t cap = m->cap;
+    trn_matrix_push(m, row, y);
+    if (m->w == NULL || m->cap != cap)
+        m->w = gf_xrealloc(m->w, m->cap * sizeof *m->w);
+    m->w[m->nrow - 1] = (float)w;
+}
+
 void trn_matrix_cleanup(trn_matrix_t *m)
 {
     free(m->x);
     free(m->y);
+    free(m->w);
     memset(m, 0, sizeof *m);
 }
 
@@ -121,6 +130,8 @@ static int make_dmatrix(const trn_matrix_t *m, DMatrixHandle *out, gf_err_t *err
     *out = NULL;
     GF_XGB_TRY(XGDMatrixCreateFromMat(m->x, m->nrow, m->ncol, NAN, out));
     GF_XGB_TRY(XGDMatrixSetFloatInfo(*out, "label", m->y, m->nrow));
+    if (m->w != NULL)
+        GF_XGB_TRY(XGDMatrixSetFloatInfo(*out, "weight", m->w, m->nrow));
     return 0;
 fail:
     if (*out)
@@ -250,9 +261,7 @@ int trn_xgb_save(BoosterHandle b, const char *format, unsigned char **buf, size_
         return gf_err_set(err, GF_EINVAL, "bad_model_format", "model format must be ubj or json");
     snprintf(cfg, sizeof cfg, "{\"format\":\"%s\"}", format);
     GF_XGB_TRY(XGBoosterSaveModelToBuffer(b, cfg, &n, &data));
-    *buf = malloc(n ? n : 1);
-    if (*buf == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "out_of_memory", "out of memory");
+    *buf = gf_xmalloc(n);
     memcpy(*buf, data, n);
     *len = n;
     return 0;

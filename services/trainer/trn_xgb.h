@@ -24,12 +24,16 @@
 typedef struct trn_matrix {
     float *x;      /* nrow * ncol, NaN = missing */
     float *y;      /* nrow targets */
+    float *w;      /* nrow sample weights, or NULL (all 1): see trn_matrix_push_w */
     size_t nrow, ncol, cap;
 } trn_matrix_t;
 
 void trn_matrix_init(trn_matrix_t *m, size_t ncol);
 /* Append one row (doubles converted to float) and its target; aborts on out-of-memory. */
 void trn_matrix_push(trn_matrix_t *m, const double *row, double y);
+/* trn_matrix_push with a sample weight (XGBoost's "weight"); a matrix takes weights either
+ * for every row or for none. */
+void trn_matrix_push_w(trn_matrix_t *m, const double *row, double y, double w);
 void trn_matrix_cleanup(trn_matrix_t *m);
 
 /* Booster parameters (XGBoost names). */

@@ -136,6 +136,15 @@ t_new_data_starts_a_retrain_that_promotes_a_better_model() {
     req GET "$GW/api/trainer/jobs/$job"
     expect_json '.results[0].refit.data_to | length > 0' true
     expect_json '.results[0].refit.rounds > .results[0].refit.evaluated_rounds' true
+    # the version carries calibrated recursive leads (25..168 h), and the forecast service
+    # uses them past the first day
+    req GET "$GW/api/trainer/models/load:PJM"
+    expect_json "(.versions[]|select(.version==$v)).metrics.residual_quantiles.recursive_by_lead|length" 144
+    req GET "$GW/api/forecast/forecast?region=PJM&horizon=72"
+    expect_status 200
+    expect_json '.method.recursive|test("calibrated per lead hour")' true
+    expect_json '[.points[24:][] | .p10 < .point and .point < .p90] | all' true
+    expect_json '[.points[24:][] | .p90 - .p10] | min > 0' true
     # forecasts answered while it trained
     [ -s "$T/forecast-statuses" ] || fail "no forecast was asked during the run"
     if grep -qv '^200$' "$T/forecast-statuses"; then

@@ -85,12 +85,6 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    char eia[512], flags[512], regions[512], nyc[512];
-    snprintf(eia, sizeof eia, "%s/eia930_train.csv", dir);
-    snprintf(flags, sizeof flags, "%s/eia930_train_flags.csv", dir);
-    snprintf(regions, sizeof regions, "%s/eia930_regions.csv", dir);
-    snprintf(nyc, sizeof nyc, "%s/nyc_train.csv", dir);
-
     printf("temperature=%s ", temp_mode);
     printf("OMP_WAIT_POLICY=%s nthread=%d stride=%dh val=%dd test=%dd search=%d\n",
            getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "(unset)", cfg.nthread,
@@ -110,16 +104,7 @@ int main(int argc, char **argv)
         trn_result_t res;
         memset(&d, 0, sizeof d);
         memset(&res, 0, sizeof res);
-        int rc;
-        if (strcmp(r, "NYC") == 0) {
-            rc = trn_data_load_csv(&d, nyc, NULL, "NYC", "America/New_York", INT64_MIN,
-                                   INT64_MAX, &err);
-        } else {
-            char tz[64];
-            rc = trn_region_tz_csv(regions, r, tz, sizeof tz, &err);
-            if (rc == 0)
-                rc = trn_data_load_csv(&d, eia, flags, r, tz, INT64_MIN, INT64_MAX, &err);
-        }
+        int rc = trn_data_load_bundled(&d, dir, r, &err);
         if (rc == 0 && strcmp(temp_mode, "none") == 0) {
             free(d.series.temp);
             d.series.temp = NULL;

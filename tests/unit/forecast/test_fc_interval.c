@@ -81,6 +81,14 @@ static void test_interval_bad_tables(void **state)
         "{\"residual_quantiles\":{\"levels\":[\"0.1\"],\"by_horizon\":[[1]]}}",
         "not json",
         "{\"residual_quantiles\":{\"units\":\"MW\",\"levels\":[0.5],\"by_horizon\":[[1]]}}",
+        "{\"residual_quantiles\":{\"levels\":[0.1,0.9],\"by_horizon\":[[1,2]],"
+        "\"recursive_by_lead\":[]}}",
+        "{\"residual_quantiles\":{\"levels\":[0.1,0.9],\"by_horizon\":[[1,2]],"
+        "\"recursive_by_lead\":[[3,1]]}}",
+        "{\"residual_quantiles\":{\"levels\":[0.1,0.9],\"by_horizon\":[[1,2]],"
+        "\"recursive_by_lead\":[[1,2,3]]}}",
+        "{\"residual_quantiles\":{\"levels\":[0.1,0.9],\"by_horizon\":[[1,2]],"
+        "\"recursive_by_lead\":{\"a\":1}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gf_err_t err = {0};
@@ -92,9 +100,37 @@ static void test_interval_bad_tables(void **state)
     }
 }
 
+/* Recursive leads: their own rows after the direct ones, nulls kept as "no interval". */
+static void test_interval_recursive_rows(void **state)
+{
+    (void)state;
+    const char *t = "{\"residual_quantiles\":{\"levels\":[0.1,0.9],"
+                    "\"by_horizon\":[[-1,1],[-2,2]],"
+                    "\"recursive_by_lead\":[[-3,3],[null,4],[-5,5]]}}";
+    gf_err_t err = {0};
+    fc_quantiles_t *q = NULL;
+    assert_int_equal(fc_quantiles_from_texts(t, NULL, &q, &err), 0);
+    assert_non_null(q);
+    assert_int_equal(q->nh, 2);
+    assert_int_equal(q->nrec, 3);
+    assert_true(q->rec[0] == -3 && q->rec[1] == 3);
+    assert_true(isnan(q->rec[2]) && isnan(q->rec[3]));
+    assert_true(q->rec[4] == -5 && q->rec[5] == 5);
+    fc_quantiles_free(q);
+    /* without them: none */
+    assert_int_equal(fc_quantiles_from_texts("{\"residual_quantiles\":{\"levels\":[0.5],"
+                                             "\"by_horizon\":[[0]]}}",
+                                             NULL, &q, &err),
+                     0);
+    assert_int_equal(q->nrec, 0);
+    assert_null(q->rec);
+    fc_quantiles_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_interval_recursive_rows),
         cmocka_unit_test(test_interval_ordering_and_horizons),
         cmocka_unit_test(test_interval_bad_tables),
     };

@@ -314,7 +314,7 @@ static void test_model_load_through_registry(void **state)
     gf_test_redis_t srv;
     if (gf_test_redis_start(&srv) != 0)
         fail_msg("cannot start redis-server");
-    redisContext *c = gf_test_redis_connect(&srv);
+    gf_rcluster_t *c = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
     assert_non_null(c);
     gf_err_t err = {0};
     gf_reg_new_t in = {.blob = model_json,
@@ -365,13 +365,13 @@ static void test_model_load_through_registry(void **state)
     }
     fc_model_release(m);
     /* corrupt the stored bytes: the checksum stops it before XGBoost sees them */
-    redisReply *r = redisCommand(c, "SETRANGE gf:reg:{load:PJM}:blob:1 100 Z");
+    redisReply *r = gf_rcluster_cmd(c, NULL, "SETRANGE gf:reg:{load:PJM}:blob:1 100 Z");
     freeReplyObject(r);
     assert_null(fc_model_load(c, "load:PJM", "production", NULL, &err));
     assert_string_equal(err.code, "checksum_mismatch");
     assert_null(fc_model_load(c, "load:PJM", "staging", NULL, &err));
     assert_string_equal(err.code, "unknown_alias");
-    redisFree(c);
+    gf_rcluster_free(c);
     gf_test_redis_stop(&srv);
     gf_err_cleanup(&err);
 }
@@ -382,7 +382,8 @@ static void test_model_holder_reload_on_event(void **state)
     gf_test_redis_t srv;
     if (gf_test_redis_start(&srv) != 0)
         fail_msg("cannot start redis-server");
-    redisContext *c = gf_test_redis_connect(&srv), *sub = gf_test_redis_connect(&srv);
+    gf_rcluster_t *c = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    redisContext *sub = gf_test_redis_connect(&srv);
     assert_non_null(c);
     assert_non_null(sub);
     redisReply *r = redisCommand(sub, "SUBSCRIBE %s", GF_REG_CHANNEL);
@@ -427,7 +428,7 @@ static void test_model_holder_reload_on_event(void **state)
     fc_model_release(m);
 
     /* a corrupt new version is refused and the serving one stays */
-    r = redisCommand(c, "SETRANGE gf:reg:{load:PJM}:blob:%lld 10 Z", (long long)v3);
+    r = gf_rcluster_cmd(c, NULL, "SETRANGE gf:reg:{load:PJM}:blob:%lld 10 Z", (long long)v3);
     freeReplyObject(r);
     assert_int_equal(gf_reg_alias_set(c, "load:PJM", "production", v3, -1, "t", "", 0, NULL, &err),
                      0);
@@ -446,7 +447,7 @@ static void test_model_holder_reload_on_event(void **state)
     fc_holder_cleanup(&h);
     free(b2);
     redisFree(sub);
-    redisFree(c);
+    gf_rcluster_free(c);
     gf_test_redis_stop(&srv);
     gf_err_cleanup(&err);
 }

@@ -38,6 +38,7 @@ static size_t len_a;
 static char spec[256];
 static gf_test_redis_t srv;
 static redisContext *rc;
+static gf_rcluster_t *rh; /* the registry's handle */
 static struct event_base *base;
 static gf_server_t *server;
 static fc_app_t app;
@@ -65,7 +66,7 @@ static int64_t reg(const char *name, const char *metrics)
                        .spec_json = spec,
                        .metrics_json = metrics};
     int64_t v = 0;
-    if (gf_reg_register(rc, name, &in, &v, &err) != 0)
+    if (gf_reg_register(rh, name, &in, &v, &err) != 0)
         v = -1;
     gf_err_cleanup(&err);
     return v;
@@ -82,12 +83,15 @@ static int group_setup(void **state)
         return -1;
     if (gf_test_redis_open(&srv, &rc) != 0)
         return -1;
+    rh = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    if (rh == NULL)
+        return -1;
     /* PJM served (with residual quantiles), ERCO registered but never promoted */
     gf_err_t err = {0};
     int64_t v = reg("load:PJM", "{\"residual_quantiles\":{\"levels\":[0.1,0.5,0.9],"
                                 "\"by_horizon\":[[-2,0,2],[-3,0.5,4]]}}");
     if (v != 1 || reg("load:ERCO", NULL) != 1 ||
-        gf_reg_alias_set(rc, "load:PJM", "production", v, -1, "t", "", 0, NULL, &err) != 0)
+        gf_reg_alias_set(rh, "load:PJM", "production", v, -1, "t", "", 0, NULL, &err) != 0)
         return -1;
     /* PJM also has history in the ingestion layout; NYIS has data but no model */
     redisReply *r = redisCommand(rc, "HSET gf:region:{PJM} code PJM first 1514764800 last "
@@ -108,7 +112,7 @@ static int group_setup(void **state)
     fc_metrics_init(app.cache);
     gf_pool_cfg_t pc = {.name = "predict", .threads = 1, .queue_max = 4};
     app.pool = gf_pool_new(base, &pc, &err);
-    fc_life_cfg_t lc = {.redis_host = "127.0.0.1", .redis_port = srv.port, .recheck_seconds = 0};
+    fc_life_cfg_t lc = {.redis = {.host = "127.0.0.1", .port = srv.port}, .recheck_seconds = 0};
     app.life = fc_life_new(base, &lc, &err);
     server = gf_server_new(base, "forecast", &app, 64 << 20, &err);
     int port = 0;
@@ -142,6 +146,7 @@ static int group_teardown(void **state)
     fc_cache_free(app.cache);
     fc_scratch_cleanup(&app.scratch);
     event_base_free(base);
+    gf_rcluster_free(rh);
     gf_test_redis_close(&srv, &rc);
     free(model_a);
     return 0;

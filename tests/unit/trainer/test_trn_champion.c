@@ -141,6 +141,15 @@ static void test_trn_cc_score_self_is_a_tie(void **state)
     trn_data_cleanup(&d);
 }
 
+/* Progress hook: every report names its stage; counts the final refit's. */
+static int count_final_refit(void *arg, const trn_progress_t *p)
+{
+    assert_non_null(p->stage);
+    if (strcmp(p->stage, "final_refit") == 0)
+        (*(int *)arg)++;
+    return 0;
+}
+
 /* The final refit: the same parameters on every row up to the newest hour, rounds scaled to
  * the rows; the backtested model's figures are kept; a second refit on the same data is a
  * no-op. */
@@ -160,7 +169,11 @@ static void test_trn_refit_full_uses_every_hour(void **state)
     size_t before_len = r.model_len;
     memcpy(before, r.model, before_len);
     double mape = r.m_model.mape;
+    int reports = 0;
+    cfg.progress = count_final_refit;
+    cfg.progress_arg = &reports;
     assert_int_equal(trn_refit_full(&d, &cfg, &r, &err), 0);
+    assert_true(reports > 1); /* the stage and its boosting rounds */
     assert_true(r.refit);
     assert_int_equal(r.eval_rounds, eval_rounds);
     assert_int_equal(r.eval_train_to, train_to);

@@ -74,12 +74,43 @@ static void test_trn_train_beats_baselines(void **state)
     assert_true(r.iv_test_width > 0);
     for (int h = 0; h < r.horizon; h++) /* p10 below 0 below p90 */
         assert_true(r.resid_q[h * TRN_NQ + 1] < 0 && r.resid_q[h * TRN_NQ + 5] > 0);
+    /* recursive leads 25..168: calibrated from the cross-fitted blocks, the validation and
+     * the backtest days; the validation-side table checked on the backtest's recursive hours,
+     * intervals wider than the direct ones and ordered */
+    fprintf(stderr, "CISO recursive intervals: %zu residuals, backtest p10-p90 coverage %.3f, "
+            "mean width %.0f MW (%zu h)\n",
+            r.n_cal_rec, r.iv_rec_coverage, r.iv_rec_width, r.iv_rec_n);
+    assert_non_null(r.resid_q_rec);
+    assert_true(r.n_cal_rec > 200 * 24 * (TRN_REC_BLOCKS - 1));
+    assert_true(r.iv_rec_n > 300);
+    assert_true(r.iv_rec_coverage > 0.6 && r.iv_rec_coverage < 0.97);
+    assert_true(r.iv_rec_width > r.iv_test_width);
+    for (int l = 0; l < r.horizon * (TRN_REC_BLOCKS - 1); l++) {
+        const double *row = r.resid_q_rec + l * TRN_NQ;
+        assert_true(row[1] < 0 && row[5] > 0);
+        for (int q = 1; q < TRN_NQ; q++)
+            assert_true(row[q] >= row[q - 1]);
+    }
     /* the model bytes load back and match the spec */
     BoosterHandle b = NULL;
     assert_int_equal(trn_xgb_load(r.model, r.model_len, &b, &err), 0);
     bst_ulong nf = 0;
     assert_int_equal(XGBoosterGetNumFeature(b, &nf), 0);
     assert_int_equal(nf, gf_feat_spec_ncols(r.spec));
+    /* a recursive forecast's first block is the direct one; later blocks are forecast */
+    trn_predictor_t pr;
+    trn_predictor_init(&pr, r.spec, r.horizon);
+    double mw[24 * TRN_REC_BLOCKS], sc[24 * TRN_REC_BLOCKS], dmw[24], dsc;
+    assert_int_equal(trn_predict_origin(&pr, b, &d.series, r.test_from, dmw, &dsc, &err), 0);
+    assert_int_equal(trn_predict_recursive(&pr, b, &d.series, r.test_from, TRN_REC_BLOCKS, mw,
+                                           sc, &err),
+                     0);
+    for (int h = 0; h < 24; h++)
+        assert_true(mw[h] == dmw[h] && sc[h] == dsc);
+    for (int k = 24; k < 24 * TRN_REC_BLOCKS; k++)
+        assert_true(isfinite(mw[k]) && mw[k] > 0 && isfinite(sc[k]));
+    assert_true(sc[24] != sc[0]); /* block 2's scale: the first block's forecasts */
+    trn_predictor_cleanup(&pr);
     XGBoosterFree(b);
     /* no test target before the test period was trained on */
     assert_true(r.train_to < r.test_from);
@@ -89,6 +120,12 @@ static void test_trn_train_beats_baselines(void **state)
     json_t *iv = json_object_get(json_object_get(j, "metrics"), "intervals");
     assert_string_equal(json_string_value(json_object_get(iv, "method")), "split_conformal");
     assert_true(json_is_real(json_object_get(iv, "test_coverage_p10_p90")));
+    assert_true(json_is_real(
+        json_object_get(json_object_get(iv, "recursive"), "test_coverage_p10_p90")));
+    assert_int_equal(json_array_size(json_object_get(
+                         json_object_get(json_object_get(j, "metrics"), "residual_quantiles"),
+                         "recursive_by_lead")),
+                     24 * (TRN_REC_BLOCKS - 1));
     assert_string_equal(json_string_value(json_object_get(j, "feature_spec_hash")),
                         gf_feat_spec_hash(r.spec));
     json_decref(j);
