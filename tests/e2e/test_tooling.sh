@@ -68,7 +68,7 @@ C
     # the source-rule scripts (scripts/check-*.sh) run too, one passed test each
     local rc=0 nchecks
     nchecks=$(find scripts -maxdepth 1 -name 'check-*.sh' | wc -l)
-    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    env -u E2E_ONLY -u UNIT_ONLY -u E2E_TEST -u VALGRIND BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
     [ $rc -eq 0 ] || fail "exit $rc: $(tail -5 "$T/run.out")"
     grep -qx "$((2 + nchecks)) passed, 0 failed, 3 skipped" "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
     grep -q "unit: .*/test_skips: test_cannot_run_here" "$T/run.out" || fail "unit skip not listed"
@@ -78,7 +78,7 @@ C
     rm "$T/build/tests/unit/x/test_skips"
     printf 'echo "ok - needs_kubectl # skip: kubectl not installed"\n' >"$T/e2e/test_a.sh"
     rc=0
-    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    env -u E2E_ONLY -u UNIT_ONLY -u E2E_TEST -u VALGRIND BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
     [ $rc -eq $((nchecks > 0 ? 0 : 1)) ] || fail "a run of skips only: exit $rc"
     grep -qx "$nchecks passed, 0 failed, 2 skipped" "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
 }
