@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The developer tooling itself, without a stack: the Makefile's declared targets, the
-# .clang-format check (make format-check), the test runner's summary (tests/run.sh) and the
-# unit test file names.
+# .clang-format check (make format-check), the test runner's summary (tests/run.sh), the
+# unit test file names and the route handlers' names.
 # No stack: local.sh's runner (each t_* in a subshell with set -e).
 source "$(dirname "$0")/local.sh" tooling
 
@@ -65,20 +65,22 @@ C
     cc -o "$T/build/tests/unit/x/test_skips" "$T/skips.c" -lcmocka || fail "cannot build the cmocka probe"
     printf 'echo "ok - runs"\necho "ok - needs_kubectl # skip: kubectl not installed"\n' >"$T/e2e/test_a.sh"
     printf 'echo "# skip: browser tests (GF_SKIP_BROWSER_TESTS=1)"\n' >"$T/e2e/test_b.sh"
-    local rc=0
-    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    # the source-rule scripts (scripts/check-*.sh) run too, one passed test each
+    local rc=0 nchecks
+    nchecks=$(find scripts -maxdepth 1 -name 'check-*.sh' | wc -l)
+    env -u E2E_ONLY -u UNIT_ONLY -u E2E_TEST -u VALGRIND BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
     [ $rc -eq 0 ] || fail "exit $rc: $(tail -5 "$T/run.out")"
-    grep -qx '2 passed, 0 failed, 3 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
+    grep -qx "$((2 + nchecks)) passed, 0 failed, 3 skipped" "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
     grep -q "unit: .*/test_skips: test_cannot_run_here" "$T/run.out" || fail "unit skip not listed"
     grep -q "e2e: .*/test_a.sh: needs_kubectl # skip: kubectl not installed" "$T/run.out" || fail "e2e skip not listed"
     grep -q "e2e: .*/test_b.sh: # skip: browser tests" "$T/run.out" || fail "file skip not listed"
-    # only skips: nothing passed, which fails the run
+    # skips are never passes (with no check script, nothing passed: the run fails)
     rm "$T/build/tests/unit/x/test_skips"
     printf 'echo "ok - needs_kubectl # skip: kubectl not installed"\n' >"$T/e2e/test_a.sh"
     rc=0
-    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
-    [ $rc -eq 1 ] || fail "a run of skips only: exit $rc"
-    grep -qx '0 passed, 0 failed, 2 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
+    env -u E2E_ONLY -u UNIT_ONLY -u E2E_TEST -u VALGRIND BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    [ $rc -eq $((nchecks > 0 ? 0 : 1)) ] || fail "a run of skips only: exit $rc"
+    grep -qx "$nchecks passed, 0 failed, 2 skipped" "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
 }
 
 # A command that fails before a test's last line fails the test, with the stack harness
@@ -117,6 +119,29 @@ t_unit_test_files_are_named_for_their_source_file() {
         done
     done
     [ -z "$bad" ] || fail "named for no source file:$bad"
+}
+
+# CONTRIBUTING.md "Names": every route of a service's table (and the kit's own) is handled by
+# h_<literal segments after the version>_<method>, or _list for a GET of a collection whose
+# members have routes of their own.
+t_route_handlers_are_named_h_resource_verb() {
+    local f line method path fn res want bad=""
+    for f in services/*/main.c gateway/keycheck/main.c libs/core/src/svc.c; do
+        while IFS= read -r line; do
+            method=$(sed -E 's/.*\{"([A-Z]+)", *"([^"]*)", *(h_[a-z0-9_]+),.*/\1/' <<<"$line")
+            path=$(sed -E 's/.*\{"([A-Z]+)", *"([^"]*)", *(h_[a-z0-9_]+),.*/\2/' <<<"$line")
+            fn=$(sed -E 's/.*\{"([A-Z]+)", *"([^"]*)", *(h_[a-z0-9_]+),.*/\3/' <<<"$line")
+            res=$(tr '/' '\n' <<<"$path" | grep -vE '^$|^\{|^v[0-9]+$' | tr '-' '_' | paste -sd_)
+            want="h_${res}_${method,,}"
+            [ "$fn" = "$want" ] && continue
+            if [ "$method" = GET ] && [ "$fn" = "h_${res}_list" ] &&
+                grep -qF "\"$path/{" "$f"; then
+                continue
+            fi
+            bad="$bad $f:$path:$fn(want $want)"
+        done < <(grep -E '\{"(GET|POST|PUT|DELETE|PATCH)", *"/[^"]*", *h_[a-z0-9_]+,' "$f")
+    done
+    [ -z "$bad" ] || fail "misnamed handlers:$bad"
 }
 
 local_main
