@@ -96,3 +96,24 @@ void trn_data_observed_as_forecast(trn_data_t *d)
     d->series.obs_as_forecast = 1;
     d->temp_target = 1;
 }
+
+int trn_temp_mode_valid(const char *mode)
+{
+    return strcmp(mode, "none") == 0 || strcmp(mode, "past") == 0 || strcmp(mode, "obs") == 0 ||
+           strncmp(mode, "fc:", 3) == 0;
+}
+
+int trn_data_temp_mode(trn_data_t *d, const char *mode, int issue_hour_utc)
+{
+    if (!trn_temp_mode_valid(mode))
+        return -1;
+    if (strcmp(mode, "none") == 0) {
+        free(d->series.temp);
+        d->series.temp = NULL;
+    } else if (strcmp(mode, "obs") == 0 && d->series.temp) {
+        trn_data_observed_as_forecast(d);
+    } else if (strncmp(mode, "fc:", 3) == 0 && d->series.temp) {
+        trn_data_synthetic_forecasts(d, atof(mode + 3), issue_hour_utc, 16);
+    }
+    return 0;
+}

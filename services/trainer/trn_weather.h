@@ -40,4 +40,12 @@ void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_
  * (obs_as_forecast on, no forecasts): the perfect-forecast bound. */
 void trn_data_observed_as_forecast(trn_data_t *d);
 
+/* Benchmarks (trn-bench -w, trn-backtest -T): the temperature inputs by name: "none" (drop
+ * the temperature), "past" (as loaded), "obs" (trn_data_observed_as_forecast), "fc:SIGMA"
+ * (trn_data_synthetic_forecasts, seed 16). Returns 0, or -1 for another name (d unchanged).
+ * "obs" and "fc:" leave a series without temperature as it is. */
+int trn_data_temp_mode(trn_data_t *d, const char *mode, int issue_hour_utc);
+/* 1 when mode is one of those names. */
+int trn_temp_mode_valid(const char *mode);
+
 #endif

@@ -79,8 +79,7 @@ t_observations_json_rejections_carry_line_and_index() {
 }
 
 t_a_body_refused_as_a_whole_stores_nothing() {
-    local before after
-    before=$(temp_keys)
+    # (the puller of this stack writes today's forecasts meanwhile: only 2018's keys are ours)
     local rows_before=$(rcli HGET 'gf:temp:{PJM}' obs_rows)
     # a good first row, then invalid JSON: 400 with line and column, the good row not stored
     post "" "" $'[{"timestamp":"2018-01-01T00:00:00Z","region":"PJM","temperature_c":1},\n {"timestamp":"2018-01-01T01:00:00Z","region":"PJM","temperature_c":NaN}]' application/json
@@ -104,8 +103,7 @@ t_a_body_refused_as_a_whole_stores_nothing() {
     expect_error_shape empty_body
     reqk POST "$(ti)" -H 'Content-Type: text/plain' --data-binary 'x'
     expect_status 415
-    after=$(temp_keys)
-    [ "$before" = "$after" ] || fail "keys changed: '$before' -> '$after'"
+    [ -z "$(temp_keys | grep -E ':2018' || true)" ] || fail "2018 keys written: $(temp_keys)"
     [ "$(rcli HGET 'gf:temp:{PJM}' obs_rows)" = "$rows_before" ] || fail "PJM rows changed"
     [ "$(rcli EXISTS 'gf:tobs:{PJM}:201801')" = 0 ] || fail "PJM January written"
 }

@@ -4,7 +4,7 @@
  *
  *   build/bin/trn-backtest [-d DATA_DIR] [-r R1,R2,...] [-y DAYS] [-w REFIT_DAYS] [-t NTHREAD]
  *                          [-n] [-W HALF_LIFE_DAYS] [-c CALIB_DAYS] [-F FEATURE,...]
- *                          [-j OUT_DIR]
+ *                          [-j OUT_DIR] [-T TEMP]
  *
  * Per region (default: the seven ISOs and NYC):
  *   1. The year = the last DAYS (364) full UTC days of the data. The trainer's own run
@@ -27,7 +27,8 @@
  * -n skips the parameter search (default parameters), -W weights every fit's rows by recency
  * (trn_config_t.recency_halflife_days), -F appends features to the default spec, -j writes one JSON per region (per-horizon
  * coverage, per-refit rounds). Faster iteration: -w 28 (13 refits instead of 52) and/or -r
- * with a few regions. nthread defaults to 1. Re-executes itself once with
+ * with a few regions. -T picks the temperature inputs as trn-bench -w does (none, past = as
+ * loaded, obs, fc:SIGMA; trn_weather.h). nthread defaults to 1. Re-executes itself once with
  * OMP_WAIT_POLICY=passive (see trn_xgb.h).
  */
 #include <getopt.h>
@@ -40,6 +41,7 @@
 #include "../trn_data.h"
 #include "../trn_metrics.h"
 #include "../trn_train.h"
+#include "../trn_weather.h"
 #include "../trn_xgb.h"
 #include "core/util.h"
 #include "features/calib.h"
@@ -48,7 +50,7 @@
 #define DAY ((int64_t)86400)
 
 typedef struct opts {
-    const char *dir, *json_dir;
+    const char *dir, *json_dir, *temp_mode;
     int days, refit_days, calib_days;
     trn_config_t cfg;
 } opts_t;
@@ -241,6 +243,7 @@ static int backtest_region(const opts_t *o, const char *region, json_t **out, gf
     int rc = trn_data_load_bundled(&d, o->dir, region, err);
     if (rc)
         goto out;
+    trn_data_temp_mode(&d, o->temp_mode, o->cfg.issue_hour_utc);
     int64_t t_last = INT64_MIN;
     for (size_t i = d.series.n; i > 0 && t_last == INT64_MIN; i--)
         if (!isnan(d.series.demand[i - 1]))
@@ -394,7 +397,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: trn-backtest [-d DATA_DIR] [-r R1,R2] [-y DAYS] [-w REFIT_DAYS] "
                     "[-t NTHREAD] [-n] [-W HALF_LIFE_DAYS] [-c CALIB_DAYS] [-F FEATURE,...] "
-                    "[-j OUT_DIR]\n");
+                    "[-j OUT_DIR] [-T none|past|obs|fc:SIGMA]\n");
 }
 
 int main(int argc, char **argv)
@@ -402,13 +405,13 @@ int main(int argc, char **argv)
     gf_xgb_passive_reexec(argv);
     char regions[512] = "CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC";
     opts_t o = {.dir = "/work/shared/data/demand", .days = 364, .refit_days = 7,
-                .calib_days = 364};
+                .calib_days = 364, .temp_mode = "past"};
     trn_config_default(&o.cfg);
     o.cfg.nthread = 1;
     int opt;
     const char *extra[16] = {NULL};
     char extra_buf[512] = "";
-    while ((opt = getopt(argc, argv, "d:r:y:w:t:nW:c:F:j:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:r:y:w:t:nW:c:F:j:T:h")) != -1) {
         switch (opt) {
         case 'd':
             o.dir = optarg;
@@ -447,6 +450,13 @@ int main(int argc, char **argv)
         case 'j':
             o.json_dir = optarg;
             break;
+        case 'T':
+            o.temp_mode = optarg;
+            if (!trn_temp_mode_valid(optarg)) {
+                usage();
+                return 2;
+            }
+            break;
         default:
             usage();
             return 2;
@@ -457,6 +467,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "trn-backtest: -y 28..728, -w 1..DAYS, -c >= 7, -t >= 1, -W >= 0\n");
         return 2;
     }
+    printf("temperature=%s ", o.temp_mode);
     printf("year=%dd refit every %dd nthread=%d search=%d recency half-life=%gd calibration=%dd "
            "extra features=%s\n",
            o.days, o.refit_days, o.cfg.nthread, o.cfg.search, o.cfg.recency_halflife_days,

@@ -74,8 +74,7 @@ int main(int argc, char **argv)
             break;
         case 'w':
             temp_mode = optarg;
-            if (strcmp(temp_mode, "none") && strcmp(temp_mode, "past") &&
-                strcmp(temp_mode, "obs") && strncmp(temp_mode, "fc:", 3)) {
+            if (!trn_temp_mode_valid(temp_mode)) {
                 usage();
                 return 2;
             }
@@ -105,14 +104,8 @@ int main(int argc, char **argv)
         memset(&d, 0, sizeof d);
         memset(&res, 0, sizeof res);
         int rc = trn_data_load_bundled(&d, dir, r, &err);
-        if (rc == 0 && strcmp(temp_mode, "none") == 0) {
-            free(d.series.temp);
-            d.series.temp = NULL;
-        } else if (rc == 0 && strcmp(temp_mode, "obs") == 0 && d.series.temp) {
-            trn_data_observed_as_forecast(&d);
-        } else if (rc == 0 && strncmp(temp_mode, "fc:", 3) == 0 && d.series.temp) {
-            trn_data_synthetic_forecasts(&d, atof(temp_mode + 3), cfg.issue_hour_utc, 16);
-        }
+        if (rc == 0)
+            trn_data_temp_mode(&d, temp_mode, cfg.issue_hour_utc);
         if (rc == 0)
             rc = trn_train_region(&d, &cfg, &res, &err);
         if (rc) {
