@@ -7,6 +7,8 @@
 #   make san        the same tests on an ASan+UBSan build (build/san)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
 #   make bench      benchmarks in tests/bench (figures go to BENCHMARKS.md)
+#   make format     clang-format -i (.clang-format) on FILES, default every tracked .c/.h;
+#                   make format-check lists what it would change and fails if anything
 #
 # Layout rules the build discovers by itself, so a new lib or service needs no edit here:
 #   libs/<l>/src/*.c                -> $(BUILD)/lib/libgf_<l>.a
@@ -59,7 +61,7 @@ LDLIBS = -Wl,--as-needed -levent -levent_pthreads -levent_openssl -lssl -lcrypto
 	$(IPOPT_LIBS) -lscotch -lm -lpthread
 LDFLAGS := -pthread $(LDSAN)
 
-.PHONY: all deps up down status logs test unit e2e san fuzz fuzz-build fuzz-replay bench clean distclean help
+.PHONY: all deps up down status logs test unit e2e san fuzz fuzz-build bench clean help format format-check
 all:
 
 # ---------------------------------------------------------------- libraries
@@ -202,7 +204,15 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,20p' Makefile
+	@awk '/^$$/ { exit } { print }' Makefile
+
+FILES ?=
+format:
+	@command -v clang-format >/dev/null || { echo "format: clang-format not found: run make deps"; exit 2; }
+	clang-format -i --style=file $(or $(FILES),$(shell git ls-files '*.c' '*.h'))
+
+format-check:
+	@bash scripts/format-check.sh $(FILES)
 
 # ---------------------------------------------------------------- containers (deploy/, tests/containers/)
 #   make containers        every image docker-compose.yml runs, with docker or podman (scripts/containers.sh)

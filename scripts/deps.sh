@@ -15,6 +15,7 @@ PACKAGES=(
     liblapack-dev libblas-dev  # Ipopt's pkg-config names -llapack -lblas; only recommended by it
     # fuzzing and memory checks
     clang libclang-rt-14-dev valgrind
+    clang-format  # make format / format-check (.clang-format)
     # runtime of the stack
     redis-server nginx-light
     redis-tools  # redis-cli --cluster create/reshard in the Redis Cluster test fixture

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # First run of the native stack; `make up` (scripts/stack.sh) calls it once the services are
-# ready, with GF_GATEWAY_URL, GF_REDIS_PORT and GF_VAR_DIR in the environment.
+# ready, with GF_GATEWAY_URL, GF_REDIS_PORT (or GF_REDIS_CLUSTER=host:port[,...]: its first
+# node, redirections followed) and GF_VAR_DIR in the environment.
 #
 #   1. regions catalog: the ingestion service saves it (services/ingestion/data) into Redis on
 #      every connect; wait until it is there;
@@ -8,8 +9,9 @@
 #      once: EIA-930 (hour ending), its imputed-hours flags, NYC with temperature (hour
 #      beginning). A file is skipped when Redis already holds its rows (gf:region:{R} rows,
 #      gf:dflags:{R}), so a second `make up` imports nothing;
-#   3. first models: `gf-trainer --once --regions ...` for the regions without a production
-#      model, when the trainer binary supports --once;
+#   3. first models: `gf-trainer --once --regions ...` for the regions whose model has no
+#      production alias per the trainer API (GET /api/trainer/models), when the trainer binary
+#      supports --once;
 #   4. a small meter simulator in the background (pid in $GF_VAR_DIR/run/meter-sim.pid;
 #      `make down` stops it).
 # Idempotent; a second run takes about a second. Exit status non-zero only when an import
@@ -17,7 +19,16 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 GW=${GF_GATEWAY_URL:-http://127.0.0.1:8080}
+RHOST=${GF_REDIS_HOST:-127.0.0.1}
 RPORT=${GF_REDIS_PORT:-6379}
+if [ -n "${GF_REDIS_CLUSTER:-}" ]; then # one node is enough: redis-cli -c follows MOVED/ASK
+    seed=${GF_REDIS_CLUSTER%%,*}
+    seed=${seed// /}
+    RPORT=${seed##*:}
+    RHOST=${seed%:*}
+    RHOST=${RHOST#[}
+    RHOST=${RHOST%]}
+fi
 VAR=${GF_VAR_DIR:-$top/var}
 BIN=${GF_BIN_DIR:-$top/build/bin}
 DATA=$top/services/ingestion/data
@@ -31,7 +42,7 @@ say() { printf 'first-run   %s\n' "$*"; }
 shopt -s inherit_errexit
 rcli() {
     local out
-    if ! out=$(redis-cli -e -h "${GF_REDIS_HOST:-127.0.0.1}" -p "$RPORT" --raw "$@" 2>&1); then
+    if ! out=$(redis-cli -c -e -h "$RHOST" -p "$RPORT" --raw "$@" 2>&1); then
         say "error: cannot read Redis ($1 $2): ${out:-no answer}" >&2
         return 1
     fi
@@ -49,7 +60,7 @@ API_KEY=$(head -1 "$KEYS_FILE")
 # After a restart Redis answers LOADING until its AOF is read (seconds for the full history).
 pong=""
 for _ in $(seq $((${GF_REDIS_LOAD_SECONDS:-300} * 10))); do
-    pong=$(redis-cli -e -h "${GF_REDIS_HOST:-127.0.0.1}" -p "$RPORT" ping 2>&1) && [ "$pong" = PONG ] && break
+    pong=$(redis-cli -e -h "$RHOST" -p "$RPORT" ping 2>&1) && [ "$pong" = PONG ] && break
     sleep 0.1
 done
 [ "$pong" = PONG ] || { say "error: Redis does not serve: $pong" >&2; exit 1; }
@@ -123,11 +134,21 @@ fi
 
 # ---------------------------------------------------------------- 3. first models
 if [ -x "$BIN/gf-trainer" ] && "$BIN/gf-trainer" --help 2>&1 | grep -q -- '--once'; then
+    # The registry through the trainer's API (never its Redis keys): the models that have a
+    # production alias. A failed read stops the run, as a failed Redis read does.
+    models="$VAR/logs/first-run-models.json"
+    mkdir -p "$VAR/logs"
+    st=$(curl -sS -o "$models" -w '%{http_code}' --max-time 30 -H "X-API-Key: $API_KEY" \
+        "$GW/api/trainer/models" 2>&1) || st="000 ($st)"
+    if [ "$st" != 200 ] || ! jq -e '.models|type == "array"' "$models" >/dev/null 2>&1; then
+        say "error: cannot ask the trainer which models exist (GET /api/trainer/models: HTTP $st): $(head -c 300 "$models" 2>/dev/null)" >&2
+        exit 1
+    fi
     todo=()
     IFS=, read -r -a wanted <<<"$TRAIN_REGIONS"
     for r in "${wanted[@]}"; do
-        prod=$(rcli HGET "gf:reg:{load:$r}:aliases" production)
-        [ -n "$prod" ] || todo+=("$r")
+        jq -e --arg n "load:$r" '.models[]|select(.name == $n)|.aliases.production // empty' \
+            "$models" >/dev/null || todo+=("$r")
     done
     if [ ${#todo[@]} -eq 0 ]; then
         say "every region already has a production model; training skipped"
@@ -136,7 +157,7 @@ if [ -x "$BIN/gf-trainer" ] && "$BIN/gf-trainer" --help 2>&1 | grep -q -- '--onc
         # Progress streams to the terminal as each region goes through its stages; JSON log
         # lines of the trainer stay out of it.
         set -o pipefail
-        (IFS=,; GF_REDIS_PORT=$RPORT OMP_WAIT_POLICY=passive "$BIN/gf-trainer" --once \
+        (IFS=,; GF_REDIS_HOST=$RHOST GF_REDIS_PORT=$RPORT OMP_WAIT_POLICY=passive "$BIN/gf-trainer" --once \
             --regions "${todo[*]}") 2>&1 | grep --line-buffered -v '^{' |
             sed -u 's/^/            /' ||
             say "warning: gf-trainer --once failed; train later with POST /api/trainer/jobs" >&2

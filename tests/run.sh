@@ -6,19 +6,25 @@
 # Every unit binary is run on its own; its cmocka summary is read for the counts (a binary
 # that dies without a summary counts as one failure). Each fuzz target's corpus replays as
 # one test. Each tests/e2e/test_*.sh runs in its own bash and prints `ok - NAME` or
-# `not ok - NAME` per test (tests/e2e/lib.sh). The run ends with `N passed, N failed`.
+# `not ok - NAME` per test (tests/e2e/lib.sh, local.sh). A skip is never silent: cmocka's
+# `[  SKIPPED ] name`, an e2e `ok - NAME # skip: why` and a whole file's `# skip: why` are
+# counted as skipped (not passed) and listed with the failures. The run ends with
+# `N passed, N failed, N skipped`; it fails when anything failed or nothing passed.
 # VALGRIND=1 runs the unit binaries under valgrind (leaks and errors fail the test).
-# E2E_ONLY=<pattern> restricts the e2e files; UNIT_ONLY=<pattern> the unit binaries.
+# E2E_ONLY=<pattern> restricts the e2e files; UNIT_ONLY=<pattern> the unit binaries;
+# E2E_DIR (default tests/e2e) is where the e2e files are (tests/e2e/test_tooling.sh uses it).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 mode=${1:-all}
 passed=0
 failed=0
+skipped=0
 failures=()
+skips=()
 
 run_unit() {
-    local bin out rc p f
+    local bin out rc p f s
     for bin in $(find "$BUILD/tests/unit" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort); do
         [ -n "${UNIT_ONLY:-}" ] && [[ "$bin" != *${UNIT_ONLY}* ]] && continue
         local cmd=("$bin")
@@ -30,17 +36,22 @@ run_unit() {
         rc=$?
         p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
         f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+        s=$(printf '%s\n' "$out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | tail -1)
         p=${p:-0}
         f=${f:-0}
+        s=${s:-0}
         if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
         passed=$((passed + p))
         failed=$((failed + f))
+        skipped=$((skipped + s))
+        while IFS= read -r line; do skips+=("unit: $bin: $line"); done \
+            < <(printf '%s\n' "$out" | sed -n 's/^\[  SKIPPED \] \([A-Za-z_][A-Za-z0-9_]*\)$/\1/p' | sort -u)
         if [ "$f" -gt 0 ]; then
             failures+=("unit: $bin")
             printf '%s\n' "$out" | tail -40
             echo "FAIL $bin (rc=$rc)"
         else
-            echo "ok   $bin ($p tests)"
+            echo "ok   $bin ($p tests$([ "$s" -gt 0 ] && echo ", $s skipped"))"
         fi
     done
 }
@@ -65,9 +76,9 @@ run_replays() {
 }
 
 run_e2e() {
-    local f rc p fl log
+    local f rc p fl sk log
     log=$(mktemp)
-    for f in tests/e2e/test_*.sh; do
+    for f in "${E2E_DIR:-tests/e2e}"/test_*.sh; do
         [ -e "$f" ] || continue
         [ -n "${E2E_ONLY:-}" ] && [[ "$f" != *${E2E_ONLY}* ]] && continue
         echo "== $f"
@@ -76,9 +87,14 @@ run_e2e() {
         cat "$log"
         p=$(grep -c '^ok - ' "$log")
         fl=$(grep -c '^not ok - ' "$log")
+        sk=$(grep -cE '^ok - .* # skip|^# skip' "$log")
+        p=$((p - $(grep -c '^ok - .* # skip' "$log")))
         if [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; then fl=1; failures+=("e2e: $f exited $rc"); fi
         passed=$((passed + p))
         failed=$((failed + fl))
+        skipped=$((skipped + sk))
+        while IFS= read -r line; do skips+=("e2e: $f: ${line#ok - }"); done \
+            < <(grep -E '^ok - .* # skip|^# skip' "$log")
         while IFS= read -r line; do failures+=("e2e: $f: ${line#not ok - }"); done \
             < <(grep '^not ok - ' "$log")
     done
@@ -92,11 +108,16 @@ all) run_unit; run_replays; run_e2e ;;
 *) echo "usage: $0 unit|e2e|all" >&2; exit 2 ;;
 esac
 
+if [ ${#skips[@]} -gt 0 ]; then
+    echo
+    echo "skipped:"
+    printf '  %s\n' "${skips[@]}"
+fi
 if [ ${#failures[@]} -gt 0 ]; then
     echo
     echo "failures:"
     printf '  %s\n' "${failures[@]}"
 fi
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

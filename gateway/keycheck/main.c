@@ -126,7 +126,7 @@ static void refresh(kc_app_t *app)
     GF_LOG(GF_LOG_INFO, "keys_loaded", "%zu keys from %s", gf_gw_keys_count(k), app->path);
 }
 
-static void h_check(gf_req_t *r)
+static void h_check_get(gf_req_t *r)
 {
     kc_app_t *app = r->app;
     const char *method = gf_req_header(r, "X-Original-Method");
@@ -170,7 +170,7 @@ static void h_check(gf_req_t *r)
 }
 
 static const gf_route_t routes[] = {
-    {"GET", "/v1/check", h_check, 0, NULL},
+    {"GET", "/v1/check", h_check_get, 0, NULL},
 };
 
 static bool keys_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)

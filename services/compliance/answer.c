@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jscan.h"
 #include "core/sbuf.h"
 #include "lex.h"
 #include "synonyms.h"
@@ -936,30 +937,48 @@ static void refuse(cmp_answer_t *out, const char *reason, const char *msg)
     out->n_citations = 0;
 }
 
-int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts_t *opts,
-            cmp_answer_t *out, gf_err_t *err)
-{
-    memset(out, 0, sizeof *out);
-    out->refusal_p = -1;
-    int rc = 0;
-    cmp_analyzer_t *an = NULL;
-    qctx_t qc = {0};
-    cmp_qterm_t *qt = NULL;
-    cmp_hit_t *hits = NULL;
-    unit_rank_t *units = NULL;
-    char *lq = NULL;
-    size_t nqt = 0, cap_qt = 0;
+/* The working state of one question, handed from phase to phase of cmp_ask. */
+typedef struct ask {
+    const cmp_engine_t *e;
+    cmp_answer_t *out;
+    cmp_analyzer_t *an;
+    char *lq;                /* the question in lower case */
+    qctx_t qc;               /* its words */
+    cmp_qterm_t *qt;         /* query terms: the question's own (n_orig first), then expansions */
+    size_t nqt, cap_qt, n_orig;
+    double q_idf;            /* idf mass of the question's own words */
+    int domain;              /* a word of the energy domain or of an act's title */
+    char unit_label[32];     /* "Article N" the question names */
+    cmp_search_opts_t so;
+    cmp_hit_t *hits;         /* passages retrieved, best first */
+    size_t nh;
+    unit_rank_t *units;      /* the articles / annexes of the hits, best first */
+    size_t nu;
+    float best_rr;           /* the reranker's best score (a feature of the refusal decision) */
+} ask_t;
 
+/* unit_features of the first n candidate units of aq. */
+static void ask_unit_features(const ask_t *aq, size_t n, float *x)
+{
+    unit_features(aq->e, aq->an, aq->qc.w, aq->qc.n, aq->qt, aq->nqt, aq->n_orig, aq->q_idf,
+                  aq->hits, aq->nh, aq->units, n, &aq->so, x);
+}
+
+/* The question and its options: 0 with *top_k_out and *filter_doc_out (-1: every act) set, or
+ * GF_EINVAL / GF_ENOTFOUND with err set. */
+static int ask_validate(const cmp_engine_t *e, const char *q, size_t len,
+                        const cmp_ask_opts_t *opts, int *top_k_out, int *filter_doc_out,
+                        gf_err_t *err)
+{
     if (e == NULL)
         return gf_err_set(err, GF_EINVAL, "invalid_argument", "no engine");
-    /* ---- validation */
     if (q == NULL || len == 0)
         return gf_err_set(err, GF_EINVAL, "empty_question", "the question is empty");
     if (len > CMP_QUESTION_MAX)
         return gf_err_set(err, GF_EINVAL, "question_too_long",
                           "the question is %zu bytes; at most %d bytes are accepted", len,
                           CMP_QUESTION_MAX);
-    if (!cmp__utf8_valid(q, len))
+    if (!gf_utf8_valid(q, len))
         return gf_err_set(err, GF_EINVAL, "invalid_utf8",
                           "the question is not valid UTF-8 text (or contains NUL bytes)");
     int blank = 1;
@@ -978,60 +997,60 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             return gf_err_set(err, GF_ENOTFOUND, "unknown_document",
                               "document '%.64s' is not in the corpus", opts->document);
     }
+    *top_k_out = top_k;
+    *filter_doc_out = filter_doc;
+    return 0;
+}
 
-    an = cmp_analyzer_new();
-    if (an == NULL) {
-        rc = gf_err_set(err, GF_EINTERNAL, "stemmer_unavailable", "cannot create the stemmer");
-        goto out;
-    }
-    lq = gf_xmalloc(len + 1);
-    for (size_t i = 0; i < len; i++)
-        lq[i] = (char)tolower((unsigned char)q[i]);
-    lq[len] = '\0';
-
-    /* ---- analysis: content words, then synonym expansions */
-    qc.an = an;
-    cmp_tokenize(q, len, qword_cb, &qc);
-    const cmp_index_t *ix = e->index;
-    double q_idf = 0;
-    int domain = 0;
-    for (size_t i = 0; i < qc.n; i++) {
-        qword_t *w = &qc.w[i];
+/* Query terms: the question's content words (their idf mass, whether one is of the energy
+ * domain). */
+static void ask_terms(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    for (size_t i = 0; i < aq->qc.n; i++) {
+        qword_t *w = &aq->qc.w[i];
         w->id = cmp_index_term(ix, w->stem);
         if (w->stop)
             continue;
         if (is_in(w->stem, DOMAIN, sizeof DOMAIN / sizeof DOMAIN[0]) ||
             is_in(w->surface, DOMAIN, sizeof DOMAIN / sizeof DOMAIN[0]) ||
             (w->id != CMP_NOTERM && e->title_term[w->id] && !isdigit((unsigned char)w->stem[0]))) {
-            domain = 1;
+            aq->domain = 1;
         }
         int dup = 0;
-        for (size_t k = 0; k < nqt; k++)
-            if (!qt[k].expansion && qt[k].id == w->id && w->id != CMP_NOTERM)
+        for (size_t k = 0; k < aq->nqt; k++)
+            if (!aq->qt[k].expansion && aq->qt[k].id == w->id && w->id != CMP_NOTERM)
                 dup = 1;
         if (dup)
             continue;
         /* idf mass of the question: unknown words count as the rarest words */
-        q_idf += w->id == CMP_NOTERM ? OOV_IDF_SHARE * cmp_index_idf_max(ix)
+        aq->q_idf += w->id == CMP_NOTERM ? OOV_IDF_SHARE * cmp_index_idf_max(ix)
                                      : cmp_index_idf(ix, w->id);
-        cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
+        cmp_qterm_t *t = CMP__PUSH(aq->qt, aq->nqt, aq->cap_qt);
         *t = (cmp_qterm_t){.id = w->id, .w = 1.0f, .qpos = w->pos, .expansion = 0};
     }
-    size_t n_orig = nqt;
-    /* synonyms: match stem sequences over the non-stop words */
+    aq->n_orig = aq->nqt;
+}
+
+/* Expansions from the built-in synonym list: stem sequences matched over the non-stop words. */
+static void ask_synonyms(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    cmp_answer_t *out = aq->out;
     for (size_t s = 0; s < e->n_syn; s++) {
         const syn_c_t *sy = &e->syn[s];
-        for (size_t i = 0; i < qc.n; i++) {
-            if (qc.w[i].stop)
+        for (size_t i = 0; i < aq->qc.n; i++) {
+            if (aq->qc.w[i].stop)
                 continue;
             size_t k = 0, j = i;
             int gap = 0;
-            while (k < sy->n_when && j < qc.n) {
-                if (qc.w[j].stop && j > i) {
+            while (k < sy->n_when && j < aq->qc.n) {
+                if (aq->qc.w[j].stop && j > i) {
                     j++;
                     continue;
                 }
-                if (strcmp(qc.w[j].stem, sy->when[k]) != 0) {
+                if (strcmp(aq->qc.w[j].stem, sy->when[k]) != 0) {
                     /* "change of electricity supplier" matches "change supplier" */
                     if (k > 0 && !gap) {
                         gap = 1;
@@ -1048,49 +1067,55 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 continue;
             for (size_t a = 0; a < sy->n_add; a++) {
                 int have = 0;
-                for (size_t m = 0; m < nqt; m++)
-                    if (qt[m].id == sy->add[a]) {
+                for (size_t m = 0; m < aq->nqt; m++)
+                    if (aq->qt[m].id == sy->add[a]) {
                         have = 1;
-                        if (qt[m].expansion && qt[m].w < sy->w)
-                            qt[m].w = sy->w;
+                        if (aq->qt[m].expansion && aq->qt[m].w < sy->w)
+                            aq->qt[m].w = sy->w;
                     }
-                if (have || nqt >= 128)
+                if (have || aq->nqt >= 128)
                     continue;
-                cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
+                cmp_qterm_t *t = CMP__PUSH(aq->qt, aq->nqt, aq->cap_qt);
                 *t = (cmp_qterm_t){
-                    .id = sy->add[a], .w = sy->w, .qpos = qc.w[i].pos, .expansion = 1};
-                note_expansion(e, out, qc.w[i].surface, sy->add[a], sy->w, "synonyms.h");
+                    .id = sy->add[a], .w = sy->w, .qpos = aq->qc.w[i].pos, .expansion = 1};
+                note_expansion(e, out, aq->qc.w[i].surface, sy->add[a], sy->w, "synonyms.h");
             }
             break;
         }
     }
+}
 
-    /* ---- WordNet: synonyms and hypernyms of the question's words that the acts use */
+/* WordNet expansions: synonyms and hypernyms of the question's words that the acts use. */
+static void ask_wordnet(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    cmp_answer_t *out = aq->out;
     if (e->lex != NULL) {
         size_t added = 0;
-        for (size_t i = 0; i < qc.n && nqt < 128 && added < WN_MAX_TOTAL; i++) {
-            const qword_t *w = &qc.w[i];
+        for (size_t i = 0; i < aq->qc.n && aq->nqt < 128 && added < WN_MAX_TOTAL; i++) {
+            const qword_t *w = &aq->qc.w[i];
             if (w->stop || !isalpha((unsigned char)w->surface[0]) || strlen(w->surface) < 3)
                 continue;
             cmp_lex_rel_t rel[48];
             size_t nr = cmp_lex_expand(e->lex, w->surface, rel, 48);
             size_t per = 0;
-            for (size_t r = 0; r < nr && per < WN_MAX_PER_WORD && nqt < 128; r++) {
+            for (size_t r = 0; r < nr && per < WN_MAX_PER_WORD && aq->nqt < 128; r++) {
                 stems_t st = {.ix = ix};
-                cmp_analyze(an, rel[r].lemma, strlen(rel[r].lemma), 0, stems_cb, &st);
+                cmp_analyze(aq->an, rel[r].lemma, strlen(rel[r].lemma), 0, stems_cb, &st);
                 float wt = rel[r].w * WN_WEIGHT * (st.n > 1 ? 0.5f : 1.0f);
                 /* only lemmas whose words the acts use (stems of 3+ letters) */
                 int usable = st.n > 0 && st.n <= 3 && rel[r].w >= WN_MIN_REL;
                 for (size_t k = 0; k < st.n; k++)
                     usable &= st.ids[k] != CMP_NOTERM &&
                               strlen(cmp_index_term_text(ix, st.ids[k])) >= 3;
-                for (size_t k = 0; usable && k < st.n && nqt < 128; k++) {
+                for (size_t k = 0; usable && k < st.n && aq->nqt < 128; k++) {
                     int have = 0;
-                    for (size_t m = 0; m < nqt; m++)
-                        have |= qt[m].id == st.ids[k];
+                    for (size_t m = 0; m < aq->nqt; m++)
+                        have |= aq->qt[m].id == st.ids[k];
                     if (have)
                         continue;
-                    cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
+                    cmp_qterm_t *t = CMP__PUSH(aq->qt, aq->nqt, aq->cap_qt);
                     *t = (cmp_qterm_t){.id = st.ids[k], .w = wt, .qpos = w->pos, .expansion = 1};
                     note_expansion(e, out, w->surface, st.ids[k], wt,
                                    rel[r].kind == CMP_LEX_SYNONYM ? "wordnet:synonym"
@@ -1102,127 +1127,203 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             }
         }
     }
+}
 
-    /* ---- definition questions ("what does X mean", "what is an aggregator") look in the
-     * definitions articles first: their context field holds the title "Definitions" */
-    {
-        int def = strstr(lq, "what is a ") == lq || strstr(lq, "what is an ") == lq ||
-                  strstr(lq, "what are ") == lq;
-        for (size_t i = 0; i < qc.n && !def; i++)
-            def = is_in(qc.w[i].surface, DEFINE_WORDS, sizeof DEFINE_WORDS / sizeof DEFINE_WORDS[0]);
-        uint32_t id = cmp_index_term(ix, "definit");
-        if (def && !e->no_synonyms && id != CMP_NOTERM && nqt < 128) {
-            cmp_qterm_t *t = CMP__PUSH(qt, nqt, cap_qt);
-            *t = (cmp_qterm_t){.id = id, .w = 0.6f, .qpos = 0, .expansion = 1};
-            note_expansion(e, out, "(question form)", id, 0.6f, "definition-intent");
-        }
+/* Definition questions ("what does X mean", "what is an aggregator") look in the
+ * definitions articles first: their context field holds the title "Definitions". */
+static void ask_definition(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    cmp_answer_t *out = aq->out;
+    const char *lq = aq->lq;
+    int def = strstr(lq, "what is a ") == lq || strstr(lq, "what is an ") == lq ||
+              strstr(lq, "what are ") == lq;
+    for (size_t i = 0; i < aq->qc.n && !def; i++)
+        def = is_in(aq->qc.w[i].surface, DEFINE_WORDS,
+                    sizeof DEFINE_WORDS / sizeof DEFINE_WORDS[0]);
+    uint32_t id = cmp_index_term(ix, "definit");
+    if (def && !e->no_synonyms && id != CMP_NOTERM && aq->nqt < 128) {
+        cmp_qterm_t *t = CMP__PUSH(aq->qt, aq->nqt, aq->cap_qt);
+        *t = (cmp_qterm_t){.id = id, .w = 0.6f, .qpos = 0, .expansion = 1};
+        note_expansion(e, out, "(question form)", id, 0.6f, "definition-intent");
     }
+}
 
-    /* ---- a question in another language: most of its words are neither English function
-     * words nor words of the (English) acts nor of the English lexicon */
-    {
-        size_t words = 0, known = 0;
-        for (size_t i = 0; i < qc.n; i++) {
-            const qword_t *w = &qc.w[i];
-            if (!isalpha((unsigned char)w->surface[0]) && !((unsigned char)w->surface[0] & 0x80))
-                continue;
-            words++;
-            known += w->stop || w->id != CMP_NOTERM ||
-                     cmp_index_term(ix, w->surface) != CMP_NOTERM ||
-                     (e->lex != NULL && cmp_lex_known(e->lex, w->surface));
-        }
-        out->english = words ? (double)known / (double)words : 1.0;
-        if (words >= LANG_MIN_WORDS && out->english < LANG_MIN_KNOWN) {
-            refuse(out, "unsupported_language",
-                   "only questions in English are supported (the corpus is the English text of "
-                   "the acts); please ask in English");
-            goto ranked;
-        }
+/* 1 (refused, out says why) for a question in another language: most of its words are
+ * neither English function words nor words of the (English) acts nor of the English lexicon. */
+static int ask_language(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    cmp_answer_t *out = aq->out;
+    size_t words = 0, known = 0;
+    for (size_t i = 0; i < aq->qc.n; i++) {
+        const qword_t *w = &aq->qc.w[i];
+        if (!isalpha((unsigned char)w->surface[0]) && !((unsigned char)w->surface[0] & 0x80))
+            continue;
+        words++;
+        known += w->stop || w->id != CMP_NOTERM ||
+                 cmp_index_term(ix, w->surface) != CMP_NOTERM ||
+                 (e->lex != NULL && cmp_lex_known(e->lex, w->surface));
     }
+    out->english = words ? (double)known / (double)words : 1.0;
+    if (words >= LANG_MIN_WORDS && out->english < LANG_MIN_KNOWN) {
+        refuse(out, "unsupported_language",
+               "only questions in English are supported (the corpus is the English text of "
+               "the acts); please ask in English");
+        return 1;
+    }
+    return 0;
+}
 
-    /* ---- not-in-corpus acts */
-    if (newer_act(e, qc.w, qc.n)) {
+/* 1 (refused, out says why) for a question about an act newer than the corpus. */
+static int ask_newer_act(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    cmp_answer_t *out = aq->out;
+    if (newer_act(e, aq->qc.w, aq->qc.n)) {
         char msg[256];
         snprintf(msg, sizeof msg,
                  "the question refers to an act adopted after %d; the corpus holds the EU energy "
                  "acts up to %d only (the 2023 recast Energy Efficiency Directive is not included)",
                  e->max_year, e->max_year);
         refuse(out, "not_in_corpus", msg);
-        goto ranked;
+        return 1;
     }
+    return 0;
+}
 
-    /* ---- retrieval */
-    hits = gf_xmalloc(N_HITS * sizeof *hits);
-    char unit_label[32];
-    cmp_search_opts_t so = {.doc = filter_doc,
-                            .boost_doc = filter_doc < 0 ? mentioned_doc(e, lq) : -1,
-                            .boost_doc_factor = DOC_BOOST,
-                            .boost_unit = mentioned_article(lq, unit_label, sizeof unit_label)
-                                              ? unit_label
-                                              : NULL,
-                            .boost_unit_factor = UNIT_BOOST,
-                            .rerank = 100};
-    size_t nh = cmp_index_search(ix, qt, nqt, &so, hits, N_HITS);
-    /* ---- the law as it stands: a deleted provision is not evidence of current law */
+/* Retrieval (boosting an act or article the question names), the law as it stands (a deleted
+ * provision is evidence only for a question about history), and the evidence: how much of the
+ * question the best passages cover. */
+static void ask_retrieve(ask_t *aq, int filter_doc)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    cmp_answer_t *out = aq->out;
+    aq->hits = gf_xmalloc(N_HITS * sizeof *aq->hits);
+    int names_unit = mentioned_article(aq->lq, aq->unit_label, sizeof aq->unit_label);
+    aq->so = (cmp_search_opts_t){.doc = filter_doc,
+                                 .boost_doc = filter_doc < 0 ? mentioned_doc(e, aq->lq) : -1,
+                                 .boost_doc_factor = DOC_BOOST,
+                                 .boost_unit = names_unit ? aq->unit_label : NULL,
+                                 .boost_unit_factor = UNIT_BOOST,
+                                 .rerank = 100};
+    aq->nh = cmp_index_search(ix, aq->qt, aq->nqt, &aq->so, aq->hits, N_HITS);
+    /* the law as it stands: a deleted provision is not evidence of current law */
     int history = 0;
-    for (size_t i = 0; i < qc.n && !history; i++)
-        history = is_in(qc.w[i].surface, HISTORY_WORDS,
+    for (size_t i = 0; i < aq->qc.n && !history; i++)
+        history = is_in(aq->qc.w[i].surface, HISTORY_WORDS,
                         sizeof HISTORY_WORDS / sizeof HISTORY_WORDS[0]);
     if (!history) {
         size_t k = 0;
-        for (size_t i = 0; i < nh; i++)
-            if (e->psg_status[hits[i].passage] != CMP_ST_DELETED)
-                hits[k++] = hits[i];
-        nh = k;
+        for (size_t i = 0; i < aq->nh; i++)
+            if (e->psg_status[aq->hits[i].passage] != CMP_ST_DELETED)
+                aq->hits[k++] = aq->hits[i];
+        aq->nh = k;
     }
 
-    /* ---- evidence: how much of the question the best passage covers */
-    if (nh > 0) {
-        out->top_score = hits[0].score;
+    /* evidence: how much of the question the best passage covers */
+    if (aq->nh > 0) {
+        out->top_score = aq->hits[0].score;
         double best = 0;
-        for (size_t h = 0; h < nh && h < COVERAGE_HITS; h++) {
+        for (size_t h = 0; h < aq->nh && h < COVERAGE_HITS; h++) {
             double matched = 0;
-            for (size_t k = 0; k < n_orig; k++)
-                if (qt[k].id != CMP_NOTERM && cmp_index_passage_has(ix, hits[h].passage, qt[k].id))
-                    matched += cmp_index_idf(ix, qt[k].id);
+            for (size_t k = 0; k < aq->n_orig; k++)
+                if (aq->qt[k].id != CMP_NOTERM &&
+                    cmp_index_passage_has(ix, aq->hits[h].passage, aq->qt[k].id))
+                    matched += cmp_index_idf(ix, aq->qt[k].id);
             if (matched > best)
                 best = matched;
         }
-        out->coverage = q_idf > 0 ? best / q_idf : 0;
+        out->coverage = aq->q_idf > 0 ? best / aq->q_idf : 0;
     }
+}
 
-    /* ---- group passages by article / annex */
-    units = gf_xcalloc(nh + 1, sizeof *units);
-    size_t nu = 0;
-    for (size_t i = 0; i < nh; i++) {
-        const cmp_passage_t *p = cmp_index_passage(ix, hits[i].passage);
+/* Group the passages by article / annex, best first. */
+static void ask_units(ask_t *aq)
+{
+    const cmp_index_t *ix = aq->e->index;
+    aq->units = gf_xcalloc(aq->nh + 1, sizeof *aq->units);
+    for (size_t i = 0; i < aq->nh; i++) {
+        const cmp_passage_t *p = cmp_index_passage(ix, aq->hits[i].passage);
         if (p->meta.kind == CMP_PSG_RECITAL)
             continue;
         size_t u;
-        for (u = 0; u < nu; u++)
-            if (units[u].doc == p->meta.doc && strcmp(units[u].label, p->label) == 0)
+        for (u = 0; u < aq->nu; u++)
+            if (aq->units[u].doc == p->meta.doc && strcmp(aq->units[u].label, p->label) == 0)
                 break;
-        if (u == nu) {
-            units[nu++] = (unit_rank_t){.doc = p->meta.doc, .label = p->label,
-                                        .best = hits[i].score, .first_hit = i};
-        } else if (units[u].second == 0) {
-            units[u].second = hits[i].score;
+        if (u == aq->nu) {
+            aq->units[aq->nu++] = (unit_rank_t){.doc = p->meta.doc, .label = p->label,
+                                        .best = aq->hits[i].score, .first_hit = i};
+        } else if (aq->units[u].second == 0) {
+            aq->units[u].second = aq->hits[i].score;
         }
     }
-    for (size_t u = 0; u < nu; u++)
-        units[u].score = units[u].best + AGG_SECOND * units[u].second;
-    qsort(units, nu, sizeof *units, unit_cmp);
-    float best_rr = 0; /* the reranker's best score (a feature of the refusal decision) */
-    /* ---- learned ranking of the best candidates (rerank.h) */
-    if (nu > 1 && (e->rr != NULL || (opts && opts->features))) {
-        size_t nc = nu < CMP_RR_TOP ? nu : CMP_RR_TOP;
+    for (size_t u = 0; u < aq->nu; u++)
+        aq->units[u].score = aq->units[u].best + AGG_SECOND * aq->units[u].second;
+    qsort(aq->units, aq->nu, sizeof *aq->units, unit_cmp);
+}
+
+/* A best article that only refers to a provision of another act of the corpus
+ * ("... to which Article 8(4) of Directive 2012/27/EU is applicable"), when that
+ * provision is a close candidate too: the provision referred to is the rule. */
+static void ask_follow_xref(ask_t *aq, size_t nc)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    const cmp_passage_t *bp =
+        cmp_index_passage(ix, aq->hits[aq->units[0].first_hit].passage);
+    for (const char *r = strstr(bp->text, "Article "); r; r = strstr(r + 8, "Article ")) {
+        char lab[24];
+        size_t k = 8;
+        while (isdigit((unsigned char)r[k]) && k < 12)
+            k++;
+        if (k == 8)
+            continue;
+        snprintf(lab, sizeof lab, "Article %.*s", (int)(k - 8), r + 8);
+        while (r[k] == '(' || isalnum((unsigned char)r[k]) || r[k] == ')')
+            k++;
+        if (strncmp(r + k, " of ", 4) != 0)
+            continue;
+        const char *act = r + k + 4;
+        int rd = -1;
+        for (size_t d = 0; d < e->corpus->n_docs; d++) {
+            const char *num = e->corpus->docs[d].number;
+            const char *m = num[0] ? strstr(act, num) : NULL;
+            if (m && m - act < 24 && (int)d != aq->units[0].doc)
+                rd = (int)d;
+        }
+        for (size_t u = 1; rd >= 0 && u < nc && u < XREF_WITHIN; u++)
+            if (aq->units[u].doc == rd && strcmp(aq->units[u].label, lab) == 0) {
+                unit_rank_t t = aq->units[u];
+                memmove(aq->units + 1, aq->units, u * sizeof *aq->units);
+                aq->units[0] = t;
+                rd = -1;
+                r = NULL;
+                break;
+            }
+        if (r == NULL)
+            break;
+    }
+}
+
+/* Learned ranking of the best candidates (rerank.h); a provision the question names stays
+ * first, and so does a provision of another act that the best article only refers to. */
+static void ask_rerank(ask_t *aq, const cmp_ask_opts_t *opts)
+{
+    const cmp_engine_t *e = aq->e;
+    cmp_answer_t *out = aq->out;
+    if (aq->nu > 1 && (e->rr != NULL || (opts && opts->features))) {
+        size_t nc = aq->nu < CMP_RR_TOP ? aq->nu : CMP_RR_TOP;
         float *x = gf_xcalloc(nc * CMP_RR_NFEAT, sizeof *x);
-        unit_features(e, an, qc.w, qc.n, qt, nqt, n_orig, q_idf, hits, nh, units, nc, &so, x);
+        ask_unit_features(aq, nc, x);
         if (opts && opts->features) {
             out->cand_units = gf_xcalloc(nc, sizeof *out->cand_units);
             for (size_t u = 0; u < nc; u++)
-                if (asprintf(&out->cand_units[u], "%s %s", e->corpus->docs[units[u].doc].celex,
-                             units[u].label) < 0)
+                if (asprintf(&out->cand_units[u], "%s %s", e->corpus->docs[aq->units[u].doc].celex,
+                             aq->units[u].label) < 0)
                     out->cand_units[u] = gf_xstrdup("?");
             out->cand_x = gf_xmalloc(nc * CMP_RR_NFEAT * sizeof *x);
             memcpy(out->cand_x, x, nc * CMP_RR_NFEAT * sizeof *x);
@@ -1232,67 +1333,39 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         gf_err_t rerr = {0};
         if (e->rr != NULL && cmp_reranker_score(e->rr, x, nc, sc, &rerr) == 0) {
             for (size_t u = 0; u < nc; u++)
-                units[u].rr = sc[u];
-            qsort(units, nc, sizeof *units, unit_rr_cmp);
-            best_rr = units[0].rr;
+                aq->units[u].rr = sc[u];
+            qsort(aq->units, nc, sizeof *aq->units, unit_rr_cmp);
+            aq->best_rr = aq->units[0].rr;
             /* a provision the question names ("Annex XIV", "Article 7") stays first: the
              * training questions rarely name one, so the model cannot have learnt it */
-            for (size_t u = 1; so.boost_unit && u < nc; u++)
-                if (strcmp(units[u].label, so.boost_unit) == 0 &&
-                    (so.boost_doc < 0 || so.boost_doc == units[u].doc)) {
-                    unit_rank_t t = units[u];
-                    memmove(units + 1, units, u * sizeof *units);
-                    units[0] = t;
+            for (size_t u = 1; aq->so.boost_unit && u < nc; u++)
+                if (strcmp(aq->units[u].label, aq->so.boost_unit) == 0 &&
+                    (aq->so.boost_doc < 0 || aq->so.boost_doc == aq->units[u].doc)) {
+                    unit_rank_t t = aq->units[u];
+                    memmove(aq->units + 1, aq->units, u * sizeof *aq->units);
+                    aq->units[0] = t;
                     break;
                 }
         }
-        /* a best article that only refers to a provision of another act of the corpus
-         * ("... to which Article 8(4) of Directive 2012/27/EU is applicable"), when that
-         * provision is a close candidate too: the provision referred to is the rule */
-        if (!so.boost_unit && nc > 1) {
-            const cmp_passage_t *bp = cmp_index_passage(ix, hits[units[0].first_hit].passage);
-            for (const char *r = strstr(bp->text, "Article "); r; r = strstr(r + 8, "Article ")) {
-                char lab[24];
-                size_t k = 8;
-                while (isdigit((unsigned char)r[k]) && k < 12)
-                    k++;
-                if (k == 8)
-                    continue;
-                snprintf(lab, sizeof lab, "Article %.*s", (int)(k - 8), r + 8);
-                while (r[k] == '(' || isalnum((unsigned char)r[k]) || r[k] == ')')
-                    k++;
-                if (strncmp(r + k, " of ", 4) != 0)
-                    continue;
-                const char *act = r + k + 4;
-                int rd = -1;
-                for (size_t d = 0; d < e->corpus->n_docs; d++) {
-                    const char *num = e->corpus->docs[d].number;
-                    const char *m = num[0] ? strstr(act, num) : NULL;
-                    if (m && m - act < 24 && (int)d != units[0].doc)
-                        rd = (int)d;
-                }
-                for (size_t u = 1; rd >= 0 && u < nc && u < XREF_WITHIN; u++)
-                    if (units[u].doc == rd && strcmp(units[u].label, lab) == 0) {
-                        unit_rank_t t = units[u];
-                        memmove(units + 1, units, u * sizeof *units);
-                        units[0] = t;
-                        rd = -1;
-                        r = NULL;
-                        break;
-                    }
-                if (r == NULL)
-                    break;
-            }
-        }
+        if (!aq->so.boost_unit && nc > 1)
+            ask_follow_xref(aq, nc);
         gf_err_cleanup(&rerr);
         free(sc);
         free(x);
     }
-    /* an amending article follows the article it amends (top 3 only): the answer cites it */
-    out->ranked_units = gf_xcalloc(nu + 3 * e->am->n + 2, sizeof *out->ranked_units);
-    for (size_t u = 0; u < nu && out->n_ranked_units < 20; u++) {
+}
+
+/* The ranked articles of the answer; an amending article follows the article it amends (top 3
+ * only): the answer cites it. */
+static void ask_ranked_units(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    cmp_answer_t *out = aq->out;
+    out->ranked_units = gf_xcalloc(aq->nu + 3 * e->am->n + 2, sizeof *out->ranked_units);
+    for (size_t u = 0; u < aq->nu && out->n_ranked_units < 20; u++) {
         char *s = NULL;
-        if (asprintf(&s, "%s %s", e->corpus->docs[units[u].doc].celex, units[u].label) >= 0) {
+        const unit_rank_t *ur = &aq->units[u];
+        if (asprintf(&s, "%s %s", e->corpus->docs[ur->doc].celex, ur->label) >= 0) {
             int have = 0;
             for (size_t k = 0; k < out->n_ranked_units; k++)
                 have |= strcmp(out->ranked_units[k], s) == 0;
@@ -1303,7 +1376,7 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         }
         for (size_t a = 0; u < 3 && a < e->am->n; a++) {
             const cmp_amendment_t *am = &e->am->a[a];
-            if (am->target_doc != units[u].doc || strcmp(am->unit, units[u].label) != 0)
+            if (am->target_doc != aq->units[u].doc || strcmp(am->unit, aq->units[u].label) != 0)
                 continue;
             char *m = NULL;
             if (asprintf(&m, "%s Article %s", e->corpus->docs[am->by_doc].celex, am->by->num) < 0)
@@ -1317,36 +1390,42 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
                 out->ranked_units[out->n_ranked_units++] = m;
         }
     }
+}
 
-    /* ---- refusal decision */
+/* The refusal decision (the calibrated model when loaded, else fixed thresholds): 1 when the
+ * question is refused (out says why): too little evidence, off topic. */
+static int ask_refusal(ask_t *aq, const char *q, size_t len)
+{
+    const cmp_engine_t *e = aq->e;
+    cmp_answer_t *out = aq->out;
     double conf_cov = out->coverage;
     double conf_score = out->top_score / (2.0 * MIN_SCORE);
     out->confidence = conf_cov * (conf_score > 1 ? 1 : conf_score);
     char acro[16];
-    if (nh > 0 && out->top_score < 2 * MIN_SCORE &&
-        unknown_acronym(e, an, q, len, acro, sizeof acro)) {
+    if (aq->nh > 0 && out->top_score < 2 * MIN_SCORE &&
+        unknown_acronym(e, aq->an, q, len, acro, sizeof acro)) {
         char msg[200];
         snprintf(msg, sizeof msg,
                  "the question is about '%s', which the corpus (EU energy acts) does not mention",
                  acro);
         refuse(out, "no_evidence", msg);
-        goto out;
+        return 1;
     }
     int weak;
-    if (nh > 0 && nu > 0) {
+    if (aq->nh > 0 && aq->nu > 0) {
         /* features of the calibrated decision (cmp-train-refusal) */
         size_t oov = 0;
-        for (size_t k = 0; k < n_orig; k++)
-            oov += qt[k].id == CMP_NOTERM;
+        for (size_t k = 0; k < aq->n_orig; k++)
+            oov += aq->qt[k].id == CMP_NOTERM;
         float f0[CMP_RR_NFEAT];
-        unit_features(e, an, qc.w, qc.n, qt, nqt, n_orig, q_idf, hits, nh, units, 1, &so, f0);
+        ask_unit_features(aq, 1, f0);
         double *x = out->refusal_x;
         x[0] = log1p(out->top_score);
         x[1] = out->coverage;
-        x[2] = domain;
-        x[3] = n_orig ? (double)oov / (double)n_orig : 1.0;
-        x[4] = best_rr;
-        x[5] = (double)n_orig;
+        x[2] = aq->domain;
+        x[3] = aq->n_orig ? (double)oov / (double)aq->n_orig : 1.0;
+        x[4] = aq->best_rr;
+        x[5] = (double)aq->n_orig;
         x[6] = f0[6];
         x[7] = f0[7];
         out->has_refusal_x = 1;
@@ -1355,41 +1434,48 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
         out->refusal_p = cmp_refusal_model_p(&e->rf, out->refusal_x);
         weak = out->refusal_p >= e->rf.threshold;
     } else {
-        weak = nh == 0 || out->top_score < MIN_SCORE / 2 || out->coverage < MIN_COVERAGE ||
+        weak = aq->nh == 0 || out->top_score < MIN_SCORE / 2 || out->coverage < MIN_COVERAGE ||
                (out->top_score < MIN_SCORE && out->coverage < SHORT_COVERAGE);
-        if (!domain && out->top_score < 2 * MIN_SCORE)
+        if (!aq->domain && out->top_score < 2 * MIN_SCORE)
             weak = 1;
     }
     if (weak) {
-        if (!domain)
+        if (!aq->domain)
             refuse(out, "off_topic",
                    "the question is not about EU energy legislation covered by this service");
         else
             refuse(out, "no_evidence",
                    "the corpus (EED 2012/27/EU, 2019/944, 2019/943, 2018/1999) holds no passage "
                    "that answers this question");
-        goto out;
+        return 1;
     }
+    return 0;
+}
 
-    /* ---- citations: passages of the best articles, at most MAX_PER_UNIT per article; the
-     * article that amends a cited provision is cited right after it (within top_k) */
+/* Citations: passages of the best articles, at most MAX_PER_UNIT per article; the article
+ * that amends a cited provision is cited right after it (within top_k). */
+static void ask_citations(ask_t *aq, int top_k)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    cmp_answer_t *out = aq->out;
     out->citations = gf_xcalloc((size_t)top_k + 1, sizeof *out->citations);
-    for (size_t u = 0; u < nu && out->n_citations < (size_t)top_k; u++) {
+    for (size_t u = 0; u < aq->nu && out->n_citations < (size_t)top_k; u++) {
         int taken = 0;
-        for (size_t i = 0; i < nh && taken < MAX_PER_UNIT && out->n_citations < (size_t)top_k;
+        for (size_t i = 0; i < aq->nh && taken < MAX_PER_UNIT && out->n_citations < (size_t)top_k;
              i++) {
-            const cmp_passage_t *p = cmp_index_passage(ix, hits[i].passage);
-            if (p->meta.kind == CMP_PSG_RECITAL || p->meta.doc != units[u].doc ||
-                strcmp(p->label, units[u].label) != 0)
+            const cmp_passage_t *p = cmp_index_passage(ix, aq->hits[i].passage);
+            if (p->meta.kind == CMP_PSG_RECITAL || p->meta.doc != aq->units[u].doc ||
+                strcmp(p->label, aq->units[u].label) != 0)
                 continue;
             /* a second passage of the same article only when it is nearly as good */
-            if (taken == 1 && hits[i].score < 0.6 * units[u].best)
+            if (taken == 1 && aq->hits[i].score < 0.6 * aq->units[u].best)
                 break;
             fill_citation(e, &out->citations[out->n_citations], (int)out->n_citations + 1,
-                          hits[i].passage, hits[i].score);
+                          aq->hits[i].passage, aq->hits[i].score);
             out->n_citations++;
             taken++;
-            const cmp_amendment_t *by = e->psg_by[hits[i].passage];
+            const cmp_amendment_t *by = e->psg_by[aq->hits[i].passage];
             if (by == NULL || out->n_citations >= (size_t)top_k)
                 continue;
             uint32_t ap = amending_passage(e, by);
@@ -1404,143 +1490,191 @@ int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts
             out->n_citations++;
         }
     }
+}
 
-    /* ---- extractive answer: best sentences of the top citations */
-    {
-        enum { MAXS = 400 };
-        sent_t *ss = gf_xmalloc(MAXS * sizeof *ss);
-        size_t ns = 0;
-        size_t use = out->n_citations < 3 ? out->n_citations : 3;
-        for (size_t c = 0; c < use; c++)
-            if (out->citations[c].status != CMP_ST_DELETED && !out->citations[c].amendment)
-                ns += split_sentences(out->citations[c].text, ss + ns, MAXS - ns, (int)c);
-        double best = 0;
+/* The extractive answer: best sentences of the top citations. 1 when no sentence answers
+ * (the question is then refused). */
+static int ask_answer_text(ask_t *aq)
+{
+    const cmp_index_t *ix = aq->e->index;
+    cmp_answer_t *out = aq->out;
+    enum { MAXS = 400 };
+    sent_t *ss = gf_xmalloc(MAXS * sizeof *ss);
+    size_t ns = 0;
+    size_t use = out->n_citations < 3 ? out->n_citations : 3;
+    for (size_t c = 0; c < use; c++)
+        if (out->citations[c].status != CMP_ST_DELETED && !out->citations[c].amendment)
+            ns += split_sentences(out->citations[c].text, ss + ns, MAXS - ns, (int)c);
+    double best = 0;
+    for (size_t i = 0; i < ns; i++) {
+        ss[i].score = sentence_score(ix, aq->an, aq->qt, aq->nqt, ss[i].s, ss[i].n);
+        /* sentences of better passages weigh more */
+        ss[i].score *= 1.0 - 0.15 * ss[i].cit;
+        if (ss[i].score > best)
+            best = ss[i].score;
+    }
+    gf_sbuf_t b = {0};
+    /* a deleted provision (cited for a question about history) is named, not quoted */
+    for (size_t c = 0; c < out->n_citations; c++) {
+        const cmp_citation_t *ct = &out->citations[c];
+        if (ct->status != CMP_ST_DELETED)
+            continue;
+        if (b.len)
+            gf_sbuf_adds(&b, "\n");
+        gf_sbuf_addf(&b, "%s of %s is no longer in force: it was deleted by %s%s%s [P%d]",
+                     ct->ref, ct->doc_name, ct->status_by,
+                     ct->status_from ? ", with effect from " : "",
+                     ct->status_from ? ct->status_from : "", ct->id);
+    }
+    int chosen[MAX_ANSWER_SENTENCES];
+    size_t nc = 0;
+    while (nc < MAX_ANSWER_SENTENCES) {
+        int bi = -1;
         for (size_t i = 0; i < ns; i++) {
-            ss[i].score = sentence_score(ix, an, qt, nqt, ss[i].s, ss[i].n);
-            /* sentences of better passages weigh more */
-            ss[i].score *= 1.0 - 0.15 * ss[i].cit;
-            if (ss[i].score > best)
-                best = ss[i].score;
+            int used = 0;
+            for (size_t k = 0; k < nc; k++)
+                used |= chosen[k] == (int)i;
+            if (!used && ss[i].score > 0 && (bi < 0 || ss[i].score > ss[bi].score))
+                bi = (int)i;
         }
-        gf_sbuf_t b = {0};
-        /* a deleted provision (cited for a question about history) is named, not quoted */
-        for (size_t c = 0; c < out->n_citations; c++) {
-            const cmp_citation_t *ct = &out->citations[c];
-            if (ct->status != CMP_ST_DELETED)
-                continue;
-            if (b.len)
-                gf_sbuf_adds(&b, "\n");
-            gf_sbuf_addf(&b, "%s of %s is no longer in force: it was deleted by %s%s%s [P%d]",
-                         ct->ref, ct->doc_name, ct->status_by,
-                         ct->status_from ? ", with effect from " : "",
-                         ct->status_from ? ct->status_from : "", ct->id);
-        }
-        int chosen[MAX_ANSWER_SENTENCES];
-        size_t nc = 0;
-        while (nc < MAX_ANSWER_SENTENCES) {
-            int bi = -1;
-            for (size_t i = 0; i < ns; i++) {
-                int used = 0;
-                for (size_t k = 0; k < nc; k++)
-                    used |= chosen[k] == (int)i;
-                if (!used && ss[i].score > 0 && (bi < 0 || ss[i].score > ss[bi].score))
-                    bi = (int)i;
-            }
-            if (bi < 0 || (nc > 0 && ss[bi].score < 0.5 * best))
-                break;
-            chosen[nc++] = bi;
-        }
-        /* keep document order within a citation for readability */
-        for (size_t a = 0; a < nc; a++)
-            for (size_t c = a + 1; c < nc; c++)
-                if (chosen[c] < chosen[a]) {
-                    int t = chosen[a];
-                    chosen[a] = chosen[c];
-                    chosen[c] = t;
-                }
-        for (size_t k = 0; k < nc; k++) {
-            const sent_t *s = &ss[chosen[k]];
-            const cmp_citation_t *ct = &out->citations[s->cit];
-            if (b.len)
-                gf_sbuf_adds(&b, "\n");
-            gf_sbuf_addf(&b, "%s of %s: \xE2\x80\x9C", ct->ref, ct->doc_name);
-            gf_sbuf_add(&b, s->s, s->n);
-            gf_sbuf_addf(&b, "\xE2\x80\x9D [P%d]", ct->id);
-        }
-        free(ss);
-        out->answer = gf_sbuf_take(&b);
-        if (out->answer[0] == '\0') {
-            refuse(out, "no_evidence", "no sentence of the retrieved passages answers this");
-            goto out;
-        }
+        if (bi < 0 || (nc > 0 && ss[bi].score < 0.5 * best))
+            break;
+        chosen[nc++] = bi;
     }
-
-    /* ---- amendments of cited provisions (the EED is amended by 2018/1999 and 2019/944) */
-    {
-        gf_sbuf_t nb = {0};
-        for (size_t c = 0; c < out->n_citations; c++) {
-            const cmp_citation_t *ct = &out->citations[c];
-            if (ct->amendment || ct->status != CMP_ST_AMENDED)
-                continue;
-            const cmp_passage_t *p = cmp_index_passage(ix, ct->passage);
-            for (size_t a = 0; a < e->am->n; a++) {
-                const cmp_amendment_t *am = &e->am->a[a];
-                if (am->action == CMP_AM_AMENDED || am->target_doc != p->meta.doc ||
-                    strcmp(am->unit, ct->article) != 0 ||
-                    (am->para[0] && p->meta.para_num[0] && strcmp(am->para, p->meta.para_num)))
-                    continue;
-                char prov[96];
-                cmp_amendment_provision(am, prov, sizeof prov);
-                char *note = NULL;
-                if (asprintf(&note, "%s%s%s%s of %s: %s by %s%s%s%s%s", prov,
-                             am->part[0] ? " (" : "", am->part, am->part[0] ? ")" : "",
-                             ct->doc_name, cmp_am_action_name(am->action), am->by_ref,
-                             am->applies_from[0] ? " (from " : "", am->applies_from,
-                             am->applies_from[0] ? ")" : "",
-                             am->new_text ? ": \xE2\x80\x98" : "") < 0)
-                    continue;
-                if (am->new_text) {
-                    gf_sbuf_t w = {0};
-                    gf_sbuf_adds(&w, note);
-                    size_t n = strlen(am->new_text);
-                    size_t cut = n > 300 ? 300 : n;
-                    while (cut > 0 && cut < n && ((unsigned char)am->new_text[cut] & 0xC0) == 0x80)
-                        cut--;
-                    gf_sbuf_add(&w, am->new_text, cut);
-                    gf_sbuf_adds(&w, cut < n ? " [...]\xE2\x80\x99" : "\xE2\x80\x99");
-                    free(note);
-                    note = gf_sbuf_take(&w);
-                }
-                int dup = 0;
-                for (size_t k = 0; k < out->n_notes; k++)
-                    dup |= strcmp(out->notes[k], note) == 0;
-                if (dup || out->n_notes >= 8) {
-                    free(note);
-                    continue;
-                }
-                out->notes = gf_xrealloc(out->notes, (out->n_notes + 1) * sizeof *out->notes);
-                out->notes[out->n_notes++] = note;
+    /* keep document order within a citation for readability */
+    for (size_t a = 0; a < nc; a++)
+        for (size_t c = a + 1; c < nc; c++)
+            if (chosen[c] < chosen[a]) {
+                int t = chosen[a];
+                chosen[a] = chosen[c];
+                chosen[c] = t;
             }
-        }
-        if (out->n_notes > 0) {
-            gf_sbuf_adds(&nb, out->answer);
+    for (size_t k = 0; k < nc; k++) {
+        const sent_t *s = &ss[chosen[k]];
+        const cmp_citation_t *ct = &out->citations[s->cit];
+        if (b.len)
+            gf_sbuf_adds(&b, "\n");
+        gf_sbuf_addf(&b, "%s of %s: \xE2\x80\x9C", ct->ref, ct->doc_name);
+        gf_sbuf_add(&b, s->s, s->n);
+        gf_sbuf_addf(&b, "\xE2\x80\x9D [P%d]", ct->id);
+    }
+    free(ss);
+    out->answer = gf_sbuf_take(&b);
+    if (out->answer[0] == '\0') {
+        refuse(out, "no_evidence", "no sentence of the retrieved passages answers this");
+        return 1;
+    }
+    return 0;
+}
+
+/* Notes on the amendments of cited provisions (the EED is amended by 2018/1999 and
+ * 2019/944). */
+static void ask_amendment_notes(ask_t *aq)
+{
+    const cmp_engine_t *e = aq->e;
+    const cmp_index_t *ix = aq->e->index;
+    cmp_answer_t *out = aq->out;
+    gf_sbuf_t nb = {0};
+    for (size_t c = 0; c < out->n_citations; c++) {
+        const cmp_citation_t *ct = &out->citations[c];
+        if (ct->amendment || ct->status != CMP_ST_AMENDED)
+            continue;
+        const cmp_passage_t *p = cmp_index_passage(ix, ct->passage);
+        for (size_t a = 0; a < e->am->n; a++) {
+            const cmp_amendment_t *am = &e->am->a[a];
+            if (am->action == CMP_AM_AMENDED || am->target_doc != p->meta.doc ||
+                strcmp(am->unit, ct->article) != 0 ||
+                (am->para[0] && p->meta.para_num[0] && strcmp(am->para, p->meta.para_num)))
+                continue;
+            char prov[96];
+            cmp_amendment_provision(am, prov, sizeof prov);
+            char *note = NULL;
+            if (asprintf(&note, "%s%s%s%s of %s: %s by %s%s%s%s%s", prov,
+                         am->part[0] ? " (" : "", am->part, am->part[0] ? ")" : "",
+                         ct->doc_name, cmp_am_action_name(am->action), am->by_ref,
+                         am->applies_from[0] ? " (from " : "", am->applies_from,
+                         am->applies_from[0] ? ")" : "",
+                         am->new_text ? ": \xE2\x80\x98" : "") < 0)
+                continue;
+            if (am->new_text) {
+                gf_sbuf_t w = {0};
+                gf_sbuf_adds(&w, note);
+                size_t n = strlen(am->new_text);
+                size_t cut = n > 300 ? 300 : n;
+                while (cut > 0 && cut < n && ((unsigned char)am->new_text[cut] & 0xC0) == 0x80)
+                    cut--;
+                gf_sbuf_add(&w, am->new_text, cut);
+                gf_sbuf_adds(&w, cut < n ? " [...]\xE2\x80\x99" : "\xE2\x80\x99");
+                free(note);
+                note = gf_sbuf_take(&w);
+            }
+            int dup = 0;
             for (size_t k = 0; k < out->n_notes; k++)
-                gf_sbuf_addf(&nb, "\nNote: %s", out->notes[k]);
-            free(out->answer);
-            out->answer = gf_sbuf_take(&nb);
+                dup |= strcmp(out->notes[k], note) == 0;
+            if (dup || out->n_notes >= 8) {
+                free(note);
+                continue;
+            }
+            out->notes = gf_xrealloc(out->notes, (out->n_notes + 1) * sizeof *out->notes);
+            out->notes[out->n_notes++] = note;
         }
     }
-    goto out;
+    if (out->n_notes > 0) {
+        gf_sbuf_adds(&nb, out->answer);
+        for (size_t k = 0; k < out->n_notes; k++)
+            gf_sbuf_addf(&nb, "\nNote: %s", out->notes[k]);
+        free(out->answer);
+        out->answer = gf_sbuf_take(&nb);
+    }
+}
 
-ranked:
-    out->confidence = 0;
+int cmp_ask(const cmp_engine_t *e, const char *q, size_t len, const cmp_ask_opts_t *opts,
+            cmp_answer_t *out, gf_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    out->refusal_p = -1;
+    int top_k = 0, filter_doc = -1;
+    int rc = ask_validate(e, q, len, opts, &top_k, &filter_doc, err);
+    if (rc != 0)
+        return rc;
+    ask_t aq = {.e = e, .out = out};
+    aq.an = cmp_analyzer_new();
+    if (aq.an == NULL) {
+        rc = gf_err_set(err, GF_EINTERNAL, "stemmer_unavailable", "cannot create the stemmer");
+        goto out;
+    }
+    aq.lq = gf_xmalloc(len + 1);
+    for (size_t i = 0; i < len; i++)
+        aq.lq[i] = (char)tolower((unsigned char)q[i]);
+    aq.lq[len] = '\0';
+    aq.qc.an = aq.an;
+    cmp_tokenize(q, len, qword_cb, &aq.qc);
+
+    ask_terms(&aq);
+    ask_synonyms(&aq);
+    ask_wordnet(&aq);
+    ask_definition(&aq);
+    if (ask_language(&aq) || ask_newer_act(&aq)) {
+        out->confidence = 0;
+        goto out;
+    }
+    ask_retrieve(&aq, filter_doc);
+    ask_units(&aq);
+    ask_rerank(&aq, opts);
+    ask_ranked_units(&aq);
+    if (ask_refusal(&aq, q, len))
+        goto out;
+    ask_citations(&aq, top_k);
+    if (ask_answer_text(&aq))
+        goto out;
+    ask_amendment_notes(&aq);
 out:
-    free(units);
-    free(hits);
-    free(qt);
-    free(qc.w);
-    free(lq);
-    cmp_analyzer_free(an);
+    free(aq.units);
+    free(aq.hits);
+    free(aq.qt);
+    free(aq.qc.w);
+    free(aq.lq);
+    cmp_analyzer_free(aq.an);
     return rc;
 }
 

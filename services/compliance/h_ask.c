@@ -1,5 +1,5 @@
 /*
- * h_ask.c - compliance routes (see h_ask.h).
+ * h_ask.c - POST /v1/ask (see h_ask.h).
  *
  * POST /v1/ask: validate the body, retrieve with cmp_ask (sub-millisecond, on the loop
  * thread), refuse or answer. With an LLM configured, the retrieved passages go to the
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/httpc.h"
+#include "core/jscan.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
@@ -112,7 +113,7 @@ static int body_fail(gf_req_t *r, const char *code, const char *field, const cha
  * string that is not (a lone surrogate, \u0000), are "invalid_utf8", not "invalid_json". */
 static int body_utf8_fail(gf_req_t *r, const gf_err_t *jerr)
 {
-    if (!cmp__utf8_valid(r->body, r->body_len))
+    if (!gf_utf8_valid(r->body, r->body_len))
         return body_fail(r, "invalid_utf8", "body", "the body is not valid UTF-8 text");
     if (jerr && (strstr(jerr->message, "Unicode") || strstr(jerr->message, "\\u0000") ||
                  strstr(jerr->message, "NUL")))
@@ -122,7 +123,7 @@ static int body_utf8_fail(gf_req_t *r, const gf_err_t *jerr)
     return 0;
 }
 
-void h_ask(gf_req_t *r)
+void h_ask_post(gf_req_t *r)
 {
     static const char *const KNOWN[] = {"question", "top_k", "document", NULL};
     cmp_app_t *app = r->app;
@@ -220,33 +221,4 @@ void h_ask(gf_req_t *r)
     }
     free(text);
     gf_err_cleanup(&err);
-}
-
-void h_documents(gf_req_t *r)
-{
-    cmp_app_t *app = r->app;
-    /* Already {"documents":[…]}. */
-    gf_reply_json(r, 200, cmp_corpus_documents_to_json(cmp_engine_corpus(app->engine)));
-}
-
-void h_article(gf_req_t *r)
-{
-    cmp_app_t *app = r->app;
-    gf_err_t err = {0};
-    json_t *out = NULL;
-    /* /v1/documents/2012/27/articles/4: the act number form, whose slash splits the path
-     * (also when sent as 2012%2F27, which the path decoding turns into a slash) */
-    char id[64];
-    const char *year = gf_req_param(r, "year");
-    if (year != NULL)
-        snprintf(id, sizeof id, "%.20s/%.40s", year, gf_req_param(r, "num"));
-    else
-        snprintf(id, sizeof id, "%.63s", gf_req_param(r, "id"));
-    if (cmp_article_json(cmp_engine_corpus(app->engine), cmp_engine_amendments(app->engine), id,
-                         gf_req_param(r, "n"), &out, &err) != 0) {
-        gf_reply_error(r, &err);
-        gf_err_cleanup(&err);
-        return;
-    }
-    gf_reply_json(r, 200, out);
 }

@@ -1,7 +1,7 @@
 /*
- * h_ask.h - HTTP handlers of the compliance service: POST /v1/ask, GET /v1/documents,
- * GET /v1/documents/{id}/articles/{n}. The engine (answer.h) does the work; these parse,
- * call, reply, and drive the optional LLM step asynchronously.
+ * h_ask.h - the compliance service's application state and POST /v1/ask (the document
+ * routes: h_documents.h). The engine (answer.h) does the work; the handlers parse, call,
+ * reply, and drive the optional LLM step asynchronously.
  */
 #ifndef GF_COMPLIANCE_H_ASK_H
 #define GF_COMPLIANCE_H_ASK_H
@@ -20,8 +20,6 @@ typedef struct cmp_app {
 } cmp_app_t;
 
 void cmp_metrics_init(void);
-void h_ask(gf_req_t *r);
-void h_documents(gf_req_t *r);
-void h_article(gf_req_t *r);
+void h_ask_post(gf_req_t *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/svc.h"
 #include "h_ask.h"
+#include "h_documents.h"
 
 static const gf_cfg_opt_t opts[] = {
     {"GF_COMPLIANCE_CORPUS_DIR", GF_CFG_STR, "services/compliance/corpus", 0, -1,
@@ -29,10 +30,10 @@ static const gf_cfg_opt_t opts[] = {
 };
 
 static const gf_route_t routes[] = {
-    {"POST", "/v1/ask", h_ask, 64 * 1024, "application/json"},
-    {"GET", "/v1/documents", h_documents, 0, NULL},
-    {"GET", "/v1/documents/{id}/articles/{n}", h_article, 0, NULL},
-    {"GET", "/v1/documents/{year}/{num}/articles/{n}", h_article, 0, NULL},
+    {"POST", "/v1/ask", h_ask_post, 64 * 1024, "application/json"},
+    {"GET", "/v1/documents", h_documents_list, 0, NULL},
+    {"GET", "/v1/documents/{id}/articles/{n}", h_documents_articles_get, 0, NULL},
+    {"GET", "/v1/documents/{year}/{num}/articles/{n}", h_documents_articles_get, 0, NULL},
 };
 
 static bool index_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)

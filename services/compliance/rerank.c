@@ -11,19 +11,11 @@
 #include <xgboost/c_api.h>
 
 #include "util.h"
+#include "xgb/xgb.h"
 
 struct cmp_reranker {
     BoosterHandle b;
 };
-
-#define XGB_TRY(call)                                                                              \
-    do {                                                                                           \
-        if ((call) != 0) {                                                                         \
-            rc = gf_err_set(err, GF_EINTERNAL, "xgboost_error", "%s: %s", #call,                  \
-                            XGBGetLastError());                                                    \
-            goto fail;                                                                             \
-        }                                                                                          \
-    } while (0)
 
 cmp_reranker_t *cmp_reranker_load(const char *path, gf_err_t *err)
 {
@@ -47,9 +39,9 @@ cmp_reranker_t *cmp_reranker_load(const char *path, gf_err_t *err)
     }
     fclose(f);
     cmp_reranker_t *r = gf_xcalloc(1, sizeof *r);
-    XGB_TRY(XGBoosterCreate(NULL, 0, &r->b));
-    XGB_TRY(XGBoosterLoadModelFromBuffer(r->b, buf, (bst_ulong)n));
-    XGB_TRY(XGBoosterSetParam(r->b, "nthread", "1"));
+    GF_XGB_TRY(XGBoosterCreate(NULL, 0, &r->b));
+    GF_XGB_TRY(XGBoosterLoadModelFromBuffer(r->b, buf, (bst_ulong)n));
+    GF_XGB_TRY(XGBoosterSetParam(r->b, "nthread", "1"));
     free(buf);
     return r;
 fail:
@@ -71,27 +63,9 @@ void cmp_reranker_free(cmp_reranker_t *r)
 int cmp_reranker_score(const cmp_reranker_t *r, const float *x, size_t rows, float *out,
                        gf_err_t *err)
 {
-    int rc = 0;
     if (rows == 0)
         return 0;
-    char arr[256];
-    snprintf(arr, sizeof arr,
-             "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%d],\"typestr\":\"<f4\",\"version\":3}",
-             (uintptr_t)x, rows, CMP_RR_NFEAT);
-    /* "cache_id":0 is required by XGBoost 1.7's in-place prediction */
-    static const char cfg[] = "{\"type\":0,\"training\":false,\"iteration_begin\":0,"
-                              "\"iteration_end\":0,\"strict_shape\":false,\"missing\":NaN,"
-                              "\"cache_id\":0}";
-    const bst_ulong *shape = NULL;
-    bst_ulong dim = 0;
-    const float *res = NULL;
-    XGB_TRY(XGBoosterPredictFromDense(r->b, arr, cfg, NULL, &shape, &dim, &res));
-    if (dim < 1 || shape[0] != rows)
-        return gf_err_set(err, GF_EINTERNAL, "xgboost_shape", "unexpected prediction shape");
-    memcpy(out, res, rows * sizeof *out);
-    return 0;
-fail:
-    return rc;
+    return gf_xgb_predict_dense(r->b, x, rows, CMP_RR_NFEAT, out, err);
 }
 
 int cmp_reranker_train(const float *x, const float *y, size_t rows, const unsigned *groups,
@@ -102,23 +76,23 @@ int cmp_reranker_train(const float *x, const float *y, size_t rows, const unsign
     DMatrixHandle d = NULL;
     BoosterHandle b = NULL;
     char v[32];
-    XGB_TRY(XGDMatrixCreateFromMat(x, (bst_ulong)rows, CMP_RR_NFEAT, NAN, &d));
-    XGB_TRY(XGDMatrixSetFloatInfo(d, "label", y, (bst_ulong)rows));
-    XGB_TRY(XGDMatrixSetUIntInfo(d, "group", groups, (bst_ulong)n_groups));
-    XGB_TRY(XGBoosterCreate(&d, 1, &b));
-    XGB_TRY(XGBoosterSetParam(b, "objective", "rank:pairwise"));
-    XGB_TRY(XGBoosterSetParam(b, "eval_metric", "ndcg@5"));
+    GF_XGB_TRY(XGDMatrixCreateFromMat(x, (bst_ulong)rows, CMP_RR_NFEAT, NAN, &d));
+    GF_XGB_TRY(XGDMatrixSetFloatInfo(d, "label", y, (bst_ulong)rows));
+    GF_XGB_TRY(XGDMatrixSetUIntInfo(d, "group", groups, (bst_ulong)n_groups));
+    GF_XGB_TRY(XGBoosterCreate(&d, 1, &b));
+    GF_XGB_TRY(XGBoosterSetParam(b, "objective", "rank:pairwise"));
+    GF_XGB_TRY(XGBoosterSetParam(b, "eval_metric", "ndcg@5"));
     snprintf(v, sizeof v, "%d", depth);
-    XGB_TRY(XGBoosterSetParam(b, "max_depth", v));
+    GF_XGB_TRY(XGBoosterSetParam(b, "max_depth", v));
     snprintf(v, sizeof v, "%g", eta);
-    XGB_TRY(XGBoosterSetParam(b, "eta", v));
-    XGB_TRY(XGBoosterSetParam(b, "min_child_weight", "1"));
-    XGB_TRY(XGBoosterSetParam(b, "subsample", "1"));
-    XGB_TRY(XGBoosterSetParam(b, "nthread", "1"));
-    XGB_TRY(XGBoosterSetParam(b, "seed", "7"));
+    GF_XGB_TRY(XGBoosterSetParam(b, "eta", v));
+    GF_XGB_TRY(XGBoosterSetParam(b, "min_child_weight", "1"));
+    GF_XGB_TRY(XGBoosterSetParam(b, "subsample", "1"));
+    GF_XGB_TRY(XGBoosterSetParam(b, "nthread", "1"));
+    GF_XGB_TRY(XGBoosterSetParam(b, "seed", "7"));
     for (int i = 0; i < rounds; i++)
-        XGB_TRY(XGBoosterUpdateOneIter(b, i, d));
-    XGB_TRY(XGBoosterSaveModel(b, path));
+        GF_XGB_TRY(XGBoosterUpdateOneIter(b, i, d));
+    GF_XGB_TRY(XGBoosterSaveModel(b, path));
 fail:
     if (b)
         XGBoosterFree(b);

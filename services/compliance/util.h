@@ -19,10 +19,6 @@
                      : (void *)0),                                                      \
      &(arr)[(len)++])
 
-/* Length of the valid UTF-8 prefix check: returns 1 when s[0..n) is valid UTF-8 with no NUL
- * bytes and no overlong forms or surrogates, 0 otherwise. */
-int cmp__utf8_valid(const char *s, size_t n);
-
 /* Monotonic clock in seconds. */
 double cmp__now(void);
 

@@ -62,6 +62,9 @@ int fc_forecast_run(const fc_model_t *m, const gf_feat_series_t *s, int64_t orig
         memcpy(w.demand, known.demand, known.n * sizeof *w.demand);
         if (known.temp)
             memcpy(w.temp, known.temp, known.n * sizeof *w.temp);
+        /* later blocks read the forecasts known at the request's origin, not at theirs */
+        w.tfc = s->tfc;
+        w.tfc_asof = origin;
     }
 
     for (int c = 0; c * D < N; c++) {

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "features/demand.h"
 #include "registry/registry.h"
@@ -312,7 +313,7 @@ static int check_all(fc_life_t *l, redisContext *c, char (*explicit)[GF_REG_NAME
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (strncmp(names[i], PREFIX, PREFIX_LEN) != 0 ||
-            !gf_feat_demand_region_valid(names[i] + PREFIX_LEN))
+            !gf_region_valid(names[i] + PREFIX_LEN))
             continue;
         int ex = 0;
         for (size_t k = 0; k < nexp; k++)
@@ -498,7 +499,7 @@ static void on_sub_message(redisAsyncContext *ac, void *reply_, void *privdata)
         return;
     }
     if (strcmp(ev.alias, "production") != 0 || strncmp(ev.name, PREFIX, PREFIX_LEN) != 0 ||
-        !gf_feat_demand_region_valid(ev.name + PREFIX_LEN)) {
+        !gf_region_valid(ev.name + PREFIX_LEN)) {
         gf_metric_add(m_events, 1, "ignored");
         return;
     }

@@ -146,7 +146,7 @@ int fc_forest_verify(const fc_forest_t *f, BoosterHandle b, const float *x, size
     float *a = malloc(rows * sizeof *a), *ref = malloc(rows * sizeof *ref);
     if (a == NULL || ref == NULL)
         abort();
-    int rc = fc_xgb_predict_dense(b, x, rows, nf, ref, err);
+    int rc = gf_xgb_predict_dense(b, x, rows, nf, ref, err);
     if (rc != 0)
         goto out;
     fc_forest_predict(f, x, rows, nf, a);
@@ -460,22 +460,9 @@ int fc_holder_reload(fc_holder_t *h, redisContext *c, const char *name, const ch
                      const fc_model_opts_t *opts, gf_err_t *err)
 {
     int64_t version = 0;
-    int rc;
-    if (ref == NULL || strcmp(ref, "latest") == 0) {
-        if ((rc = gf_reg_latest(c, name, &version, err)) != 0)
-            return rc;
-        if (version == 0)
-            return gf_err_set(err, GF_ENOTFOUND, "unknown_model", "model '%s' has no versions",
-                              name);
-    } else if (ref[0] >= '0' && ref[0] <= '9') {
-        char *end;
-        long long v = strtoll(ref, &end, 10);
-        if (*end != '\0' || v < 1)
-            return gf_err_set(err, GF_EINVAL, "bad_version", "bad version '%.40s'", ref);
-        version = v;
-    } else if ((rc = gf_reg_alias_get(c, name, ref, &version, err)) != 0) {
+    int rc = gf_reg_ref_resolve(c, name, ref, &version, err);
+    if (rc != 0)
         return rc;
-    }
     fc_model_t *cur = fc_holder_get(h);
     int same = cur != NULL && cur->version == version && strcmp(cur->name, name) == 0;
     fc_model_release(cur);

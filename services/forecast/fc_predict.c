@@ -1,16 +1,20 @@
 /*
- * fc_predict.c - direct scanner for POST /v1/predict bodies (see fc_predict.h).
+ * fc_predict.c - POST /v1/predict bodies on the kit's JSON scanner (see fc_predict.h).
  *
  * Why not jansson: a 10,000 x 50 compact body is ~4 MB of numbers; building a json_t per
- * value costs an allocation each and runs near 50 MB/s here. This scanner reads the fixed
- * shape of the body in one pass, writes floats straight into a growing matrix and allocates
- * only per column name and per doubling of the buffers.
+ * value costs an allocation each and runs near 50 MB/s here. This parser walks the fixed
+ * shape of the body in one pass with core/jscan.h, writes floats straight into a growing
+ * matrix and allocates only per column name and per doubling of the buffers.
  *
- * The scanner accepts exactly RFC 8259 JSON for the parts it reads (strict number grammar,
- * UTF-8 validated strings, \u escapes with surrogate pairs, no trailing garbage) and refuses
- * anything outside the documented shape, so it never has to skip unknown values.
+ * The scanner accepts exactly RFC 8259 JSON for the parts read here (strict number grammar,
+ * UTF-8 validated strings, \u escapes with surrogate pairs, no trailing garbage; \u0000 is
+ * refused so that names are C strings) and this file refuses anything outside the documented
+ * shape, so it never has to skip unknown values.
  */
 #include "fc_predict.h"
+
+#include "core/jscan.h"
+#include "core/util.h"
 
 #include <float.h>
 #include <math.h>
@@ -21,7 +25,7 @@
 /* ================================================================== scanner state */
 
 typedef struct scan {
-    const char *p, *end, *start;
+    gf_jscan_t j;
     gf_err_t *err;
     char *sbuf; /* decoded string scratch */
     size_t scap;
@@ -29,312 +33,82 @@ typedef struct scan {
     size_t max_rows, max_cols;
 } scan_t;
 
-static void *xrealloc(void *p, size_t n)
+/* The scanner's error as the API's: "invalid_json", message with the byte offset. */
+static int syntax_err(scan_t *s)
 {
-    void *q = realloc(p, n ? n : 1);
-    if (q == NULL)
-        abort(); /* out of memory: project policy */
-    return q;
+    gf_err_set(s->err, GF_EINVAL, "invalid_json", "%s at byte %zu", s->j.err_msg,
+               s->j.err_pos);
+    return GF_EINVAL;
 }
 
 static int syntax(scan_t *s, const char *what)
 {
-    gf_err_set(s->err, GF_EINVAL, "invalid_json", "%s at byte %zu", what,
-               (size_t)(s->p - s->start));
-    return GF_EINVAL;
+    gf_jscan_fail(&s->j, what);
+    return syntax_err(s);
 }
 
-static inline void ws(scan_t *s)
+/* Next byte after whitespace (not consumed), or -1 at the end. */
+static inline int peek(scan_t *s)
 {
-    const char *p = s->p, *end = s->end;
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-        p++;
-    s->p = p;
+    return gf_jscan_peek(&s->j);
 }
 
-static inline int expect(scan_t *s, char ch, const char *what)
+/* Consume ch when it is next (after whitespace): 1, else 0. */
+static inline int accept(scan_t *s, int ch)
 {
-    ws(s);
-    if (s->p >= s->end || *s->p != ch)
-        return syntax(s, what);
-    s->p++;
-    return 0;
-}
-
-/* ================================================================== strings */
-
-static int hex4(const char *p, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-/* Length of a valid UTF-8 sequence starting at p (lead byte >= 0x80), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, min = 0x10000;
-    else
+    if (gf_jscan_peek(&s->j) != ch)
         return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    unsigned cp = c & (0xff >> (n + 1));
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
+    s->j.pos++;
+    return 1;
 }
 
-static void sbuf_put(scan_t *s, size_t *n, const char *src, size_t len)
+static inline int expect(scan_t *s, int ch, const char *what)
 {
-    if (*n + len + 1 > s->scap) {
-        s->scap = (*n + len + 1) * 2;
-        s->sbuf = xrealloc(s->sbuf, s->scap);
-    }
-    memcpy(s->sbuf + *n, src, len);
-    *n += len;
+    return accept(s, ch) ? 0 : syntax(s, what);
 }
 
-/* Parse a string at s->p (after whitespace). *out points either into the input (no escapes)
- * or into s->sbuf (valid until the next string); *len its byte length. NUL bytes (\u0000)
- * are refused, so the result is usable as a C string after copying. */
+/* A string into s->sbuf (valid until the next string); *len its byte length. NUL bytes
+ * (\u0000) are refused, so the result is a C string. */
 static int str(scan_t *s, const char **out, size_t *len)
 {
-    ws(s);
-    if (s->p >= s->end || *s->p != '"')
-        return syntax(s, "expected a string");
-    const char *p = ++s->p, *end = s->end;
-    /* fast path: plain ASCII up to the closing quote */
-    const char *q = p;
-    while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 &&
-           (unsigned char)*q < 0x80)
-        q++;
-    if (q < end && *q == '"') {
-        *out = p;
-        *len = (size_t)(q - p);
-        s->p = q + 1;
-        return 0;
+    if (s->scap == 0) {
+        s->scap = 256;
+        s->sbuf = gf_xmalloc(s->scap);
     }
-    size_t n = 0;
-    sbuf_put(s, &n, p, (size_t)(q - p));
-    p = q;
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"') {
-            s->sbuf[n] = '\0';
-            *out = s->sbuf;
-            *len = n;
-            s->p = p + 1;
-            return 0;
-        }
-        if (c < 0x20) {
-            s->p = p;
-            return syntax(s, "control character in string");
-        }
-        if (c >= 0x80) {
-            size_t k = utf8_len((const unsigned char *)p, (const unsigned char *)end);
-            if (k == 0) {
-                s->p = p;
-                return syntax(s, "invalid UTF-8 in string");
-            }
-            sbuf_put(s, &n, p, k);
-            p += k;
-            continue;
-        }
-        if (c != '\\') {
-            sbuf_put(s, &n, p, 1);
-            p++;
-            continue;
-        }
-        if (end - p < 2) {
-            s->p = p;
-            return syntax(s, "unterminated escape");
-        }
-        char e = p[1], ch;
-        p += 2;
-        switch (e) {
-        case '"': ch = '"'; break;
-        case '\\': ch = '\\'; break;
-        case '/': ch = '/'; break;
-        case 'b': ch = '\b'; break;
-        case 'f': ch = '\f'; break;
-        case 'n': ch = '\n'; break;
-        case 'r': ch = '\r'; break;
-        case 't': ch = '\t'; break;
-        case 'u': {
-            unsigned cp, lo;
-            if (end - p < 4 || hex4(p, &cp) != 0) {
-                s->p = p;
-                return syntax(s, "bad \\u escape");
-            }
-            p += 4;
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 ||
-                    lo < 0xdc00 || lo > 0xdfff) {
-                    s->p = p;
-                    return syntax(s, "lone surrogate in \\u escape");
-                }
-                p += 6;
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-                s->p = p;
-                return syntax(s, "lone surrogate in \\u escape");
-            }
-            if (cp == 0) {
-                s->p = p;
-                return syntax(s, "\\u0000 is not allowed");
-            }
-            char u[4];
-            size_t k;
-            if (cp < 0x80)
-                u[0] = (char)cp, k = 1;
-            else if (cp < 0x800)
-                u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3f)), k = 2;
-            else if (cp < 0x10000)
-                u[0] = (char)(0xe0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3f)),
-                u[2] = (char)(0x80 | (cp & 0x3f)), k = 3;
-            else
-                u[0] = (char)(0xf0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3f)),
-                u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), u[3] = (char)(0x80 | (cp & 0x3f)),
-                k = 4;
-            sbuf_put(s, &n, u, k);
-            continue;
-        }
-        default:
-            s->p = p - 2;
-            return syntax(s, "bad escape");
-        }
-        sbuf_put(s, &n, &ch, 1);
+    gf_jscan_t at = s->j;
+    size_t n;
+    if (gf_jscan_string(&s->j, s->sbuf, s->scap, &n) != 0)
+        return syntax_err(s);
+    if (n >= s->scap) { /* a long string: decode it again into a buffer that holds it */
+        s->scap = n + 1;
+        s->sbuf = gf_xrealloc(s->sbuf, s->scap);
+        s->j = at;
+        if (gf_jscan_string(&s->j, s->sbuf, s->scap, &n) != 0)
+            return syntax_err(s);
     }
-    s->p = p;
-    return syntax(s, "unterminated string");
+    *out = s->sbuf;
+    *len = n;
+    return 0;
 }
 
-/* ================================================================== numbers */
-
-static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* Strict JSON number at s->p. Exact fast path when the decimal mantissa has <= 15 significant
- * digits and |exponent| <= 22 (both factors exact doubles, one rounding); strtod otherwise. */
+/* A JSON number (the kit's one number rule, core/jscan.h). */
 static int num(scan_t *s, double *out)
 {
-    const char *p = s->p, *end = s->end, *b = p;
-    int neg = 0;
-    if (p < end && *p == '-')
-        neg = 1, p++;
-    if (p >= end || *p < '0' || *p > '9')
-        return syntax(s, "expected a number");
-    uint64_t m = 0;
-    int digits = 0, exp10 = 0;
-    if (*p == '0') {
-        p++;
-    } else {
-        while (p < end && *p >= '0' && *p <= '9') {
-            if (digits < 19)
-                m = m * 10 + (uint64_t)(*p - '0'), digits += (m != 0);
-            else
-                exp10++, digits++;
-            p++;
-        }
-    }
-    if (p < end && *p == '.') {
-        p++;
-        if (p >= end || *p < '0' || *p > '9') {
-            s->p = p;
-            return syntax(s, "digit expected after '.'");
-        }
-        while (p < end && *p >= '0' && *p <= '9') {
-            if (digits < 19) {
-                m = m * 10 + (uint64_t)(*p - '0');
-                digits += (m != 0);
-                exp10--;
-            } else {
-                digits++;
-            }
-            p++;
-        }
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        int eneg = 0;
-        if (p < end && (*p == '+' || *p == '-'))
-            eneg = *p == '-', p++;
-        if (p >= end || *p < '0' || *p > '9') {
-            s->p = p;
-            return syntax(s, "digit expected in exponent");
-        }
-        int e = 0;
-        while (p < end && *p >= '0' && *p <= '9') {
-            if (e < 100000)
-                e = e * 10 + (*p - '0');
-            p++;
-        }
-        exp10 += eneg ? -e : e;
-    }
-    s->p = p;
-    if (digits <= 15 && exp10 >= -22 && exp10 <= 22) {
-        double d = (double)m;
-        d = exp10 < 0 ? d / pow10_tab[-exp10] : d * pow10_tab[exp10];
-        *out = neg ? -d : d;
-        return 0;
-    }
-    char tmp[512];
-    size_t n = (size_t)(p - b);
-    if (n >= sizeof tmp) { /* absurdly long literal: strtod on a heap copy */
-        char *h = xrealloc(NULL, n + 1);
-        memcpy(h, b, n);
-        h[n] = '\0';
-        *out = strtod(h, NULL);
-        free(h);
-        return 0;
-    }
-    memcpy(tmp, b, n);
-    tmp[n] = '\0';
-    *out = strtod(tmp, NULL);
-    return 0;
+    return gf_jscan_number(&s->j, out) == 0 ? 0 : syntax_err(s);
 }
 
 /* A feature value: number -> float, null -> NaN. Returns 0, 1 when the value is of another
  * type or outside float range (caller reports bad_value), or a syntax error. */
 static inline int value(scan_t *s, float *out)
 {
-    ws(s);
-    if (s->p >= s->end)
+    int c = peek(s);
+    if (c < 0)
         return syntax(s, "unexpected end of input");
-    char c = *s->p;
     if (c == 'n') {
-        if (s->end - s->p >= 4 && memcmp(s->p, "null", 4) == 0) {
-            s->p += 4;
-            *out = NAN;
-            return 0;
-        }
-        return syntax(s, "invalid literal");
+        if (gf_jscan_literal(&s->j, NULL) != 0)
+            return syntax_err(s);
+        *out = NAN;
+        return 0;
     }
     if (c != '-' && (c < '0' || c > '9'))
         return 1;
@@ -386,9 +160,7 @@ static int intern(scan_t *s, const char *name, size_t len, uint32_t *id, int *is
     fc_predict_req_t *r = s->r;
     if (r->_nslots == 0) {
         r->_nslots = 64;
-        r->_slots = calloc(r->_nslots, sizeof *r->_slots);
-        if (r->_slots == NULL)
-            abort();
+        r->_slots = gf_xcalloc(r->_nslots, sizeof *r->_slots);
     }
     size_t mask = r->_nslots - 1, i = hash_bytes(name, len) & mask;
     while (r->_slots[i] != 0) {
@@ -408,20 +180,16 @@ static int intern(scan_t *s, const char *name, size_t len, uint32_t *id, int *is
                           "feature names must be 1..128 bytes (column %zu)", r->ncols);
     if (r->ncols == r->_cols_cap) {
         r->_cols_cap = r->_cols_cap ? r->_cols_cap * 2 : 16;
-        r->cols = xrealloc(r->cols, r->_cols_cap * sizeof *r->cols);
+        r->cols = gf_xrealloc(r->cols, r->_cols_cap * sizeof *r->cols);
     }
-    char *copy = xrealloc(NULL, len + 1);
-    memcpy(copy, name, len);
-    copy[len] = '\0';
+    char *copy = gf_xstrndup(name, len);
     *id = (uint32_t)r->ncols;
     r->cols[r->ncols++] = copy;
     *is_new = 1;
     if (r->ncols * 2 > r->_nslots) {
         free(r->_slots);
         r->_nslots *= 2;
-        r->_slots = calloc(r->_nslots, sizeof *r->_slots);
-        if (r->_slots == NULL)
-            abort();
+        r->_slots = gf_xcalloc(r->_nslots, sizeof *r->_slots);
         for (uint32_t k = 0; k < r->ncols; k++)
             table_insert(r, k);
     } else {
@@ -475,16 +243,13 @@ static int m_columns(scan_t *s)
     if (s->r->ncols > 0)
         return gf_err_set(s->err, GF_EINVAL, "both_forms", "give \"columns\"+\"rows\" or "
                           "\"instances\", not both");
-    ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
+    if (accept(s, ']'))
         return gf_err_set(s->err, GF_EINVAL, "bad_columns", "\"columns\" must not be empty");
-    }
     for (;;) {
         const char *v;
         size_t n;
-        ws(s);
-        if (s->p < s->end && *s->p != '"')
+        int c = peek(s);
+        if (c >= 0 && c != '"')
             return gf_err_set(s->err, GF_EINVAL, "bad_columns",
                               "\"columns\" must be an array of strings");
         if ((rc = str(s, &v, &n)) != 0)
@@ -499,11 +264,8 @@ static int m_columns(scan_t *s)
             gf_err_add_field(s->err, s->r->cols[id], "duplicate");
             return GF_EINVAL;
         }
-        ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
+        if (accept(s, ','))
             continue;
-        }
         return expect(s, ']', "expected ',' or ']' in \"columns\"");
     }
 }
@@ -519,11 +281,8 @@ static int m_rows(scan_t *s, size_t *width)
     int rc = expect(s, '[', "expected '[' for \"rows\"");
     if (rc)
         return rc;
-    ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
+    if (accept(s, ']'))
         return 0;
-    }
     size_t w = 0; /* width of the first row; all rows must match */
     for (;;) {
         if (r->nrows >= s->max_rows)
@@ -531,10 +290,7 @@ static int m_rows(scan_t *s, size_t *width)
         if ((rc = expect(s, '[', "expected '[' starting a row")) != 0)
             return rc;
         size_t k = 0;
-        ws(s);
-        if (s->p < s->end && *s->p == ']') {
-            s->p++;
-        } else {
+        if (!accept(s, ']')) {
             for (;;) {
                 size_t at = r->nrows * w + k;
                 if (r->nrows == 0 && k >= s->max_cols)
@@ -545,7 +301,7 @@ static int m_rows(scan_t *s, size_t *width)
                                       "row %zu has more than %zu values", r->nrows, w);
                 if (at >= r->_vals_cap) {
                     r->_vals_cap = r->_vals_cap ? r->_vals_cap * 2 : 1024;
-                    r->_vals = xrealloc(r->_vals, r->_vals_cap * sizeof *r->_vals);
+                    r->_vals = gf_xrealloc(r->_vals, r->_vals_cap * sizeof *r->_vals);
                 }
                 rc = value(s, &r->_vals[at]);
                 if (rc == 1)
@@ -554,11 +310,8 @@ static int m_rows(scan_t *s, size_t *width)
                 if (rc)
                     return rc;
                 k++;
-                ws(s);
-                if (s->p < s->end && *s->p == ',') {
-                    s->p++;
+                if (accept(s, ','))
                     continue;
-                }
                 if ((rc = expect(s, ']', "expected ',' or ']' in a row")) != 0)
                     return rc;
                 break;
@@ -570,11 +323,8 @@ static int m_rows(scan_t *s, size_t *width)
             return gf_err_set(s->err, GF_EINVAL, "row_length", "row %zu has %zu values, row 0 %zu",
                               r->nrows, k, w);
         r->nrows++;
-        ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
+        if (accept(s, ','))
             continue;
-        }
         if ((rc = expect(s, ']', "expected ',' or ']' after a row")) != 0)
             return rc;
         *width = w;
@@ -589,26 +339,18 @@ static int m_instances(scan_t *s)
     if (rc)
         return rc;
     r->_rows_cap = 64;
-    r->_row_off = xrealloc(NULL, r->_rows_cap * sizeof *r->_row_off);
+    r->_row_off = gf_xmalloc(r->_rows_cap * sizeof *r->_row_off);
     r->_row_off[0] = 0;
-    ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
+    if (accept(s, ']'))
         return 0;
-    }
     for (;;) {
         if (r->nrows >= s->max_rows)
             return too_many_rows(s);
-        ws(s);
-        if (s->p >= s->end || *s->p != '{')
+        if (!accept(s, '{'))
             return gf_err_set(s->err, GF_EINVAL, "bad_instance",
                               "instance %zu must be an object of feature: value", r->nrows);
-        s->p++;
-        ws(s);
         size_t k = 0;
-        if (s->p < s->end && *s->p == '}') {
-            s->p++;
-        } else {
+        if (!accept(s, '}')) {
             for (;;) {
                 const char *key;
                 size_t kn;
@@ -626,8 +368,8 @@ static int m_instances(scan_t *s)
                                       s->max_cols);
                 if (r->_npairs >= r->_pairs_cap) {
                     r->_pairs_cap = r->_pairs_cap ? r->_pairs_cap * 2 : 1024;
-                    r->_ids = xrealloc(r->_ids, r->_pairs_cap * sizeof *r->_ids);
-                    r->_vals = xrealloc(r->_vals, r->_pairs_cap * sizeof *r->_vals);
+                    r->_ids = gf_xrealloc(r->_ids, r->_pairs_cap * sizeof *r->_ids);
+                    r->_vals = gf_xrealloc(r->_vals, r->_pairs_cap * sizeof *r->_vals);
                 }
                 rc = value(s, &r->_vals[r->_npairs]);
                 if (rc == 1)
@@ -635,11 +377,8 @@ static int m_instances(scan_t *s)
                 if (rc)
                     return rc;
                 r->_ids[r->_npairs++] = id;
-                ws(s);
-                if (s->p < s->end && *s->p == ',') {
-                    s->p++;
+                if (accept(s, ','))
                     continue;
-                }
                 if ((rc = expect(s, '}', "expected ',' or '}' in an instance")) != 0)
                     return rc;
                 break;
@@ -648,14 +387,11 @@ static int m_instances(scan_t *s)
         r->nrows++;
         if (r->nrows + 1 > r->_rows_cap) {
             r->_rows_cap *= 2;
-            r->_row_off = xrealloc(r->_row_off, r->_rows_cap * sizeof *r->_row_off);
+            r->_row_off = gf_xrealloc(r->_row_off, r->_rows_cap * sizeof *r->_row_off);
         }
         r->_row_off[r->nrows] = r->_npairs;
-        ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
+        if (accept(s, ','))
             continue;
-        }
         return expect(s, ']', "expected ',' or ']' after an instance");
     }
 }
@@ -668,17 +404,14 @@ static int m_horizons(scan_t *s, size_t *n)
         return rc;
     size_t cap = 0;
     *n = 0;
-    ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
+    if (accept(s, ']'))
         return 0;
-    }
     for (;;) {
         if (*n >= s->max_rows)
             return too_many_rows(s);
-        ws(s);
         double d;
-        if (s->p >= s->end || !(*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
+        int c = peek(s);
+        if (!(c == '-' || (c >= '0' && c <= '9')))
             goto bad;
         if ((rc = num(s, &d)) != 0)
             return rc;
@@ -686,14 +419,11 @@ static int m_horizons(scan_t *s, size_t *n)
             goto bad;
         if (*n >= cap) {
             cap = cap ? cap * 2 : 256;
-            r->horizons = xrealloc(r->horizons, cap * sizeof *r->horizons);
+            r->horizons = gf_xrealloc(r->horizons, cap * sizeof *r->horizons);
         }
         r->horizons[(*n)++] = (int32_t)d;
-        ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
+        if (accept(s, ','))
             continue;
-        }
         return expect(s, ']', "expected ',' or ']' in \"horizons\"");
     }
 bad:
@@ -724,31 +454,28 @@ int fc_predict_parse(const char *body, size_t len, const fc_predict_limits_t *li
                      fc_predict_req_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    scan_t s = {.p = body, .end = body + len, .start = body, .err = err, .r = out};
+    scan_t s = {.err = err, .r = out};
+    gf_jscan_init(&s.j, body ? body : "", body ? len : 0);
+    s.j.no_nul = 1;
     s.max_rows = lim && lim->max_rows ? lim->max_rows : FC_PREDICT_MAX_ROWS;
     s.max_cols = lim && lim->max_cols ? lim->max_cols : FC_PREDICT_MAX_COLS;
-    if (body == NULL)
-        s.p = s.end = s.start = "";
     enum { M_MODEL = 1, M_COLUMNS = 2, M_ROWS = 4, M_INSTANCES = 8, M_HORIZONS = 16 };
     unsigned seen = 0;
     size_t width = 0, nh = 0;
     int rc;
-    ws(&s);
-    if (s.p >= s.end)
+    int c = peek(&s);
+    if (c < 0)
         return syntax(&s, "empty body");
-    if (*s.p != '{') {
-        if (*s.p == '[' || *s.p == '"' || *s.p == '-' || (*s.p >= '0' && *s.p <= '9') ||
-            *s.p == 't' || *s.p == 'f' || *s.p == 'n')
+    if (c != '{') {
+        if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
+            c == 'f' || c == 'n')
             rc = gf_err_set(err, GF_EINVAL, "not_an_object", "body must be a JSON object");
         else
             rc = syntax(&s, "expected '{'");
         goto out;
     }
-    s.p++;
-    ws(&s);
-    if (s.p < s.end && *s.p == '}') {
-        s.p++;
-    } else {
+    s.j.pos++;
+    if (!accept(&s, '}')) {
         for (;;) {
             const char *key;
             size_t kn;
@@ -795,18 +522,14 @@ int fc_predict_parse(const char *body, size_t len, const fc_predict_limits_t *li
             }
             if (rc)
                 goto out;
-            ws(&s);
-            if (s.p < s.end && *s.p == ',') {
-                s.p++;
+            if (accept(&s, ','))
                 continue;
-            }
             if ((rc = expect(&s, '}', "expected ',' or '}' after a member")) != 0)
                 goto out;
             break;
         }
     }
-    ws(&s);
-    if (s.p != s.end) {
+    if (peek(&s) >= 0) {
         rc = syntax(&s, "trailing characters after the object");
         goto out;
     }
@@ -884,13 +607,11 @@ int fc_predict_bind(const fc_predict_req_t *req, const char *const *names, size_
                     gf_err_t *err)
 {
     /* map request column -> model index through the request's own name table */
-    long *map = xrealloc(NULL, (req->ncols ? req->ncols : 1) * sizeof *map);
-    unsigned char *covered = calloc(n ? n : 1, 1);
+    long *map = gf_xmalloc(req->ncols * sizeof *map);
+    unsigned char *covered = gf_xcalloc(n, 1);
     size_t *stamp = NULL;
     report_t rep = {{0}, 0, NULL};
     int rc = 0;
-    if (covered == NULL)
-        abort();
     for (size_t c = 0; c < req->ncols; c++)
         map[c] = -1;
     for (size_t j = 0; j < n; j++) {
@@ -932,9 +653,7 @@ int fc_predict_bind(const fc_predict_req_t *req, const char *const *names, size_
         }
         goto out;
     }
-    stamp = calloc(n ? n : 1, sizeof *stamp);
-    if (stamp == NULL)
-        abort();
+    stamp = gf_xcalloc(n, sizeof *stamp);
     for (size_t r = 0; r < req->nrows; r++) {
         float *row = x + r * n;
         size_t got = 0;

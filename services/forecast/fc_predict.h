@@ -10,9 +10,10 @@
  * feature row handed to XGBoost) or null (= missing, NaN). Numbers outside float range are
  * refused.
  *
- * The parser is a direct single-pass scanner (no jansson tree): values go straight into a
- * float matrix; keys without escapes are compared in place. Strings are validated as UTF-8 and
- * escapes decoded as in RFC 8259.
+ * The parser is a single pass with the kit's JSON scanner (core/jscan.h, no jansson tree):
+ * values go straight into a float matrix, numbers by the kit's one number rule (the nearest
+ * double, as strtod gives it, then rounded to float). Strings are validated as UTF-8 and
+ * escapes decoded as in RFC 8259; \u0000 is refused.
  *
  * Parse (fc_predict_parse) checks syntax and shape; errors are GF_EINVAL (400):
  *   "invalid_json" (with byte offset), "not_an_object", "unknown_field", "duplicate_field",

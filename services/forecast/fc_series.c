@@ -10,29 +10,6 @@
 #include "features/demand.h"
 #include "features/tz.h"
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
-}
-
-size_t fc_series_months(int64_t from, int64_t to, int *ym, size_t max)
-{
-    if (from >= to)
-        return 0;
-    int y, m, d, ly, lm;
-    gf_feat_civil_from_days(floor_div(from, 86400), &y, &m, &d);
-    gf_feat_civil_from_days(floor_div(to - 1, 86400), &ly, &lm, &d);
-    size_t n = 0;
-    while ((y < ly || (y == ly && m <= lm)) && n < max) {
-        ym[n++] = y * 100 + m;
-        if (++m == 13) {
-            m = 1;
-            y++;
-        }
-    }
-    return n;
-}
-
 int fc_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, gf_err_t *err)
 {
     return gf_feat_series_alloc(s, t0, n, 1, err);
@@ -70,27 +47,6 @@ void fc_series_drop_temp(gf_feat_series_t *s)
 {
     free(s->temp);
     s->temp = NULL;
-}
-
-int fc_region_range_sync(redisContext *c, const char *region, int64_t *first, int64_t *last,
-                         gf_err_t *err)
-{
-    redisReply *r = redisCommand(c, "HMGET gf:region:{%s} first last", region);
-    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-        if (r)
-            freeReplyObject(r);
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "Redis: %s",
-                          c->err ? c->errstr : "error reply");
-    }
-    int rc = 0;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING ||
-        gf_feat_demand_stamp_parse(r->element[0]->str, r->element[0]->len, first) != 0 ||
-        gf_feat_demand_stamp_parse(r->element[1]->str, r->element[1]->len, last) != 0)
-        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' has no demand data",
-                        region);
-    freeReplyObject(r);
-    return rc;
 }
 
 int fc_series_load_sync(redisContext *c, const char *region, int64_t from, int64_t to,

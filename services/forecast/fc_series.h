@@ -27,10 +27,6 @@
 /* Longest range one request may load (hours): a year for peak_mw plus the features' lookback. */
 #define FC_SERIES_MAX_HOURS (24 * 800)
 
-/* The months (YYYY*100+MM, UTC) that hold hours [from, to), ascending, into ym[max].
- * Returns their number (0 when from >= to; at most max). */
-size_t fc_series_months(int64_t from, int64_t to, int *ym, size_t max);
-
 /* An all-NaN owning grid of n hours from t0, with a temperature array. 0 or GF_EINVAL. */
 int fc_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, gf_err_t *err);
 
@@ -50,10 +46,6 @@ void fc_series_drop_temp(gf_feat_series_t *s);
  * in gf:region:{R}); GF_EUNAVAIL "redis_unavailable" / "redis_error". */
 int fc_series_load_sync(redisContext *c, const char *region, int64_t from, int64_t to,
                         gf_feat_series_t *out, gf_err_t *err);
-
-/* first/last hour stamps from gf:region:{R} (HMGET first last); GF_ENOTFOUND when absent. */
-int fc_region_range_sync(redisContext *c, const char *region, int64_t *first, int64_t *last,
-                         gf_err_t *err);
 
 /* Highest demand in hours [from, to) of s; NaN when none is known there. */
 double fc_series_peak(const gf_feat_series_t *s, int64_t from, int64_t to);

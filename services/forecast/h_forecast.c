@@ -2,10 +2,11 @@
  * h_forecast.c - forecast routes (see h_forecast.h and README.md).
  *
  * GET /v1/forecast, on the loop: parameters -> HMGET gf:region:{R} first last rows (region
- * known? data range, cache stamp) -> the serving model (retained until the reply) -> cache
- * hit: reply the stored bytes -> else one HGETALL per month of history needed (a year for
- * peak_mw, the features' lookback), pipelined on the async connection -> fc_forecast_run ->
- * JSON -> cache -> reply. Every path releases the model and the series before replying.
+ * known? data range, cache stamp) -> the serving model (retained until the reply) -> its
+ * levels and the origin checked (fc_plan.c) -> cache hit: reply the stored bytes -> else one
+ * HGETALL per month of history needed (a year for peak_mw, the features' lookback), pipelined
+ * on the async connection -> fc_forecast_run -> JSON -> cache -> reply. Every path releases
+ * the model and the series before replying.
  *
  * POST /v1/predict: small bodies on the loop with the app's grow-only scratch buffers (the
  * direct scanner, the native evaluator, a hand-written JSON writer: no per-request buffers
@@ -22,11 +23,14 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/svc.h"
 #include "core/util.h"
 #include "fc_forecast.h"
+#include "fc_plan.h"
 #include "fc_predict.h"
 #include "fc_series.h"
+#include "fc_weather.h"
 #include "features/demand.h"
 #include "registry/registry.h"
 
@@ -246,7 +250,7 @@ static void on_model_versions(redisAsyncContext *ac, void *reply_, void *privdat
 /* Reply to a predict that failed with no_model (*err, taken). Loop thread. */
 static void no_model_reply(gf_req_t *r, fc_app_t *app, const char *model, gf_err_t *err)
 {
-    if (strncmp(model, "load:", 5) != 0 || !gf_feat_demand_region_valid(model + 5)) {
+    if (strncmp(model, "load:", 5) != 0 || !gf_region_valid(model + 5)) {
         reply_unknown_model(r, model, "is not served by this service (it serves load:<region>)");
         gf_err_cleanup(err);
         return;
@@ -306,7 +310,7 @@ static void ptask_run(gf_pool_worker_t *w, void *arg)
                         &t->rows, t->model, &t->err);
 }
 
-void h_predict(gf_req_t *r)
+void h_predict_post(gf_req_t *r)
 {
     fc_app_t *app = r->app;
     gf_err_t err = {0};
@@ -342,7 +346,7 @@ void h_predict(gf_req_t *r)
 
 /* ---------------------------------------------------------------- GET /v1/models/loaded */
 
-void h_models_loaded(gf_req_t *r)
+void h_models_loaded_get(gf_req_t *r)
 {
     fc_app_t *app = r->app;
     static const char *const allowed[] = {"features", NULL};
@@ -372,9 +376,13 @@ typedef struct fjob {
     int lidx[FC_Q_MAX_LEVELS];
     int64_t first, last, origin;
     int skip;
-    char key[256], stamp[64];
+    char key[256], stamp[160];
     gf_feat_series_t s;
     int pending, failed, with_temp;
+    int64_t rows;
+    int lb;        /* hours of history the model's features read */
+    int uses_temp; /* the model reads temperature: read gf:tobs / gf:tfc too */
+    fc_wx_t wx;
 } fjob_t;
 
 static void fjob_fail(fjob_t *j, gf_err_t *err)
@@ -382,49 +390,9 @@ static void fjob_fail(fjob_t *j, gf_err_t *err)
     gf_req_t *r = j->r;
     fc_model_release(j->m);
     gf_feat_series_cleanup(&j->s);
+    fc_wx_cleanup(&j->wx);
     gf_reply_error(r, err);
     gf_err_cleanup(err);
-}
-
-static int parse_levels(const char *txt, double *lev, size_t *n, gf_err_t *err)
-{
-    *n = 0;
-    const char *p = txt;
-    while (*p) {
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p || !(v > 0 && v < 1) || (*end != ',' && *end != '\0') ||
-            *n >= FC_Q_MAX_LEVELS) {
-            gf_err_set(err, GF_EINVAL, "invalid_parameter",
-                       "levels must be up to %d comma-separated quantile levels in (0,1), e.g. "
-                       "0.05,0.95",
-                       FC_Q_MAX_LEVELS);
-            gf_err_add_field(err, "levels", "bad list");
-            return GF_EINVAL;
-        }
-        lev[(*n)++] = v;
-        p = *end ? end + 1 : end;
-    }
-    if (*n == 0) {
-        gf_err_set(err, GF_EINVAL, "invalid_parameter", "levels is empty");
-        gf_err_add_field(err, "levels", "empty");
-        return GF_EINVAL;
-    }
-    return 0;
-}
-
-/* "p10", "p05", "p2_5": the point field of a level. */
-static void level_name(double lv, char *buf, size_t len)
-{
-    double pct = lv * 100;
-    if (fabs(pct - round(pct)) < 1e-9) {
-        snprintf(buf, len, "p%02d", (int)round(pct));
-        return;
-    }
-    snprintf(buf, len, "p%g", pct);
-    for (char *c = buf; *c; c++)
-        if (*c == '.')
-            *c = '_';
 }
 
 static json_t *num_or_null(double v)
@@ -445,6 +413,8 @@ static void fjob_finish(fjob_t *j)
     }
     if (!j->with_temp)
         fc_series_drop_temp(&j->s);
+    if (j->uses_temp)
+        fc_wx_apply(&j->wx, &j->s); /* observations on s->temp, forecasts as s->tfc */
     fc_forecast_t *fc = gf_xmalloc(sizeof *fc);
     if (fc_forecast_run(j->m, &j->s, j->origin, j->skip, (int)j->horizon, fc, &err) != 0) {
         if (strcmp(err.code, "insufficient_history") == 0)
@@ -490,10 +460,17 @@ static void fjob_finish(fjob_t *j)
                                           "widened by sqrt(block + 1), an uncalibrated "
                                           "assumption"));
     json_object_set_new(o, "method", meth);
+    if (gf_feat_spec_uses_temp_fc(fs)) {
+        /* hours of this forecast whose temperature came from a stored forecast */
+        size_t nfc = 0;
+        for (size_t i = 0; i < fc->n; i++)
+            nfc += !isnan(gf_feat_tfc_at(j->s.tfc, fc->ts[i], j->origin, NULL));
+        json_object_set_new(o, "temperature_forecast_hours", json_integer((json_int_t)nfc));
+    }
     json_t *pts = json_array();
     char nm[FC_Q_MAX_LEVELS][16];
     for (size_t k = 0; k < j->nlev; k++)
-        level_name(j->lev[k], nm[k], sizeof nm[k]);
+        fc_level_name(j->lev[k], nm[k], sizeof nm[k]);
     for (size_t i = 0; i < fc->n; i++) {
         json_t *p = json_object();
         json_object_set_new(p, "ts", json_string(gf_time_format(fc->ts[i], ts, sizeof ts)));
@@ -528,6 +505,7 @@ static void fjob_finish(fjob_t *j)
     gf_metric_observe(m_latency, gf_now_mono() - r->t_start, "forecast");
     fc_model_release(j->m);
     gf_feat_series_cleanup(&j->s);
+    fc_wx_cleanup(&j->wx);
     gf_reply_header(r, "X-Cache", "miss");
     gf_reply_raw(r, 200, "application/json", txt, len);
     free(txt);
@@ -542,6 +520,35 @@ static void on_month(redisAsyncContext *ac, void *reply, void *privdata)
         j->failed = 1;
     else
         fc_series_fill(&j->s, rr, &j->with_temp, NULL);
+    if (--j->pending == 0)
+        fjob_finish(j);
+}
+
+static void fjob_read(fjob_t *j, const char *temp_meta);
+static void on_temp_meta(redisAsyncContext *ac, void *reply, void *privdata);
+
+static void on_tobs(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    redisReply *rr = reply;
+    if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
+        j->failed = 1;
+    else
+        fc_wx_fill_obs(&j->wx, rr);
+    if (--j->pending == 0)
+        fjob_finish(j);
+}
+
+static void on_tfc(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    redisReply *rr = reply;
+    if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
+        j->failed = 1;
+    else
+        fc_wx_fill_fc(&j->wx, rr);
     if (--j->pending == 0)
         fjob_finish(j);
 }
@@ -565,7 +572,6 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
     fc_app_t *app = j->app;
     redisReply *rr = reply;
     gf_err_t err = {0};
-    int64_t rows = 0;
     if (rr == NULL || rr->type != REDIS_REPLY_ARRAY || rr->elements != 3) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis did not answer");
         fjob_fail(j, &err);
@@ -578,7 +584,7 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         fjob_fail(j, &err);
         return;
     }
-    parse_i64(rr->element[2], &rows);
+    parse_i64(rr->element[2], &j->rows);
     j->first -= ((j->first % 3600) + 3600) % 3600;
     j->m = fc_life_get(app->life, j->region);
     if (j->m == NULL) {
@@ -599,74 +605,71 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         return;
     }
     /* Levels: the stored ones only (never interpolated). */
-    for (size_t k = 0; k < j->nlev; k++) {
-        j->lidx[k] = q ? fc_quantiles_level_index(q, j->lev[k]) : -1;
-        if (j->lidx[k] < 0 && j->lev_explicit) {
-            char avail[256] = "";
-            size_t used = 0;
-            for (size_t i = 0; q && i < q->nlevels && used < sizeof avail - 16; i++)
-                used += (size_t)snprintf(avail + used, sizeof avail - used, "%s%g", i ? "," : "",
-                                         q->levels[i]);
-            gf_err_set(&err, GF_EUNPROCESSABLE, "unknown_level",
-                       "level %g is not stored with %s@%lld; stored levels: %s", j->lev[k],
-                       fc_model_name(j->m), (long long)fc_model_version(j->m),
-                       q ? avail : "none (the model has no residual quantiles)");
-            gf_err_add_field(&err, "levels", "not stored");
-            fjob_fail(j, &err);
-            return;
-        }
-    }
-    /* Origin: the requested start, or the hour after the data. A start beyond the data is
-     * forecast from the hour after the data, dropping the hours in between. */
-    int64_t after = j->last + 3600;
-    if (j->start < 0 || (int64_t)j->start >= after) {
-        j->origin = after;
-        j->skip = j->start < 0 ? 0 : (int)(((int64_t)j->start - after) / 3600);
-        if (j->start >= 0 && (int64_t)j->start - after >= 168 * 3600LL) {
-            char t1[40];
-            gf_err_set(&err, GF_EUNPROCESSABLE, "start_beyond_data",
-                       "start is %lld hours after the last hour with data (%s); forecasts reach "
-                       "at most 168 hours past the data",
-                       (long long)(((int64_t)j->start - j->last) / 3600),
-                       gf_time_format(j->last, t1, sizeof t1));
-            gf_err_add_field(&err, "start", "too far beyond the data");
-            fjob_fail(j, &err);
-            return;
-        }
-        if (j->skip + j->horizon > 168) {
-            gf_err_set(&err, GF_EUNPROCESSABLE, "start_beyond_data",
-                       "start is %d hours after the data ends, so at most %d hours can be "
-                       "forecast from it (asked: %ld)",
-                       j->skip, 168 - j->skip, j->horizon);
-            gf_err_add_field(&err, "horizon", "too long for this start");
-            fjob_fail(j, &err);
-            return;
-        }
-    } else {
-        j->origin = (int64_t)j->start;
-        j->skip = 0;
-    }
-    int D = q ? (int)q->nh : 24;
-    int lb = gf_feat_spec_lookback(fs, D < 1 ? 1 : D > 168 ? 168 : D);
-    if (j->origin - (int64_t)lb * 3600 < j->first) {
-        char t1[40], t2[40], t3[40];
-        gf_err_set(&err, GF_EUNPROCESSABLE, "insufficient_history",
-                   "a forecast from %s needs %d hours of history before it (from %s) for the "
-                   "model's lag and rolling features, but the data of %s begins at %s",
-                   gf_time_format(j->origin, t1, sizeof t1), lb,
-                   gf_time_format(j->origin - (int64_t)lb * 3600, t2, sizeof t2), j->region,
-                   gf_time_format(j->first, t3, sizeof t3));
-        gf_err_add_field(&err, "start", "not enough history before it");
+    if (fc_levels_resolve(q, j->lev, j->nlev, j->lev_explicit, fc_model_name(j->m),
+                          fc_model_version(j->m), j->lidx, &err) != 0) {
         fjob_fail(j, &err);
         return;
     }
+    int D = q ? (int)q->nh : 24;
+    int lb = gf_feat_spec_lookback(fs, D < 1 ? 1 : D > 168 ? 168 : D);
+    if (fc_plan_origin(j->first, j->last, j->start, j->horizon, lb, j->region, &j->origin,
+                       &j->skip, &err) != 0) {
+        fjob_fail(j, &err);
+        return;
+    }
+    j->lb = lb;
+    j->uses_temp = gf_feat_spec_uses_temp(fs);
+    if (!j->uses_temp) {
+        fjob_read(j, NULL);
+        return;
+    }
+    /* The model reads temperature: what is stored for the region is part of the cache stamp. */
+    if (gf_redis_cmd(app->redis, on_temp_meta, j,
+                     "HMGET gf:temp:{%s} obs_rows obs_last fc_rows fc_issued_last",
+                     j->region) != 0) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+        fjob_fail(j, &err);
+    }
+}
+
+static void on_temp_meta(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    fjob_t *j = privdata;
+    redisReply *rr = reply;
+    gf_err_t err = {0};
+    if (rr == NULL || rr->type != REDIS_REPLY_ARRAY) {
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis did not answer");
+        fjob_fail(j, &err);
+        return;
+    }
+    char meta[96] = "";
+    size_t ml = 0;
+    for (size_t i = 0; i < rr->elements && ml < sizeof meta - 24; i++) {
+        const redisReply *e = rr->element[i];
+        ml += (size_t)snprintf(meta + ml, sizeof meta - ml, "|%.20s",
+                               e->type == REDIS_REPLY_STRING ? e->str : "");
+    }
+    fjob_read(j, meta);
+}
+
+/* Cache lookup, then the reads: the demand months and, for a model that reads temperature,
+ * the observations and forecasts (fc_weather.h). temp_meta: gf:temp:{R} counters for the
+ * cache stamp (NULL when the model reads no temperature). */
+static void fjob_read(fjob_t *j, const char *temp_meta)
+{
+    fc_app_t *app = j->app;
+    gf_err_t err = {0};
+    const int lb = j->lb;
+    const int64_t rows = j->rows;
     /* Cache. */
     int kl = snprintf(j->key, sizeof j->key, "%s|%lld|%d|%ld|%ld|%lld|", j->region,
                       (long long)j->origin, j->skip, j->horizon, j->history,
                       (long long)fc_model_version(j->m));
     for (size_t k = 0; k < j->nlev && kl < (int)sizeof j->key - 24; k++)
         kl += snprintf(j->key + kl, sizeof j->key - (size_t)kl, "%g,", j->lev[k]);
-    snprintf(j->stamp, sizeof j->stamp, "%lld|%lld", (long long)j->last, (long long)rows);
+    snprintf(j->stamp, sizeof j->stamp, "%lld|%lld%s", (long long)j->last, (long long)rows,
+             temp_meta ? temp_meta : "");
     size_t len = 0;
     const char *hit = fc_cache_get(app->cache, j->key, j->stamp, gf_now_mono(), &len);
     if (hit != NULL) {
@@ -690,24 +693,38 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
         fjob_fail(j, &err);
         return;
     }
-    int ym[40];
-    size_t nm = fc_series_months(from, j->origin, ym, 40);
     j->pending = 1; /* held until every command is sent */
-    for (size_t i = 0; i < nm; i++) {
+    for (int64_t m = gf_feat_demand_month(from); m < j->origin; m = gf_feat_demand_month_next(m)) {
         char key[96];
-        snprintf(key, sizeof key, "gf:demand:{%s}:%06d", j->region, ym[i]);
+        gf_feat_demand_key(key, sizeof key, j->region, m);
+        const char *argv[] = {"HGETALL", key};
         j->pending++;
-        if (gf_redis_cmd(app->redis, on_month, j, "HGETALL %s", key) != 0) {
+        if (gf_redis_cmd_argv(app->redis, on_month, j, 2, argv, NULL) != 0) {
             j->pending--;
             j->failed = 1;
             break;
+        }
+    }
+    if (j->uses_temp && !j->failed) {
+        char keys[48][96];
+        size_t nobs;
+        size_t nk = fc_wx_keys(j->region, j->origin, lb, j->skip + (int)j->horizon, keys, 48,
+                               &nobs);
+        for (size_t i = 0; i < nk; i++) {
+            j->pending++;
+            if (gf_redis_cmd(app->redis, i < nobs ? on_tobs : on_tfc, j, "HGETALL %s",
+                             keys[i]) != 0) {
+                j->pending--;
+                j->failed = 1;
+                break;
+            }
         }
     }
     if (--j->pending == 0)
         fjob_finish(j);
 }
 
-void h_forecast(gf_req_t *r)
+void h_forecast_get(gf_req_t *r)
 {
     fc_app_t *app = r->app;
     gf_err_t err = {0};
@@ -730,7 +747,7 @@ void h_forecast(gf_req_t *r)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!gf_feat_demand_region_valid(region)) {
+    if (!gf_region_valid(region)) {
         gf_err_set(&err, GF_EINVAL, "invalid_region",
                    "region '%.40s' is not a region code ([A-Za-z0-9_-])", region);
         gf_err_add_field(&err, "region", "not a region code");
@@ -744,7 +761,7 @@ void h_forecast(gf_req_t *r)
         goto bad;
     }
     if (levels != NULL) {
-        if (parse_levels(levels, j->lev, &j->nlev, &err) != 0)
+        if (fc_levels_parse(levels, j->lev, &j->nlev, &err) != 0)
             goto bad;
         j->lev_explicit = 1;
     } else {
@@ -753,8 +770,10 @@ void h_forecast(gf_req_t *r)
         j->lev[1] = 0.5;
         j->lev[2] = 0.9;
     }
-    if (gf_redis_cmd(app->redis, on_region, j, "HMGET gf:region:{%s} first last rows",
-                     j->region) != 0) {
+    char key[96];
+    gf_feat_demand_region_key(key, sizeof key, j->region);
+    const char *argv[] = {"HMGET", key, "first", "last", "rows"};
+    if (gf_redis_cmd_argv(app->redis, on_region, j, 5, argv, NULL) != 0) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
     }

@@ -43,8 +43,8 @@ void fc_scratch_cleanup(fc_scratch_t *s);
 /* Register the service's metric families; `cache` feeds gf_forecast_cache_entries. */
 void fc_metrics_init(fc_cache_t *cache);
 
-void h_forecast(gf_req_t *r);
-void h_predict(gf_req_t *r);
-void h_models_loaded(gf_req_t *r);
+void h_forecast_get(gf_req_t *r);
+void h_predict_post(gf_req_t *r);
+void h_models_loaded_get(gf_req_t *r);
 
 #endif

@@ -27,9 +27,9 @@ static const gf_cfg_opt_t opts[] = {
 };
 
 static const gf_route_t routes[] = {
-    {"GET", "/v1/forecast", h_forecast, 0, NULL},
-    {"POST", "/v1/predict", h_predict, 64 << 20, "application/json"},
-    {"GET", "/v1/models/loaded", h_models_loaded, 0, NULL},
+    {"GET", "/v1/forecast", h_forecast_get, 0, NULL},
+    {"POST", "/v1/predict", h_predict_post, 64 << 20, "application/json"},
+    {"GET", "/v1/models/loaded", h_models_loaded_get, 0, NULL},
 };
 
 static bool models_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)
@@ -102,6 +102,6 @@ int main(int argc, char **argv)
 {
     /* libgomp reads OMP_WAIT_POLICY before main: re-exec once with "passive" (XGBoost runs
      * only at model load here). --help and --routes work either way. */
-    fc_xgb_passive_reexec(argc, argv);
+    gf_xgb_passive_reexec(argv);
     return gf_service_main(&def, argc, argv);
 }

@@ -1,6 +1,6 @@
 /*
  * h_demand.c - hourly regional demand: POST /v1/demand (and /v1/demand/flags) imports on
- * worker threads, GET /v1/demand and GET /v1/regions on the loop with async Redis.
+ * worker threads, GET /v1/demand on the loop with async Redis (GET /v1/regions: h_regions.c).
  *
  * Imports: a 50 MB file takes seconds to parse and write, so the handler only checks the
  * query and queues a task on the kit's worker pool (app->imports, core/pool.h; a full queue
@@ -18,9 +18,11 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_demand.h"
 #include "ing_keys.h"
+#include "ing_source.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -36,7 +38,7 @@ static pthread_mutex_t acct_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Latest hour seen per region for the gauge (guarded by acct_mu). */
 static struct {
-    char code[ING_REGION_CODE_MAX + 1];
+    char code[GF_REGION_MAX + 1];
     int64_t hour;
 } latest[256];
 static size_t nlatest;
@@ -90,9 +92,7 @@ typedef struct task {
     ing_app_t *app;
     gf_req_t *r;
     ing_demand_opts_t opts;
-    ing_tz_t tz;
-    int has_tz;
-    const char *fmt_name;
+    ing_source_t src;
     /* results */
     int rc;
     gf_err_t err;
@@ -100,7 +100,7 @@ typedef struct task {
     json_t *rejections;
     double seconds;
     struct {
-        char code[ING_REGION_CODE_MAX + 1];
+        char code[GF_REGION_MAX + 1];
         size_t rows;
         int64_t first, last;
         double last_mw;
@@ -233,8 +233,7 @@ out:
 
 static void task_free(task_t *t)
 {
-    if (t->has_tz)
-        ing_tz_cleanup(&t->tz);
+    ing_source_cleanup(&t->src);
     json_decref(t->rejections);
     gf_err_cleanup(&t->err);
     free(t);
@@ -268,7 +267,7 @@ static void reply_import(void *arg)
     if (t->rc == 0) {
         json_t *o = json_object();
         json_object_set_new(o, "kind", json_string(kind));
-        json_object_set_new(o, "format", json_string(t->fmt_name));
+        json_object_set_new(o, "format", json_string(t->src.fmt_name));
         json_object_set_new(o, "rows", json_integer((json_int_t)t->st.rows_total));
         json_object_set_new(o, "accepted", json_integer((json_int_t)t->st.rows_ok));
         json_object_set_new(o, "new", json_integer((json_int_t)t->st.rows_new));
@@ -299,39 +298,22 @@ static void demand_post(gf_req_t *r, int force_flags)
 {
     ing_app_t *app = r->app;
     gf_err_t err = {0};
-    static const char *const allowed[] = {"format", "kind", "hour_ending", "label",
-                                          "tz",     "utc_offset", NULL};
-    const char *format = NULL, *kind = NULL, *label = NULL, *tz = NULL, *off = NULL;
-    bool hour_ending = false;
+    static const char *const allowed[] = {"kind", ING_SOURCE_PARAMS, NULL};
+    const char *kind = NULL;
     task_t *t = gf_xcalloc(1, sizeof *t);
     t->app = app;
     t->r = r;
     ing_demand_opts_default(&t->opts);
     t->opts.regions = &app->regions;
-    if (gf_query_only(r, allowed, &err) != 0 || gf_query_str(r, "format", NULL, &format, &err) ||
+    if (gf_query_only(r, allowed, &err) != 0 ||
         gf_query_str(r, "kind", force_flags ? "flags" : "demand", &kind, &err) ||
-        gf_query_bool(r, "hour_ending", false, &hour_ending, &err) ||
-        gf_query_str(r, "label", NULL, &label, &err) || gf_query_str(r, "tz", NULL, &tz, &err) ||
-        gf_query_str(r, "utc_offset", NULL, &off, &err))
+        ing_source_query(r, &t->src, &err) != 0)
         goto bad;
     if (r->body_len == 0) {
         gf_err_set(&err, GF_EINVAL, "empty_body", "the request has no body");
         goto bad;
     }
-    if (format == NULL) {
-        const char *ct = gf_req_header(r, "Content-Type");
-        format = (ct && strncasecmp(ct, "text/csv", 8) == 0) ? "csv" : "json";
-    }
-    if (!strcmp(format, "csv"))
-        t->opts.format = ING_FMT_CSV;
-    else if (!strcmp(format, "json") || !strcmp(format, "ndjson"))
-        t->opts.format = ING_FMT_JSON;
-    else {
-        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "format must be csv or json");
-        gf_err_add_field(&err, "format", "csv|json");
-        goto bad;
-    }
-    t->fmt_name = t->opts.format == ING_FMT_CSV ? "csv" : "json";
+    t->opts.format = t->src.json ? ING_FMT_JSON : ING_FMT_CSV;
     if (!strcmp(kind, "demand"))
         t->opts.kind = ING_IMPORT_DEMAND;
     else if (!strcmp(kind, "flags"))
@@ -346,41 +328,8 @@ static void demand_post(gf_req_t *r, int force_flags)
         gf_err_add_field(&err, "kind", "flags");
         goto bad;
     }
-    t->opts.label = hour_ending ? ING_HOUR_ENDING : ING_HOUR_BEGINNING;
-    if (label != NULL) {
-        if (!strcmp(label, "ending"))
-            t->opts.label = ING_HOUR_ENDING;
-        else if (!strcmp(label, "beginning"))
-            t->opts.label = ING_HOUR_BEGINNING;
-        else {
-            gf_err_set(&err, GF_EINVAL, "invalid_parameter", "label must be ending or beginning");
-            gf_err_add_field(&err, "label", "ending|beginning");
-            goto bad;
-        }
-    }
-    if (tz != NULL && off != NULL) {
-        gf_err_set(&err, GF_EINVAL, "invalid_parameter", "give tz or utc_offset, not both");
-        gf_err_add_field(&err, "tz", "conflicts with utc_offset");
-        goto bad;
-    }
-    if (tz != NULL) {
-        if (ing_tz_init_iana(&t->tz, tz, &err) != 0) {
-            gf_err_add_field(&err, "tz", "an IANA time zone such as America/New_York");
-            goto bad;
-        }
-        t->has_tz = 1;
-        t->opts.tz = &t->tz;
-    } else if (off != NULL) {
-        int32_t s;
-        if (ing_tz_parse_offset(off, &s) != 0) {
-            gf_err_set(&err, GF_EINVAL, "invalid_parameter", "utc_offset must be ±HH:MM");
-            gf_err_add_field(&err, "utc_offset", "±HH:MM, e.g. -05:00");
-            goto bad;
-        }
-        ing_tz_init_fixed(&t->tz, s);
-        t->has_tz = 1;
-        t->opts.tz = &t->tz;
-    }
+    t->opts.label = t->src.label;
+    t->opts.tz = t->src.has_tz ? &t->src.tz : NULL;
     if (!gf_redis_ready(app->redis)) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
@@ -458,7 +407,7 @@ typedef struct flag {
 
 typedef struct dq {
     gf_req_t *r;
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     int64_t from, to;
     size_t pending;
     point_t *p;
@@ -478,21 +427,6 @@ static int cmp_flag(const void *a, const void *b)
 {
     int64_t x = ((const flag_t *)a)->hour, y = ((const flag_t *)b)->hour;
     return (x > y) - (x < y);
-}
-
-static int reply_field_hour(const redisReply *f, int64_t *h)
-{
-    char tmp[24];
-    if (f->type != REDIS_REPLY_STRING || f->len <= 0 || (size_t)f->len >= sizeof tmp)
-        return -1;
-    memcpy(tmp, f->str, (size_t)f->len);
-    tmp[f->len] = '\0';
-    char *end;
-    long long v = strtoll(tmp, &end, 10);
-    if (*end)
-        return -1;
-    *h = v;
-    return 0;
 }
 
 static void dq_finish(dq_t *q)
@@ -549,19 +483,12 @@ static void on_month(redisAsyncContext *ac, void *reply, void *priv)
     const redisReply *rep = reply;
     if (reply_ok(q, rep)) {
         for (size_t k = 0; k + 1 < rep->elements; k += 2) {
-            int64_t h;
-            const redisReply *v = rep->element[k + 1];
-            if (reply_field_hour(rep->element[k], &h) != 0 || h < q->from || h >= q->to ||
-                v->type != REDIS_REPLY_STRING)
+            /* libs/features decides what a stored hour is; a malformed one is left out */
+            point_t p;
+            if (gf_feat_demand_entry_parse(rep->element[k], rep->element[k + 1], &p.hour, &p.d,
+                                           &p.t, NULL) != 0 ||
+                p.hour < q->from || p.hour >= q->to)
                 continue;
-            char tmp[64];
-            size_t n = (size_t)v->len < sizeof tmp - 1 ? (size_t)v->len : sizeof tmp - 1;
-            memcpy(tmp, v->str, n);
-            tmp[n] = '\0';
-            char *end;
-            point_t p = {.hour = h, .d = strtod(tmp, &end), .t = NAN};
-            if (*end == ',')
-                p.t = strtod(end + 1, NULL);
             if (q->np == q->cap) {
                 q->cap = q->cap ? q->cap * 2 : 1024;
                 q->p = gf_xrealloc(q->p, q->cap * sizeof *q->p);
@@ -582,9 +509,10 @@ static void on_flags(redisAsyncContext *ac, void *reply, void *priv)
         q->f = gf_xmalloc(rep->elements / 2 * sizeof *q->f + 1);
         for (size_t k = 0; k + 1 < rep->elements; k += 2) {
             int64_t h;
-            const redisReply *v = rep->element[k + 1];
-            if (reply_field_hour(rep->element[k], &h) != 0 || h < q->from || h >= q->to ||
-                v->type != REDIS_REPLY_STRING)
+            const redisReply *fk = rep->element[k], *v = rep->element[k + 1];
+            if (fk->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+                gf_feat_demand_stamp_parse(fk->str, fk->len, &h) != 0 || h < q->from ||
+                h >= q->to)
                 continue;
             flag_t *f = &q->f[q->nf++];
             f->hour = h;
@@ -633,8 +561,8 @@ static void on_region_last(redisAsyncContext *ac, void *reply, void *priv)
         return;
     }
     int64_t last = 0;
-    if (rep->type == REDIS_REPLY_STRING)
-        last = strtoll(rep->str, NULL, 10);
+    if (rep->type == REDIS_REPLY_STRING && gf_feat_demand_stamp_parse(rep->str, rep->len, &last))
+        last = 0;
     if (last <= 0)
         last = ((int64_t)gf_now_wall() / 3600) * 3600;
     if (q->to == INT64_MIN)
@@ -664,16 +592,8 @@ void h_demand_get(gf_req_t *r)
         gf_err_add_field(&err, "region", "required");
         goto bad;
     }
-    if (!ing_region_code_valid(region, strlen(region))) {
-        gf_err_set(&err, GF_EINVAL, "invalid_region", "region code is not valid");
-        gf_err_add_field(&err, "region", "1-16 of [A-Za-z0-9_-]");
+    if (ing_regions_check(&app->regions, region, &err) != 0)
         goto bad;
-    }
-    if (ing_regions_find(&app->regions, region, strlen(region)) == NULL) {
-        gf_err_set(&err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
-        gf_err_add_field(&err, "region", "see GET /v1/regions");
-        goto bad;
-    }
     /* Whole hours: from rounds down, to rounds up. */
     dq_t *q = gf_xcalloc(1, sizeof *q);
     q->r = r;
@@ -702,141 +622,4 @@ void h_demand_get(gf_req_t *r)
 bad:
     gf_reply_error(r, &err);
     gf_err_cleanup(&err);
-}
-
-/* ---------------------------------------------------------------- GET /v1/regions */
-
-typedef struct rq {
-    gf_req_t *r;
-    int all;
-    size_t pending;
-    json_t *arr;
-    gf_err_t err;
-} rq_t;
-
-static void rq_finish(rq_t *q)
-{
-    if (q->err.rc) {
-        gf_reply_error(q->r, &q->err);
-        json_decref(q->arr);
-    } else {
-        json_t *o = json_object();
-        json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(q->arr)));
-        json_object_set_new(o, "regions", q->arr);
-        gf_reply_json(q->r, 200, o);
-    }
-    gf_err_cleanup(&q->err);
-    free(q);
-}
-
-static json_t *num_or_null(const redisReply *v, int as_time)
-{
-    if (v->type != REDIS_REPLY_STRING)
-        return json_null();
-    long long x = strtoll(v->str, NULL, 10);
-    if (!as_time)
-        return json_integer(x);
-    char buf[40];
-    return json_string(gf_time_format(x, buf, sizeof buf));
-}
-
-typedef struct rctx {
-    rq_t *q;
-    char code[ING_REGION_CODE_MAX + 1];
-} rctx_t;
-
-static void on_region(redisAsyncContext *ac, void *reply, void *priv)
-{
-    (void)ac;
-    rctx_t *c = priv;
-    rq_t *q = c->q;
-    const redisReply *rep = reply;
-    if (q->err.rc == 0 && gf_redis_reply_check(rep, &q->err) == 0 &&
-        rep->type == REDIS_REPLY_ARRAY && rep->elements == 5) {
-        const ing_app_t *app = q->r->app;
-        const ing_region_t *reg = ing_regions_find(&app->regions, c->code, strlen(c->code));
-        long long rows = rep->element[4]->type == REDIS_REPLY_STRING
-                             ? strtoll(rep->element[4]->str, NULL, 10)
-                             : 0;
-        if (rows > 0 || q->all) {
-            json_t *o = json_object();
-            json_object_set_new(o, "region", json_string(c->code));
-            json_object_set_new(o, "name",
-                                reg ? json_string(reg->name)
-                                    : rep->element[0]->type == REDIS_REPLY_STRING
-                                          ? json_string(rep->element[0]->str)
-                                          : json_null());
-            json_object_set_new(o, "tz", reg && reg->tz[0] ? json_string(reg->tz) : json_null());
-            json_object_set_new(o, "first", num_or_null(rep->element[2], 1));
-            json_object_set_new(o, "last", num_or_null(rep->element[3], 1));
-            json_object_set_new(o, "rows", json_integer(rows));
-            json_object_set_new(o, "hours", json_integer(rows));
-            json_array_append_new(q->arr, o);
-        }
-    }
-    free(c);
-    if (--q->pending == 0)
-        rq_finish(q);
-}
-
-static void region_send(rq_t *q, ing_app_t *app, const char *code)
-{
-    rctx_t *c = gf_xcalloc(1, sizeof *c);
-    c->q = q;
-    snprintf(c->code, sizeof c->code, "%s", code);
-    char key[96];
-    ing_key_region(key, sizeof key, code);
-    const char *argv[] = {"HMGET", key, "name", "tz", "first", "last", "rows"};
-    q->pending++;
-    if (gf_redis_cmd_argv(app->redis, on_region, c, 7, argv, NULL) != 0) {
-        q->pending--;
-        free(c);
-        if (q->err.rc == 0)
-            gf_err_set(&q->err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
-    }
-}
-
-static void on_members(redisAsyncContext *ac, void *reply, void *priv)
-{
-    (void)ac;
-    rq_t *q = priv;
-    const redisReply *rep = reply;
-    ing_app_t *app = q->r->app;
-    q->pending = 1;
-    if (gf_redis_reply_check(rep, &q->err) == 0 && rep->type == REDIS_REPLY_ARRAY) {
-        /* Every catalog region, then regions with data the catalog does not name. */
-        for (size_t i = 0; i < app->regions.n; i++)
-            region_send(q, app, app->regions.v[i].code);
-        for (size_t i = 0; i < rep->elements; i++) {
-            const redisReply *e = rep->element[i];
-            if (e->type == REDIS_REPLY_STRING && ing_region_code_valid(e->str, (size_t)e->len) &&
-                ing_regions_find(&app->regions, e->str, (size_t)e->len) == NULL)
-                region_send(q, app, e->str);
-        }
-    }
-    if (--q->pending == 0)
-        rq_finish(q);
-}
-
-void h_regions_get(gf_req_t *r)
-{
-    ing_app_t *app = r->app;
-    gf_err_t err = {0};
-    static const char *const allowed[] = {"all", NULL};
-    bool all = false;
-    if (gf_query_only(r, allowed, &err) != 0 || gf_query_bool(r, "all", false, &all, &err)) {
-        gf_reply_error(r, &err);
-        gf_err_cleanup(&err);
-        return;
-    }
-    rq_t *q = gf_xcalloc(1, sizeof *q);
-    q->r = r;
-    q->all = all;
-    q->arr = json_array();
-    const char *argv[] = {"SMEMBERS", ING_KEY_REGIONS};
-    if (gf_redis_cmd_argv(app->redis, on_members, q, 2, argv, NULL) != 0) {
-        json_decref(q->arr);
-        free(q);
-        gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
-    }
 }

@@ -1,5 +1,5 @@
 /*
- * h_readings.c - POST /v1/readings (meter-reading batches) and GET /v1/summary.
+ * h_readings.c - POST /v1/readings (meter-reading batches).
  *
  * Flow of a batch, all on the loop thread: parse (ing_readings_parse, allocation-free over
  * the request body) -> validate -> ing_store_plan groups the readings into parts (one
@@ -354,41 +354,4 @@ void h_readings_post(gf_req_t *r)
     }
     if (q->pending == 0)
         finish(q);
-}
-
-/* ---------------------------------------------------------------- GET /v1/summary */
-
-typedef struct sum_req {
-    gf_req_t *r;
-    json_t *o;
-} sum_req_t;
-
-static void on_open_anomalies(long long n, int failed, void *ud)
-{
-    sum_req_t *s = ud;
-    json_object_set_new(s->o, "open_anomalies", failed ? json_null() : json_integer(n));
-    gf_reply_json(s->r, 200, s->o);
-    free(s);
-}
-
-void h_summary_get(gf_req_t *r)
-{
-    ing_app_t *app = r->app;
-    gf_err_t err = {0};
-    long rate = app->summary_rate_s;
-    static const char *const allowed[] = {"rate_s", NULL};
-    if (gf_query_only(r, allowed, &err) != 0 ||
-        gf_query_long(r, "rate_s", 1, 60, app->summary_rate_s, &rate, &err) != 0) {
-        gf_reply_error(r, &err);
-        gf_err_cleanup(&err);
-        return;
-    }
-    int64_t now = (int64_t)gf_now_wall();
-    json_t *o = ing_live_summary(app->live, now, (int)rate, &app->regions);
-    json_object_set_new(o, "eia", app->puller ? ing_puller_status(app->puller) : json_null());
-    /* Anomalies active over the last 24 hours (stored per region, all instances). */
-    sum_req_t *s = gf_xmalloc(sizeof *s);
-    s->r = r;
-    s->o = o;
-    ing_anomaly_count_since(app, now - 86400, on_open_anomalies, s);
 }

@@ -26,6 +26,7 @@
 
 #include "ing_readings.h"
 #include "ing_validate.h"
+#include "core/region.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -42,7 +43,7 @@ typedef enum { ING_SEV_WARNING = 1, ING_SEV_CRITICAL = 2 } ing_severity_t;
 typedef struct ing_anomaly {
     int type;      /* ing_anomaly_type_t */
     int severity;  /* ing_severity_t */
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     char meter_id[ING_METER_ID_MAX + 1]; /* meter records only */
     const char *field;                   /* meter records: "kw", "kwh", "voltage_v" */
     int64_t t;                           /* epoch seconds (hour start, or reading time) */

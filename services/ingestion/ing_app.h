@@ -1,9 +1,10 @@
 /*
  * ing_app.h - the ingestion service's application state, shared by its handler files
- * (h_readings.c, h_demand.c, h_anomaly.c, h_eia.c) and main.c.
+ * (h_readings.c, h_demand.c, h_regions.c, h_summary.c, h_anomalies.c), the EIA puller
+ * (ing_eia_pull.c) and main.c.
  *
  * Threads: the loop thread owns everything here except what is marked otherwise. Imports
- * (h_demand.c) and the anomaly scans (h_anomaly.c) run on kit worker pools (core/pool.h),
+ * (h_demand.c) and the anomaly scans (h_anomalies.c) run on kit worker pools (core/pool.h),
  * each thread with its own blocking Redis connection; they read only the const parts
  * (config, regions table), and an import's result comes back to the loop with its task.
  */
@@ -23,6 +24,7 @@
 
 typedef struct ing_scanner ing_scanner_t;
 typedef struct ing_puller ing_puller_t;
+typedef struct ing_wx_puller ing_wx_puller_t;
 
 #define ING_BATCH_POOL 4
 
@@ -51,6 +53,7 @@ typedef struct ing_app {
     gf_pool_t *imports;    /* imports and the catalog save (GF_INGEST_IMPORT_WORKERS/_QUEUE) */
     ing_scanner_t *scanner;
     ing_puller_t *puller;
+    ing_wx_puller_t *wx_puller; /* NULL when off */
 
     int cb_pending; /* Redis/HTTP callbacks in flight that point at app state (cleanup waits) */
 
@@ -68,7 +71,6 @@ typedef struct ing_app {
 /* h_readings.c */
 void ing_readings_metrics_init(void);
 void h_readings_post(gf_req_t *r);
-void h_summary_get(gf_req_t *r);
 void ing_redis_state(bool ready, void *arg); /* loads the batch script on every connect */
 void ing_load_script(void *app);              /* (again): the retry of a failed load */
 
@@ -77,7 +79,6 @@ void ing_demand_metrics_init(void);
 void h_demand_post(gf_req_t *r);
 void h_demand_flags_post(gf_req_t *r);
 void h_demand_get(gf_req_t *r);
-void h_regions_get(gf_req_t *r);
 /* Queue a save of the regions catalog (gf:region:{R} code, name, tz) on the pool; a failed
  * save is retried (app->regions_retry), a successful one sets app->regions_saved. */
 void ing_demand_save_regions(void *app);
@@ -85,7 +86,38 @@ void ing_demand_save_regions(void *app);
  * latest-hour gauge gf_ingestion_demand_mw). Thread-safe. */
 void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw);
 
-/* h_anomaly.c */
+/* h_temperature.c */
+void ing_temp_metrics_init(void);
+void h_temperature_post(gf_req_t *r);
+void h_temperature_forecasts_post(gf_req_t *r);
+void h_temperature_get(gf_req_t *r);
+void h_temperature_forecasts_get(gf_req_t *r);
+void h_temperature_regions_get(gf_req_t *r);
+
+/* ing_wx_pull.c: the Open-Meteo temperature forecast puller */
+typedef struct ing_wx_puller_cfg {
+    const char *regions; /* "NYC=40.71,-74.01;..." (ing_wx_sites_parse); empty = off */
+    const char *url;
+    const char *api_key; /* optional (commercial host); never logged */
+    int interval_s;
+    int forecast_days;
+    double timeout_s;
+} ing_wx_puller_cfg_t;
+/* NULL when no region is configured (off; err untouched) or on a bad config (err set). */
+ing_wx_puller_t *ing_wx_puller_new(ing_app_t *app, const ing_wx_puller_cfg_t *cfg,
+                                   gf_err_t *err);
+void ing_wx_puller_stop(ing_wx_puller_t *p);
+void ing_wx_puller_free(ing_wx_puller_t *p);
+/* Status for GET /v1/temperature/regions; JSON null when p is NULL. */
+json_t *ing_wx_puller_status(const ing_wx_puller_t *p);
+
+/* h_regions.c */
+void h_regions_get(gf_req_t *r);
+
+/* h_summary.c */
+void h_summary_get(gf_req_t *r);
+
+/* h_anomalies.c */
 typedef struct ing_scanner_cfg {
     int interval_s;
     int lookback_h;
@@ -103,7 +135,7 @@ int ing_anomaly_count_since(ing_app_t *app, int64_t since,
                             void (*done)(long long n, int failed, void *ud), void *ud);
 void ing_anomaly_metrics_init(void);
 
-/* h_eia.c */
+/* ing_eia_pull.c */
 typedef struct ing_puller_cfg {
     const char *api_key;
     const char *url;

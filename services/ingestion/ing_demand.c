@@ -7,9 +7,10 @@
  */
 #include "ing_demand.h"
 
+#include "core/jscan.h"
 #include "ing_csv.h"
-#include "ing_json.h"
 #include "ing_keys.h"
+#include "core/region.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -79,18 +80,6 @@ void ing_demand_opts_default(ing_demand_opts_t *o)
 
 /* ------------------------------------------------------------------ row checks */
 
-/* Input text quoted in a reason or message (a timestamp, a column name) may be any bytes:
- * copy at most n of them into dst[cap] as printable ASCII ('?' for anything else), so the
- * JSON answer can always carry it. */
-static const char *printable(char *dst, size_t cap, const char *src, size_t n)
-{
-    size_t k = 0;
-    for (; k < n && k + 1 < cap; k++)
-        dst[k] = (unsigned char)src[k] >= 0x20 && (unsigned char)src[k] < 0x7f ? src[k] : '?';
-    dst[k] = '\0';
-    return dst;
-}
-
 static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
                        const char *reason)
 {
@@ -101,7 +90,7 @@ static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
     r->line = line;
     r->index = imp->o.format == ING_FMT_JSON ? (long)imp->jelems : -1;
     snprintf(r->code, sizeof r->code, "%s", code);
-    printable(r->reason, sizeof r->reason, reason, strlen(reason));
+    ing_printable(r->reason, sizeof r->reason, reason, strlen(reason));
 }
 
 static int flush(ing_demand_import_t *imp)
@@ -115,24 +104,6 @@ static int flush(ing_demand_import_t *imp)
     return rc;
 }
 
-/* Stamp text -> UTC hour start, per the source conventions. */
-static const char *hour_of(const ing_demand_import_t *imp, const char *s, size_t n,
-                           int64_t *hour)
-{
-    int64_t t;
-    int has_zone;
-    if (ing_time_parse_local(s, n, &t, &has_zone) != 0)
-        return "invalid_timestamp";
-    if (!has_zone && imp->o.tz && ing_tz_local_to_utc(imp->o.tz, t, &t) != 0)
-        return "nonexistent_local_time";
-    if (imp->o.label == ING_HOUR_ENDING)
-        t -= 3600;
-    if (ing_floor_div(t, 3600) * 3600 != t)
-        return "not_on_hour";
-    *hour = t;
-    return NULL;
-}
-
 /* Checks a row whose fields are already split out; appends it or rejects it. */
 static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_t tsn,
                     const char *reg, size_t regn, int value_ok, double value,
@@ -141,16 +112,14 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
     ing_demand_row_t row;
     char reason[160];
     memset(&row, 0, sizeof row);
-    const char *code = hour_of(imp, ts, tsn, &row.hour);
+    const char *code = ing_hour_of(imp->o.tz, imp->o.label, ts, tsn, &row.hour);
     if (code) {
         snprintf(reason, sizeof reason, "timestamp '%.*s' %s", (int)(tsn > 40 ? 40 : tsn), ts,
-                 strcmp(code, "not_on_hour") == 0      ? "is not on a whole hour"
-                 : strcmp(code, "invalid_timestamp") == 0 ? "is not a valid date-time"
-                                                          : "does not exist in the source zone");
+                 ing_stamp_reason(code));
         add_reject(imp, line, code, reason);
         return 0;
     }
-    if (!ing_region_code_valid(reg, regn)) {
+    if (!gf_region_valid_n(reg, regn)) {
         add_reject(imp, line, "invalid_region", "region must be 1-16 characters of A-Z a-z 0-9 _ -");
         return 0;
     }
@@ -215,46 +184,11 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
 
 /* ------------------------------------------------------------------ CSV */
 
-static void trim(const char **p, size_t *n)
-{
-    while (*n && (**p == ' ' || **p == '\t')) {
-        (*p)++;
-        (*n)--;
-    }
-    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
-        (*n)--;
-}
-
-/* Decimal text -> finite double. 1 on success. Hex, inf and nan are refused. The decimal
- * separator is '.', or ',' in ';'-separated CSV (imp->dec_comma), where a '.' is refused:
- * it may be a thousands separator (1.234,5), so it is never guessed at; neither is a ','
- * in ','-separated CSV. On refusal imp->num_why may say why. */
+/* Decimal text -> finite double (ing_parse_decimal with this file's separator). 1 on
+ * success; on refusal imp->num_why may say why. */
 static int parse_num(ing_demand_import_t *imp, const char *p, size_t n, double *v)
 {
-    char tmp[64];
-    imp->num_why = NULL;
-    trim(&p, &n);
-    if (n == 0 || n >= sizeof tmp)
-        return 0;
-    const char dec = imp->dec_comma ? ',' : '.', other = imp->dec_comma ? '.' : ',';
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c == other) {
-            imp->num_why = imp->dec_comma ? "the decimal separator of ';'-separated CSV is ',' "
-                                            "and '.' is not accepted (thousands separator?)"
-                                          : "',' is not a decimal separator in ','-separated "
-                                            "CSV, and thousands separators are not accepted";
-            return 0;
-        }
-        if (!((c >= '0' && c <= '9') || c == dec || c == '-' || c == '+' || c == 'e' ||
-              c == 'E'))
-            return 0;
-        tmp[i] = c == ',' ? '.' : c;
-    }
-    tmp[n] = '\0';
-    char *end;
-    *v = strtod(tmp, &end);
-    return *end == '\0' && isfinite(*v);
+    return ing_parse_decimal(p, n, imp->dec_comma, &imp->num_why, v);
 }
 
 static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *f, size_t nf)
@@ -267,7 +201,7 @@ static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *
     for (size_t i = 0; i < nf; i++) {
         const char *p = f[i].p;
         size_t n = f[i].n;
-        trim(&p, &n);
+        ing_trim(&p, &n);
         int k = 0;
         while (k < NCOLS && !(strlen(names[k]) == n && strncasecmp(names[k], p, n) == 0))
             k++;
@@ -276,7 +210,7 @@ static int header(ing_demand_import_t *imp, size_t line, const ing_csv_field_t *
             imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header",
                                  "line %zu: unknown column '%s' (the columns are %s,%s,%s and "
                                  "optionally %s)",
-                                 line, printable(col, sizeof col, p, n > 40 ? 40 : n), names[0],
+                                 line, ing_printable(col, sizeof col, p, n > 40 ? 40 : n), names[0],
                                  names[1], names[2], names[3]);
             return imp->rc;
         }
@@ -329,16 +263,16 @@ static int on_csv_record(void *ud, size_t line, const ing_csv_field_t *f, size_t
                           *val = &f[imp->col[COL_VALUE]];
     const char *tp = ts->p, *rp = reg->p, *vp = val->p;
     size_t tn = ts->n, rn = reg->n, vn = val->n;
-    trim(&tp, &tn);
-    trim(&rp, &rn);
-    trim(&vp, &vn);
+    ing_trim(&tp, &tn);
+    ing_trim(&rp, &rn);
+    ing_trim(&vp, &vn);
     double v = 0, t = NAN;
     int vok = imp->o.kind == ING_IMPORT_FLAGS ? 1 : parse_num(imp, vp, vn, &v);
     int tstate = 0;
     if (vok && imp->o.kind == ING_IMPORT_DEMAND && imp->col[COL_EXTRA] >= 0) {
         const char *xp = f[imp->col[COL_EXTRA]].p;
         size_t xn = f[imp->col[COL_EXTRA]].n;
-        trim(&xp, &xn);
+        ing_trim(&xp, &xn);
         if (xn > 0)
             tstate = parse_num(imp, xp, xn, &t) ? 1 : -1;
     }
@@ -369,8 +303,8 @@ static int member_bit(ing_import_kind_t kind, const char *key, size_t kn)
 /* One complete top-level element (an object, checked by the scanner) -> one row. */
 static int json_element(ing_demand_import_t *imp)
 {
-    ing_json_t j;
-    ing_json_init(&j, imp->elem, imp->elem_len);
+    gf_jscan_t j;
+    gf_jscan_init(&j, imp->elem, imp->elem_len);
     size_t line = imp->elem_line;
     char ts[48] = "", reg[32] = "", cat[40] = "";
     size_t tsn = 0, regn = 0, catn = 0;
@@ -380,13 +314,13 @@ static int json_element(ing_demand_import_t *imp)
     double v = 0, t = NAN;
     imp->st.rows_total++;
     j.pos++; /* the splitter starts elements at '{' only */
-    int c = ing_json_peek(&j);
+    int c = gf_jscan_peek(&j);
     while (c != '}') {
         char key[24];
         size_t kn;
-        if (ing_json_string(&j, key, sizeof key, &kn) || ing_json_expect(&j, ':'))
+        if (gf_jscan_string(&j, key, sizeof key, &kn) || gf_jscan_expect(&j, ':'))
             goto syntax;
-        c = ing_json_peek(&j);
+        c = gf_jscan_peek(&j);
         int bit = member_bit(imp->o.kind, key, kn);
         if (bit == 0 && unknown[0] == '\0')
             snprintf(unknown, sizeof unknown, "%s", key);
@@ -399,12 +333,12 @@ static int json_element(ing_demand_import_t *imp)
             size_t cap = key[0] == 't' ? sizeof ts : key[0] == 'r' ? sizeof reg : sizeof cat;
             size_t *n = key[0] == 't' ? &tsn : key[0] == 'r' ? &regn : &catn;
             if (c == '"') {
-                if (ing_json_string(&j, out, cap, n))
+                if (gf_jscan_string(&j, out, cap, n))
                     goto syntax;
                 if (*n >= cap)
                     *n = cap; /* too long: fails the checks below */
             } else {
-                if (ing_json_skip(&j))
+                if (gf_jscan_skip(&j))
                     goto syntax;
                 if (key[0] == 't')
                     bad_ts = 1;
@@ -417,14 +351,14 @@ static int json_element(ing_demand_import_t *imp)
             double x = 0;
             int ok = 0;
             if (c == '-' || (c >= '0' && c <= '9')) {
-                if (ing_json_number(&j, &x))
+                if (gf_jscan_number(&j, &x))
                     goto syntax;
                 ok = isfinite(x);
             } else if (c == 'n' && is_t) {
-                if (ing_json_literal(&j, NULL))
+                if (gf_jscan_literal(&j, NULL))
                     goto syntax;
                 ok = 2; /* null temperature: none */
-            } else if (ing_json_skip(&j)) {
+            } else if (gf_jscan_skip(&j)) {
                 goto syntax;
             }
             if (is_t) {
@@ -434,26 +368,26 @@ static int json_element(ing_demand_import_t *imp)
                 vok = ok;
                 v = x;
             }
-        } else if (ing_json_skip(&j)) {
+        } else if (gf_jscan_skip(&j)) {
             goto syntax;
         }
-        c = ing_json_peek(&j);
+        c = gf_jscan_peek(&j);
         if (c == ',') {
             j.pos++;
-            c = ing_json_peek(&j);
+            c = gf_jscan_peek(&j);
             if (c == '}') {
-                ing_json_fail(&j, "expected a string");
+                gf_jscan_fail(&j, "expected a string");
                 goto syntax;
             }
         } else if (c != '}') {
-            ing_json_fail(&j, c < 0 ? "unexpected end of input in object"
+            gf_jscan_fail(&j, c < 0 ? "unexpected end of input in object"
                                     : "expected ',' or '}' in object");
             goto syntax;
         }
     }
     j.pos++;
-    if (ing_json_peek(&j) >= 0) {
-        ing_json_fail(&j, "unexpected data after the object");
+    if (gf_jscan_peek(&j) >= 0) {
+        gf_jscan_fail(&j, "unexpected data after the object");
         goto syntax;
     }
     if (unknown[0] || dup[0]) {

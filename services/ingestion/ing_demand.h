@@ -32,7 +32,9 @@
 #define GF_INGESTION_ING_DEMAND_H
 
 #include "core/err.h"
+#include "core/region.h"
 #include "ing_cmd.h"
+#include "ing_fields.h"
 #include "ing_regions.h"
 #include "ing_time.h"
 
@@ -45,7 +47,6 @@
  * together; above it a value is a unit or typing error (rejected demand_out_of_range). */
 #define ING_DEMAND_MAX_MW 1e7
 
-typedef enum { ING_HOUR_BEGINNING = 0, ING_HOUR_ENDING = 1 } ing_hour_label_t;
 typedef enum { ING_FMT_CSV = 0, ING_FMT_JSON = 1 } ing_demand_format_t;
 typedef enum { ING_IMPORT_DEMAND = 0, ING_IMPORT_FLAGS = 1 } ing_import_kind_t;
 
@@ -61,7 +62,7 @@ typedef struct ing_demand_opts {
 
 typedef struct ing_demand_row {
     int64_t hour; /* UTC epoch seconds of the hour start */
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     double demand_mw;
     double temperature_c;
     int has_temp;

@@ -4,6 +4,7 @@
  */
 #include "ing_eia.h"
 
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_time.h"
 
@@ -87,7 +88,7 @@ char *ing_eia_url(const ing_eia_req_t *req, gf_err_t *err)
     param(&b, "data[0]", "value");
     for (size_t i = 0; i < req->nrespondents; i++) {
         const char *r = req->respondents[i];
-        if (!ing_region_code_valid(r, strlen(r))) {
+        if (!gf_region_valid_n(r, strlen(r))) {
             free(b.p);
             gf_err_set(err, GF_EINVAL, "bad_request", "respondent %zu is not a region code", i);
             return NULL;
@@ -222,7 +223,7 @@ int ing_eia_parse(const char *body, size_t len, ing_eia_page_t *out, gf_err_t *e
             json_decref(root);
             return bad(out, err, "data[%zu].period is not YYYY-MM-DDTHH", i);
         }
-        if (!isfinite(v) || !ing_region_code_valid(resp_id, strlen(resp_id))) {
+        if (!isfinite(v) || !gf_region_valid_n(resp_id, strlen(resp_id))) {
             json_decref(root);
             return bad(out, err, "data[%zu] has a bad value or respondent", i);
         }

@@ -23,8 +23,7 @@ char *ing_key_demand(char *buf, size_t n, const char *region, int64_t hour_epoch
 
 char *ing_key_dflags(char *buf, size_t n, const char *region)
 {
-    snprintf(buf, n, "gf:dflags:{%s}", region);
-    return buf;
+    return gf_feat_demand_flags_key(buf, n, region);
 }
 
 char *ing_key_agg_min(char *buf, size_t n, const char *region, unsigned bucket, int64_t epoch)

@@ -13,14 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ING_KEY_REGIONS "gf:regions" /* set: region codes with demand history */
+#include "features/demand.h"
+
+#define ING_KEY_REGIONS GF_FEAT_DEMAND_REGIONS_KEY /* set: region codes with demand history */
 
 /* gf:region:{R} - hash: code name tz first last rows (gf_feat_demand_region_key) */
 char *ing_key_region(char *buf, size_t n, const char *region);
 /* gf:demand:{R}:YYYYMM - hash: hour-start epoch -> "demand" or "demand,temp"
  * (gf_feat_demand_key, the builder of libs/features' reader) */
 char *ing_key_demand(char *buf, size_t n, const char *region, int64_t hour_epoch);
-/* gf:dflags:{R} - hash: hour-start epoch -> upstream flag category */
+/* gf:dflags:{R} - hash: hour-start epoch -> upstream flag category (gf_feat_demand_flags_key) */
 char *ing_key_dflags(char *buf, size_t n, const char *region);
 /* gf:agg:{R:b}:min:YYYYMMDD - hash: minute-start epoch -> sum kW; "<epoch>:n" -> count */
 char *ing_key_agg_min(char *buf, size_t n, const char *region, unsigned bucket, int64_t epoch);

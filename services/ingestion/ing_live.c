@@ -11,6 +11,7 @@
  */
 #include "ing_live.h"
 
+#include "core/region.h"
 #include "core/util.h"
 #include "ing_time.h"
 
@@ -45,7 +46,7 @@ typedef struct slot {
 
 struct ing_live {
     int window_s, skew_s, slot_s;
-    char regions[MAX_REGIONS][ING_REGION_CODE_MAX + 1];
+    char regions[MAX_REGIONS][GF_REGION_MAX + 1];
     lregion_t *live[MAX_REGIONS];
     size_t nregions;
     slot_t ring[RING];

@@ -1,7 +1,7 @@
 /*
  * ing_readings.c - meter-reading batch parser (see ing_readings.h).
  *
- * One pass over the body with the ing_json scanner. Each element becomes one
+ * One pass over the body with the kit's JSON scanner (core/jscan.h). Each element becomes one
  * ing_reading_t written in place in the batch array (the only allocation is that array's
  * growth, amortised across requests). A field that is present but wrong sets the
  * reading's code and the scan carries on, so that the rest of the body is still checked
@@ -9,7 +9,7 @@
  */
 #include "ing_readings.h"
 
-#include "ing_json.h"
+#include "core/jscan.h"
 #include "ing_time.h"
 
 #include <math.h>
@@ -126,12 +126,12 @@ static int is_finite_word(const char *s)
 }
 
 /* A string member into out (cap bytes incl. NUL); wrong type or too long rejects. */
-static int str_member(ing_json_t *j, ing_reading_t *r, int c, char *out, size_t cap,
+static int str_member(gf_jscan_t *j, ing_reading_t *r, int c, char *out, size_t cap,
                       int field, uint8_t bit)
 {
     if (c == '"') {
         size_t n;
-        if (ing_json_string(j, out, cap, &n) != 0)
+        if (gf_jscan_string(j, out, cap, &n) != 0)
             return -1;
         if (n >= cap) {
             out[0] = '\0';
@@ -142,17 +142,17 @@ static int str_member(ing_json_t *j, ing_reading_t *r, int c, char *out, size_t 
         return 0;
     }
     if (c == 'n') /* null: absent */
-        return ing_json_literal(j, NULL);
+        return gf_jscan_literal(j, NULL);
     reject(r, ING_R_WRONG_TYPE, field);
-    return ing_json_skip(j);
+    return gf_jscan_skip(j);
 }
 
-static int num_member(ing_json_t *j, ing_reading_t *r, int c, double *out, int field,
+static int num_member(gf_jscan_t *j, ing_reading_t *r, int c, double *out, int field,
                       uint8_t bit)
 {
     if (c == '-' || (c >= '0' && c <= '9')) {
         double v;
-        if (ing_json_number(j, &v) != 0)
+        if (gf_jscan_number(j, &v) != 0)
             return -1;
         if (!isfinite(v)) {
             reject(r, ING_R_NOT_FINITE, field);
@@ -163,35 +163,35 @@ static int num_member(ing_json_t *j, ing_reading_t *r, int c, double *out, int f
         return 0;
     }
     if (c == 'n')
-        return ing_json_literal(j, NULL);
+        return gf_jscan_literal(j, NULL);
     if (c == '"') {
         char s[16];
         size_t n;
-        if (ing_json_string(j, s, sizeof s, &n) != 0)
+        if (gf_jscan_string(j, s, sizeof s, &n) != 0)
             return -1;
         reject(r, n < sizeof s && is_finite_word(s) ? ING_R_NOT_FINITE : ING_R_WRONG_TYPE,
                field);
         return 0;
     }
     reject(r, ING_R_WRONG_TYPE, field);
-    return ing_json_skip(j);
+    return gf_jscan_skip(j);
 }
 
-static int parse_object(ing_json_t *j, ing_reading_t *r)
+static int parse_object(gf_jscan_t *j, ing_reading_t *r)
 {
     unsigned seen = 0;
-    if (ing_json_expect(j, '{') != 0)
+    if (gf_jscan_expect(j, '{') != 0)
         return -1;
-    if (ing_json_peek(j) == '}') {
+    if (gf_jscan_peek(j) == '}') {
         j->pos++;
         return 0;
     }
     for (;;) {
         char key[16];
         size_t klen;
-        if (ing_json_string(j, key, sizeof key, &klen) != 0 || ing_json_expect(j, ':') != 0)
+        if (gf_jscan_string(j, key, sizeof key, &klen) != 0 || gf_jscan_expect(j, ':') != 0)
             return -1;
-        int c = ing_json_peek(j);
+        int c = gf_jscan_peek(j);
         int field = ING_F_NONE;
         if (klen < sizeof key) {
             if (strcmp(key, "meter_id") == 0)
@@ -224,7 +224,7 @@ static int parse_object(ing_json_t *j, ing_reading_t *r)
             char ts[48];
             if (c == '"') {
                 size_t n;
-                rc = ing_json_string(j, ts, sizeof ts, &n);
+                rc = gf_jscan_string(j, ts, sizeof ts, &n);
                 if (rc == 0) {
                     if (n < sizeof ts && ing_time_parse_ms(ts, n, &r->ts_ms) == 0)
                         r->has |= ING_HAS_TS;
@@ -232,10 +232,10 @@ static int parse_object(ing_json_t *j, ing_reading_t *r)
                         reject(r, ING_R_BAD_TS, field);
                 }
             } else if (c == 'n') {
-                rc = ing_json_literal(j, NULL);
+                rc = gf_jscan_literal(j, NULL);
             } else {
                 reject(r, ING_R_WRONG_TYPE, field);
-                rc = ing_json_skip(j);
+                rc = gf_jscan_skip(j);
             }
             break;
         }
@@ -249,12 +249,12 @@ static int parse_object(ing_json_t *j, ing_reading_t *r)
             rc = num_member(j, r, c, &r->voltage_v, field, ING_HAS_VOLTAGE);
             break;
         default:
-            rc = ing_json_skip(j);
+            rc = gf_jscan_skip(j);
             break;
         }
         if (rc != 0)
             return -1;
-        c = ing_json_peek(j);
+        c = gf_jscan_peek(j);
         if (c == ',') {
             j->pos++;
             continue;
@@ -263,7 +263,7 @@ static int parse_object(ing_json_t *j, ing_reading_t *r)
             j->pos++;
             return 0;
         }
-        return ing_json_fail(j, c < 0 ? "unexpected end of input in object"
+        return gf_jscan_fail(j, c < 0 ? "unexpected end of input in object"
                                       : "expected ',' or '}' in object");
     }
 }
@@ -291,39 +291,39 @@ static ing_reading_t *next_slot(ing_batch_t *b)
 }
 
 /* One element: an object becomes a reading; any other value a not_an_object reading. */
-static int element(ing_json_t *j, ing_batch_t *b, int *too_many)
+static int element(gf_jscan_t *j, ing_batch_t *b, int *too_many)
 {
     if (b->n >= b->max) {
         *too_many = 1;
         return -1;
     }
     ing_reading_t *r = next_slot(b);
-    int c = ing_json_peek(j);
+    int c = gf_jscan_peek(j);
     r->line = (uint32_t)j->line;
     if (c == '{')
         return parse_object(j, r);
     reject(r, ING_R_NOT_OBJECT, ING_F_NONE);
-    return ing_json_skip(j);
+    return gf_jscan_skip(j);
 }
 
 int ing_readings_parse(ing_batch_t *b, const char *body, size_t len, gf_err_t *err)
 {
-    ing_json_t j;
-    ing_json_init(&j, body, len);
+    gf_jscan_t j;
+    gf_jscan_init(&j, body, len);
     size_t first = b->n;
     int too_many = 0;
-    int c = ing_json_peek(&j);
+    int c = gf_jscan_peek(&j);
     if (c < 0)
         return gf_err_set(err, GF_EINVAL, "empty_body", "the body holds no readings");
     if (c == '[') {
         j.pos++;
-        if (ing_json_peek(&j) == ']') {
+        if (gf_jscan_peek(&j) == ']') {
             j.pos++;
         } else {
             for (;;) {
                 if (element(&j, b, &too_many) != 0)
                     goto fail;
-                c = ing_json_peek(&j);
+                c = gf_jscan_peek(&j);
                 if (c == ',') {
                     j.pos++;
                     continue;
@@ -332,13 +332,13 @@ int ing_readings_parse(ing_batch_t *b, const char *body, size_t len, gf_err_t *e
                     j.pos++;
                     break;
                 }
-                ing_json_fail(&j, c < 0 ? "unexpected end of input in array"
+                gf_jscan_fail(&j, c < 0 ? "unexpected end of input in array"
                                         : "expected ',' or ']' in array");
                 goto fail;
             }
         }
-        if (ing_json_peek(&j) >= 0) {
-            ing_json_fail(&j, "unexpected data after the array");
+        if (gf_jscan_peek(&j) >= 0) {
+            gf_jscan_fail(&j, "unexpected data after the array");
             goto fail;
         }
         return 0;
@@ -347,14 +347,14 @@ int ing_readings_parse(ing_batch_t *b, const char *body, size_t len, gf_err_t *e
     for (;;) {
         if (element(&j, b, &too_many) != 0)
             goto fail;
-        c = ing_json_peek_inline(&j);
+        c = gf_jscan_peek_inline(&j);
         if (c < 0)
             return 0;
         if (c != '\n') {
-            ing_json_fail(&j, "expected a newline after an NDJSON record");
+            gf_jscan_fail(&j, "expected a newline after an NDJSON record");
             goto fail;
         }
-        if (ing_json_peek(&j) < 0)
+        if (gf_jscan_peek(&j) < 0)
             return 0;
     }
 fail:

@@ -4,7 +4,7 @@
  * A reading is an object with meter_id (string), ts (RFC 3339 string), region (string),
  * kwh and/or kw (numbers) and optional voltage_v (number). Unknown members of any type
  * are skipped; null counts as absent. The parser runs over the body in one pass with the
- * allocation-free scanner (ing_json.h) and decodes straight into fixed-size structs.
+ * allocation-free scanner (core/jscan.h) and decodes straight into fixed-size structs.
  *
  * Two kinds of failure:
  *  - the body is not valid JSON (or NDJSON): the whole batch is refused, GF_EINVAL with code
@@ -20,6 +20,7 @@
 #define GF_INGESTION_ING_READINGS_H
 
 #include "core/err.h"
+#include "core/region.h"
 #include "ing_regions.h"
 
 #include <jansson.h>
@@ -73,7 +74,7 @@ enum { /* ing_reading_t.has bits */
 
 typedef struct ing_reading {
     char meter_id[ING_METER_ID_MAX + 1];
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     int64_t ts_ms;
     double kwh, kw, voltage_v; /* valid when the matching has bit is set */
     uint32_t line;             /* 1-based line where the reading starts in the body */

@@ -5,6 +5,7 @@
 
 #include "ing_csv.h"
 #include "ing_keys.h"
+#include "core/region.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,19 +21,6 @@ void ing_regions_cleanup(ing_regions_t *t)
 {
     free(t->v);
     memset(t, 0, sizeof *t);
-}
-
-int ing_region_code_valid(const char *code, size_t len)
-{
-    if (len == 0 || len > ING_REGION_CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = code[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
 }
 
 /* Index of the first entry >= code. */
@@ -66,7 +54,7 @@ int ing_regions_add(ing_regions_t *t, const char *code, const char *name, const 
                     gf_err_t *err)
 {
     size_t len = strlen(code);
-    if (!ing_region_code_valid(code, len))
+    if (!gf_region_valid_n(code, len))
         return gf_err_set(err, GF_EINVAL, "invalid_region_code",
                           "region code must be 1-16 characters of A-Z a-z 0-9 _ -");
     size_t i = lower_bound(t, code, len);
@@ -187,4 +175,19 @@ int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err)
         freeReplyObject(rep);
     }
     return rc;
+}
+
+int ing_regions_check(const ing_regions_t *t, const char *region, gf_err_t *err)
+{
+    if (!gf_region_valid_n(region, strlen(region))) {
+        gf_err_set(err, GF_EINVAL, "invalid_region", "region code is not valid");
+        gf_err_add_field(err, "region", "1-16 of [A-Za-z0-9_-]");
+        return err->rc;
+    }
+    if (ing_regions_find(t, region, strlen(region)) == NULL) {
+        gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
+        gf_err_add_field(err, "region", "see GET /v1/regions");
+        return err->rc;
+    }
+    return 0;
 }

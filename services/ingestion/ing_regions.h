@@ -3,8 +3,8 @@
  *
  * Loaded once at start-up from CSV files (data/eia930_regions.csv, data/regions_extra.csv)
  * and then read-only, so it can be shared by every request without locks. Lookups are a
- * binary search over codes kept sorted. Codes are 1-16 bytes of [A-Za-z0-9_-] (they go
- * into Redis keys as the {R} hash tag).
+ * binary search over codes kept sorted. Codes are region codes (core/region.h: 1-16 bytes of
+ * [A-Za-z0-9_-]; they go into Redis keys as the {R} hash tag).
  *
  * Ownership: ing_regions_t is caller storage; init/cleanup; the table owns its entries.
  */
@@ -12,14 +12,13 @@
 #define GF_INGESTION_ING_REGIONS_H
 
 #include "core/err.h"
+#include "core/region.h"
 
 #include <hiredis/hiredis.h>
 #include <stddef.h>
 
-#define ING_REGION_CODE_MAX 16
-
 typedef struct ing_region {
-    char code[ING_REGION_CODE_MAX + 1];
+    char code[GF_REGION_MAX + 1];
     char name[128];
     char tz[64]; /* IANA zone, "" when unknown */
 } ing_region_t;
@@ -32,8 +31,6 @@ typedef struct ing_regions {
 void ing_regions_init(ing_regions_t *t);
 void ing_regions_cleanup(ing_regions_t *t);
 
-/* 1 if code[0..len) is a syntactically valid region code, else 0. */
-int ing_region_code_valid(const char *code, size_t len);
 
 /* Add or replace a region. Returns 0, or GF_EINVAL (invalid_region_code) for a bad code. */
 int ing_regions_add(ing_regions_t *t, const char *code, const char *name, const char *tz,
@@ -47,6 +44,11 @@ int ing_regions_load_csv(ing_regions_t *t, const char *path, gf_err_t *err);
 
 /* Borrowed pointer to the region with that code, or NULL. code need not be NUL-terminated. */
 const ing_region_t *ing_regions_find(const ing_regions_t *t, const char *code, size_t len);
+
+/* The answer every route gives a region parameter: 0 when `region` is in the catalog; else
+ * GF_EINVAL "invalid_region" (malformed code) or GF_ENOTFOUND "unknown_region", with the
+ * field "region" in the details. */
+int ing_regions_check(const ing_regions_t *t, const char *region, gf_err_t *err);
 
 /* Write every region's code, name and tz into gf:region:{R} (HSET, one pipeline; rows,
  * first and last stay as they are). Returns 0 or GF_EUNAVAIL (redis_error). */

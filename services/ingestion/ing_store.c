@@ -38,6 +38,7 @@
 #include "ing_keys.h"
 #include "ing_time.h"
 
+#include "core/region.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -248,7 +249,7 @@ static const char *part_region(const ing_store_cfg_t *cfg, const ing_reading_t *
     if (r->code == ING_R_OK)
         return r->region;
     size_t n = strlen(r->region);
-    if (n == 0 || !ing_region_code_valid(r->region, n))
+    if (n == 0 || !gf_region_valid_n(r->region, n))
         return ING_STORE_NO_REGION;
     if (cfg->regions && ing_regions_find(cfg->regions, r->region, n) == NULL)
         return ING_STORE_NO_REGION;

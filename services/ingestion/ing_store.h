@@ -44,6 +44,7 @@
 #define GF_INGESTION_ING_STORE_H
 
 #include "core/err.h"
+#include "core/region.h"
 #include "ing_cmd.h"
 #include "ing_readings.h"
 #include "ing_regions.h"
@@ -80,7 +81,7 @@ typedef struct ing_store_counts {
 } ing_store_counts_t;
 
 typedef struct ing_store_part {
-    char region[ING_REGION_CODE_MAX + 1];
+    char region[GF_REGION_MAX + 1];
     unsigned bucket;
     size_t from, count; /* range of plan.idx */
 } ing_store_part_t;

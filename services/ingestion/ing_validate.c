@@ -3,6 +3,7 @@
  * the config and the caller's clock, so the same batch validates the same way in tests.
  */
 #include "ing_validate.h"
+#include "core/region.h"
 
 #include <math.h>
 #include <string.h>
@@ -69,7 +70,7 @@ int ing_validate_reading(const ing_validate_cfg_t *cfg, ing_reading_t *r, int64_
     if (r->ts_ms < now_ms - cfg->max_age_s * 1000)
         return set(r, ING_R_TOO_OLD, ING_F_TS);
     size_t rl = strlen(r->region);
-    if (!ing_region_code_valid(r->region, rl) ||
+    if (!gf_region_valid_n(r->region, rl) ||
         (cfg->regions && ing_regions_find(cfg->regions, r->region, rl) == NULL))
         return set(r, ING_R_UNKNOWN_REGION, ING_F_REGION);
     return ING_R_OK;

@@ -2,8 +2,8 @@
  * gf-ingestion: meter readings (validated, deduplicated, tiered into Redis), hourly regional
  * demand history (streamed CSV/JSON imports, read-back), the regions catalog, live figures,
  * anomalies, and the EIA API puller. Wiring only: the kit runs config, loop, standard
- * routes, Redis, signals and drain; h_readings.c, h_demand.c, h_anomaly.c and h_eia.c hold
- * the routes and background work, ing_*.c the core (no HTTP).
+ * routes, Redis, signals and drain; the h_<resource>.c files hold the routes and background
+ * work, ing_eia_pull.c the EIA puller, the other ing_*.c the core (no HTTP).
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -62,6 +62,15 @@ static const gf_cfg_opt_t opts[] = {
     {"GF_INGEST_EIA_LOOKBACK_H", GF_CFG_INT, "48", 1, 8760, "hours re-fetched by each pull"},
     {"GF_INGEST_EIA_PAGE_LENGTH", GF_CFG_INT, "5000", 1, 5000, "rows per EIA page"},
     {"GF_INGEST_EIA_TIMEOUT_S", GF_CFG_DOUBLE, "30", 0.1, 600, "timeout of one EIA request"},
+    {"GF_INGEST_WX_REGIONS", GF_CFG_STR, "", 0, -1,
+     "Open-Meteo temperature forecasts: REGION=LAT,LON;... (empty = puller off)"},
+    {"GF_INGEST_WX_URL", GF_CFG_STR, "https://api.open-meteo.com/v1/forecast", 0, -1,
+     "Open-Meteo forecast route"},
+    {"GF_INGEST_WX_API_KEY", GF_CFG_STR, "", 0, -1,
+     "Open-Meteo API key (commercial host only; the free host needs none)"},
+    {"GF_INGEST_WX_INTERVAL_S", GF_CFG_INT, "3600", 1, 86400, "seconds between forecast pulls"},
+    {"GF_INGEST_WX_FORECAST_DAYS", GF_CFG_INT, "3", 1, 16, "days of hourly forecast per pull"},
+    {"GF_INGEST_WX_TIMEOUT_S", GF_CFG_DOUBLE, "30", 0.1, 600, "timeout of one Open-Meteo request"},
     {NULL, 0, NULL, 0, 0, NULL},
 };
 
@@ -75,6 +84,13 @@ static const gf_route_t routes[] = {
     {"GET", "/v1/regions", h_regions_get, 0, NULL},
     {"GET", "/v1/summary", h_summary_get, 0, NULL},
     {"GET", "/v1/anomalies", h_anomalies_get, 0, NULL},
+    {"POST", "/v1/temperature", h_temperature_post, 16 * MIB,
+     "text/csv,application/json,application/x-ndjson"},
+    {"POST", "/v1/temperature/forecasts", h_temperature_forecasts_post, 16 * MIB,
+     "text/csv,application/json,application/x-ndjson"},
+    {"GET", "/v1/temperature", h_temperature_get, 0, NULL},
+    {"GET", "/v1/temperature/forecasts", h_temperature_forecasts_get, 0, NULL},
+    {"GET", "/v1/temperature/regions", h_temperature_regions_get, 0, NULL},
 };
 
 static void on_redis_state(bool ready, void *arg)
@@ -111,6 +127,7 @@ static void cleanup(gf_service_t *svc, void *app_)
     if (app == NULL)
         return;
     ing_puller_stop(app->puller);
+    ing_wx_puller_stop(app->wx_puller);
     ing_scanner_free(app->scanner);
     gf_pool_free(app->imports, 0); /* imports still queued run and are answered */
     /* Callbacks still in flight point at app state: let them run (at most 2 s). */
@@ -120,6 +137,7 @@ static void cleanup(gf_service_t *svc, void *app_)
             usleep(10000);
     }
     ing_puller_free(app->puller);
+    ing_wx_puller_free(app->wx_puller);
     for (size_t i = 0; i < app->nbatch_pool; i++) {
         ing_batch_cleanup(app->batch_pool[i]);
         free(app->batch_pool[i]);
@@ -188,6 +206,7 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     ing_readings_metrics_init();
     ing_demand_metrics_init();
     ing_anomaly_metrics_init();
+    ing_temp_metrics_init();
 
     gf_pool_cfg_t pc = {
         .name = "import",
@@ -218,6 +237,18 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     if (app->puller == NULL && err->rc != 0)
         goto fail;
 
+    ing_wx_puller_cfg_t wcfg = {
+        .regions = gf_cfg_str(c, "GF_INGEST_WX_REGIONS"),
+        .url = gf_cfg_str(c, "GF_INGEST_WX_URL"),
+        .api_key = gf_cfg_str(c, "GF_INGEST_WX_API_KEY"),
+        .interval_s = (int)gf_cfg_int(c, "GF_INGEST_WX_INTERVAL_S"),
+        .forecast_days = (int)gf_cfg_int(c, "GF_INGEST_WX_FORECAST_DAYS"),
+        .timeout_s = gf_cfg_double(c, "GF_INGEST_WX_TIMEOUT_S"),
+    };
+    app->wx_puller = ing_wx_puller_new(app, &wcfg, err);
+    if (app->wx_puller == NULL && err->rc != 0)
+        goto fail;
+
     app->script_retry = gf_redis_retry_new(svc->base, ing_load_script, app);
     app->regions_retry = gf_redis_retry_new(svc->base, ing_demand_save_regions, app);
     if (app->script_retry == NULL || app->regions_retry == NULL) {
@@ -242,6 +273,7 @@ static json_t *info(gf_service_t *svc, void *app_)
     json_t *o = json_object();
     json_object_set_new(o, "regions", json_integer((json_int_t)app->regions.n));
     json_object_set_new(o, "eia_puller", json_boolean(app->puller != NULL));
+    json_object_set_new(o, "weather_puller", json_boolean(app->wx_puller != NULL));
     return o;
 }
 

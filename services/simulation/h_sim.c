@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_keys.h"
 #include "sim_page.h"
 
 #include "core/log.h"
@@ -96,8 +97,9 @@ static int job_store(gf_pool_worker_t *w, sim_app_t *app, const char *id, json_t
         gf_err_cleanup(&e);
         if (c == NULL)
             continue;
-        redisReply *rep = redisCommand(c, "SET gf:simjob:{%s} %s EX %d", id, text,
-                                       JOB_TTL_SECONDS);
+        char key[64];
+        redisReply *rep = redisCommand(c, "SET %s %s EX %d", sim_key_job(key, sizeof key, id),
+                                       text, JOB_TTL_SECONDS);
         if (rep != NULL && rep->type != REDIS_REPLY_ERROR)
             rc = 0;
         if (rep != NULL)
@@ -254,7 +256,7 @@ static int task_submit(sim_app_t *app, task_t *t)
 
 /* ---------------------------------------------------------------- handlers */
 
-void h_cases(gf_req_t *r)
+void h_cases_list(gf_req_t *r)
 {
     sim_app_t *app = r->app;
     static const char *const none[] = {NULL};
@@ -333,8 +335,11 @@ static void dispatch(gf_req_t *r, task_t *t)
     c->r = r;
     c->t = t;
     gf_service_t *svc = gf_req_service(r);
-    int rc = gf_redis_cmd(svc->redis, on_job_recorded, c, "SET gf:simjob:{%s} %s EX %d",
-                          t->job_id, text, JOB_TTL_SECONDS);
+    char key[64], ttl[16];
+    sim_key_job(key, sizeof key, t->job_id);
+    snprintf(ttl, sizeof ttl, "%d", JOB_TTL_SECONDS);
+    const char *argv[] = {"SET", key, text, "EX", ttl};
+    int rc = gf_redis_cmd_argv(svc->redis, on_job_recorded, c, 5, argv, NULL);
     free(text);
     if (rc != 0) {
         free(c);
@@ -422,22 +427,22 @@ fail:
         task_free(t);
 }
 
-void h_powerflow(gf_req_t *r)
+void h_powerflow_post(gf_req_t *r)
 {
     submit(r, SIM_PF);
 }
 
-void h_opf(gf_req_t *r)
+void h_opf_post(gf_req_t *r)
 {
     submit(r, SIM_OPF);
 }
 
-void h_contingencies(gf_req_t *r)
+void h_contingencies_post(gf_req_t *r)
 {
     submit(r, SIM_N1);
 }
 
-void h_schedule(gf_req_t *r)
+void h_schedule_post(gf_req_t *r)
 {
     submit(r, SIM_SCHEDULE);
 }
@@ -531,23 +536,25 @@ static void job_get(gf_req_t *r, bool network)
     job_get_t *jg = gf_xmalloc(sizeof *jg);
     jg->r = r;
     jg->network = network;
-    if (gf_redis_cmd(svc->redis, on_job, jg, "GET gf:simjob:{%s}", id) != 0) {
+    char key[64];
+    const char *argv[] = {"GET", sim_key_job(key, sizeof key, id)};
+    if (gf_redis_cmd_argv(svc->redis, on_job, jg, 2, argv, NULL) != 0) {
         free(jg);
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
     }
 }
 
-void h_job_get(gf_req_t *r)
+void h_jobs_get(gf_req_t *r)
 {
     job_get(r, false);
 }
 
-void h_job_network(gf_req_t *r)
+void h_jobs_network_get(gf_req_t *r)
 {
     job_get(r, true);
 }
 
-void h_case_network(gf_req_t *r)
+void h_cases_network_get(gf_req_t *r)
 {
     sim_app_t *app = r->app;
     const char *name = gf_req_param(r, "name");

@@ -28,13 +28,13 @@ typedef struct sim_app {
 /* Register the metric families; the queue-depth gauge reads app->pool. */
 void sim_metrics_init(sim_app_t *app);
 
-void h_cases(gf_req_t *r);
-void h_powerflow(gf_req_t *r);
-void h_opf(gf_req_t *r);
-void h_contingencies(gf_req_t *r);
-void h_case_network(gf_req_t *r);
-void h_schedule(gf_req_t *r);
-void h_job_get(gf_req_t *r);
-void h_job_network(gf_req_t *r);
+void h_cases_list(gf_req_t *r);
+void h_powerflow_post(gf_req_t *r);
+void h_opf_post(gf_req_t *r);
+void h_contingencies_post(gf_req_t *r);
+void h_cases_network_get(gf_req_t *r);
+void h_schedule_post(gf_req_t *r);
+void h_jobs_get(gf_req_t *r);
+void h_jobs_network_get(gf_req_t *r);
 
 #endif

@@ -26,14 +26,14 @@ static const gf_cfg_opt_t opts[] = {
 };
 
 static const gf_route_t routes[] = {
-    {"GET", "/v1/cases", h_cases, 0, NULL},
-    {"POST", "/v1/powerflow", h_powerflow, 8 << 20, "application/json"},
-    {"POST", "/v1/opf", h_opf, 8 << 20, "application/json"},
-    {"POST", "/v1/contingencies", h_contingencies, 8 << 20, "application/json"},
-    {"POST", "/v1/schedule", h_schedule, 8 << 20, "application/json"},
-    {"GET", "/v1/jobs/{id}", h_job_get, 0, NULL},
-    {"GET", "/v1/jobs/{id}/network", h_job_network, 0, NULL},
-    {"GET", "/v1/cases/{name}/network", h_case_network, 0, NULL},
+    {"GET", "/v1/cases", h_cases_list, 0, NULL},
+    {"POST", "/v1/powerflow", h_powerflow_post, 8 << 20, "application/json"},
+    {"POST", "/v1/opf", h_opf_post, 8 << 20, "application/json"},
+    {"POST", "/v1/contingencies", h_contingencies_post, 8 << 20, "application/json"},
+    {"POST", "/v1/schedule", h_schedule_post, 8 << 20, "application/json"},
+    {"GET", "/v1/jobs/{id}", h_jobs_get, 0, NULL},
+    {"GET", "/v1/jobs/{id}/network", h_jobs_network_get, 0, NULL},
+    {"GET", "/v1/cases/{name}/network", h_cases_network_get, 0, NULL},
 };
 
 static bool cases_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)

@@ -60,16 +60,4 @@ int sim_execute_progress(const sim_env_t *env, const sim_request_t *q, const sim
 /* How many buses the request's case has (0 when it cannot tell without parsing). */
 size_t sim_request_buses(const sim_env_t *env, const sim_request_t *q);
 
-/* Forecast of one region from the forecast service: points[i] for the hours start,
- * start+1h, ... (n of them), plus the region's peak. Exposed for tests. */
-typedef struct sim_forecast {
-    double *mw;      /* n points, owned */
-    size_t n;
-    double peak_mw;
-    json_t *model;   /* owned: {"name","version"} as the forecast service reported */
-} sim_forecast_t;
-int sim_forecast_fetch(const sim_env_t *env, const char *region, double start, int hours,
-                       sim_forecast_t *out, gf_err_t *err);
-void sim_forecast_cleanup(sim_forecast_t *f);
-
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/region.h"
 #include "core/util.h"
 #include "features/demand.h"
 #include "powerflow/case.h"
@@ -47,7 +48,7 @@ static int get_region(const json_t *v, const char *field, char *out, size_t cap,
                    field);
     if (!json_is_string(v) || json_string_length(v) == 0)
         return bad(err, "invalid_field", field, "'%s' must name a region", field);
-    if (json_string_length(v) >= cap || !gf_feat_demand_region_valid(json_string_value(v)))
+    if (json_string_length(v) >= cap || !gf_region_valid(json_string_value(v)))
         return bad(err, "invalid_region", field, "'%s' is not a region code ([A-Za-z0-9_-])",
                    field);
     snprintf(out, cap, "%s", json_string_value(v));

@@ -1,7 +1,7 @@
 /*
- * h_jobs.c - job routes of the trainer. Jobs are recorded in Redis: gf:jobs (sorted set: job
- * id scored by creation time) and gf:job:{id} (hash, the job's JSON document under field
- * "json", trn_job_to_json). The POST handler validates, checks the regions against
+ * h_jobs.c - job routes of the trainer. Jobs are recorded in Redis (trn_keys.h): gf:jobs
+ * (sorted set: job id scored by creation time) and gf:job:{id} (hash, the job's JSON document
+ * under field "json", trn_job_to_json), written in that order (trn_run.h, trn_job_save). The POST handler validates, checks the regions against
  * gf:regions, saves the queued job and only then answers 202 and hands the job to the job
  * pool (app->pool, core/pool.h); from then on the pool thread owns the job and keeps its
  * document current. GET /v1/jobs lists the most recent first; GET /v1/jobs/{id} reads one
@@ -18,48 +18,98 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/region.h"
 #include "core/svc.h"
 #include "core/util.h"
+#include "features/demand.h"
 #include "trn_app.h"
+#include "trn_keys.h"
 
-static void on_jobs(redisAsyncContext *ac, void *reply_, void *privdata)
+/* GET /v1/jobs: ZREVRANGE of the index, then one HGET per id (each document has a hash tag
+ * of its own, so on a Redis Cluster they sit on different masters and no one script can read
+ * them all). The documents come back into their slots in index order; an id whose document
+ * is gone (expired, or its save failed after the index entry) is left out. */
+typedef struct list_ctx {
+    gf_req_t *r;
+    size_t n, pending;
+    json_t **docs; /* n slots, NULL until (unless) a document arrives */
+    gf_err_t err;
+} list_ctx_t;
+
+typedef struct list_slot {
+    list_ctx_t *l;
+    size_t i;
+} list_slot_t;
+
+static void list_finish(list_ctx_t *l)
 {
-    (void)ac;
-    gf_req_t *r = privdata;
-    redisReply *reply = reply_;
-    gf_err_t err = {0};
-    if (gf_redis_reply_check(reply, &err) != 0) {
-        gf_reply_error(r, &err);
-        gf_err_cleanup(&err);
-        return;
+    if (l->err.rc != 0) {
+        gf_reply_error(l->r, &l->err);
+    } else {
+        json_t *jobs = json_array();
+        for (size_t i = 0; i < l->n; i++)
+            if (l->docs[i] != NULL)
+                json_array_append(jobs, l->docs[i]);
+        json_t *o = json_object();
+        json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(jobs)));
+        json_object_set_new(o, "jobs", jobs);
+        gf_reply_json(l->r, 200, o);
     }
-    json_t *jobs = json_array();
-    if (reply->type == REDIS_REPLY_ARRAY) {
-        for (size_t i = 0; i < reply->elements; i++) {
-            redisReply *e = reply->element[i];
-            if (e->type != REDIS_REPLY_STRING)
-                continue;
-            json_t *j = json_loadb(e->str, e->len, 0, NULL);
-            if (j != NULL)
-                json_array_append_new(jobs, j);
-        }
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(jobs)));
-    json_object_set_new(o, "jobs", jobs);
-    gf_reply_json(r, 200, o);
+    for (size_t i = 0; i < l->n; i++)
+        json_decref(l->docs[i]);
+    free(l->docs);
+    gf_err_cleanup(&l->err);
+    free(l);
 }
 
-/* The job documents of the newest `limit` ids, fetched in one server-side step so a job
- * deleted in between cannot leave a hole. */
-static const char list_script[] =
-    "local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)\n"
-    "local out = {}\n"
-    "for _, id in ipairs(ids) do\n"
-    "  local j = redis.call('HGET', 'gf:job:{' .. id .. '}', 'json')\n"
-    "  if j then out[#out + 1] = j end\n"
-    "end\n"
-    "return out\n";
+static void on_list_doc(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    list_slot_t *s = privdata;
+    list_ctx_t *l = s->l;
+    redisReply *reply = reply_;
+    if (l->err.rc == 0 && gf_redis_reply_check(reply, &l->err) == 0 &&
+        reply->type == REDIS_REPLY_STRING)
+        l->docs[s->i] = json_loadb(reply->str, reply->len, 0, NULL);
+    free(s);
+    if (--l->pending == 0)
+        list_finish(l);
+}
+
+static void on_list_ids(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    list_ctx_t *l = privdata;
+    gf_service_t *svc = gf_req_service(l->r);
+    redisReply *reply = reply_;
+    if (gf_redis_reply_check(reply, &l->err) != 0 || reply->type != REDIS_REPLY_ARRAY) {
+        list_finish(l);
+        return;
+    }
+    l->docs = gf_xcalloc(reply->elements ? reply->elements : 1, sizeof *l->docs);
+    l->n = reply->elements;
+    l->pending = 1; /* held while sending */
+    for (size_t i = 0; i < reply->elements; i++) {
+        redisReply *e = reply->element[i];
+        if (e->type != REDIS_REPLY_STRING || !trn_job_id_valid(e->str))
+            continue;
+        char key[96];
+        trn_key_job(key, sizeof key, e->str);
+        const char *argv[] = {"HGET", key, "json"};
+        list_slot_t *s = gf_xmalloc(sizeof *s);
+        s->l = l;
+        s->i = i;
+        l->pending++;
+        if (gf_redis_cmd_argv(svc->redis, on_list_doc, s, 3, argv, NULL) != 0) {
+            l->pending--;
+            free(s);
+            gf_err_set(&l->err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+            break;
+        }
+    }
+    if (--l->pending == 0)
+        list_finish(l);
+}
 
 void h_jobs_list(gf_req_t *r)
 {
@@ -72,11 +122,15 @@ void h_jobs_list(gf_req_t *r)
         gf_err_cleanup(&err);
         return;
     }
-    char lim[24];
-    snprintf(lim, sizeof lim, "%ld", limit);
-    gf_service_t *svc = gf_req_service(r);
-    if (gf_redis_cmd(svc->redis, on_jobs, r, "EVAL %s 1 gf:jobs %s", list_script, lim) != 0)
+    char last[24];
+    snprintf(last, sizeof last, "%ld", limit - 1);
+    const char *argv[] = {"ZREVRANGE", TRN_KEY_JOBS, "0", last};
+    list_ctx_t *l = gf_xcalloc(1, sizeof *l);
+    l->r = r;
+    if (gf_redis_cmd_argv(gf_req_service(r)->redis, on_list_ids, l, 4, argv, NULL) != 0) {
+        free(l);
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+    }
 }
 
 /* ------------------------------------------------------------------ the job pool */
@@ -120,7 +174,7 @@ static void job_work(gf_pool_worker_t *w, void *arg)
 
 /* Queue a saved job (stolen: freed when refused). GF_ERATE "queue_full" when
  * GF_TRAINER_MAX_QUEUED_JOBS wait, GF_EUNAVAIL "shutting_down" while stopping. */
-int h_jobs_submit(trn_app_t *app, trn_job_t *job, gf_err_t *err)
+int trn_jobs_submit(trn_app_t *app, trn_job_t *job, gf_err_t *err)
 {
     job_task_t *t = gf_xmalloc(sizeof *t);
     t->env = &app->env;
@@ -177,14 +231,15 @@ static void on_saved(redisAsyncContext *ac, void *reply_, void *privdata)
     snprintf(loc, sizeof loc, "/v1/jobs/%s", c->job->id);
     trn_job_t *job = c->job;
     c->job = NULL;
-    if (h_jobs_submit(app, job, &err) != 0) {
+    if (trn_jobs_submit(app, job, &err) != 0) {
         /* the record stays "queued": say so in it, best effort */
         json_object_set_new(doc, "state", json_string("failed"));
         json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code", err.code, "message",
                                                     err.message));
-        char *text = json_dumps(doc, JSON_COMPACT);
-        gf_redis_cmd(app->svc->redis, NULL, NULL, "HSET gf:job:{%s} json %s",
-                     json_string_value(json_object_get(doc, "id")), text);
+        char *text = json_dumps(doc, JSON_COMPACT), key[96];
+        trn_key_job(key, sizeof key, json_string_value(json_object_get(doc, "id")));
+        const char *argv[] = {"HSET", key, "json", text};
+        gf_redis_cmd_argv(app->svc->redis, NULL, NULL, 4, argv, NULL);
         free(text);
         json_decref(doc);
         gf_reply_error(r, &err);
@@ -198,11 +253,33 @@ static void on_saved(redisAsyncContext *ac, void *reply_, void *privdata)
     create_ctx_free(c);
 }
 
-static const char save_script[] =
-    "redis.call('HSET', KEYS[1], 'json', ARGV[1])\n"
-    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])\n"
-    "redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1001)\n"
-    "return 1\n";
+/* The job's index entry is written (on_indexed), then its document (on_saved): the order of
+ * trn_job_save, so a failure in between leaves an entry that readers skip, never a document
+ * nothing lists. */
+static void on_indexed(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    (void)ac;
+    create_ctx_t *c = privdata;
+    gf_req_t *r = c->r;
+    trn_app_t *app = r->app;
+    gf_err_t err = {0};
+    if (gf_redis_reply_check(reply_, &err) != 0)
+        goto fail;
+    json_t *doc = trn_job_to_json(c->job);
+    char *text = json_dumps(doc, JSON_COMPACT), key[96];
+    json_decref(doc);
+    trn_key_job(key, sizeof key, c->job->id);
+    const char *argv[] = {"HSET", key, "json", text};
+    int rc = gf_redis_cmd_argv(app->svc->redis, on_saved, c, 4, argv, NULL);
+    free(text);
+    if (rc == 0)
+        return;
+    gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+fail:
+    gf_reply_error(r, &err);
+    gf_err_cleanup(&err);
+    create_ctx_free(c);
+}
 
 static void on_regions(redisAsyncContext *ac, void *reply_, void *privdata)
 {
@@ -219,7 +296,7 @@ static void on_regions(redisAsyncContext *ac, void *reply_, void *privdata)
         c->regions = gf_xcalloc(nk ? nk : 1, sizeof *c->regions);
         for (size_t i = 0; i < nk; i++)
             if (reply->element[i]->type == REDIS_REPLY_STRING &&
-                trn_region_valid(reply->element[i]->str))
+                gf_region_valid(reply->element[i]->str))
                 c->regions[c->n++] = gf_xstrdup(reply->element[i]->str);
         if (c->n == 0) {
             gf_err_set(&err, GF_EUNPROCESSABLE, "no_regions",
@@ -267,16 +344,11 @@ static void on_regions(redisAsyncContext *ac, void *reply_, void *privdata)
     snprintf(c->job->instance, sizeof c->job->instance, "%s", app->instance);
     c->regions = NULL;
     c->n = 0;
-    json_t *doc = trn_job_to_json(c->job);
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    char key[96], score[32];
-    snprintf(key, sizeof key, "gf:job:{%s}", id);
+    char score[32], keep[16];
     snprintf(score, sizeof score, "%.3f", now);
-    int rc = gf_redis_cmd(app->svc->redis, on_saved, c, "EVAL %s 2 %s gf:jobs %s %s %s",
-                          save_script, key, text, score, id);
-    free(text);
-    if (rc != 0) {
+    snprintf(keep, sizeof keep, "%d", TRN_JOBS_INDEX_MAX);
+    const char *argv[] = {"EVAL", trn_jobs_index_script, "1", TRN_KEY_JOBS, score, id, keep};
+    if (gf_redis_cmd_argv(app->svc->redis, on_indexed, c, 7, argv, NULL) != 0) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto fail;
     }
@@ -287,7 +359,7 @@ fail:
     create_ctx_free(c);
 }
 
-void h_jobs_create(gf_req_t *r)
+void h_jobs_post(gf_req_t *r)
 {
     trn_app_t *app = r->app;
     gf_err_t err = {0};
@@ -301,7 +373,8 @@ void h_jobs_create(gf_req_t *r)
         gf_err_set(&err, GF_ERATE, "queue_full", "too many jobs are queued; retry later");
         goto fail;
     }
-    if (gf_redis_cmd(app->svc->redis, on_regions, c, "SMEMBERS gf:regions") != 0) {
+    const char *argv[] = {"SMEMBERS", GF_FEAT_DEMAND_REGIONS_KEY};
+    if (gf_redis_cmd_argv(app->svc->redis, on_regions, c, 2, argv, NULL) != 0) {
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto fail;
     }
@@ -343,7 +416,10 @@ void h_jobs_get(gf_req_t *r)
         gf_reply_errorf(r, GF_ENOTFOUND, "unknown_job", "job '%.64s' is not known", id ? id : "");
         return;
     }
-    if (gf_redis_cmd(app->svc->redis, on_job, r, "HGET gf:job:{%s} json", id) != 0)
+    char key[96];
+    trn_key_job(key, sizeof key, id);
+    const char *argv[] = {"HGET", key, "json"};
+    if (gf_redis_cmd_argv(app->svc->redis, on_job, r, 3, argv, NULL) != 0)
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
 }
 
@@ -367,7 +443,7 @@ static double g_running(void *arg)
     return (double)run;
 }
 
-void h_jobs_metrics_init(void *app)
+void trn_jobs_metrics_init(void *app)
 {
     gf_metric_gauge_fn("gf_trainer_jobs_queued", "Jobs waiting for a worker.", g_queued, app);
     gf_metric_gauge_fn("gf_trainer_jobs_running", "Jobs being trained now.", g_running, app);

@@ -132,7 +132,7 @@ static void work_alias(redisContext *rc, model_ctx_t *c)
                        (json_int_t)to, "rollback", c->req.rollback);
 }
 
-void h_models_alias(gf_req_t *r)
+void h_models_aliases_post(gf_req_t *r)
 {
     model_ctx_t *c = with_name(r);
     if (c == NULL)

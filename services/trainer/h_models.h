@@ -20,7 +20,7 @@ void h_models_get(gf_req_t *r);
  * "expect"?,"force"?}: 200 {"name","alias","from","to"}; 400 bad body (naming the field),
  * 404 unknown model/version, 409 compare-and-set failed, deprecated version or nothing to
  * roll back to, 503 Redis down. */
-void h_models_alias(gf_req_t *r);
+void h_models_aliases_post(gf_req_t *r);
 
 /* The registry pool thread's blocking connection (kept in w->local), or NULL when Redis
  * cannot be reached. For work on app->registry only. */

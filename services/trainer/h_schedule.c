@@ -22,11 +22,14 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "h_jobs.h"
 #include "h_models.h"
 #include "registry/registry.h"
+#include "features/demand.h"
 #include "trn_app.h"
+#include "trn_keys.h"
 
 #define LOCK_MS 30000
 
@@ -35,7 +38,8 @@
 static int sched_load(redisContext *c, const char *region, json_t **doc, gf_err_t *err)
 {
     *doc = NULL;
-    redisReply *r = redisCommand(c, "HGET gf:sched:{%s} json", region);
+    char key[96];
+    redisReply *r = redisCommand(c, "HGET %s json", trn_key_sched(key, sizeof key, region));
     if (gf_redis_reply_check(r, err) != 0) {
         if (r)
             freeReplyObject(r);
@@ -44,8 +48,7 @@ static int sched_load(redisContext *c, const char *region, json_t **doc, gf_err_
     if (r->type == REDIS_REPLY_STRING) {
         *doc = json_loadb(r->str, r->len, 0, NULL);
         if (!json_is_object(*doc)) {
-            GF_LOG(GF_LOG_WARN, "schedule_corrupt", "gf:sched:{%s} does not parse; defaults used",
-                   region);
+            GF_LOG(GF_LOG_WARN, "schedule_corrupt", "%s does not parse; defaults used", key);
             json_decref(*doc);
             *doc = NULL;
         }
@@ -56,8 +59,8 @@ static int sched_load(redisContext *c, const char *region, json_t **doc, gf_err_
 
 static int sched_save(redisContext *c, const char *region, const json_t *doc, gf_err_t *err)
 {
-    char *text = json_dumps(doc, JSON_COMPACT);
-    redisReply *r = redisCommand(c, "HSET gf:sched:{%s} json %s", region, text);
+    char *text = json_dumps(doc, JSON_COMPACT), key[96];
+    redisReply *r = redisCommand(c, "HSET %s json %s", trn_key_sched(key, sizeof key, region), text);
     free(text);
     int rc = gf_redis_reply_check(r, err);
     if (r)
@@ -72,15 +75,11 @@ static int data_state(redisContext *c, const char *region, int64_t *last, int64_
 {
     *last = 0;
     *seen_to = 0;
-    redisReply *r = redisCommand(c, "HGET gf:region:{%s} last", region);
-    if (gf_redis_reply_check(r, err) != 0) {
-        if (r)
-            freeReplyObject(r);
+    gf_feat_demand_t d;
+    if (gf_feat_demand_info(c, region, &d, err) != 0)
         return err->rc;
-    }
-    if (r->type == REDIS_REPLY_STRING)
-        *last = strtoll(r->str, NULL, 10);
-    freeReplyObject(r);
+    if (d.has_range)
+        *last = d.last;
     char name[GF_REG_NAME_MAX + 1];
     trn_model_name(name, sizeof name, region);
     gf_reg_version_t *v = NULL;
@@ -104,7 +103,8 @@ static int data_state(redisContext *c, const char *region, int64_t *last, int64_
 static json_t *job_doc_load(redisContext *c, const char *id, gf_err_t *err, int *rc)
 {
     *rc = 0;
-    redisReply *r = redisCommand(c, "HGET gf:job:{%s} json", id);
+    char key[96];
+    redisReply *r = redisCommand(c, "HGET %s json", trn_key_job(key, sizeof key, id));
     if ((*rc = gf_redis_reply_check(r, err)) != 0) {
         if (r)
             freeReplyObject(r);
@@ -135,13 +135,13 @@ static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t
     }
     trn_sched_started(doc, &app->sched, id, why, data_last, now);
     gf_err_t se = {0};
-    if (h_jobs_submit(app, job, &se) != 0) {
+    if (trn_jobs_submit(app, job, &se) != 0) {
         /* the saved record says queued: mark it failed; the next check records the result */
         int lrc = 0;
         json_t *jd = job_doc_load(c, id, err, &lrc);
         if (jd != NULL && trn_job_json_interrupt(jd, NULL, NULL, se.code, se.message, now)) {
-            char *text = json_dumps(jd, JSON_COMPACT);
-            redisReply *w = redisCommand(c, "HSET gf:job:{%s} json %s", id, text);
+            char *text = json_dumps(jd, JSON_COMPACT), key[96];
+            redisReply *w = redisCommand(c, "HSET %s json %s", trn_key_job(key, sizeof key, id), text);
             free(text);
             if (w)
                 freeReplyObject(w);
@@ -158,8 +158,9 @@ static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t
 static void check_region(redisContext *c, trn_app_t *app, const char *region)
 {
     gf_err_t e = {0};
-    redisReply *lk = redisCommand(c, "SET gf:sched:{%s}:lock %s NX PX %d", region, app->instance,
-                                  LOCK_MS);
+    char lock[96];
+    trn_key_sched_lock(lock, sizeof lock, region);
+    redisReply *lk = redisCommand(c, "SET %s %s NX PX %d", lock, app->instance, LOCK_MS);
     int locked = lk != NULL && lk->type == REDIS_REPLY_STATUS;
     if (lk)
         freeReplyObject(lk);
@@ -204,7 +205,7 @@ static void check_region(redisContext *c, trn_app_t *app, const char *region)
 out:
     json_decref(stored);
     gf_err_cleanup(&e);
-    redisReply *ul = redisCommand(c, "DEL gf:sched:{%s}:lock", region);
+    redisReply *ul = redisCommand(c, "DEL %s", lock);
     if (ul)
         freeReplyObject(ul);
 }
@@ -213,7 +214,7 @@ out:
 static char **regions_load(redisContext *c, size_t *n, gf_err_t *err)
 {
     *n = 0;
-    redisReply *r = redisCommand(c, "SMEMBERS gf:regions");
+    redisReply *r = redisCommand(c, "SMEMBERS %s", GF_FEAT_DEMAND_REGIONS_KEY);
     if (gf_redis_reply_check(r, err) != 0) {
         if (r)
             freeReplyObject(r);
@@ -221,7 +222,7 @@ static char **regions_load(redisContext *c, size_t *n, gf_err_t *err)
     }
     char **v = gf_xcalloc(r->elements + 1, sizeof *v);
     for (size_t i = 0; i < r->elements; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING && trn_region_valid(r->element[i]->str))
+        if (r->element[i]->type == REDIS_REPLY_STRING && gf_region_valid(r->element[i]->str))
             v[(*n)++] = gf_xstrdup(r->element[i]->str);
     freeReplyObject(r);
     for (size_t i = 1; i < *n; i++)
@@ -260,7 +261,7 @@ static void on_check(evutil_socket_t fd, short what, void *arg)
         GF_LOG(GF_LOG_DEBUG, "schedule_check_skipped", "the registry pool is stopping");
 }
 
-int h_schedule_start(trn_app_t *app, gf_err_t *err)
+int trn_schedule_start(trn_app_t *app, gf_err_t *err)
 {
     double s = app->sched_check_seconds;
     struct timeval tv = {(time_t)s, (suseconds_t)((s - (time_t)s) * 1e6)};
@@ -270,7 +271,7 @@ int h_schedule_start(trn_app_t *app, gf_err_t *err)
     return 0;
 }
 
-void h_schedule_stop(trn_app_t *app)
+void trn_schedule_stop(trn_app_t *app)
 {
     if (app->sched_timer)
         event_free(app->sched_timer);
@@ -282,7 +283,7 @@ void h_schedule_stop(trn_app_t *app)
 typedef struct sched_ctx {
     gf_req_t *r;
     trn_app_t *app;
-    char region[TRN_REGION_MAX + 1]; /* PUT */
+    char region[GF_REGION_MAX + 1]; /* PUT */
     json_t *body;                    /* PUT, owned copy */
     json_t *out;
     gf_err_t err;
@@ -402,7 +403,7 @@ static void submit(sched_ctx_t *c, gf_pool_work_fn fn)
     }
 }
 
-void h_schedule_get(gf_req_t *r)
+void h_schedule_list(gf_req_t *r)
 {
     sched_ctx_t *c = gf_xcalloc(1, sizeof *c);
     c->r = r;
@@ -415,7 +416,7 @@ void h_schedule_put(gf_req_t *r)
     trn_app_t *app = r->app;
     const char *region = gf_req_param(r, "region");
     gf_err_t err = {0};
-    if (region == NULL || !trn_region_valid(region)) {
+    if (region == NULL || !gf_region_valid(region)) {
         gf_reply_errorf(r, GF_ENOTFOUND, "unknown_region", "region '%.64s' is not known",
                         region ? region : "");
         return;

@@ -10,12 +10,12 @@
 
 struct trn_app;
 
-void h_schedule_get(gf_req_t *r);
+void h_schedule_list(gf_req_t *r);
 void h_schedule_put(gf_req_t *r);
 
 /* Start the periodic check (every app->sched_check_seconds) on the loop. 0 or GF_EINTERNAL. */
-int h_schedule_start(struct trn_app *app, gf_err_t *err);
+int trn_schedule_start(struct trn_app *app, gf_err_t *err);
 /* Stop it (loop thread; idempotent). */
-void h_schedule_stop(struct trn_app *app);
+void trn_schedule_stop(struct trn_app *app);
 
 #endif

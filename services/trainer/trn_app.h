@@ -1,7 +1,8 @@
 /*
  * trn_app.h - the trainer's application state (r->app): the job pool, the registry pool,
  * the job defaults from the configuration and this process's identity. Created by main.c's
- * init hook, read by the handlers on the loop thread.
+ * init hook, read by the handlers on the loop thread. trn_app.c fills the identity and the
+ * defaults (also for the --once mode).
  */
 #ifndef GF_TRAINER_TRN_APP_H
 #define GF_TRAINER_TRN_APP_H
@@ -30,5 +31,12 @@ typedef struct trn_app {
     double sched_check_seconds; /* GF_TRAINER_RETRAIN_CHECK_SECONDS */
     struct event *sched_timer;  /* periodic schedule check */
 } trn_app_t;
+
+/* This process's identity: owner = the host name ("unknown" when it cannot be read), instance
+ * = ilen - 1 random hex digits. Both NUL-terminated. */
+void trn_app_identity(char *owner, size_t olen, char *instance, size_t ilen);
+/* The defaults of POST /v1/jobs from the configuration (GF_TRAINER_TEST_DAYS, _VAL_DAYS):
+ * parameter search on, promotion when strictly better, not scheduled. */
+void trn_app_job_defaults(const gf_cfg_t *cfg, trn_job_opts_t *d);
 
 #endif

@@ -8,6 +8,8 @@
  */
 #include "trn_data.h"
 
+#include "features/weather.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -306,7 +308,8 @@ int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int6
     gf_feat_demand_cleanup(&h);
     if (rc)
         goto out;
-    r = redisCommand(c, "HKEYS gf:dflags:{%s}", region);
+    char fkey[96];
+    r = redisCommand(c, "HKEYS %s", gf_feat_demand_flags_key(fkey, sizeof fkey, region));
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         rc = gf_err_set(err, GF_EUNAVAIL, r ? "redis_error" : "redis_unavailable",
                         "redis: %.200s", r ? r->str : c->errstr);
@@ -337,5 +340,7 @@ void trn_data_cleanup(trn_data_t *d)
         return;
     gf_feat_series_cleanup(&d->series);
     free(d->imputed);
+    gf_feat_tfc_cleanup(d->tfc);
+    free(d->tfc);
     memset(d, 0, sizeof *d);
 }

@@ -24,6 +24,10 @@ typedef struct trn_data {
     unsigned char *imputed;   /* series.n flags: 1 = value imputed upstream; owned */
     size_t n_values;          /* hours with a demand value */
     size_t n_imputed;         /* hours flagged */
+    /* Temperature of the target hours (trn_weather.h): stored forecasts (owned; series.tfc
+     * points at them) and whether the model gets the target-hour columns (temp_fc...). */
+    struct gf_feat_tfc *tfc;
+    int temp_target;
 } trn_data_t;
 
 /* Load `region` from a demand CSV (timestamp,region,demand_mw[,temperature_c]) restricted to

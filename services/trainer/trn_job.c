@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/region.h"
 #include "core/util.h"
 
 /* ------------------------------------------------------------------ options */
@@ -25,20 +26,6 @@ static int field_fail(gf_err_t *err, const char *code, const char *field, const 
     if (err)
         gf_err_add_field(err, field, err->message);
     return GF_EINVAL;
-}
-
-int trn_region_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > TRN_REGION_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
 }
 
 void trn_strv_free(char **v, size_t n)
@@ -154,11 +141,11 @@ int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_j
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_array_get(r, i);
         const char *s = json_is_string(e) ? json_string_value(e) : NULL;
-        if (s == NULL || strlen(s) != json_string_length(e) || !trn_region_valid(s)) {
+        if (s == NULL || strlen(s) != json_string_length(e) || !gf_region_valid(s)) {
             trn_strv_free(v, n);
             return field_fail(err, "invalid_regions", "regions",
                               "regions[%zu] must be a region code ([A-Za-z0-9_-], 1-%d chars)", i,
-                              TRN_REGION_MAX);
+                              GF_REGION_MAX);
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(v[k], s) == 0) {

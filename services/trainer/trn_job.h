@@ -22,7 +22,6 @@
 #include "core/err.h"
 
 #define TRN_JOB_MAX_REGIONS 256
-#define TRN_REGION_MAX 31 /* region code: [A-Za-z0-9_-]{1,31} */
 #define TRN_JOB_ID_MAX 47
 
 typedef enum {
@@ -82,8 +81,6 @@ int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_j
  * GF_EINVAL "unknown_field" naming the first other member. */
 int trn_json_only(const json_t *body, const char *const *known, gf_err_t *err);
 
-/* 1 when s is a syntactically valid region code. */
-int trn_region_valid(const char *s);
 
 void trn_strv_free(char **v, size_t n);
 

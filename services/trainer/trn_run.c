@@ -3,6 +3,7 @@
  * main thread of --once; owns its sync Redis connection for the duration of the job.
  */
 #include "trn_run.h"
+#include "trn_weather.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -18,10 +19,9 @@
 #include "registry/registry.h"
 #include "trn_champion.h"
 #include "trn_data.h"
+#include "trn_keys.h"
 #include "trn_schedule.h"
 #include "trn_train.h"
-
-#define JOBS_INDEX_MAX 1000
 
 /* ------------------------------------------------------------------ metrics */
 
@@ -87,6 +87,11 @@ void trn_model_name(char *buf, size_t len, const char *region)
 
 /* ------------------------------------------------------------------ job documents */
 
+const char trn_jobs_index_script[] =
+    "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])\n"
+    "redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[3]) - 1)\n"
+    "return 1\n";
+
 int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err)
 {
     json_t *doc = trn_job_to_json(job);
@@ -95,14 +100,17 @@ int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days,
     if (text == NULL)
         return gf_err_set(err, GF_EINTERNAL, "json", "cannot serialise the job");
     char key[96];
-    snprintf(key, sizeof key, "gf:job:{%s}", job->id);
-    int n = 1;
-    redisAppendCommand(c, "HSET %s json %s", key, text);
+    trn_key_job(key, sizeof key, job->id);
+    int n = 0;
+    /* The index entry first: an entry whose document is not written yet is skipped by every
+     * reader, while a document without its entry would never be listed nor cleaned up. */
     if (index) {
-        redisAppendCommand(c, "ZADD gf:jobs %.3f %s", job->created_at, job->id);
-        redisAppendCommand(c, "ZREMRANGEBYRANK gf:jobs 0 %d", -(JOBS_INDEX_MAX + 1));
-        n += 2;
+        redisAppendCommand(c, "EVAL %s 1 %s %.3f %s %d", trn_jobs_index_script, TRN_KEY_JOBS,
+                           job->created_at, job->id, TRN_JOBS_INDEX_MAX);
+        n++;
     }
+    redisAppendCommand(c, "HSET %s json %s", key, text);
+    n++;
     if (job->state != TRN_JOB_QUEUED && job->state != TRN_JOB_RUNNING) {
         redisAppendCommand(c, "EXPIRE %s %lld", key, (long long)ttl_days * 86400);
         n++;
@@ -138,7 +146,7 @@ static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_m
                         gf_err_t *err)
 {
     *n_marked = 0;
-    redisReply *ids = redisCommand(c, "ZREVRANGE gf:jobs 0 %d", JOBS_INDEX_MAX - 1);
+    redisReply *ids = redisCommand(c, "ZREVRANGE %s 0 %d", TRN_KEY_JOBS, TRN_JOBS_INDEX_MAX - 1);
     int rc = gf_redis_reply_check(ids, err);
     if (rc) {
         if (ids)
@@ -149,7 +157,7 @@ static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_m
         if (ids->element[i]->type != REDIS_REPLY_STRING)
             continue;
         char key[96];
-        snprintf(key, sizeof key, "gf:job:{%s}", ids->element[i]->str);
+        trn_key_job(key, sizeof key, ids->element[i]->str);
         redisReply *r = redisCommand(c, "HGET %s json", key);
         if ((rc = gf_redis_reply_check(r, err)) != 0) {
             if (r)
@@ -335,7 +343,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
 
     set_stage(r, "loading");
     redisContext *c = conn(r, &e);
-    if (c == NULL || trn_data_load_redis(&d, c, region, INT64_MIN, INT64_MAX, &e) != 0)
+    if (c == NULL || trn_data_load_redis(&d, c, region, INT64_MIN, INT64_MAX, &e) != 0 ||
+        trn_data_load_weather(&d, c, &e) != 0)
         goto fail;
     t_load = gf_now_mono() - t0;
 

@@ -44,10 +44,17 @@ typedef struct trn_run_hooks {
  * become region results and the job's error. */
 trn_job_state_t trn_run_job(trn_job_t *job, const trn_run_env_t *env, const trn_run_hooks_t *hooks);
 
-/* Save the job document: HSET gf:job:{id} json <doc>; with index, also ZADD gf:jobs (score =
- * creation time) and trim the index to the newest 1000; a finished job's hash expires after
- * ttl_days. 0 or GF_EUNAVAIL / GF_EINTERNAL. */
+/* Save the job document: HSET gf:job:{id} json <doc>; with index, first ZADD gf:jobs
+ * (score = creation time) and trim the index to the newest TRN_JOBS_INDEX_MAX (the script
+ * trn_jobs_index_script); a finished job's hash expires after ttl_days. The index and the
+ * document are two keys of two hash tags, written one after the other, never in one script:
+ * a reader lists ids and then reads each document, skipping an id without one.
+ * 0 or GF_EUNAVAIL / GF_EINTERNAL. */
 int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err);
+
+/* The index write (one key, KEYS[1] = gf:jobs; ARGV: score, job id, entries kept): ZADD, then
+ * trim to the newest entries. */
+extern const char trn_jobs_index_script[];
 
 /* Mark jobs that `owner` left queued or running (a previous process on this host) as failed
  * with reason "interrupted by restart" (never those of instance `self`, this process). *n_marked gets the count. 0 or GF_EUNAVAIL. */

@@ -8,6 +8,7 @@
  * the three are scored on the same hours.
  */
 #include "trn_train.h"
+#include "trn_weather.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -421,7 +422,7 @@ typedef struct train_run {
 /* The default spec of the region, plus cfg->extra_features. NULL with err set. */
 static gf_feat_spec_t *spec_for(const trn_data_t *d, const trn_config_t *cfg, gf_err_t *err)
 {
-    gf_feat_spec_t *spec = gf_feat_spec_new_default(d->tz, d->series.temp != NULL, err);
+    gf_feat_spec_t *spec = gf_feat_spec_new_default(d->tz, trn_temp_blocks(d), err);
     if (spec == NULL || cfg->extra_features == NULL || cfg->extra_features[0] == NULL)
         return spec;
     json_t *j = gf_feat_spec_to_json(spec);
@@ -915,6 +916,10 @@ int trn_predict_recursive(trn_predictor_t *p, BoosterHandle b, const gf_feat_ser
     memcpy(w.demand, known.demand, known.n * sizeof *w.demand);
     if (known.temp)
         memcpy(w.temp, known.temp, known.n * sizeof *w.temp);
+    /* temperature forecasts as the forecast service reads them: issued before the real origin */
+    w.tfc = s->tfc;
+    w.tfc_asof = origin;
+    w.obs_as_forecast = s->obs_as_forecast;
     for (int c = 0; c < blocks; c++) {
         double sc;
         rc = trn_predict_origin(p, b, &w, origin + 3600 * (int64_t)(c * H), mw + c * H, &sc, err);

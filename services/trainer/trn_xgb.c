@@ -72,23 +72,6 @@ int trn_default_nthread(void)
     return (int)freec;
 }
 
-int trn_omp_passive_reexec(char **argv)
-{
-    if (getenv("OMP_WAIT_POLICY") != NULL)
-        return 0;
-    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0)
-        return -1;
-    /* exec the resolved path rather than /proc/self/exe itself: under valgrind the latter
-     * names the tool, not the program */
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -1;
-    self[n] = '\0';
-    execv(self, argv);
-    return -1;
-}
-
 void trn_xgb_params_default(trn_xgb_params_t *p)
 {
     p->max_depth = 6;
@@ -116,6 +99,7 @@ json_t *trn_xgb_params_to_json(const trn_xgb_params_t *p)
 
 static int set_params(BoosterHandle b, const trn_xgb_params_t *p, gf_err_t *err)
 {
+    int rc = 0;
     char v[64];
 #define SETP(name, fmt, val)                                                                       \
     do {                                                                                           \
@@ -140,11 +124,12 @@ static int set_params(BoosterHandle b, const trn_xgb_params_t *p, gf_err_t *err)
 #undef SETP
     return 0;
 fail:
-    return GF_EINTERNAL;
+    return rc;
 }
 
 static int make_dmatrix(const trn_matrix_t *m, DMatrixHandle *out, gf_err_t *err)
 {
+    int rc = 0;
     *out = NULL;
     GF_XGB_TRY(XGDMatrixCreateFromMat(m->x, m->nrow, m->ncol, NAN, out));
     GF_XGB_TRY(XGDMatrixSetFloatInfo(*out, "label", m->y, m->nrow));
@@ -155,7 +140,7 @@ fail:
     if (*out)
         XGDMatrixFree(*out);
     *out = NULL;
-    return GF_EINTERNAL;
+    return rc;
 }
 
 /* "[12]\tval-mae:0.0123" -> 0.0123 */
@@ -272,6 +257,7 @@ int trn_xgb_save(BoosterHandle b, const char *format, unsigned char **buf, size_
     char cfg[64];
     bst_ulong n = 0;
     const char *data = NULL;
+    int rc = 0;
     *buf = NULL;
     *len = 0;
     if (strcmp(format, "ubj") != 0 && strcmp(format, "json") != 0)
@@ -285,12 +271,13 @@ int trn_xgb_save(BoosterHandle b, const char *format, unsigned char **buf, size_
     *len = n;
     return 0;
 fail:
-    return GF_EINTERNAL;
+    return rc;
 }
 
 int trn_xgb_load(const unsigned char *buf, size_t len, BoosterHandle *out, gf_err_t *err)
 {
     BoosterHandle b = NULL;
+    int rc = 0;
     *out = NULL;
     GF_XGB_TRY(XGBoosterCreate(NULL, 0, &b));
     GF_XGB_TRY(XGBoosterLoadModelFromBuffer(b, buf, len));
@@ -299,5 +286,5 @@ int trn_xgb_load(const unsigned char *buf, size_t len, BoosterHandle *out, gf_er
 fail:
     if (b)
         XGBoosterFree(b);
-    return GF_EINTERNAL;
+    return rc;
 }

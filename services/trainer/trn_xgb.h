@@ -2,15 +2,13 @@
  * trn_xgb.h - the XGBoost 1.7 C API as the trainer uses it: dense float matrices, boosting
  * with early stopping on a validation set, prediction, slicing and saving to a buffer.
  *
- * Every call goes through GF_XGB_TRY, which on failure fills the caller's gf_err_t with the
- * call text and XGBGetLastError() and jumps to the function's `fail:` label; every DMatrix
- * and Booster handle is freed on every path.
+ * Every call goes through GF_XGB_TRY (libs/xgb, xgb/xgb.h), which on failure fills the
+ * caller's gf_err_t with the call text and XGBoost's message, sets rc and jumps to the
+ * function's `fail:` label; every DMatrix and Booster handle is freed on every path.
  *
- * Threads: libgomp reads OMP_WAIT_POLICY once, in its constructor, before main() runs. With
- * its default (active spinning) training ran ~35x slower whenever another process held a
- * core. So every binary linking XGBoost calls trn_omp_passive_reexec() first thing in main():
- * it sets OMP_WAIT_POLICY=passive and re-executes itself when the variable is not set (a
- * setenv() inside main would come too late). Callers that cannot re-exec must export it.
+ * Threads: every binary linking XGBoost calls gf_xgb_passive_reexec() (xgb/xgb.h) first thing
+ * in main(): libgomp's default spinning made training ~35x slower whenever another process
+ * held a core. Callers that cannot re-exec must export OMP_WAIT_POLICY=passive.
  */
 #ifndef GF_TRAINER_TRN_XGB_H
 #define GF_TRAINER_TRN_XGB_H
@@ -20,14 +18,7 @@
 #include <xgboost/c_api.h>
 
 #include "core/err.h"
-
-#define GF_XGB_TRY(call)                                                                           \
-    do {                                                                                           \
-        if ((call) != 0) {                                                                         \
-            gf_err_set(err, GF_EINTERNAL, "xgboost_error", "%.60s: %s", #call, XGBGetLastError()); \
-            goto fail;                                                                             \
-        }                                                                                          \
-    } while (0)
+#include "xgb/xgb.h"
 
 /* A dense row-major float matrix with one target per row, grown by trn_matrix_push. */
 typedef struct trn_matrix {
@@ -91,11 +82,6 @@ int trn_xgb_save(BoosterHandle b, const char *format, unsigned char **buf, size_
 
 /* Load a model saved by trn_xgb_save into a new booster (caller frees). 0 or GF_E*. */
 int trn_xgb_load(const unsigned char *buf, size_t len, BoosterHandle *out, gf_err_t *err);
-
-/* If OMP_WAIT_POLICY is unset, set it to "passive" and execv(/proc/self/exe, argv). Returns
- * (0) when it was already set, or -1 when the re-exec failed (the process continues, with
- * spinning threads). */
-int trn_omp_passive_reexec(char **argv);
 
 /* Cores that look free: online CPUs minus the 1-minute load average (rounded), at least 1. */
 int trn_default_nthread(void);

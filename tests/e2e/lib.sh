@@ -8,7 +8,8 @@
 #     t_info_through_gateway() { req GET "$GW/api/forecast/info"; expect_status 200; ... }
 #     e2e_main            # starts the stack (E2E_SERVICES, default all five) and runs t_*
 #
-# Each t_* function runs in a subshell with `set -e`; it prints `ok - name` or `not ok - name`.
+# Each t_* function runs in a subshell with `set -e`; it prints `ok - name` or `not ok - name`
+# (`ok - name # skip: why` after `skip "why"; return 0`).
 # When any test fails, the tails of all logs are printed. Helpers:
 #     req METHOD URL [curl args...]    -> $STATUS, body in $BODY_FILE, headers in $HDR_FILE
 #     body                             -> prints the last body
@@ -64,6 +65,75 @@ start_redis() { # [extra redis args...]; E2E_REDIS_PORT reuses a port (restart)
     done
     echo "redis did not start" >&2
     return 1
+}
+
+# A Redis Cluster of N masters (default 3, scripts/redis-cluster.sh) in $T/cluster instead of
+# one Redis: GF_REDIS_CLUSTER is exported for the services started after it, REDIS_PORT is the
+# first master's port, CLUSTER_PORTS the masters' ports. Stopped by PID in cleanup.
+CLUSTER_DIR="$T/cluster"
+CLUSTER_PORTS=()
+start_redis_cluster() { # [N]
+    local n=${1:-3} base attempt p ok
+    for attempt in 1 2 3 4 5; do
+        # Node ports and their bus ports (+10000) below the ephemeral range (32768+).
+        base=$((20000 + RANDOM % (2700 - n)))
+        ok=1
+        for ((p = base; p < base + n; p++)); do
+            (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ok=0
+            (echo >"/dev/tcp/127.0.0.1/$((p + 10000))") 2>/dev/null && ok=0
+        done
+        [ $ok = 1 ] || continue
+        rm -rf "$CLUSTER_DIR"
+        if bash "$E2E_TOP/scripts/redis-cluster.sh" start "$n" "$base" "$CLUSTER_DIR" >"$T/cluster.log" 2>&1; then
+            cluster_record_pids
+            mapfile -t CLUSTER_PORTS <"$CLUSTER_DIR/ports"
+            REDIS_PORT=${CLUSTER_PORTS[0]}
+            GF_REDIS_CLUSTER=$(bash "$E2E_TOP/scripts/redis-cluster.sh" seeds "$CLUSTER_DIR")
+            export GF_REDIS_CLUSTER
+            return 0
+        fi
+        echo "cluster on $base.. did not start (attempt $attempt): $(tail -2 "$T/cluster.log")" >&2
+        [ -s "$CLUSTER_DIR/ports" ] && bash "$E2E_TOP/scripts/redis-cluster.sh" stop "$CLUSTER_DIR"
+    done
+    return 1
+}
+cluster_record_pids() { # the nodes' PIDs into $T/pids (cleanup's safety net)
+    local p pid
+    while read -r p pid; do
+        PID_OF[redis-$p]=$pid
+        echo "redis-$p $pid" >>"$T/pids"
+    done < <(bash "$E2E_TOP/scripts/redis-cluster.sh" pids "$CLUSTER_DIR")
+}
+cluster_node_kill() { # port [signal]: KILL by default (a crash)
+    bash "$E2E_TOP/scripts/redis-cluster.sh" node-stop "$CLUSTER_DIR" "$1" "${2:-KILL}"
+}
+cluster_node_start() { # port: the same node again (its id, slots and AOF)
+    bash "$E2E_TOP/scripts/redis-cluster.sh" node-start "$CLUSTER_DIR" "$1" >>"$T/cluster.log" 2>&1 &&
+        cluster_record_pids
+}
+# redis-cli on the cluster, following MOVED/ASK (-c), through the first master that answers.
+ccli() {
+    local p
+    for p in "${CLUSTER_PORTS[@]}"; do
+        [ "$(redis-cli -p "$p" ping 2>/dev/null)" = PONG ] || continue
+        redis-cli -c -p "$p" "$@"
+        return
+    done
+    echo "no cluster node answers" >&2
+    return 1
+}
+# Keys matching a pattern on every master (SCAN is per node).
+cscan() { # pattern
+    local p
+    for p in "${CLUSTER_PORTS[@]}"; do redis-cli -p "$p" --scan --pattern "$1"; done
+}
+# The port of the master that serves the slot of KEY (from CLUSTER SLOTS of a live node).
+cluster_owner() { # key
+    local slot
+    slot=$(ccli CLUSTER KEYSLOT "$1") || return 1
+    ccli CLUSTER NODES | awk -v s="$slot" '$3 ~ /master/ {
+        for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; n = split($i, r, "-"); if (n == 1) r[2] = r[1]
+            if (r[1] <= s && s <= r[2]) { split($2, a, "[:@]"); print a[2]; exit } } }'
 }
 
 # start_service NAME [VAR=value...]: GF_PORT=0, the real port is read from its start line.
@@ -234,6 +304,7 @@ cleanup() {
     done
     stop_one gateway || true
     stop_one redis || true
+    [ -s "$CLUSTER_DIR/ports" ] && bash "$E2E_TOP/scripts/redis-cluster.sh" stop "$CLUSTER_DIR"
     # Anything started from a test's subshell (a restarted Redis or service) is only in the file.
     local n p
     while read -r n p; do
@@ -348,20 +419,10 @@ load_region() { # region days
 }
 
 # ---------------------------------------------------------------- runner
+source "$E2E_TOP/tests/e2e/runner.sh" # skip, run_t_functions
+
 run_tests() {
-    local t
-    # In the order the file defines them.
-    for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
-        if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
-        # Not inside an `if`: bash ignores set -e in a condition, even in a subshell.
-        (set -e; "$t")
-        if [ $? -eq 0 ]; then
-            echo "ok - ${t#t_}"
-        else
-            echo "not ok - ${t#t_}"
-            E2E_FAILED=1
-        fi
-    done
+    run_t_functions || E2E_FAILED=1
 }
 
 # Start the whole stack (E2E_SERVICES) and run the tests of the calling file.

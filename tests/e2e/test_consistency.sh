@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One answer for the same mistake on every route, through the gateway of a real stack
 # (ingestion, trainer, forecast, simulation): a region that is not known is 404
-# unknown_region, a malformed region code 400, `to` not after `from` 400 bad_range, a model
+# unknown_region, a malformed region code 400 (one limit everywhere: 16 characters, libs/core
+# core/region.h, so a 16-character code is unknown and a 17-character one malformed), `to` not after `from` 400 bad_range, a model
 # that does not exist 404; the simulation maps the forecast service's real answers (no model:
 # 503 forecast_unavailable); a CSV row that does not fit its header is rejected with its
 # line and nothing of it is stored.
@@ -50,6 +51,16 @@ POST|/api/simulation/schedule|{"case":"case9","region":"PJM"}|400|missing_field
 POST|/api/simulation/schedule|{"case":"case9","region":"PJM","start":"2018-06-03T00:30:00Z"}|400|invalid_field
 POST|/api/simulation/opf|{"case":"case9","load":{"forecast":{"region":"NOPE","at":"2018-06-03T00:00:00Z"}}}|404|unknown_region
 POST|/api/simulation/opf|{"case":"case9","load":{"forecast":{"region":"PJM","at":"2018-06-03T00:00:00Z"}}}|503|forecast_unavailable
+GET|/api/ingestion/demand?region=ABCDEFGHIJKLMNOP||404|unknown_region
+GET|/api/ingestion/demand?region=ABCDEFGHIJKLMNOPQ||400|invalid_region
+GET|/api/ingestion/anomalies?region=ABCDEFGHIJKLMNOPQ||400|invalid_region
+GET|/api/forecast/forecast?region=ABCDEFGHIJKLMNOP||404|unknown_region
+GET|/api/forecast/forecast?region=ABCDEFGHIJKLMNOPQ||400|invalid_region
+POST|/api/trainer/jobs|{"regions":["ABCDEFGHIJKLMNOP"]}|404|unknown_region
+POST|/api/trainer/jobs|{"regions":["ABCDEFGHIJKLMNOPQ"]}|400|invalid_regions
+POST|/api/simulation/schedule|{"case":"case9","region":"ABCDEFGHIJKLMNOP","start":"2018-06-03T00:00:00Z"}|404|unknown_region
+POST|/api/simulation/schedule|{"case":"case9","region":"ABCDEFGHIJKLMNOPQ","start":"2018-06-03T00:00:00Z"}|400|invalid_region
+POST|/api/simulation/opf|{"case":"case9","load":{"forecast":{"region":"ABCDEFGHIJKLMNOPQ","at":"2018-06-03T00:00:00Z"}}}|400|invalid_region
 '
 
 t_the_same_mistake_gets_the_same_answer_everywhere() {

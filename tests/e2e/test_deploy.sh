@@ -3,20 +3,14 @@
 # docker-compose.yml, the Kubernetes manifests (infra/k8s) and Terraform (infra/terraform).
 # Services are discovered from services/*/main.c; their ports from .default_port; the GF_*
 # variables each binary reads from `gf-<svc> --help` (build/bin, so run after `make`).
-# No stack is started: this file has its own runner (each t_* in a subshell with set -e).
-set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# No stack is started: local.sh's runner (each t_* in a subshell with set -e).
+source "$(dirname "$0")/local.sh" deploy
 BUILD=${BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD="$TOP/$BUILD"
-T=$(mktemp -d /tmp/gf-deploy.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$TOP"
 COMPOSE=docker-compose.yml
 K8S=infra/k8s
 SVCS=$(for m in services/*/main.c; do m=${m#services/}; echo "${m%/main.c}"; done)
 
-fail() { echo "    $*" >&2; return 1; }
-skip() { echo "    skip: $*" >&2; }
 default_port() { grep -oE '\.default_port *= *[0-9]+' "services/$1/main.c" | grep -oE '[0-9]+$'; }
 # Every manifest of infra/k8s as one JSON array of documents (yq parses each YAML file).
 k8s_docs() {
@@ -104,7 +98,7 @@ t_gf_variables_are_ones_the_code_reads() {
     script_names deploy/init.sh scripts/first-run.sh >"$T/known"
     {
         yq -r '.services.init.environment | keys[]' "$COMPOSE"
-        jq -r '.[] | select(.kind == "Job") | .spec.template.spec.containers[].env[]?.name' <<<"$docs"
+        jq -r '.[] | select(.kind == "Job" and .metadata.name != "redis-cluster") | .spec.template.spec.containers[].env[]?.name' <<<"$docs"
     } | grep '^GF_' | sort -u >"$T/used"
     for n in $(comm -23 "$T/used" "$T/known"); do echo "    init: $n is read by no script" >&2; bad=1; done
     [ $bad -eq 0 ] || fail "unknown GF_* variables above"
@@ -271,6 +265,68 @@ t_kustomize_builds_when_kubectl_exists() {
     kubectl kustomize "$T/infra/k8s/overlays/example" >"$T/built.yaml" || fail "kustomize build failed"
 }
 
+# The scale-out option: docker-compose.cluster.yml and infra/k8s/overlays/cluster run Redis as a
+# cluster of three masters, joined by scripts/redis-cluster.sh, and point every service at it.
+t_cluster_option_in_compose_and_k8s() {
+    local C=docker-compose.cluster.yml nodes s docs ov=infra/k8s/overlays/cluster
+    nodes='redis:6379,redis-2:6379,redis-3:6379'
+    for s in redis redis-2 redis-3; do
+        yq -e --arg s "$s" '.services[$s].entrypoint | join(" ") | test("--cluster-enabled yes") and test("--cluster-require-full-coverage no")' \
+            "$C" >/dev/null || fail "compose cluster: $s is not a cluster node"
+    done
+    yq -e '.services["redis-2"].command == .services["redis-3"].command' "$C" >/dev/null || fail "nodes differ"
+    # The nodes keep the base Redis's own options (AOF everysec, no RDB), which the entry point passes on.
+    yq -e '.services.redis.command' "$COMPOSE" | tr -d ' \n' >"$T/base-cmd"
+    yq -e '.services["redis-2"].command' "$C" | tr -d ' \n' | cmp -s - "$T/base-cmd" || fail "node options differ from docker-compose.yml's redis"
+    yq -e --arg n "$nodes" '.services["redis-cluster"] | (.entrypoint | join(" ")) == "bash /opt/gridflow/redis-cluster.sh join"
+        and (.command | join(",")) == $n and (.volumes[0] | startswith("./scripts/redis-cluster.sh:/opt/gridflow/redis-cluster.sh"))' \
+        "$C" >/dev/null || fail "compose cluster: the one-shot does not join the three nodes with scripts/redis-cluster.sh"
+    for s in $SVCS init ingestion-2 forecast-2; do
+        yq -e --arg s "$s" --arg n "$nodes" '.services[$s].environment.GF_REDIS_CLUSTER == $n
+            and .services[$s].depends_on["redis-cluster"].condition == "service_completed_successfully"' "$C" >/dev/null \
+            || fail "compose cluster: $s lacks GF_REDIS_CLUSTER=$nodes or waits not for the join"
+    done
+    # Every GF_* the override sets for a service (or its second instance) is one the binary reads.
+    for s in $SVCS; do
+        help_names "$s" >"$T/known"
+        for n in $(yq -r --arg s "$s" '(.services[$s].environment // {}), (.services["\($s)-2"].environment // {}) | keys[]' "$C" | sort -u); do
+            grep -qx "$n" "$T/known" || fail "compose cluster: $s: $n is not read by gf-$s"
+        done
+    done
+    for s in ingestion forecast; do
+        yq -e --arg s "$s" --arg p "$(default_port "$s")" '.services.gateway.environment["GF_\($s|ascii_upcase)_ADDR"] == "\($s):\($p),\($s)-2:\($p)"
+            and .services["\($s)-2"].environment.GF_PORT == $p and (.services["\($s)-2"] | has("ports") | not)' "$C" >/dev/null \
+            || fail "compose cluster: the gateway does not list both $s instances"
+        [ "$(yq -r --arg s "$s" '.services["\($s)-2"].image' "$C")" = "$(yq -r --arg s "$s" '.services[$s].image' "$COMPOSE")" ] \
+            || fail "compose cluster: $s-2 runs another image than $s"
+    done
+    # Only lists the base does not define are set (podman-compose appends lists of an override).
+    for s in $(yq -r '.services | keys[]' "$C"); do
+        for k in $(yq -r --arg s "$s" '.services[$s] | to_entries[] | select(.value|type == "array") | .key' "$C"); do
+            yq -e --arg s "$s" --arg k "$k" '.services[$s][$k] == null' "$COMPOSE" >/dev/null \
+                || fail "compose cluster: $s.$k is a list docker-compose.yml has too"
+        done
+    done
+    # Kubernetes: the overlay's Job joins redis-{0,1,2}.redis; the ConfigMap names the same nodes.
+    docs=$(k8s_docs)
+    jq -e '[.[] | select(.kind == "Job" and .metadata.name == "redis-cluster") | .spec.template.spec.containers[0].command
+            | join(" ")] == ["bash /opt/gridflow/scripts/redis-cluster.sh join redis-0.redis:6379 redis-1.redis:6379 redis-2.redis:6379"]' \
+        <<<"$docs" >/dev/null || fail "k8s: Job redis-cluster"
+    script_names scripts/redis-cluster.sh >"$T/known"
+    for s in $(jq -r '.[] | select(.kind == "Job" and .metadata.name == "redis-cluster") | .spec.template.spec.containers[].env[]?.name' <<<"$docs"); do
+        grep -qx "$s" "$T/known" || fail "k8s Job redis-cluster: $s is read by no script"
+    done
+    yq -e '.patches[] | select(.target.kind == "ConfigMap") | .patch | test("GF_REDIS_CLUSTER\n *value: redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379")' \
+        "$ov/kustomization.yaml" >/dev/null || fail "k8s overlay: GF_REDIS_CLUSTER"
+    yq -e '.patches[] | select(.target.kind == "StatefulSet") | .patch | test("value: 3") and test("--cluster-enabled")' \
+        "$ov/kustomization.yaml" >/dev/null || fail "k8s overlay: three cluster-enabled Redis pods"
+    if command -v kubectl >/dev/null; then
+        cp -r infra "$T/infra-cl"
+        echo "deploy-test-key-0123456789" >"$T/infra-cl/k8s/overlays/example/api-keys.txt"
+        kubectl kustomize "$T/infra-cl/k8s/overlays/cluster" >"$T/built-cluster.yaml" || fail "kustomize build of the cluster overlay failed"
+    fi
+}
+
 t_terraform_is_formatted_when_terraform_exists() {
     [ -f infra/terraform/main.tf ] && [ -f infra/terraform/variables.tf ] && [ -f infra/terraform/outputs.tf ] \
         || fail "infra/terraform: main.tf, variables.tf, outputs.tf"
@@ -281,10 +337,4 @@ t_terraform_is_formatted_when_terraform_exists() {
     terraform fmt -check -recursive infra/terraform || fail "terraform fmt -check"
 }
 
-failed=0
-for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
-    if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
-    (set -e; "$t")
-    if [ $? -eq 0 ]; then echo "ok - ${t#t_}"; else echo "not ok - ${t#t_}"; failed=1; fi
-done
-exit $failed
+local_main

@@ -5,14 +5,8 @@
 # with one sentence naming the package. The machine is simulated by commands put first on
 # PATH: pkg-config knows no ipopt and dpkg-query reports coinor-libipopt-dev absent until the
 # fake apt-get "installs" it (a marker file); everything else is the real toolchain.
-# The build goes to a temporary BUILD; no stack is started (own runner, as test_deploy.sh).
-set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-T=$(mktemp -d /tmp/gf-fresh.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$TOP"
-
-fail() { echo "    $*" >&2; return 1; }
+# The build goes to a temporary BUILD; no stack is started (local.sh's runner).
+source "$(dirname "$0")/local.sh" fresh
 
 # A fake machine: $1 = ok|broken (what apt-get install does).
 fake_machine() {
@@ -92,10 +86,4 @@ t_plain_build_without_ipopt_names_the_step() {
     fresh_make "$dir" help || fail "make help needs Ipopt"
 }
 
-failed=0
-for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
-    if [ -n "${E2E_TEST:-}" ] && [[ "$t" != *${E2E_TEST}* ]]; then continue; fi
-    (set -e; "$t")
-    if [ $? -eq 0 ]; then echo "ok - ${t#t_}"; else echo "not ok - ${t#t_}"; failed=1; fi
-done
-exit $failed
+local_main

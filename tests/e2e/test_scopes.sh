@@ -14,6 +14,8 @@ ROUTES=(
     "POST /api/ingestion/readings ingest []"
     "POST /api/ingestion/demand ingest x"
     "POST /api/ingestion/demand/flags ingest x"
+    "POST /api/ingestion/temperature ingest x"
+    "POST /api/ingestion/temperature/forecasts ingest x"
     "POST /api/trainer/jobs operate {}"
     "POST /api/trainer/models/demand-PJM/aliases operate {}"
     "PUT /api/trainer/schedule/PJM operate {}"

@@ -7,6 +7,7 @@
  * and hand redirected entries to run_slot() one by one.
  */
 #include "core/rcluster.h"
+#include "core/pool.h"
 #include "core/redis.h"
 #include "core/util.h"
 
@@ -218,6 +219,7 @@ typedef struct rc_node {
 } rc_node_t;
 
 struct gf_rcluster {
+    bool single; /* one Redis: node 0 owns every slot, no CLUSTER SLOTS */
     int timeout_ms;
     gf_rc_addr_t seeds[GF_RC_MAX_SEEDS];
     size_t nseeds;
@@ -301,6 +303,8 @@ static int load_map_from(gf_rcluster_t *c, const gf_rc_addr_t *from, gf_err_t *e
 
 int gf_rcluster_refresh(gf_rcluster_t *c, gf_err_t *err)
 {
+    if (c->single) /* one Redis owns every slot: there is no map to fetch */
+        return 0;
     /* Masters of the current map first (they know the newest layout), then the seeds. */
     size_t known = c->nnodes;
     bool *is_master = gf_xcalloc(known ? known : 1, sizeof *is_master);
@@ -445,7 +449,7 @@ static int keys_slot(int argc, const char **argv, const size_t *len, int from, i
 }
 
 /* The slot a command must go to (-1 = any master). 0, or GF_EINVAL. */
-static int cmd_slot(int argc, const char **argv, const size_t *len, int *slot, gf_err_t *err)
+int gf_rc_cmd_slot(int argc, const char **argv, const size_t *len, int *slot, gf_err_t *err)
 {
     *slot = -1;
     if (argc < 1)
@@ -513,23 +517,28 @@ static int cmd_slot(int argc, const char **argv, const size_t *len, int *slot, g
 
 /* ---------------------------------------------------------------- sending */
 
-/* "MOVED 3999 127.0.0.1:6381" / "ASK ...": the node's index, -1 when malformed. */
-static int redirect_target(gf_rcluster_t *c, const char *msg)
+int gf_rc_redirect_addr(const char *msg, gf_rc_addr_t *to)
 {
-    const char *sp = strchr(msg, ' ');
+    const char *sp = msg ? strchr(msg, ' ') : NULL;
     if (sp == NULL)
         return -1;
     sp = strchr(sp + 1, ' ');
     if (sp == NULL)
         return -1;
-    gf_rc_addr_t a;
     size_t n;
-    if (gf_rc_parse_seeds(sp + 1, &a, 1, &n, NULL) != 0)
+    return gf_rc_parse_seeds(sp + 1, to, 1, &n, NULL) == 0 ? 0 : -1;
+}
+
+/* "MOVED 3999 127.0.0.1:6381" / "ASK ...": the node's index, -1 when malformed. */
+static int redirect_target(gf_rcluster_t *c, const char *msg)
+{
+    gf_rc_addr_t a;
+    if (gf_rc_redirect_addr(msg, &a) != 0)
         return -1;
     return node_index(c, a.host, a.port);
 }
 
-static bool err_is(const redisReply *r, const char *word)
+bool gf_rc_reply_is(const redisReply *r, const char *word)
 {
     size_t n = strlen(word);
     return r != NULL && r->type == REDIS_REPLY_ERROR && r->str != NULL &&
@@ -562,7 +571,7 @@ static int classify(gf_rcluster_t *c, redisReply **rep, int slot, int *ask, int 
 {
     redisReply *r = *rep;
     *rc = 0;
-    if (err_is(r, "MOVED")) {
+    if (gf_rc_reply_is(r, "MOVED")) {
         c->st.moved++;
         int to = redirect_target(c, r->str);
         freeReplyObject(r);
@@ -574,14 +583,14 @@ static int classify(gf_rcluster_t *c, redisReply **rep, int slot, int *ask, int 
             c->slot_node[slot] = (int16_t)to;
         return R_AGAIN;
     }
-    if (err_is(r, "ASK")) {
+    if (gf_rc_reply_is(r, "ASK")) {
         c->st.ask++;
         *ask = redirect_target(c, r->str);
         freeReplyObject(r);
         *rep = NULL;
         return R_AGAIN;
     }
-    if (err_is(r, "TRYAGAIN") || err_is(r, "CLUSTERDOWN")) {
+    if (gf_rc_reply_is(r, "TRYAGAIN") || gf_rc_reply_is(r, "CLUSTERDOWN")) {
         c->st.tryagain++;
         if (++*tries > GF_RC_MAX_RETRIES) {
             *rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
@@ -693,40 +702,46 @@ redisReply *gf_rcluster_cmd_argv(gf_rcluster_t *c, int argc, const char **argv,
                                  const size_t *argvlen, gf_err_t *err)
 {
     int slot;
-    if (cmd_slot(argc, argv, argvlen, &slot, err) != 0)
+    if (gf_rc_cmd_slot(argc, argv, argvlen, &slot, err) != 0)
         return NULL;
     return run_slot(c, slot, argc, argv, argvlen, NULL, err);
 }
 
-/* Split a hiredis-formatted RESP command back into argv (it is ours: well formed). */
-static int resp_to_argv(const char *cmd, int *argc, char ***argv, size_t **len)
+int gf_rc_resp_views(const char *cmd, size_t cmdlen, int *argc, const char ***argv,
+                     size_t **len)
 {
-    const char *p = cmd;
-    if (*p != '*')
+    const char *p = cmd, *end = cmd + cmdlen;
+    *argc = 0;
+    *argv = NULL;
+    *len = NULL;
+    if (cmdlen < 4 || *p != '*')
         return -1;
-    int n = atoi(p + 1);
-    p = strstr(p, "\r\n") + 2;
-    *argv = gf_xcalloc((size_t)n + 1, sizeof **argv);
-    *len = gf_xcalloc((size_t)n + 1, sizeof **len);
-    for (int i = 0; i < n; i++) {
-        size_t l = (size_t)strtoull(p + 1, NULL, 10);
-        p = strstr(p, "\r\n") + 2;
-        (*argv)[i] = gf_xmalloc(l + 1);
-        memcpy((*argv)[i], p, l);
-        (*argv)[i][l] = '\0';
-        (*len)[i] = l;
-        p += l + 2;
+    char *e;
+    long n = strtol(p + 1, &e, 10);
+    if (n < 1 || n > 64 * 1024 * 1024 || e + 2 > end || e[0] != '\r' || e[1] != '\n')
+        return -1;
+    p = e + 2;
+    const char **v = gf_xmalloc((size_t)n * sizeof *v);
+    size_t *l = gf_xmalloc((size_t)n * sizeof *l);
+    for (long i = 0; i < n; i++) {
+        if (p >= end || *p != '$')
+            goto bad;
+        long long bl = strtoll(p + 1, &e, 10);
+        if (bl < 0 || e + 2 > end || e[0] != '\r' || e[1] != '\n' ||
+            (unsigned long long)bl + 2 > (unsigned long long)(end - (e + 2)))
+            goto bad;
+        v[i] = e + 2;
+        l[i] = (size_t)bl;
+        p = e + 2 + bl + 2;
     }
-    *argc = n;
+    *argc = (int)n;
+    *argv = v;
+    *len = l;
     return 0;
-}
-
-static void argv_free(int argc, char **argv, size_t *len)
-{
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
-    free(len);
+bad:
+    free(v);
+    free(l);
+    return -1;
 }
 
 redisReply *gf_rcluster_cmd(gf_rcluster_t *c, gf_err_t *err, const char *fmt, ...)
@@ -741,15 +756,16 @@ redisReply *gf_rcluster_cmd(gf_rcluster_t *c, gf_err_t *err, const char *fmt, ..
         return NULL;
     }
     int argc = 0;
-    char **argv = NULL;
+    const char **argv = NULL;
     size_t *len = NULL;
     redisReply *rep = NULL;
-    if (resp_to_argv(cmd, &argc, &argv, &len) == 0)
-        rep = gf_rcluster_cmd_argv(c, argc, (const char **)argv, len, err);
+    if (gf_rc_resp_views(cmd, (size_t)n, &argc, &argv, &len) == 0)
+        rep = gf_rcluster_cmd_argv(c, argc, argv, len, err);
     else
         gf_err_set(err, GF_EINTERNAL, "redis_cluster_command", "cannot format the command");
     redisFreeCommand(cmd);
-    argv_free(argc, argv, len);
+    free(argv);
+    free(len);
     return rep;
 }
 
@@ -821,7 +837,7 @@ redisReply *gf_rcluster_eval(gf_rcluster_t *c, gf_rcluster_script_t *s, int nkey
     }
     redisReply *rep = NULL;
     int slot;
-    if (cmd_slot(argc, argv, len, &slot, err) == 0) {
+    if (gf_rc_cmd_slot(argc, argv, len, &slot, err) == 0) {
         int target = slot >= 0 ? c->slot_node[slot] : any_master(c);
         if (s->sha[0] == '\0' && (target < 0 || script_load_on(c, target, s, err) != 0)) {
             if (target < 0)
@@ -834,7 +850,7 @@ redisReply *gf_rcluster_eval(gf_rcluster_t *c, gf_rcluster_script_t *s, int nkey
             len[1] = 40;
             int used = -1;
             rep = run_slot(c, slot, argc, argv, len, &used, err);
-            if (rep == NULL || !err_is(rep, "NOSCRIPT") || attempt == 1)
+            if (rep == NULL || !gf_rc_reply_is(rep, "NOSCRIPT") || attempt == 1)
                 break;
             c->st.noscript++;
             freeReplyObject(rep);
@@ -850,6 +866,14 @@ out:
 }
 
 /* ---------------------------------------------------------------- pipelines */
+
+static void argv_free(int argc, char **argv, size_t *len)
+{
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+    free(len);
+}
 
 typedef struct pipe_ent {
     int argc;
@@ -875,7 +899,7 @@ int gf_rcluster_pipe_add(gf_rcluster_pipe_t *p, int argc, const char **argv,
                          const size_t *argvlen, gf_err_t *err)
 {
     int slot;
-    if (cmd_slot(argc, argv, argvlen, &slot, err) != 0)
+    if (gf_rc_cmd_slot(argc, argv, argvlen, &slot, err) != 0)
         return GF_EINVAL;
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 16;
@@ -909,8 +933,8 @@ static void pipe_clear(gf_rcluster_pipe_t *p)
 
 static bool is_redirect(const redisReply *r)
 {
-    return err_is(r, "MOVED") || err_is(r, "ASK") || err_is(r, "TRYAGAIN") ||
-           err_is(r, "CLUSTERDOWN");
+    return gf_rc_reply_is(r, "MOVED") || gf_rc_reply_is(r, "ASK") || gf_rc_reply_is(r, "TRYAGAIN") ||
+           gf_rc_reply_is(r, "CLUSTERDOWN");
 }
 
 int gf_rcluster_pipe_exec(gf_rcluster_pipe_t *p, redisReply ***replies, gf_err_t *err)
@@ -1057,12 +1081,169 @@ bool gf_rcluster_ready(gf_rcluster_t *c, char *why, size_t whylen)
                                                  c->timeout_ms, &e);
         if (ctx == NULL) {
             ok = false;
-            snprintf(why, whylen, "Redis Cluster master %s:%d (slot %d and others) does not "
-                     "answer: %s",
-                     nd->addr.host, nd->addr.port, s, e.message);
+            if (c->single)
+                snprintf(why, whylen, "Redis at %s:%d does not answer: %s", nd->addr.host,
+                         nd->addr.port, e.message);
+            else
+                snprintf(why, whylen, "Redis Cluster master %s:%d (slot %d and others) does "
+                         "not answer: %s",
+                         nd->addr.host, nd->addr.port, s, e.message);
         }
         gf_err_cleanup(&e);
     }
     free(asked);
     return ok;
+}
+
+/* ---------------------------------------------------------------- one handle, two modes */
+
+gf_redis_conf_t gf_redis_conf_from_cfg(const gf_cfg_t *cfg)
+{
+    gf_redis_conf_t rc = {
+        .cluster = gf_cfg_str(cfg, "GF_REDIS_CLUSTER"),
+        .host = gf_cfg_str(cfg, "GF_REDIS_HOST"),
+        .port = (int)gf_cfg_int(cfg, "GF_REDIS_PORT"),
+    };
+    return rc;
+}
+
+gf_rcluster_t *gf_rcluster_new_single(const char *host, int port, int timeout_ms, gf_err_t *err)
+{
+    if (host == NULL || host[0] == '\0' || strlen(host) >= sizeof ((gf_rc_addr_t *)NULL)->host ||
+        port < 1 || port > 65535) {
+        gf_err_set(err, GF_EINVAL, "invalid_config",
+                   "GF_REDIS_HOST/GF_REDIS_PORT \"%.80s:%d\" is invalid (expected a host and a "
+                   "port in 1-65535)",
+                   host ? host : "", port);
+        return NULL;
+    }
+    gf_rcluster_t *c = gf_xcalloc(1, sizeof *c);
+    c->single = true;
+    c->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+    snprintf(c->seeds[0].host, sizeof c->seeds[0].host, "%s", host);
+    c->seeds[0].port = port;
+    c->nseeds = 1;
+    (void)node_index(c, host, port); /* node 0 */
+    for (int s = 0; s < GF_RC_SLOTS; s++)
+        c->slot_node[s] = 0;
+    if (gf_redis_sync_ensure(&c->nodes[0].ctx, host, port, c->timeout_ms, err) == NULL) {
+        gf_rcluster_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+gf_rcluster_t *gf_rcluster_open(const gf_redis_conf_t *conf, int timeout_ms, gf_err_t *err)
+{
+    if (conf->cluster != NULL && conf->cluster[0] != '\0')
+        return gf_rcluster_new(conf->cluster, timeout_ms, err);
+    return gf_rcluster_new_single(conf->host, conf->port, timeout_ms, err);
+}
+
+bool gf_rcluster_is_cluster(const gf_rcluster_t *c)
+{
+    return !c->single;
+}
+
+int gf_rcluster_ensure(gf_rcluster_t *c, gf_err_t *err)
+{
+    if (c->single)
+        return gf_redis_sync_ensure(&c->nodes[0].ctx, c->nodes[0].addr.host,
+                                    c->nodes[0].addr.port, c->timeout_ms, err) != NULL
+                   ? 0
+                   : GF_EUNAVAIL;
+    bool *master = gf_xcalloc(c->nnodes ? c->nnodes : 1, sizeof *master);
+    for (int s = 0; s < GF_RC_SLOTS; s++)
+        if (c->slot_node[s] >= 0)
+            master[c->slot_node[s]] = true;
+    for (size_t i = 0; i < c->nnodes; i++) {
+        rc_node_t *nd = &c->nodes[i];
+        if (!master[i]) { /* left the map: its connection is of no use */
+            node_drop(nd);
+            continue;
+        }
+        if (nd->ctx == NULL)
+            continue; /* made on first use */
+        /* A master that does not answer now fails its own slots' commands (naming it); the
+         * others keep serving, so this is not an error of the handle. */
+        gf_err_t e = {0};
+        (void)gf_redis_sync_ensure(&nd->ctx, nd->addr.host, nd->addr.port, c->timeout_ms, &e);
+        gf_err_cleanup(&e);
+    }
+    free(master);
+    return 0;
+}
+
+gf_rcluster_t *gf_rcluster_worker(struct gf_pool_worker *w, const gf_redis_conf_t *conf,
+                                  int timeout_ms, gf_err_t *err)
+{
+    gf_rcluster_t *c = w->local;
+    if (c == NULL) {
+        c = gf_rcluster_open(conf, timeout_ms, err);
+        w->local = c;
+        return c;
+    }
+    return gf_rcluster_ensure(c, err) == 0 ? c : NULL;
+}
+
+void gf_rcluster_local_free(void *local)
+{
+    gf_rcluster_free(local);
+}
+
+/* The index (into nodes) of the i-th distinct master in slot order; -1 past the last. */
+static int nth_master(const gf_rcluster_t *c, int i)
+{
+    int seen = 0, last = -1;
+    bool *done = gf_xcalloc(c->nnodes ? c->nnodes : 1, sizeof *done);
+    int found = -1;
+    for (int s = 0; s < GF_RC_SLOTS && found < 0; s++) {
+        int ni = c->slot_node[s];
+        if (ni < 0 || ni == last || done[ni])
+            continue;
+        last = ni;
+        done[ni] = true;
+        if (seen++ == i)
+            found = ni;
+    }
+    free(done);
+    return found;
+}
+
+int gf_rcluster_master_count(const gf_rcluster_t *c)
+{
+    int n = 0;
+    while (nth_master(c, n) >= 0)
+        n++;
+    return n;
+}
+
+redisReply *gf_rcluster_master_cmd_argv(gf_rcluster_t *c, int i, int argc, const char **argv,
+                                        const size_t *argvlen, gf_err_t *err)
+{
+    int ni = nth_master(c, i);
+    if (ni < 0 || argc < 1) {
+        gf_err_set(err, GF_EINVAL, "redis_cluster_command",
+                   "there is no master %d (the map has %d) or the command is empty", i,
+                   gf_rcluster_master_count(c));
+        return NULL;
+    }
+    rc_node_t *nd = &c->nodes[ni];
+    redisContext *ctx = node_conn(c, nd, err);
+    if (ctx == NULL)
+        return NULL;
+    redisReply *rep = redisCommandArgv(ctx, argc, argv, argvlen);
+    if (rep == NULL) {
+        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
+                   "Redis node %s:%d did not answer; the outcome is unknown", nd->addr.host,
+                   nd->addr.port);
+        node_drop(nd);
+    }
+    return rep;
+}
+
+const gf_rc_addr_t *gf_rcluster_master_addr(const gf_rcluster_t *c, int i)
+{
+    int ni = nth_master(c, i);
+    return ni < 0 ? NULL : &c->nodes[ni].addr;
 }

@@ -61,7 +61,7 @@ void gf_service_add_check(gf_service_t *svc, const char *name, gf_ready_fn fn, v
 
 /* ---------------------------------------------------------------- standard routes */
 
-static void h_healthz(gf_req_t *r)
+static void h_healthz_get(gf_req_t *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string("ok"));
@@ -69,7 +69,7 @@ static void h_healthz(gf_req_t *r)
     gf_reply_json(r, 200, o);
 }
 
-static void h_readyz(gf_req_t *r)
+static void h_readyz_get(gf_req_t *r)
 {
     gf_service_t *svc = the_service;
     bool all = !svc->draining;
@@ -105,7 +105,7 @@ static void h_readyz(gf_req_t *r)
     gf_reply_json(r, 200, o);
 }
 
-static void h_metrics(gf_req_t *r)
+static void h_metrics_get(gf_req_t *r)
 {
     size_t len = 0;
     char *text = gf_metrics_render(&len);
@@ -113,7 +113,7 @@ static void h_metrics(gf_req_t *r)
     free(text);
 }
 
-static void h_info(gf_req_t *r)
+static void h_info_get(gf_req_t *r)
 {
     gf_service_t *svc = the_service;
     char started[40];
@@ -136,10 +136,10 @@ static void h_info(gf_req_t *r)
 }
 
 static const gf_route_t std_routes[] = {
-    {"GET", "/healthz", h_healthz, 0, NULL},
-    {"GET", "/readyz", h_readyz, 0, NULL},
-    {"GET", "/metrics", h_metrics, 0, NULL},
-    {"GET", "/v1/info", h_info, 0, NULL},
+    {"GET", "/healthz", h_healthz_get, 0, NULL},
+    {"GET", "/readyz", h_readyz_get, 0, NULL},
+    {"GET", "/metrics", h_metrics_get, 0, NULL},
+    {"GET", "/v1/info", h_info_get, 0, NULL},
 };
 
 static bool redis_check(gf_service_t *svc, void *arg, char *why, size_t whylen)
@@ -147,8 +147,7 @@ static bool redis_check(gf_service_t *svc, void *arg, char *why, size_t whylen)
     (void)arg;
     if (gf_redis_ready(svc->redis))
         return true;
-    snprintf(why, whylen, "Redis at %s:%ld is not reachable", gf_cfg_str(&svc->cfg, "GF_REDIS_HOST"),
-             gf_cfg_int(&svc->cfg, "GF_REDIS_PORT"));
+    gf_redis_why(svc->redis, why, whylen);
     return false;
 }
 
@@ -214,8 +213,8 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
     static char port_def[8];
     snprintf(port_def, sizeof port_def, "%d", def->default_port);
     port_opt[0].def = port_def;
-    const gf_cfg_opt_t *tables[] = {kit_opts, port_opt, def->opts ? def->opts : &kit_opts[7],
-                                    NULL};
+    const gf_cfg_opt_t *tables[] = {kit_opts, gf_rcluster_cfg_opts, port_opt,
+                                    def->opts ? def->opts : &kit_opts[7], NULL};
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -260,6 +259,17 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
         gf_cfg_cleanup(&svc.cfg);
         return 2;
     }
+    svc.redis_conf = gf_redis_conf_from_cfg(&svc.cfg);
+    if (svc.redis_conf.cluster[0] != '\0') { /* a malformed seed list is a config error */
+        gf_rc_addr_t seeds[GF_RC_MAX_SEEDS];
+        size_t nseeds;
+        if (gf_rc_parse_seeds(svc.redis_conf.cluster, seeds, GF_RC_MAX_SEEDS, &nseeds, &err) != 0) {
+            fprintf(stderr, "gf-%s: %s\n", def->name, err.message);
+            gf_err_cleanup(&err);
+            gf_cfg_cleanup(&svc.cfg);
+            return 2;
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     svc.started_wall = gf_now_wall();
     gf_metrics_register_process();
@@ -282,12 +292,9 @@ int gf_service_main(const gf_service_def_t *def, int argc, char **argv)
         gf_server_add_routes(svc.http, def->routes, def->nroutes, &err) != 0)
         goto out;
     if (def->uses_redis) {
-        svc.redis = gf_redis_new(svc.base, gf_cfg_str(&svc.cfg, "GF_REDIS_HOST"),
-                                 (int)gf_cfg_int(&svc.cfg, "GF_REDIS_PORT"));
-        if (svc.redis == NULL) {
-            gf_err_set(&err, GF_EINTERNAL, "redis_alloc", "cannot create the Redis connection");
+        svc.redis = gf_redis_new_conf(svc.base, &svc.redis_conf, &err);
+        if (svc.redis == NULL)
             goto out;
-        }
         gf_service_add_check(&svc, "redis", redis_check, NULL);
     }
     if (def->init && def->init(&svc, &svc.app, &err) != 0)

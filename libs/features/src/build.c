@@ -6,6 +6,11 @@
  * read goes through known()/temp_at(), which answer NaN outside the view. No code path here
  * sees an index at or after the origin, whatever the horizon.
  *
+ * The one deliberate exception is the target-hour temperature (temp_fc...): for hours from the
+ * origin on it reads forecasts, and only those issued before the origin (gf_feat_tfc_at with
+ * the origin as cut-off); with series.obs_as_forecast (training only, documented in
+ * features.h) a target hour no forecast covers takes the observed value. See target_temps().
+ *
  * Cost: features anchored at the origin (rolling windows, level, ramps) are computed once per
  * origin and copied into each horizon's row; per-row work is O(1) per column except the
  * same-hour profiles (O(N)). Calendar values are cached per local date.
@@ -18,6 +23,7 @@
 
 #include "feat_internal.h"
 #include "features/holiday.h"
+#include "features/weather.h"
 
 /* ------------------------------------------------------------------ series */
 
@@ -153,6 +159,50 @@ static double deg(double t, double base, int heat)
     return d > 0 ? d : 0;
 }
 
+/* ------------------------------------------------------------------ target temperature */
+
+/* Temperature of hours [base, base + 3600 n) as known at the origin, into tt[]: the observed
+ * value (view only) before the origin when there is one; else the forecast of the latest
+ * issue before min(origin, s->tfc_asof); else, with s->obs_as_forecast, the observed value. */
+static void target_temps(const gf_feat_series_t *s, const gf_feat_series_t *v, int64_t origin,
+                         int64_t base, size_t n, double *tt)
+{
+    int64_t asof = origin;
+    if (s->tfc_asof != 0 && s->tfc_asof < asof)
+        asof = s->tfc_asof;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = base + 3600 * (int64_t)i;
+        double x = NAN;
+        if (t < origin)
+            x = temp_at(v, (t - v->t0) / 3600);
+        if (isnan(x))
+            x = gf_feat_tfc_at(s->tfc, t, asof, NULL);
+        if (isnan(x) && s->obs_as_forecast && s->temp != NULL) {
+            long k = gf_feat_series_index(s, t);
+            x = k >= 0 ? s->temp[k] : NAN;
+        }
+        tt[i] = x;
+    }
+}
+
+/* Mean / min / max of tt[i - w + 1 .. i], NaNs skipped; NaN when none. */
+static double tt_window(const double *tt, int64_t i, int w, feat_kind_t kind)
+{
+    double sum = 0, mn = INFINITY, mx = -INFINITY;
+    int cnt = 0;
+    for (int64_t k = i - w + 1; k <= i; k++) {
+        if (k < 0 || isnan(tt[k]))
+            continue;
+        sum += tt[k];
+        mn = tt[k] < mn ? tt[k] : mn;
+        mx = tt[k] > mx ? tt[k] : mx;
+        cnt++;
+    }
+    if (cnt == 0)
+        return NAN;
+    return kind == FK_TEMP_FC_MEAN ? sum / cnt : kind == FK_TEMP_FC_MIN ? mn : mx;
+}
+
 /* ------------------------------------------------------------------ calendar */
 
 typedef struct {
@@ -213,6 +263,13 @@ int gf_feat_build(const gf_feat_spec_t *spec, const gf_feat_series_t *s, int64_t
                           "no positive demand in the 24 hours before the origin");
     }
     const double inv = 1.0 / scale;
+
+    /* Target-hour temperature: hours [origin - W, origin + h_last - 1], W the longest window. */
+    double tt[2 * GF_FEAT_MAX_HORIZON + 1];
+    const int64_t tt_w = spec->fc_window > 0 ? spec->fc_window - 1 : 0;
+    const int64_t tt_base = origin - 3600 * tt_w;
+    if (spec->uses_temp_fc)
+        target_temps(s, v, origin, tt_base, (size_t)(tt_w + h_last), tt);
 
     /* Origin-anchored columns, once. */
     double *orow = out; /* computed into the first row, copied to the others below */
@@ -414,6 +471,20 @@ int gf_feat_build(const gf_feat_spec_t *spec, const gf_feat_series_t *s, int64_t
                 break;
             case FK_CDH_LAG:
                 x = deg(temp_at(v, it - p), spec->cool_base_c, 0);
+                break;
+            case FK_TEMP_FC:
+                x = tt[tt_w + h - 1];
+                break;
+            case FK_HDH_FC:
+                x = deg(tt[tt_w + h - 1], spec->heat_base_c, 1);
+                break;
+            case FK_CDH_FC:
+                x = deg(tt[tt_w + h - 1], spec->cool_base_c, 0);
+                break;
+            case FK_TEMP_FC_MEAN:
+            case FK_TEMP_FC_MIN:
+            case FK_TEMP_FC_MAX:
+                x = tt_window(tt, tt_w + h - 1, p, col->kind);
                 break;
             default:
                 break;

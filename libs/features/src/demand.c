@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/region.h"
 #include "core/util.h"
+#include "feat_internal.h"
 #include "features/tz.h"
 
 #define KEY_MAX 96
@@ -28,21 +30,9 @@ typedef struct point {
 
 /* ------------------------------------------------------------------ syntax */
 
-static int64_t floor_div(int64_t a, int64_t b)
+int64_t feat_floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
-}
-
-int gf_feat_demand_region_valid(const char *r)
-{
-    size_t n = 0;
-    for (const char *p = r; *p; p++, n++) {
-        char ch = *p;
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return 0;
-    }
-    return n >= 1 && n <= 31;
 }
 
 int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out)
@@ -64,7 +54,7 @@ int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out)
 }
 
 /* A finite decimal of exactly n bytes: digits, '.', sign, exponent; no hex, inf, nan, blank. */
-static int parse_decimal(const char *s, size_t n, double *out)
+int feat_parse_decimal(const char *s, size_t n, double *out)
 {
     char buf[64];
     if (n == 0 || n >= sizeof buf)
@@ -97,8 +87,9 @@ int gf_feat_demand_entry_parse(const redisReply *field, const redisReply *value,
     const char *s = value->str;
     const char *comma = memchr(s, ',', value->len);
     size_t dn = comma ? (size_t)(comma - s) : value->len;
-    if (parse_decimal(s, dn, &d) != 0 ||
-        (comma && value->len - dn > 1 && parse_decimal(comma + 1, value->len - dn - 1, &t) != 0))
+    if (feat_parse_decimal(s, dn, &d) != 0 ||
+        (comma && value->len - dn > 1 &&
+         feat_parse_decimal(comma + 1, value->len - dn - 1, &t) != 0))
         return -1;
     *hour = h;
     *mw = d;
@@ -112,10 +103,10 @@ int gf_feat_demand_entry_parse(const redisReply *field, const redisReply *value,
 
 /* Start of the UTC month holding t; *ym = YYYY*100+MM of it (the year clamped to 0..9999 as
  * the writer's keys have always been). */
-static int64_t month_of(int64_t t, int *ym)
+int64_t feat_month_of(int64_t t, int *ym)
 {
     int y, m, d;
-    gf_feat_civil_from_days(floor_div(t, 86400), &y, &m, &d);
+    gf_feat_civil_from_days(feat_floor_div(t, 86400), &y, &m, &d);
     *ym = (y < 0 ? 0 : y % 10000) * 100 + m;
     return gf_feat_days_from_civil(y, m, 1) * 86400;
 }
@@ -123,7 +114,7 @@ static int64_t month_of(int64_t t, int *ym)
 char *gf_feat_demand_key(char *buf, size_t n, const char *region, int64_t t)
 {
     int ym;
-    month_of(t, &ym);
+    feat_month_of(t, &ym);
     snprintf(buf, n, "gf:demand:{%s}:%06d", region, ym);
     return buf;
 }
@@ -132,6 +123,24 @@ char *gf_feat_demand_region_key(char *buf, size_t n, const char *region)
 {
     snprintf(buf, n, "gf:region:{%s}", region);
     return buf;
+}
+
+char *gf_feat_demand_flags_key(char *buf, size_t n, const char *region)
+{
+    snprintf(buf, n, "gf:dflags:{%s}", region);
+    return buf;
+}
+
+int64_t gf_feat_demand_month(int64_t t)
+{
+    int ym;
+    return feat_month_of(t, &ym);
+}
+
+int64_t gf_feat_demand_month_next(int64_t t)
+{
+    int ym;
+    return feat_month_of(feat_month_of(t, &ym) + 32 * 86400, &ym);
 }
 
 /* ------------------------------------------------------------------ load */
@@ -147,7 +156,7 @@ void gf_feat_demand_cleanup(gf_feat_demand_t *d)
 }
 
 /* The next reply of the pipeline, or NULL when the context died (c->err is then set). */
-static redisReply *next_reply(redisContext *c)
+redisReply *feat_next_reply(redisContext *c)
 {
     void *r = NULL;
     if (redisGetReply(c, &r) != REDIS_OK)
@@ -155,7 +164,7 @@ static redisReply *next_reply(redisContext *c)
     return r;
 }
 
-static int reply_failed(const redisContext *c, const redisReply *r, gf_err_t *err)
+int feat_reply_failed(const redisContext *c, const redisReply *r, gf_err_t *err)
 {
     if (r == NULL)
         return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
@@ -188,8 +197,8 @@ static int take_region(gf_feat_demand_t *d, const redisReply *r, const char *key
 static int read_region(redisContext *c, gf_feat_demand_t *d, const char *key, int *dead,
                        gf_err_t *err)
 {
-    redisReply *r = next_reply(c);
-    int rc = reply_failed(c, r, err);
+    redisReply *r = feat_next_reply(c);
+    int rc = feat_reply_failed(c, r, err);
     if (rc == 0)
         rc = take_region(d, r, key, err);
     *dead = r == NULL;
@@ -242,11 +251,29 @@ static int in_bounds(int64_t t)
     return t >= GF_FEAT_DEMAND_T_MIN && t <= GF_FEAT_DEMAND_T_END;
 }
 
+int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *out,
+                        gf_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!gf_region_valid(region))
+        return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
+    char rkey[KEY_MAX];
+    gf_feat_demand_region_key(rkey, sizeof rkey, region);
+    const char *hmget[] = {"HMGET", rkey, "tz", "first", "last"};
+    if (redisAppendCommandArgv(c, 5, hmget, NULL) != REDIS_OK)
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+    int dead = 0;
+    int rc = read_region(c, out, rkey, &dead, err);
+    if (rc != 0)
+        gf_feat_demand_cleanup(out);
+    return rc;
+}
+
 int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
                         unsigned flags, gf_feat_demand_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (!gf_feat_demand_region_valid(region))
+    if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     int open_from = from == GF_FEAT_DEMAND_FIRST, open_to = to == GF_FEAT_DEMAND_LAST;
     if ((!open_from && !in_bounds(from)) || (!open_to && !in_bounds(to)) ||
@@ -282,7 +309,7 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
 
     size_t nmonths = 0;
     int ym;
-    for (int64_t m = month_of(from, &ym); m < to; m = month_of(m + 32 * 86400, &ym)) {
+    for (int64_t m = feat_month_of(from, &ym); m < to; m = gf_feat_demand_month_next(m)) {
         gf_feat_demand_key(key, sizeof key, region, m);
         const char *argv[] = {"HGETALL", key};
         if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK) {
@@ -299,16 +326,16 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
 
     point_t *pts = NULL;
     size_t cap = 0;
-    int64_t m0 = month_of(from, &ym);
+    int64_t m0 = feat_month_of(from, &ym);
     for (size_t i = 0; i < nmonths; i++) {
-        int64_t m1 = month_of(m0 + 32 * 86400, &ym);
-        redisReply *r = next_reply(c);
+        int64_t m1 = gf_feat_demand_month_next(m0);
+        redisReply *r = feat_next_reply(c);
         if (r == NULL) {
             if (rc == 0)
-                rc = reply_failed(c, r, err);
+                rc = feat_reply_failed(c, r, err);
             break; /* the context is dead; the other replies are lost with it */
         }
-        if (rc == 0 && (rc = reply_failed(c, r, err)) == 0)
+        if (rc == 0 && (rc = feat_reply_failed(c, r, err)) == 0)
             rc = take_month(out, r, gf_feat_demand_key(key, sizeof key, region, m0), m0, m1, from,
                             to, flags, &pts, &cap, err);
         freeReplyObject(r);

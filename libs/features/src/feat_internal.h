@@ -22,6 +22,8 @@ typedef enum {
     /* temperature */
     FK_TEMP_LAST, FK_TEMP_LAG, FK_TEMP_MEAN, FK_TEMP_MIN, FK_TEMP_MAX, FK_HDH, FK_CDH,
     FK_HDH_LAG, FK_CDH_LAG,
+    /* temperature of the target hours, as known at the origin */
+    FK_TEMP_FC, FK_HDH_FC, FK_CDH_FC, FK_TEMP_FC_MEAN, FK_TEMP_FC_MIN, FK_TEMP_FC_MAX,
 } feat_kind_t;
 
 enum { FC_TARGET = 0, FC_ORIGIN = 1 }; /* computed per row, or once per origin */
@@ -44,7 +46,21 @@ struct gf_feat_spec {
     feat_col_t *cols;
     char **names;
     int uses_temp;
+    int uses_temp_fc;
+    int fc_window; /* longest temp_fc_*_N window (0: none) */
     char hash[17];
 };
+
+/* Shared by demand.c and weather.c (the stored-series readers). */
+#include <hiredis/hiredis.h>
+int64_t feat_floor_div(int64_t a, int64_t b);
+/* A finite decimal of exactly n bytes (no hex, inf, nan, blank): 0, or -1. */
+int feat_parse_decimal(const char *s, size_t n, double *out);
+/* Start of the UTC month holding t; *ym = YYYY*100+MM (year clamped to 0..9999). */
+int64_t feat_month_of(int64_t t, int *ym);
+/* The next reply of a pipeline, or NULL when the context died. */
+redisReply *feat_next_reply(redisContext *c);
+/* GF_EUNAVAIL "redis_unavailable" (r NULL) / "redis_error" (error reply), else 0. */
+int feat_reply_failed(const redisContext *c, const redisReply *r, gf_err_t *err);
 
 #endif

@@ -21,7 +21,7 @@ typedef struct {
     const char *name; /* exact name, or prefix before "_N" when has_param */
     feat_kind_t kind;
     int has_param, pmin, pmax;
-    int cls, scaled, temp;
+    int cls, scaled, temp; /* temp: 1 reads temp[], 2 the target-hour temperature */
 } feat_def_t;
 
 #define MAXP GF_FEAT_MAX_PARAM
@@ -73,10 +73,16 @@ static const feat_def_t defs[] = {
     {"cdh", FK_CDH, 1, 1, MAXP, FC_ORIGIN, 0, 1},
     {"hdh_lag", FK_HDH_LAG, 1, 1, MAXP, FC_TARGET, 0, 1},
     {"cdh_lag", FK_CDH_LAG, 1, 1, MAXP, FC_TARGET, 0, 1},
+    {"temp_fc", FK_TEMP_FC, 0, 0, 0, FC_TARGET, 0, 2},
+    {"hdh_fc", FK_HDH_FC, 0, 0, 0, FC_TARGET, 0, 2},
+    {"cdh_fc", FK_CDH_FC, 0, 0, 0, FC_TARGET, 0, 2},
+    {"temp_fc_mean", FK_TEMP_FC_MEAN, 1, 1, GF_FEAT_MAX_HORIZON, FC_TARGET, 0, 2},
+    {"temp_fc_min", FK_TEMP_FC_MIN, 1, 1, GF_FEAT_MAX_HORIZON, FC_TARGET, 0, 2},
+    {"temp_fc_max", FK_TEMP_FC_MAX, 1, 1, GF_FEAT_MAX_HORIZON, FC_TARGET, 0, 2},
 };
 
 /* Compile one name; 0 or -1. Longest matching prefix wins ("hdh_lag_24" vs "hdh_24"). */
-static int compile_name(const char *name, feat_col_t *col, int *uses_temp)
+static int compile_name(const char *name, feat_col_t *col, int *uses_temp, int *uses_temp_fc)
 {
     const feat_def_t *best = NULL;
     long best_param = 0;
@@ -114,6 +120,8 @@ static int compile_name(const char *name, feat_col_t *col, int *uses_temp)
     col->scaled = best->scaled;
     if (best->temp)
         *uses_temp = 1;
+    if (best->temp == 2)
+        *uses_temp_fc = 1;
     return 0;
 }
 
@@ -173,7 +181,8 @@ gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char
     spec->cool_base_c = cool_base_c;
     for (size_t i = 0; i < n_names; i++) {
         const char *nm = names[i];
-        if (nm == NULL || strlen(nm) > 64 || compile_name(nm, &spec->cols[i], &spec->uses_temp)) {
+        if (nm == NULL || strlen(nm) > 64 || compile_name(nm, &spec->cols[i], &spec->uses_temp,
+                                                     &spec->uses_temp_fc)) {
             gf_err_set(err, GF_EINVAL, "bad_feature_spec", "unknown feature name '%.64s'",
                        nm ? nm : "(null)");
             gf_err_add_field(err, "features", "unknown feature name");
@@ -184,6 +193,11 @@ gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char
                 gf_err_set(err, GF_EINVAL, "bad_feature_spec", "duplicate feature '%s'", nm);
                 goto fail;
             }
+        const feat_col_t *col = &spec->cols[i];
+        if ((col->kind == FK_TEMP_FC_MEAN || col->kind == FK_TEMP_FC_MIN ||
+             col->kind == FK_TEMP_FC_MAX) &&
+            col->param > spec->fc_window)
+            spec->fc_window = col->param;
         spec->names[i] = strdup(nm);
         if (spec->names[i] == NULL)
             goto oom;
@@ -219,16 +233,23 @@ static const char *const default_temp_names[] = {
     "temp_max_24", "temp_mean_168", "hdh_24", "cdh_24", "hdh_lag_24", "cdh_lag_24",
 };
 
+static const char *const default_temp_fc_names[] = {
+    "temp_fc", "hdh_fc", "cdh_fc", "temp_fc_mean_24", "temp_fc_min_24", "temp_fc_max_24",
+};
+
 gf_feat_spec_t *gf_feat_spec_new_default(const char *tz, int with_temp, gf_err_t *err)
 {
     enum { ND = sizeof default_names / sizeof default_names[0] };
     enum { NT = sizeof default_temp_names / sizeof default_temp_names[0] };
-    const char *names[ND + NT];
+    enum { NF = sizeof default_temp_fc_names / sizeof default_temp_fc_names[0] };
+    const char *names[ND + NT + NF];
     size_t n = 0;
     for (size_t i = 0; i < ND; i++)
         names[n++] = default_names[i];
-    for (size_t i = 0; with_temp && i < NT; i++)
+    for (size_t i = 0; (with_temp & GF_FEAT_TEMP_PAST) && i < NT; i++)
         names[n++] = default_temp_names[i];
+    for (size_t i = 0; (with_temp & GF_FEAT_TEMP_TARGET) && i < NF; i++)
+        names[n++] = default_temp_fc_names[i];
     return gf_feat_spec_new(tz, "US", "level24", 18.0, 22.0, names, n, err);
 }
 
@@ -399,6 +420,11 @@ int gf_feat_spec_uses_temp(const gf_feat_spec_t *spec)
     return spec->uses_temp;
 }
 
+int gf_feat_spec_uses_temp_fc(const gf_feat_spec_t *spec)
+{
+    return spec->uses_temp_fc;
+}
+
 int gf_feat_spec_lookback(const gf_feat_spec_t *spec, int max_h)
 {
     int lb = spec->normalize == NORM_LEVEL24 ? 24 : 0;
@@ -422,6 +448,11 @@ int gf_feat_spec_lookback(const gf_feat_spec_t *spec, int max_h)
         case FK_LAST:
         case FK_TEMP_LAST:
             need = 1;
+            break;
+        case FK_TEMP_FC_MEAN:
+        case FK_TEMP_FC_MIN:
+        case FK_TEMP_FC_MAX:
+            need = c->param - 1; /* the window of h = 1 reaches N - 1 hours back */
             break;
         case FK_RAMP:
             need = c->param + 1;

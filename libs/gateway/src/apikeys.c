@@ -40,6 +40,8 @@ static const struct {
     {"POST", "/api/ingestion/readings", GF_GW_SCOPE_INGEST},
     {"POST", "/api/ingestion/demand", GF_GW_SCOPE_INGEST},
     {"POST", "/api/ingestion/demand/flags", GF_GW_SCOPE_INGEST},
+    {"POST", "/api/ingestion/temperature", GF_GW_SCOPE_INGEST},
+    {"POST", "/api/ingestion/temperature/forecasts", GF_GW_SCOPE_INGEST},
     {"POST", "/api/trainer/jobs", GF_GW_SCOPE_OPERATE},
     {"POST", "/api/trainer/models/{name}/aliases", GF_GW_SCOPE_OPERATE},
     {"PUT", "/api/trainer/schedule/{region}", GF_GW_SCOPE_OPERATE},

@@ -187,23 +187,13 @@ static int ybus_pos(const gf_pf_net_t *n, int i, int j)
     return -1;
 }
 
-gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_err_t *err)
+#define ALLOC(p, cnt) (p) = gf_xcalloc((size_t)(cnt) + 1, sizeof *(p))
+
+/* Demand per row of mpc.bus (MW, MVAr): the case's, replaced by the per-bus loads of the
+ * options, times their load scale. */
+static void net_loads(const gf_pf_case_t *c, const gf_pf_opts_t *opts, double *pd, double *qd)
 {
-    gf_pf_opts_t defaults;
-    if (opts == NULL) {
-        gf_pf_opts_init(&defaults);
-        opts = &defaults;
-    }
-    if (validate_opts(c, opts, err) != 0)
-        return NULL;
-    size_t NB = c->n_bus, NG = c->n_gen, NL = c->n_branch;
-    double base = c->base_mva;
-    gf_pf_net_t *n = gf_xcalloc(1, sizeof *n);
-    n->cs = c;
-    n->base = base;
-    char *bst = gf_xmalloc(NL + 1), *gst = gf_xmalloc(NG + 1), *live = gf_xmalloc(NB + 1);
-    int *comp = gf_xmalloc((NB + 1) * sizeof *comp);
-    double *pd = gf_xmalloc((NB + 1) * sizeof *pd), *qd = gf_xmalloc((NB + 1) * sizeof *qd);
+    size_t NB = c->n_bus;
     for (size_t i = 0; i < NB; i++) {
         pd[i] = c->bus[i].pd;
         qd[i] = c->bus[i].qd;
@@ -217,17 +207,14 @@ gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_e
         pd[i] *= opts->load_scale;
         qd[i] *= opts->load_scale;
     }
-    service_flags(c, opts, bst, gst);
-    int nlive = components(c, bst, gst, pd, qd, comp, live);
-    if (nlive > 1) {
-        gf_err_set(err, GF_EUNPROCESSABLE, "network_islanded",
-                   "the in-service network splits into %d islands with load or generation",
-                   nlive);
-        json_t *d = json_object();
-        json_object_set_new(d, "islands", json_integer(nlive));
-        gf_err_add_detail(err, d);
-        goto fail;
-    }
+}
+
+/* The internal numbering of buses (n->nb, bus_int, bus_row); branches and generators at a bus
+ * out of it leave service (bst, gst cleared). Returns the number of generators in service. */
+static int net_select(gf_pf_net_t *n, const gf_pf_case_t *c, const int *comp, const char *live,
+                      char *bst, char *gst)
+{
+    size_t NB = c->n_bus, NG = c->n_gen, NL = c->n_branch;
     /* buses: in service when in the (single) live component */
     n->bus_int = gf_xmalloc((NB + 1) * sizeof *n->bus_int);
     n->bus_row = gf_xmalloc((NB + 1) * sizeof *n->bus_row);
@@ -248,11 +235,14 @@ gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_e
             ng++;
         else
             gst[g] = 0;
-    if (ng == 0 || nb == 0) {
-        gf_err_set(err, GF_EUNPROCESSABLE, "no_generation", "no generator is in service");
-        goto fail;
-    }
-#define ALLOC(p, cnt) (p) = gf_xcalloc((size_t)(cnt) + 1, sizeof *(p))
+    return ng;
+}
+
+/* Per-bus arrays (p.u., rad) in the internal numbering. */
+static void net_buses(gf_pf_net_t *n, const gf_pf_case_t *c, const double *pd, const double *qd)
+{
+    int nb = n->nb;
+    double base = n->base;
     ALLOC(n->type, nb);
     ALLOC(n->pd, nb);
     ALLOC(n->qd, nb);
@@ -274,7 +264,16 @@ gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_e
         n->vm0[i] = b->vm;
         n->va0[i] = b->va * M_PI / 180.0;
     }
-    /* generators */
+}
+
+/* The ng generators in service (gst), their costs (the case's, replaced by the options'), and
+ * the generators of every bus (gb_ptr, gb_idx). */
+static void net_gens(gf_pf_net_t *n, const gf_pf_case_t *c, const gf_pf_opts_t *opts,
+                     const char *gst, int ng)
+{
+    size_t NG = c->n_gen;
+    int nb = n->nb;
+    double base = n->base;
     n->ng = ng;
     ALLOC(n->gen_row, ng);
     ALLOC(n->gen_bus, ng);
@@ -318,15 +317,19 @@ gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_e
     }
     for (int i = 0; i < nb; i++)
         n->gb_ptr[i + 1] += n->gb_ptr[i];
-    {
-        int *fill = gf_xcalloc((size_t)nb + 1, sizeof *fill);
-        for (g = 0; g < ng; g++) {
-            int b = n->gen_bus[g];
-            n->gb_idx[n->gb_ptr[b] + fill[b]++] = g;
-        }
-        free(fill);
+    int *fill = gf_xcalloc((size_t)nb + 1, sizeof *fill);
+    for (g = 0; g < ng; g++) {
+        int b = n->gen_bus[g];
+        n->gb_idx[n->gb_ptr[b] + fill[b]++] = g;
     }
-    /* bus types: PV/REF need an in-service gen; exactly one REF */
+    free(fill);
+#undef PU
+}
+
+/* Bus types after outages: PV/REF need an in-service gen; exactly one REF. */
+static void net_bus_types(gf_pf_net_t *n)
+{
+    int nb = n->nb;
     n->ref = -1;
     for (int i = 0; i < nb; i++) {
         bool has_gen = n->gb_ptr[i + 1] > n->gb_ptr[i];
@@ -352,7 +355,13 @@ gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_e
         }
         n->type[n->ref] = GF_PF_REF;
     }
-    /* branches */
+}
+
+/* The branches in service (bst): pi-model admittances, limits, the DC model. */
+static void net_branches(gf_pf_net_t *n, const gf_pf_case_t *c, const char *bst)
+{
+    size_t NL = c->n_branch;
+    double base = n->base;
     int nl = 0;
     for (size_t k = 0; k < NL; k++)
         nl += bst[k] ? 1 : 0;
@@ -413,70 +422,110 @@ gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_e
         n->shift[k] = 0;
         k++;
     }
-    /* Ybus pattern: neighbours of every bus plus the diagonal */
-    {
-        int *deg = gf_xcalloc((size_t)nb + 1, sizeof *deg);
-        for (k = 0; k < nl; k++) {
-            deg[n->f[k]]++;
-            deg[n->t[k]]++;
-        }
-        int *ptr = gf_xcalloc((size_t)nb + 1, sizeof *ptr);
-        for (int i = 0; i < nb; i++)
-            ptr[i + 1] = ptr[i] + deg[i] + 1;
-        int *tmp = gf_xmalloc(((size_t)ptr[nb] + 1) * sizeof *tmp);
-        int *cnt = gf_xcalloc((size_t)nb + 1, sizeof *cnt);
-        for (int i = 0; i < nb; i++)
-            tmp[ptr[i] + cnt[i]++] = i;
-        for (k = 0; k < nl; k++) {
-            tmp[ptr[n->f[k]] + cnt[n->f[k]]++] = n->t[k];
-            tmp[ptr[n->t[k]] + cnt[n->t[k]]++] = n->f[k];
-        }
-        ALLOC(n->yp, nb + 1);
-        n->yj = gf_xmalloc(((size_t)ptr[nb] + 1) * sizeof *n->yj);
-        int nz = 0;
-        for (int i = 0; i < nb; i++) {
-            qsort(tmp + ptr[i], (size_t)cnt[i], sizeof *tmp, cmp_int);
-            for (int q = 0; q < cnt[i]; q++)
-                if (q == 0 || tmp[ptr[i] + q] != tmp[ptr[i] + q - 1])
-                    n->yj[nz++] = tmp[ptr[i] + q];
-            n->yp[i + 1] = nz;
-        }
-        free(deg);
-        free(ptr);
-        free(tmp);
-        free(cnt);
-        ALLOC(n->yg, nz);
-        ALLOC(n->yb, nz);
-        ALLOC(n->ydiag, nb);
-        for (int i = 0; i < nb; i++) {
-            n->ydiag[i] = ybus_pos(n, i, i);
-            n->yg[n->ydiag[i]] += n->gs[i];
-            n->yb[n->ydiag[i]] += n->bs[i];
-        }
-        for (k = 0; k < nl; k++) {
-            int f = n->f[k], t = n->t[k];
-            n->pos_ft[k] = ybus_pos(n, f, t);
-            n->pos_tf[k] = ybus_pos(n, t, f);
-            n->yg[n->ydiag[f]] += n->gff[k];
-            n->yb[n->ydiag[f]] += n->bff[k];
-            n->yg[n->ydiag[t]] += n->gtt[k];
-            n->yb[n->ydiag[t]] += n->btt[k];
-            n->yg[n->pos_ft[k]] += n->gft[k];
-            n->yb[n->pos_ft[k]] += n->bft[k];
-            n->yg[n->pos_tf[k]] += n->gtf[k];
-            n->yb[n->pos_tf[k]] += n->btf[k];
-        }
+}
+
+/* Ybus: the pattern (neighbours of every bus plus the diagonal, sorted columns), the diagonal
+ * and per-branch positions, the values. */
+static void net_ybus(gf_pf_net_t *n)
+{
+    int nb = n->nb, nl = n->nl, k;
+    int *deg = gf_xcalloc((size_t)nb + 1, sizeof *deg);
+    for (k = 0; k < nl; k++) {
+        deg[n->f[k]]++;
+        deg[n->t[k]]++;
     }
+    int *ptr = gf_xcalloc((size_t)nb + 1, sizeof *ptr);
+    for (int i = 0; i < nb; i++)
+        ptr[i + 1] = ptr[i] + deg[i] + 1;
+    int *tmp = gf_xmalloc(((size_t)ptr[nb] + 1) * sizeof *tmp);
+    int *cnt = gf_xcalloc((size_t)nb + 1, sizeof *cnt);
+    for (int i = 0; i < nb; i++)
+        tmp[ptr[i] + cnt[i]++] = i;
+    for (k = 0; k < nl; k++) {
+        tmp[ptr[n->f[k]] + cnt[n->f[k]]++] = n->t[k];
+        tmp[ptr[n->t[k]] + cnt[n->t[k]]++] = n->f[k];
+    }
+    ALLOC(n->yp, nb + 1);
+    n->yj = gf_xmalloc(((size_t)ptr[nb] + 1) * sizeof *n->yj);
+    int nz = 0;
+    for (int i = 0; i < nb; i++) {
+        qsort(tmp + ptr[i], (size_t)cnt[i], sizeof *tmp, cmp_int);
+        for (int q = 0; q < cnt[i]; q++)
+            if (q == 0 || tmp[ptr[i] + q] != tmp[ptr[i] + q - 1])
+                n->yj[nz++] = tmp[ptr[i] + q];
+        n->yp[i + 1] = nz;
+    }
+    free(deg);
+    free(ptr);
+    free(tmp);
+    free(cnt);
+    ALLOC(n->yg, nz);
+    ALLOC(n->yb, nz);
+    ALLOC(n->ydiag, nb);
+    for (int i = 0; i < nb; i++) {
+        n->ydiag[i] = ybus_pos(n, i, i);
+        n->yg[n->ydiag[i]] += n->gs[i];
+        n->yb[n->ydiag[i]] += n->bs[i];
+    }
+    for (k = 0; k < nl; k++) {
+        int f = n->f[k], t = n->t[k];
+        n->pos_ft[k] = ybus_pos(n, f, t);
+        n->pos_tf[k] = ybus_pos(n, t, f);
+        n->yg[n->ydiag[f]] += n->gff[k];
+        n->yb[n->ydiag[f]] += n->bff[k];
+        n->yg[n->ydiag[t]] += n->gtt[k];
+        n->yb[n->ydiag[t]] += n->btt[k];
+        n->yg[n->pos_ft[k]] += n->gft[k];
+        n->yb[n->pos_ft[k]] += n->bft[k];
+        n->yg[n->pos_tf[k]] += n->gtf[k];
+        n->yb[n->pos_tf[k]] += n->btf[k];
+    }
+}
 #undef ALLOC
-#undef PU
-    free(bst);
-    free(gst);
-    free(live);
-    free(comp);
-    free(pd);
-    free(qd);
-    return n;
-fail:
+
+/* Phases: loads, islands (one live component or a network_islanded error), the buses in
+ * service, their arrays, generators, bus types, branches, Ybus. */
+gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_err_t *err)
+{
+    gf_pf_opts_t defaults;
+    if (opts == NULL) {
+        gf_pf_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (validate_opts(c, opts, err) != 0)
+        return NULL;
+    size_t NB = c->n_bus, NG = c->n_gen, NL = c->n_branch;
+    gf_pf_net_t *n = gf_xcalloc(1, sizeof *n), *ret = NULL;
+    n->cs = c;
+    n->base = c->base_mva;
+    char *bst = gf_xmalloc(NL + 1), *gst = gf_xmalloc(NG + 1), *live = gf_xmalloc(NB + 1);
+    int *comp = gf_xmalloc((NB + 1) * sizeof *comp);
+    double *pd = gf_xmalloc((NB + 1) * sizeof *pd), *qd = gf_xmalloc((NB + 1) * sizeof *qd);
+    net_loads(c, opts, pd, qd);
+    service_flags(c, opts, bst, gst);
+    int nlive = components(c, bst, gst, pd, qd, comp, live);
+    if (nlive > 1) {
+        gf_err_set(err, GF_EUNPROCESSABLE, "network_islanded",
+                   "the in-service network splits into %d islands with load or generation",
+                   nlive);
+        json_t *d = json_object();
+        json_object_set_new(d, "islands", json_integer(nlive));
+        gf_err_add_detail(err, d);
+        goto out;
+    }
+    int ng = net_select(n, c, comp, live, bst, gst);
+    if (ng == 0 || n->nb == 0) {
+        gf_err_set(err, GF_EUNPROCESSABLE, "no_generation", "no generator is in service");
+        goto out;
+    }
+    net_buses(n, c, pd, qd);
+    net_gens(n, c, opts, gst, ng);
+    net_bus_types(n);
+    net_branches(n, c, bst);
+    net_ybus(n);
+    ret = n;
+    n = NULL;
+out:
     free(bst);
     free(gst);
     free(live);
@@ -484,7 +533,7 @@ fail:
     free(pd);
     free(qd);
     gf_pf_net_free(n);
-    return NULL;
+    return ret;
 }
 
 void gf_pf_net_free(gf_pf_net_t *n)

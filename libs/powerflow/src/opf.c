@@ -20,7 +20,7 @@
  * the same angle and PWL constraints; a convex QP given to Ipopt as an NLP with constant
  * derivatives.
  *
- * Branch limits are screened by default (see screen_scan): the model holds the flow and
+ * Branch limits are screened by default (opf_screen.c): the model holds the flow and
  * angle limits of the branches near them, and a solve that violates a left-out limit is
  * repeated with it. opf_setup takes the per-branch mask; warm-start points are always kept
  * in the full model's row layout (opf_full_rows), whatever was screened.
@@ -31,7 +31,7 @@
  * "PB allocation in DMUMPS_LOAD_INIT"), so the Ipopt part of each solve holds a process-wide
  * mutex. Model building, result assembly and power flows run in parallel.
  */
-#include "pf_internal.h"
+#include "opf_internal.h"
 
 #include <IpStdCInterface.h>
 #include <math.h>
@@ -48,42 +48,6 @@
 /* Serialises Ipopt/MUMPS across threads (see the top of the file). */
 static pthread_mutex_t ipopt_lock = PTHREAD_MUTEX_INITIALIZER;
 
-typedef struct opf {
-    const gf_pf_net_t *n;
-    bool dc;
-    int nb, ng, nl;
-    int nx, m;
-    int ova, ovm, opg, oqg, oy;
-    int *ycol;               /* per gen: index of its epigraph variable or -1 */
-    int cp, cq, csf, cst, cang, cpwl;
-    int nrated, *rated;      /* rated branches whose flow limits are in the model */
-    int nang, *angbr;        /* branches whose angle-difference limits are in the model */
-    int nrated_all, nang_all;/* the same counts for the full model (every limit) */
-    int *rpos, *apos;        /* per rated[] / angbr[] entry: its index in the full model */
-    int m_all;               /* constraint count of the full model */
-    int nseg, *seg_gen, *seg_k;
-    /* Jacobian */
-    int nnzj, *jrow, *jcol;
-    int *jp_y, *jq_y;        /* per Ybus entry: position of d/dVa_j in the P (Q) row of bus i;
-                                d/dVm_j follows (AC) */
-    int *jp_g, *jq_g;        /* per gen: position of -1 in the P (Q) row */
-    int *jsf, *jst;          /* per rated branch: 4 positions (Va_f, Va_t, Vm_f, Vm_t) */
-    int *jang, *jseg;        /* 2 positions each */
-    /* Hessian */
-    int nnzh, *hrow, *hcol;
-    int *hd;                 /* per bus: (Va,Va), (Vm,Va), (Vm,Vm) */
-    int *hp;                 /* per Ybus entry (i<j): (Va_j,Va_i), (Vm_i,Va_j), (Vm_j,Va_i),
-                                (Vm_j,Vm_i) */
-    int *hg;                 /* per gen: (Pg,Pg) */
-    /* per-x cache: per branch F[4] = Pf Qf Pt Qt, G[16] gradients, K, K' parts */
-    double *bf, *bgr, *bcs;  /* bcs: cos d, sin d per branch */
-    double *xlast;
-    bool cache_ok;
-    int iters;
-    const gf_pf_opts_t *opts; /* for the progress callback */
-    int iters_before;         /* iterations of earlier screening solves */
-} opf_t;
-
 /* Coefficients (a, c, p, q) of Pf, Qf, Pt, Qt of branch k. */
 static void flow_coef(const gf_pf_net_t *n, int k, double co[4][4])
 {
@@ -94,7 +58,7 @@ static void flow_coef(const gf_pf_net_t *n, int k, double co[4][4])
     memcpy(co, v, sizeof v);
 }
 
-static void update_cache(opf_t *o, const double *x)
+void gf__opf_update_cache(opf_t *o, const double *x)
 {
     if (o->cache_ok && memcmp(x, o->xlast, (size_t)o->nx * sizeof *x) == 0)
         return;
@@ -171,7 +135,7 @@ static Bool eval_g(Index nx, Number *x, Bool new_x, Index m, Number *gv, UserDat
     (void)new_x;
     opf_t *o = ud;
     const gf_pf_net_t *n = o->n;
-    update_cache(o, x);
+    gf__opf_update_cache(o, x);
     const double *va = x + o->ova;
     for (int i = 0; i < o->nb; i++) {
         double vm = o->dc ? 1.0 : x[o->ovm + i];
@@ -239,7 +203,7 @@ static Bool eval_jac_g(Index nx, Number *x, Bool new_x, Index m, Index nele, Ind
         return TRUE;
     }
     const gf_pf_net_t *n = o->n;
-    update_cache(o, x);
+    gf__opf_update_cache(o, x);
     memset(val, 0, (size_t)nele * sizeof *val);
     for (int g = 0; g < o->ng; g++) {
         val[o->jp_g[g]] = -1;
@@ -355,7 +319,7 @@ static Bool eval_h(Index nx, Number *x, Bool new_x, Number obj_factor, Index m, 
         return TRUE;
     }
     const gf_pf_net_t *n = o->n;
-    update_cache(o, x);
+    gf__opf_update_cache(o, x);
     memset(val, 0, (size_t)nele * sizeof *val);
     for (int g = 0; g < o->ng; g++)
         if (o->ycol[g] < 0) {
@@ -803,233 +767,349 @@ static void opf_full_rows(const opf_t *o, int *map)
         map[o->cpwl + q] = cpwl_all + q;
 }
 
-/* Largest ratio of a branch's flow or angle difference to its limit at x (1 = at the
- * limit), over the limits of branch k; 0 when it has none. */
-static double limit_ratio(opf_t *o, const double *x, int k)
+/* The arrays of one OPF call: the point and its bounds in the current model's layout, and the
+ * constraint multipliers in the full model's (lam_all: the warm-start layout, whatever was
+ * screened). */
+typedef struct opf_point {
+    double *xl, *xu, *x, *zl, *zu; /* per variable (the same in every screened model) */
+    double *gl, *gu, *gv, *lam;    /* per row of the current model */
+    int *rowmap;                   /* current row -> full-model row */
+    double *lam_all;               /* per row of the full model */
+} opf_point_t;
+
+static void opf_point_free(opf_point_t *pt)
 {
-    const gf_pf_net_t *n = o->n;
-    double ratio = 0;
-    double d = x[o->ova + n->f[k]] - x[o->ova + n->t[k]];
-    if (n->rate[k] > 0) {
-        double s;
-        if (o->dc) {
-            s = fabs(n->bdc[k] * (d - n->shift[k]));
-        } else {
-            const double *F = o->bf + 4 * k;
-            s = sqrt(fmax(F[0] * F[0] + F[1] * F[1], F[2] * F[2] + F[3] * F[3]));
-        }
-        ratio = s / n->rate[k];
-    }
-    if (n->angmax[k] < GF__PF_INF)
-        ratio = fmax(ratio, n->angmax[k] > 0 ? d / n->angmax[k] : 1 + d - n->angmax[k]);
-    if (n->angmin[k] > -GF__PF_INF)
-        ratio = fmax(ratio, n->angmin[k] < 0 ? d / n->angmin[k] : 1 + n->angmin[k] - d);
-    return ratio;
+    free(pt->xl);
+    free(pt->xu);
+    free(pt->x);
+    free(pt->zl);
+    free(pt->zu);
+    free(pt->gl);
+    free(pt->gu);
+    free(pt->gv);
+    free(pt->lam);
+    free(pt->rowmap);
+    free(pt->lam_all);
+    memset(pt, 0, sizeof *pt);
 }
 
-/* Screening of branch limits. The model starts with the limits of the branches that are
- * near them (in the warm-start point, or none on a cold start). After each solve the
- * left-out limits are checked; if any is violated, every left-out branch at or above
- * SCREEN_NEAR of a limit is added and the problem is solved again from the last point.
- * A solution that violates no left-out limit satisfies the full model's KKT conditions
- * with zero multipliers on those limits, so it is the full model's solution; an
- * infeasible relaxation proves the full model infeasible. Rarely binding limits (most of
- * them in real cases) then cost nothing: Ipopt's time here is MUMPS, whose cost grows
- * with the KKT size (measured in BENCHMARKS.md). After SCREEN_MAX_ROUNDS the full model is
- * solved. */
-#define SCREEN_NEAR 0.9
-#define SCREEN_VIOL 1e-6
-#define SCREEN_MAX_ROUNDS 5
-
-/* Marks left-out branches at or above `near` of a limit at x; returns how many left-out
- * limits are violated (above 1 + SCREEN_VIOL). With mark false only counts. */
-static int screen_scan(opf_t *o, const double *x, unsigned char *keep, double near, bool mark)
+/* Set up o's model for n with its first screen: the limits near in the warm-start point, or
+ * near in a DC flow of the merit-order dispatch (keep NULL: every limit). Fails GF_EINVAL
+ * "bad_option" when the warm-start point does not fit the problem. */
+static int opf_prepare(opf_t *o, const gf_pf_net_t *n, const gf_pf_opts_t *opts, bool dc,
+                       unsigned char *keep, gf_err_t *err)
 {
-    update_cache(o, x);
-    int viol = 0;
-    for (int k = 0; k < o->nl; k++) {
-        if (keep[k])
-            continue;
-        double ratio = limit_ratio(o, x, k);
-        if (ratio > 1 + SCREEN_VIOL)
-            viol++;
-        if (mark && ratio >= near)
-            keep[k] = 1;
-    }
-    return viol;
-}
-
-/* Output (MW) of gen g at marginal price lam ($/MWh): the P in [lo, hi] where its marginal
- * cost reaches lam (costs are convex in the shipped cases; any other cost still gives a
- * point in the range). */
-static double gen_at_price(const gf_pf_gencost_t *cost, double lo, double hi, double lam)
-{
-    if (cost->model == GF_PF_COST_POLY && cost->n <= 3) {
-        double a = cost->n == 3 ? cost->c[0] : 0, b = cost->n >= 2 ? cost->c[cost->n - 2] : 0;
-        if (a > 0)
-            return fmin(fmax((lam - b) / (2 * a), lo), hi);
-        return lam > b ? hi : lo;
-    }
-    double d1;
-    gf__pf_cost(cost, lo, &d1, NULL);
-    if (d1 >= lam)
-        return lo;
-    gf__pf_cost(cost, hi, &d1, NULL);
-    if (d1 <= lam)
-        return hi;
-    for (int it = 0; it < 50; it++) {
-        double mid = 0.5 * (lo + hi);
-        gf__pf_cost(cost, mid, &d1, NULL);
-        if (d1 < lam)
-            lo = mid;
+    const gf_pf_result_t *warm = opts->warm;
+    opf_setup(o, n, dc, keep);
+    if (warm != NULL && (warm->_nx != o->nx || warm->_ng != o->m_all || warm->_x == NULL))
+        return gf_err_set(err, GF_EINVAL, "bad_option",
+                          "warm start point does not match this problem (%d/%d variables, %d/%d "
+                          "constraints)",
+                          warm->_nx, o->nx, warm->_ng, o->m_all);
+    if (keep != NULL) {
+        if (warm != NULL)
+            gf__opf_screen_scan(o, warm->_x, keep, SCREEN_NEAR, true);
         else
-            hi = mid;
+            gf__opf_screen_start(o, keep);
+        opf_cleanup(o);
+        opf_setup(o, n, dc, keep);
     }
-    return 0.5 * (lo + hi);
+    return 0;
 }
 
-/* The first screen of a cold start: branches whose flow or angle difference reaches
- * SCREEN_START of a limit in a DC power flow of the merit-order dispatch (the network-blind
- * economic dispatch that a limit-free OPF approaches). Costs well under a millisecond on
- * case118; a limit it misses is caught by the check after the solve. Leaves keep alone if
- * the DC flow cannot be solved. */
-#define SCREEN_START 0.8
-static void screen_start(const opf_t *o, unsigned char *keep)
+/* The per-variable arrays, from the warm-start point when there is one. */
+static void opf_point_init(opf_point_t *pt, const opf_t *o, const gf_pf_result_t *warm)
+{
+    XALLOC(pt->xl, o->nx);
+    XALLOC(pt->xu, o->nx);
+    XALLOC(pt->x, o->nx);
+    XALLOC(pt->zl, o->nx);
+    XALLOC(pt->zu, o->nx);
+    XALLOC(pt->lam_all, o->m_all);
+    if (warm != NULL) {
+        memcpy(pt->x, warm->_x, (size_t)o->nx * sizeof *pt->x);
+        memcpy(pt->zl, warm->_zl, (size_t)o->nx * sizeof *pt->x);
+        memcpy(pt->zu, warm->_zu, (size_t)o->nx * sizeof *pt->x);
+        memcpy(pt->lam_all, warm->_lam, (size_t)o->m_all * sizeof *pt->x);
+    }
+}
+
+/* The bounds and starting point of solve number `round` of o's (possibly re-screened) model. */
+static void opf_round_start(const opf_t *o, const gf_pf_opts_t *opts,
+                            const gf_pf_result_t *pfr, opf_point_t *pt, bool start_warm,
+                            int round)
+{
+    free(pt->gl);
+    free(pt->gu);
+    free(pt->gv);
+    free(pt->lam);
+    free(pt->rowmap);
+    XALLOC(pt->gl, o->m);
+    XALLOC(pt->gu, o->m);
+    XALLOC(pt->gv, o->m);
+    XALLOC(pt->lam, o->m);
+    XALLOC(pt->rowmap, o->m);
+    opf_full_rows(o, pt->rowmap);
+    /* round 1 starts from the caller's warm point or the chosen initial point; later
+     * rounds from the last solution's primal point, with slacks and multipliers set by
+     * Ipopt (a full primal-dual warm start from a point that violates the limits just
+     * added took 2-3x the iterations on case1354 and case2869) */
+    if (start_warm || round > 1) {
+        double *x_keep = gf_xmalloc((size_t)o->nx * sizeof *pt->x);
+        memcpy(x_keep, pt->x, (size_t)o->nx * sizeof *pt->x);
+        opf_bounds(o, opts, pfr, pt->xl, pt->xu, pt->gl, pt->gu, pt->x);
+        memcpy(pt->x, x_keep, (size_t)o->nx * sizeof *pt->x);
+        free(x_keep);
+        for (int i = 0; i < o->m; i++)
+            pt->lam[i] = pt->lam_all[pt->rowmap[i]];
+        if (!start_warm) {
+            memset(pt->zl, 0, (size_t)o->nx * sizeof *pt->zl);
+            memset(pt->zu, 0, (size_t)o->nx * sizeof *pt->zu);
+        }
+    } else {
+        opf_bounds(o, opts, pfr, pt->xl, pt->xu, pt->gl, pt->gu, pt->x);
+    }
+}
+
+/* One Ipopt solve of o's model from pt, under ipopt_lock, with `left` seconds of CPU and the
+ * iterations that earlier solves used (iters_before) counted against max_iter. *st and *obj
+ * get Ipopt's status and objective, o->iters its iteration count. 0, or GF_EINTERNAL when
+ * Ipopt could not be set up. */
+static int opf_ipopt(opf_t *o, const gf_pf_opts_t *opts, opf_point_t *pt, bool start_warm,
+                     double left, int iters_before, enum ApplicationReturnStatus *st,
+                     double *obj, gf_err_t *err)
+{
+    int rc = 0;
+    bool dc = o->dc;
+    pthread_mutex_lock(&ipopt_lock);
+    IpoptProblem nlp = CreateIpoptProblem(o->nx, pt->xl, pt->xu, o->m, pt->gl, pt->gu, o->nnzj,
+                                          o->nnzh, 0, eval_f, eval_g, eval_grad_f, eval_jac_g,
+                                          eval_h);
+    if (nlp == NULL) {
+        rc = gf_err_set(err, GF_EINTERNAL, "opf_create_failed", "CreateIpoptProblem failed");
+        goto out;
+    }
+    OPT_STR("option_file_name", ""); /* never read ipopt.opt from the cwd */
+    OPT_STR("sb", "yes");
+    OPT_INT("print_level", opts->print_level);
+    if (opts->print_level >= 6)
+        OPT_STR("print_timing_statistics", "yes");
+    OPT_STR("linear_solver", "mumps");
+    /* SCOTCH ordering (Debian's MUMPS has no METIS: asking for it falls back to the
+     * automatic choice, which is SCOTCH here) and no MUMPS (permuting) scaling: 1.5-2x
+     * less CPU than Ipopt's defaults on case1354/case2869. SCOTCH 7 orders on several
+     * threads and is then not reproducible; gf_pf_process_init makes it single-threaded
+     * and the reset before each solve makes the ordering depend on the matrix only. */
+    OPT_INT("mumps_pivot_order", 3);
+    OPT_INT("mumps_scaling", 0);
+    OPT_INT("mumps_permuting_scaling", 0);
+    /* no residual check and iterative refinement of each step: one MUMPS solve less per
+     * iteration, -20 % CPU on case118 with the same iterates on every shipped case */
+    OPT_STR("fast_step_computation", "yes");
+    OPT_NUM("max_cpu_time", fmax(left, 1e-3));
+    OPT_NUM("tol", opts->tol);
+    OPT_INT("max_iter", opts->max_iter - iters_before > 1 ? opts->max_iter - iters_before : 1);
+    OPT_NUM("nlp_lower_bound_inf", -0.5 * GF__PF_INF);
+    OPT_NUM("nlp_upper_bound_inf", 0.5 * GF__PF_INF);
+    if (dc) {
+        OPT_STR("jac_c_constant", "yes");
+        OPT_STR("jac_d_constant", "yes");
+        OPT_STR("hessian_constant", "yes");
+    }
+    if (start_warm) {
+        OPT_STR("warm_start_init_point", "yes");
+        OPT_NUM("warm_start_bound_push", 1e-9);
+        OPT_NUM("warm_start_mult_bound_push", 1e-9);
+        OPT_NUM("mu_init", 1e-6);
+    }
+    if (!SetIntermediateCallback(nlp, on_iter)) {
+        rc = gf_err_set(err, GF_EINTERNAL, "opf_callback_failed", "SetIntermediateCallback");
+        goto out;
+    }
+    o->iters = 0;
+    o->cache_ok = false;
+    o->opts = opts;
+    o->iters_before = iters_before;
+    SCOTCH_randomReset(); /* MUMPS's ordering: the same for the same matrix (see above) */
+    *st = IpoptSolve(nlp, pt->x, pt->gv, obj, pt->lam, pt->zl, pt->zu, o);
+out:
+    if (nlp != NULL)
+        FreeIpoptProblem(nlp);
+    pthread_mutex_unlock(&ipopt_lock);
+    return rc;
+}
+
+/* Voltages, dispatch and flows of the solution into r (DC: lossless flows from the angles,
+ * no reactive power). */
+static void opf_result_flows(gf_pf_result_t *r, const gf_pf_case_t *c, const opf_t *o,
+                             const opf_point_t *pt)
 {
     const gf_pf_net_t *n = o->n;
-    int nb = n->nb, ng = n->ng, nl = n->nl;
-    double base = n->base, load = 0, pmin = 0, pmax = 0;
+    bool dc = o->dc;
+    int nb = n->nb, ng = n->ng;
+    double base = n->base;
+    double *vm = gf_xmalloc((size_t)nb * sizeof *vm), *qg = gf_xcalloc((size_t)ng, sizeof *qg);
     for (int i = 0; i < nb; i++)
-        load += n->pd[i] + n->gs[i];
-    double *lo = gf_xmalloc((size_t)(2 * ng + 1) * sizeof *lo), *hi = lo + ng;
-    for (int g = 0; g < ng; g++) {
-        lo[g] = n->pmin[g] * base;
-        hi[g] = fmax(fmin(n->pmax[g], load + n->pmin[g]), n->pmin[g]) * base;
-        pmin += lo[g];
-        pmax += hi[g];
-    }
-    double *pg = gf_xcalloc((size_t)ng + 1, sizeof *pg);
-    double *inj = gf_xcalloc((size_t)nb + 1, sizeof *inj);
-    int *rp = NULL, *ci = NULL;
-    double *av = NULL;
-    gf__splu_t lu;
-    memset(&lu, 0, sizeof lu);
-    double target = fmin(fmax(load * base, pmin), pmax);
-    if (nb < 2)
-        goto out; /* no branch to screen */
-    /* price bisection between the cheapest and dearest marginal costs */
-    double plo = INFINITY, phi = -INFINITY;
-    for (int g = 0; g < ng; g++) {
-        double d1;
-        gf__pf_cost(&n->cost[g], lo[g], &d1, NULL);
-        plo = fmin(plo, d1);
-        gf__pf_cost(&n->cost[g], hi[g], &d1, NULL);
-        phi = fmax(phi, d1);
-    }
-    if (!(plo <= phi) || !isfinite(plo) || !isfinite(phi))
-        goto out;
-    plo -= 1;
-    phi += 1;
-    double slo = pmin, shi = pmax;
-    for (int it = 0; it < 60; it++) {
-        double mid = 0.5 * (plo + phi), sum = 0;
-        for (int g = 0; g < ng; g++)
-            sum += gen_at_price(&n->cost[g], lo[g], hi[g], mid);
-        if (sum < target) {
-            plo = mid;
-            slo = sum;
-        } else {
-            phi = mid;
-            shi = sum;
-        }
-    }
-    /* interpolate between the two sides: splits the load among units at the same price */
-    double w = shi > slo ? (target - slo) / (shi - slo) : 0;
-    for (int g = 0; g < ng; g++) {
-        double a = gen_at_price(&n->cost[g], lo[g], hi[g], plo);
-        double b = gen_at_price(&n->cost[g], lo[g], hi[g], phi);
-        pg[g] = (a + w * (b - a)) / base;
-    }
-    /* DC power flow: B theta = P + phase-shift injections, reference angle fixed */
-    for (int i = 0; i < nb; i++)
-        inj[i] = -n->pd[i] - n->gs[i];
+        vm[i] = dc ? 1.0 : pt->x[o->ovm + i];
     for (int g = 0; g < ng; g++)
-        inj[n->gen_bus[g]] += pg[g];
-    for (int k = 0; k < nl; k++) {
-        inj[n->f[k]] += n->bdc[k] * n->shift[k];
-        inj[n->t[k]] -= n->bdc[k] * n->shift[k];
-    }
-    /* reduced matrix without the reference bus, CSR on Ybus's pattern */
-    int nr = nb - 1, ref = n->ref;
-    rp = gf_xcalloc((size_t)nr + 2, sizeof *rp);
-    ci = gf_xcalloc((size_t)n->yp[nb] + 1 + (size_t)nb, sizeof *ci);
-    av = gf_xcalloc((size_t)n->yp[nb] + 1 + (size_t)nb, sizeof *av);
-    int z = 0;
-    for (int i = 0, r = 0; i < nb; i++) {
-        if (i == ref)
-            continue;
-        rp[r] = z;
-        for (int q = n->yp[i]; q < n->yp[i + 1]; q++) {
-            int j = n->yj[q];
-            if (j == ref)
-                continue;
-            ci[z] = j < ref ? j : j - 1;
-            av[z++] = 0;
+        qg[g] = dc ? 0 : pt->x[o->oqg + g];
+    if (dc) { /* lossless model: flows are +-b (Va_f - Va_t - shift), no reactive power */
+        gf__pf_result_fill(r, n, vm, pt->x + o->ova, pt->x + o->opg, qg);
+        r->losses_mw = 0;
+        for (int k = 0; k < n->nl; k++) {
+            gf_pf_branch_res_t *br = &r->branch[n->br_row[k]];
+            double pf =
+                n->bdc[k] * (pt->x[o->ova + n->f[k]] - pt->x[o->ova + n->t[k]] - n->shift[k]);
+            br->pf_mw = pf * base;
+            br->pt_mw = -pf * base;
+            br->qf_mvar = br->qt_mvar = br->pl_mw = br->ql_mvar = 0;
+            double rate = c->branch[n->br_row[k]].rate_a;
+            br->loading_percent = rate > 0 ? 100 * fabs(br->pf_mw) / rate : 0;
         }
-        r++;
+        double mx = 0;
+        for (int i = 0; i < o->m; i++)
+            if (i < o->csf)
+                mx = fmax(mx, fabs(pt->gv[i]) * base);
+        r->max_mismatch = mx;
+    } else {
+        gf__pf_result_fill(r, n, vm, pt->x + o->ova, pt->x + o->opg, qg);
     }
-    rp[nr] = z;
-    /* values: B_ii = sum b, B_ij = -b per branch, found by column search in the row */
-    for (int k = 0; k < nl; k++) {
-        int f = n->f[k], t = n->t[k];
-        double b = n->bdc[k];
-        int ends[2][2] = {{f, t}, {t, f}};
-        for (int e = 0; e < 2; e++) {
-            int i = ends[e][0], j = ends[e][1];
-            if (i == ref)
-                continue;
-            int r = i < ref ? i : i - 1;
-            int cj = j < ref ? j : j - 1;
-            int cd = r;
-            for (int q = rp[r]; q < rp[r + 1]; q++) {
-                if (ci[q] == cd)
-                    av[q] += b;
-                else if (j != ref && ci[q] == cj)
-                    av[q] -= b;
+    free(vm);
+    free(qg);
+}
+
+/* Bus prices (LMP, reactive price, energy part) and binding voltage limits. */
+static void opf_result_buses(gf_pf_result_t *r, const opf_t *o, const opf_point_t *pt)
+{
+    const gf_pf_net_t *n = o->n;
+    double base = n->base;
+    double lam_ref = pt->lam[o->cp + n->ref] / base;
+    for (int i = 0; i < n->nb; i++) {
+        gf_pf_bus_res_t *b = &r->bus[n->bus_row[i]];
+        b->lmp = pt->lam[o->cp + i] / base;
+        b->lam_q = o->dc ? 0 : pt->lam[o->cq + i] / base;
+        b->lmp_energy = lam_ref;
+        if (!o->dc) {
+            double v = pt->x[o->ovm + i];
+            if (v >= n->vmax[i] - 1e-6 && pt->zu[o->ovm + i] > 1e-6)
+                gf__pf_result_add_binding(r, GF_PF_BIND_VM_MAX, (size_t)n->bus_row[i], v,
+                                          n->vmax[i], pt->zu[o->ovm + i]);
+            if (v <= n->vmin[i] + 1e-6 && pt->zl[o->ovm + i] > 1e-6)
+                gf__pf_result_add_binding(r, GF_PF_BIND_VM_MIN, (size_t)n->bus_row[i], v,
+                                          n->vmin[i], pt->zl[o->ovm + i]);
+        }
+    }
+}
+
+/* Generators at their limits and the binding ones. */
+static void opf_result_gens(gf_pf_result_t *r, const opf_t *o, const opf_point_t *pt)
+{
+    const gf_pf_net_t *n = o->n;
+    double base = n->base;
+    for (int g = 0; g < n->ng; g++) {
+        gf_pf_gen_res_t *gr = &r->gen[n->gen_row[g]];
+        double p = pt->x[o->opg + g];
+        gr->at_pmax = p >= n->pmax[g] - 1e-6;
+        gr->at_pmin = p <= n->pmin[g] + 1e-6;
+        if (gr->at_pmax && pt->zu[o->opg + g] > 1e-6)
+            gf__pf_result_add_binding(r, GF_PF_BIND_PG_MAX, (size_t)n->gen_row[g], p * base,
+                                      n->pmax[g] * base, pt->zu[o->opg + g] / base);
+        if (gr->at_pmin && pt->zl[o->opg + g] > 1e-6)
+            gf__pf_result_add_binding(r, GF_PF_BIND_PG_MIN, (size_t)n->gen_row[g], p * base,
+                                      n->pmin[g] * base, pt->zl[o->opg + g] / base);
+        if (!o->dc) {
+            double q = pt->x[o->oqg + g];
+            gr->at_qmax = q >= n->qmax[g] - 1e-6;
+            gr->at_qmin = q <= n->qmin[g] + 1e-6;
+            if (gr->at_qmax && pt->zu[o->oqg + g] > 1e-6)
+                gf__pf_result_add_binding(r, GF_PF_BIND_QG_MAX, (size_t)n->gen_row[g], q * base,
+                                          n->qmax[g] * base, pt->zu[o->oqg + g] / base);
+            if (gr->at_qmin && pt->zl[o->oqg + g] > 1e-6)
+                gf__pf_result_add_binding(r, GF_PF_BIND_QG_MIN, (size_t)n->gen_row[g], q * base,
+                                          n->qmin[g] * base, pt->zl[o->oqg + g] / base);
+        }
+    }
+}
+
+/* Branch flow-limit prices and binding flow and angle limits (of the limits in the model: a
+ * screened-out limit is not binding). Returns true when a flow limit binds. */
+static bool opf_result_branches(gf_pf_result_t *r, const opf_t *o, const opf_point_t *pt)
+{
+    const gf_pf_net_t *n = o->n;
+    double base = n->base;
+    bool flow_binding = false;
+    for (int rr = 0; rr < o->nrated; rr++) {
+        int k = o->rated[rr];
+        gf_pf_branch_res_t *br = &r->branch[n->br_row[k]];
+        double rate = n->rate[k];
+        if (o->dc) {
+            double mu = pt->lam[o->csf + rr] / base; /* $/MWh per MW of limit, signed */
+            br->mu_sf = mu > 0 ? mu : 0;
+            br->mu_st = mu < 0 ? -mu : 0;
+            double pf = pt->gv[o->csf + rr];
+            if (fabs(mu) > 1e-6 && fabs(fabs(pf - n->bdc[k] * n->shift[k]) - rate) < 1e-6) {
+                gf__pf_result_add_binding(r, mu > 0 ? GF_PF_BIND_SF : GF_PF_BIND_ST,
+                                          (size_t)n->br_row[k], fabs(br->pf_mw), rate * base,
+                                          fabs(mu));
+                flow_binding = true;
+            }
+        } else {
+            /* d cost / d rate (MVA) = lambda * 2 rate (p.u.) / base */
+            br->mu_sf = pt->lam[o->csf + rr] * 2 * rate / base;
+            br->mu_st = pt->lam[o->cst + rr] * 2 * rate / base;
+            double sf = sqrt(fmax(pt->gv[o->csf + rr], 0));
+            double stt = sqrt(fmax(pt->gv[o->cst + rr], 0));
+            if (br->mu_sf > 1e-6 && sf >= rate * (1 - 1e-5)) {
+                gf__pf_result_add_binding(r, GF_PF_BIND_SF, (size_t)n->br_row[k], sf * base,
+                                          rate * base, br->mu_sf);
+                flow_binding = true;
+            }
+            if (br->mu_st > 1e-6 && stt >= rate * (1 - 1e-5)) {
+                gf__pf_result_add_binding(r, GF_PF_BIND_ST, (size_t)n->br_row[k], stt * base,
+                                          rate * base, br->mu_st);
+                flow_binding = true;
             }
         }
     }
-    if (gf__splu_analyze(&lu, nr, rp, ci) != 0 || gf__splu_factor(&lu, av) != 0)
-        goto out;
-    double *th = gf_xcalloc((size_t)nb + 1, sizeof *th);
-    for (int i = 0, r = 0; i < nb; i++)
-        if (i != ref)
-            av[r++] = inj[i];
-    gf__splu_solve(&lu, av);
-    for (int i = 0, r = 0; i < nb; i++)
-        th[i] = i == ref ? 0 : av[r++];
-    for (int k = 0; k < nl; k++) {
-        double d = th[n->f[k]] - th[n->t[k]], ratio = 0;
-        if (n->rate[k] > 0)
-            ratio = fabs(n->bdc[k] * (d - n->shift[k])) / n->rate[k];
-        if (n->angmax[k] < GF__PF_INF)
-            ratio = fmax(ratio, n->angmax[k] > 0 ? d / n->angmax[k] : 1);
-        if (n->angmin[k] > -GF__PF_INF)
-            ratio = fmax(ratio, n->angmin[k] < 0 ? d / n->angmin[k] : 1);
-        if (ratio >= SCREEN_START)
-            keep[k] = 1;
+    for (int a = 0; a < o->nang; a++) {
+        int k = o->angbr[a];
+        double d = pt->gv[o->cang + a], mu = pt->lam[o->cang + a];
+        if (mu > 1e-6 && d >= n->angmax[k] - 1e-6)
+            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MAX, (size_t)n->br_row[k],
+                                      d * 180 / M_PI, n->angmax[k] * 180 / M_PI, mu * M_PI / 180);
+        if (mu < -1e-6 && d <= n->angmin[k] + 1e-6)
+            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MIN, (size_t)n->br_row[k],
+                                      d * 180 / M_PI, n->angmin[k] * 180 / M_PI,
+                                      -mu * M_PI / 180);
     }
-    free(th);
-out:
-    gf__splu_cleanup(&lu);
-    free(rp);
-    free(ci);
-    free(av);
-    free(lo);
-    free(pg);
-    free(inj);
+    return flow_binding;
 }
 
+/* LMP split: energy = reference-bus price. DC is lossless, so the rest is congestion.
+ * AC: without binding flow limits the rest is the loss component; otherwise the split of
+ * the rest between losses and congestion is not computed (NaN -> null in JSON). */
+static void opf_result_lmp_split(gf_pf_result_t *r, const opf_t *o, bool flow_binding)
+{
+    const gf_pf_net_t *n = o->n;
+    for (int i = 0; i < n->nb; i++) {
+        gf_pf_bus_res_t *b = &r->bus[n->bus_row[i]];
+        double rest = b->lmp - b->lmp_energy;
+        if (o->dc) {
+            b->lmp_congestion = rest;
+            b->lmp_loss = 0;
+        } else if (!flow_binding) {
+            b->lmp_congestion = 0;
+            b->lmp_loss = rest;
+        } else {
+            b->lmp_congestion = NAN;
+            b->lmp_loss = NAN;
+        }
+    }
+}
+
+/* Solve the OPF: the model with its first screen (opf_prepare), then solves until no
+ * left-out limit is violated (opf_round_start, opf_ipopt, the screening check), then the
+ * result (opf_result_*), which keeps the primal-dual point for warm starts. */
 static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
                      gf_pf_result_t **out, gf_err_t *err)
 {
@@ -1044,13 +1124,10 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
                           "the case has no mpc.gencost; an OPF needs generator costs");
     double t0 = gf_now_mono();
     int rc = 0;
-    gf_pf_result_t *pfr = NULL, *r = NULL;
-    IpoptProblem nlp = NULL;
-    double *xl = NULL, *xu = NULL, *gl = NULL, *gu = NULL, *x = NULL, *gv = NULL, *lam = NULL,
-           *zl = NULL, *zu = NULL, *lam_all = NULL;
-    int *rowmap = NULL;
+    gf_pf_result_t *pfr = NULL;
     unsigned char *keep = NULL;
-    bool locked = false;
+    opf_point_t pt;
+    memset(&pt, 0, sizeof pt);
     opf_t o;
     memset(&o, 0, sizeof o);
     gf_pf_net_t *n = gf_pf_net_new(c, opts, err);
@@ -1059,152 +1136,45 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
     const gf_pf_result_t *warm = opts->warm;
     if (opts->screen_limits)
         keep = gf_xcalloc((size_t)n->nl + 1, 1);
-    opf_setup(&o, n, dc, keep);
-    if (warm != NULL && (warm->_nx != o.nx || warm->_ng != o.m_all || warm->_x == NULL)) {
-        rc = gf_err_set(err, GF_EINVAL, "bad_option",
-                        "warm start point does not match this problem (%d/%d variables, %d/%d "
-                        "constraints)",
-                        warm->_nx, o.nx, warm->_ng, o.m_all);
+    if ((rc = opf_prepare(&o, n, opts, dc, keep, err)) != 0)
         goto out;
-    }
-    if (keep != NULL) {
-        /* start from the limits that were near in the warm-start point, or near in a DC
-         * flow of the merit-order dispatch */
-        if (warm != NULL)
-            screen_scan(&o, warm->_x, keep, SCREEN_NEAR, true);
-        else
-            screen_start(&o, keep);
-        opf_cleanup(&o);
-        opf_setup(&o, n, dc, keep);
-    }
     if (!dc && opts->init == GF_PF_INIT_PF && warm == NULL) {
         gf_err_t perr = {0};
         gf_pf_solve_pf(c, opts, &pfr, &perr); /* a non-converged flow still gives a start */
         gf_err_cleanup(&perr);
     }
-    XALLOC(xl, o.nx);
-    XALLOC(xu, o.nx);
-    XALLOC(x, o.nx);
-    XALLOC(zl, o.nx);
-    XALLOC(zu, o.nx);
-    XALLOC(lam_all, o.m_all);
-    if (warm != NULL) {
-        memcpy(x, warm->_x, (size_t)o.nx * sizeof *x);
-        memcpy(zl, warm->_zl, (size_t)o.nx * sizeof *x);
-        memcpy(zu, warm->_zu, (size_t)o.nx * sizeof *x);
-        memcpy(lam_all, warm->_lam, (size_t)o.m_all * sizeof *x);
-    }
+    opf_point_init(&pt, &o, warm);
+
+    /* solves: with screening, again with the limits near a violated one added */
     int iters = 0, rounds = 0;
     double obj = 0;
     enum ApplicationReturnStatus st = Internal_Error;
     for (;;) {
         rounds++;
-        free(gl);
-        free(gu);
-        free(gv);
-        free(lam);
-        free(rowmap);
-        XALLOC(gl, o.m);
-        XALLOC(gu, o.m);
-        XALLOC(gv, o.m);
-        XALLOC(lam, o.m);
-        XALLOC(rowmap, o.m);
-        opf_full_rows(&o, rowmap);
-        /* round 1 starts from the caller's warm point or the chosen initial point; later
-         * rounds from the last solution's primal point, with slacks and multipliers set by
-         * Ipopt (a full primal-dual warm start from a point that violates the limits just
-         * added took 2-3x the iterations on case1354 and case2869) */
         bool start_warm = warm != NULL && rounds == 1;
-        if (start_warm || rounds > 1) {
-            double *x_keep = gf_xmalloc((size_t)o.nx * sizeof *x);
-            memcpy(x_keep, x, (size_t)o.nx * sizeof *x);
-            opf_bounds(&o, opts, pfr, xl, xu, gl, gu, x);
-            memcpy(x, x_keep, (size_t)o.nx * sizeof *x);
-            free(x_keep);
-            for (int i = 0; i < o.m; i++)
-                lam[i] = lam_all[rowmap[i]];
-            if (!start_warm) {
-                memset(zl, 0, (size_t)o.nx * sizeof *zl);
-                memset(zu, 0, (size_t)o.nx * sizeof *zu);
-            }
-        } else {
-            opf_bounds(&o, opts, pfr, xl, xu, gl, gu, x);
-        }
+        opf_round_start(&o, opts, pfr, &pt, start_warm, rounds);
         double left = opts->max_cpu_time - (gf_now_mono() - t0);
-        pthread_mutex_lock(&ipopt_lock);
-        locked = true;
-        nlp = CreateIpoptProblem(o.nx, xl, xu, o.m, gl, gu, o.nnzj, o.nnzh, 0, eval_f, eval_g,
-                                 eval_grad_f, eval_jac_g, eval_h);
-        if (nlp == NULL) {
-            rc = gf_err_set(err, GF_EINTERNAL, "opf_create_failed", "CreateIpoptProblem failed");
+        if ((rc = opf_ipopt(&o, opts, &pt, start_warm, left, iters, &st, &obj, err)) != 0)
             goto out;
-        }
-        OPT_STR("option_file_name", ""); /* never read ipopt.opt from the cwd */
-        OPT_STR("sb", "yes");
-        OPT_INT("print_level", opts->print_level);
-        if (opts->print_level >= 6)
-            OPT_STR("print_timing_statistics", "yes");
-        OPT_STR("linear_solver", "mumps");
-        /* SCOTCH ordering (Debian's MUMPS has no METIS: asking for it falls back to the
-         * automatic choice, which is SCOTCH here) and no MUMPS (permuting) scaling: 1.5-2x
-         * less CPU than Ipopt's defaults on case1354/case2869. SCOTCH 7 orders on several
-         * threads and is then not reproducible; gf_pf_process_init makes it single-threaded
-         * and the reset before each solve makes the ordering depend on the matrix only. */
-        OPT_INT("mumps_pivot_order", 3);
-        OPT_INT("mumps_scaling", 0);
-        OPT_INT("mumps_permuting_scaling", 0);
-        /* no residual check and iterative refinement of each step: one MUMPS solve less per
-         * iteration, -20 % CPU on case118 with the same iterates on every shipped case */
-        OPT_STR("fast_step_computation", "yes");
-        OPT_NUM("max_cpu_time", fmax(left, 1e-3));
-        OPT_NUM("tol", opts->tol);
-        OPT_INT("max_iter", opts->max_iter - iters > 1 ? opts->max_iter - iters : 1);
-        OPT_NUM("nlp_lower_bound_inf", -0.5 * GF__PF_INF);
-        OPT_NUM("nlp_upper_bound_inf", 0.5 * GF__PF_INF);
-        if (dc) {
-            OPT_STR("jac_c_constant", "yes");
-            OPT_STR("jac_d_constant", "yes");
-            OPT_STR("hessian_constant", "yes");
-        }
-        if (start_warm) {
-            OPT_STR("warm_start_init_point", "yes");
-            OPT_NUM("warm_start_bound_push", 1e-9);
-            OPT_NUM("warm_start_mult_bound_push", 1e-9);
-            OPT_NUM("mu_init", 1e-6);
-        }
-        if (!SetIntermediateCallback(nlp, on_iter)) {
-            rc = gf_err_set(err, GF_EINTERNAL, "opf_callback_failed", "SetIntermediateCallback");
-            goto out;
-        }
-        o.iters = 0;
-        o.cache_ok = false;
-        o.opts = opts;
-        o.iters_before = iters;
-        SCOTCH_randomReset(); /* MUMPS's ordering: the same for the same matrix (see below) */
-        st = IpoptSolve(nlp, x, gv, &obj, lam, zl, zu, &o);
-        FreeIpoptProblem(nlp);
-        nlp = NULL;
-        pthread_mutex_unlock(&ipopt_lock);
-        locked = false;
         iters += o.iters;
         if (opts->print_level > 0)
             printf("screening: solve %d with %d of %d branch limits: %d iterations, Ipopt "
                    "status %d, objective %.6f\n",
                    rounds, o.nrated + o.nang, o.nrated_all + o.nang_all, o.iters, (int)st, obj);
-        memset(lam_all, 0, (size_t)o.m_all * sizeof *lam_all);
+        memset(pt.lam_all, 0, (size_t)o.m_all * sizeof *pt.lam_all);
         for (int i = 0; i < o.m; i++)
-            lam_all[rowmap[i]] = lam[i];
+            pt.lam_all[pt.rowmap[i]] = pt.lam[i];
         int src0;
         gf_pf_ipopt_status_code((int)st, &src0);
         if (keep == NULL || src0 != 0)
             break; /* full model, or a failure (infeasible relaxation: infeasible model) */
-        if (screen_scan(&o, x, keep, 2, false) == 0)
+        if (gf__opf_screen_scan(&o, pt.x, keep, 2, false) == 0)
             break; /* no left-out limit violated: the full model's solution */
         if (rounds >= SCREEN_MAX_ROUNDS) {
             free(keep);
             keep = NULL; /* last resort: every limit */
         } else {
-            screen_scan(&o, x, keep, SCREEN_NEAR, true);
+            gf__opf_screen_scan(&o, pt.x, keep, SCREEN_NEAR, true);
         }
         opf_cleanup(&o);
         opf_setup(&o, n, dc, keep);
@@ -1214,148 +1184,23 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
     const char *code = gf_pf_ipopt_status_code((int)st, &src);
 
     /* results */
-    r = gf__pf_result_new(n, dc ? GF_PF_KIND_DCOPF : GF_PF_KIND_ACOPF);
-    int nb = n->nb, ng = n->ng;
-    double base = n->base;
-    double *vm = gf_xmalloc((size_t)nb * sizeof *vm), *qg = gf_xcalloc((size_t)ng, sizeof *qg);
-    for (int i = 0; i < nb; i++)
-        vm[i] = dc ? 1.0 : x[o.ovm + i];
-    for (int g = 0; g < ng; g++)
-        qg[g] = dc ? 0 : x[o.oqg + g];
-    if (dc) { /* lossless model: flows are +-b (Va_f - Va_t - shift), no reactive power */
-        gf__pf_result_fill(r, n, vm, x + o.ova, x + o.opg, qg);
-        r->losses_mw = 0;
-        for (int k = 0; k < n->nl; k++) {
-            gf_pf_branch_res_t *br = &r->branch[n->br_row[k]];
-            double pf = n->bdc[k] * (x[o.ova + n->f[k]] - x[o.ova + n->t[k]] - n->shift[k]);
-            br->pf_mw = pf * base;
-            br->pt_mw = -pf * base;
-            br->qf_mvar = br->qt_mvar = br->pl_mw = br->ql_mvar = 0;
-            double rate = c->branch[n->br_row[k]].rate_a;
-            br->loading_percent = rate > 0 ? 100 * fabs(br->pf_mw) / rate : 0;
-        }
-        double mx = 0;
-        for (int i = 0; i < o.m; i++)
-            if (i < o.csf)
-                mx = fmax(mx, fabs(gv[i]) * base);
-        r->max_mismatch = mx;
-    } else {
-        gf__pf_result_fill(r, n, vm, x + o.ova, x + o.opg, qg);
-    }
+    gf_pf_result_t *r = gf__pf_result_new(n, dc ? GF_PF_KIND_DCOPF : GF_PF_KIND_ACOPF);
+    opf_result_flows(r, c, &o, &pt);
     r->objective = obj;
     r->iterations = o.iters;
     r->converged = src == 0;
     snprintf(r->status, sizeof r->status, "%s", code);
-    double lam_ref = lam[o.cp + n->ref] / base;
-    bool flow_binding = false;
-    for (int i = 0; i < nb; i++) {
-        gf_pf_bus_res_t *b = &r->bus[n->bus_row[i]];
-        b->lmp = lam[o.cp + i] / base;
-        b->lam_q = dc ? 0 : lam[o.cq + i] / base;
-        b->lmp_energy = lam_ref;
-        if (!dc) {
-            double v = x[o.ovm + i];
-            if (v >= n->vmax[i] - 1e-6 && zu[o.ovm + i] > 1e-6)
-                gf__pf_result_add_binding(r, GF_PF_BIND_VM_MAX, (size_t)n->bus_row[i], v,
-                                          n->vmax[i], zu[o.ovm + i]);
-            if (v <= n->vmin[i] + 1e-6 && zl[o.ovm + i] > 1e-6)
-                gf__pf_result_add_binding(r, GF_PF_BIND_VM_MIN, (size_t)n->bus_row[i], v,
-                                          n->vmin[i], zl[o.ovm + i]);
-        }
-    }
-    for (int g = 0; g < ng; g++) {
-        gf_pf_gen_res_t *gr = &r->gen[n->gen_row[g]];
-        double p = x[o.opg + g];
-        gr->at_pmax = p >= n->pmax[g] - 1e-6;
-        gr->at_pmin = p <= n->pmin[g] + 1e-6;
-        if (gr->at_pmax && zu[o.opg + g] > 1e-6)
-            gf__pf_result_add_binding(r, GF_PF_BIND_PG_MAX, (size_t)n->gen_row[g], p * base,
-                                      n->pmax[g] * base, zu[o.opg + g] / base);
-        if (gr->at_pmin && zl[o.opg + g] > 1e-6)
-            gf__pf_result_add_binding(r, GF_PF_BIND_PG_MIN, (size_t)n->gen_row[g], p * base,
-                                      n->pmin[g] * base, zl[o.opg + g] / base);
-        if (!dc) {
-            double q = x[o.oqg + g];
-            gr->at_qmax = q >= n->qmax[g] - 1e-6;
-            gr->at_qmin = q <= n->qmin[g] + 1e-6;
-            if (gr->at_qmax && zu[o.oqg + g] > 1e-6)
-                gf__pf_result_add_binding(r, GF_PF_BIND_QG_MAX, (size_t)n->gen_row[g], q * base,
-                                          n->qmax[g] * base, zu[o.oqg + g] / base);
-            if (gr->at_qmin && zl[o.oqg + g] > 1e-6)
-                gf__pf_result_add_binding(r, GF_PF_BIND_QG_MIN, (size_t)n->gen_row[g], q * base,
-                                          n->qmin[g] * base, zl[o.oqg + g] / base);
-        }
-    }
-    for (int rr = 0; rr < o.nrated; rr++) {
-        int k = o.rated[rr];
-        gf_pf_branch_res_t *br = &r->branch[n->br_row[k]];
-        double rate = n->rate[k];
-        if (dc) {
-            double mu = lam[o.csf + rr] / base; /* $/MWh per MW of limit, signed */
-            br->mu_sf = mu > 0 ? mu : 0;
-            br->mu_st = mu < 0 ? -mu : 0;
-            double pf = gv[o.csf + rr];
-            if (fabs(mu) > 1e-6 && fabs(fabs(pf - n->bdc[k] * n->shift[k]) - rate) < 1e-6) {
-                gf__pf_result_add_binding(r, mu > 0 ? GF_PF_BIND_SF : GF_PF_BIND_ST,
-                                          (size_t)n->br_row[k], fabs(br->pf_mw), rate * base,
-                                          fabs(mu));
-                flow_binding = true;
-            }
-        } else {
-            /* d cost / d rate (MVA) = lambda * 2 rate (p.u.) / base */
-            br->mu_sf = lam[o.csf + rr] * 2 * rate / base;
-            br->mu_st = lam[o.cst + rr] * 2 * rate / base;
-            double sf = sqrt(fmax(gv[o.csf + rr], 0)), stt = sqrt(fmax(gv[o.cst + rr], 0));
-            if (br->mu_sf > 1e-6 && sf >= rate * (1 - 1e-5)) {
-                gf__pf_result_add_binding(r, GF_PF_BIND_SF, (size_t)n->br_row[k], sf * base,
-                                          rate * base, br->mu_sf);
-                flow_binding = true;
-            }
-            if (br->mu_st > 1e-6 && stt >= rate * (1 - 1e-5)) {
-                gf__pf_result_add_binding(r, GF_PF_BIND_ST, (size_t)n->br_row[k], stt * base,
-                                          rate * base, br->mu_st);
-                flow_binding = true;
-            }
-        }
-    }
-    for (int a = 0; a < o.nang; a++) {
-        int k = o.angbr[a];
-        double d = gv[o.cang + a], mu = lam[o.cang + a];
-        if (mu > 1e-6 && d >= n->angmax[k] - 1e-6)
-            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MAX, (size_t)n->br_row[k],
-                                      d * 180 / M_PI, n->angmax[k] * 180 / M_PI, mu * M_PI / 180);
-        if (mu < -1e-6 && d <= n->angmin[k] + 1e-6)
-            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MIN, (size_t)n->br_row[k],
-                                      d * 180 / M_PI, n->angmin[k] * 180 / M_PI,
-                                      -mu * M_PI / 180);
-    }
-    /* LMP split: energy = reference-bus price. DC is lossless, so the rest is congestion.
-     * AC: without binding flow limits the rest is the loss component; otherwise the split of
-     * the rest between losses and congestion is not computed (NaN -> null in JSON). */
-    for (int i = 0; i < nb; i++) {
-        gf_pf_bus_res_t *b = &r->bus[n->bus_row[i]];
-        double rest = b->lmp - b->lmp_energy;
-        if (dc) {
-            b->lmp_congestion = rest;
-            b->lmp_loss = 0;
-        } else if (!flow_binding) {
-            b->lmp_congestion = 0;
-            b->lmp_loss = rest;
-        } else {
-            b->lmp_congestion = NAN;
-            b->lmp_loss = NAN;
-        }
-    }
-    free(vm);
-    free(qg);
+    opf_result_buses(r, &o, &pt);
+    opf_result_gens(r, &o, &pt);
+    opf_result_lmp_split(r, &o, opf_result_branches(r, &o, &pt));
     /* keep the primal-dual point for warm starts */
     r->_nx = o.nx;
     r->_ng = o.m_all;
-    r->_x = x;
-    r->_zl = zl;
-    r->_zu = zu;
-    r->_lam = lam_all;
-    x = zl = zu = lam_all = NULL;
+    r->_x = pt.x;
+    r->_zl = pt.zl;
+    r->_zu = pt.zu;
+    r->_lam = pt.lam_all;
+    pt.x = pt.zl = pt.zu = pt.lam_all = NULL;
     r->screen_rounds = keep != NULL || rounds > 1 ? rounds : 0;
     r->limits_enforced = o.nrated + o.nang;
     r->limits_total = o.nrated_all + o.nang_all;
@@ -1365,25 +1210,9 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
                         "iterations", dc ? "DC" : "AC", (int)st, code, o.iters);
     }
     *out = r;
-    r = NULL;
 out:
-    if (nlp != NULL)
-        FreeIpoptProblem(nlp);
-    if (locked)
-        pthread_mutex_unlock(&ipopt_lock);
-    gf_pf_result_free(r);
     gf_pf_result_free(pfr);
-    free(xl);
-    free(xu);
-    free(gl);
-    free(gu);
-    free(x);
-    free(gv);
-    free(lam);
-    free(zl);
-    free(zu);
-    free(lam_all);
-    free(rowmap);
+    opf_point_free(&pt);
     free(keep);
     opf_cleanup(&o);
     gf_pf_net_free(n);

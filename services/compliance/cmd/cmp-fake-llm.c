@@ -34,7 +34,7 @@ static void on_late(evutil_socket_t fd, short what, void *arg)
     reply_text(arg, "Too late [P1].");
 }
 
-static void h_chat(gf_req_t *r)
+static void h_chat_completions_post(gf_req_t *r)
 {
     gf_err_t err = {0};
     json_t *body = gf_req_json(r, &err);
@@ -66,7 +66,7 @@ static void h_chat(gf_req_t *r)
 }
 
 static const gf_route_t routes[] = {
-    {"POST", "/v1/chat/completions", h_chat, 1 << 20, "application/json"},
+    {"POST", "/v1/chat/completions", h_chat_completions_post, 1 << 20, "application/json"},
 };
 
 static const gf_service_def_t def = {

@@ -136,7 +136,7 @@ static char *body(size_t rows, size_t cols, const float *x, int instances, size_
 
 int main(int argc, char **argv)
 {
-    fc_xgb_passive_reexec(argc, argv);
+    gf_xgb_passive_reexec(argv);
     size_t nfeat = 40, prows = 10000;
     int trees = 300, depth = 6, runs = 7;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -213,14 +213,14 @@ int main(int argc, char **argv)
             t0 = now();
             c0 = cpu();
             for (int i = 0; i < iters; i++)
-                if (fc_xgb_predict_dense(b, x + (size_t)(i % 40) * nfeat, n, nfeat, ref, &err))
+                if (gf_xgb_predict_dense(b, x + (size_t)(i % 40) * nfeat, n, nfeat, ref, &err))
                     return 1;
             v[r] = (now() - t0) / iters * 1e6;
             vc[r] = (cpu() - c0) / iters * 1e6;
         }
         double xg = median(v, runs), xgc = median(vc, runs);
         fc_model_predict(m, x, n, out);
-        fc_xgb_predict_dense(b, x, n, nfeat, ref, &err);
+        gf_xgb_predict_dense(b, x, n, nfeat, ref, &err);
         int same = 1;
         for (size_t i = 0; i < n; i++)
             same &= out[i] == ref[i];

@@ -32,6 +32,7 @@
 #include <xgboost/c_api.h>
 
 #include "core/redis.h"
+#include "core/region.h"
 #include "core/util.h"
 #include "../fc_model.h"
 #include "../fc_series.h"
@@ -79,18 +80,21 @@ static int die(const gf_err_t *err)
 }
 
 
-static int region_tz(redisContext *c, const char *region, char *tz, size_t len, gf_err_t *err)
+/* The region's time zone and stored first/last hour (gf:region:{R}, libs/features' reader). */
+static int region_info(redisContext *c, const char *region, char *tz, size_t len, int64_t *first,
+                       int64_t *last, gf_err_t *err)
 {
-    redisReply *r = redisCommand(c, "HGET gf:region:{%s} tz", region);
-    if (r == NULL)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "%s", c->errstr);
-    int rc = 0;
-    if (r->type == REDIS_REPLY_STRING)
-        snprintf(tz, len, "%s", r->str);
-    else
-        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "gf:region:{%s} has no tz", region);
-    freeReplyObject(r);
-    return rc;
+    gf_feat_demand_t d;
+    int rc = gf_feat_demand_info(c, region, &d, err);
+    if (rc != 0)
+        return rc;
+    if (!d.has_range || d.tz[0] == '\0')
+        return gf_err_set(err, GF_ENOTFOUND, "unknown_region",
+                          "region '%s' has no demand data or no time zone", region);
+    snprintf(tz, len, "%s", d.tz);
+    *first = d.first;
+    *last = d.last;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- train */
@@ -111,11 +115,10 @@ static int cmd_train(redisContext *c, const opts_t *o)
     fc_model_t *m = NULL;
     unsigned char *bytes = NULL;
     char tz[64], name[80];
-    int64_t first, last, v = 0;
+    int64_t first = 0, last = 0, v = 0;
 
     snprintf(name, sizeof name, "load:%s", o->region);
-    if (fc_region_range_sync(c, o->region, &first, &last, err) != 0 ||
-        region_tz(c, o->region, tz, sizeof tz, err) != 0)
+    if (region_info(c, o->region, tz, sizeof tz, &first, &last, err) != 0)
         goto fail;
     int64_t train_to = o->train_to ? o->train_to : (last + 3600) - 28 * 86400;
     train_to -= ((train_to % 86400) + 86400) % 86400;
@@ -355,7 +358,7 @@ static int cmd_rows(redisContext *c, const opts_t *o)
 
 int main(int argc, char **argv)
 {
-    fc_xgb_passive_reexec(argc, argv);
+    gf_xgb_passive_reexec(argv);
     if (argc < 2)
         return usage();
     opts_t o = {.cmd = argv[1], .alias = "production", .val_days = 42, .rounds = 80, .depth = 6,
@@ -398,7 +401,7 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.region == NULL || !gf_feat_demand_region_valid(o.region) || o.val_days < 7 ||
+    if (o.region == NULL || !gf_region_valid(o.region) || o.val_days < 7 ||
         o.rounds < 1 || o.depth < 1 || o.stride < 1 || o.horizon < 1 || o.horizon > 24)
         return usage();
     const char *host = getenv("GF_REDIS_HOST");

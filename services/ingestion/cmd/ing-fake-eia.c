@@ -42,7 +42,7 @@ static int64_t parse_period(const char *s)
     return (int64_t)t;
 }
 
-static void h_data(gf_req_t *r)
+static void h_region_data_get(gf_req_t *r)
 {
     nrequests++;
     struct evkeyvalq q;
@@ -127,7 +127,7 @@ static void h_data(gf_req_t *r)
 }
 
 static const gf_route_t routes[] = {
-    {"GET", "/v2/electricity/rto/region-data/data", h_data, 0, NULL},
+    {"GET", "/v2/electricity/rto/region-data/data", h_region_data_get, 0, NULL},
 };
 
 static const gf_service_def_t def = {

@@ -28,7 +28,7 @@
  * (trn_config_t.recency_halflife_days), -F appends features to the default spec, -j writes one JSON per region (per-horizon
  * coverage, per-refit rounds). Faster iteration: -w 28 (13 refits instead of 52) and/or -r
  * with a few regions. nthread defaults to 1. Re-executes itself once with
- * OMP_WAIT_POLICY=passive (see trn_xgb.h).
+ * OMP_WAIT_POLICY=passive (see xgb/xgb.h).
  */
 #include <getopt.h>
 #include <math.h>
@@ -398,7 +398,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    trn_omp_passive_reexec(argv);
+    gf_xgb_passive_reexec(argv);
     char regions[512] = "CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC";
     opts_t o = {.dir = "/work/shared/data/demand", .days = 364, .refit_days = 7,
                 .calib_days = 364};

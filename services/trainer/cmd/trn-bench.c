@@ -4,12 +4,17 @@
  * and feature rows built per second.
  *
  *   build/bin/trn-bench [-d DATA_DIR] [-r CISO,ERCO,...] [-t NTHREAD] [-s STRIDE_H]
- *                       [-v VAL_DAYS] [-T TEST_DAYS] [-n] [-j OUT_DIR]
+ *                       [-v VAL_DAYS] [-T TEST_DAYS] [-n] [-j OUT_DIR] [-w TEMP]
  *
  * Default: the seven ISOs from eia930_train.csv plus NYC (with temperature) from
  * nyc_train.csv; backtest = the last 365 days of the training data (00:00 UTC issue,
  * hours 1..24), everything before it for training and validation. -n disables the parameter
  * search; -j writes each region's result JSON (without the model) to OUT_DIR/<R>.json.
+ * -w picks the temperature inputs (trn_weather.h): `none` (no temperature at all), `past`
+ * (the default: lagged temperature where the data has it), `obs` (plus the target-hour
+ * columns from the observed temperature: the perfect-forecast bound), `fc:SIGMA` (plus the
+ * target-hour columns from day-ahead forecasts made of the observations with an AR(1) error
+ * of SIGMA degC, issued 23:00 UTC; fixed seed).
  * Re-executes itself once with OMP_WAIT_POLICY=passive (see trn_xgb.h).
  */
 #include <getopt.h>
@@ -19,27 +24,29 @@
 
 #include "../trn_data.h"
 #include "../trn_train.h"
+#include "../trn_weather.h"
 #include "../trn_xgb.h"
 
 static void usage(void)
 {
     fprintf(stderr, "usage: trn-bench [-d DATA_DIR] [-r R1,R2] [-t NTHREAD] [-s STRIDE_H] "
-                    "[-v VAL_DAYS] [-T TEST_DAYS] [-n] [-j OUT_DIR]\n");
+                    "[-v VAL_DAYS] [-T TEST_DAYS] [-n] [-j OUT_DIR] [-w none|past|obs|fc:SIGMA]\n");
 }
 
 int main(int argc, char **argv)
 {
-    trn_omp_passive_reexec(argv);
+    gf_xgb_passive_reexec(argv);
     const char *dir = "/work/shared/data/demand";
     char regions_buf[512] = "CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC";
     const char *json_dir = NULL;
+    const char *temp_mode = "past";
     trn_config_t cfg;
     trn_config_default(&cfg);
     cfg.test_days = 365;
     cfg.val_days = 91;
     cfg.nthread = 2;
     int opt;
-    while ((opt = getopt(argc, argv, "d:r:t:s:v:T:nj:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:r:t:s:v:T:nj:w:h")) != -1) {
         switch (opt) {
         case 'd':
             dir = optarg;
@@ -65,11 +72,20 @@ int main(int argc, char **argv)
         case 'j':
             json_dir = optarg;
             break;
+        case 'w':
+            temp_mode = optarg;
+            if (strcmp(temp_mode, "none") && strcmp(temp_mode, "past") &&
+                strcmp(temp_mode, "obs") && strncmp(temp_mode, "fc:", 3)) {
+                usage();
+                return 2;
+            }
+            break;
         default:
             usage();
             return 2;
         }
     }
+    printf("temperature=%s ", temp_mode);
     printf("OMP_WAIT_POLICY=%s nthread=%d stride=%dh val=%dd test=%dd search=%d\n",
            getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "(unset)", cfg.nthread,
            cfg.train_stride_h, cfg.val_days, cfg.test_days, cfg.search);
@@ -89,6 +105,14 @@ int main(int argc, char **argv)
         memset(&d, 0, sizeof d);
         memset(&res, 0, sizeof res);
         int rc = trn_data_load_bundled(&d, dir, r, &err);
+        if (rc == 0 && strcmp(temp_mode, "none") == 0) {
+            free(d.series.temp);
+            d.series.temp = NULL;
+        } else if (rc == 0 && strcmp(temp_mode, "obs") == 0 && d.series.temp) {
+            trn_data_observed_as_forecast(&d);
+        } else if (rc == 0 && strncmp(temp_mode, "fc:", 3) == 0 && d.series.temp) {
+            trn_data_synthetic_forecasts(&d, atof(temp_mode + 3), cfg.issue_hour_utc, 16);
+        }
         if (rc == 0)
             rc = trn_train_region(&d, &cfg, &res, &err);
         if (rc) {

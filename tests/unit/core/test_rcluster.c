@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "core/rcluster.h"
 #include "core/redis.h"
 #include "core/util.h"
@@ -41,16 +42,6 @@ static int group_teardown(void **state)
     gf_rcluster_free(rc);
     gf_test_rcluster_stop(&cl);
     return 0;
-}
-
-/* A key "<prefix><n>" whose slot is `slot`. */
-static void key_for_slot(int slot, const char *prefix, char *out, size_t outlen)
-{
-    for (unsigned n = 0;; n++) {
-        snprintf(out, outlen, "%s%u", prefix, n);
-        if (gf_rc_slot(out, strlen(out)) == slot)
-            return;
-    }
 }
 
 /* ------------------------------------------------------------------ slots */
@@ -208,7 +199,7 @@ static void test_every_slot(void **state)
     gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(rc);
     static char keys[GF_RC_SLOTS][24];
     for (int s = 0; s < GF_RC_SLOTS; s++) {
-        key_for_slot(s, "all:", keys[s], sizeof keys[s]);
+        gf_test_rcluster_key_for_slot(s, "all:", keys[s], sizeof keys[s]);
         const char *argv[] = {"SET", keys[s], keys[s]};
         size_t len[] = {3, strlen(keys[s]), strlen(keys[s])};
         assert_int_equal(gf_rcluster_pipe_add(p, 3, argv, len, &err), 0);
@@ -357,7 +348,7 @@ static void test_moved(void **state)
     (void)state;
     gf_err_t err = {0};
     char key[32];
-    key_for_slot(100, "mv:", key, sizeof key);
+    gf_test_rcluster_key_for_slot(100, "mv:", key, sizeof key);
     redisReply *r = gf_rcluster_cmd(rc, &err, "SET %s before", key);
     assert_non_null(r);
     freeReplyObject(r);
@@ -385,8 +376,8 @@ static void test_ask(void **state)
     gf_err_t err = {0};
     const int slot = 200;
     char k1[32], k2[32];
-    key_for_slot(slot, "ask1:", k1, sizeof k1);
-    key_for_slot(slot, "ask2:", k2, sizeof k2);
+    gf_test_rcluster_key_for_slot(slot, "ask1:", k1, sizeof k1);
+    gf_test_rcluster_key_for_slot(slot, "ask2:", k2, sizeof k2);
     redisReply *r = gf_rcluster_cmd(rc, &err, "SET %s one", k1);
     assert_non_null(r);
     freeReplyObject(r);
@@ -564,6 +555,55 @@ static void test_cfg_hook(void **state)
     gf_err_cleanup(&err);
 }
 
+/* One handle, two modes: a configuration with GF_REDIS_CLUSTER opens the cluster; a pool
+ * thread's handle is kept in w->local and its broken master connections are rebuilt. */
+static void test_open_and_worker(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    gf_redis_conf_t conf = {.cluster = cl.seeds, .host = "127.0.0.1", .port = 1};
+    gf_pool_worker_t w = {0};
+    gf_rcluster_t *c = gf_rcluster_worker(&w, &conf, 2000, &err);
+    assert_non_null(c);
+    assert_true(gf_rcluster_is_cluster(c));
+    assert_int_equal(gf_rcluster_master_count(c), GF_TEST_RC_NODES);
+    /* every master once, each answering for itself */
+    int seen[GF_TEST_RC_NODES] = {0};
+    for (int i = 0; i < GF_TEST_RC_NODES; i++) {
+        const gf_rc_addr_t *a = gf_rcluster_master_addr(c, i);
+        assert_non_null(a);
+        for (int n = 0; n < GF_TEST_RC_NODES; n++)
+            seen[n] += cl.node[n].port == a->port;
+        const char *myid[] = {"CLUSTER", "MYID"};
+        redisReply *r = gf_rcluster_master_cmd_argv(c, i, 2, myid, NULL, &err);
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        freeReplyObject(r);
+    }
+    for (int n = 0; n < GF_TEST_RC_NODES; n++)
+        assert_int_equal(seen[n], 1);
+    /* a write on every master, so each has a connection */
+    for (int i = 0; i < 30; i++) {
+        redisReply *r = gf_rcluster_cmd(c, &err, "SET w:{%d} v", i);
+        assert_non_null(r);
+        freeReplyObject(r);
+    }
+    /* The servers drop the handle's connections (as a restart would); the next job's
+     * gf_rcluster_worker rebuilds them before any command is lost on them. */
+    for (int n = 0; n < GF_TEST_RC_NODES; n++)
+        assert_int_equal(gf_test_rcluster_ok(&cl, n, "CLIENT KILL TYPE normal"), 0);
+    assert_ptr_equal(gf_rcluster_worker(&w, &conf, 2000, &err), c);
+    for (int i = 0; i < 30; i++) {
+        redisReply *r = gf_rcluster_cmd(c, &err, "GET w:{%d}", i);
+        assert_non_null(r);
+        assert_string_equal(r->str, "v");
+        freeReplyObject(r);
+    }
+    gf_rcluster_local_free(w.local);
+    /* The global client lost its connections too: made usable again. */
+    assert_int_equal(gf_rcluster_ensure(rc, &err), 0);
+}
+
 /* Last: it stops a master. */
 static void test_killed_master(void **state)
 {
@@ -583,8 +623,8 @@ static void test_killed_master(void **state)
     }
     assert_true(dslot >= 0 && lslot >= 0);
     char dk[32], lk[32];
-    key_for_slot(dslot, "kd:", dk, sizeof dk);
-    key_for_slot(lslot, "kl:", lk, sizeof lk);
+    gf_test_rcluster_key_for_slot(dslot, "kd:", dk, sizeof dk);
+    gf_test_rcluster_key_for_slot(lslot, "kl:", lk, sizeof lk);
     gf_test_redis_stop(&cl.node[dead]);
 
     assert_false(gf_rcluster_ready(rc, why, sizeof why));
@@ -645,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_ask),
         cmocka_unit_test(test_reshard_during_writes),
         cmocka_unit_test(test_cfg_hook),
+        cmocka_unit_test(test_open_and_worker),
         cmocka_unit_test(test_killed_master),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,6 +1,6 @@
 /*
  * test_demand.c - the stored demand history reader against a real redis-server
- * (../registry/redis_fixture.h): a normal series across a month boundary, missing and empty
+ * (../support/redis_fixture.h): a normal series across a month boundary, missing and empty
  * keys, malformed stored entries (strict and skipping), the range limits, a key of the wrong
  * type and a dead connection; plus the stamp and entry parsers, table-driven. Every Redis
  * test starts from FLUSHALL.
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../registry/redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "features/demand.h"
 
 static gf_test_redis_t srv;
@@ -188,6 +188,25 @@ static void test_demand_keys(void **state)
                         "gf:demand:{PJM}:201601");
     assert_string_equal(gf_feat_demand_key(k, sizeof k, "PJM", FEB01_00), "gf:demand:{PJM}:201602");
     assert_string_equal(gf_feat_demand_region_key(k, sizeof k, "NYC"), "gf:region:{NYC}");
+    assert_string_equal(gf_feat_demand_flags_key(k, sizeof k, "CISO"), "gf:dflags:{CISO}");
+    assert_string_equal(GF_FEAT_DEMAND_REGIONS_KEY, "gf:regions");
+    /* month starts: inside a month, on its first second, across a year end, before 1970 */
+    assert_int_equal(gf_feat_demand_month(FEB01_00 - 1), 1451606400LL); /* 2016-01-01 */
+    assert_int_equal(gf_feat_demand_month(FEB01_00), FEB01_00);
+    assert_int_equal(gf_feat_demand_month_next(FEB01_00 - 1), FEB01_00);
+    assert_int_equal(gf_feat_demand_month_next(FEB01_00), 1456790400LL); /* 2016-03-01 */
+    assert_int_equal(gf_feat_demand_month_next(1449000000LL), 1451606400LL); /* Dec -> Jan */
+    assert_int_equal(gf_feat_demand_month(-1), -2678400LL);                  /* 1969-12-01 */
+    /* the months a range touches, each named once by gf_feat_demand_key */
+    const char *want[] = {"gf:demand:{PJM}:201601", "gf:demand:{PJM}:201602",
+                          "gf:demand:{PJM}:201603"};
+    size_t n = 0;
+    for (int64_t m = gf_feat_demand_month(JAN31_22); m < 1456790400LL + 1;
+         m = gf_feat_demand_month_next(m)) {
+        assert_true(n < 3);
+        assert_string_equal(gf_feat_demand_key(k, sizeof k, "PJM", m), want[n++]);
+    }
+    assert_int_equal(n, 3);
 }
 
 /* ------------------------------------------------------------------ Redis */
@@ -239,6 +258,37 @@ static void test_demand_load_series(void **state)
     assert_int_equal(d.with_temp, 0);
     gf_feat_demand_cleanup(&d);
     gf_err_cleanup(&err);
+}
+
+/* gf:region:{R} alone: tz and the stored range, or none for a region without the hash. */
+static void test_demand_info(void **state)
+{
+    (void)state;
+    seed_nyc();
+    gf_feat_demand_t d;
+    gf_err_t err = {0};
+    assert_int_equal(gf_feat_demand_info(rc_, "NYC", &d, &err), 0);
+    assert_string_equal(d.tz, "America/New_York");
+    assert_int_equal(d.has_range, 1);
+    assert_int_equal(d.first, JAN31_22);
+    assert_int_equal(d.last, FEB01_00 + 2 * H);
+    assert_int_equal(d.n, 0);
+    assert_null(d.hour);
+    assert_int_equal(gf_feat_demand_info(rc_, "PJM", &d, &err), 0);
+    assert_int_equal(d.has_range, 0);
+    assert_string_equal(d.tz, "");
+    cmd_ok("HSET gf:region:{PJM} tz America/New_York first 12x last 0");
+    assert_int_equal(gf_feat_demand_info(rc_, "PJM", &d, &err), 0);
+    assert_int_equal(d.has_range, 0); /* a malformed stamp is no range */
+    assert_string_equal(d.tz, "America/New_York");
+    assert_int_equal(gf_feat_demand_info(rc_, "N{YC}", &d, &err), GF_EINVAL);
+    assert_string_equal(err.code, "bad_region");
+    gf_err_cleanup(&err);
+    cmd_ok("SET gf:region:{ERCO} x");
+    assert_int_equal(gf_feat_demand_info(rc_, "ERCO", &d, &err), GF_EUNAVAIL);
+    assert_string_equal(err.code, "redis_error");
+    gf_err_cleanup(&err);
+    assert_in_step();
 }
 
 static void test_demand_load_missing_and_empty(void **state)
@@ -363,15 +413,14 @@ static void test_demand_load_range_limits(void **state)
     assert_int_equal(load_nyc(GF_FEAT_DEMAND_T_END - 40 * 86400, GF_FEAT_DEMAND_T_END, 0, &d, &err),
                      0);
     assert_int_equal(d.n, 0);
-    /* region codes */
-    static const char *const regions[] = {"", "N{C", "NY C", "NYC}",
-                                          "a234567890123456789012345678901x"};
+    /* region codes (core/region.h: at most GF_REGION_MAX = 16 characters) */
+    static const char *const regions[] = {"", "N{C", "NY C", "NYC}", "a2345678901234567"};
     for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++) {
         assert_int_equal(gf_feat_demand_load(rc_, regions[i], FEB01_00, FEB01_00 + H, 0, &d, &err),
                          GF_EINVAL);
         assert_string_equal(err.code, "bad_region");
     }
-    assert_int_equal(gf_feat_demand_load(rc_, "a234567890123456789012345678901", FEB01_00,
+    assert_int_equal(gf_feat_demand_load(rc_, "a234567890123456", FEB01_00,
                                          FEB01_00 + H, 0, &d, &err),
                      0);
     gf_feat_demand_cleanup(&d);
@@ -435,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_demand_entry_parse),
         cmocka_unit_test(test_demand_keys),
         cmocka_unit_test_setup(test_demand_load_series, flush),
+        cmocka_unit_test_setup(test_demand_info, flush),
         cmocka_unit_test_setup(test_demand_load_missing_and_empty, flush),
         cmocka_unit_test_setup(test_demand_load_malformed, flush),
         cmocka_unit_test_setup(test_demand_load_range_limits, flush),

@@ -98,6 +98,8 @@ static void test_required_scopes(void **state)
                      GF_GW_SCOPE_INGEST);
     assert_int_equal(gf_gw_keys_required_scope("POST", "/api/ingestion/demand/flags?x=1"),
                      GF_GW_SCOPE_INGEST);
+    assert_int_equal(gf_gw_keys_required_scope("POST", "/api/ingestion/temperature/forecasts"),
+                     GF_GW_SCOPE_INGEST);
     assert_int_equal(gf_gw_keys_required_scope("POST", "/api/trainer/jobs"), GF_GW_SCOPE_OPERATE);
     assert_int_equal(gf_gw_keys_required_scope("POST", "/api/trainer/models/demand-PJM/aliases"),
                      GF_GW_SCOPE_OPERATE);

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "redis_fixture.h"
+#include "../support/redis_fixture.h"
 #include "registry/registry.h"
 #include "registry/sha256.h"
 
@@ -127,6 +127,27 @@ static void test_registry_versions_roundtrip(void **state)
     gf_reg_version_free(v);
     assert_int_equal(gf_reg_version_load_ref(rc_, "load:PJM", "production", 0, &v, &err),
                      GF_ENOTFOUND);
+    assert_string_equal(err.code, "unknown_alias");
+    gf_err_cleanup(&err);
+
+    /* resolving a reference alone (the forecast's reload asks before it loads) */
+    int64_t ver = 0;
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", NULL, &ver, &err), 0);
+    assert_int_equal(ver, 2);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "7", &ver, &err), 0);
+    assert_int_equal(ver, 7); /* a number is taken as it is; loading it would say unknown */
+    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 1, -1, "t", "", 0, NULL,
+                                      &err),
+                     0);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "production", &ver, &err), 0);
+    assert_int_equal(ver, 1);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "12x", &ver, &err), GF_EINVAL);
+    assert_string_equal(err.code, "bad_version");
+    gf_err_cleanup(&err);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:NONE", "latest", &ver, &err), GF_ENOTFOUND);
+    assert_string_equal(err.code, "unknown_model");
+    gf_err_cleanup(&err);
+    assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "canary", &ver, &err), GF_ENOTFOUND);
     assert_string_equal(err.code, "unknown_alias");
     gf_err_cleanup(&err);
 }
@@ -553,6 +574,44 @@ static void test_registry_connection_lost_is_unavailable(void **state)
     gf_err_cleanup(&err);
 }
 
+/* An error reply is the kit's condition "Redis cannot do it now" (gf_redis_reply_check): 503,
+ * the same answer every service gives, never a 500 from the registry alone. */
+static void test_registry_redis_error_reply_is_unavailable(void **state)
+{
+    (void)state;
+    gf_err_t err = {0};
+    assert_true(reg(rc_, "load:PJM", "bytes-1") == 1);
+    redisReply *r = redisCommand(rc_, "CONFIG SET maxmemory 1");
+    assert_non_null(r);
+    freeReplyObject(r);
+    gf_reg_new_t in = {.blob = "bytes-2", .blob_len = 7, .spec_json = "{}"};
+    int64_t v = 0;
+    int rc = gf_reg_register(rc_, "load:PJM", &in, &v, &err);
+    r = redisCommand(rc_, "CONFIG SET maxmemory 0");
+    assert_non_null(r);
+    freeReplyObject(r);
+    assert_int_equal(rc, GF_EUNAVAIL);
+    assert_string_equal(err.code, "redis_oom");
+    assert_int_equal(gf_err_http_status(err.rc), 503);
+    /* nothing of it was written: still one version */
+    assert_int_equal(gf_reg_latest(rc_, "load:PJM", &v, &err), 0);
+    assert_int_equal(v, 1);
+    /* another error reply (a key of the wrong type) is the kit's redis_error, also 503 */
+    r = redisCommand(rc_, "SET gf:reg:{load:MISO}:versions x");
+    freeReplyObject(r);
+    int64_t *vs = NULL;
+    size_t n = 0;
+    assert_int_equal(gf_reg_versions_list(rc_, "load:MISO", &vs, &n, &err), GF_EUNAVAIL);
+    assert_string_equal(err.code, "redis_error");
+    assert_null(vs);
+    /* the script's own refusals keep their codes */
+    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 9, -1, "ops", NULL, 0, NULL,
+                                      &err),
+                     GF_ENOTFOUND);
+    assert_string_equal(err.code, "unknown_version");
+    gf_err_cleanup(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +626,7 @@ int main(void)
         cmocka_unit_test_setup(test_registry_corruption_detected, flush),
         cmocka_unit_test_setup(test_registry_json_views, flush),
         cmocka_unit_test_setup(test_registry_connection_lost_is_unavailable, flush),
+        cmocka_unit_test_setup(test_registry_redis_error_reply_is_unavailable, flush),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -20,7 +20,9 @@
 
 #include <stdarg.h>
 
-#include "../registry/redis_fixture.h"
+#include "core/rcluster.h"
+
+#include "redis_fixture.h"
 
 #define GF_TEST_RC_NODES 3
 
@@ -90,6 +92,16 @@ static int gf_test_rcluster_ok(const gf_test_rcluster_t *cl, int i, const char *
         freeReplyObject(r);
     redisFree(c);
     return ok ? 0 : -1;
+}
+
+/* A key "<prefix><n>" whose slot is `slot`. */
+static void gf_test_rcluster_key_for_slot(int slot, const char *prefix, char *out, size_t outlen)
+{
+    for (unsigned n = 0;; n++) {
+        snprintf(out, outlen, "%s%u", prefix, n);
+        if (gf_rc_slot(out, strlen(out)) == slot)
+            return;
+    }
 }
 
 /* Index of the node that owns slot per node `ask`'s CLUSTER SLOTS; -1 if none. */

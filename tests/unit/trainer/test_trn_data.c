@@ -1,7 +1,7 @@
 /*
  * test_trn_data.c - the CSV loader (gaps stay NaN, temperature, flags, malformed rows), the
  * regions table (quoted names), stamps, and the Redis loader against a real redis-server
- * started on a free port in a temporary directory (skipped when redis-server is missing).
+ * (../support/redis_fixture.h: a free port, a temporary directory; no redis-server fails).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "../../../services/trainer/trn_data.h"
+#include "../support/redis_fixture.h"
 
 static char tmpdir[256];
 
@@ -122,37 +123,6 @@ static void test_trn_data_regions(void **state)
 
 /* ------------------------------------------------------------------ Redis */
 
-static redisContext *start_redis(pid_t *pid)
-{
-    if (access("/usr/bin/redis-server", X_OK) != 0)
-        return NULL;
-    int port = 20000 + (int)(getpid() % 20000);
-    char portarg[16];
-    snprintf(portarg, sizeof portarg, "%d", port);
-    *pid = fork();
-    if (*pid == 0) {
-        execl("/usr/bin/redis-server", "redis-server", "--port", portarg, "--bind", "127.0.0.1",
-              "--save", "", "--appendonly", "no", "--dir", tmpdir, "--daemonize", "no",
-              "--loglevel", "warning", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100; i++) {
-        struct timeval tv = {1, 0};
-        redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-        if (c && !c->err) {
-            redisReply *r = redisCommand(c, "PING");
-            if (r) {
-                freeReplyObject(r);
-                return c;
-            }
-        }
-        if (c)
-            redisFree(c);
-        usleep(50000);
-    }
-    return NULL;
-}
-
 static void cmd_ok(redisContext *c, const char *fmt, ...)
 {
     va_list ap;
@@ -167,15 +137,10 @@ static void cmd_ok(redisContext *c, const char *fmt, ...)
 static void test_trn_data_redis(void **state)
 {
     (void)state;
-    pid_t pid = -1;
-    redisContext *c = start_redis(&pid);
-    if (c == NULL) {
-        if (pid > 0) {
-            kill(pid, SIGTERM);
-            waitpid(pid, NULL, 0);
-        }
-        skip();
-    }
+    gf_test_redis_t srv;
+    redisContext *c = NULL;
+    if (gf_test_redis_open(&srv, &c) != 0)
+        fail_msg("cannot start redis-server (tests/unit/support/redis_fixture.h)");
     /* 2016-01-31T23:00Z .. 2016-02-01T02:00Z across a month boundary; 01:00 flagged */
     cmd_ok(c, "HSET gf:region:{NYC} code NYC tz America/New_York first 1454281200 last "
               "1454292000 rows 3");
@@ -203,9 +168,7 @@ static void test_trn_data_redis(void **state)
     cmd_ok(c, "HSET gf:demand:{NYC}:201602 1454284800 garbage");
     assert_int_equal(trn_data_load_redis(&d, c, "NYC", INT64_MIN, INT64_MAX, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_stored_value");
-    redisFree(c);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    gf_test_redis_close(&srv, &c);
     gf_err_cleanup(&err);
 }
 

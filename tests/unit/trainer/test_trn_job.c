@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../../../services/trainer/trn_job.h"
+#include "core/region.h"
 
 static const trn_job_opts_t defaults = {
     .test_days = 28, .val_days = 56, .search = 1, .max_rounds = 0, .max_train_days = 0,
@@ -169,8 +170,8 @@ static void test_trn_job_outcome_and_ids(void **state)
     assert_true(trn_job_id_valid(a));
     assert_false(trn_job_id_valid("../etc"));
     assert_false(trn_job_id_valid(""));
-    assert_true(trn_region_valid("PJM"));
-    assert_false(trn_region_valid("PJM}"));
+    assert_true(gf_region_valid("PJM"));
+    assert_false(gf_region_valid("PJM}"));
 }
 
 static void test_trn_job_json_interrupt_marks_only_ours(void **state)

@@ -29,8 +29,17 @@
  * is not a redirection (WRONGTYPE, NOSCRIPT after a reload, OOM...) is returned as a reply, so
  * check it with gf_redis_reply_check as for one Redis.
  *
- * Threads: a gf_rcluster_t is one thread's (like a redisContext). Blocking only: there is no
- * libevent (async) side yet.
+ * Threads: a gf_rcluster_t is one thread's (like a redisContext). Blocking; the loop's async
+ * client (core/redis.h, gf_redis_new_conf) routes with the same key table and slot rules.
+ *
+ * One handle, two modes. The same gf_rcluster_t also talks to one plain Redis
+ * (gf_rcluster_new_single): that node owns all 16384 slots, and every call behaves as above
+ * (same key location, same local refusals: keys of one operation on different slots are
+ * refused with redis_crossslot, a command whose keys cannot be located with
+ * redis_cluster_command), so a test on one Redis fails where a cluster would refuse. A
+ * program picks the mode from its configuration with gf_rcluster_open (GF_REDIS_CLUSTER when
+ * set, else GF_REDIS_HOST/GF_REDIS_PORT); a pool thread keeps its handle in w->local with
+ * gf_rcluster_worker (create the pool with .local_free = gf_rcluster_local_free).
  */
 #ifndef GF_CORE_RCLUSTER_H
 #define GF_CORE_RCLUSTER_H
@@ -79,6 +88,22 @@ typedef struct gf_rc_range {
  * 0, or GF_EINVAL "redis_cluster_slots" on a malformed reply (nothing allocated). */
 int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range_t **out,
                       size_t *n, gf_err_t *err);
+
+/* Where a command's keys live: *slot (-1 = the command has no key: any master). 0, or
+ * GF_EINVAL "redis_crossslot" (keys on different slots) / "redis_cluster_command" (a command
+ * whose keys this layer cannot locate; the table is in rcluster.c). The blocking and the
+ * async (core/redis.h) clients both route with it. */
+int gf_rc_cmd_slot(int argc, const char **argv, const size_t *argvlen, int *slot,
+                   gf_err_t *err);
+/* Views (no copies) of the arguments of a command formatted by hiredis (redisFormatCommand*):
+ * *argc, and gf_xmalloc'ed arrays *argv / *argvlen pointing into cmd (the caller frees both
+ * arrays). -1 when the text is not one well-formed RESP array of bulk strings. */
+int gf_rc_resp_views(const char *cmd, size_t cmdlen, int *argc, const char ***argv,
+                     size_t **argvlen);
+/* The node named by a "MOVED <slot> <host:port>" / "ASK ..." error text: 0, or -1. */
+int gf_rc_redirect_addr(const char *msg, gf_rc_addr_t *to);
+/* True for an error reply whose first word is `word` ("MOVED", "NOSCRIPT"...). */
+bool gf_rc_reply_is(const redisReply *r, const char *word);
 
 typedef struct gf_rcluster gf_rcluster_t;
 
@@ -139,6 +164,62 @@ void gf_rcluster_pipe_free(gf_rcluster_pipe_t *p);
  * round trip per master). Otherwise why names the first master or slot range that does not
  * serve. Same shape as a gf_service_add_check callback's text. */
 bool gf_rcluster_ready(gf_rcluster_t *c, char *why, size_t whylen);
+
+/* ------------------------------------------------------------ one handle, two modes */
+
+/* Where Redis is: GF_REDIS_CLUSTER (a seed list; NULL or "" = one Redis), else
+ * GF_REDIS_HOST/GF_REDIS_PORT. The strings are borrowed (from the gf_cfg_t, or the caller's). */
+typedef struct gf_redis_conf {
+    const char *cluster;
+    const char *host;
+    int port;
+} gf_redis_conf_t;
+
+/* Read from a configuration whose tables include the kit's (GF_REDIS_HOST, GF_REDIS_PORT) and
+ * gf_rcluster_cfg_opts (GF_REDIS_CLUSTER); gf_service_main's configuration does (and a
+ * service finds it ready in svc->redis_conf). The strings point into cfg. */
+gf_redis_conf_t gf_redis_conf_from_cfg(const gf_cfg_t *cfg);
+
+/* One Redis (not a cluster): connects and PINGs now. NULL with err: GF_EINVAL
+ * "invalid_config" (empty host, port out of range), GF_EUNAVAIL "redis_unavailable" (cannot
+ * connect, or LOADING/BUSY). */
+gf_rcluster_t *gf_rcluster_new_single(const char *host, int port, int timeout_ms, gf_err_t *err);
+
+/* The mode the configuration asks for: gf_rcluster_new(conf->cluster) when it is set, else
+ * gf_rcluster_new_single(conf->host, conf->port). NULL with err as those. */
+gf_rcluster_t *gf_rcluster_open(const gf_redis_conf_t *conf, int timeout_ms, gf_err_t *err);
+
+/* True for a Redis Cluster handle, false for one Redis. */
+bool gf_rcluster_is_cluster(const gf_rcluster_t *c);
+
+/* Make a handle kept across jobs usable again: each master connection already made is checked
+ * with one PING and rebuilt when broken (a socket left idle across a Redis restart looks
+ * healthy until a command fails on it, and then the outcome of that command is unknown). One
+ * Redis: GF_EUNAVAIL with err when it cannot be reached or does not serve yet (LOADING, BUSY),
+ * as gf_redis_sync_ensure. Cluster: always 0 (a master that does not answer fails only the
+ * commands of its own slots, naming it). */
+int gf_rcluster_ensure(gf_rcluster_t *c, gf_err_t *err);
+
+/* A pool thread's handle (core/pool.h), kept in w->local across the thread's jobs: made with
+ * gf_rcluster_open on first use, then gf_rcluster_ensure'd. NULL with err when Redis cannot
+ * be reached (the next call tries again). The pool must be created with
+ * .local_free = gf_rcluster_local_free (and must not also use gf_redis_worker_conn: both
+ * keep their connection in w->local). The handle is the thread's; do not free it. */
+struct gf_pool_worker;
+gf_rcluster_t *gf_rcluster_worker(struct gf_pool_worker *w, const gf_redis_conf_t *conf,
+                                  int timeout_ms, gf_err_t *err);
+/* gf_rcluster_free for a pool's local_free. */
+void gf_rcluster_local_free(void *local);
+
+/* Per-master work that is not about one key (SCAN, INFO, SCRIPT FLUSH, FLUSHALL in a test):
+ * the masters of the current map are numbered 0..gf_rcluster_master_count()-1 (one Redis: 1).
+ * gf_rcluster_master_cmd_argv sends argv as is to master i (no key check, no redirection):
+ * NULL with err (GF_EINVAL when there is no master i, GF_EUNAVAIL when it cannot be reached or
+ * did not answer), else its reply (caller frees). A map refresh may renumber the masters. */
+int gf_rcluster_master_count(const gf_rcluster_t *c);
+const gf_rc_addr_t *gf_rcluster_master_addr(const gf_rcluster_t *c, int i);
+redisReply *gf_rcluster_master_cmd_argv(gf_rcluster_t *c, int i, int argc, const char **argv,
+                                        const size_t *argvlen, gf_err_t *err);
 
 /* Counters since gf_rcluster_new (for tests and metrics). */
 typedef struct gf_rcluster_stats {

@@ -11,7 +11,7 @@
  * GF_DRAIN_SECONDS), calls the cleanup hook and exits 0.
  *
  * Kit options: GF_BIND (127.0.0.1), GF_PORT (the service's port), GF_REDIS_HOST (127.0.0.1),
- * GF_REDIS_PORT (6379), GF_LOG_LEVEL (info), GF_MAX_BODY_BYTES (64 MiB hard cap per body),
+ * GF_REDIS_PORT (6379), GF_REDIS_CLUSTER (empty: one Redis), GF_LOG_LEVEL (info), GF_MAX_BODY_BYTES (64 MiB hard cap per body),
  * GF_DRAIN_SECONDS (10).
  *
  * Command line: --help (the configuration table), --version, --routes (every route as
@@ -25,6 +25,7 @@
 #include "core/cfg.h"
 #include "core/err.h"
 #include "core/http.h"
+#include "core/rcluster.h"
 #include "core/redis.h"
 
 typedef struct gf_service gf_service_t;
@@ -55,6 +56,8 @@ struct gf_service {
     struct event_base *base;
     gf_server_t *http;
     gf_redis_t *redis; /* NULL unless def->uses_redis */
+    gf_redis_conf_t redis_conf; /* GF_REDIS_CLUSTER / GF_REDIS_HOST / GF_REDIS_PORT, for
+                                 * blocking handles (gf_rcluster_open, gf_rcluster_worker) */
     void *app;
     double started_wall;
     int port;          /* the bound port */

@@ -61,7 +61,7 @@ typedef struct gf_feat_demand {
  * the range touches, on a blocking context. GF_FEAT_DEMAND_FIRST / _LAST as from / to take
  * the end from gf:region:{R}. A region without data gives n = 0 and returns 0.
  * Returns 0;
- *   GF_EINVAL "bad_region"        region is not [A-Za-z0-9_-]{1,31};
+ *   GF_EINVAL "bad_region"        region is not a region code (core/region.h);
  *   GF_EINVAL "bad_range"         an end given outside GF_FEAT_DEMAND_T_MIN..T_END, or (both
  *                                 ends given) to <= from or to - from > GF_FEAT_DEMAND_MAX_SPAN;
  *   GF_ENOTFOUND "unknown_region" an end to take from gf:region:{R} that has no first/last,
@@ -76,9 +76,6 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
 /* Free the arrays and zero d. NULL-safe; fine on a zeroed or failed d. */
 void gf_feat_demand_cleanup(gf_feat_demand_t *d);
 
-/* 1 when region is a code the keys take: [A-Za-z0-9_-]{1,31}; else 0. */
-int gf_feat_demand_region_valid(const char *region);
-
 /* One field/value pair of a gf:demand HGETALL reply: *hour (a whole hour), *mw, *temp (NaN
  * when absent or empty), *with_temp (may be NULL) = 1 when the value has a temperature field.
  * Returns 0, or -1 when either element is not a string or is malformed. The month is not
@@ -90,11 +87,28 @@ int gf_feat_demand_entry_parse(const redisReply *field, const redisReply *value,
  * decimal int64 of len bytes (s need not be NUL-terminated). 0, or -1 when malformed. */
 int gf_feat_demand_stamp_parse(const char *s, size_t len, int64_t *out);
 
-/* Key of the month holding hour t: "gf:demand:{R}:YYYYMM" (UTC) into buf[n]. Returns buf.
- * The writer (services/ingestion ing_keys.c) builds its keys with it too. */
+/* The keys of the demand history, one builder each (the writer, services/ingestion
+ * ing_keys.c, builds its keys with them too). Each writes a NUL-terminated name into buf[n]
+ * (96 bytes suffice for a valid region code) and returns buf. */
+/* Key of the month holding hour t: "gf:demand:{R}:YYYYMM" (UTC). */
 char *gf_feat_demand_key(char *buf, size_t n, const char *region, int64_t t);
-
-/* "gf:region:{R}" into buf[n]. Returns buf. */
+/* "gf:region:{R}". */
 char *gf_feat_demand_region_key(char *buf, size_t n, const char *region);
+/* "gf:dflags:{R}": hour start epoch (a stamp) -> upstream flag category of imputed hours. */
+char *gf_feat_demand_flags_key(char *buf, size_t n, const char *region);
+/* The set of region codes with demand history (one key, no hash tag: read it alone). */
+#define GF_FEAT_DEMAND_REGIONS_KEY "gf:regions"
+
+/* Start of the UTC month holding t, and of the month after it: the months a range [from, to)
+ * touches are m = gf_feat_demand_month(from); m < to; m = gf_feat_demand_month_next(m), one
+ * gf_feat_demand_key each. */
+int64_t gf_feat_demand_month(int64_t t);
+int64_t gf_feat_demand_month_next(int64_t t);
+
+/* Read gf:region:{R} alone (HMGET tz first last): fills out's tz, has_range, first and last
+ * (n = 0, no arrays). Returns 0 (a region without the hash gives has_range = 0), GF_EINVAL
+ * "bad_region", GF_EUNAVAIL (as gf_feat_demand_load) or GF_EINTERNAL "bad_reply". */
+int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *out,
+                        gf_err_t *err);
 
 #endif

@@ -42,6 +42,14 @@
  *     ramp_N       last - demand N hours earlier
  *     level_diff_N mean of the last 24 h minus the mean of the 24 h ending N hours earlier
  *   scale          the normalisation scale itself in MW (absolute level; 1 with "none")
+ *   temperature of the target hours, as known at the origin (degC; NaN when unknown):
+ *     temp_fc      temperature of the target hour: the latest forecast issued before the
+ *                  origin (series.tfc), or, with series.obs_as_forecast (training), the
+ *                  observed value when no forecast covers it
+ *     hdh_fc cdh_fc  heating / cooling degrees of temp_fc
+ *     temp_fc_mean_N temp_fc_min_N temp_fc_max_N   over the N hours ending with the target
+ *                  hour (N <= 168): hours before the origin read the observed temp[], hours
+ *                  from the origin on read the forecast as temp_fc does
  *   temperature (degC, NaN when the series has none):
  *     temp_last    temperature of the last hour before the origin
  *     temp_lag_N   temperature at target - N h (NaN when not known at the origin)
@@ -80,6 +88,13 @@ typedef struct gf_feat_series {
     size_t n;       /* number of hours */
     double *demand; /* MW, NaN when missing */
     double *temp;   /* degC, NaN when missing; NULL when the region has no temperature */
+    /* Temperature of the target hours (features temp_fc*, hdh_fc, cdh_fc), all optional: */
+    const struct gf_feat_tfc *tfc; /* forecasts (features/weather.h, sorted; borrowed) */
+    int64_t tfc_asof;   /* 0: forecasts issued before the origin; else before
+                         * min(origin, tfc_asof) (recursive blocks keep the real origin) */
+    int obs_as_forecast; /* training only: a target hour without a forecast takes the
+                          * observed temp[] of that hour (the "perfect forecast"); never set
+                          * when serving or scoring out of sample */
 } gf_feat_series_t;
 
 /* Allocate n hours from t0, all NaN (temp only when with_temp). Returns 0, or GF_EINVAL
@@ -100,8 +115,13 @@ gf_feat_series_t gf_feat_series_until(const gf_feat_series_t *s, int64_t origin)
 
 typedef struct gf_feat_spec gf_feat_spec_t;
 
-/* The default spec used by the trainer for `tz` (an IANA name); with_temp adds the
- * temperature block. Returns NULL with err set (e.g. "unknown_time_zone"). Caller frees. */
+/* Blocks of the default spec: GF_FEAT_TEMP_PAST the lagged / origin-anchored temperature
+ * columns (a series with temp[]), GF_FEAT_TEMP_TARGET the target-hour ones (temp_fc...). */
+enum { GF_FEAT_TEMP_PAST = 1, GF_FEAT_TEMP_TARGET = 2 };
+
+/* The default spec used by the trainer for `tz` (an IANA name); with_temp: 0 (no
+ * temperature), or the GF_FEAT_TEMP_* blocks to add (1 = GF_FEAT_TEMP_PAST, as before).
+ * Returns NULL with err set (e.g. "unknown_time_zone"). Caller frees. */
 gf_feat_spec_t *gf_feat_spec_new_default(const char *tz, int with_temp, gf_err_t *err);
 
 /* A spec from explicit parts. normalize is "none" or "level24"; country must be "US".
@@ -138,6 +158,9 @@ long gf_feat_spec_find(const gf_feat_spec_t *spec, const char *name);
 /* Time zone name (borrowed) and whether any feature reads temperature. */
 const char *gf_feat_spec_tz(const gf_feat_spec_t *spec);
 int gf_feat_spec_uses_temp(const gf_feat_spec_t *spec);
+/* Whether any feature reads the target-hour temperature (temp_fc...): a caller then loads
+ * the region's forecasts (features/weather.h) into series.tfc. */
+int gf_feat_spec_uses_temp_fc(const gf_feat_spec_t *spec);
 
 /* Hours of history before the origin that the longest feature reads for horizon <= max_h
  * (a serving caller loads at least this much). */

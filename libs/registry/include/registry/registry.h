@@ -45,6 +45,8 @@
  * {"event":"alias","name":"load:PJM","alias":"production","from":2,"to":3,
  *  "at":"2026-01-05T10:00:00.123Z","who":"alice"}   ("from" is null for a new alias). */
 #define GF_REG_CHANNEL "gf:reg:events"
+/* The set of registered model names (one key; read it alone). */
+#define GF_REG_MODELS_KEY "gf:reg:models"
 
 #define GF_REG_NAME_MAX 64   /* model name: [A-Za-z0-9][A-Za-z0-9:._-]{0,63} */
 #define GF_REG_ALIAS_MAX 32  /* alias: [a-z][a-z0-9_-]{0,31} */
@@ -159,7 +161,13 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
 int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int flags,
                         gf_reg_version_t **out, gf_err_t *err);
 
-/* Resolve `ref` and load that version: ref is a version number ("3"), "latest", or an alias.
+/* The version `ref` names now: a version number ("3", not checked to exist), "latest" (NULL
+ * too), or an alias. Fails: GF_ENOTFOUND ("unknown_model": no versions for "latest";
+ * "unknown_alias"), GF_EINVAL ("bad_version", "bad_name", "bad_alias"), GF_EUNAVAIL. */
+int gf_reg_ref_resolve(redisContext *c, const char *name, const char *ref, int64_t *out,
+                       gf_err_t *err);
+
+/* Resolve `ref` (gf_reg_ref_resolve) and load that version.
  * Same failures as gf_reg_version_load, plus GF_ENOTFOUND "unknown_alias". */
 int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
                             gf_reg_version_t **out, gf_err_t *err);

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The developer tooling itself, without a stack: the Makefile's declared targets, the
+# .clang-format check (make format-check), the test runner's summary (tests/run.sh) and the
+# unit test file names.
+# No stack: local.sh's runner (each t_* in a subshell with set -e).
+source "$(dirname "$0")/local.sh" tooling
+
+t_every_phony_make_target_has_a_rule() {
+    local t missing=""
+    for t in $(sed -n 's/^\.PHONY: *//p' Makefile); do
+        grep -qE "^$t:" Makefile || missing="$missing $t"
+    done
+    [ -z "$missing" ] || fail "declared .PHONY without a rule:$missing"
+}
+
+t_clang_format_is_the_style_guides() {
+    local cfg
+    cfg=$(clang-format --style=file --dump-config services/trainer/main.c)
+    grep -qx 'ColumnLimit:     100' <<<"$cfg" || fail "ColumnLimit: $(grep ColumnLimit <<<"$cfg")"
+    grep -qx 'IndentWidth:     4' <<<"$cfg" || fail "IndentWidth"
+    grep -qx 'BreakBeforeBraces: Linux' <<<"$cfg" || fail "BreakBeforeBraces"
+    grep -qx 'AllowShortFunctionsOnASingleLine: None' <<<"$cfg" || fail "one-line functions"
+}
+
+t_format_check_names_what_would_change() {
+    cp .clang-format "$T/.clang-format"
+    printf 'static int twice(int x)\n{\n    return 2 * x;\n}\n' >"$T/good.c"
+    printf 'static int twice(int x) { return 2*x; }\n' >"$T/bad.c"
+    bash scripts/format-check.sh "$T/good.c" >"$T/out" || fail "a formatted file fails: $(cat "$T/out")"
+    grep -q '0 line(s) in 0 of 1 file(s)' "$T/out" || fail "summary: $(cat "$T/out")"
+    local rc=0
+    bash scripts/format-check.sh "$T/good.c" "$T/bad.c" >"$T/out" || rc=$?
+    [ $rc -eq 1 ] || fail "an unformatted file: exit $rc"
+    grep -q "^$T/bad.c: 1 line(s)" "$T/out" || fail "does not name the file: $(cat "$T/out")"
+    grep -q '1 line(s) in 1 of 2 file(s) would change' "$T/out" || fail "summary: $(cat "$T/out")"
+    cmp -s "$T/bad.c" <(printf 'static int twice(int x) { return 2*x; }\n') || fail "the check changed the file"
+}
+
+# A real cmocka binary with a passing and a skipped test, and e2e files with a skipped test and
+# a skipped file: the runner counts each skip as skipped (never passed) and lists it.
+t_run_sh_counts_and_lists_skips() {
+    mkdir -p "$T/build/tests/unit/x" "$T/e2e"
+    cat >"$T/skips.c" <<'C'
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+static void test_passes(void **s)
+{
+    (void)s;
+    assert_int_equal(1, 1);
+}
+static void test_cannot_run_here(void **s)
+{
+    (void)s;
+    skip();
+}
+int main(void)
+{
+    const struct CMUnitTest t[] = {cmocka_unit_test(test_passes),
+                                   cmocka_unit_test(test_cannot_run_here)};
+    return cmocka_run_group_tests(t, NULL, NULL);
+}
+C
+    cc -o "$T/build/tests/unit/x/test_skips" "$T/skips.c" -lcmocka || fail "cannot build the cmocka probe"
+    printf 'echo "ok - runs"\necho "ok - needs_kubectl # skip: kubectl not installed"\n' >"$T/e2e/test_a.sh"
+    printf 'echo "# skip: browser tests (GF_SKIP_BROWSER_TESTS=1)"\n' >"$T/e2e/test_b.sh"
+    local rc=0
+    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    [ $rc -eq 0 ] || fail "exit $rc: $(tail -5 "$T/run.out")"
+    grep -qx '2 passed, 0 failed, 3 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
+    grep -q "unit: .*/test_skips: test_cannot_run_here" "$T/run.out" || fail "unit skip not listed"
+    grep -q "e2e: .*/test_a.sh: needs_kubectl # skip: kubectl not installed" "$T/run.out" || fail "e2e skip not listed"
+    grep -q "e2e: .*/test_b.sh: # skip: browser tests" "$T/run.out" || fail "file skip not listed"
+    # only skips: nothing passed, which fails the run
+    rm "$T/build/tests/unit/x/test_skips"
+    printf 'echo "ok - needs_kubectl # skip: kubectl not installed"\n' >"$T/e2e/test_a.sh"
+    rc=0
+    BUILD="$T/build" E2E_DIR="$T/e2e" bash tests/run.sh all >"$T/run.out" 2>&1 || rc=$?
+    [ $rc -eq 1 ] || fail "a run of skips only: exit $rc"
+    grep -qx '0 passed, 0 failed, 2 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
+}
+
+# CONTRIBUTING.md "Names": tests/unit/<dir>/test_<stem>[_<topic>].c tests libs/<dir>/src/<stem>.c
+# or services/<dir>/<stem>.c.
+t_unit_test_files_are_named_for_their_source_file() {
+    local t d stem bad=""
+    for t in tests/unit/*/test_*.c; do
+        d=$(basename "$(dirname "$t")")
+        stem=$(basename "$t" .c)
+        stem=${stem#test_}
+        while :; do
+            [ -f "services/$d/$stem.c" ] || [ -f "libs/$d/src/$stem.c" ] && break
+            [[ "$stem" == *_* ]] || { bad="$bad $t"; break; }
+            stem=${stem%_*}
+        done
+    done
+    [ -z "$bad" ] || fail "named for no source file:$bad"
+}
+
+local_main
