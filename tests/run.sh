@@ -13,6 +13,7 @@
 # VALGRIND=1 runs the unit binaries under valgrind (leaks and errors fail the test).
 # E2E_ONLY=<pattern> restricts the e2e files; UNIT_ONLY=<pattern> the unit binaries;
 # E2E_DIR (default tests/e2e) is where the e2e files are (tests/e2e/test_tooling.sh uses it).
+# Each source-rule script scripts/check-*.sh (the allocation rule) runs as one test in unit/all.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -75,6 +76,20 @@ run_replays() {
     done
 }
 
+# Source rules checked by a script (scripts/check-*.sh, e.g. the allocation rule): one test each.
+run_checks() {
+    local s out
+    for s in scripts/check-*.sh; do
+        [ -e "$s" ] || continue
+        if out=$(bash "$s" 2>&1); then
+            passed=$((passed + 1)); echo "ok   check ${s##*/} ($(printf '%s' "$out" | tail -1))"
+        else
+            failed=$((failed + 1)); failures+=("check: $s")
+            printf '%s\n' "$out" | tail -40; echo "FAIL check $s"
+        fi
+    done
+}
+
 run_e2e() {
     local f rc p fl sk log
     log=$(mktemp)
@@ -102,9 +117,9 @@ run_e2e() {
 }
 
 case "$mode" in
-unit) run_unit; run_replays ;;
+unit) run_unit; run_replays; run_checks ;;
 e2e) run_e2e ;;
-all) run_unit; run_replays; run_e2e ;;
+all) run_unit; run_replays; run_checks; run_e2e ;;
 *) echo "usage: $0 unit|e2e|all" >&2; exit 2 ;;
 esac
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "answer.h"
+#include "core/util.h"
 #include "core/log.h"
 #include "core/svc.h"
 #include "h_ask.h"
@@ -48,9 +49,7 @@ static bool index_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)
 
 static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
 {
-    cmp_app_t *app = calloc(1, sizeof *app);
-    if (app == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "oom", "out of memory");
+    cmp_app_t *app = gf_xcalloc(1, sizeof *app);
     app->base = svc->base;
     app->llm_url = gf_cfg_str(&svc->cfg, "GF_COMPLIANCE_LLM_URL");
     app->llm_model = gf_cfg_str(&svc->cfg, "GF_COMPLIANCE_LLM_MODEL");

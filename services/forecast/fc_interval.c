@@ -3,6 +3,7 @@
  * contract with the trainer).
  */
 #include "fc_interval.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -60,14 +61,10 @@ fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err)
         return fail_q(NULL, err, "levels must be an array of 1..16 numbers");
     if (!json_is_array(rows) || nh < 1 || nh > FC_Q_MAX_HORIZON)
         return fail_q(NULL, err, "by_horizon must be an array of 1..8784 rows");
-    fc_quantiles_t *q = calloc(1, sizeof *q);
-    if (q == NULL)
-        abort();
+    fc_quantiles_t *q = gf_xcalloc(1, sizeof *q);
     q->nlevels = nl;
     q->nh = nh;
-    q->q = malloc(nh * nl * sizeof *q->q);
-    if (q->q == NULL)
-        abort();
+    q->q = gf_xmalloc(nh * nl * sizeof *q->q);
     for (size_t k = 0; k < nl; k++) {
         json_t *v = json_array_get(levels, k);
         double l = json_number_value(v);

@@ -30,6 +30,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define TICK_SECONDS 5
+#define NODES_MAX 64 /* subscription candidates: the seeds, then masters the loader learns */
 
 typedef struct entry {
     /* immutable once published */
@@ -54,9 +55,15 @@ typedef struct seen {
 
 struct fc_life {
     struct event_base *base;
-    char host[256];
-    int port;
+    char cluster[1024], host[256]; /* the gf_redis_conf_t, copied */
+    gf_redis_conf_t conf;
     double recheck;
+
+    /* subscription candidates (under mu: the loader thread adds masters it learns) */
+    gf_rc_addr_t nodes[NODES_MAX];
+    size_t nnodes;
+    size_t sub_next;          /* loop thread: the node to try next */
+    char sub_node[300];       /* loop thread: "host:port" of the current subscription */
 
     entry_t entries[FC_LIFE_MAX_MODELS];
     atomic_size_t n;
@@ -240,7 +247,7 @@ static seen_t *seen_get(fc_life_t *l, const char *name)
 }
 
 /* Check one model; GF_EUNAVAIL when Redis failed (retry later), else 0. */
-static int check_one(fc_life_t *l, redisContext *c, const char *name, int explicit)
+static int check_one(fc_life_t *l, gf_rcluster_t *c, const char *name, int explicit)
 {
     gf_err_t err = {0};
     int64_t v = 0;
@@ -299,7 +306,7 @@ static int check_one(fc_life_t *l, redisContext *c, const char *name, int explic
     return 0;
 }
 
-static int check_all(fc_life_t *l, redisContext *c, char (*explicit)[GF_REG_NAME_MAX + 1],
+static int check_all(fc_life_t *l, gf_rcluster_t *c, char (*explicit)[GF_REG_NAME_MAX + 1],
                      size_t nexp)
 {
     gf_err_t err = {0};
@@ -355,10 +362,38 @@ static void nap(fc_life_t *l, int ms)
     pthread_mutex_unlock(&l->mu);
 }
 
+/* Loader thread: add the masters of the handle's slot map to the subscription candidates. */
+static void learn_masters(fc_life_t *l, gf_rcluster_t *c)
+{
+    int n = gf_rcluster_master_count(c);
+    pthread_mutex_lock(&l->mu);
+    for (int i = 0; i < n; i++) {
+        const gf_rc_addr_t *a = gf_rcluster_master_addr(c, i);
+        int known = a == NULL;
+        for (size_t k = 0; k < l->nnodes && !known; k++)
+            known = l->nodes[k].port == a->port && strcmp(l->nodes[k].host, a->host) == 0;
+        if (!known && l->nnodes < NODES_MAX)
+            l->nodes[l->nnodes++] = *a;
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* The loader's handle, usable now (made on first use, else checked), or NULL with err. */
+static gf_rcluster_t *loader_conn(fc_life_t *l, gf_rcluster_t **c, gf_err_t *err)
+{
+    if (*c == NULL)
+        *c = gf_rcluster_open(&l->conf, 5000, err);
+    else if (gf_rcluster_ensure(*c, err) != 0)
+        return NULL;
+    if (*c != NULL && gf_rcluster_is_cluster(*c))
+        learn_masters(l, *c);
+    return *c;
+}
+
 static void *loader_main(void *arg)
 {
     fc_life_t *l = arg;
-    redisContext *c = NULL;
+    gf_rcluster_t *c = NULL;
     char names[QUEUE_MAX][GF_REG_NAME_MAX + 1];
     int backoff = BACKOFF_MIN_MS, warned = 0;
     for (;;) {
@@ -376,23 +411,33 @@ static void *loader_main(void *arg)
         l->nq = 0;
         pthread_mutex_unlock(&l->mu);
 
-        /* The kit's worker-connection helper PINGs the kept connection and rebuilds it when
-         * Redis restarted or it broke; NULL when Redis cannot be reached. */
+        /* The kit's handle PINGs its kept connections and rebuilds them when Redis restarted
+         * or they broke; NULL when Redis cannot be reached. */
         gf_err_t err = {0};
         int rc = GF_EUNAVAIL;
-        if (gf_redis_sync_ensure(&c, l->host, l->port, 5000, &err) == NULL) {
+        int rc_all = GF_EUNAVAIL;
+        size_t left = n;
+        if (loader_conn(l, &c, &err) == NULL) {
             if (!warned++)
                 GF_LOG(GF_LOG_WARN, "loader_redis_down", "model loader: %s", err.message);
-        } else if (all) {
-            rc = check_all(l, c, names, n);
         } else {
-            rc = 0;
-            for (size_t i = 0; i < n && rc == 0; i++)
-                rc = check_one(l, c, names[i], 1);
+            rc_all = all ? check_all(l, c, names, n) : 0;
+            /* The models named by events, each on its own unless the full pass did them: on a
+             * cluster one master that does not answer (the one holding gf:reg:models, say)
+             * must not hold up a model whose keys another master serves. */
+            if (!all || rc_all == GF_EUNAVAIL) {
+                left = 0;
+                for (size_t i = 0; i < n; i++)
+                    if (check_one(l, c, names[i], 1) == GF_EUNAVAIL)
+                        memmove(names[left++], names[i], sizeof names[0]);
+            } else {
+                left = 0;
+            }
+            rc = rc_all == GF_EUNAVAIL || left > 0 ? GF_EUNAVAIL : 0;
         }
         gf_err_cleanup(&err);
         if (rc == GF_EUNAVAIL) { /* Redis failed: the same work again after a backoff */
-            requeue(l, all, names, n);
+            requeue(l, all && rc_all == GF_EUNAVAIL, names, left);
             nap(l, backoff);
             backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
             continue;
@@ -408,8 +453,7 @@ static void *loader_main(void *arg)
                    atomic_load(&l->n));
         }
     }
-    if (c)
-        redisFree(c);
+    gf_rcluster_free(c);
     return NULL;
 }
 
@@ -454,6 +498,7 @@ static void on_sub_connect(const redisAsyncContext *ac, int status)
     fc_life_t *l = ac->data;
     if (status != REDIS_OK) { /* hiredis frees the context after this callback */
         l->sub = NULL;
+        l->sub_next++; /* another node next time (a cluster: any node hears every PUBLISH) */
         sub_retry(l);
     }
 }
@@ -464,8 +509,10 @@ static void on_sub_disconnect(const redisAsyncContext *ac, int status)
     fc_life_t *l = ac->data;
     l->sub = NULL;
     if (l->subscribed)
-        GF_LOG(GF_LOG_WARN, "registry_unsubscribed", "lost the gf:reg:events subscription");
+        GF_LOG(GF_LOG_WARN, "registry_unsubscribed", "lost the gf:reg:events subscription on %s",
+               l->sub_node);
     l->subscribed = false;
+    l->sub_next++; /* the node went: subscribe on the next one */
     gf_metric_set(m_subscribed, 0);
     sub_retry(l);
 }
@@ -483,8 +530,8 @@ static void on_sub_message(redisAsyncContext *ac, void *reply_, void *privdata)
         l->subscribed = true;
         l->backoff_ms = BACKOFF_MIN_MS;
         gf_metric_set(m_subscribed, 1);
-        GF_LOG(GF_LOG_INFO, "registry_subscribed", "listening on %s; re-checking all models",
-               GF_REG_CHANNEL);
+        GF_LOG(GF_LOG_INFO, "registry_subscribed", "listening on %s at %s; re-checking all models",
+               GF_REG_CHANNEL, l->sub_node);
         queue_check(l, NULL); /* pub/sub does not replay: re-read every alias */
         return;
     }
@@ -513,13 +560,19 @@ static void sub_start(fc_life_t *l)
 {
     if (l->stopping || l->sub != NULL)
         return;
-    redisAsyncContext *ac = redisAsyncConnect(l->host, l->port);
+    gf_rc_addr_t node;
+    pthread_mutex_lock(&l->mu);
+    node = l->nodes[l->sub_next % l->nnodes];
+    pthread_mutex_unlock(&l->mu);
+    snprintf(l->sub_node, sizeof l->sub_node, "%s:%d", node.host, node.port);
+    redisAsyncContext *ac = redisAsyncConnect(node.host, node.port);
     if (ac == NULL) {
         sub_retry(l);
         return;
     }
     if (ac->err) {
         redisAsyncFree(ac);
+        l->sub_next++;
         sub_retry(l);
         return;
     }
@@ -565,8 +618,17 @@ fc_life_t *fc_life_new(struct event_base *base, const fc_life_cfg_t *cfg, gf_err
     metrics_init();
     fc_life_t *l = gf_xcalloc(1, sizeof *l);
     l->base = base;
-    snprintf(l->host, sizeof l->host, "%s", cfg->redis_host);
-    l->port = cfg->redis_port;
+    snprintf(l->cluster, sizeof l->cluster, "%s", cfg->redis.cluster ? cfg->redis.cluster : "");
+    snprintf(l->host, sizeof l->host, "%s", cfg->redis.host ? cfg->redis.host : "127.0.0.1");
+    l->conf = (gf_redis_conf_t){.cluster = l->cluster, .host = l->host, .port = cfg->redis.port};
+    if (l->cluster[0] == '\0') {
+        snprintf(l->nodes[0].host, sizeof l->nodes[0].host, "%s", l->host);
+        l->nodes[0].port = l->conf.port;
+        l->nnodes = 1;
+    } else if (gf_rc_parse_seeds(l->cluster, l->nodes, NODES_MAX, &l->nnodes, err) != 0) {
+        free(l);
+        return NULL;
+    }
     l->recheck = cfg->recheck_seconds;
     l->next_recheck = gf_now_mono() + l->recheck;
     l->backoff_ms = BACKOFF_MIN_MS;

@@ -8,12 +8,17 @@
  *   - a second async Redis connection SUBSCRIBEs to gf:reg:events; an alias event for
  *     production queues a check of that model; every (re)subscription queues a check of ALL
  *     models, because pub/sub does not replay what was missed while disconnected; a timer
- *     re-checks all models every GF_FORECAST_RECHECK_SECONDS as a backstop;
+ *     re-checks all models every GF_FORECAST_RECHECK_SECONDS as a backstop. On a Redis
+ *     Cluster a PUBLISH on any node reaches every node, so one subscription on one reachable
+ *     node is enough: the subscriber takes the nodes in turn (the GF_REDIS_CLUSTER seeds,
+ *     then the masters the loader's slot map names) and, when its node fails or goes, it
+ *     subscribes on the next one;
  *   - a check resolves the alias as it is now (so duplicate or out-of-order events are
  *     harmless), loads + verifies a new version on the loader thread with its own blocking
- *     connection, kept usable across Redis restarts by the kit's gf_redis_sync_ensure
- *     (checksum, spec, native == XGBoost: fc_model_load), and hands the model to
- *     the loop with gf_loop_call, which swaps it into the holder. Requests in flight keep the
+ *     handle (the kit's gf_rcluster_t: one Redis or a cluster, made usable again after a
+ *     Redis restart by gf_rcluster_ensure before each pass) (checksum, spec, native ==
+ *     XGBoost: fc_model_load), and hands the model to the loop with gf_loop_call, which
+ *     swaps it into the holder. Requests in flight keep the
  *     model they retained; the old one is freed when the last of them releases it. A version
  *     that fails to load is refused, logged and counted, and the serving model stays; the same
  *     version is not retried by the periodic re-check until an event names the model again.
@@ -31,6 +36,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "fc_model.h"
 
 #define FC_LIFE_MAX_MODELS 256
@@ -38,8 +44,7 @@
 typedef struct fc_life fc_life_t;
 
 typedef struct fc_life_cfg {
-    const char *redis_host;
-    int redis_port;
+    gf_redis_conf_t redis; /* one Redis or a Redis Cluster (core/rcluster.h); strings copied */
     double recheck_seconds; /* periodic re-check of all aliases; 0 = never */
 } fc_life_cfg_t;
 

@@ -5,6 +5,7 @@
  * changes; only its refcount moves. The XGBoost booster lives only inside fc_model_new.
  */
 #include "fc_model.h"
+#include "core/util.h"
 
 #include <malloc.h>
 #include <math.h>
@@ -63,9 +64,7 @@ int fc_spec_names(const char *spec_json, char ***names, size_t *n, gf_err_t *err
                         "feature spec needs a \"features\" array of 1..%d names", FC_FEATURES_MAX);
         goto out;
     }
-    char **v = calloc(k, sizeof *v);
-    if (v == NULL)
-        abort();
+    char **v = gf_xcalloc(k, sizeof *v);
     for (size_t i = 0; i < k; i++) {
         json_t *s = json_array_get(arr, i);
         size_t len = json_string_length(s);
@@ -84,9 +83,7 @@ int fc_spec_names(const char *spec_json, char ***names, size_t *n, gf_err_t *err
                                 "feature '%s' appears twice in the spec", json_string_value(s));
                 goto out;
             }
-        v[i] = strdup(json_string_value(s));
-        if (v[i] == NULL)
-            abort();
+        v[i] = gf_xstrdup(json_string_value(s));
     }
     *names = v;
     *n = k;
@@ -101,9 +98,7 @@ static void build_index(fc_model_t *m)
     while (ns < m->nnames * 2)
         ns *= 2;
     m->nslots = ns;
-    m->slots = calloc(ns, sizeof *m->slots);
-    if (m->slots == NULL)
-        abort();
+    m->slots = gf_xcalloc(ns, sizeof *m->slots);
     for (size_t i = 0; i < m->nnames; i++) {
         size_t s = hash_name(m->names[i], strlen(m->names[i])) & (ns - 1);
         while (m->slots[s] != 0)
@@ -143,9 +138,7 @@ int fc_forest_verify(const fc_forest_t *f, BoosterHandle b, const float *x, size
                      double rtol, double *max_rel, gf_err_t *err)
 {
     size_t nf = fc_forest_num_features(f);
-    float *a = malloc(rows * sizeof *a), *ref = malloc(rows * sizeof *ref);
-    if (a == NULL || ref == NULL)
-        abort();
+    float *a = gf_xmalloc(rows * sizeof *a), *ref = gf_xmalloc(rows * sizeof *ref);
     int rc = gf_xgb_predict_dense(b, x, rows, nf, ref, err);
     if (rc != 0)
         goto out;
@@ -216,9 +209,7 @@ fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, s
     BoosterHandle b = NULL;
     char *dump = NULL;
     float *rows = NULL;
-    fc_model_t *m = calloc(1, sizeof *m);
-    if (m == NULL)
-        abort();
+    fc_model_t *m = gf_xcalloc(1, sizeof *m);
     atomic_init(&m->refs, 1);
     snprintf(m->name, sizeof m->name, "%s", name ? name : "");
     m->version = version;
@@ -229,9 +220,7 @@ fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, s
     if (fc_spec_names(spec_json, &m->names, &m->nnames, err) != 0)
         goto fail;
     build_index(m);
-    m->spec_json = strdup(spec_json);
-    if (m->spec_json == NULL)
-        abort();
+    m->spec_json = gf_xstrdup(spec_json);
     if (fc_quantiles_from_texts(metrics_json, params_json, &m->quantiles, err) != 0)
         goto fail;
     m->feat_spec = feat_spec_of(spec_json, m);
@@ -260,9 +249,7 @@ fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, s
                    fc_forest_num_features(m->forest), nf);
         goto fail;
     }
-    rows = malloc(o.check_rows * nf * sizeof *rows);
-    if (rows == NULL)
-        abort();
+    rows = gf_xmalloc(o.check_rows * nf * sizeof *rows);
     fc_forest_check_rows(m->forest, o.check_rows, o.check_seed, rows);
     if (fc_forest_verify(m->forest, b, rows, o.check_rows, o.rtol, &m->check_max_rel, err) != 0)
         goto fail;
@@ -301,7 +288,7 @@ fc_model_t *fc_model_from_version(const gf_reg_version_t *v, const fc_model_opts
     return m;
 }
 
-fc_model_t *fc_model_load(redisContext *c, const char *name, const char *ref,
+fc_model_t *fc_model_load(gf_rcluster_t *c, const char *name, const char *ref,
                           const fc_model_opts_t *opts, gf_err_t *err)
 {
     gf_reg_version_t *v = NULL;
@@ -437,9 +424,7 @@ int fc_model_intervals(const fc_model_t *m, const float *x, const float *point,
     if (hc < 0)
         return gf_err_set(err, GF_EUNPROCESSABLE, "no_horizon",
                           "give \"horizons\": the model has no \"horizon\" feature");
-    int32_t *h = malloc((rows ? rows : 1) * sizeof *h);
-    if (h == NULL)
-        abort();
+    int32_t *h = gf_xmalloc((rows ? rows : 1) * sizeof *h);
     for (size_t i = 0; i < rows; i++) {
         float v = x[i * m->nnames + (size_t)hc];
         if (!(v >= 1.0f && v <= 1e6f)) {
@@ -456,7 +441,7 @@ int fc_model_intervals(const fc_model_t *m, const float *x, const float *point,
 
 /* ------------------------------------------------------------------ reload */
 
-int fc_holder_reload(fc_holder_t *h, redisContext *c, const char *name, const char *ref,
+int fc_holder_reload(fc_holder_t *h, gf_rcluster_t *c, const char *name, const char *ref,
                      const fc_model_opts_t *opts, gf_err_t *err)
 {
     int64_t version = 0;

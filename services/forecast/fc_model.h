@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "fc_interval.h"
 #include "features/features.h"
 #include "fc_tree.h"
@@ -81,7 +82,7 @@ fc_model_t *fc_model_from_version(const gf_reg_version_t *v, const fc_model_opts
 
 /* Load name@ref from the registry (ref: alias, version number or "latest"), verify, return a
  * new model. Registry failures as in registry.h (unknown_alias, checksum_mismatch, ...). */
-fc_model_t *fc_model_load(redisContext *c, const char *name, const char *ref,
+fc_model_t *fc_model_load(gf_rcluster_t *c, const char *name, const char *ref,
                           const fc_model_opts_t *opts, gf_err_t *err);
 
 /* Add a reference; returns m (NULL-safe). */
@@ -148,7 +149,7 @@ uint64_t fc_holder_set(fc_holder_t *h, fc_model_t *m);
  * reconnect (pub/sub does not replay missed events).
  * Returns 1 when a new model was installed, 0 when h already had it, or a negative GF_E* with
  * err set (registry and load failures as for fc_model_load). */
-int fc_holder_reload(fc_holder_t *h, redisContext *c, const char *name, const char *ref,
+int fc_holder_reload(fc_holder_t *h, gf_rcluster_t *c, const char *name, const char *ref,
                      const fc_model_opts_t *opts, gf_err_t *err);
 
 #endif

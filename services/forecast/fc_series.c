@@ -49,7 +49,7 @@ void fc_series_drop_temp(gf_feat_series_t *s)
     s->temp = NULL;
 }
 
-int fc_series_load_sync(redisContext *c, const char *region, int64_t from, int64_t to,
+int fc_series_load_sync(gf_rcluster_t *c, const char *region, int64_t from, int64_t to,
                         gf_feat_series_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);

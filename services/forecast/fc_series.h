@@ -44,7 +44,7 @@ void fc_series_drop_temp(gf_feat_series_t *s);
  * (malformed entries skipped, as fc_series_fill does): GF_EINVAL "bad_region", "bad_range"
  * (not whole hours, to <= from, over 20 years); GF_ENOTFOUND "unknown_region" (no first/last
  * in gf:region:{R}); GF_EUNAVAIL "redis_unavailable" / "redis_error". */
-int fc_series_load_sync(redisContext *c, const char *region, int64_t from, int64_t to,
+int fc_series_load_sync(gf_rcluster_t *c, const char *region, int64_t from, int64_t to,
                         gf_feat_series_t *out, gf_err_t *err);
 
 /* Highest demand in hours [from, to) of s; NaN when none is known there. */

@@ -10,6 +10,7 @@
  * the walks of a block of rows overlap in the CPU instead of stalling on mispredictions.
  */
 #include "fc_tree.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -161,18 +162,14 @@ static int tree_flatten(fc_forest_t *f, size_t *cap, const tree_src_t *s, size_t
     char path[64];
     snprintf(path, sizeof path, "trees[%zu]", ti);
     /* queue of source node ids; out[k] = slot in f->nodes for queue entry k */
-    uint32_t *queue = malloc(s->n * sizeof *queue);
-    uint32_t *slot = malloc(s->n * sizeof *slot);
-    unsigned char *seen = calloc(s->n, 1);
-    if (queue == NULL || slot == NULL || seen == NULL)
-        abort();
+    uint32_t *queue = gf_xmalloc(s->n * sizeof *queue);
+    uint32_t *slot = gf_xmalloc(s->n * sizeof *slot);
+    unsigned char *seen = gf_xcalloc(s->n, 1);
     int rc = 0;
     size_t head = 0, tail = 0;
     if (f->nnodes + 1 > *cap) {
         *cap = (*cap + 1) * 2;
-        f->nodes = realloc(f->nodes, *cap * sizeof *f->nodes);
-        if (f->nodes == NULL)
-            abort();
+        f->nodes = gf_xrealloc(f->nodes, *cap * sizeof *f->nodes);
     }
     queue[tail] = 0;
     slot[tail++] = (uint32_t)f->nnodes++;
@@ -213,9 +210,7 @@ static int tree_flatten(fc_forest_t *f, size_t *cap, const tree_src_t *s, size_t
         seen[l] = seen[r] = 1;
         if (f->nnodes + 2 > *cap) {
             *cap = (*cap + 2) * 2;
-            f->nodes = realloc(f->nodes, *cap * sizeof *f->nodes);
-            if (f->nodes == NULL)
-                abort();
+            f->nodes = gf_xrealloc(f->nodes, *cap * sizeof *f->nodes);
             nd = &f->nodes[dst];
         }
         nd->feat = (uint32_t)fe | (dl ? DEFAULT_LEFT : 0);
@@ -237,11 +232,9 @@ out:
  * condition (x >= NaN is false for every x: stay) and default-left (NaN input: stay). */
 static void finish_layout(fc_forest_t *f)
 {
-    f->leafv = malloc((f->nnodes ? f->nnodes : 1) * sizeof *f->leafv);
-    f->depth = calloc(f->ntrees ? f->ntrees : 1, sizeof *f->depth);
-    uint32_t *nd = calloc(f->nnodes ? f->nnodes : 1, sizeof *nd);
-    if (f->leafv == NULL || f->depth == NULL || nd == NULL)
-        abort();
+    f->leafv = gf_xmalloc((f->nnodes ? f->nnodes : 1) * sizeof *f->leafv);
+    f->depth = gf_xcalloc(f->ntrees ? f->ntrees : 1, sizeof *f->depth);
+    uint32_t *nd = gf_xcalloc(f->nnodes ? f->nnodes : 1, sizeof *nd);
     for (size_t t = 0; t < f->ntrees; t++) {
         size_t end = t + 1 < f->ntrees ? f->roots[t + 1] : f->nnodes;
         for (size_t i = f->roots[t]; i < end; i++) { /* BFS order: parents first */
@@ -270,9 +263,7 @@ fc_forest_t *fc_forest_parse(const char *json, size_t len, gf_err_t *err)
                    "(line %d)", je.text, je.line);
         return NULL;
     }
-    fc_forest_t *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        abort();
+    fc_forest_t *f = gf_xcalloc(1, sizeof *f);
     size_t cap = 0;
     json_t *learner = json_object_get(root, "learner");
     json_t *gb = json_object_get(learner, "gradient_booster");
@@ -347,9 +338,7 @@ fc_forest_t *fc_forest_parse(const char *json, size_t len, gf_err_t *err)
         goto fail;
     }
     f->ntrees = json_array_size(trees);
-    f->roots = malloc((f->ntrees ? f->ntrees : 1) * sizeof *f->roots);
-    if (f->roots == NULL)
-        abort();
+    f->roots = gf_xmalloc((f->ntrees ? f->ntrees : 1) * sizeof *f->roots);
     for (size_t t = 0; t < f->ntrees; t++) {
         if (json_integer_value(json_array_get(info, t)) != 0) {
             unsupported(err, "%s models are not supported (tree_info != 0)", "multi-group");
@@ -364,11 +353,8 @@ fc_forest_t *fc_forest_parse(const char *json, size_t len, gf_err_t *err)
     }
     finish_layout(f);
     json_decref(root);
-    if (f->nnodes > 0 && cap > f->nnodes) { /* the growth slack: up to half the array */
-        node_t *exact = realloc(f->nodes, f->nnodes * sizeof *f->nodes);
-        if (exact != NULL)
-            f->nodes = exact;
-    }
+    if (f->nnodes > 0 && cap > f->nnodes) /* the growth slack: up to half the array */
+        f->nodes = gf_xrealloc(f->nodes, f->nnodes * sizeof *f->nodes);
     return f;
 fail:
     json_decref(root);
@@ -477,18 +463,14 @@ void fc_forest_check_rows(const fc_forest_t *f, size_t rows, uint64_t seed, floa
 {
     size_t nf = f->nfeat;
     /* thresholds per feature: count, then fill */
-    size_t *cnt = calloc(nf + 1, sizeof *cnt);
-    if (cnt == NULL)
-        abort();
+    size_t *cnt = gf_xcalloc(nf + 1, sizeof *cnt);
     for (size_t i = 0; i < f->nnodes; i++)
         if (f->nodes[i].left != i)
             cnt[(f->nodes[i].feat & FEAT_MASK) + 1]++;
     for (size_t j = 0; j < nf; j++)
         cnt[j + 1] += cnt[j];
-    float *thr = malloc((cnt[nf] ? cnt[nf] : 1) * sizeof *thr);
-    size_t *fill = calloc(nf, sizeof *fill);
-    if (thr == NULL || fill == NULL)
-        abort();
+    float *thr = gf_xmalloc((cnt[nf] ? cnt[nf] : 1) * sizeof *thr);
+    size_t *fill = gf_xcalloc(nf, sizeof *fill);
     for (size_t i = 0; i < f->nnodes; i++)
         if (f->nodes[i].left != i) {
             size_t j = f->nodes[i].feat & FEAT_MASK;

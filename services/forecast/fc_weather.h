@@ -23,13 +23,13 @@
 typedef struct fc_wx {
     gf_feat_temp_t t; /* observations (unsorted until apply) and forecasts */
     size_t obs_cap;
-    size_t n_bad;     /* malformed entries skipped */
+    size_t n_bad; /* malformed entries skipped */
 } fc_wx_t;
 
 /* Keys to read for a forecast from `origin` over `hours` hours needing `lookback` hours of
  * history: the observation months of [origin - lookback h, origin) and the forecast days of
- * [origin - GF_FEAT_MAX_HORIZON h, origin + hours h), into keys[max][96]. Returns how many (<= max).
- * *n_obs gets how many of them (the first ones) are observation keys. */
+ * [origin - GF_FEAT_MAX_HORIZON h, origin + hours h), into keys[max][96]. Returns how many (<=
+ * max). *n_obs gets how many of them (the first ones) are observation keys. */
 size_t fc_wx_keys(const char *region, int64_t origin, int lookback, int hours, char (*keys)[96],
                   size_t max, size_t *n_obs);
 

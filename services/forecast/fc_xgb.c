@@ -2,6 +2,7 @@
  * fc_xgb.c - XGBoost 1.7 C API wrappers for the forecast model core (see fc_xgb.h).
  */
 #include "fc_xgb.h"
+#include "core/util.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,9 +35,7 @@ int fc_xgb_dump_json(BoosterHandle b, char **out, size_t *out_len, gf_err_t *err
     const char *p = NULL;
     *out = NULL;
     GF_XGB_TRY(XGBoosterSaveModelToBuffer(b, "{\"format\":\"json\"}", &n, &p));
-    char *copy = malloc((size_t)n + 1);
-    if (copy == NULL)
-        abort();
+    char *copy = gf_xmalloc((size_t)n + 1);
     memcpy(copy, p, (size_t)n);
     copy[n] = '\0';
     *out = copy;

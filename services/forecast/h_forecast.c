@@ -527,30 +527,28 @@ static void on_month(redisAsyncContext *ac, void *reply, void *privdata)
 static void fjob_read(fjob_t *j, const char *temp_meta);
 static void on_temp_meta(redisAsyncContext *ac, void *reply, void *privdata);
 
-static void on_tobs(redisAsyncContext *ac, void *reply, void *privdata)
+/* A temperature reply (observations or forecasts) into the job; the last reply finishes. */
+static void wx_reply(fjob_t *j, const redisReply *rr,
+                     size_t (*fill)(fc_wx_t *, const redisReply *))
 {
-    (void)ac;
-    fjob_t *j = privdata;
-    redisReply *rr = reply;
     if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
         j->failed = 1;
     else
-        fc_wx_fill_obs(&j->wx, rr);
+        fill(&j->wx, rr);
     if (--j->pending == 0)
         fjob_finish(j);
+}
+
+static void on_tobs(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    wx_reply(privdata, reply, fc_wx_fill_obs);
 }
 
 static void on_tfc(redisAsyncContext *ac, void *reply, void *privdata)
 {
     (void)ac;
-    fjob_t *j = privdata;
-    redisReply *rr = reply;
-    if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
-        j->failed = 1;
-    else
-        fc_wx_fill_fc(&j->wx, rr);
-    if (--j->pending == 0)
-        fjob_finish(j);
+    wx_reply(privdata, reply, fc_wx_fill_fc);
 }
 
 static int parse_i64(const redisReply *e, int64_t *out)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/log.h"
+#include "core/util.h"
 #include "core/svc.h"
 #include "fc_xgb.h"
 #include "h_forecast.h"
@@ -58,9 +59,7 @@ static void cleanup(gf_service_t *svc, void *app_)
 
 static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
 {
-    fc_app_t *app = calloc(1, sizeof *app);
-    if (app == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "oom", "out of memory");
+    fc_app_t *app = gf_xcalloc(1, sizeof *app);
     app->base = svc->base;
     app->redis = svc->redis;
     app->inline_bytes = (size_t)gf_cfg_int(&svc->cfg, "GF_FORECAST_INLINE_BYTES");
@@ -74,8 +73,7 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
         .queue_max = (size_t)gf_cfg_int(&svc->cfg, "GF_FORECAST_QUEUE"),
     };
     app->pool = gf_pool_new(svc->base, &pc, err);
-    fc_life_cfg_t lc = {.redis_host = gf_cfg_str(&svc->cfg, "GF_REDIS_HOST"),
-                        .redis_port = (int)gf_cfg_int(&svc->cfg, "GF_REDIS_PORT"),
+    fc_life_cfg_t lc = {.redis = svc->redis_conf,
                         .recheck_seconds = gf_cfg_double(&svc->cfg, "GF_FORECAST_RECHECK_SECONDS")};
     if (app->pool == NULL || (app->life = fc_life_new(svc->base, &lc, err)) == NULL) {
         cleanup(svc, app);

@@ -221,7 +221,7 @@ struct ing_scanner {
 
 /* Hourly energy of new readings for [from, to): the sum over the region's meter buckets
  * of gf:agg:{R:b}:hour:YYYYMM (hours no bucket has are gaps). */
-static int load_agg(redisContext *c, const char *region, unsigned buckets, int64_t from,
+static int load_agg(gf_rcluster_t *c, const char *region, unsigned buckets, int64_t from,
                     int64_t to, gf_feat_demand_t *s)
 {
     memset(s, 0, sizeof *s);
@@ -235,7 +235,9 @@ static int load_agg(redisContext *c, const char *region, unsigned buckets, int64
         for (unsigned bk = 0; bk < buckets; bk++) {
             char key[96];
             ing_key_agg_hour(key, sizeof key, region, bk, m);
-            redisReply *rep = redisCommand(c, "HGETALL %s", key);
+            gf_err_t err = {0};
+            redisReply *rep = gf_rcluster_cmd(c, &err, "HGETALL %s", key);
+            gf_err_cleanup(&err);
             if (rep == NULL) {
                 rc = GF_EUNAVAIL;
                 break;
@@ -267,7 +269,7 @@ static int load_agg(redisContext *c, const char *region, unsigned buckets, int64
     return rc;
 }
 
-static size_t check(ing_scanner_t *sc, redisContext *c, const char *region, const char *source,
+static size_t check(ing_scanner_t *sc, gf_rcluster_t *c, const char *region, const char *source,
                     const gf_feat_demand_t *s, int64_t check_from)
 {
     if (s->n == 0)
@@ -283,13 +285,17 @@ static size_t check(ing_scanner_t *sc, redisContext *c, const char *region, cons
     if (n > 64)
         n = 64;
     build_store(&sc->cmd, sc->app->anomaly_max, sc->app->anomaly_clear_s, out, n, source);
-    redisReply *rep = redisCommandArgv(c, sc->cmd.argc, sc->cmd.argv, sc->cmd.argvlen);
+    gf_err_t err = {0};
+    redisReply *rep = gf_rcluster_cmd_argv(c, sc->cmd.argc, sc->cmd.argv, sc->cmd.argvlen, &err);
+    if (rep == NULL || gf_redis_reply_check(rep, &err) != 0)
+        GF_LOG(GF_LOG_WARN, "anomaly_store_failed", "%s: %s", region, err.message);
+    gf_err_cleanup(&err);
     if (rep)
         freeReplyObject(rep);
     return n;
 }
 
-static int scan_region(ing_scanner_t *sc, redisContext *c, const char *region, int64_t now_hour)
+static int scan_region(ing_scanner_t *sc, gf_rcluster_t *c, const char *region, int64_t now_hour)
 {
     ing_app_t *app = sc->app;
     int64_t span = ((int64_t)app->acfg.weeks * 7 * 24 + sc->cfg.lookback_h + 1) * 3600;
@@ -305,14 +311,15 @@ static int scan_region(ing_scanner_t *sc, redisContext *c, const char *region, i
     /* (b) the demand series, up to its newest hour. */
     char key[96];
     ing_key_region(key, sizeof key, region);
-    redisReply *rep = redisCommand(c, "HGET %s last", key);
+    gf_err_t err = {0};
+    redisReply *rep = gf_rcluster_cmd(c, &err, "HGET %s last", key);
+    gf_err_cleanup(&err);
     if (rep == NULL)
         return GF_EUNAVAIL;
     int64_t last = rep->type == REDIS_REPLY_STRING ? strtoll(rep->str, NULL, 10) : 0;
     freeReplyObject(rep);
     if (last <= 0)
         return 0;
-    gf_err_t err = {0};
     int rc = gf_feat_demand_load(c, region, last + 3600 - span, last + 3600, 0, &s, &err);
     if (rc == 0)
         check(sc, c, region, "demand", &s, last + 3600 - (int64_t)sc->cfg.lookback_h * 3600);
@@ -326,8 +333,7 @@ static void scan(gf_pool_worker_t *w, void *arg)
 {
     ing_scanner_t *sc = arg;
     gf_err_t err = {0};
-    redisContext *c = gf_redis_worker_conn(w, sc->app->redis_host, sc->app->redis_port, 5000,
-                                           &err);
+    gf_rcluster_t *c = gf_rcluster_worker(w, &sc->app->redis_conf, 5000, &err);
     gf_err_cleanup(&err);
     if (c == NULL) {
         gf_metric_add(m_scans, 1, "redis_unavailable");
@@ -369,7 +375,7 @@ ing_scanner_t *ing_scanner_new(ing_app_t *app, const ing_scanner_cfg_t *cfg, gf_
     sc->cfg = *cfg;
     ing_cmd_init(&sc->cmd);
     gf_pool_cfg_t pc = {.name = "anomaly_scan", .threads = 1, .queue_max = 1,
-                        .local_free = gf_redis_local_free};
+                        .local_free = gf_rcluster_local_free};
     sc->pool = gf_pool_new(app->base, &pc, err);
     if (sc->pool == NULL)
         goto fail;

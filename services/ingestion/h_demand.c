@@ -6,8 +6,9 @@
  * query and queues a task on the kit's worker pool (app->imports, core/pool.h; a full queue
  * answers 503 import_queue_full); a pool thread feeds the request body (borrowed: libevent
  * keeps the request and its input buffer until the reply) to the streaming importer in 1 MiB
- * slices and writes the chunks it flushes with EVALSHA on its own blocking Redis connection
- * (gf_redis_worker_conn; up to 4 in flight); the pool then hands the task back to the loop,
+ * slices and writes the chunks it flushes with EVALSHA, one per region of the chunk, on its
+ * own blocking handle (gf_rcluster_worker: one Redis or a cluster; ing_demand_writer_t);
+ * the pool then hands the task back to the loop,
  * which replies. The loop keeps serving meanwhile. The same pool saves the regions catalog
  * into Redis after every (re)connect.
  *
@@ -30,7 +31,6 @@
 #include <strings.h>
 
 #define FEED_SLICE (1u << 20)
-#define MAX_INFLIGHT 4
 #define MAX_TASK_REGIONS 128
 
 static gf_metric_t *m_rows, *m_mw, *m_import_rows, *m_imports, *m_import_s, *m_write;
@@ -108,39 +108,16 @@ typedef struct task {
     size_t nreg;
 } task_t;
 
-/* The pool thread's blocking connection, rebuilt after failures. */
-static redisContext *conn(gf_pool_worker_t *w, const ing_app_t *app, gf_err_t *err)
+/* The pool thread's blocking handle (one Redis or a cluster), rebuilt after failures. */
+static gf_rcluster_t *conn(gf_pool_worker_t *w, const ing_app_t *app, gf_err_t *err)
 {
-    return gf_redis_worker_conn(w, app->redis_host, app->redis_port, 5000, err);
+    return gf_rcluster_worker(w, &app->redis_conf, 5000, err);
 }
 
 typedef struct writer {
-    redisContext *c;
+    ing_demand_writer_t dw;
     task_t *t;
-    char sha[41];
-    ing_cmd_t cmd;
-    size_t inflight;
-    size_t new_rows;
-    double sent[MAX_INFLIGHT + 1];
-    size_t head;
 } writer_t;
-
-static int collect(writer_t *w, gf_err_t *err)
-{
-    redisReply *rep = NULL;
-    if (redisGetReply(w->c, (void **)&rep) != REDIS_OK)
-        rep = NULL;
-    gf_metric_observe(m_write, gf_now_mono() - w->sent[w->head % (MAX_INFLIGHT + 1)],
-                      "demand");
-    w->head++;
-    w->inflight--;
-    size_t n = 0;
-    int rc = ing_demand_apply_reply(rep, &n, err);
-    w->new_rows += n;
-    if (rep)
-        freeReplyObject(rep);
-    return rc;
-}
 
 static void track_regions(task_t *t, const ing_demand_row_t *rows, size_t n)
 {
@@ -173,19 +150,10 @@ static int flush_rows(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t
 {
     writer_t *w = ud;
     track_regions(w->t, rows, n);
-    ing_demand_build(w->t->opts.kind, rows, n, w->sha, &w->cmd);
-    if (redisAppendCommandArgv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen) != REDIS_OK)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", w->c->errstr);
-    w->sent[(w->head + w->inflight) % (MAX_INFLIGHT + 1)] = gf_now_mono();
-    w->inflight++;
-    int done = 0;
-    while (!done)
-        if (redisBufferWrite(w->c, &done) != REDIS_OK)
-            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
-                              w->c->errstr);
-    if (w->inflight >= MAX_INFLIGHT)
-        return collect(w, err);
-    return 0;
+    double t0 = gf_now_mono();
+    int rc = ing_demand_write(&w->dw, rows, n, err);
+    gf_metric_observe(m_write, gf_now_mono() - t0, "demand");
+    return rc;
 }
 
 static void run_import(gf_pool_worker_t *worker, void *arg)
@@ -193,19 +161,16 @@ static void run_import(gf_pool_worker_t *worker, void *arg)
     task_t *t = arg;
     double t0 = gf_now_mono();
     writer_t w = {.t = t};
-    ing_cmd_init(&w.cmd);
     ing_demand_import_t *imp = NULL;
-    w.c = conn(worker, t->app, &t->err);
-    if (w.c == NULL) {
+    gf_rcluster_t *c = conn(worker, t->app, &t->err);
+    if (c == NULL) {
         t->rc = GF_EUNAVAIL;
+        memset(&w.dw, 0, sizeof w.dw);
         goto out;
     }
-    t->rc = ing_demand_script_load(w.c, w.sha, &t->err);
-    if (t->rc != 0) {
-        redisFree(w.c); /* start from a fresh connection next time */
-        worker->local = NULL;
+    t->rc = ing_demand_writer_init(&w.dw, c, t->opts.kind, &t->err);
+    if (t->rc != 0)
         goto out;
-    }
     imp = ing_demand_import_new(&t->opts, flush_rows, &w);
     const char *body = t->r->body;
     size_t len = t->r->body_len;
@@ -215,19 +180,12 @@ static void run_import(gf_pool_worker_t *worker, void *arg)
                                        &t->err);
     if (t->rc == 0)
         t->rc = ing_demand_import_finish(imp, &t->err);
-    while (w.inflight > 0) {
-        gf_err_t e2 = {0};
-        int r = collect(&w, t->rc ? &e2 : &t->err);
-        gf_err_cleanup(&e2);
-        if (t->rc == 0)
-            t->rc = r;
-    }
     t->st = *ing_demand_import_stats(imp);
-    t->st.rows_new = w.new_rows;
+    t->st.rows_new = w.dw.new_rows;
     t->rejections = ing_demand_import_rejections_json(imp);
 out:
     ing_demand_import_free(imp);
-    ing_cmd_cleanup(&w.cmd);
+    ing_demand_writer_cleanup(&w.dw);
     t->seconds = gf_now_mono() - t0;
 }
 
@@ -369,7 +327,7 @@ static void run_save_regions(gf_pool_worker_t *w, void *arg)
 {
     ing_app_t *app = arg;
     gf_err_t err = {0};
-    redisContext *c = conn(w, app, &err);
+    gf_rcluster_t *c = conn(w, app, &err);
     if (c == NULL || ing_regions_save(c, &app->regions, &err) != 0) {
         GF_LOG(GF_LOG_WARN, "regions_save_failed", "%s; retrying", err.message);
         if (gf_loop_call(app->base, gf_redis_retry_later_cb, app->regions_retry) != 0)

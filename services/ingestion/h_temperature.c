@@ -33,18 +33,10 @@ void ing_temp_metrics_init(void)
                                "Temperature rows of imports by kind and outcome.", "kind,outcome");
 }
 
-static redisContext *conn(gf_pool_worker_t *w, const ing_app_t *app, gf_err_t *err)
+/* The pool thread's blocking handle (one Redis or a cluster), checked and rebuilt by the kit. */
+static gf_rcluster_t *conn(gf_pool_worker_t *w, const ing_app_t *app, gf_err_t *err)
 {
-    return gf_redis_worker_conn(w, app->redis_host, app->redis_port, 5000, err);
-}
-
-/* After a failure on a dead context, start from a fresh one next time. */
-static void drop_if_dead(gf_pool_worker_t *w, redisContext *c)
-{
-    if (c != NULL && c->err) {
-        redisFree(c);
-        w->local = NULL;
-    }
+    return gf_rcluster_worker(w, &app->redis_conf, 5000, err);
 }
 
 static const char *kind_name(ing_temp_kind_t k)
@@ -72,13 +64,12 @@ static void run_post(gf_pool_worker_t *w, void *arg)
     double t0 = gf_now_mono();
     t->rc = ing_temp_parse(&t->opts, t->r->body, t->r->body_len, &t->b, &t->err);
     if (t->rc == 0 && t->b.n > 0) {
-        redisContext *c = conn(w, t->app, &t->err);
+        gf_rcluster_t *c = conn(w, t->app, &t->err);
         if (c == NULL)
             t->rc = GF_EUNAVAIL;
         else
             t->rc = ing_temp_write_sync(c, t->opts.kind, &t->b, &t->new_rows, &t->written,
                                         &t->err);
-        drop_if_dead(w, c);
     }
     t->seconds = gf_now_mono() - t0;
 }
@@ -120,9 +111,8 @@ static void reply_post(void *arg)
     post_t *t = arg;
     const char *kind = kind_name(t->opts.kind);
     GF_LOG(GF_LOG_INFO, "temperature_import",
-           "%s: %zu rows, %zu accepted, %zu new, %zu rejected, %.3f s, %s", kind,
-           t->b.rows_total, t->b.n, t->new_rows, t->b.rejected, t->seconds,
-           t->rc == 0 ? "ok" : t->err.code);
+           "%s: %zu rows, %zu accepted, %zu new, %zu rejected, %.3f s, %s", kind, t->b.rows_total,
+           t->b.n, t->new_rows, t->b.rejected, t->seconds, t->rc == 0 ? "ok" : t->err.code);
     if (t->rc != 0) {
         if (t->written > 0 || t->b.n > 0) {
             /* a Redis failure after part of the rows was written: say how much */
@@ -238,15 +228,14 @@ static int64_t meta_stamp(const redisReply *r, const char *name)
     return INT64_MIN;
 }
 
-static redisReply *meta_read(redisContext *c, const char *region, gf_err_t *err)
+static redisReply *meta_read(gf_rcluster_t *c, const char *region, gf_err_t *err)
 {
     char key[96];
     const char *argv[] = {"HGETALL", gf_feat_temp_meta_key(key, sizeof key, region)};
-    redisReply *r = redisCommandArgv(c, 2, argv, NULL);
-    if (r == NULL) {
-        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+    size_t len[] = {7, strlen(key)};
+    redisReply *r = gf_rcluster_cmd_argv(c, 2, argv, len, err);
+    if (r == NULL)
         return NULL;
-    }
     if (r->type != REDIS_REPLY_ARRAY) {
         gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %.200s",
                    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
@@ -287,7 +276,7 @@ static json_t *meta_json(const char *region, const redisReply *r)
 static void run_get(gf_pool_worker_t *w, void *arg)
 {
     get_t *q = arg;
-    redisContext *c = conn(w, q->app, &q->err);
+    gf_rcluster_t *c = conn(w, q->app, &q->err);
     if (c == NULL) {
         q->rc = GF_EUNAVAIL;
         return;
@@ -305,14 +294,12 @@ static void run_get(gf_pool_worker_t *w, void *arg)
                 json_array_append_new(q->regions, meta_json(rs->v[i].code, r));
             freeReplyObject(r);
         }
-        drop_if_dead(w, c);
         return;
     }
     if (q->from == INT64_MIN || q->to == INT64_MIN) {
         redisReply *r = meta_read(c, q->region, &q->err);
         if (r == NULL) {
             q->rc = GF_EUNAVAIL;
-            drop_if_dead(w, c);
             return;
         }
         int64_t last = meta_stamp(r, q->kind == ING_TEMP_FC ? "fc_last" : "obs_last");
@@ -330,7 +317,6 @@ static void run_get(gf_pool_worker_t *w, void *arg)
         }
     }
     q->rc = gf_feat_temp_load(c, q->region, q->from, q->to, 0, &q->t, &q->err);
-    drop_if_dead(w, c);
 }
 
 static void get_free(get_t *q)
@@ -369,7 +355,8 @@ static void reply_get(void *arg)
     if (q->kind == ING_TEMP_OBS) {
         for (size_t i = 0; i < q->t.n; i++) {
             json_t *p = json_object();
-            json_object_set_new(p, "ts", json_string(gf_time_format(q->t.hour[i], buf, sizeof buf)));
+            json_object_set_new(p, "ts",
+                                json_string(gf_time_format(q->t.hour[i], buf, sizeof buf)));
             json_object_set_new(p, "temperature_c", json_real(q->t.temp_c[i]));
             json_array_append_new(pts, p);
         }
@@ -388,7 +375,8 @@ static void reply_get(void *arg)
                     continue;
             }
             json_t *p = json_object();
-            json_object_set_new(p, "ts", json_string(gf_time_format(f->target[i], buf, sizeof buf)));
+            json_object_set_new(p, "ts",
+                                json_string(gf_time_format(f->target[i], buf, sizeof buf)));
             json_object_set_new(p, "issued_at",
                                 json_string(gf_time_format(f->issued[i], buf, sizeof buf)));
             json_object_set_new(p, "temperature_c", json_real(f->temp_c[i]));

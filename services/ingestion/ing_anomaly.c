@@ -198,8 +198,6 @@ size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
 json_t *ing_anomalies_to_json(const ing_anomaly_t *a, size_t n)
 {
     json_t *arr = json_array();
-    if (arr == NULL)
-        abort();
     for (size_t i = 0; i < n; i++) {
         char ts[32];
         gf_time_format(a[i].t, ts, sizeof ts);

@@ -32,8 +32,7 @@ typedef struct ing_app {
     gf_service_t *svc;
     struct event_base *base;
     gf_redis_t *redis;
-    const char *redis_host;
-    int redis_port;
+    gf_redis_conf_t redis_conf; /* GF_REDIS_CLUSTER / HOST / PORT, for pool threads' handles */
     const char *data_dir;
 
     ing_regions_t regions; /* read-only after init: shared with the worker threads */

@@ -4,6 +4,8 @@
  */
 #include "ing_cmd.h"
 
+#include "core/util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +32,6 @@ void ing_cmd_reset(ing_cmd_t *c)
     c->_len = 0;
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (q == NULL)
-        abort();
-    return q;
-}
 
 static void reserve(char **buf, size_t *cap, size_t need)
 {
@@ -45,7 +40,7 @@ static void reserve(char **buf, size_t *cap, size_t need)
     size_t n = *cap ? *cap * 2 : 16384;
     while (n < need)
         n *= 2;
-    *buf = xrealloc(*buf, n);
+    *buf = gf_xrealloc(*buf, n);
     *cap = n;
 }
 
@@ -53,9 +48,9 @@ void ing_cmd_add(ing_cmd_t *c, const char *s, size_t n)
 {
     if (c->argc == c->_cap_args) {
         int cap = c->_cap_args ? c->_cap_args * 2 : 256;
-        c->_off = xrealloc(c->_off, (size_t)cap * sizeof *c->_off);
-        c->argvlen = xrealloc(c->argvlen, (size_t)cap * sizeof *c->argvlen);
-        c->argv = xrealloc(c->argv, (size_t)cap * sizeof *c->argv);
+        c->_off = gf_xrealloc(c->_off, (size_t)cap * sizeof *c->_off);
+        c->argvlen = gf_xrealloc(c->argvlen, (size_t)cap * sizeof *c->argvlen);
+        c->argv = gf_xrealloc(c->argv, (size_t)cap * sizeof *c->argv);
         c->_cap_args = cap;
     }
     reserve(&c->_buf, &c->_cap, c->_len + n);

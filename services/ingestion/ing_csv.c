@@ -6,6 +6,7 @@
  * quote inside the span switches to the byte loop that tracks quote state.
  */
 #include "ing_csv.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,8 @@ int ing_csv_init(ing_csv_t *p, ing_csv_record_cb cb, void *ud)
     memset(p, 0, sizeof *p);
     p->cb = cb;
     p->ud = ud;
-    p->carry = malloc(ING_CSV_MAX_RECORD);
-    p->scratch = malloc(ING_CSV_MAX_RECORD);
-    if (p->carry == NULL || p->scratch == NULL)
-        abort();
+    p->carry = gf_xmalloc(ING_CSV_MAX_RECORD);
+    p->scratch = gf_xmalloc(ING_CSV_MAX_RECORD);
     p->line = 1;
     p->delim = ',';
     return 0;

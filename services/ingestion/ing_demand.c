@@ -6,11 +6,15 @@
  * file importer. (Read-back is gf_feat_demand_load in libs/features.)
  */
 #include "ing_demand.h"
+#include "core/util.h"
 
 #include "core/jscan.h"
 #include "ing_csv.h"
 #include "ing_keys.h"
 #include "core/region.h"
+
+#include "core/redis.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -526,26 +530,20 @@ static int json_finish(ing_demand_import_t *imp)
 ing_demand_import_t *ing_demand_import_new(const ing_demand_opts_t *o, ing_demand_flush_cb cb,
                                            void *ud)
 {
-    ing_demand_import_t *imp = calloc(1, sizeof *imp);
-    if (imp == NULL)
-        abort();
+    ing_demand_import_t *imp = gf_xcalloc(1, sizeof *imp);
     imp->o = *o;
     if (imp->o.chunk_rows == 0)
         imp->o.chunk_rows = 4096;
     imp->cb = cb;
     imp->ud = ud;
-    imp->rows = malloc(imp->o.chunk_rows * sizeof *imp->rows);
-    imp->rejects = calloc(imp->o.max_rejects_kept ? imp->o.max_rejects_kept : 1,
+    imp->rows = gf_xmalloc(imp->o.chunk_rows * sizeof *imp->rows);
+    imp->rejects = gf_xcalloc(imp->o.max_rejects_kept ? imp->o.max_rejects_kept : 1,
                           sizeof *imp->rejects);
-    if (imp->rows == NULL || imp->rejects == NULL)
-        abort();
     if (o->format == ING_FMT_CSV) {
         ing_csv_init(&imp->csv, on_csv_record, imp);
         ing_csv_auto_delim(&imp->csv);
     } else {
-        imp->elem = malloc(MAX_ELEMENT);
-        if (imp->elem == NULL)
-            abort();
+        imp->elem = gf_xmalloc(MAX_ELEMENT);
         imp->jline = imp->jcol = 1;
     }
     return imp;
@@ -616,14 +614,10 @@ void ing_demand_import_add_new(ing_demand_import_t *imp, size_t n)
 json_t *ing_demand_import_rejections_json(const ing_demand_import_t *imp)
 {
     json_t *a = json_array();
-    if (a == NULL)
-        abort();
     for (size_t i = 0; i < imp->nrejects; i++) {
         const reject_rec_t *rr = &imp->rejects[i];
         json_t *o = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)rr->line, "code", rr->code,
                               "reason", rr->reason);
-        if (o == NULL)
-            abort();
         if (rr->index >= 0)
             json_object_set_new(o, "index", json_integer(rr->index));
         json_array_append_new(a, o);
@@ -633,40 +627,36 @@ json_t *ing_demand_import_rejections_json(const ing_demand_import_t *imp)
 
 /* ------------------------------------------------------------------ Redis upsert */
 
-/* ARGV: groups of [series key, region, region meta key ("" for flags), count, then count
- * pairs of (hour epoch, value)]. One HSET per group; its return value counts new fields. */
+/* One command per region (every key of it carries the {R} tag, so it runs on one cluster
+ * slot). KEYS[1] = gf:region:{R}, KEYS[2..] = the series keys (gf:demand:{R}:YYYYMM months,
+ * or gf:dflags:{R}); ARGV[1] = R, ARGV[2] = "1" to keep gf:region:{R} rows/first/last/code
+ * (demand) or "0" (flags), then groups of [index into KEYS, count, count pairs of (hour
+ * epoch, value)]. One HSET per group; its return value counts new fields. */
 static const char script_src[] =
-    "local i, n, total, stats = 1, #ARGV, 0, {}\n"
+    "local r, meta = ARGV[1], ARGV[2] == '1'\n"
+    "local i, n, total, lo, hi = 3, #ARGV, 0, nil, nil\n"
     "while i <= n do\n"
-    "  local key, r, rk, cnt = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3])\n"
-    "  local args, lo, hi = {}, nil, nil\n"
+    "  local key, cnt = KEYS[tonumber(ARGV[i])], tonumber(ARGV[i+1])\n"
+    "  local args = {}\n"
     "  for k = 0, cnt - 1 do\n"
-    "    local ep = ARGV[i + 4 + 2 * k]\n"
+    "    local ep = ARGV[i + 2 + 2 * k]\n"
     "    args[2 * k + 1] = ep\n"
-    "    args[2 * k + 2] = ARGV[i + 5 + 2 * k]\n"
+    "    args[2 * k + 2] = ARGV[i + 3 + 2 * k]\n"
     "    local e = tonumber(ep)\n"
     "    if not lo or e < lo then lo = e end\n"
     "    if not hi or e > hi then hi = e end\n"
     "  end\n"
-    "  i = i + 4 + 2 * cnt\n"
-    "  local added = redis.call('HSET', key, unpack(args))\n"
-    "  total = total + added\n"
-    "  if rk ~= '' then\n"
-    "    local s = stats[rk]\n"
-    "    if not s then s = {r, 0, lo, hi}; stats[rk] = s end\n"
-    "    s[2] = s[2] + added\n"
-    "    if lo < s[3] then s[3] = lo end\n"
-    "    if hi > s[4] then s[4] = hi end\n"
-    "  end\n"
+    "  i = i + 2 + 2 * cnt\n"
+    "  total = total + redis.call('HSET', key, unpack(args))\n"
     "end\n"
-    "for rk, s in pairs(stats) do\n"
-    "  if s[2] > 0 then redis.call('HINCRBY', rk, 'rows', s[2]) end\n"
+    "if meta and lo then\n"
+    "  local rk = KEYS[1]\n"
+    "  if total > 0 then redis.call('HINCRBY', rk, 'rows', total) end\n"
     "  local cur = redis.call('HMGET', rk, 'first', 'last', 'code')\n"
     "  local f, l = tonumber(cur[1]), tonumber(cur[2])\n"
-    "  if not f or s[3] < f then redis.call('HSET', rk, 'first', string.format('%d', s[3])) end\n"
-    "  if not l or s[4] > l then redis.call('HSET', rk, 'last', string.format('%d', s[4])) end\n"
-    "  if not cur[3] then redis.call('HSET', rk, 'code', s[1]) end\n"
-    "  redis.call('SADD', 'gf:regions', s[1])\n"
+    "  if not f or lo < f then redis.call('HSET', rk, 'first', string.format('%d', lo)) end\n"
+    "  if not l or hi > l then redis.call('HSET', rk, 'last', string.format('%d', hi)) end\n"
+    "  if not cur[3] then redis.call('HSET', rk, 'code', r) end\n"
     "end\n"
     "return total\n";
 
@@ -675,25 +665,40 @@ const char *ing_demand_script(void)
     return script_src;
 }
 
-int ing_demand_script_load(redisContext *c, char sha[41], gf_err_t *err)
+size_t ing_demand_regions_of(const ing_demand_row_t *rows, size_t n, const char ***out)
 {
-    const char *argv[] = {"SCRIPT", "LOAD", script_src};
-    redisReply *rep = redisCommandArgv(c, 3, argv, NULL);
-    int rc = 0;
-    if (rep == NULL)
-        rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-    else if (rep->type != REDIS_REPLY_STRING || rep->len != 40)
-        rc = gf_err_set(err, GF_EUNAVAIL, "redis_error", "SCRIPT LOAD: %s",
-                        rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+    const char **v = NULL;
+    size_t nv = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        /* rows come in runs of one region: compare with the last one first */
+        if (nv > 0 && strcmp(v[nv - 1], rows[i].region) == 0)
+            continue;
+        while (k < nv && strcmp(v[k], rows[i].region) != 0)
+            k++;
+        if (k < nv)
+            continue;
+        if (nv == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = gf_xrealloc(v, cap * sizeof *v);
+        }
+        v[nv++] = rows[i].region;
+    }
+    *out = v;
+    return nv;
+}
+
+/* The series key of a row (demand month or flags). */
+static void series_key(ing_import_kind_t kind, const ing_demand_row_t *row, char key[96])
+{
+    if (kind == ING_IMPORT_FLAGS)
+        ing_key_dflags(key, 96, row->region);
     else
-        memcpy(sha, rep->str, 41);
-    if (rep)
-        freeReplyObject(rep);
-    return rc;
+        ing_key_demand(key, 96, row->region, row->hour);
 }
 
 void ing_demand_build(ing_import_kind_t kind, const ing_demand_row_t *rows, size_t n,
-                      const char *sha, ing_cmd_t *out)
+                      const char *region, const char *sha, ing_cmd_t *out)
 {
     ing_cmd_reset(out);
     if (sha) {
@@ -703,44 +708,70 @@ void ing_demand_build(ing_import_kind_t kind, const ing_demand_row_t *rows, size
         ing_cmd_adds(out, "EVAL");
         ing_cmd_add(out, script_src, sizeof script_src - 1);
     }
-    ing_cmd_add(out, "0", 1);
+    /* The distinct series keys of the region's rows (a few months at most per chunk). */
+    int64_t *month = NULL; /* demand: month start of each key; flags: one key */
+    size_t nkeys = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].region, region) != 0)
+            continue;
+        int64_t m = kind == ING_IMPORT_FLAGS ? 0 : ing_time_month_start(rows[i].hour);
+        size_t k = 0;
+        while (k < nkeys && month[k] != m)
+            k++;
+        if (k < nkeys)
+            continue;
+        if (nkeys == cap) {
+            cap = cap ? cap * 2 : 8;
+            month = gf_xrealloc(month, cap * sizeof *month);
+        }
+        month[nkeys++] = m;
+    }
+    ing_cmd_add_i64(out, (int64_t)nkeys + 1);
+    char key[96];
+    ing_key_region(key, sizeof key, region);
+    ing_cmd_adds(out, key);
+    for (size_t k = 0; k < nkeys; k++) {
+        ing_demand_row_t probe = {.hour = month[k]};
+        snprintf(probe.region, sizeof probe.region, "%s", region);
+        series_key(kind, &probe, key);
+        ing_cmd_adds(out, key);
+    }
+    ing_cmd_adds(out, region);
+    ing_cmd_adds(out, kind == ING_IMPORT_FLAGS ? "0" : "1");
     size_t i = 0;
     while (i < n) {
-        /* a group: same region and (for demand) same month, at most GROUP_MAX rows */
-        const ing_demand_row_t *g = &rows[i];
-        int64_t m0 = ing_time_month_start(g->hour), m1 = ing_time_next_month(m0);
-        size_t j = i + 1;
-        while (j < n && j - i < GROUP_MAX && strcmp(rows[j].region, g->region) == 0 &&
-               (kind == ING_IMPORT_FLAGS || (rows[j].hour >= m0 && rows[j].hour < m1)))
-            j++;
-        char key[96], rk[96];
-        if (kind == ING_IMPORT_FLAGS) {
-            ing_key_dflags(key, sizeof key, g->region);
-            rk[0] = '\0';
-        } else {
-            ing_key_demand(key, sizeof key, g->region, g->hour);
-            ing_key_region(rk, sizeof rk, g->region);
+        if (strcmp(rows[i].region, region) != 0) {
+            i++;
+            continue;
         }
-        ing_cmd_adds(out, key);
-        ing_cmd_adds(out, g->region);
-        ing_cmd_adds(out, rk);
+        /* a group: consecutive rows of the region in one key, at most GROUP_MAX */
+        int64_t m = kind == ING_IMPORT_FLAGS ? 0 : ing_time_month_start(rows[i].hour);
+        size_t k = 0;
+        while (month[k] != m)
+            k++;
+        size_t j = i + 1;
+        while (j < n && j - i < GROUP_MAX && strcmp(rows[j].region, region) == 0 &&
+               (kind == ING_IMPORT_FLAGS || ing_time_month_start(rows[j].hour) == m))
+            j++;
+        ing_cmd_add_i64(out, (int64_t)k + 2);
         ing_cmd_add_i64(out, (int64_t)(j - i));
-        for (size_t k = i; k < j; k++) {
-            ing_cmd_add_i64(out, rows[k].hour);
+        for (size_t r = i; r < j; r++) {
+            ing_cmd_add_i64(out, rows[r].hour);
             if (kind == ING_IMPORT_FLAGS) {
-                ing_cmd_adds(out, rows[k].category);
+                ing_cmd_adds(out, rows[r].category);
             } else {
                 char v[72];
-                size_t vn = ing_fmt_double(rows[k].demand_mw, v);
-                if (rows[k].has_temp) {
+                size_t vn = ing_fmt_double(rows[r].demand_mw, v);
+                if (rows[r].has_temp) {
                     v[vn++] = ',';
-                    vn += ing_fmt_double(rows[k].temperature_c, v + vn);
+                    vn += ing_fmt_double(rows[r].temperature_c, v + vn);
                 }
                 ing_cmd_add(out, v, vn);
             }
         }
         i = j;
     }
+    free(month);
     ing_cmd_finish(out);
 }
 
@@ -760,82 +791,112 @@ int ing_demand_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *
     return 0;
 }
 
-/* ------------------------------------------------------------------ blocking import */
+/* ------------------------------------------------------------------ blocking writer */
 
-struct sync_writer {
-    redisContext *c;
-    ing_import_kind_t kind;
-    char sha[41];
-    ing_cmd_t cmd;
-    size_t inflight;
-    size_t new_rows;
-};
-
-static int sync_collect(struct sync_writer *w, gf_err_t *err)
+int ing_demand_writer_init(ing_demand_writer_t *w, gf_rcluster_t *c, ing_import_kind_t kind,
+                           gf_err_t *err)
 {
-    redisReply *rep = NULL;
-    if (redisGetReply(w->c, (void **)&rep) != REDIS_OK)
-        rep = NULL;
-    w->inflight--;
-    size_t n = 0;
-    int rc = ing_demand_apply_reply(rep, &n, err);
-    w->new_rows += n;
-    if (rep)
-        freeReplyObject(rep);
+    memset(w, 0, sizeof *w);
+    w->c = c;
+    w->kind = kind;
+    w->script.body = script_src;
+    ing_cmd_init(&w->cmd);
+    return gf_rcluster_script_load_all(c, &w->script, err);
+}
+
+void ing_demand_writer_cleanup(ing_demand_writer_t *w)
+{
+    ing_cmd_cleanup(&w->cmd);
+    free(w->listed);
+    w->listed = NULL;
+    w->nlisted = w->caplisted = 0;
+}
+
+/* SADD gf:regions R once per writer, after R's first rows were written. */
+static int list_region(ing_demand_writer_t *w, const char *region, gf_err_t *err)
+{
+    for (size_t i = 0; i < w->nlisted; i++)
+        if (strcmp(w->listed[i], region) == 0)
+            return 0;
+    redisReply *rep = gf_rcluster_cmd(w->c, err, "SADD %s %s", ING_KEY_REGIONS, region);
+    if (rep == NULL)
+        return GF_EUNAVAIL;
+    int rc = gf_redis_reply_check(rep, err);
+    freeReplyObject(rep);
+    if (rc != 0)
+        return rc;
+    if (w->nlisted == w->caplisted) {
+        w->caplisted = w->caplisted ? w->caplisted * 2 : 8;
+        w->listed = gf_xrealloc(w->listed, w->caplisted * sizeof *w->listed);
+    }
+    snprintf(w->listed[w->nlisted++], sizeof w->listed[0], "%s", region);
+    return 0;
+}
+
+int ing_demand_write(ing_demand_writer_t *w, const ing_demand_row_t *rows, size_t n,
+                     gf_err_t *err)
+{
+    const char **regions;
+    size_t nr = ing_demand_regions_of(rows, n, &regions);
+    int rc = 0;
+    for (size_t i = 0; i < nr && rc == 0; i++) {
+        ing_demand_build(w->kind, rows, n, regions[i], w->script.sha, &w->cmd);
+        redisReply *rep = gf_rcluster_cmd_argv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen,
+                                               err);
+        if (rep != NULL && gf_rc_reply_is(rep, "NOSCRIPT")) {
+            /* a master restarted since the load: load it everywhere again, send once more */
+            freeReplyObject(rep);
+            rep = NULL;
+            if (gf_rcluster_script_load_all(w->c, &w->script, err) == 0)
+                rep = gf_rcluster_cmd_argv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen,
+                                           err);
+        }
+        size_t added = 0;
+        if (rep == NULL && err != NULL && err->rc != 0)
+            rc = err->rc; /* err says why (unreachable master, refused command) */
+        else
+            rc = ing_demand_apply_reply(rep, &added, err);
+        if (rep)
+            freeReplyObject(rep);
+        w->new_rows += added;
+        if (rc == 0 && w->kind == ING_IMPORT_DEMAND)
+            rc = list_region(w, regions[i], err);
+    }
+    free(regions);
     return rc;
 }
 
 static int sync_flush(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t *err)
 {
-    struct sync_writer *w = ud;
-    ing_demand_build(w->kind, rows, n, w->sha, &w->cmd);
-    if (redisAppendCommandArgv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen) != REDIS_OK)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", w->c->errstr);
-    w->inflight++;
-    int done = 0;
-    while (!done)
-        if (redisBufferWrite(w->c, &done) != REDIS_OK)
-            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
-                              w->c->errstr);
-    if (w->inflight >= 4)
-        return sync_collect(w, err);
-    return 0;
+    return ing_demand_write(ud, rows, n, err);
 }
 
-int ing_demand_import_file_sync(redisContext *c, const ing_demand_opts_t *o, const char *path,
+int ing_demand_import_file_sync(gf_rcluster_t *c, const ing_demand_opts_t *o, const char *path,
                                 ing_demand_stats_t *stats, gf_err_t *err)
 {
     memset(stats, 0, sizeof *stats);
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return gf_err_set(err, GF_ENOTFOUND, "file_not_found", "cannot open %s", path);
-    struct sync_writer w = {.c = c, .kind = o->kind};
-    ing_cmd_init(&w.cmd);
-    int rc = ing_demand_script_load(c, w.sha, err);
+    ing_demand_writer_t w;
+    int rc = ing_demand_writer_init(&w, c, o->kind, err);
     ing_demand_import_t *imp = NULL;
     char *buf = NULL;
     if (rc != 0)
         goto out;
     imp = ing_demand_import_new(o, sync_flush, &w);
-    buf = malloc(1 << 18);
-    if (buf == NULL)
-        abort();
+    buf = gf_xmalloc(1 << 18);
     size_t n;
     while (rc == 0 && (n = fread(buf, 1, 1 << 18, f)) > 0)
         rc = ing_demand_import_feed(imp, buf, n, err);
     if (rc == 0)
         rc = ing_demand_import_finish(imp, err);
-    while (w.inflight > 0) {
-        int r = sync_collect(&w, rc ? NULL : err);
-        if (rc == 0)
-            rc = r;
-    }
     *stats = *ing_demand_import_stats(imp);
     stats->rows_new = w.new_rows;
 out:
     free(buf);
     ing_demand_import_free(imp);
-    ing_cmd_cleanup(&w.cmd);
+    ing_demand_writer_cleanup(&w);
     fclose(f);
     return rc;
 }

@@ -20,10 +20,11 @@
  * label says whether a stamp names the hour's end (EIA-930, EIA API) or its start; rows
  * are stored under the UTC start of the hour and must fall on a whole hour.
  *
- * Redis: per chunk one EVALSHA of the upsert script: HSET gf:demand:{R}:YYYYMM
- * <hour epoch> "demand" or "demand,temp" for groups of rows, HSET returning how many fields
- * were new, so gf:region:{R} rows/first/last stay exact and re-importing a file changes
- * nothing; SADD gf:regions R. Flags: HSET gf:dflags:{R} <hour epoch> <category>.
+ * Redis: per chunk one EVALSHA of the upsert script per region (keys of the one tag {R},
+ * all in KEYS): HSET gf:demand:{R}:YYYYMM <hour epoch> "demand" or "demand,temp" for
+ * groups of rows, HSET returning how many fields were new, so gf:region:{R}
+ * rows/first/last stay exact and re-importing a file changes nothing; then, once per
+ * import and region, SADD gf:regions R. Flags: HSET gf:dflags:{R} <hour epoch> <category>.
  *
  * Ownership: ing_demand_import_t is opaque (new/free). Rows passed to the flush callback
  * are borrowed for the call only.
@@ -32,6 +33,7 @@
 #define GF_INGESTION_ING_DEMAND_H
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "core/region.h"
 #include "ing_cmd.h"
 #include "ing_fields.h"
@@ -110,21 +112,47 @@ json_t *ing_demand_import_rejections_json(const ing_demand_import_t *imp);
 
 /* The upsert script's Lua source (static). */
 const char *ing_demand_script(void);
-/* SCRIPT LOAD it (blocking). Returns 0 or GF_EUNAVAIL. */
-int ing_demand_script_load(redisContext *c, char sha[41], gf_err_t *err);
 
-/* Build the upsert command for rows (one chunk, any order) into out. sha NULL sends EVAL
- * with the source. kind selects demand series or flags. Can't fail. */
+/* The distinct regions of rows, in order of first appearance: *out (gf_xmalloc'ed array of
+ * pointers into rows, caller frees) and the count. */
+size_t ing_demand_regions_of(const ing_demand_row_t *rows, size_t n, const char ***out);
+/* Build the upsert command for the rows of `region` among rows[0..n) (one chunk, any order;
+ * other regions' rows are skipped) into out: every key it names carries the {R} tag and is
+ * declared in KEYS, so it runs on one Redis Cluster slot. sha NULL sends EVAL with the
+ * source. kind selects demand series or flags. Can't fail. */
 void ing_demand_build(ing_import_kind_t kind, const ing_demand_row_t *rows, size_t n,
-                      const char *sha, ing_cmd_t *out);
+                      const char *region, const char *sha, ing_cmd_t *out);
 /* Reply to that command: *new_rows = fields that were new. Returns 0 or GF_EUNAVAIL
  * ("redis_unavailable", "noscript", "redis_error"), GF_EINTERNAL "bad_reply". */
 int ing_demand_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *err);
 
-/* Import a whole file on a blocking context (tools, tests, benchmark, make up): streams
- * it in 256 KiB reads with up to 4 chunks in flight. stats filled; rejections are
- * counted only. Returns 0 or the first error. */
-int ing_demand_import_file_sync(redisContext *c, const ing_demand_opts_t *o, const char *path,
+/* The blocking writer of an import (a pool thread's, or a tool's): one upsert per region of
+ * each chunk on a gf_rcluster_t (one Redis or a cluster); a NOSCRIPT answer loads the script
+ * on every master again and sends once more. A demand import adds each region to
+ * gf:regions (SADD, once per writer) after its first rows were written, so a listed region
+ * always has data. */
+typedef struct ing_demand_writer {
+    gf_rcluster_t *c;
+    ing_import_kind_t kind;
+    gf_rcluster_script_t script;
+    ing_cmd_t cmd;
+    size_t new_rows; /* fields that were new, over every write */
+    char (*listed)[GF_REGION_MAX + 1];
+    size_t nlisted, caplisted;
+} ing_demand_writer_t;
+/* Loads the script on every master. 0 or GF_EUNAVAIL; cleanup is needed either way. */
+int ing_demand_writer_init(ing_demand_writer_t *w, gf_rcluster_t *c, ing_import_kind_t kind,
+                           gf_err_t *err);
+/* Write one chunk (a flush). 0 or the first error (GF_EUNAVAIL redis_unavailable /
+ * redis_error / noscript, GF_EINVAL for a refused command). */
+int ing_demand_write(ing_demand_writer_t *w, const ing_demand_row_t *rows, size_t n,
+                     gf_err_t *err);
+void ing_demand_writer_cleanup(ing_demand_writer_t *w);
+
+/* Import a whole file on a blocking handle (tools, tests, benchmark, make up) with an
+ * ing_demand_writer_t: streams it in 256 KiB reads. stats filled; rejections are counted
+ * only. Returns 0 or the first error. */
+int ing_demand_import_file_sync(gf_rcluster_t *c, const ing_demand_opts_t *o, const char *path,
                                 ing_demand_stats_t *stats, gf_err_t *err);
 
 #endif

@@ -28,6 +28,7 @@
 #include "core/util.h"
 #include "ing_demand.h"
 #include "ing_eia.h"
+#include "ing_keys.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,9 @@ struct ing_puller {
     size_t offset, total, run_rows, run_pages;
     double run_started;
     ing_cmd_t cmd;
+    ing_eia_page_t pg;    /* the page being written, one upsert per region */
+    const char **regions; /* its regions (pointers into pg.rows) */
+    size_t nregions, ri;  /* ri: the next one to write */
     struct {
         char code[GF_REGION_MAX + 1];
         size_t rows;
@@ -87,6 +91,44 @@ static void run_done(ing_puller_t *p, const gf_err_t *err)
     }
 }
 
+static void page_drop(ing_puller_t *p)
+{
+    ing_eia_page_free(&p->pg);
+    memset(&p->pg, 0, sizeof p->pg);
+    free(p->regions);
+    p->regions = NULL;
+    p->nregions = p->ri = 0;
+}
+
+/* The page is stored: count it, then the next page or the end of the run. */
+static void page_written(ing_puller_t *p)
+{
+    page_drop(p);
+    for (size_t i = 0; i < p->nacct; i++)
+        ing_demand_account(p->acct[i].code, p->acct[i].rows, p->acct[i].last, p->acct[i].mw);
+    if (p->offset < p->total)
+        fetch(p);
+    else
+        run_done(p, NULL);
+}
+
+static void upsert_next(ing_puller_t *p);
+
+static void on_listed(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    ing_puller_t *p = priv;
+    gf_err_t err = {0};
+    p->app->cb_pending--;
+    if (gf_redis_reply_check(reply, &err) != 0) {
+        page_drop(p);
+        run_done(p, &err);
+        gf_err_cleanup(&err);
+        return;
+    }
+    page_written(p);
+}
+
 static void on_upsert(redisAsyncContext *ac, void *reply, void *priv)
 {
     (void)ac;
@@ -95,16 +137,44 @@ static void on_upsert(redisAsyncContext *ac, void *reply, void *priv)
     size_t n = 0;
     p->app->cb_pending--;
     if (ing_demand_apply_reply(reply, &n, &err) != 0) {
+        page_drop(p);
         run_done(p, &err);
         gf_err_cleanup(&err);
         return;
     }
-    for (size_t i = 0; i < p->nacct; i++)
-        ing_demand_account(p->acct[i].code, p->acct[i].rows, p->acct[i].last, p->acct[i].mw);
-    if (p->offset < p->total)
-        fetch(p);
-    else
-        run_done(p, NULL);
+    p->ri++;
+    upsert_next(p);
+}
+
+/* One upsert per region of the page (each on its own {R} slot), one after the other; then
+ * the page's regions into gf:regions, so a listed region always has data. */
+static void upsert_next(ing_puller_t *p)
+{
+    gf_err_t err = {0};
+    int rc;
+    if (p->ri < p->nregions) {
+        ing_demand_build(ING_IMPORT_DEMAND, p->pg.rows, p->pg.n, p->regions[p->ri], NULL,
+                         &p->cmd);
+        rc = gf_redis_cmd_argv(p->app->redis, on_upsert, p, p->cmd.argc, p->cmd.argv,
+                               p->cmd.argvlen);
+    } else {
+        ing_cmd_reset(&p->cmd);
+        ing_cmd_adds(&p->cmd, "SADD");
+        ing_cmd_adds(&p->cmd, ING_KEY_REGIONS);
+        for (size_t i = 0; i < p->nregions; i++)
+            ing_cmd_adds(&p->cmd, p->regions[i]);
+        ing_cmd_finish(&p->cmd);
+        rc = gf_redis_cmd_argv(p->app->redis, on_listed, p, p->cmd.argc, p->cmd.argv,
+                               p->cmd.argvlen);
+    }
+    if (rc == 0) {
+        p->app->cb_pending++;
+        return;
+    }
+    page_drop(p);
+    gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
+    run_done(p, &err);
+    gf_err_cleanup(&err);
 }
 
 static void account_rows(ing_puller_t *p, const ing_eia_page_t *pg)
@@ -169,16 +239,10 @@ static void on_page(int status, const char *body, size_t len, const gf_err_t *he
         return;
     }
     account_rows(p, &pg);
-    ing_demand_build(ING_IMPORT_DEMAND, pg.rows, pg.n, NULL, &p->cmd);
-    ing_eia_page_free(&pg);
-    if (gf_redis_cmd_argv(p->app->redis, on_upsert, p, p->cmd.argc, p->cmd.argv,
-                          p->cmd.argvlen) == 0) {
-        p->app->cb_pending++;
-    } else {
-        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
-        run_done(p, &err);
-        gf_err_cleanup(&err);
-    }
+    p->pg = pg; /* kept until every region of it is written */
+    p->nregions = ing_demand_regions_of(p->pg.rows, p->pg.n, &p->regions);
+    p->ri = 0;
+    upsert_next(p);
 }
 
 static void fetch(ing_puller_t *p)
@@ -283,6 +347,7 @@ void ing_puller_free(ing_puller_t *p)
     if (p->timer)
         event_free(p->timer);
     ing_cmd_cleanup(&p->cmd);
+    page_drop(p);
     free(p->respondents_buf);
     free(p);
 }

@@ -46,8 +46,7 @@ int ing_parse_decimal(const char *p, size_t n, int dec_comma, const char **why, 
                                    "CSV, and thousands separators are not accepted";
             return 0;
         }
-        if (!((c >= '0' && c <= '9') || c == dec || c == '-' || c == '+' || c == 'e' ||
-              c == 'E'))
+        if (!((c >= '0' && c <= '9') || c == dec || c == '-' || c == '+' || c == 'e' || c == 'E'))
             return 0;
         tmp[i] = c == ',' ? '.' : c;
     }

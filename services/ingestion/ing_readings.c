@@ -8,6 +8,7 @@
  * for syntax: any syntax error anywhere refuses the whole batch.
  */
 #include "ing_readings.h"
+#include "core/util.h"
 
 #include "core/jscan.h"
 #include "ing_time.h"
@@ -272,9 +273,7 @@ static ing_reading_t *next_slot(ing_batch_t *b)
 {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 1024;
-        ing_reading_t *v = realloc(b->v, cap * sizeof *v);
-        if (v == NULL)
-            abort();
+        ing_reading_t *v = gf_xrealloc(b->v, cap * sizeof *v);
         b->v = v;
         b->cap = cap;
     }
@@ -373,8 +372,6 @@ fail:
 json_t *ing_batch_rejections_json(const ing_batch_t *b, size_t limit)
 {
     json_t *a = json_array();
-    if (a == NULL)
-        abort();
     for (size_t i = 0; i < b->n; i++) {
         const ing_reading_t *r = &b->v[i];
         if (r->code == ING_R_OK)

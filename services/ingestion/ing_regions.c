@@ -2,10 +2,13 @@
  * ing_regions.c - regions table: CSV loader, sorted lookup, metadata save (ing_regions.h).
  */
 #include "ing_regions.h"
+#include "core/util.h"
 
 #include "ing_csv.h"
 #include "ing_keys.h"
 #include "core/region.h"
+
+#include "core/redis.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,9 +64,7 @@ int ing_regions_add(ing_regions_t *t, const char *code, const char *name, const 
     if (!(i < t->n && strcmp(t->v[i].code, code) == 0)) {
         if (t->n == t->cap) {
             size_t cap = t->cap ? t->cap * 2 : 64;
-            ing_region_t *v = realloc(t->v, cap * sizeof *v);
-            if (v == NULL)
-                abort();
+            ing_region_t *v = gf_xrealloc(t->v, cap * sizeof *v);
             t->v = v;
             t->cap = cap;
         }
@@ -155,25 +156,28 @@ int ing_regions_load_csv(ing_regions_t *t, const char *path, gf_err_t *err)
     return rc;
 }
 
-int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err)
+int ing_regions_save(gf_rcluster_t *c, const ing_regions_t *t, gf_err_t *err)
 {
-    for (size_t i = 0; i < t->n; i++) {
+    gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(c);
+    int rc = 0;
+    for (size_t i = 0; i < t->n && rc == 0; i++) {
         char key[64];
         const ing_region_t *r = &t->v[i];
         ing_key_region(key, sizeof key, r->code);
         const char *argv[] = {"HSET", key, "code", r->code, "name", r->name, "tz", r->tz};
-        if (redisAppendCommandArgv(c, 8, argv, NULL) != REDIS_OK)
-            return gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", c->errstr);
+        size_t len[8];
+        for (int k = 0; k < 8; k++)
+            len[k] = strlen(argv[k]);
+        rc = gf_rcluster_pipe_add(p, 8, argv, len, err);
     }
-    int rc = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        redisReply *rep = NULL;
-        if (redisGetReply(c, (void **)&rep) != REDIS_OK || rep == NULL)
-            return gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", c->errstr);
-        if (rep->type == REDIS_REPLY_ERROR && rc == 0)
-            rc = gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %s", rep->str);
-        freeReplyObject(rep);
-    }
+    size_t n = gf_rcluster_pipe_len(p);
+    redisReply **rep = NULL;
+    if (rc == 0)
+        rc = gf_rcluster_pipe_exec(p, &rep, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = gf_redis_reply_check(rep[i], err);
+    gf_rcluster_replies_free(rep, n);
+    gf_rcluster_pipe_free(p);
     return rc;
 }
 

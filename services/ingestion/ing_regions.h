@@ -12,6 +12,7 @@
 #define GF_INGESTION_ING_REGIONS_H
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "core/region.h"
 
 #include <hiredis/hiredis.h>
@@ -50,8 +51,9 @@ const ing_region_t *ing_regions_find(const ing_regions_t *t, const char *code, s
  * field "region" in the details. */
 int ing_regions_check(const ing_regions_t *t, const char *region, gf_err_t *err);
 
-/* Write every region's code, name and tz into gf:region:{R} (HSET, one pipeline; rows,
- * first and last stay as they are). Returns 0 or GF_EUNAVAIL (redis_error). */
-int ing_regions_save(redisContext *c, const ing_regions_t *t, gf_err_t *err);
+/* Write every region's code, name and tz into gf:region:{R} (HSET, one pipeline split by
+ * master; rows, first and last stay as they are). Returns 0 or GF_EUNAVAIL
+ * (redis_unavailable, redis_error). */
+int ing_regions_save(gf_rcluster_t *c, const ing_regions_t *t, gf_err_t *err);
 
 #endif

@@ -12,11 +12,11 @@
 #include "ing_fields.h"
 
 typedef struct ing_source {
-    int json;               /* 0: CSV, 1: JSON (array or NDJSON) */
-    const char *fmt_name;   /* "csv" or "json" */
+    int json;             /* 0: CSV, 1: JSON (array or NDJSON) */
+    const char *fmt_name; /* "csv" or "json" */
     ing_hour_label_t label;
     ing_tz_t tz;
-    int has_tz;             /* tz holds a zone: pass &tz, else NULL (UTC) */
+    int has_tz; /* tz holds a zone: pass &tz, else NULL (UTC) */
 } ing_source_t;
 
 /* Names of the query parameters read here (NULL-terminated), for gf_query_only lists. */

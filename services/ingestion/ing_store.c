@@ -164,20 +164,12 @@ void ing_store_cfg_default(ing_store_cfg_t *cfg)
     cfg->dedupe_depth = 16;
 }
 
-int ing_store_script_load(redisContext *c, char sha[41], gf_err_t *err)
+int ing_store_script_load(gf_rcluster_t *c, char sha[41], gf_err_t *err)
 {
-    const char *argv[] = {"SCRIPT", "LOAD", script_src};
-    redisReply *rep = redisCommandArgv(c, 3, argv, NULL);
-    int rc = 0;
-    if (rep == NULL)
-        rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-    else if (rep->type != REDIS_REPLY_STRING || rep->len != 40)
-        rc = gf_err_set(err, GF_EUNAVAIL, "redis_error", "SCRIPT LOAD: %s",
-                        rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
-    else
-        memcpy(sha, rep->str, 41);
-    if (rep)
-        freeReplyObject(rep);
+    gf_rcluster_script_t s = {.body = script_src};
+    int rc = gf_rcluster_script_load_all(c, &s, err);
+    if (rc == 0)
+        memcpy(sha, s.sha, 41);
     return rc;
 }
 
@@ -579,7 +571,7 @@ out:
     return rc;
 }
 
-int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_t *b,
+int ing_store_write_sync(gf_rcluster_t *c, const ing_store_cfg_t *cfg, ing_batch_t *b,
                          ing_store_counts_t *counts, gf_err_t *err)
 {
     memset(counts, 0, sizeof *counts);
@@ -588,29 +580,25 @@ int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_
     size_t np = ing_store_plan(cfg, b, &plan);
     ing_cmd_t cmd;
     ing_cmd_init(&cmd);
-    size_t sent = 0;
+    gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(c);
     int rc = 0;
-    for (size_t i = 0; i < np; i++) {
+    for (size_t i = 0; i < np && rc == 0; i++) {
         ing_store_build(cfg, b, &plan, i, &cmd);
-        if (redisAppendCommandArgv(c, cmd.argc, cmd.argv, cmd.argvlen) != REDIS_OK) {
-            rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-            break;
-        }
-        sent++;
+        rc = gf_rcluster_pipe_add(p, cmd.argc, cmd.argv, cmd.argvlen, err);
     }
     ing_cmd_cleanup(&cmd);
+    size_t sent = gf_rcluster_pipe_len(p);
+    redisReply **rep = NULL;
+    gf_err_t perr = {0};
+    (void)gf_rcluster_pipe_exec(p, &rep, &perr); /* a part without a reply fails below */
     for (size_t i = 0; i < sent; i++) {
-        redisReply *rep = NULL;
-        if (redisGetReply(c, (void **)&rep) != REDIS_OK)
-            rep = NULL;
-        int r = ing_store_apply_reply(cfg, b, &plan, i, rep, counts, rc ? NULL : err);
+        int r = ing_store_apply_reply(cfg, b, &plan, i, rep[i], counts, rc ? NULL : err);
         if (rc == 0)
             rc = r;
-        if (rep)
-            freeReplyObject(rep);
-        else
-            break;
     }
+    gf_err_cleanup(&perr);
+    gf_rcluster_replies_free(rep, sent);
+    gf_rcluster_pipe_free(p);
     ing_store_plan_cleanup(&plan);
     return rc;
 }

@@ -44,6 +44,7 @@
 #define GF_INGESTION_ING_STORE_H
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "core/region.h"
 #include "ing_cmd.h"
 #include "ing_readings.h"
@@ -96,10 +97,11 @@ void ing_store_cfg_default(ing_store_cfg_t *cfg);
 
 /* The batch script's Lua source (static). */
 const char *ing_store_script(void);
-/* SCRIPT LOAD it on a blocking context; sha gets 40 hex chars + NUL. Returns 0 or
- * GF_EUNAVAIL ("redis_unavailable"/"redis_error"). The async service sends
- * SCRIPT LOAD <ing_store_script()> itself at connect. */
-int ing_store_script_load(redisContext *c, char sha[41], gf_err_t *err);
+/* SCRIPT LOAD it on every master of a blocking handle (one Redis or a cluster); sha gets
+ * 40 hex chars + NUL. Returns 0 or GF_EUNAVAIL ("redis_unavailable"/"redis_error"). The
+ * async service sends SCRIPT LOAD <ing_store_script()> itself at connect (the kit sends it
+ * to every master of a cluster). */
+int ing_store_script_load(gf_rcluster_t *c, char sha[41], gf_err_t *err);
 
 /* Bucket of a meter id (FNV-1a 32 bit mod buckets; 0 when buckets <= 1). */
 unsigned ing_store_bucket(const char *meter_id, unsigned buckets);
@@ -123,9 +125,11 @@ int ing_store_apply_reply(const ing_store_cfg_t *cfg, ing_batch_t *b, const ing_
                           size_t part, const redisReply *reply, ing_store_counts_t *counts,
                           gf_err_t *err);
 
-/* Write the whole batch on a blocking context: all parts in one pipeline. Returns 0 or
- * the first error (as ing_store_apply_reply). counts is zeroed first. */
-int ing_store_write_sync(redisContext *c, const ing_store_cfg_t *cfg, ing_batch_t *b,
+/* Write the whole batch on a blocking handle: all parts in one pipeline (split by master on
+ * a cluster; every part's keys share its {R:b} tag). Returns 0 or the first error (as
+ * ing_store_apply_reply; a part without a reply is redis_unavailable). counts is zeroed
+ * first. */
+int ing_store_write_sync(gf_rcluster_t *c, const ing_store_cfg_t *cfg, ing_batch_t *b,
                          ing_store_counts_t *counts, gf_err_t *err);
 
 #endif

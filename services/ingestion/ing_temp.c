@@ -134,8 +134,8 @@ static int take_row(parser_t *p, size_t line, const char *iss, size_t issn, cons
         return 0;
     }
     if (vstate < 0) {
-        reject(p, line, "bad_temperature", "%s must be a finite number%s%s", unit,
-               why ? ": " : "", why ? why : "");
+        reject(p, line, "bad_temperature", "%s must be a finite number%s%s", unit, why ? ": " : "",
+               why ? why : "");
         return 0;
     }
     double c = is_f ? ing_temp_f_to_c(v) : round(v * 100.0) / 100.0;
@@ -191,8 +191,7 @@ static int header(parser_t *p, size_t line, const ing_csv_field_t *f, size_t nf)
     }
     if (p->col[COL_C] >= 0 && p->col[COL_F] >= 0)
         return p->rc = gf_err_set(p->err, GF_EINVAL, "bad_header",
-                                  "line %zu: give temperature_c or temperature_f, not both",
-                                  line);
+                                  "line %zu: give temperature_c or temperature_f, not both", line);
     if (p->col[COL_TS] < 0 || p->col[COL_REGION] < 0 || (p->col[COL_C] < 0 && p->col[COL_F] < 0) ||
         (p->o->kind == ING_TEMP_FC && p->col[COL_ISSUED] < 0))
         return p->rc = gf_err_set(p->err, GF_EINVAL, "missing_header",
@@ -258,9 +257,8 @@ static int json_fail(parser_t *p, const gf_jscan_t *j)
     p->rc = gf_err_set(p->err, GF_EINVAL, "malformed_json",
                        "malformed JSON at line %zu, column %zu: %s", j->err_line, j->err_col,
                        j->err_msg);
-    gf_err_add_detail(p->err, json_pack("{s:I,s:I,s:I}", "line", (json_int_t)j->err_line,
-                                        "column", (json_int_t)j->err_col, "byte",
-                                        (json_int_t)j->err_pos));
+    gf_err_add_detail(p->err, json_pack("{s:I,s:I,s:I}", "line", (json_int_t)j->err_line, "column",
+                                        (json_int_t)j->err_col, "byte", (json_int_t)j->err_pos));
     return p->rc;
 }
 
@@ -354,7 +352,9 @@ static int json_row(parser_t *p, gf_jscan_t *j)
     for (int k = p->o->kind == ING_TEMP_FC ? 0 : 1; k < 3; k++)
         if (bad[k] || tn[k] == 0) {
             reject(p, line, bad[k] ? tcode[k] : "missing_field", "%s %s", col_name[k],
-                   bad[k] == 2 ? "is too long" : bad[k] ? "must be a string" : "is required");
+                   bad[k] == 2 ? "is too long"
+                   : bad[k]    ? "must be a string"
+                               : "is required");
             return 0;
         }
     if (!(seen & ((1u << COL_C) | (1u << COL_F)))) {
@@ -564,7 +564,7 @@ int ing_temp_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *er
     return 0;
 }
 
-int ing_temp_write_sync(redisContext *c, ing_temp_kind_t kind, const ing_temp_batch_t *b,
+int ing_temp_write_sync(gf_rcluster_t *c, ing_temp_kind_t kind, const ing_temp_batch_t *b,
                         size_t *new_rows, size_t *written, gf_err_t *err)
 {
     enum { INFLIGHT = 64 };
@@ -572,32 +572,32 @@ int ing_temp_write_sync(redisContext *c, ing_temp_kind_t kind, const ing_temp_ba
     *written = 0;
     ing_cmd_t cmd;
     ing_cmd_init(&cmd);
+    gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(c);
     int rc = 0;
     size_t i = 0;
-    /* Rounds of up to INFLIGHT commands, each one region and at most ING_TEMP_CHUNK rows;
-     * every reply of a round is read (the context stays in step) unless the context died. */
+    /* Rounds of up to INFLIGHT commands, each one region (keys of its {R} tag) and at most
+     * ING_TEMP_CHUNK rows, one pipeline per round (split by master on a cluster). */
     while (i < b->n && rc == 0) {
         size_t rows[INFLIGHT], nsent = 0;
-        while (i < b->n && nsent < INFLIGHT) {
+        while (i < b->n && nsent < INFLIGHT && rc == 0) {
             size_t j = i;
             while (j < b->n && j - i < ING_TEMP_CHUNK &&
                    strcmp(b->rows[j].region, b->rows[i].region) == 0)
                 j++;
             ing_temp_build(kind, b->rows + i, j - i, &cmd);
-            if (redisAppendCommandArgv(c, cmd.argc, cmd.argv, cmd.argvlen) != REDIS_OK) {
-                rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-                break;
-            }
-            rows[nsent++] = j - i;
+            rc = gf_rcluster_pipe_add(p, cmd.argc, cmd.argv, cmd.argvlen, err);
+            if (rc == 0)
+                rows[nsent++] = j - i;
             i = j;
         }
+        redisReply **rep = NULL;
+        gf_err_t perr = {0};
+        (void)gf_rcluster_pipe_exec(p, &rep, &perr); /* a command without a reply fails below */
+        gf_err_cleanup(&perr);
         for (size_t k = 0; k < nsent; k++) {
-            redisReply *r = NULL;
-            if (redisGetReply(c, (void **)&r) != REDIS_OK)
-                r = NULL;
             size_t nn = 0;
             gf_err_t e2 = {0};
-            int r2 = ing_temp_apply_reply(r, &nn, rc ? &e2 : err);
+            int r2 = ing_temp_apply_reply(rep[k], &nn, rc ? &e2 : err);
             gf_err_cleanup(&e2);
             if (rc == 0)
                 rc = r2;
@@ -605,11 +605,10 @@ int ing_temp_write_sync(redisContext *c, ing_temp_kind_t kind, const ing_temp_ba
                 *new_rows += nn;
                 *written += rows[k];
             }
-            if (r == NULL)
-                break; /* the context is dead: no more replies */
-            freeReplyObject(r);
         }
+        gf_rcluster_replies_free(rep, nsent);
     }
+    gf_rcluster_pipe_free(p);
     ing_cmd_cleanup(&cmd);
     return rc;
 }

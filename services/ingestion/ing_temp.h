@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "ing_cmd.h"
 #include "ing_fields.h"
 #include "ing_regions.h"
@@ -104,9 +105,10 @@ void ing_temp_build(ing_temp_kind_t kind, const ing_temp_row_t *rows, size_t n, 
  * "redis_unavailable" / "redis_error", GF_EINTERNAL "bad_reply". */
 int ing_temp_apply_reply(const redisReply *reply, size_t *new_rows, gf_err_t *err);
 
-/* Write every row of b on a blocking context, pipelined. *new_rows = fields new to Redis;
- * *written = rows acknowledged (all of them on success). Returns 0 or the first error. */
-int ing_temp_write_sync(redisContext *c, ing_temp_kind_t kind, const ing_temp_batch_t *b,
+/* Write every row of b on a blocking handle (one Redis or a cluster), pipelined. *new_rows =
+ * fields new to Redis; *written = rows acknowledged (all of them on success). Returns 0 or
+ * the first error. */
+int ing_temp_write_sync(gf_rcluster_t *c, ing_temp_kind_t kind, const ing_temp_batch_t *b,
                         size_t *new_rows, size_t *written, gf_err_t *err);
 
 #endif

@@ -8,7 +8,6 @@
 #include "core/util.h"
 #include "features/weather.h"
 
-#include <event2/http.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -54,8 +53,7 @@ int ing_wx_sites_parse(const char *text, const ing_regions_t *regions, ing_wx_si
         if (!gf_region_valid_n(reg, strlen(reg)) ||
             (regions && ing_regions_find(regions, reg, strlen(reg)) == NULL))
             return gf_err_set(err, GF_EINVAL, "bad_config",
-                              "GF_INGEST_WX_REGIONS: '%.20s' is not a region of the catalog",
-                              reg);
+                              "GF_INGEST_WX_REGIONS: '%.20s' is not a region of the catalog", reg);
         if (coord(lat, -90, 90, &s.lat) != 0 || coord(lon, -180, 180, &s.lon) != 0)
             return gf_err_set(err, GF_EINVAL, "bad_config",
                               "GF_INGEST_WX_REGIONS: %s: latitude must be -90..90 and longitude "
@@ -68,7 +66,7 @@ int ing_wx_sites_parse(const char *text, const ing_regions_t *regions, ing_wx_si
         if (*n == cap)
             return gf_err_set(err, GF_EINVAL, "bad_config",
                               "GF_INGEST_WX_REGIONS: at most %zu regions", cap);
-        snprintf(s.region, sizeof s.region, "%s", reg);
+        snprintf(s.region, sizeof s.region, "%.*s", GF_REGION_MAX, reg); /* checked above */
         out[(*n)++] = s;
     }
     return 0;
@@ -88,12 +86,14 @@ char *ing_wx_url(const char *base_url, const ing_wx_site_t *site, int forecast_d
                  "&timezone=GMT&temperature_unit=celsius&past_days=0&forecast_days=%d",
                  site->lat, site->lon, forecast_days);
     if (api_key && api_key[0]) {
-        char *enc = evhttp_encode_uri(api_key);
-        if (enc == NULL)
-            abort();
-        gf_sbuf_adds(&b, "&apikey=");
-        gf_sbuf_adds(&b, enc);
-        free(enc);
+        gf_sbuf_adds(&b, "&apikey="); /* percent-encoded: all but RFC 3986 unreserved */
+        for (const unsigned char *k = (const unsigned char *)api_key; *k; k++) {
+            if ((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+                (*k >= '0' && *k <= '9') || *k == '-' || *k == '.' || *k == '_' || *k == '~')
+                gf_sbuf_add(&b, (const char *)k, 1);
+            else
+                gf_sbuf_addf(&b, "%%%02X", *k);
+        }
     }
     return gf_sbuf_take(&b);
 }
@@ -119,8 +119,8 @@ int ing_wx_parse(const char *body, size_t len, const char *region, int64_t issue
     json_t *e = json_object_get(root, "error");
     if (json_is_true(e)) {
         const char *why = json_string_value(json_object_get(root, "reason"));
-        rc = gf_err_set(err, GF_EUNAVAIL, "openmeteo_error", "Open-Meteo refused the request: %.200s",
-                        why ? why : "(no reason given)");
+        rc = gf_err_set(err, GF_EUNAVAIL, "openmeteo_error",
+                        "Open-Meteo refused the request: %.200s", why ? why : "(no reason given)");
         goto out;
     }
     json_t *hourly = json_object_get(root, "hourly");
@@ -132,12 +132,13 @@ int ing_wx_parse(const char *body, size_t len, const char *region, int64_t issue
     }
     size_t n = json_array_size(times);
     if (json_array_size(temps) != n || n > ING_WX_MAX_HOURS) {
-        rc = bad(err, "%s", "hourly.time and hourly.temperature_2m differ in length or are "
-                            "too long");
+        rc = bad(err, "%s",
+                 "hourly.time and hourly.temperature_2m differ in length or are "
+                 "too long");
         goto out;
     }
-    const char *unit = json_string_value(json_object_get(json_object_get(root, "hourly_units"),
-                                                         "temperature_2m"));
+    const char *unit = json_string_value(
+        json_object_get(json_object_get(root, "hourly_units"), "temperature_2m"));
     int is_f = 0;
     if (unit && strcmp(unit, "°F") == 0)
         is_f = 1;

@@ -103,8 +103,8 @@ static void on_resp(int status, const char *body, size_t len, const gf_err_t *he
         return;
     }
     int64_t hour = ing_floor_div(p->issued, 3600) * 3600;
-    int rc = ing_wx_parse(body ? body : "", len, p->sites[p->site].region, p->issued, hour,
-                          &p->b, &err);
+    int rc = ing_wx_parse(body ? body : "", len, p->sites[p->site].region, p->issued, hour, &p->b,
+                          &err);
     if (rc == 0 && status != 200)
         rc = gf_err_set(&err, GF_EUNAVAIL, "openmeteo_error", "Open-Meteo answered HTTP %d",
                         status);
@@ -116,8 +116,8 @@ static void on_resp(int status, const char *body, size_t len, const gf_err_t *he
         return;
     }
     ing_temp_build(ING_TEMP_FC, p->b.rows, p->b.n, &p->cmd);
-    if (gf_redis_cmd_argv(p->app->redis, on_upsert, p, p->cmd.argc, p->cmd.argv,
-                          p->cmd.argvlen) == 0) {
+    if (gf_redis_cmd_argv(p->app->redis, on_upsert, p, p->cmd.argc, p->cmd.argv, p->cmd.argvlen) ==
+        0) {
         p->app->cb_pending++;
         return;
     }
@@ -131,11 +131,10 @@ static void pull_site(ing_wx_puller_t *p)
     gf_err_t err = {0};
     ing_temp_batch_init(&p->b);
     p->issued = (int64_t)gf_now_wall();
-    char *url = ing_wx_url(p->cfg.url, &p->sites[p->site], p->cfg.forecast_days,
-                           p->cfg.api_key, &err);
-    if (url == NULL ||
-        gf_httpc_request(p->app->base, "GET", url, NULL, NULL, NULL, 0, p->cfg.timeout_s,
-                         on_resp, p, &err) != 0)
+    char *url = ing_wx_url(p->cfg.url, &p->sites[p->site], p->cfg.forecast_days, p->cfg.api_key,
+                           &err);
+    if (url == NULL || gf_httpc_request(p->app->base, "GET", url, NULL, NULL, NULL, 0,
+                                        p->cfg.timeout_s, on_resp, p, &err) != 0)
         site_done(p, &err);
     else
         p->app->cb_pending++;
@@ -157,8 +156,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     pull_site(p);
 }
 
-ing_wx_puller_t *ing_wx_puller_new(ing_app_t *app, const ing_wx_puller_cfg_t *cfg,
-                                   gf_err_t *err)
+ing_wx_puller_t *ing_wx_puller_new(ing_app_t *app, const ing_wx_puller_cfg_t *cfg, gf_err_t *err)
 {
     ing_wx_site_t sites[ING_WX_MAX_SITES];
     size_t n = 0;
@@ -221,18 +219,19 @@ json_t *ing_wx_puller_status(const ing_wx_puller_t *p)
     json_t *o = json_object();
     json_t *regs = json_array();
     for (size_t i = 0; i < p->nsites; i++)
-        json_array_append_new(regs, json_pack("{s:s,s:f,s:f}", "region", p->sites[i].region,
-                                              "latitude", p->sites[i].lat, "longitude",
-                                              p->sites[i].lon));
+        json_array_append_new(regs,
+                              json_pack("{s:s,s:f,s:f}", "region", p->sites[i].region, "latitude",
+                                        p->sites[i].lat, "longitude", p->sites[i].lon));
     json_object_set_new(o, "source", json_string("open-meteo"));
     json_object_set_new(o, "regions", regs);
     json_object_set_new(o, "running", json_boolean(p->busy));
     json_object_set_new(o, "pulls_ok", json_integer((json_int_t)p->pulls_ok));
     json_object_set_new(o, "pulls_failed", json_integer((json_int_t)p->pulls_failed));
     json_object_set_new(o, "rows", json_integer((json_int_t)p->rows_total));
-    json_object_set_new(o, "last_ok", p->last_ok_at > 0 ? json_string(gf_time_format_ms(
-                                                             p->last_ok_at, buf, sizeof buf))
-                                                       : json_null());
+    json_object_set_new(o, "last_ok",
+                        p->last_ok_at > 0
+                            ? json_string(gf_time_format_ms(p->last_ok_at, buf, sizeof buf))
+                            : json_null());
     if (p->last_error_at > 0)
         json_object_set_new(o, "last_error",
                             json_pack("{s:s,s:s,s:s,s:s}", "code", p->last_error_code, "message",

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/util.h"
 #include "core/svc.h"
 #include "ing_app.h"
 
@@ -152,14 +153,11 @@ static void cleanup(gf_service_t *svc, void *app_)
 static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
 {
     const gf_cfg_t *c = &svc->cfg;
-    ing_app_t *app = calloc(1, sizeof *app);
-    if (app == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "oom", "out of memory");
+    ing_app_t *app = gf_xcalloc(1, sizeof *app);
     app->svc = svc;
     app->base = svc->base;
     app->redis = svc->redis;
-    app->redis_host = gf_cfg_str(c, "GF_REDIS_HOST");
-    app->redis_port = (int)gf_cfg_int(c, "GF_REDIS_PORT");
+    app->redis_conf = svc->redis_conf;
     app->data_dir = gf_cfg_str(c, "GF_INGEST_DATA_DIR");
     ing_regions_init(&app->regions);
     char path[1024];
@@ -212,7 +210,7 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
         .name = "import",
         .threads = (int)gf_cfg_int(c, "GF_INGEST_IMPORT_WORKERS"),
         .queue_max = (size_t)gf_cfg_int(c, "GF_INGEST_IMPORT_QUEUE"),
-        .local_free = gf_redis_local_free,
+        .local_free = gf_rcluster_local_free,
     };
     app->imports = gf_pool_new(svc->base, &pc, err);
     if (app->imports == NULL)

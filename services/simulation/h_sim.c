@@ -5,7 +5,8 @@
  * kit's worker pool (core/pool.h; a full queue answers 503 queue_full) -> a worker solves
  * (sim_execute) -> sync: the pool hands the task back to the loop, which replies; async: the
  * worker writes the job document to Redis with its own blocking connection (the pool
- * thread's gf_redis_worker_conn). The loop's async Redis connection is only used on the loop.
+ * thread's gf_rcluster_worker handle: one Redis or a Redis Cluster). The loop's async Redis
+ * connection is only used on the loop.
  *
  * Shutdown (gf_pool_free from the cleanup hook): a job still queued is stored "failed" /
  * "interrupted" instead of being solved; a queued sync task still runs, so its request is
@@ -93,13 +94,15 @@ static int job_store(gf_pool_worker_t *w, sim_app_t *app, const char *id, json_t
     int rc = GF_EUNAVAIL;
     for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
         gf_err_t e = {0};
-        redisContext *c = gf_redis_worker_conn(w, app->redis_host, app->redis_port, 2000, &e);
-        gf_err_cleanup(&e);
-        if (c == NULL)
+        gf_rcluster_t *c = gf_rcluster_worker(w, &app->redis_conf, 2000, &e);
+        if (c == NULL) {
+            gf_err_cleanup(&e);
             continue;
+        }
         char key[64];
-        redisReply *rep = redisCommand(c, "SET %s %s EX %d", sim_key_job(key, sizeof key, id),
-                                       text, JOB_TTL_SECONDS);
+        redisReply *rep = gf_rcluster_cmd(c, &e, "SET %s %s EX %d",
+                                          sim_key_job(key, sizeof key, id), text, JOB_TTL_SECONDS);
+        gf_err_cleanup(&e);
         if (rep != NULL && rep->type != REDIS_REPLY_ERROR)
             rc = 0;
         if (rep != NULL)

@@ -21,8 +21,7 @@ typedef struct sim_app {
     gf_pool_t *pool;        /* solver threads (pool name "solve") */
     struct event_base *base;
     size_t sync_max_bus;
-    const char *redis_host;
-    int redis_port;
+    gf_redis_conf_t redis_conf; /* one Redis or a Redis Cluster, for the workers' handles */
 } sim_app_t;
 
 /* Register the metric families; the queue-depth gauge reads app->pool. */

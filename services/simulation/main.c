@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/log.h"
+#include "core/util.h"
 #include "core/svc.h"
 #include "h_sim.h"
 #include "powerflow/solve.h"
@@ -48,12 +49,9 @@ static bool cases_ready(gf_service_t *svc, void *arg, char *why, size_t whylen)
 
 static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
 {
-    sim_app_t *app = calloc(1, sizeof *app);
-    if (app == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "oom", "out of memory");
+    sim_app_t *app = gf_xcalloc(1, sizeof *app);
     app->base = svc->base;
-    app->redis_host = gf_cfg_str(&svc->cfg, "GF_REDIS_HOST");
-    app->redis_port = (int)gf_cfg_int(&svc->cfg, "GF_REDIS_PORT");
+    app->redis_conf = svc->redis_conf;
     app->sync_max_bus = (size_t)gf_cfg_int(&svc->cfg, "GF_SIMULATION_SYNC_MAX_BUS");
     app->catalog = sim_catalog_load(gf_cfg_str(&svc->cfg, "GF_SIMULATION_CASES_DIR"), err);
     if (app->catalog == NULL) {
@@ -72,7 +70,7 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
         .name = "solve",
         .threads = (int)gf_cfg_int(&svc->cfg, "GF_SIMULATION_WORKERS"),
         .queue_max = (size_t)gf_cfg_int(&svc->cfg, "GF_SIMULATION_QUEUE"),
-        .local_free = gf_redis_local_free,
+        .local_free = gf_rcluster_local_free,
     };
     app->pool = gf_pool_new(svc->base, &pc, err);
     if (app->pool == NULL) {

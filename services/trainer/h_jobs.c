@@ -156,8 +156,7 @@ static void job_work(gf_pool_worker_t *w, void *arg)
         job->finished_at = gf_now_wall();
         trn_job_set_error(job, "interrupted", "interrupted by shutdown before it started");
         gf_err_t e = {0};
-        redisContext *c =
-            gf_redis_worker_conn(w, t->env->redis_host, t->env->redis_port, 2000, &e);
+        gf_rcluster_t *c = gf_rcluster_worker(w, &t->env->redis, 2000, &e);
         if (c == NULL || trn_job_save(c, job, 0, t->env->job_ttl_days, &e) != 0)
             GF_LOG(GF_LOG_WARN, "job_save_failed", "job %s: %s", job->id, e.message);
         gf_err_cleanup(&e);

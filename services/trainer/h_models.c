@@ -19,7 +19,7 @@
 
 typedef struct model_ctx model_ctx_t;
 /* A registry call on the registry thread, with a connected context. */
-typedef void (*registry_fn)(redisContext *rc, model_ctx_t *c);
+typedef void (*registry_fn)(gf_rcluster_t *rc, model_ctx_t *c);
 
 struct model_ctx {
     gf_req_t *r;
@@ -31,10 +31,10 @@ struct model_ctx {
     gf_err_t err;
 };
 
-redisContext *trn_registry_conn(gf_pool_worker_t *w, const trn_app_t *app)
+gf_rcluster_t *trn_registry_conn(gf_pool_worker_t *w, const trn_app_t *app)
 {
     gf_err_t e = {0};
-    redisContext *c = gf_redis_worker_conn(w, app->env.redis_host, app->env.redis_port, 3000, &e);
+    gf_rcluster_t *c = gf_rcluster_worker(w, &app->env.redis, 3000, &e);
     gf_err_cleanup(&e);
     return c;
 }
@@ -42,7 +42,7 @@ redisContext *trn_registry_conn(gf_pool_worker_t *w, const trn_app_t *app)
 static void registry_work(gf_pool_worker_t *w, void *arg)
 {
     model_ctx_t *c = arg;
-    redisContext *rc = trn_registry_conn(w, c->app);
+    gf_rcluster_t *rc = trn_registry_conn(w, c->app);
     if (rc == NULL)
         gf_err_set(&c->err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
     else
@@ -73,7 +73,7 @@ static void submit(gf_req_t *r, model_ctx_t *c, registry_fn fn)
     }
 }
 
-static void work_list(redisContext *rc, model_ctx_t *c)
+static void work_list(gf_rcluster_t *rc, model_ctx_t *c)
 {
     gf_reg_models_to_json(rc, &c->out, &c->err);
 }
@@ -100,7 +100,7 @@ static model_ctx_t *with_name(gf_req_t *r)
     return c;
 }
 
-static void work_get(redisContext *rc, model_ctx_t *c)
+static void work_get(gf_rcluster_t *rc, model_ctx_t *c)
 {
     gf_reg_model_to_json(rc, c->name, &c->out, &c->err);
 }
@@ -112,7 +112,7 @@ void h_models_get(gf_req_t *r)
         submit(r, c, work_get);
 }
 
-static void work_alias(redisContext *rc, model_ctx_t *c)
+static void work_alias(gf_rcluster_t *rc, model_ctx_t *c)
 {
     /* an unknown model gives a clearer 404 than "no version N" */
     int64_t latest = 0;

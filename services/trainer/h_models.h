@@ -6,6 +6,7 @@
 
 #include "core/http.h"
 #include "core/pool.h"
+#include "core/rcluster.h"
 
 struct trn_app;
 
@@ -22,8 +23,9 @@ void h_models_get(gf_req_t *r);
  * roll back to, 503 Redis down. */
 void h_models_aliases_post(gf_req_t *r);
 
-/* The registry pool thread's blocking connection (kept in w->local), or NULL when Redis
- * cannot be reached. For work on app->registry only. */
-redisContext *trn_registry_conn(gf_pool_worker_t *w, const struct trn_app *app);
+/* The registry pool thread's blocking handle (gf_rcluster_worker: kept in w->local; one
+ * Redis or a Redis Cluster), or NULL when Redis cannot be reached. For work on app->registry
+ * only. */
+gf_rcluster_t *trn_registry_conn(gf_pool_worker_t *w, const struct trn_app *app);
 
 #endif

@@ -35,11 +35,11 @@
 
 /* ------------------------------------------------------------------ Redis side (sync) */
 
-static int sched_load(redisContext *c, const char *region, json_t **doc, gf_err_t *err)
+static int sched_load(gf_rcluster_t *c, const char *region, json_t **doc, gf_err_t *err)
 {
     *doc = NULL;
     char key[96];
-    redisReply *r = redisCommand(c, "HGET %s json", trn_key_sched(key, sizeof key, region));
+    redisReply *r = gf_rcluster_cmd(c, NULL, "HGET %s json", trn_key_sched(key, sizeof key, region));
     if (gf_redis_reply_check(r, err) != 0) {
         if (r)
             freeReplyObject(r);
@@ -57,10 +57,10 @@ static int sched_load(redisContext *c, const char *region, json_t **doc, gf_err_
     return 0;
 }
 
-static int sched_save(redisContext *c, const char *region, const json_t *doc, gf_err_t *err)
+static int sched_save(gf_rcluster_t *c, const char *region, const json_t *doc, gf_err_t *err)
 {
     char *text = json_dumps(doc, JSON_COMPACT), key[96];
-    redisReply *r = redisCommand(c, "HSET %s json %s", trn_key_sched(key, sizeof key, region), text);
+    redisReply *r = gf_rcluster_cmd(c, NULL, "HSET %s json %s", trn_key_sched(key, sizeof key, region), text);
     free(text);
     int rc = gf_redis_reply_check(r, err);
     if (r)
@@ -70,7 +70,7 @@ static int sched_save(redisContext *c, const char *region, const json_t *doc, gf
 
 /* The region's newest stored hour (0 when unknown) and the last hour the production model's
  * run saw (0 when there is no production model). */
-static int data_state(redisContext *c, const char *region, int64_t *last, int64_t *seen_to,
+static int data_state(gf_rcluster_t *c, const char *region, int64_t *last, int64_t *seen_to,
                       gf_err_t *err)
 {
     *last = 0;
@@ -100,11 +100,11 @@ static int data_state(redisContext *c, const char *region, int64_t *last, int64_
     return 0;
 }
 
-static json_t *job_doc_load(redisContext *c, const char *id, gf_err_t *err, int *rc)
+static json_t *job_doc_load(gf_rcluster_t *c, const char *id, gf_err_t *err, int *rc)
 {
     *rc = 0;
     char key[96];
-    redisReply *r = redisCommand(c, "HGET %s json", trn_key_job(key, sizeof key, id));
+    redisReply *r = gf_rcluster_cmd(c, NULL, "HGET %s json", trn_key_job(key, sizeof key, id));
     if ((*rc = gf_redis_reply_check(r, err)) != 0) {
         if (r)
             freeReplyObject(r);
@@ -116,7 +116,7 @@ static json_t *job_doc_load(redisContext *c, const char *id, gf_err_t *err, int 
 }
 
 /* Start a scheduled job for `region`; records it in doc. */
-static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t *doc,
+static int start_job(gf_rcluster_t *c, trn_app_t *app, const char *region, json_t *doc,
                      const char *why, int64_t data_last, gf_err_t *err)
 {
     trn_job_opts_t o;
@@ -141,7 +141,7 @@ static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t
         json_t *jd = job_doc_load(c, id, err, &lrc);
         if (jd != NULL && trn_job_json_interrupt(jd, NULL, NULL, se.code, se.message, now)) {
             char *text = json_dumps(jd, JSON_COMPACT), key[96];
-            redisReply *w = redisCommand(c, "HSET %s json %s", trn_key_job(key, sizeof key, id), text);
+            redisReply *w = gf_rcluster_cmd(c, NULL, "HSET %s json %s", trn_key_job(key, sizeof key, id), text);
             free(text);
             if (w)
                 freeReplyObject(w);
@@ -155,12 +155,12 @@ static int start_job(redisContext *c, trn_app_t *app, const char *region, json_t
     return 0;
 }
 
-static void check_region(redisContext *c, trn_app_t *app, const char *region)
+static void check_region(gf_rcluster_t *c, trn_app_t *app, const char *region)
 {
     gf_err_t e = {0};
     char lock[96];
     trn_key_sched_lock(lock, sizeof lock, region);
-    redisReply *lk = redisCommand(c, "SET %s %s NX PX %d", lock, app->instance, LOCK_MS);
+    redisReply *lk = gf_rcluster_cmd(c, NULL, "SET %s %s NX PX %d", lock, app->instance, LOCK_MS);
     int locked = lk != NULL && lk->type == REDIS_REPLY_STATUS;
     if (lk)
         freeReplyObject(lk);
@@ -205,16 +205,16 @@ static void check_region(redisContext *c, trn_app_t *app, const char *region)
 out:
     json_decref(stored);
     gf_err_cleanup(&e);
-    redisReply *ul = redisCommand(c, "DEL %s", lock);
+    redisReply *ul = gf_rcluster_cmd(c, NULL, "DEL %s", lock);
     if (ul)
         freeReplyObject(ul);
 }
 
 /* The region codes of gf:regions, sorted. */
-static char **regions_load(redisContext *c, size_t *n, gf_err_t *err)
+static char **regions_load(gf_rcluster_t *c, size_t *n, gf_err_t *err)
 {
     *n = 0;
-    redisReply *r = redisCommand(c, "SMEMBERS %s", GF_FEAT_DEMAND_REGIONS_KEY);
+    redisReply *r = gf_rcluster_cmd(c, NULL, "SMEMBERS %s", GF_FEAT_DEMAND_REGIONS_KEY);
     if (gf_redis_reply_check(r, err) != 0) {
         if (r)
             freeReplyObject(r);
@@ -237,7 +237,7 @@ static char **regions_load(redisContext *c, size_t *n, gf_err_t *err)
 static void check_job(gf_pool_worker_t *w, void *arg)
 {
     trn_app_t *app = arg;
-    redisContext *c = trn_registry_conn(w, app);
+    gf_rcluster_t *c = trn_registry_conn(w, app);
     if (c == NULL || gf_pool_stopping(w))
         return;
     gf_err_t e = {0};
@@ -317,7 +317,7 @@ static json_t *view(const json_t *stored, const char *region, const trn_app_t *a
 static void work(gf_pool_worker_t *w, void *arg, int put)
 {
     sched_ctx_t *c = arg;
-    redisContext *rc = trn_registry_conn(w, c->app);
+    gf_rcluster_t *rc = trn_registry_conn(w, c->app);
     if (rc == NULL) {
         gf_err_set(&c->err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         return;

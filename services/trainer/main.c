@@ -74,7 +74,7 @@ static const gf_route_t routes[] = {
 /* Registry calls waiting at most (each takes milliseconds); then 503 queue_full. */
 #define REGISTRY_QUEUE 256
 
-static void recover_work(redisContext *c, void *arg)
+static void recover_work(gf_rcluster_t *c, void *arg)
 {
     trn_app_t *app = arg;
     if (c == NULL || atomic_load(&app->recovered))
@@ -105,7 +105,7 @@ static void recover_job(gf_pool_worker_t *w, void *arg)
 static void sweep_job(gf_pool_worker_t *w, void *arg)
 {
     trn_app_t *app = arg;
-    redisContext *c = trn_registry_conn(w, app);
+    gf_rcluster_t *c = trn_registry_conn(w, app);
     if (c == NULL)
         return;
     gf_err_t e = {0};
@@ -171,13 +171,12 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     trn_app_identity(app->owner, sizeof app->owner, app->instance, sizeof app->instance);
     atomic_init(&app->recovered, 0);
     trn_app_job_defaults(&svc->cfg, &app->defaults);
-    app->env.redis_host = gf_cfg_str(&svc->cfg, "GF_REDIS_HOST");
-    app->env.redis_port = (int)gf_cfg_int(&svc->cfg, "GF_REDIS_PORT");
+    app->env.redis = svc->redis_conf;
     app->env.nthread = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_THREADS");
     app->env.job_ttl_days = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_JOB_TTL_DAYS");
     trn_run_metrics_init();
     gf_pool_cfg_t regc = {.name = "registry", .threads = 1, .queue_max = REGISTRY_QUEUE,
-                          .local_free = gf_redis_local_free};
+                          .local_free = gf_rcluster_local_free};
     app->registry = gf_pool_new(svc->base, &regc, err);
     if (app->registry == NULL)
         goto fail;
@@ -185,7 +184,7 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
         .name = "training",
         .threads = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_MAX_CONCURRENT_JOBS"),
         .queue_max = (size_t)gf_cfg_int(&svc->cfg, "GF_TRAINER_MAX_QUEUED_JOBS"),
-        .local_free = gf_redis_local_free, /* the saves of jobs interrupted before they ran */
+        .local_free = gf_rcluster_local_free, /* the saves of jobs interrupted before they ran */
     };
     app->pool = gf_pool_new(svc->base, &jc, err);
     if (app->pool == NULL)
@@ -197,11 +196,10 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     }
     /* Before listening, so no new job can race it; if Redis is down now, on reconnect. */
     gf_err_t e = {0};
-    redisContext *c = gf_redis_connect_sync(app->env.redis_host, app->env.redis_port, 2000, &e);
+    gf_rcluster_t *c = gf_rcluster_open(&app->env.redis, 2000, &e);
     gf_err_cleanup(&e);
     recover_work(c, app);
-    if (c)
-        redisFree(c);
+    gf_rcluster_free(c);
     gf_redis_on_state(svc->redis, on_redis_state, app);
     /* jobs of processes that died elsewhere (another host, a rescheduled pod) */
     app->stale_seconds = (double)gf_cfg_int(&svc->cfg, "GF_TRAINER_STALE_SECONDS");

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "features/features.h"
 
 typedef struct trn_data {
@@ -56,7 +57,7 @@ int trn_data_load_bundled(trn_data_t *d, const char *dir, const char *region, gf
  * tz, no stored range, or no hour with data); GF_EUNAVAIL "redis_unavailable" / "redis_error";
  * GF_EINTERNAL "bad_stored_value" (a malformed stored entry); GF_EINVAL "bad_range" for a
  * range given over 20 years. */
-int trn_data_load_redis(trn_data_t *d, redisContext *c, const char *region, int64_t from,
+int trn_data_load_redis(trn_data_t *d, gf_rcluster_t *c, const char *region, int64_t from,
                         int64_t to, gf_err_t *err);
 
 /* Free what a load allocated and zero d. NULL-safe. */

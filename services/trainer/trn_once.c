@@ -18,12 +18,13 @@
 #include "core/redis.h"
 #include "core/region.h"
 #include "core/util.h"
+#include "features/demand.h"
 #include "trn_app.h"
 #include "trn_job.h"
 #include "trn_run.h"
 
 static const gf_cfg_opt_t once_kit[] = {
-    {"GF_REDIS_HOST", GF_CFG_STR, "127.0.0.1", 0, -1, "Redis host"},
+    {"GF_REDIS_HOST", GF_CFG_STR, "127.0.0.1", 0, -1, "Redis host (one Redis)"},
     {"GF_REDIS_PORT", GF_CFG_INT, "6379", 1, 65535, "Redis port"},
     {"GF_LOG_LEVEL", GF_CFG_STR, "warn", 0, -1, "log level of the JSON lines on stderr"},
     {NULL, 0, NULL, 0, 0, NULL},
@@ -32,7 +33,8 @@ static const gf_cfg_opt_t once_kit[] = {
 static void once_usage(FILE *f)
 {
     fprintf(f, "usage: gf-trainer --once --regions R1,R2,...|all [--test-days N]\n"
-               "  Trains the regions in the foreground (Redis at GF_REDIS_HOST:GF_REDIS_PORT),\n"
+               "  Trains the regions in the foreground (Redis: GF_REDIS_CLUSTER when set, else\n"
+               "  GF_REDIS_HOST:GF_REDIS_PORT),\n"
                "  registers and promotes as the service does, prints progress, exits 0 when\n"
                "  every region trained, 1 otherwise, 2 on a usage or configuration error.\n");
 }
@@ -113,7 +115,7 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
         once_usage(stderr);
         return 2;
     }
-    const gf_cfg_opt_t *tables[] = {once_kit, svc_opts, NULL};
+    const gf_cfg_opt_t *tables[] = {once_kit, gf_rcluster_cfg_opts, svc_opts, NULL};
     gf_cfg_t cfg = {0};
     gf_err_t err = {0};
     if (gf_cfg_load(&cfg, tables, &err) != 0) {
@@ -122,7 +124,7 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
         return 2;
     }
     int status = 1;
-    redisContext *c = NULL;
+    gf_rcluster_t *c = NULL;
     trn_job_t *job = NULL;
     char **regions = NULL;
     size_t n = 0;
@@ -132,18 +134,17 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
         goto out;
     }
     trn_run_env_t env = {
-        .redis_host = gf_cfg_str(&cfg, "GF_REDIS_HOST"),
-        .redis_port = (int)gf_cfg_int(&cfg, "GF_REDIS_PORT"),
+        .redis = gf_redis_conf_from_cfg(&cfg),
         .nthread = (int)gf_cfg_int(&cfg, "GF_TRAINER_THREADS"),
         .job_ttl_days = (int)gf_cfg_int(&cfg, "GF_TRAINER_JOB_TTL_DAYS"),
     };
-    c = gf_redis_connect_sync(env.redis_host, env.redis_port, 5000, &err);
+    c = gf_rcluster_open(&env.redis, 5000, &err);
     if (c == NULL) {
         fprintf(stderr, "gf-trainer: %s\n", err.message);
         goto out;
     }
-    redisReply *known = redisCommand(c, "SMEMBERS gf:regions");
-    if (gf_redis_reply_check(known, &err) != 0) {
+    redisReply *known = gf_rcluster_cmd(c, &err, "SMEMBERS %s", GF_FEAT_DEMAND_REGIONS_KEY);
+    if (known == NULL || gf_redis_reply_check(known, &err) != 0) {
         fprintf(stderr, "gf-trainer: %s\n", err.message);
         if (known)
             freeReplyObject(known);
@@ -218,8 +219,7 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
 out:
     trn_strv_free(regions, n);
     trn_job_free(job);
-    if (c)
-        redisFree(c);
+    gf_rcluster_free(c);
     gf_cfg_cleanup(&cfg);
     gf_err_cleanup(&err);
     return status;

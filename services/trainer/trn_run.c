@@ -47,7 +47,7 @@ void trn_run_metrics_init(void)
                              "region,alias");
 }
 
-void trn_mape_refresh(redisContext *c, const char *name)
+void trn_mape_refresh(gf_rcluster_t *c, const char *name)
 {
     static const char *const aliases[] = {"production", "staging"};
     if (c == NULL || strncmp(name, "load:", 5) != 0)
@@ -67,7 +67,7 @@ void trn_mape_refresh(redisContext *c, const char *name)
     }
 }
 
-void trn_mape_refresh_all(redisContext *c)
+void trn_mape_refresh_all(gf_rcluster_t *c)
 {
     gf_err_t e = {0};
     char **names = NULL;
@@ -92,42 +92,61 @@ const char trn_jobs_index_script[] =
     "redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[3]) - 1)\n"
     "return 1\n";
 
-int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err)
+/* One reply of the handle as an error: NULL (err already set by the handle) or an error reply. */
+static int reply_rc(redisReply *r, const gf_err_t *why, gf_err_t *err)
+{
+    if (r == NULL)
+        return gf_err_set(err, why->rc ? why->rc : GF_EUNAVAIL,
+                          why->code[0] ? why->code : "redis_unavailable", "%s", why->message);
+    return gf_redis_reply_check(r, err);
+}
+
+int trn_job_save(gf_rcluster_t *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err)
 {
     json_t *doc = trn_job_to_json(job);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (text == NULL)
         return gf_err_set(err, GF_EINTERNAL, "json", "cannot serialise the job");
-    char key[96];
+    char key[96], score[32], keep[16], ttl[24];
     trn_key_job(key, sizeof key, job->id);
-    int n = 0;
-    /* The index entry first: an entry whose document is not written yet is skipped by every
-     * reader, while a document without its entry would never be listed nor cleaned up. */
-    if (index) {
-        redisAppendCommand(c, "EVAL %s 1 %s %.3f %s %d", trn_jobs_index_script, TRN_KEY_JOBS,
-                           job->created_at, job->id, TRN_JOBS_INDEX_MAX);
-        n++;
-    }
-    redisAppendCommand(c, "HSET %s json %s", key, text);
-    n++;
-    if (job->state != TRN_JOB_QUEUED && job->state != TRN_JOB_RUNNING) {
-        redisAppendCommand(c, "EXPIRE %s %lld", key, (long long)ttl_days * 86400);
-        n++;
-    }
-    free(text);
+    gf_err_t e = {0};
     int rc = 0;
-    for (int i = 0; i < n; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK)
-            r = NULL;
-        if (rc == 0)
-            rc = gf_redis_reply_check(r, err);
+    /* The index entry first, on its own (on a cluster the two keys live on different
+     * masters, and a pipeline orders nothing across masters): an entry whose document is not
+     * written yet is skipped by every reader, while a document without its entry would never
+     * be listed nor cleaned up. */
+    if (index) {
+        snprintf(score, sizeof score, "%.3f", job->created_at);
+        snprintf(keep, sizeof keep, "%d", TRN_JOBS_INDEX_MAX);
+        redisReply *r = gf_rcluster_cmd(c, &e, "EVAL %s 1 %s %s %s %s", trn_jobs_index_script,
+                                        TRN_KEY_JOBS, score, job->id, keep);
+        rc = reply_rc(r, &e, err);
         if (r)
             freeReplyObject(r);
-        if (r == NULL)
-            break;
     }
+    /* Then the document and, once the job is over, its expiry: one key, one pipeline. */
+    if (rc == 0) {
+        gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(c);
+        const char *hset[] = {"HSET", key, "json", text};
+        const size_t hlen[] = {4, strlen(key), 4, strlen(text)};
+        snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_days * 86400);
+        const char *expire[] = {"EXPIRE", key, ttl};
+        const size_t elen[] = {6, strlen(key), strlen(ttl)};
+        if ((rc = gf_rcluster_pipe_add(p, 4, hset, hlen, err)) == 0 &&
+            (job->state == TRN_JOB_QUEUED || job->state == TRN_JOB_RUNNING ||
+             (rc = gf_rcluster_pipe_add(p, 3, expire, elen, err)) == 0)) {
+            size_t n = gf_rcluster_pipe_len(p);
+            redisReply **rep = NULL;
+            gf_rcluster_pipe_exec(p, &rep, &e);
+            for (size_t i = 0; i < n && rc == 0; i++)
+                rc = reply_rc(rep[i], &e, err);
+            gf_rcluster_replies_free(rep, n);
+        }
+        gf_rcluster_pipe_free(p);
+    }
+    gf_err_cleanup(&e);
+    free(text);
     return rc;
 }
 
@@ -142,15 +161,18 @@ static const char cas_script[] =
 /* Walk the newest job documents; rewrite those `mark` selects (compare-and-set). */
 typedef int (*mark_fn)(json_t *doc, const void *arg, double now);
 
-static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_marked,
+static int rewrite_jobs(gf_rcluster_t *c, mark_fn mark, const void *arg, int *n_marked,
                         gf_err_t *err)
 {
     *n_marked = 0;
-    redisReply *ids = redisCommand(c, "ZREVRANGE %s 0 %d", TRN_KEY_JOBS, TRN_JOBS_INDEX_MAX - 1);
-    int rc = gf_redis_reply_check(ids, err);
+    gf_err_t e = {0};
+    redisReply *ids = gf_rcluster_cmd(c, &e, "ZREVRANGE %s 0 %d", TRN_KEY_JOBS,
+                                      TRN_JOBS_INDEX_MAX - 1);
+    int rc = reply_rc(ids, &e, err);
     if (rc) {
         if (ids)
             freeReplyObject(ids);
+        gf_err_cleanup(&e);
         return rc;
     }
     for (size_t i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++) {
@@ -158,8 +180,8 @@ static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_m
             continue;
         char key[96];
         trn_key_job(key, sizeof key, ids->element[i]->str);
-        redisReply *r = redisCommand(c, "HGET %s json", key);
-        if ((rc = gf_redis_reply_check(r, err)) != 0) {
+        redisReply *r = gf_rcluster_cmd(c, &e, "HGET %s json", key);
+        if ((rc = reply_rc(r, &e, err)) != 0) {
             if (r)
                 freeReplyObject(r);
             break;
@@ -167,12 +189,12 @@ static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_m
         json_t *doc = r->type == REDIS_REPLY_STRING ? json_loadb(r->str, r->len, 0, NULL) : NULL;
         if (doc && mark(doc, arg, gf_now_wall())) {
             char *text = json_dumps(doc, JSON_COMPACT);
-            redisReply *w = redisCommand(c, "EVAL %s 1 %s %b %s", cas_script, key, r->str,
-                                         (size_t)r->len, text);
+            redisReply *w = gf_rcluster_cmd(c, &e, "EVAL %s 1 %s %b %s", cas_script, key, r->str,
+                                            (size_t)r->len, text);
             if (w && w->type == REDIS_REPLY_INTEGER && w->integer == 1)
                 (*n_marked)++;
             else if (w == NULL)
-                rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "Redis went away");
+                rc = reply_rc(w, &e, err);
             if (w)
                 freeReplyObject(w);
             free(text);
@@ -183,6 +205,7 @@ static int rewrite_jobs(redisContext *c, mark_fn mark, const void *arg, int *n_m
             break;
     }
     freeReplyObject(ids);
+    gf_err_cleanup(&e);
     return rc;
 }
 
@@ -212,14 +235,14 @@ static int mark_stale(json_t *doc, const void *arg_, double now)
     return trn_job_json_interrupt(doc, NULL, a->self, "interrupted", msg, now);
 }
 
-int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *n_marked,
+int trn_jobs_recover(gf_rcluster_t *c, const char *owner, const char *self, int *n_marked,
                      gf_err_t *err)
 {
     mark_arg_t a = {.owner = owner, .self = self};
     return rewrite_jobs(c, mark_restart, &a, n_marked, err);
 }
 
-int trn_jobs_sweep_stale(redisContext *c, const char *self, double stale_seconds, int *n_marked,
+int trn_jobs_sweep_stale(gf_rcluster_t *c, const char *self, double stale_seconds, int *n_marked,
                          gf_err_t *err)
 {
     mark_arg_t a = {.self = self, .stale = stale_seconds};
@@ -232,25 +255,26 @@ typedef struct run {
     trn_job_t *job;
     const trn_run_env_t *env;
     const trn_run_hooks_t *hooks;
-    redisContext *c;
+    gf_rcluster_t *c;
     double last_save;
     int save_failed_logged;
 } run_t;
 
-static redisContext *conn(run_t *r, gf_err_t *err)
+/* The run's handle, usable: made on first use, then checked (and its broken connections
+ * rebuilt) before each step. NULL with err when Redis cannot be reached now. */
+static gf_rcluster_t *conn(run_t *r, gf_err_t *err)
 {
-    if (r->c != NULL && r->c->err == 0)
-        return r->c;
-    if (r->c != NULL)
-        redisFree(r->c);
-    r->c = gf_redis_connect_sync(r->env->redis_host, r->env->redis_port, 10000, err);
+    if (r->c == NULL)
+        r->c = gf_rcluster_open(&r->env->redis, 10000, err);
+    else if (gf_rcluster_ensure(r->c, err) != 0)
+        return NULL;
     return r->c;
 }
 
 static void save(run_t *r, int index)
 {
     gf_err_t e = {0};
-    redisContext *c = conn(r, &e);
+    gf_rcluster_t *c = conn(r, &e);
     if (c != NULL)
         trn_job_save(c, r->job, index, r->env->job_ttl_days, &e);
     if (e.rc != 0 && !r->save_failed_logged) {
@@ -342,7 +366,7 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     trn_model_name(name, sizeof name, region);
 
     set_stage(r, "loading");
-    redisContext *c = conn(r, &e);
+    gf_rcluster_t *c = conn(r, &e);
     if (c == NULL || trn_data_load_redis(&d, c, region, INT64_MIN, INT64_MAX, &e) != 0 ||
         trn_data_load_weather(&d, c, &e) != 0)
         goto fail;
@@ -591,7 +615,6 @@ trn_job_state_t trn_run_job(trn_job_t *job, const trn_run_env_t *env, const trn_
     gf_metric_add(m_jobs, 1, trn_job_state_name(job->state));
     save(&r, 0);
     event(&r, "done", NULL);
-    if (r.c)
-        redisFree(r.c);
+    gf_rcluster_free(r.c);
     return job->state;
 }

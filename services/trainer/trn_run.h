@@ -11,8 +11,9 @@
  * starts, on every stage change and at most every second of boosting progress, after each
  * region and at the end.
  *
- * Connections: the runner opens its own sync Redis connection (never the loop's async one)
- * and rebuilds it after an error. Nothing here touches the event loop.
+ * Connections: the runner opens its own blocking handle (gf_rcluster_open: one Redis or a
+ * Redis Cluster; never the loop's async connection) and makes it usable again
+ * (gf_rcluster_ensure) before each step that needs Redis. Nothing here touches the event loop.
  */
 #ifndef GF_TRAINER_TRN_RUN_H
 #define GF_TRAINER_TRN_RUN_H
@@ -21,11 +22,11 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "trn_job.h"
 
 typedef struct trn_run_env {
-    const char *redis_host;
-    int redis_port;
+    gf_redis_conf_t redis; /* one Redis or a Redis Cluster (core/rcluster.h) */
     int nthread;      /* XGBoost threads; 0 = trn_default_nthread() when a region starts */
     int job_ttl_days; /* finished job documents expire after this many days */
 } trn_run_env_t;
@@ -50,7 +51,7 @@ trn_job_state_t trn_run_job(trn_job_t *job, const trn_run_env_t *env, const trn_
  * document are two keys of two hash tags, written one after the other, never in one script:
  * a reader lists ids and then reads each document, skipping an id without one.
  * 0 or GF_EUNAVAIL / GF_EINTERNAL. */
-int trn_job_save(redisContext *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err);
+int trn_job_save(gf_rcluster_t *c, const trn_job_t *job, int index, int ttl_days, gf_err_t *err);
 
 /* The index write (one key, KEYS[1] = gf:jobs; ARGV: score, job id, entries kept): ZADD, then
  * trim to the newest entries. */
@@ -58,12 +59,12 @@ extern const char trn_jobs_index_script[];
 
 /* Mark jobs that `owner` left queued or running (a previous process on this host) as failed
  * with reason "interrupted by restart" (never those of instance `self`, this process). *n_marked gets the count. 0 or GF_EUNAVAIL. */
-int trn_jobs_recover(redisContext *c, const char *owner, const char *self, int *n_marked,
+int trn_jobs_recover(gf_rcluster_t *c, const char *owner, const char *self, int *n_marked,
                      gf_err_t *err);
 
 /* Mark "running" jobs of any owner whose heartbeat is older than stale_seconds as failed
  * ("interrupted": no heartbeat; the process that ran it is gone). 0 or GF_EUNAVAIL. */
-int trn_jobs_sweep_stale(redisContext *c, const char *self, double stale_seconds, int *n_marked,
+int trn_jobs_sweep_stale(gf_rcluster_t *c, const char *self, double stale_seconds, int *n_marked,
                          gf_err_t *err);
 
 /* Register the trainer's Prometheus families (idempotent). */
@@ -73,9 +74,9 @@ void trn_run_metrics_init(void);
  * production and staging of `name` ("load:<region>"), to the backtest MAPE recorded with the
  * version the alias points at now (so a poor challenger staged never reads as production's
  * accuracy). Aliases or versions that cannot be read are left as they were. Can't fail. */
-void trn_mape_refresh(redisContext *c, const char *name);
+void trn_mape_refresh(gf_rcluster_t *c, const char *name);
 /* The same for every load:* model of the registry. */
-void trn_mape_refresh_all(redisContext *c);
+void trn_mape_refresh_all(gf_rcluster_t *c);
 
 /* Model name of a region in the registry: "load:<region>" into buf. */
 void trn_model_name(char *buf, size_t len, const char *region);

@@ -17,7 +17,7 @@ static gf_feat_tfc_t *own_tfc(trn_data_t *d)
     return d->tfc;
 }
 
-int trn_data_load_weather(trn_data_t *d, redisContext *c, gf_err_t *err)
+int trn_data_load_weather(trn_data_t *d, gf_rcluster_t *c, gf_err_t *err)
 {
     gf_feat_series_t *s = &d->series;
     if (s->n == 0)
@@ -64,8 +64,7 @@ static double gauss(uint64_t *st)
     return sqrt(-2.0 * log(u > 1e-300 ? u : 1e-300)) * cos(2.0 * M_PI * v);
 }
 
-void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc,
-                                  unsigned seed)
+void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc, unsigned seed)
 {
     gf_feat_series_t *s = &d->series;
     gf_feat_tfc_t *f = own_tfc(d);

@@ -24,7 +24,7 @@
  * 5 years of them at most) with gf_feat_temp_load and apply the rules above. Returns 0, or
  * the reader's error (GF_EUNAVAIL "redis_unavailable"/"redis_error", GF_EINTERNAL
  * "bad_stored_value", ...). */
-int trn_data_load_weather(trn_data_t *d, redisContext *c, gf_err_t *err);
+int trn_data_load_weather(trn_data_t *d, gf_rcluster_t *c, gf_err_t *err);
 
 /* The temperature blocks of the default spec for d (GF_FEAT_TEMP_* of features.h). */
 int trn_temp_blocks(const trn_data_t *d);
@@ -34,8 +34,7 @@ int trn_temp_blocks(const trn_data_t *d);
  * error an AR(1) path per issue (rho 0.9 per hour, standard deviation sigma_c, seeded, the
  * same on every run); sigma_c = 0 stores the observations themselves. Marks d for the
  * target-hour columns; obs_as_forecast stays off. */
-void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc,
-                                  unsigned seed);
+void trn_data_synthetic_forecasts(trn_data_t *d, double sigma_c, int issue_hour_utc, unsigned seed);
 
 /* Benchmarks: the target-hour columns from the observed temperature of each target hour
  * (obs_as_forecast on, no forecasts): the perfect-forecast bound. */

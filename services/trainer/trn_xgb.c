@@ -2,6 +2,7 @@
  * trn_xgb.c - XGBoost C API wrapper for training (see trn_xgb.h for the thread notes).
  */
 #include "trn_xgb.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,13 +22,9 @@ void trn_matrix_push(trn_matrix_t *m, const double *row, double y)
 {
     if (m->nrow == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 1024;
-        float *nx = realloc(m->x, cap * m->ncol * sizeof *nx);
-        if (nx == NULL)
-            abort();
+        float *nx = gf_xrealloc(m->x, cap * m->ncol * sizeof *nx);
         m->x = nx;
-        float *ny = realloc(m->y, cap * sizeof *ny);
-        if (ny == NULL)
-            abort();
+        float *ny = gf_xrealloc(m->y, cap * sizeof *ny);
         m->y = ny;
         m->cap = cap;
     }
@@ -264,9 +261,7 @@ int trn_xgb_save(BoosterHandle b, const char *format, unsigned char **buf, size_
         return gf_err_set(err, GF_EINVAL, "bad_model_format", "model format must be ubj or json");
     snprintf(cfg, sizeof cfg, "{\"format\":\"%s\"}", format);
     GF_XGB_TRY(XGBoosterSaveModelToBuffer(b, cfg, &n, &data));
-    *buf = malloc(n ? n : 1);
-    if (*buf == NULL)
-        return gf_err_set(err, GF_EINTERNAL, "out_of_memory", "out of memory");
+    *buf = gf_xmalloc(n);
     memcpy(*buf, data, n);
     *len = n;
     return 0;

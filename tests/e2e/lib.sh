@@ -422,7 +422,10 @@ load_region() { # region days
 source "$E2E_TOP/tests/e2e/runner.sh" # skip, run_t_functions
 
 run_tests() {
-    run_t_functions || E2E_FAILED=1
+    # Not in a condition (`run_t_functions || …`): bash would ignore the `set -e` of every
+    # test's subshell below it, and a test would pass whatever failed before its last line.
+    run_t_functions
+    [ $? -eq 0 ] || E2E_FAILED=1
 }
 
 # Start the whole stack (E2E_SERVICES) and run the tests of the calling file.

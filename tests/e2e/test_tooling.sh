@@ -81,6 +81,27 @@ C
     grep -qx '0 passed, 0 failed, 2 skipped' "$T/run.out" || fail "summary: $(tail -1 "$T/run.out")"
 }
 
+# A command that fails before a test's last line fails the test, with the stack harness
+# (lib.sh: run_tests) and without (local.sh: local_main). Called from a condition, the runner
+# would make bash ignore every test's `set -e` and pass them all.
+t_a_failing_line_fails_its_test() {
+    local h out rc
+    for h in lib local; do
+        {
+            if [ $h = lib ]; then echo "source '$PWD/tests/e2e/lib.sh'"; else echo "source '$PWD/tests/e2e/local.sh' probe"; fi
+            echo 't_fails_early() { false; echo "    ran past a failure"; }'
+            echo 't_passes() { true; }'
+            if [ $h = lib ]; then echo 'run_tests; [ "$E2E_FAILED" -eq 0 ]'; else echo 'local_main'; fi
+        } >"$T/probe_$h.sh"
+        rc=0
+        out=$(env -u E2E_TEST bash "$T/probe_$h.sh" 2>&1) || rc=$?
+        [ $rc -eq 1 ] || fail "$h: exit $rc: $out"
+        grep -qx 'not ok - fails_early' <<<"$out" || fail "$h: $out"
+        grep -qx 'ok - passes' <<<"$out" || fail "$h: $out"
+        ! grep -q 'ran past a failure' <<<"$out" || fail "$h: the test went on after a failing command"
+    done
+}
+
 # CONTRIBUTING.md "Names": tests/unit/<dir>/test_<stem>[_<topic>].c tests libs/<dir>/src/<stem>.c
 # or services/<dir>/<stem>.c.
 t_unit_test_files_are_named_for_their_source_file() {

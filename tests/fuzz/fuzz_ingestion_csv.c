@@ -23,8 +23,12 @@ static int on_flush(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t *
         if (rows[i].hour % 3600 != 0 || !isfinite(rows[i].demand_mw) || rows[i].demand_mw < 0 ||
             rows[i].demand_mw > ING_DEMAND_MAX_MW)
             abort();
-    ing_demand_build(rows[0].category[0] ? ING_IMPORT_FLAGS : ING_IMPORT_DEMAND, rows, n, NULL,
-                     cmd);
+    const char **regions;
+    size_t nr = ing_demand_regions_of(rows, n, &regions);
+    for (size_t i = 0; i < nr; i++)
+        ing_demand_build(rows[0].category[0] ? ING_IMPORT_FLAGS : ING_IMPORT_DEMAND, rows, n,
+                         regions[i], NULL, cmd);
+    free(regions);
     return 0;
 }
 

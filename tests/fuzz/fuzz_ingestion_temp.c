@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ing_cmd_init(&cmd);
         for (size_t i = 0; i < b.n;) {
             size_t j = i;
-            while (j < b.n && j - i < ING_TEMP_CHUNK && strcmp(b.rows[j].region, b.rows[i].region) == 0)
+            while (j < b.n && j - i < ING_TEMP_CHUNK &&
+                   strcmp(b.rows[j].region, b.rows[i].region) == 0)
                 j++;
             ing_temp_build(o.kind, b.rows + i, j - i, &cmd);
             if (cmd.argc < 9)

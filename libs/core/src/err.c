@@ -102,8 +102,6 @@ json_t *gf_err_to_json(const gf_err_t *err)
 {
     json_t *e = json_object();
     json_t *root = json_object();
-    if (e == NULL || root == NULL)
-        abort();
     int rc = err ? err->rc : GF_EINTERNAL;
     const char *code = (err && err->code[0]) ? err->code : gf_err_default_code(rc);
     /* json_string rejects invalid UTF-8; messages may quote user input, so fall back. */

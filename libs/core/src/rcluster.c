@@ -1242,6 +1242,26 @@ redisReply *gf_rcluster_master_cmd_argv(gf_rcluster_t *c, int i, int argc, const
     return rep;
 }
 
+redisContext *gf_rcluster_slot_conn(gf_rcluster_t *c, int slot, gf_err_t *err)
+{
+    if (slot < 0 || slot >= GF_RC_SLOTS) {
+        gf_err_set(err, GF_EINVAL, "redis_cluster_command", "slot %d is not in 0-16383", slot);
+        return NULL;
+    }
+    if (c->slot_node[slot] < 0) {
+        gf_err_t e2 = {0};
+        (void)gf_rcluster_refresh(c, &e2);
+        gf_err_cleanup(&e2);
+    }
+    int ni = c->slot_node[slot];
+    if (ni < 0) {
+        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
+                   "no Redis Cluster master serves slot %d", slot);
+        return NULL;
+    }
+    return node_conn(c, &c->nodes[ni], err);
+}
+
 const gf_rc_addr_t *gf_rcluster_master_addr(const gf_rcluster_t *c, int i)
 {
     int ni = nth_master(c, i);

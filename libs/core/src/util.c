@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "core/err.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,13 @@ void *gf_xrealloc(void *p, size_t n)
         abort();
     }
     return q;
+}
+
+/* jansson allocates through the kit too, so no json_t constructor returns NULL for lack of
+ * memory. jansson wants its allocator set before its first use: hence before main. */
+__attribute__((constructor)) static void json_alloc_through_kit(void)
+{
+    json_set_alloc_funcs(gf_xmalloc, free);
 }
 
 char *gf_xstrdup(const char *s)

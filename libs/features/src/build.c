@@ -16,6 +16,7 @@
  * same-hour profiles (O(N)). Calendar values are cached per local date.
  */
 #include "features/features.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,12 +38,8 @@ int gf_feat_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, int with_tem
         return gf_err_set(err, GF_ETOOBIG, "bad_series", "series too long (%zu hours)", n);
     s->t0 = t0;
     s->n = n;
-    s->demand = malloc((n ? n : 1) * sizeof *s->demand);
-    s->temp = with_temp ? malloc((n ? n : 1) * sizeof *s->temp) : NULL;
-    if (s->demand == NULL || (with_temp && s->temp == NULL)) {
-        gf_feat_series_cleanup(s);
-        return gf_err_set(err, GF_EINTERNAL, "out_of_memory", "out of memory");
-    }
+    s->demand = gf_xmalloc(n * sizeof *s->demand);
+    s->temp = with_temp ? gf_xmalloc(n * sizeof *s->temp) : NULL;
     for (size_t i = 0; i < n; i++) {
         s->demand[i] = NAN;
         if (s->temp)

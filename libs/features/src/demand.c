@@ -3,8 +3,8 @@
  *
  * A load checks its arguments, then sends HMGET gf:region:{R} and one HGETALL per month. When
  * an end of the range comes from gf:region:{R} the HMGET is answered first (the months depend
- * on it); otherwise all go in one pipeline. Every reply sent for is read, even after an error,
- * so the context stays in step with Redis; only a missing reply (a dead context) stops early.
+ * on it); otherwise all go in one pipeline of the kit's handle (core/rcluster.h), which reads
+ * every reply, so the handle stays usable after an error reply.
  * Entries are decoded into one scratch array, sorted by hour and split into the caller's
  * arrays. A month hash holds each hour once and an entry outside its month is malformed, so
  * the hours come out strictly ascending.
@@ -155,20 +155,13 @@ void gf_feat_demand_cleanup(gf_feat_demand_t *d)
     memset(d, 0, sizeof *d);
 }
 
-/* The next reply of the pipeline, or NULL when the context died (c->err is then set). */
-redisReply *feat_next_reply(redisContext *c)
-{
-    void *r = NULL;
-    if (redisGetReply(c, &r) != REDIS_OK)
-        return NULL;
-    return r;
-}
-
-int feat_reply_failed(const redisContext *c, const redisReply *r, gf_err_t *err)
+/* A reply of the handle: NULL (err already says why: unreachable) or an error reply is a
+ * failure of Redis, not of the data. */
+int feat_reply_failed(const redisReply *r, const gf_err_t *why, gf_err_t *err)
 {
     if (r == NULL)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
-                          c->err ? c->errstr : "no reply");
+        return gf_err_set(err, GF_EUNAVAIL, why->code[0] ? why->code : "redis_unavailable",
+                          "redis: %s", why->message[0] ? why->message : "no reply");
     if (r->type == REDIS_REPLY_ERROR)
         return gf_err_set(err, GF_EUNAVAIL, "redis_error", "redis: %.200s", r->str);
     return 0;
@@ -193,17 +186,17 @@ static int take_region(gf_feat_demand_t *d, const redisReply *r, const char *key
     return 0;
 }
 
-/* Read the region reply; returns its error. *dead = 1 when no reply came. */
-static int read_region(redisContext *c, gf_feat_demand_t *d, const char *key, int *dead,
-                       gf_err_t *err)
+/* HMGET gf:region:{R} tz first last into d. */
+static int read_region(gf_rcluster_t *c, gf_feat_demand_t *d, const char *key, gf_err_t *err)
 {
-    redisReply *r = feat_next_reply(c);
-    int rc = feat_reply_failed(c, r, err);
+    gf_err_t e = {0};
+    redisReply *r = gf_rcluster_cmd(c, &e, "HMGET %s tz first last", key);
+    int rc = feat_reply_failed(r, &e, err);
     if (rc == 0)
         rc = take_region(d, r, key, err);
-    *dead = r == NULL;
     if (r)
         freeReplyObject(r);
+    gf_err_cleanup(&e);
     return rc;
 }
 
@@ -251,25 +244,20 @@ static int in_bounds(int64_t t)
     return t >= GF_FEAT_DEMAND_T_MIN && t <= GF_FEAT_DEMAND_T_END;
 }
 
-int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *out,
+int gf_feat_demand_info(gf_rcluster_t *c, const char *region, gf_feat_demand_t *out,
                         gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
     if (!gf_region_valid(region))
         return gf_err_set(err, GF_EINVAL, "bad_region", "region '%.40s' is not valid", region);
     char rkey[KEY_MAX];
-    gf_feat_demand_region_key(rkey, sizeof rkey, region);
-    const char *hmget[] = {"HMGET", rkey, "tz", "first", "last"};
-    if (redisAppendCommandArgv(c, 5, hmget, NULL) != REDIS_OK)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-    int dead = 0;
-    int rc = read_region(c, out, rkey, &dead, err);
+    int rc = read_region(c, out, gf_feat_demand_region_key(rkey, sizeof rkey, region), err);
     if (rc != 0)
         gf_feat_demand_cleanup(out);
     return rc;
 }
 
-int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
+int gf_feat_demand_load(gf_rcluster_t *c, const char *region, int64_t from, int64_t to,
                         unsigned flags, gf_feat_demand_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
@@ -283,12 +271,15 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
 
     char rkey[KEY_MAX], key[KEY_MAX];
     gf_feat_demand_region_key(rkey, sizeof rkey, region);
-    const char *hmget[] = {"HMGET", rkey, "tz", "first", "last"};
-    if (redisAppendCommandArgv(c, 5, hmget, NULL) != REDIS_OK)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-    int rc = 0, dead = 0;
+    int rc = 0;
+    gf_rcluster_pipe_t *p = NULL;
+    redisReply **rep = NULL;
+    size_t nrep = 0;
+    point_t *pts = NULL;
+    size_t cap = 0;
+    gf_err_t e = {0};
     if (open_from || open_to) {
-        if ((rc = read_region(c, out, rkey, &dead, err)) != 0)
+        if ((rc = read_region(c, out, rkey, err)) != 0)
             goto out;
         if (!out->has_range) {
             rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' has no stored range",
@@ -307,40 +298,37 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
         }
     }
 
-    size_t nmonths = 0;
-    int ym;
-    for (int64_t m = feat_month_of(from, &ym); m < to; m = gf_feat_demand_month_next(m)) {
-        gf_feat_demand_key(key, sizeof key, region, m);
-        const char *argv[] = {"HGETALL", key};
-        if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK) {
-            rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-            goto out; /* out of memory in hiredis: c->err is set, the context is done */
-        }
-        nmonths++;
-    }
+    /* One pipeline: the region entry (unless read above), then one HGETALL per month. Every
+     * key has the tag {R}: on a cluster they all go to the master of that one slot. */
+    p = gf_rcluster_pipe_new(c);
+    size_t first_month = 0;
     if (!open_from && !open_to) {
-        rc = read_region(c, out, rkey, &dead, err);
-        if (dead)
+        const char *hmget[] = {"HMGET", rkey, "tz", "first", "last"};
+        const size_t lens[] = {5, strlen(rkey), 2, 5, 4};
+        if ((rc = gf_rcluster_pipe_add(p, 5, hmget, lens, err)) != 0)
+            goto out;
+        first_month = 1;
+    }
+    for (int64_t m = gf_feat_demand_month(from); m < to; m = gf_feat_demand_month_next(m)) {
+        const char *argv[] = {"HGETALL", gf_feat_demand_key(key, sizeof key, region, m)};
+        const size_t lens[] = {7, strlen(key)};
+        if ((rc = gf_rcluster_pipe_add(p, 2, argv, lens, err)) != 0)
             goto out;
     }
-
-    point_t *pts = NULL;
-    size_t cap = 0;
-    int64_t m0 = feat_month_of(from, &ym);
-    for (size_t i = 0; i < nmonths; i++) {
+    nrep = gf_rcluster_pipe_len(p);
+    int xrc = gf_rcluster_pipe_exec(p, &rep, &e);
+    if (first_month && (rc = feat_reply_failed(rep[0], &e, err)) == 0)
+        rc = take_region(out, rep[0], rkey, err);
+    int64_t m0 = gf_feat_demand_month(from);
+    for (size_t i = first_month; rc == 0 && i < nrep; i++) {
         int64_t m1 = gf_feat_demand_month_next(m0);
-        redisReply *r = feat_next_reply(c);
-        if (r == NULL) {
-            if (rc == 0)
-                rc = feat_reply_failed(c, r, err);
-            break; /* the context is dead; the other replies are lost with it */
-        }
-        if (rc == 0 && (rc = feat_reply_failed(c, r, err)) == 0)
-            rc = take_month(out, r, gf_feat_demand_key(key, sizeof key, region, m0), m0, m1, from,
-                            to, flags, &pts, &cap, err);
-        freeReplyObject(r);
+        if ((rc = feat_reply_failed(rep[i], &e, err)) == 0)
+            rc = take_month(out, rep[i], gf_feat_demand_key(key, sizeof key, region, m0), m0, m1,
+                            from, to, flags, &pts, &cap, err);
         m0 = m1;
     }
+    if (rc == 0 && xrc != 0) /* every reply read said nothing, yet one was missing */
+        rc = gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", e.message);
     if (rc == 0 && out->n > 0) {
         qsort(pts, out->n, sizeof *pts, cmp_point);
         out->hour = gf_xmalloc(out->n * sizeof *out->hour);
@@ -352,8 +340,12 @@ int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64
             out->temperature_c[i] = pts[i].temp;
         }
     }
-    free(pts);
 out:
+    free(pts);
+    if (rep)
+        gf_rcluster_replies_free(rep, nrep);
+    gf_rcluster_pipe_free(p);
+    gf_err_cleanup(&e);
     if (rc != 0)
         gf_feat_demand_cleanup(out);
     return rc;

@@ -58,9 +58,9 @@ int64_t feat_floor_div(int64_t a, int64_t b);
 int feat_parse_decimal(const char *s, size_t n, double *out);
 /* Start of the UTC month holding t; *ym = YYYY*100+MM (year clamped to 0..9999). */
 int64_t feat_month_of(int64_t t, int *ym);
-/* The next reply of a pipeline, or NULL when the context died. */
-redisReply *feat_next_reply(redisContext *c);
-/* GF_EUNAVAIL "redis_unavailable" (r NULL) / "redis_error" (error reply), else 0. */
-int feat_reply_failed(const redisContext *c, const redisReply *r, gf_err_t *err);
+/* A reply of the kit's handle (core/rcluster.h) as an error: GF_EUNAVAIL "redis_unavailable"
+ * (r NULL; why, filled by the handle, says what happened) or "redis_error" (an error reply),
+ * else 0. */
+int feat_reply_failed(const redisReply *r, const gf_err_t *why, gf_err_t *err);
 
 #endif

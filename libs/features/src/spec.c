@@ -7,6 +7,7 @@
  * feature name, a duplicate or an out-of-range parameter is refused, never ignored.
  */
 #include "features/features.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -168,13 +169,9 @@ gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char
         gf_err_set(err, GF_EINVAL, "bad_feature_spec", "a spec needs 1..1024 features");
         return NULL;
     }
-    spec = calloc(1, sizeof *spec);
-    if (spec == NULL)
-        goto oom;
-    spec->cols = calloc(n_names, sizeof *spec->cols);
-    spec->names = calloc(n_names, sizeof *spec->names);
-    if (spec->cols == NULL || spec->names == NULL)
-        goto oom;
+    spec = gf_xcalloc(1, sizeof *spec);
+    spec->cols = gf_xcalloc(n_names, sizeof *spec->cols);
+    spec->names = gf_xcalloc(n_names, sizeof *spec->names);
     snprintf(spec->country, sizeof spec->country, "%s", country);
     spec->normalize = norm;
     spec->heat_base_c = heat_base_c;
@@ -198,9 +195,7 @@ gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char
              col->kind == FK_TEMP_FC_MAX) &&
             col->param > spec->fc_window)
             spec->fc_window = col->param;
-        spec->names[i] = strdup(nm);
-        if (spec->names[i] == NULL)
-            goto oom;
+        spec->names[i] = gf_xstrdup(nm);
         spec->ncols = i + 1;
     }
     spec->tz = gf_feat_tz_load(tz, err);
@@ -208,8 +203,6 @@ gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char
         goto fail;
     compute_hash(spec);
     return spec;
-oom:
-    gf_err_set(err, GF_EINTERNAL, "out_of_memory", "out of memory");
 fail:
     gf_feat_spec_free(spec);
     return NULL;
@@ -350,11 +343,7 @@ gf_feat_spec_t *gf_feat_spec_parse(const json_t *j, gf_err_t *err)
         return NULL;
     }
     size_t n = json_array_size(feats);
-    const char **names = calloc(n, sizeof *names);
-    if (names == NULL) {
-        gf_err_set(err, GF_EINTERNAL, "out_of_memory", "out of memory");
-        return NULL;
-    }
+    const char **names = gf_xcalloc(n, sizeof *names);
     for (size_t i = 0; i < n; i++) {
         names[i] = json_string_value(json_array_get(feats, i));
         if (names[i] == NULL) {

@@ -10,6 +10,7 @@
  * are not used). Bounds are checked against the buffer length before every read.
  */
 #include "features/tz.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -292,17 +293,13 @@ gf_feat_tz_t *gf_feat_tz_parse(const char *name, const unsigned char *buf, size_
         if (len - off < block_len(&c, 8))
             return bad(NULL, err, "truncated v2 block");
     }
-    gf_feat_tz_t *tz = calloc(1, sizeof *tz);
-    if (tz == NULL)
-        return bad(NULL, err, "out of memory");
+    gf_feat_tz_t *tz = gf_xcalloc(1, sizeof *tz);
     snprintf(tz->name, sizeof tz->name, "%s", name ? name : "");
     tz->ntrans = c.time;
     tz->ntypes = c.type;
-    tz->trans = malloc((c.time ? c.time : 1) * sizeof *tz->trans);
-    tz->idx = malloc(c.time ? c.time : 1);
-    tz->types = malloc(c.type * sizeof *tz->types);
-    if (!tz->trans || !tz->idx || !tz->types)
-        return bad(tz, err, "out of memory");
+    tz->trans = gf_xmalloc(c.time * sizeof *tz->trans);
+    tz->idx = gf_xmalloc(c.time);
+    tz->types = gf_xmalloc(c.type * sizeof *tz->types);
     const unsigned char *p = buf + off;
     for (uint32_t i = 0; i < c.time; i++) {
         tz->trans[i] = tsize == 8 ? be64(p + (size_t)i * 8) : (int32_t)be32(p + (size_t)i * 4);
@@ -361,11 +358,11 @@ gf_feat_tz_t *gf_feat_tz_load_dir(const char *dir, const char *name, gf_err_t *e
         gf_err_set(err, GF_EINVAL, "unknown_time_zone", "time zone '%s' is not known", name);
         return NULL;
     }
-    unsigned char *buf = malloc(1 << 16);
-    size_t len = buf ? fread(buf, 1, 1 << 16, f) : 0;
+    unsigned char *buf = gf_xmalloc(1 << 16);
+    size_t len = fread(buf, 1, 1 << 16, f);
     int rerr = ferror(f);
     fclose(f);
-    if (buf == NULL || rerr) {
+    if (rerr) {
         free(buf);
         gf_err_set(err, GF_EINVAL, "unknown_time_zone", "time zone '%s' cannot be read", name);
         return NULL;

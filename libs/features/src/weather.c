@@ -153,8 +153,7 @@ int gf_feat_tfc_entry_parse(const redisReply *field, const redisReply *value, in
     int64_t t, i;
     double v;
     if (field == NULL || field->type != REDIS_REPLY_STRING ||
-        gf_feat_tfc_field_parse(field->str, field->len, &t, &i) != 0 ||
-        temp_value(value, &v) != 0)
+        gf_feat_tfc_field_parse(field->str, field->len, &t, &i) != 0 || temp_value(value, &v) != 0)
         return -1;
     *target = t;
     *issued = i;
@@ -227,7 +226,7 @@ static int bad_entry(gf_feat_temp_t *out, unsigned flags, const char *key, const
                       f && f->type == REDIS_REPLY_STRING ? f->str : "(not a string)");
 }
 
-int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t to,
+int gf_feat_temp_load(gf_rcluster_t *c, const char *region, int64_t from, int64_t to,
                       unsigned flags, gf_feat_temp_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
@@ -237,26 +236,35 @@ int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t
         from < GF_FEAT_DEMAND_T_MIN || to > GF_FEAT_DEMAND_T_END)
         return gf_err_set(err, GF_EINVAL, "bad_range",
                           "need whole hours from < to within years 1-9999, at most 5 years apart");
+    /* One pipeline of HGETALLs: the months of observations, then the days of forecasts. All
+     * keys carry the tag {R}: on a cluster the pipeline goes to one master. */
     char key[KEY_MAX];
-    size_t nmonths = 0, ndays = 0;
-    int ym;
-    for (int64_t m = feat_month_of(from, &ym); m < to; m = feat_month_of(m + 32 * 86400, &ym)) {
+    size_t nmonths = 0, n = 0;
+    int ym, rc = 0;
+    gf_rcluster_pipe_t *p = gf_rcluster_pipe_new(c);
+    for (int64_t m = feat_month_of(from, &ym); m < to && rc == 0;
+         m = feat_month_of(m + 32 * 86400, &ym)) {
         const char *argv[] = {"HGETALL", gf_feat_tobs_key(key, sizeof key, region, m)};
-        if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK)
-            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
+        const size_t lens[] = {7, strlen(key)};
+        rc = gf_rcluster_pipe_add(p, 2, argv, lens, err);
         nmonths++;
     }
-    for (int64_t d = day_of(from, &ym); d < to; d += 86400) {
+    for (int64_t d = day_of(from, &ym); d < to && rc == 0; d += 86400) {
         const char *argv[] = {"HGETALL", gf_feat_tfc_key(key, sizeof key, region, d)};
-        if (redisAppendCommandArgv(c, 2, argv, NULL) != REDIS_OK)
-            return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s", c->errstr);
-        ndays++;
+        const size_t lens[] = {7, strlen(key)};
+        rc = gf_rcluster_pipe_add(p, 2, argv, lens, err);
     }
-    int rc = 0;
+    redisReply **rep = NULL;
+    gf_err_t e = {0};
+    if (rc == 0) {
+        n = gf_rcluster_pipe_len(p);
+        if (gf_rcluster_pipe_exec(p, &rep, &e) != 0 && n == 0)
+            rc = feat_reply_failed(NULL, &e, err);
+    }
     obs_t *obs = NULL;
     size_t cap = 0;
     int64_t m0 = feat_month_of(from, &ym), d0 = day_of(from, &ym);
-    for (size_t i = 0; i < nmonths + ndays; i++) {
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         int is_obs = i < nmonths;
         int64_t k0 = is_obs ? m0 : d0;
         int64_t k1 = is_obs ? feat_month_of(m0 + 32 * 86400, &ym) : d0 + 86400;
@@ -264,20 +272,15 @@ int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t
             gf_feat_tobs_key(key, sizeof key, region, k0);
         else
             gf_feat_tfc_key(key, sizeof key, region, k0);
-        redisReply *r = feat_next_reply(c);
-        if (r == NULL) {
-            if (rc == 0)
-                rc = feat_reply_failed(c, r, err);
-            break; /* dead context */
-        }
-        if (rc == 0 && (rc = feat_reply_failed(c, r, err)) == 0 && r->type != REDIS_REPLY_ARRAY)
+        redisReply *r = rep[i];
+        if ((rc = feat_reply_failed(r, &e, err)) == 0 && r->type != REDIS_REPLY_ARRAY)
             rc = gf_err_set(err, GF_EINTERNAL, "bad_reply", "HGETALL %s: unexpected reply", key);
         for (size_t k = 0; rc == 0 && k + 1 < r->elements; k += 2) {
             int64_t h, iss;
             double t;
-            int bad = is_obs ? gf_feat_tobs_entry_parse(r->element[k], r->element[k + 1], &h, &t)
-                             : gf_feat_tfc_entry_parse(r->element[k], r->element[k + 1], &h,
-                                                       &iss, &t);
+            int bad = is_obs
+                          ? gf_feat_tobs_entry_parse(r->element[k], r->element[k + 1], &h, &t)
+                          : gf_feat_tfc_entry_parse(r->element[k], r->element[k + 1], &h, &iss, &t);
             if (bad || h < k0 || h >= k1) {
                 rc = bad_entry(out, flags, key, r->element[k], err);
                 continue;
@@ -294,12 +297,15 @@ int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t
             }
             obs[out->n++] = (obs_t){h, t};
         }
-        freeReplyObject(r);
         if (is_obs)
             m0 = k1;
         else
             d0 = k1;
     }
+    if (rep)
+        gf_rcluster_replies_free(rep, n);
+    gf_rcluster_pipe_free(p);
+    gf_err_cleanup(&e);
     if (rc == 0) {
         gf_feat_tfc_sort(&out->fc);
         if (out->n > 0) {

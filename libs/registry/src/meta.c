@@ -140,7 +140,7 @@ out:
     return rc;
 }
 
-int gf_reg_alias_req_apply(redisContext *c, const char *name, const gf_reg_alias_req_t *req,
+int gf_reg_alias_req_apply(gf_rcluster_t *c, const char *name, const gf_reg_alias_req_t *req,
                            int64_t *out_from, int64_t *out_to, gf_err_t *err)
 {
     if (req->rollback) {

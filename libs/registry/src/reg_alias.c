@@ -46,7 +46,7 @@ static int check_alias(const char *alias, gf_err_t *err)
     return 0;
 }
 
-int gf_reg_alias_set(redisContext *c, const char *name, const char *alias, int64_t version,
+int gf_reg_alias_set(gf_rcluster_t *c, const char *name, const char *alias, int64_t version,
                      int64_t expect_from, const char *who, const char *reason, int force,
                      int64_t *out_from, gf_err_t *err)
 {
@@ -110,7 +110,7 @@ out:
     return rc;
 }
 
-int gf_reg_alias_get(redisContext *c, const char *name, const char *alias, int64_t *out,
+int gf_reg_alias_get(gf_rcluster_t *c, const char *name, const char *alias, int64_t *out,
                      gf_err_t *err)
 {
     *out = 0;
@@ -142,7 +142,7 @@ static int cmp_alias(const void *a, const void *b)
     return strcmp(((const gf_reg_alias_t *)a)->alias, ((const gf_reg_alias_t *)b)->alias);
 }
 
-int gf_reg_aliases_list(redisContext *c, const char *name, gf_reg_alias_t **out, size_t *n,
+int gf_reg_aliases_list(gf_rcluster_t *c, const char *name, gf_reg_alias_t **out, size_t *n,
                         gf_err_t *err)
 {
     *out = NULL;
@@ -212,7 +212,7 @@ static int change_parse(const char *text, size_t len, gf_reg_change_t *h)
     return ok ? 0 : -1;
 }
 
-int gf_reg_history_load(redisContext *c, const char *name, const char *alias,
+int gf_reg_history_load(gf_rcluster_t *c, const char *name, const char *alias,
                         gf_reg_change_t **out, size_t *n, gf_err_t *err)
 {
     *out = NULL;
@@ -257,7 +257,7 @@ out:
     return rc;
 }
 
-int gf_reg_alias_rollback(redisContext *c, const char *name, const char *alias,
+int gf_reg_alias_rollback(gf_rcluster_t *c, const char *name, const char *alias,
                           const char *who, const char *reason, int64_t *out_to, gf_err_t *err)
 {
     gf_reg_change_t *h = NULL;

@@ -42,7 +42,7 @@ json_t *gf_reg_change_to_json(const gf_reg_change_t *h)
                      (json_int_t)h->to, "who", h->who, "reason", h->reason, "at", h->at);
 }
 
-static int aliases_json(redisContext *c, const char *name, json_t **out, gf_err_t *err)
+static int aliases_json(gf_rcluster_t *c, const char *name, json_t **out, gf_err_t *err)
 {
     gf_reg_alias_t *a = NULL;
     size_t n = 0;
@@ -57,7 +57,7 @@ static int aliases_json(redisContext *c, const char *name, json_t **out, gf_err_
     return 0;
 }
 
-int gf_reg_models_to_json(redisContext *c, json_t **out, gf_err_t *err)
+int gf_reg_models_to_json(gf_rcluster_t *c, json_t **out, gf_err_t *err)
 {
     *out = NULL;
     char **names = NULL;
@@ -89,7 +89,7 @@ out:
     return rc;
 }
 
-int gf_reg_model_to_json(redisContext *c, const char *name, json_t **out, gf_err_t *err)
+int gf_reg_model_to_json(gf_rcluster_t *c, const char *name, json_t **out, gf_err_t *err)
 {
     *out = NULL;
     int64_t *vers = NULL;

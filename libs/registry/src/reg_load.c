@@ -25,7 +25,7 @@ void gf_reg_version_free(gf_reg_version_t *v)
     free(v);
 }
 
-int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int flags,
+int gf_reg_version_load(gf_rcluster_t *c, const char *name, int64_t version, int flags,
                         gf_reg_version_t **out, gf_err_t *err)
 {
     *out = NULL;
@@ -135,7 +135,7 @@ out:
     return rc;
 }
 
-int gf_reg_latest(redisContext *c, const char *name, int64_t *out, gf_err_t *err)
+int gf_reg_latest(gf_rcluster_t *c, const char *name, int64_t *out, gf_err_t *err)
 {
     *out = 0;
     int rc = gf__reg_check_name(name, err);
@@ -161,7 +161,7 @@ out:
     return rc;
 }
 
-int gf_reg_ref_resolve(redisContext *c, const char *name, const char *ref, int64_t *out,
+int gf_reg_ref_resolve(gf_rcluster_t *c, const char *name, const char *ref, int64_t *out,
                        gf_err_t *err)
 {
     int64_t version = 0;
@@ -182,7 +182,7 @@ int gf_reg_ref_resolve(redisContext *c, const char *name, const char *ref, int64
     return 0;
 }
 
-int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
+int gf_reg_version_load_ref(gf_rcluster_t *c, const char *name, const char *ref, int flags,
                             gf_reg_version_t **out, gf_err_t *err)
 {
     *out = NULL;
@@ -193,7 +193,7 @@ int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, 
     return gf_reg_version_load(c, name, version, flags, out, err);
 }
 
-int gf_reg_versions_list(redisContext *c, const char *name, int64_t **out, size_t *n,
+int gf_reg_versions_list(gf_rcluster_t *c, const char *name, int64_t **out, size_t *n,
                          gf_err_t *err)
 {
     *out = NULL;
@@ -244,7 +244,7 @@ void gf_reg_strv_free(char **v, size_t n)
     free(v);
 }
 
-int gf_reg_models_list(redisContext *c, char ***out, size_t *n, gf_err_t *err)
+int gf_reg_models_list(gf_rcluster_t *c, char ***out, size_t *n, gf_err_t *err)
 {
     *out = NULL;
     *n = 0;

@@ -65,7 +65,7 @@ static int check_json(const char *text, const char *field, int want_object, int 
     return 0;
 }
 
-int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
+int gf_reg_register(gf_rcluster_t *c, const char *name, const gf_reg_new_t *in,
                     int64_t *out_version, gf_err_t *err)
 {
     int rc = gf__reg_check_name(name, err);
@@ -179,7 +179,7 @@ out:
 
 /* ================================================================== deprecate */
 
-int gf_reg_deprecate(redisContext *c, const char *name, int64_t version, const char *who,
+int gf_reg_deprecate(gf_rcluster_t *c, const char *name, int64_t version, const char *who,
                      const char *reason, gf_err_t *err)
 {
     int rc = gf__reg_check_name(name, err);

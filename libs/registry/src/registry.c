@@ -162,23 +162,26 @@ char *gf__reg_field_dup(redisReply *e, const char *dflt)
  * "redis_unavailable" for LOADING/BUSY, "redis_oom", "redis_error"), the same 503 every service
  * answers. On an error reply *out is still set (so callers can map their scripts' own errors);
  * the caller frees *out in every case. */
-int gf__reg_run(redisContext *c, int argc, const char **argv, const size_t *lens,
+int gf__reg_run(gf_rcluster_t *c, int argc, const char **argv, const size_t *lens,
                 redisReply **out, gf_err_t *err)
 {
     *out = NULL;
-    if (c == NULL || c->err)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
-                          c ? c->errstr : "no connection");
-    redisReply *r = redisCommandArgv(c, argc, argv, lens);
-    if (r == NULL)
-        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: %s",
-                          c->errstr[0] ? c->errstr : "connection lost");
+    if (c == NULL)
+        return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "redis: no connection");
+    gf_err_t e = {0};
+    redisReply *r = gf_rcluster_cmd_argv(c, argc, argv, lens, &e);
+    if (r == NULL) { /* unreachable, or refused before sending (redis_crossslot: a bug) */
+        int rc = gf_err_set(err, e.rc ? e.rc : GF_EUNAVAIL, e.code[0] ? e.code : "redis_unavailable",
+                            "redis: %s", e.message);
+        gf_err_cleanup(&e);
+        return rc;
+    }
     *out = r;
     return gf_redis_reply_check(r, err);
 }
 
 /* Same with NUL-terminated string arguments. */
-int gf__reg_runs(redisContext *c, int argc, const char **argv, redisReply **out, gf_err_t *err)
+int gf__reg_runs(gf_rcluster_t *c, int argc, const char **argv, redisReply **out, gf_err_t *err)
 {
     size_t lens[16];
     if (argc > 16)

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "../answer.h"
+#include "core/util.h"
 #include "../eval.h"
 
 static double now(void)
@@ -169,8 +170,8 @@ int main(int argc, char **argv)
             json_t *j = json_loads(line, 0, NULL);
             const char *q = j ? json_string_value(json_object_get(j, "question")) : NULL;
             if (q && (split == CMP_SPLIT_ALL || cmp_eval_split_of(j) == split)) {
-                qs = realloc(qs, (nq + 1) * sizeof *qs);
-                qs[nq++] = strdup(q);
+                qs = gf_xrealloc(qs, (nq + 1) * sizeof *qs);
+                qs[nq++] = gf_xstrdup(q);
             }
             json_decref(j);
         }
@@ -185,7 +186,7 @@ int main(int argc, char **argv)
     /* latency */
     if (nq > 0 && rounds > 0) {
         size_t n = nq * (size_t)rounds;
-        double *lat = malloc(n * sizeof *lat), *cpu = malloc(n * sizeof *cpu);
+        double *lat = gf_xmalloc(n * sizeof *lat), *cpu = gf_xmalloc(n * sizeof *cpu);
         size_t k = 0;
         double t_all = now();
         for (int r = 0; r < rounds; r++) {

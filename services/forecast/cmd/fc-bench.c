@@ -21,6 +21,7 @@
 #include <xgboost/c_api.h>
 
 #include "../fc_model.h"
+#include "core/util.h"
 #include "../fc_predict.h"
 #include "../fc_xgb.h"
 
@@ -88,7 +89,7 @@ static char *train(const float *x, const float *y, size_t rows, size_t cols, int
     const char *p;
     if (XGBoosterSaveModelToBuffer(b, "{\"format\":\"ubj\"}", &n, &p))
         goto out;
-    out = malloc(n);
+    out = gf_xmalloc(n);
     memcpy(out, p, n);
     *len = n;
 out:
@@ -104,7 +105,7 @@ out:
 static char *body(size_t rows, size_t cols, const float *x, int instances, size_t *len)
 {
     size_t cap = rows * cols * 32 + cols * 16 + 256, o = 0;
-    char *b = malloc(cap);
+    char *b = gf_xmalloc(cap);
     o += (size_t)snprintf(b + o, cap - o, "{\"model\":\"load:PJM\",");
     if (!instances) {
         o += (size_t)snprintf(b + o, cap - o, "\"columns\":[");
@@ -162,13 +163,13 @@ int main(int argc, char **argv)
         return 2;
     }
     const size_t ntrain = 5000;
-    float *x = malloc(ntrain * nfeat * sizeof *x), *y = malloc(ntrain * sizeof *y);
+    float *x = gf_xmalloc(ntrain * nfeat * sizeof *x), *y = gf_xmalloc(ntrain * sizeof *y);
     data(ntrain, nfeat, 7, x, y);
     size_t mlen = 0;
     char *mbytes = train(x, y, ntrain, nfeat, trees, depth, &mlen);
     if (mbytes == NULL)
         return 1;
-    char *spec = malloc(nfeat * 16 + 64);
+    char *spec = gf_xmalloc(nfeat * 16 + 64);
     size_t o = (size_t)sprintf(spec, "{\"features\":[");
     for (size_t c = 0; c < nfeat; c++)
         o += (size_t)sprintf(spec + o, "%s\"f%zu\"", c ? "," : "", c);
@@ -195,7 +196,7 @@ int main(int argc, char **argv)
 
     static const size_t batch[] = {1, 100};
     float out[100], ref[100];
-    double *v = malloc((size_t)runs * sizeof *v), *vc = malloc((size_t)runs * sizeof *vc), c0;
+    double *v = gf_xmalloc((size_t)runs * sizeof *v), *vc = gf_xmalloc((size_t)runs * sizeof *vc), c0;
     for (size_t bi = 0; bi < 2; bi++) {
         size_t n = batch[bi];
         int iters = n == 1 ? 20000 : 500;
@@ -233,7 +234,7 @@ int main(int argc, char **argv)
     for (int inst = 0; inst < 2; inst++) {
         size_t blen;
         char *bd = body(prows, nfeat, x, inst, &blen);
-        float *xm = malloc(prows * nfeat * sizeof *xm);
+        float *xm = gf_xmalloc(prows * nfeat * sizeof *xm);
         for (int r = 0; r < runs; r++) {
             fc_predict_req_t req;
             t0 = now();

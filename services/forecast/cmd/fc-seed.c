@@ -22,7 +22,8 @@
  *       {"version":N,"body":{POST /v1/predict compact body},"scale":[...]}, so a test can check
  *       /v1/forecast against /v1/predict on rows the service did not build.
  *
- * Redis: GF_REDIS_HOST (127.0.0.1) and GF_REDIS_PORT (6379). Exit 0, 1 on failure, 2 on usage.
+ * Redis: GF_REDIS_CLUSTER (a Redis Cluster seed list) when set, else GF_REDIS_HOST (127.0.0.1)
+ * and GF_REDIS_PORT (6379). Exit 0, 1 on failure, 2 on usage.
  */
 #include <jansson.h>
 #include <math.h>
@@ -81,7 +82,7 @@ static int die(const gf_err_t *err)
 
 
 /* The region's time zone and stored first/last hour (gf:region:{R}, libs/features' reader). */
-static int region_info(redisContext *c, const char *region, char *tz, size_t len, int64_t *first,
+static int region_info(gf_rcluster_t *c, const char *region, char *tz, size_t len, int64_t *first,
                        int64_t *last, gf_err_t *err)
 {
     gf_feat_demand_t d;
@@ -99,7 +100,7 @@ static int region_info(redisContext *c, const char *region, char *tz, size_t len
 
 /* ---------------------------------------------------------------- train */
 
-static int cmd_train(redisContext *c, const opts_t *o)
+static int cmd_train(gf_rcluster_t *c, const opts_t *o)
 {
     gf_err_t e = {0}, *err = &e;
     int rc = 1;
@@ -284,7 +285,7 @@ fail:
 
 /* ---------------------------------------------------------------- alias, rows */
 
-static int cmd_alias(redisContext *c, const opts_t *o)
+static int cmd_alias(gf_rcluster_t *c, const opts_t *o)
 {
     gf_err_t err = {0};
     char name[80];
@@ -306,7 +307,7 @@ static void print_float(const double v)
         printf("%.9g", (double)f);
 }
 
-static int cmd_rows(redisContext *c, const opts_t *o)
+static int cmd_rows(gf_rcluster_t *c, const opts_t *o)
 {
     gf_err_t err = {0};
     char name[80], ref[32];
@@ -406,9 +407,11 @@ int main(int argc, char **argv)
         return usage();
     const char *host = getenv("GF_REDIS_HOST");
     const char *port = getenv("GF_REDIS_PORT");
+    gf_redis_conf_t where = {.cluster = getenv("GF_REDIS_CLUSTER"),
+                             .host = host ? host : "127.0.0.1",
+                             .port = port ? atoi(port) : 6379};
     gf_err_t err = {0};
-    redisContext *c = gf_redis_connect_sync(host ? host : "127.0.0.1", port ? atoi(port) : 6379,
-                                            10000, &err);
+    gf_rcluster_t *c = gf_rcluster_open(&where, 10000, &err);
     if (c == NULL)
         return die(&err);
     int rc;
@@ -420,6 +423,6 @@ int main(int argc, char **argv)
         rc = o.start % 3600 == 0 && o.start > 0 ? cmd_rows(c, &o) : usage();
     else
         rc = usage();
-    redisFree(c);
+    gf_rcluster_free(c);
     return rc;
 }

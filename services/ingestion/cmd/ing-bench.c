@@ -255,8 +255,10 @@ int main(int argc, char **argv)
     }
     char sha[41];
     gf_err_t err = {0};
-    if (ing_store_script_load(c, sha, &err) != 0) {
+    gf_rcluster_t *h = gf_rcluster_new_single("127.0.0.1", port, 10000, &err);
+    if (h == NULL || ing_store_script_load(h, sha, &err) != 0) {
         fprintf(stderr, "%s\n", err.message);
+        gf_rcluster_free(h);
         redis_stop();
         return 1;
     }
@@ -343,7 +345,7 @@ int main(int argc, char **argv)
         o.label = demand_ending[i] ? ING_HOUR_ENDING : ING_HOUR_BEGINNING;
         ing_demand_stats_t st;
         t0 = gf_now_mono();
-        rc = ing_demand_import_file_sync(c, &o, demand[i], &st, &err);
+        rc = ing_demand_import_file_sync(h, &o, demand[i], &st, &err);
         dt = gf_now_mono() - t0;
         if (rc) {
             fprintf(stderr, "demand %s: %s\n", demand[i], err.message);
@@ -369,6 +371,7 @@ int main(int argc, char **argv)
     if (info)
         freeReplyObject(info);
     redisFree(c);
+    gf_rcluster_free(h);
     redis_stop();
     gf_err_cleanup(&err);
     ing_batch_cleanup(&batch);

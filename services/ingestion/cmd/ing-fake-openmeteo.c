@@ -33,7 +33,7 @@ static void refuse(gf_req_t *r, int status, const char *reason)
     gf_reply_json(r, status, json_pack("{s:b,s:s}", "error", 1, "reason", reason));
 }
 
-static void h_forecast(gf_req_t *r)
+static void h_forecast_get(gf_req_t *r)
 {
     nrequests++;
     struct evkeyvalq q;
@@ -42,13 +42,17 @@ static void h_forecast(gf_req_t *r)
     const char *uri = evhttp_request_get_uri(r->ev);
     const char *qs = strchr(uri, '?');
     if (qs == NULL || evhttp_parse_query_str(qs + 1, &q) != 0) {
-        refuse(r, 400, "Parameter 'latitude' and 'longitude' must have the same number of "
-                       "elements");
+        refuse(r, 400,
+               "Parameter 'latitude' and 'longitude' must have the same number of "
+               "elements");
         return;
     }
-    const char *lat = evhttp_find_header(&q, "latitude"), *lon = evhttp_find_header(&q, "longitude");
-    const char *hourly = evhttp_find_header(&q, "hourly"), *tf = evhttp_find_header(&q, "timeformat");
-    const char *days = evhttp_find_header(&q, "forecast_days"), *key = evhttp_find_header(&q, "apikey");
+    const char *lat = evhttp_find_header(&q, "latitude"),
+               *lon = evhttp_find_header(&q, "longitude");
+    const char *hourly = evhttp_find_header(&q, "hourly"),
+               *tf = evhttp_find_header(&q, "timeformat");
+    const char *days = evhttp_find_header(&q, "forecast_days"),
+               *key = evhttp_find_header(&q, "apikey");
     double la = lat ? atof(lat) : NAN, lo = lon ? atof(lon) : NAN;
     int nd = days ? atoi(days) : 7;
     char msg[300];
@@ -74,19 +78,18 @@ static void h_forecast(gf_req_t *r)
             json_array_append_new(t, json_integer(h));
             json_array_append_new(v, hod == 5 ? json_null() : json_real(round(la) + hod / 4.0));
         }
-        json_t *o = json_pack("{s:f,s:f,s:f,s:i,s:s,s:s,s:f,s:{s:s,s:s},s:{s:o,s:o}}",
-                              "latitude", la, "longitude", lo, "generationtime_ms", 0.1,
-                              "utc_offset_seconds", 0, "timezone", "GMT",
-                              "timezone_abbreviation", "GMT", "elevation", 10.0, "hourly_units",
-                              "time", "unixtime", "temperature_2m", "°C", "hourly", "time", t,
-                              "temperature_2m", v);
+        json_t *o = json_pack("{s:f,s:f,s:f,s:i,s:s,s:s,s:f,s:{s:s,s:s},s:{s:o,s:o}}", "latitude",
+                              la, "longitude", lo, "generationtime_ms", 0.1, "utc_offset_seconds",
+                              0, "timezone", "GMT", "timezone_abbreviation", "GMT", "elevation",
+                              10.0, "hourly_units", "time", "unixtime", "temperature_2m", "°C",
+                              "hourly", "time", t, "temperature_2m", v);
         gf_reply_json(r, 200, o);
     }
     evhttp_clear_headers(&q);
 }
 
 static const gf_route_t routes[] = {
-    {"GET", "/v1/forecast", h_forecast, 0, NULL},
+    {"GET", "/v1/forecast", h_forecast_get, 0, NULL},
 };
 
 static const gf_service_def_t def = {

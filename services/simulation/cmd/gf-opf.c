@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "powerflow/case.h"
 #include "powerflow/n1.h"
 #include "powerflow/solve.h"
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
     o.print_level = plevel;
     o.screen_limits = screen != 0;
     if (mode == 3) {
-        double *tt = calloc((size_t)repeat, sizeof *tt);
+        double *tt = gf_xcalloc((size_t)repeat, sizeof *tt);
         gf_pf_n1_report_t *rep = NULL;
         int st = 0;
         for (int k = 0; k < repeat && st == 0; k++) {
@@ -134,8 +135,8 @@ int main(int argc, char **argv)
         gf_err_cleanup(&err);
         return st == 0 ? 0 : 1;
     }
-    double *times = calloc((size_t)repeat, sizeof *times);
-    double *cpu = calloc((size_t)repeat, sizeof *cpu);
+    double *times = gf_xcalloc((size_t)repeat, sizeof *times);
+    double *cpu = gf_xcalloc((size_t)repeat, sizeof *cpu);
     gf_pf_result_t *r = NULL;
     int rc = 0;
     for (int k = 0; k < repeat; k++) {

@@ -43,6 +43,7 @@
 #include "../trn_xgb.h"
 #include "core/util.h"
 #include "features/calib.h"
+#include "xgb/xgb.h"
 
 #define DAY ((int64_t)86400)
 

@@ -194,7 +194,7 @@ static void test_scripts_on_every_master(void **state)
     assert_int_equal(l.type, REDIS_REPLY_STRING);
     assert_int_equal(strlen(l.str), 40);
     char sha[41];
-    snprintf(sha, sizeof sha, "%s", l.str);
+    snprintf(sha, sizeof sha, "%.40s", l.str);
     /* Loaded on every master: each one knows it. */
     for (int n = 0; n < GF_TEST_RC_NODES; n++) {
         redisContext *c = gf_test_rcluster_node(&cl, n);

@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+#include <jansson.h>
+#include <stdlib.h>
+
 #include "core/err.h"
 #include "core/util.h"
 
@@ -99,10 +102,27 @@ static void test_util_redact_secret(void **state)
     assert_string_equal(u, "******");
 }
 
+static void test_util_jansson_allocates_through_the_kit(void **state)
+{
+    (void)state;
+    json_malloc_t m = NULL;
+    json_free_t f = NULL;
+    json_get_alloc_funcs(&m, &f);
+    assert_ptr_equal(m, gf_xmalloc);
+    assert_ptr_equal(f, free);
+    json_t *o = json_pack("{s:[i,s]}", "a", 1, "b");
+    assert_non_null(o);
+    json_decref(o);
+    char *d = gf_xstrndup("abcdef", 3);
+    assert_string_equal(d, "abc");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_util_time_parse_table),
+        cmocka_unit_test(test_util_jansson_allocates_through_the_kit),
         cmocka_unit_test(test_util_url_redact),
         cmocka_unit_test(test_util_redact_secret),
         cmocka_unit_test(test_util_time_format_round_trip),

@@ -19,7 +19,8 @@
 #include "features/demand.h"
 
 static gf_test_redis_t srv;
-static redisContext *rc_;
+static redisContext *rc_; /* seeds and checks */
+static gf_rcluster_t *h_; /* the handle the reader reads through */
 
 /* 2016-01-31T22:00Z, the last two hours of January, then February. */
 #define JAN31_22 1454277600LL
@@ -29,12 +30,16 @@ static redisContext *rc_;
 static int group_setup(void **state)
 {
     (void)state;
-    return gf_test_redis_open(&srv, &rc_);
+    if (gf_test_redis_open(&srv, &rc_) != 0)
+        return -1;
+    h_ = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    return h_ ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
+    gf_rcluster_free(h_);
     gf_test_redis_close(&srv, &rc_);
     return 0;
 }
@@ -68,7 +73,7 @@ static void assert_in_step(void)
 
 static int load_nyc(int64_t from, int64_t to, unsigned flags, gf_feat_demand_t *d, gf_err_t *err)
 {
-    return gf_feat_demand_load(rc_, "NYC", from, to, flags, d, err);
+    return gf_feat_demand_load(h_, "NYC", from, to, flags, d, err);
 }
 
 /* NYC: 22:00 and 23:00 on Jan 31 (one with a temperature), then Feb 1 00:00 (empty
@@ -267,25 +272,25 @@ static void test_demand_info(void **state)
     seed_nyc();
     gf_feat_demand_t d;
     gf_err_t err = {0};
-    assert_int_equal(gf_feat_demand_info(rc_, "NYC", &d, &err), 0);
+    assert_int_equal(gf_feat_demand_info(h_, "NYC", &d, &err), 0);
     assert_string_equal(d.tz, "America/New_York");
     assert_int_equal(d.has_range, 1);
     assert_int_equal(d.first, JAN31_22);
     assert_int_equal(d.last, FEB01_00 + 2 * H);
     assert_int_equal(d.n, 0);
     assert_null(d.hour);
-    assert_int_equal(gf_feat_demand_info(rc_, "PJM", &d, &err), 0);
+    assert_int_equal(gf_feat_demand_info(h_, "PJM", &d, &err), 0);
     assert_int_equal(d.has_range, 0);
     assert_string_equal(d.tz, "");
     cmd_ok("HSET gf:region:{PJM} tz America/New_York first 12x last 0");
-    assert_int_equal(gf_feat_demand_info(rc_, "PJM", &d, &err), 0);
+    assert_int_equal(gf_feat_demand_info(h_, "PJM", &d, &err), 0);
     assert_int_equal(d.has_range, 0); /* a malformed stamp is no range */
     assert_string_equal(d.tz, "America/New_York");
-    assert_int_equal(gf_feat_demand_info(rc_, "N{YC}", &d, &err), GF_EINVAL);
+    assert_int_equal(gf_feat_demand_info(h_, "N{YC}", &d, &err), GF_EINVAL);
     assert_string_equal(err.code, "bad_region");
     gf_err_cleanup(&err);
     cmd_ok("SET gf:region:{ERCO} x");
-    assert_int_equal(gf_feat_demand_info(rc_, "ERCO", &d, &err), GF_EUNAVAIL);
+    assert_int_equal(gf_feat_demand_info(h_, "ERCO", &d, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_error");
     gf_err_cleanup(&err);
     assert_in_step();
@@ -297,7 +302,7 @@ static void test_demand_load_missing_and_empty(void **state)
     gf_feat_demand_t d;
     gf_err_t err = {0};
     /* nothing stored: an empty series, no region entry */
-    assert_int_equal(gf_feat_demand_load(rc_, "NONE", 0, 86400 * 40, 0, &d, &err), 0);
+    assert_int_equal(gf_feat_demand_load(h_, "NONE", 0, 86400 * 40, 0, &d, &err), 0);
     assert_int_equal(d.n, 0);
     assert_null(d.hour);
     assert_int_equal(d.has_range, 0);
@@ -305,29 +310,29 @@ static void test_demand_load_missing_and_empty(void **state)
     gf_feat_demand_cleanup(&d);
     /* ... but its stored range is unknown */
     assert_int_equal(
-        gf_feat_demand_load(rc_, "NONE", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
+        gf_feat_demand_load(h_, "NONE", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
         GF_ENOTFOUND);
     assert_string_equal(err.code, "unknown_region");
-    assert_int_equal(gf_feat_demand_load(rc_, "NONE", 0, GF_FEAT_DEMAND_LAST, 0, &d, &err),
+    assert_int_equal(gf_feat_demand_load(h_, "NONE", 0, GF_FEAT_DEMAND_LAST, 0, &d, &err),
                      GF_ENOTFOUND);
     /* a region entry without first/last (the catalogue only), and an empty month */
     cmd_ok("HSET gf:region:{CAT} code CAT tz America/Chicago name Cat");
-    assert_int_equal(gf_feat_demand_load(rc_, "CAT", FEB01_00, FEB01_00 + 24 * H, 0, &d, &err), 0);
+    assert_int_equal(gf_feat_demand_load(h_, "CAT", FEB01_00, FEB01_00 + 24 * H, 0, &d, &err), 0);
     assert_int_equal(d.n, 0);
     assert_string_equal(d.tz, "America/Chicago");
     assert_int_equal(d.has_range, 0);
     assert_int_equal(
-        gf_feat_demand_load(rc_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
+        gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
         GF_ENOTFOUND);
     /* first/last that are not stamps count as absent */
     cmd_ok("HSET gf:region:{CAT} first soon last %lld", FEB01_00);
     assert_int_equal(
-        gf_feat_demand_load(rc_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
+        gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
         GF_ENOTFOUND);
     /* a range but no demand hashes: empty */
     cmd_ok("HSET gf:region:{CAT} first %lld last %lld", FEB01_00, FEB01_00 + H);
     assert_int_equal(
-        gf_feat_demand_load(rc_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err), 0);
+        gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err), 0);
     assert_int_equal(d.n, 0);
     assert_int_equal(d.has_range, 1);
     gf_feat_demand_cleanup(&d);
@@ -416,11 +421,11 @@ static void test_demand_load_range_limits(void **state)
     /* region codes (core/region.h: at most GF_REGION_MAX = 16 characters) */
     static const char *const regions[] = {"", "N{C", "NY C", "NYC}", "a2345678901234567"};
     for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++) {
-        assert_int_equal(gf_feat_demand_load(rc_, regions[i], FEB01_00, FEB01_00 + H, 0, &d, &err),
+        assert_int_equal(gf_feat_demand_load(h_, regions[i], FEB01_00, FEB01_00 + H, 0, &d, &err),
                          GF_EINVAL);
         assert_string_equal(err.code, "bad_region");
     }
-    assert_int_equal(gf_feat_demand_load(rc_, "a234567890123456", FEB01_00,
+    assert_int_equal(gf_feat_demand_load(h_, "a234567890123456", FEB01_00,
                                          FEB01_00 + H, 0, &d, &err),
                      0);
     gf_feat_demand_cleanup(&d);
@@ -466,14 +471,13 @@ static void test_demand_load_redis_errors(void **state)
     signal(SIGPIPE, SIG_IGN);
     gf_test_redis_t gone;
     assert_int_equal(gf_test_redis_start(&gone), 0);
-    redisContext *c = gf_test_redis_connect(&gone);
+    gf_rcluster_t *c = gf_rcluster_new_single("127.0.0.1", gone.port, 2000, NULL);
     assert_non_null(c);
     gf_test_redis_stop(&gone);
     assert_int_equal(gf_feat_demand_load(c, "NYC", FEB01_00, FEB01_00 + 3 * H, 0, &d, &err),
                      GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_unavailable");
-    assert_int_not_equal(c->err, 0);
-    redisFree(c);
+    gf_rcluster_free(c);
     gf_err_cleanup(&err);
 }
 

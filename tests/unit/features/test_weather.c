@@ -5,7 +5,7 @@
  * the origin on overwritten with garbage change nothing), the training-only observed
  * fallback, windows that mix observed and forecast hours, the clean fallback (a spec
  * without temp_fc builds the same rows with or without forecasts), and gf_feat_temp_load
- * against a real redis-server (../registry/redis_fixture.h).
+ * against a real redis-server (../support/redis_fixture.h).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -27,7 +27,8 @@
 #define T0 1467331200LL
 
 static gf_test_redis_t srv;
-static redisContext *rc_;
+static redisContext *rc_; /* seeds and checks */
+static gf_rcluster_t *h_; /* the handle the reader reads through */
 
 static void test_tfc_at_latest_before(void **state)
 {
@@ -59,11 +60,11 @@ static void test_tfc_at_latest_before(void **state)
 
 static gf_feat_spec_t *fc_spec(void)
 {
-    static const char *names[] = {"horizon", "lag_24", "temp_last", "temp_fc", "hdh_fc",
-                                  "cdh_fc", "temp_fc_mean_3", "temp_fc_max_24"};
+    static const char *names[] = {"horizon", "lag_24", "temp_last",      "temp_fc",
+                                  "hdh_fc",  "cdh_fc", "temp_fc_mean_3", "temp_fc_max_24"};
     gf_err_t err = {0};
-    gf_feat_spec_t *s =
-        gf_feat_spec_new("UTC", "US", "level24", 18, 22, names, sizeof names / sizeof *names, &err);
+    gf_feat_spec_t *s = gf_feat_spec_new("UTC", "US", "level24", 18, 22, names,
+                                         sizeof names / sizeof *names, &err);
     assert_non_null(s);
     assert_true(gf_feat_spec_uses_temp_fc(s));
     assert_int_equal(gf_feat_spec_lookback(s, 24), 24);
@@ -84,8 +85,7 @@ static void make_series(gf_feat_series_t *s)
 #define ORIGIN (T0 + 20 * 24 * H)
 #define NH 24
 
-static void build(const gf_feat_spec_t *sp, const gf_feat_series_t *s, int64_t origin,
-                  double *rows)
+static void build(const gf_feat_spec_t *sp, const gf_feat_series_t *s, int64_t origin, double *rows)
 {
     gf_err_t err = {0};
     double scale;
@@ -123,8 +123,9 @@ static void test_build_no_look_ahead(void **state)
         assert_true(row[c_cdh] == 25.0 + (h - 1) - 22);
         /* the 3 hours ending at the target: h = 1 reads two observed hours before the
          * origin (hours 22 and 23 of the day: 37, 38) and the forecast 25 */
-        double want = h == 1 ? (37 + 38 + 25) / 3.0 : h == 2 ? (38 + 25 + 26) / 3.0
-                                                             : (25.0 + h - 3 + 1);
+        double want = h == 1   ? (37 + 38 + 25) / 3.0
+                      : h == 2 ? (38 + 25 + 26) / 3.0
+                               : (25.0 + h - 3 + 1);
         assert_true(fabs(row[c_mean] - want) < 1e-12);
         assert_true(row[c_max] == (h < 24 ? fmax(38.0, 24.0 + h) : 48.0));
     }
@@ -183,8 +184,8 @@ static void test_default_spec_fallback_unchanged(void **state)
     (void)state;
     gf_err_t err = {0};
     gf_feat_spec_t *d1 = gf_feat_spec_new_default("America/New_York", 1, &err);
-    gf_feat_spec_t *d3 =
-        gf_feat_spec_new_default("America/New_York", GF_FEAT_TEMP_PAST | GF_FEAT_TEMP_TARGET, &err);
+    gf_feat_spec_t *d3 = gf_feat_spec_new_default("America/New_York",
+                                                  GF_FEAT_TEMP_PAST | GF_FEAT_TEMP_TARGET, &err);
     gf_feat_spec_t *d0 = gf_feat_spec_new_default("America/New_York", 0, &err);
     assert_non_null(d1);
     assert_non_null(d3);
@@ -250,7 +251,7 @@ static void test_entry_parse_and_keys(void **state)
     assert_int_equal(gf_feat_tfc_field_parse("1467331200:1467320000", 21, &t, &i), 0);
     assert_int_equal(t, T0);
     assert_int_equal(i, 1467320000);
-    static const char *bad[] = {"1467331200", "1467331201:1", ":1", "1467331200:", "01:2",
+    static const char *bad[] = {"1467331200",    "1467331201:1",  ":1", "1467331200:", "01:2",
                                 "1467331200:1x", "1467331200:-0", "a:b"};
     for (size_t j = 0; j < sizeof bad / sizeof *bad; j++)
         assert_int_equal(gf_feat_tfc_field_parse(bad[j], strlen(bad[j]), &t, &i), -1);
@@ -261,12 +262,16 @@ static void test_entry_parse_and_keys(void **state)
 static int group_setup(void **state)
 {
     (void)state;
-    return gf_test_redis_open(&srv, &rc_);
+    if (gf_test_redis_open(&srv, &rc_) != 0)
+        return -1;
+    h_ = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    return h_ ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
+    gf_rcluster_free(h_);
     gf_test_redis_close(&srv, &rc_);
     return 0;
 }
@@ -301,7 +306,7 @@ static void test_load(void **state)
            (long long)(T0 - 3 * H));
     gf_feat_temp_t t;
     gf_err_t err = {0};
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0 - 2 * H, T0 + 48 * H, 0, &t, &err), 0);
+    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0 - 2 * H, T0 + 48 * H, 0, &t, &err), 0);
     assert_int_equal(t.n, 3);
     assert_true(t.hour[0] == T0 - 2 * H && t.temp_c[0] == 20.5);
     assert_true(t.hour[2] == T0 && t.temp_c[2] == 22.25);
@@ -318,12 +323,12 @@ static void test_load(void **state)
     gf_feat_series_cleanup(&s);
     gf_feat_temp_cleanup(&t);
     /* a narrower range drops what is outside */
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0, T0 + 24 * H, 0, &t, &err), 0);
+    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0, T0 + 24 * H, 0, &t, &err), 0);
     assert_int_equal(t.n, 1);
     assert_int_equal(t.fc.n, 2);
     gf_feat_temp_cleanup(&t);
     /* nothing stored */
-    assert_int_equal(gf_feat_temp_load(rc_, "PJM", T0, T0 + 24 * H, 0, &t, &err), 0);
+    assert_int_equal(gf_feat_temp_load(h_, "PJM", T0, T0 + 24 * H, 0, &t, &err), 0);
     assert_int_equal(t.n + t.fc.n, 0);
     gf_feat_temp_cleanup(&t);
 }
@@ -335,10 +340,10 @@ static void test_load_malformed_and_errors(void **state)
     cmd_ok("HSET gf:tfc:{NYC}:20160701 %lld:1 abc", (long long)(T0 + H));
     gf_feat_temp_t t;
     gf_err_t err = {0};
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0, T0 + 24 * H, 0, &t, &err), GF_EINTERNAL);
+    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0, T0 + 24 * H, 0, &t, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_stored_value");
     gf_err_cleanup(&err);
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0, T0 + 24 * H, GF_FEAT_DEMAND_SKIP_BAD,
+    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0, T0 + 24 * H, GF_FEAT_DEMAND_SKIP_BAD,
                                        &t, &err),
                      0);
     assert_int_equal(t.n, 1);
@@ -350,16 +355,16 @@ static void test_load_malformed_and_errors(void **state)
     assert_non_null(r);
     assert_string_equal(r->str, "PONG");
     freeReplyObject(r);
-    assert_int_equal(gf_feat_temp_load(rc_, "N{YC", T0, T0 + H, 0, &t, &err), GF_EINVAL);
+    assert_int_equal(gf_feat_temp_load(h_, "N{YC", T0, T0 + H, 0, &t, &err), GF_EINVAL);
     assert_string_equal(err.code, "bad_region");
     gf_err_cleanup(&err);
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0, T0, 0, &t, &err), GF_EINVAL);
+    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0, T0, 0, &t, &err), GF_EINVAL);
     assert_string_equal(err.code, "bad_range");
     gf_err_cleanup(&err);
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0 + 1, T0 + H, 0, &t, &err), GF_EINVAL);
+    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0 + 1, T0 + H, 0, &t, &err), GF_EINVAL);
     gf_err_cleanup(&err);
     cmd_ok("SET gf:tobs:{PJM}:201607 x");
-    assert_int_equal(gf_feat_temp_load(rc_, "PJM", T0, T0 + H, 0, &t, &err), GF_EUNAVAIL);
+    assert_int_equal(gf_feat_temp_load(h_, "PJM", T0, T0 + H, 0, &t, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_error");
     gf_err_cleanup(&err);
 }

@@ -30,7 +30,8 @@ static char *model_a, *model_b;
 static size_t len_a, len_b;
 static char spec[256];
 static gf_test_redis_t srv;
-static redisContext *rc;
+static redisContext *rc;  /* plain commands of the test */
+static gf_rcluster_t *rh; /* the registry's handle */
 
 static int group_setup(void **state)
 {
@@ -42,12 +43,16 @@ static int group_setup(void **state)
     if (fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 6, "json", &model_a, &len_a) != 0 ||
         fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 2, "json", &model_b, &len_b) != 0)
         return -1;
-    return gf_test_redis_open(&srv, &rc);
+    if (gf_test_redis_open(&srv, &rc) != 0)
+        return -1;
+    rh = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    return rh ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
+    gf_rcluster_free(rh);
     gf_test_redis_close(&srv, &rc);
     free(model_a);
     free(model_b);
@@ -105,7 +110,7 @@ static int64_t reg(const char *name, const char *blob, size_t len)
                        .metrics_json = "{\"residual_quantiles\":{\"levels\":[0.1,0.5,0.9],"
                                        "\"by_horizon\":[[-2,0,2]]}}"};
     int64_t v = 0;
-    if (gf_reg_register(rc, name, &in, &v, &err) != 0)
+    if (gf_reg_register(rh, name, &in, &v, &err) != 0)
         fail_msg("register %s: %s", name, err.message);
     gf_err_cleanup(&err);
     return v;
@@ -114,7 +119,7 @@ static int64_t reg(const char *name, const char *blob, size_t len)
 static void promote(const char *name, int64_t v)
 {
     gf_err_t err = {0};
-    if (gf_reg_alias_set(rc, name, "production", v, -1, "test", "", 0, NULL, &err) != 0)
+    if (gf_reg_alias_set(rh, name, "production", v, -1, "test", "", 0, NULL, &err) != 0)
         fail_msg("alias %s: %s", name, err.message);
     gf_err_cleanup(&err);
 }
@@ -143,7 +148,7 @@ static void test_fc_life_load_swap_refuse(void **state)
     struct event_base *b = event_base_new();
     assert_non_null(b);
     gf_err_t err = {0};
-    fc_life_cfg_t cfg = {.redis_host = "127.0.0.1", .redis_port = srv.port, .recheck_seconds = 0};
+    fc_life_cfg_t cfg = {.redis = {.host = "127.0.0.1", .port = srv.port}, .recheck_seconds = 0};
     fc_life_t *l = fc_life_new(b, &cfg, &err);
     assert_non_null(l);
     /* nothing is served before the first pass, and the service says why it is not ready */
@@ -209,7 +214,7 @@ static void test_fc_life_not_ready_without_redis(void **state)
     (void)state;
     struct event_base *b = event_base_new();
     gf_err_t err = {0};
-    fc_life_cfg_t cfg = {.redis_host = "127.0.0.1", .redis_port = 1, .recheck_seconds = 0};
+    fc_life_cfg_t cfg = {.redis = {.host = "127.0.0.1", .port = 1}, .recheck_seconds = 0};
     fc_life_t *l = fc_life_new(b, &cfg, &err);
     assert_non_null(l);
     for (int i = 0; i < 30; i++) {

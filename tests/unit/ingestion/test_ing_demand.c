@@ -389,6 +389,7 @@ static void test_demand_json(void **state)
 
 static gf_test_redis_t srv;
 static redisContext *rc_;
+static gf_rcluster_t *h_; /* the handle the code under test writes through */
 
 static int setup(void **state)
 {
@@ -396,7 +397,8 @@ static int setup(void **state)
     if (gf_test_redis_start(&srv) != 0)
         return -1;
     rc_ = gf_test_redis_connect(&srv);
-    return rc_ ? 0 : -1;
+    h_ = rc_ ? gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL) : NULL;
+    return rc_ && h_ ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -404,6 +406,7 @@ static int teardown(void **state)
     (void)state;
     if (rc_)
         redisFree(rc_);
+    gf_rcluster_free(h_);
     gf_test_redis_stop(&srv);
     return 0;
 }
@@ -451,7 +454,7 @@ static void test_demand_redis_roundtrip(void **state)
     o.chunk_rows = 64;
     ing_demand_stats_t st;
     gf_err_t err = {0};
-    assert_int_equal(ing_demand_import_file_sync(rc_, &o, tmp, &st, &err), 0);
+    assert_int_equal(ing_demand_import_file_sync(h_, &o, tmp, &st, &err), 0);
     assert_int_equal(st.rows_ok, 302);
     assert_int_equal(st.rows_new, 302);
     assert_int_equal(st.rows_rejected, 0);
@@ -468,7 +471,7 @@ static void test_demand_redis_roundtrip(void **state)
 
     /* read back [first, last + 1h) through the shared reader: all rows, sorted, exact */
     gf_feat_demand_t s;
-    assert_int_equal(gf_feat_demand_load(rc_, "NYC", 1325394000, 1330560000 + 3600, 0, &s, &err),
+    assert_int_equal(gf_feat_demand_load(h_, "NYC", 1325394000, 1330560000 + 3600, 0, &s, &err),
                      0);
     assert_int_equal(s.n, 302);
     assert_true(s.hour[0] == 1325394000 && s.demand_mw[0] == 4937.5 && s.temperature_c[0] == 7.85);
@@ -480,18 +483,18 @@ static void test_demand_redis_roundtrip(void **state)
     assert_int_equal(s.last, 1330560000);
     gf_feat_demand_cleanup(&s);
     /* a sub-range across the month boundary: [Feb 29 23:00, Mar 1 00:00) */
-    assert_int_equal(gf_feat_demand_load(rc_, "NYC", 1330556400, 1330560000, 0, &s, &err), 0);
+    assert_int_equal(gf_feat_demand_load(h_, "NYC", 1330556400, 1330560000, 0, &s, &err), 0);
     assert_int_equal(s.n, 1);
     gf_feat_demand_cleanup(&s);
 
     /* re-import: nothing new, counts unchanged; a corrected value is upserted */
-    assert_int_equal(ing_demand_import_file_sync(rc_, &o, tmp, &st, &err), 0);
+    assert_int_equal(ing_demand_import_file_sync(h_, &o, tmp, &st, &err), 0);
     assert_int_equal(st.rows_ok, 302);
     assert_int_equal(st.rows_new, 0);
     ing_key_region(key, sizeof key, "NYC");
     assert_string_equal(hget(key, "rows", buf, sizeof buf), "302");
     write_file(tmp, "timestamp,region,demand_mw\n2012-01-01T05:00:00Z,NYC,1\n2011-12-31T23:00:00Z,NYC,2\n");
-    assert_int_equal(ing_demand_import_file_sync(rc_, &o, tmp, &st, &err), 0);
+    assert_int_equal(ing_demand_import_file_sync(h_, &o, tmp, &st, &err), 0);
     assert_int_equal(st.rows_new, 1);
     assert_string_equal(hget(key, "rows", buf, sizeof buf), "303");
     assert_string_equal(hget(key, "first", buf, sizeof buf), "1325372400");
@@ -502,7 +505,7 @@ static void test_demand_redis_roundtrip(void **state)
     write_file(tmp, "timestamp,region,category,raw_demand\n2015-07-02T00:00:00Z,AEC,MISSING,MISSING\n");
     o.kind = ING_IMPORT_FLAGS;
     o.label = ING_HOUR_ENDING;
-    assert_int_equal(ing_demand_import_file_sync(rc_, &o, tmp, &st, &err), 0);
+    assert_int_equal(ing_demand_import_file_sync(h_, &o, tmp, &st, &err), 0);
     ing_key_dflags(key, sizeof key, "AEC");
     assert_string_equal(hget(key, "1435791600", buf, sizeof buf), "MISSING");
     ing_key_region(key, sizeof key, "AEC");
@@ -534,7 +537,7 @@ static void test_demand_regions_catalog(void **state)
     assert_string_equal(r->tz, "America/New_York");
     assert_null(ing_regions_find(&t, "NY", 2));
     assert_null(ing_regions_find(&t, "NYCX", 4));
-    assert_int_equal(ing_regions_save(rc_, &t, &err), 0);
+    assert_int_equal(ing_regions_save(h_, &t, &err), 0);
     char buf[128];
     assert_string_equal(hget("gf:region:{AZPS}", "tz", buf, sizeof buf), "America/Phoenix");
     assert_string_equal(hget("gf:region:{NYC}", "name", buf, sizeof buf), "New York City (NYISO zone J, N.Y.C.)");

@@ -26,6 +26,7 @@ static int64_t NOW_MS;
 
 static gf_test_redis_t srv;
 static redisContext *rc_;
+static gf_rcluster_t *h_; /* the handle the code under test writes through */
 
 static int setup(void **state)
 {
@@ -36,7 +37,8 @@ static int setup(void **state)
     if (gf_test_redis_start(&srv) != 0)
         return -1;
     rc_ = gf_test_redis_connect(&srv);
-    return rc_ ? 0 : -1;
+    h_ = rc_ ? gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL) : NULL;
+    return rc_ && h_ ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -44,6 +46,7 @@ static int teardown(void **state)
     (void)state;
     if (rc_)
         redisFree(rc_);
+    gf_rcluster_free(h_);
     gf_test_redis_stop(&srv);
     return 0;
 }
@@ -146,11 +149,11 @@ static void test_store_write_then_retry(void **state)
     ing_store_cfg_t cfg;
     cfg1(&cfg);
     char sha[41];
-    assert_int_equal(ing_store_script_load(rc_, sha, NULL), 0);
+    assert_int_equal(ing_store_script_load(h_, sha, NULL), 0);
     cfg.script_sha = sha;
     ing_store_counts_t c;
     gf_err_t err = {0};
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, &err), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, &err), 0);
     assert_int_equal(c.accepted, 4);
     assert_int_equal(c.duplicate, 1); /* the last reading repeats the first */
     assert_int_equal(c.rejected, 1);
@@ -190,7 +193,7 @@ static void test_store_write_then_retry(void **state)
 
     /* retry: everything duplicate, aggregates unchanged, clean tier unchanged */
     load(&b, BODY);
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, &err), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, &err), 0);
     assert_int_equal(c.accepted, 0);
     assert_int_equal(c.duplicate, 5);
     assert_int_equal(c.rejected, 1);
@@ -212,11 +215,11 @@ static void test_store_partial_overlap(void **state)
     ing_batch_init(&b, 0);
     load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@0\",\"region\":\"PJM\",\"kw\":1.25}]");
     ing_store_counts_t c;
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted, 1);
     load(&b, "[{\"meter_id\":\"a\",\"ts\":\"@0\",\"region\":\"PJM\",\"kw\":1.25},"
              "{\"meter_id\":\"b\",\"ts\":\"@30\",\"region\":\"PJM\",\"kw\":2.5}]");
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted, 1);
     assert_int_equal(c.duplicate, 1);
     char key[96], f[32];
@@ -250,7 +253,7 @@ static void test_store_chunks(void **state)
     ing_batch_init(&b, 0);
     load(&b, body);
     ing_store_counts_t c;
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted + c.duplicate, 80);
     assert_int_equal(c.rejected, 20);
     size_t first_new = c.accepted;
@@ -258,7 +261,7 @@ static void test_store_chunks(void **state)
     assert_int_equal(cmd_int("XLEN %s", "gf:raw:{PJM:0}"), 8);
     assert_int_equal(cmd_int("XLEN %s", "gf:raw:{ERCO:0}"), 8);
     load(&b, body);
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted, 0);
     assert_int_equal(c.duplicate, 80);
     /* total energy in the hour aggregates equals the number of new kwh=1 readings */
@@ -289,7 +292,7 @@ static int put1(const ing_store_cfg_t *cfg, ing_batch_t *b, const char *m, int s
              "[{\"meter_id\":\"%s\",\"ts\":\"@%d\",\"region\":\"PJM\",\"kwh\":1}]", m, sec);
     load(b, body);
     ing_store_counts_t c;
-    assert_int_equal(ing_store_write_sync(rc_, cfg, b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, cfg, b, &c, NULL), 0);
     return b->v[0].status;
 }
 
@@ -336,7 +339,7 @@ static void test_store_dedupe_guarantee(void **state)
     assert_int_equal(put1(&cfg, &b, "other", 500), ING_ST_NEW);
     load(&b, "[{\"meter_id\":\"m\",\"ts\":\"@500\",\"region\":\"ERCO\",\"kwh\":1}]");
     ing_store_counts_t c;
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted, 1);
     /* a batch with many readings of one meter (a backlog) and its retry */
     char *body = malloc(40 * 100);
@@ -347,10 +350,10 @@ static void test_store_dedupe_guarantee(void **state)
                              "\"kw\":1}", i ? "," : "", -i * 60);
     strcpy(body + o, "]");
     load(&b, body);
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted, 30);
     load(&b, body);
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.duplicate, 30); /* 4 newest from the state, 26 from gf:late */
     free(body);
     ing_batch_cleanup(&b);
@@ -404,7 +407,7 @@ static void test_store_partitions(void **state)
     ing_cmd_cleanup(&cmd);
     ing_store_plan_cleanup(&plan);
     ing_store_counts_t c;
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, NULL), 0);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
     assert_int_equal(c.accepted, 200);
     assert_int_equal(c.rejected, 100);
     /* every key written is a partition key of a known region or "~"; the meters of
@@ -462,7 +465,7 @@ static void test_store_reply_errors(void **state)
     ing_store_cfg_t cfg;
     cfg1(&cfg);
     cfg.script_sha = "0000000000000000000000000000000000000000";
-    assert_int_equal(ing_store_write_sync(rc_, &cfg, &b, &c, &err), GF_EUNAVAIL);
+    assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "noscript");
     gf_err_cleanup(&err);
     ing_batch_cleanup(&b);

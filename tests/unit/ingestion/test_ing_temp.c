@@ -2,7 +2,7 @@
  * test_temp.c - temperature observations and forecasts: CSV and JSON parsing (columns in any
  * order, degF conversion, local stamps, hour-ending labels), per-row rejections with line and
  * JSON element index, bodies refused as a whole (nothing kept to write), and the write into
- * a real redis-server (../registry/redis_fixture.h): the keys of features/weather.h, an
+ * a real redis-server (../support/redis_fixture.h): the keys of features/weather.h, an
  * idempotent re-post, a corrected value, the gf:temp:{R} summary, and the read-back through
  * gf_feat_temp_load.
  */
@@ -22,6 +22,7 @@
 
 static gf_test_redis_t srv;
 static redisContext *rc_;
+static gf_rcluster_t *h_; /* the handle the code under test writes through */
 static ing_regions_t regions;
 
 #define T0 1467331200LL /* 2016-07-01T00:00:00Z */
@@ -69,8 +70,9 @@ static void test_csv_observations(void **state)
     static const struct {
         size_t line;
         const char *code;
-    } want[] = {{4, "not_on_hour"},   {5, "unknown_region"},           {6, "bad_temperature"},
-                {7, "temperature_out_of_range"}, {8, "field_count"}, {9, "missing_field"},
+    } want[] = {{4, "not_on_hour"},     {5, "unknown_region"},
+                {6, "bad_temperature"}, {7, "temperature_out_of_range"},
+                {8, "field_count"},     {9, "missing_field"},
                 {10, "field_count"}};
     assert_int_equal(b.nrejects, 7);
     for (size_t i = 0; i < 7; i++) {
@@ -254,16 +256,23 @@ static int group_setup(void **state)
     (void)state;
     ing_regions_init(&regions);
     gf_err_t err = {0};
-    if (ing_regions_load_csv(&regions, "services/ingestion/data/eia930_regions.csv", &err) ||
-        ing_regions_load_csv(&regions, "services/ingestion/data/regions_extra.csv", &err))
+    const char *root = getenv("GF_TEST_ROOT") ? getenv("GF_TEST_ROOT") : ".";
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/services/ingestion/data/eia930_regions.csv", root);
+    snprintf(b, sizeof b, "%s/services/ingestion/data/regions_extra.csv", root);
+    if (ing_regions_load_csv(&regions, a, &err) || ing_regions_load_csv(&regions, b, &err))
         return -1;
-    return gf_test_redis_open(&srv, &rc_);
+    if (gf_test_redis_open(&srv, &rc_) != 0)
+        return -1;
+    h_ = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    return h_ ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     ing_regions_cleanup(&regions);
+    gf_rcluster_free(h_);
     gf_test_redis_close(&srv, &rc_);
     return 0;
 }
@@ -310,7 +319,7 @@ static void test_write_idempotent(void **state)
                        "2016-06-30T18:00:00Z,2016-07-02T00:00:00Z,PJM,30\n";
     assert_int_equal(parse(&o, body, &b, &err), 0);
     size_t nw, wr;
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
     assert_int_equal(nw, 4);
     assert_int_equal(wr, 4);
     assert_hget("gf:tfc:{NYC}:20160701", "1467414000:1467266400", "25");
@@ -323,7 +332,7 @@ static void test_write_idempotent(void **state)
     assert_hget("gf:temp:{NYC}", "fc_issued_last", "1467309600");
     assert_hget("gf:temp:{NYC}", "obs_rows", NULL);
     /* the same body again: nothing new, nothing changed */
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
     assert_int_equal(nw, 0);
     assert_hget("gf:temp:{NYC}", "fc_rows", "3");
     ing_temp_batch_cleanup(&b);
@@ -333,13 +342,16 @@ static void test_write_idempotent(void **state)
                            "2016-06-30T06:00:00Z,2016-07-01T23:00:00Z,NYC,26\n",
                            &b, &err),
                      0);
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_FC, &b, &nw, &wr, &err), 0);
     assert_int_equal(nw, 0);
     assert_hget("gf:tfc:{NYC}:20160701", "1467414000:1467266400", "26");
     ing_temp_batch_cleanup(&b);
     /* read back as the features see it at an origin */
     gf_feat_temp_t t;
-    assert_int_equal(gf_feat_temp_load(rc_, "NYC", T0, T0 + 48 * H, 0, &t, &err), 0);
+    gf_rcluster_t *h = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, &err);
+    assert_non_null(h);
+    assert_int_equal(gf_feat_temp_load(h, "NYC", T0, T0 + 48 * H, 0, &t, &err), 0);
+    gf_rcluster_free(h);
     assert_int_equal(t.fc.n, 3);
     assert_true(gf_feat_tfc_at(&t.fc, T0 + 24 * H, T0, NULL) == 23.25);
     assert_true(gf_feat_tfc_at(&t.fc, T0 + 24 * H, T0 - 17 * H, NULL) == 24.5);
@@ -352,14 +364,14 @@ static void test_write_idempotent(void **state)
                            "\"temperature_f\":68}]",
                            &b, &err),
                      0);
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
     ing_temp_batch_cleanup(&b);
     assert_int_equal(parse(&o,
                            "[{\"timestamp\":\"2016-07-01T03:00:00Z\",\"region\":\"NYC\","
                            "\"temperature_c\":19}]",
                            &b, &err),
                      0);
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_OBS, &b, &nw, &wr, &err), 0);
     ing_temp_batch_cleanup(&b);
     assert_hget("gf:tobs:{NYC}:201607", "1467349200", "20");
     assert_hget("gf:temp:{NYC}", "obs_rows", "2");
@@ -381,7 +393,7 @@ static void test_write_redis_down(void **state)
     redisReply *r = redisCommand(rc_, "SET gf:tobs:{NYC}:201607 x");
     freeReplyObject(r);
     size_t nw, wr;
-    assert_int_equal(ing_temp_write_sync(rc_, ING_TEMP_OBS, &b, &nw, &wr, &err), GF_EUNAVAIL);
+    assert_int_equal(ing_temp_write_sync(h_, ING_TEMP_OBS, &b, &nw, &wr, &err), GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_error");
     assert_int_equal(wr, 0);
     gf_err_cleanup(&err);

@@ -37,8 +37,9 @@ static void test_sites(void **state)
     assert_true(fabs(s[0].lat - 40.7128) < 1e-12 && fabs(s[0].lon + 74.006) < 1e-12);
     assert_int_equal(ing_wx_sites_parse("", &regs, s, 4, &n, &err), 0);
     assert_int_equal(n, 0);
-    static const char *bad[] = {"NYC", "NYC=40.7", "NYC=91,0", "NYC=40,-181", "ZZZ=1,1",
-                                "NYC=1,1;NYC=2,2", "NYC=1e,1", "N{C=1,1", "NYC=nan,1"};
+    static const char *bad[] = {"NYC",         "NYC=40.7", "NYC=91,0",
+                                "NYC=40,-181", "ZZZ=1,1",  "NYC=1,1;NYC=2,2",
+                                "NYC=1e,1",    "N{C=1,1",  "NYC=nan,1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(ing_wx_sites_parse(bad[i], &regs, s, 4, &n, &err), GF_EINVAL);
         assert_string_equal(err.code, "bad_config");
@@ -73,17 +74,20 @@ static void test_parse(void **state)
     ing_temp_batch_init(&b);
     gf_err_t err = {0};
     const char *ok = "{\"latitude\":40.71,\"hourly_units\":{\"time\":\"unixtime\","
-                     "\"temperature_2m\":\"\xc2\xb0" "C\"},\"hourly\":{\"time\":[1467324000,"
+                     "\"temperature_2m\":\"\xc2\xb0"
+                     "C\"},\"hourly\":{\"time\":[1467324000,"
                      "1467327600,1467331200,1467334800,1467338400],\"temperature_2m\":[1,2,"
                      "22.345,null,-0.001]}}";
     assert_int_equal(ing_wx_parse(ok, strlen(ok), "NYC", T0 + 60, T0 - H, &b, &err), 0);
     assert_int_equal(b.n, 3); /* the hour before from and the null are skipped */
     assert_true(b.rows[0].hour == T0 - H && b.rows[0].temp_c == 2);
     assert_true(b.rows[1].hour == T0 && b.rows[1].temp_c == 22.35);
-    assert_true(b.rows[2].hour == T0 + 2 * H && b.rows[2].temp_c == 0 && !signbit(b.rows[2].temp_c));
+    assert_true(b.rows[2].hour == T0 + 2 * H && b.rows[2].temp_c == 0 &&
+                !signbit(b.rows[2].temp_c));
     assert_int_equal(b.rows[1].issued, T0 + 60);
     assert_string_equal(b.rows[1].region, "NYC");
-    const char *f = "{\"hourly_units\":{\"temperature_2m\":\"\xc2\xb0" "F\"},\"hourly\":"
+    const char *f = "{\"hourly_units\":{\"temperature_2m\":\"\xc2\xb0"
+                    "F\"},\"hourly\":"
                     "{\"time\":[1467342000],\"temperature_2m\":[50]}}";
     assert_int_equal(ing_wx_parse(f, strlen(f), "NYC", T0, T0, &b, &err), 0);
     assert_int_equal(b.n, 4);
@@ -97,15 +101,18 @@ static void test_parse_refused(void **state)
     static const struct {
         const char *body, *code;
     } cases[] = {
-        {"{\"error\":true,\"reason\":\"Latitude must be in range of -90 to 90\"}", "openmeteo_error"},
+        {"{\"error\":true,\"reason\":\"Latitude must be in range of -90 to 90\"}",
+         "openmeteo_error"},
         {"[1]", "openmeteo_bad_response"},
         {"{\"hourly\":{\"time\":[1467331200]}}", "openmeteo_bad_response"},
         {"{\"hourly\":{\"time\":[1467331200],\"temperature_2m\":[1,2]}}", "openmeteo_bad_response"},
         {"{\"hourly\":{\"time\":[1467331201],\"temperature_2m\":[1]}}", "openmeteo_bad_response"},
-        {"{\"hourly\":{\"time\":[1467331200],\"temperature_2m\":[\"1\"]}}", "openmeteo_bad_response"},
+        {"{\"hourly\":{\"time\":[1467331200],\"temperature_2m\":[\"1\"]}}",
+         "openmeteo_bad_response"},
         {"{\"hourly\":{\"time\":[1467331200],\"temperature_2m\":[99]}}", "openmeteo_bad_response"},
         {"{\"hourly_units\":{\"temperature_2m\":\"K\"},\"hourly\":{\"time\":[],"
-         "\"temperature_2m\":[]}}", "openmeteo_bad_response"},
+         "\"temperature_2m\":[]}}",
+         "openmeteo_bad_response"},
         {"{\"hourly\":{\"time\":[1467331200,", "openmeteo_bad_response"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -115,7 +122,8 @@ static void test_parse_refused(void **state)
         const char *ok = "{\"hourly\":{\"time\":[1467331200],\"temperature_2m\":[5]}}";
         assert_int_equal(ing_wx_parse(ok, strlen(ok), "NYC", T0, T0, &b, &err), 0);
         assert_int_not_equal(ing_wx_parse(cases[i].body, strlen(cases[i].body), "NYC", T0, T0, &b,
-                                          &err), 0);
+                                          &err),
+                             0);
         assert_string_equal(err.code, cases[i].code);
         assert_int_equal(b.n, 1); /* the earlier rows stay, none of this body's */
         gf_err_cleanup(&err);

@@ -13,33 +13,77 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "../support/redis_fixture.h"
+/* the fixture's slot-movement helpers are not used here */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "../support/rcluster_fixture.h"
 #include "registry/registry.h"
 #include "registry/sha256.h"
 
+/* The suite runs twice: on one Redis, then on a real 3-master Redis Cluster
+ * (../support/rcluster_fixture.h), through the same handle (core/rcluster.h). */
 static gf_test_redis_t srv;
-static redisContext *rc_;
+static gf_test_rcluster_t cl_;
+static int cluster_;
+static gf_redis_conf_t where_;
+static gf_rcluster_t *rc_;
 
-static int group_setup(void **state)
+static int group_setup_single(void **state)
 {
     (void)state;
-    return gf_test_redis_open(&srv, &rc_);
+    cluster_ = 0;
+    if (gf_test_redis_start(&srv) != 0)
+        return -1;
+    where_ = (gf_redis_conf_t){.host = "127.0.0.1", .port = srv.port};
+    rc_ = gf_rcluster_open(&where_, 2000, NULL);
+    return rc_ ? 0 : -1;
+}
+
+static int group_setup_cluster(void **state)
+{
+    (void)state;
+    cluster_ = 1;
+    if (gf_test_rcluster_start(&cl_) != 0)
+        return -1;
+    where_ = (gf_redis_conf_t){.cluster = cl_.seeds, .host = "127.0.0.1", .port = 6379};
+    rc_ = gf_rcluster_open(&where_, 2000, NULL);
+    return rc_ && gf_rcluster_is_cluster(rc_) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    gf_test_redis_close(&srv, &rc_);
+    gf_rcluster_free(rc_);
+    rc_ = NULL;
+    if (cluster_)
+        gf_test_rcluster_stop(&cl_);
+    else
+        gf_test_redis_stop(&srv);
     return 0;
 }
 
+/* FLUSHALL on every master. */
 static int flush(void **state)
 {
     (void)state;
-    return gf_test_redis_flushall(rc_);
+    for (int i = 0; i < gf_rcluster_master_count(rc_); i++) {
+        const char *argv[] = {"FLUSHALL"};
+        redisReply *r = gf_rcluster_master_cmd_argv(rc_, i, 1, argv, NULL, NULL);
+        int ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+        if (r)
+            freeReplyObject(r);
+        if (!ok)
+            return -1;
+    }
+    return 0;
 }
 
-static int64_t reg(redisContext *c, const char *name, const char *blob)
+/* A plain connection to node i (one Redis: the server). */
+static redisContext *node_conn(int i)
+{
+    return cluster_ ? gf_test_rcluster_node(&cl_, i) : gf_test_redis_connect(&srv);
+}
+
+static int64_t reg(gf_rcluster_t *c, const char *name, const char *blob)
 {
     static const char *tags[] = {"region=PJM", "candidate"};
     gf_reg_new_t in = {
@@ -388,7 +432,14 @@ static void test_registry_pubsub_notification(void **state)
     gf_err_t err = {0};
     assert_int_equal(reg(rc_, "load:PJM", "m1"), 1);
     assert_int_equal(reg(rc_, "load:PJM", "m2"), 2);
-    redisContext *sub = gf_test_redis_connect(&srv);
+    /* On the cluster, listen on a node that does not own the model's slot: the PUBLISH of
+     * the alias script runs on the owner, and the cluster must carry it to every node. */
+    int node = 0;
+    if (cluster_) {
+        const char *k = "gf:reg:{load:PJM}:aliases";
+        node = (gf_test_rcluster_owner(&cl_, 0, gf_rc_slot(k, strlen(k))) + 1) % GF_TEST_RC_NODES;
+    }
+    redisContext *sub = node_conn(node);
     assert_non_null(sub);
     redisReply *r = redisCommand(sub, "SUBSCRIBE %s", GF_REG_CHANNEL);
     assert_non_null(r);
@@ -436,7 +487,7 @@ typedef struct {
 static void *register_worker(void *arg)
 {
     worker_t *w = arg;
-    redisContext *c = gf_test_redis_connect(&srv);
+    gf_rcluster_t *c = gf_rcluster_open(&where_, 2000, NULL);
     if (c == NULL) {
         w->fails = PER_THREAD;
         return NULL;
@@ -446,7 +497,7 @@ static void *register_worker(void *arg)
         if (w->got[i] < 1)
             w->fails++;
     }
-    redisFree(c);
+    gf_rcluster_free(c);
     return NULL;
 }
 
@@ -483,7 +534,7 @@ static void test_registry_corruption_detected(void **state)
     gf_err_t err = {0};
     assert_int_equal(reg(rc_, "load:PJM", "the-real-model-bytes"), 1);
     assert_int_equal(reg(rc_, "load:PJM", "second"), 2);
-    redisReply *r = redisCommand(rc_, "SETRANGE gf:reg:{load:PJM}:blob:1 4 X");
+    redisReply *r = gf_rcluster_cmd(rc_, NULL, "SETRANGE gf:reg:{load:PJM}:blob:1 4 X");
     assert_non_null(r);
     freeReplyObject(r);
     gf_reg_version_t *v = NULL;
@@ -495,19 +546,19 @@ static void test_registry_corruption_detected(void **state)
     assert_int_equal(gf_reg_version_load(rc_, "load:PJM", 1, 0, &v, &err), 0);
     gf_reg_version_free(v);
     /* truncated blob */
-    r = redisCommand(rc_, "SET gf:reg:{load:PJM}:blob:2 secon");
+    r = gf_rcluster_cmd(rc_, NULL, "SET gf:reg:{load:PJM}:blob:2 secon");
     freeReplyObject(r);
     assert_int_equal(gf_reg_version_load(rc_, "load:PJM", 2, GF_REG_WITH_BLOB, &v, &err),
                      GF_EINTERNAL);
     assert_string_equal(err.code, "checksum_mismatch");
     /* missing blob */
-    r = redisCommand(rc_, "DEL gf:reg:{load:PJM}:blob:2");
+    r = gf_rcluster_cmd(rc_, NULL, "DEL gf:reg:{load:PJM}:blob:2");
     freeReplyObject(r);
     assert_int_equal(gf_reg_version_load(rc_, "load:PJM", 2, GF_REG_WITH_BLOB, &v, &err),
                      GF_EINTERNAL);
     assert_string_equal(err.code, "blob_missing");
     /* damaged metadata */
-    r = redisCommand(rc_, "HDEL gf:reg:{load:PJM}:v:2 sha256");
+    r = gf_rcluster_cmd(rc_, NULL, "HDEL gf:reg:{load:PJM}:v:2 sha256");
     freeReplyObject(r);
     assert_int_equal(gf_reg_version_load(rc_, "load:PJM", 2, 0, &v, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "corrupt_metadata");
@@ -558,38 +609,51 @@ static void test_registry_connection_lost_is_unavailable(void **state)
 {
     (void)state;
     gf_err_t err = {0};
-    redisContext *c = gf_test_redis_connect(&srv);
-    assert_non_null(c);
-    redisReply *r = redisCommand(c, "CLIENT KILL SKIPME no TYPE normal");
-    freeReplyObject(r); /* kills every normal client including this one... */
-    redisFree(c);
-    /* ...so rc_ is dead too: rebuild it after checking the error path on a fresh dead one. */
+    assert_int_equal(reg(rc_, "load:PJM", "m1"), 1); /* every master's connection is made */
+    for (int i = 0; i < (cluster_ ? GF_TEST_RC_NODES : 1); i++) {
+        redisContext *c = node_conn(i);
+        assert_non_null(c);
+        redisReply *r = redisCommand(c, "CLIENT KILL SKIPME no TYPE normal");
+        freeReplyObject(r); /* kills every normal client including this one... */
+        redisFree(c);
+    }
+    /* ...so the handle's connections are dead too: the call fails as unavailable (never
+     * sent again: its outcome would be unknown), and the handle is usable once ensured. */
     int64_t v;
     int rc = gf_reg_latest(rc_, "load:PJM", &v, &err);
     assert_int_equal(rc, GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_unavailable");
-    redisFree(rc_);
-    rc_ = gf_test_redis_connect(&srv);
-    assert_non_null(rc_);
+    gf_err_cleanup(&err);
+    assert_int_equal(gf_rcluster_ensure(rc_, &err), 0);
+    assert_int_equal(gf_reg_latest(rc_, "load:PJM", &v, &err), 0);
+    assert_int_equal(v, 1);
     gf_err_cleanup(&err);
 }
 
 /* An error reply is the kit's condition "Redis cannot do it now" (gf_redis_reply_check): 503,
  * the same answer every service gives, never a 500 from the registry alone. */
+/* CONFIG SET maxmemory <bytes> on every master. */
+static void every_master(const char *bytes)
+{
+    for (int i = 0; i < gf_rcluster_master_count(rc_); i++) {
+        const char *argv[] = {"CONFIG", "SET", "maxmemory", bytes};
+        redisReply *r = gf_rcluster_master_cmd_argv(rc_, i, 4, argv, NULL, NULL);
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+    }
+}
+
 static void test_registry_redis_error_reply_is_unavailable(void **state)
 {
     (void)state;
     gf_err_t err = {0};
     assert_true(reg(rc_, "load:PJM", "bytes-1") == 1);
-    redisReply *r = redisCommand(rc_, "CONFIG SET maxmemory 1");
-    assert_non_null(r);
-    freeReplyObject(r);
+    every_master("1");
     gf_reg_new_t in = {.blob = "bytes-2", .blob_len = 7, .spec_json = "{}"};
     int64_t v = 0;
     int rc = gf_reg_register(rc_, "load:PJM", &in, &v, &err);
-    r = redisCommand(rc_, "CONFIG SET maxmemory 0");
-    assert_non_null(r);
-    freeReplyObject(r);
+    every_master("0");
     assert_int_equal(rc, GF_EUNAVAIL);
     assert_string_equal(err.code, "redis_oom");
     assert_int_equal(gf_err_http_status(err.rc), 503);
@@ -597,7 +661,7 @@ static void test_registry_redis_error_reply_is_unavailable(void **state)
     assert_int_equal(gf_reg_latest(rc_, "load:PJM", &v, &err), 0);
     assert_int_equal(v, 1);
     /* another error reply (a key of the wrong type) is the kit's redis_error, also 503 */
-    r = redisCommand(rc_, "SET gf:reg:{load:MISO}:versions x");
+    redisReply *r = gf_rcluster_cmd(rc_, NULL, "SET gf:reg:{load:MISO}:versions x");
     freeReplyObject(r);
     int64_t *vs = NULL;
     size_t n = 0;
@@ -628,5 +692,9 @@ int main(void)
         cmocka_unit_test_setup(test_registry_connection_lost_is_unavailable, flush),
         cmocka_unit_test_setup(test_registry_redis_error_reply_is_unavailable, flush),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    int failed = cmocka_run_group_tests_name("one Redis", tests, group_setup_single,
+                                             group_teardown);
+    failed += cmocka_run_group_tests_name("Redis Cluster, 3 masters", tests, group_setup_cluster,
+                                          group_teardown);
+    return failed;
 }

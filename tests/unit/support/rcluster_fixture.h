@@ -32,14 +32,14 @@ typedef struct gf_test_rcluster {
     char seeds[128];               /* "127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3" */
 } gf_test_rcluster_t;
 
-static void gf_test_rcluster_stop(gf_test_rcluster_t *cl)
+static inline void gf_test_rcluster_stop(gf_test_rcluster_t *cl)
 {
     for (int i = 0; i < GF_TEST_RC_NODES; i++)
         gf_test_redis_stop(&cl->node[i]);
 }
 
 /* Start argv (a redis-cli) with its output to log (or /dev/null): its PID, or -1. */
-static pid_t gf_test_rcluster_spawn(char *const argv[], const char *log)
+static inline pid_t gf_test_rcluster_spawn(char *const argv[], const char *log)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -55,7 +55,7 @@ static pid_t gf_test_rcluster_spawn(char *const argv[], const char *log)
 
 /* Wait up to timeout_s for a child: its exit status, or -1 (killed by us after the timeout,
  * or not started). */
-static int gf_test_rcluster_wait_child(pid_t pid, int timeout_s)
+static inline int gf_test_rcluster_wait_child(pid_t pid, int timeout_s)
 {
     if (pid <= 0)
         return -1;
@@ -70,13 +70,13 @@ static int gf_test_rcluster_wait_child(pid_t pid, int timeout_s)
     return -1;
 }
 
-static redisContext *gf_test_rcluster_node(const gf_test_rcluster_t *cl, int i)
+static inline redisContext *gf_test_rcluster_node(const gf_test_rcluster_t *cl, int i)
 {
     return gf_test_redis_connect(&cl->node[i]);
 }
 
 /* A command on node i whose reply must not be an error: 0, or -1 (with a line on stderr). */
-static int gf_test_rcluster_ok(const gf_test_rcluster_t *cl, int i, const char *fmt, ...)
+static inline int gf_test_rcluster_ok(const gf_test_rcluster_t *cl, int i, const char *fmt, ...)
 {
     redisContext *c = gf_test_rcluster_node(cl, i);
     if (c == NULL)
@@ -95,7 +95,7 @@ static int gf_test_rcluster_ok(const gf_test_rcluster_t *cl, int i, const char *
 }
 
 /* A key "<prefix><n>" whose slot is `slot`. */
-static void gf_test_rcluster_key_for_slot(int slot, const char *prefix, char *out, size_t outlen)
+static inline void gf_test_rcluster_key_for_slot(int slot, const char *prefix, char *out, size_t outlen)
 {
     for (unsigned n = 0;; n++) {
         snprintf(out, outlen, "%s%u", prefix, n);
@@ -105,7 +105,7 @@ static void gf_test_rcluster_key_for_slot(int slot, const char *prefix, char *ou
 }
 
 /* Index of the node that owns slot per node `ask`'s CLUSTER SLOTS; -1 if none. */
-static int gf_test_rcluster_owner(const gf_test_rcluster_t *cl, int ask, int slot)
+static inline int gf_test_rcluster_owner(const gf_test_rcluster_t *cl, int ask, int slot)
 {
     redisContext *c = gf_test_rcluster_node(cl, ask);
     if (c == NULL)
@@ -126,7 +126,7 @@ static int gf_test_rcluster_owner(const gf_test_rcluster_t *cl, int ask, int slo
 }
 
 /* Every node reports cluster_state:ok and lists 3 masters with slots. */
-static int gf_test_rcluster_settled(const gf_test_rcluster_t *cl)
+static inline int gf_test_rcluster_settled(const gf_test_rcluster_t *cl)
 {
     for (int i = 0; i < GF_TEST_RC_NODES; i++) {
         redisContext *c = gf_test_rcluster_node(cl, i);
@@ -148,7 +148,7 @@ static int gf_test_rcluster_settled(const gf_test_rcluster_t *cl)
     return 1;
 }
 
-static int gf_test_rcluster_start_node(gf_test_redis_t *r)
+static inline int gf_test_rcluster_start_node(gf_test_redis_t *r)
 {
     /* cluster-config-file is relative to --dir (the node's own temp dir). */
     static const char *const extra[] = {
@@ -158,7 +158,7 @@ static int gf_test_rcluster_start_node(gf_test_redis_t *r)
 }
 
 /* 0 when the cluster serves all 16384 slots on 3 masters; -1 (everything stopped) otherwise. */
-static int gf_test_rcluster_start(gf_test_rcluster_t *cl)
+static inline int gf_test_rcluster_start(gf_test_rcluster_t *cl)
 {
     memset(cl, 0, sizeof *cl);
     for (int i = 0; i < GF_TEST_RC_NODES; i++)
@@ -219,7 +219,7 @@ fail:
 /* Move one slot (and its keys) from node `from` to node `to` by hand, as redis-cli does:
  * IMPORTING on the target, MIGRATING on the source, MIGRATE the keys in batches, then
  * SETSLOT NODE everywhere. 0 or -1. */
-static int gf_test_rcluster_move_slot(const gf_test_rcluster_t *cl, int slot, int from, int to)
+static inline int gf_test_rcluster_move_slot(const gf_test_rcluster_t *cl, int slot, int from, int to)
 {
     if (gf_test_rcluster_ok(cl, to, "CLUSTER SETSLOT %d IMPORTING %s", slot, cl->id[from]) ||
         gf_test_rcluster_ok(cl, from, "CLUSTER SETSLOT %d MIGRATING %s", slot, cl->id[to]))
@@ -285,7 +285,7 @@ static int gf_test_rcluster_move_slot(const gf_test_rcluster_t *cl, int slot, in
 /* Start `redis-cli --cluster reshard` of nslots slots from node `from` to node `to` in the
  * background; its PID (wait with gf_test_rcluster_wait_child) or -1. Output goes to
  * <node 0 dir>/reshard.log. */
-static pid_t gf_test_rcluster_reshard_spawn(const gf_test_rcluster_t *cl, int from, int to,
+static inline pid_t gf_test_rcluster_reshard_spawn(const gf_test_rcluster_t *cl, int from, int to,
                                             int nslots)
 {
     static char addr[32], n[16], log[128];

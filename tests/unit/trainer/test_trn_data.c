@@ -150,7 +150,9 @@ static void test_trn_data_redis(void **state)
     cmd_ok(c, "HSET gf:dflags:{NYC} 1454288400 MISSING");
     trn_data_t d;
     gf_err_t err = {0};
-    int rc = trn_data_load_redis(&d, c, "NYC", INT64_MIN, INT64_MAX, &err);
+    gf_rcluster_t *h = gf_rcluster_new_single("127.0.0.1", c->tcp.port, 2000, &err);
+    assert_non_null(h);
+    int rc = trn_data_load_redis(&d, h, "NYC", INT64_MIN, INT64_MAX, &err);
     if (rc)
         fprintf(stderr, "%s: %s\n", err.code, err.message);
     assert_int_equal(rc, 0);
@@ -164,10 +166,11 @@ static void test_trn_data_redis(void **state)
     assert_int_equal(d.n_imputed, 1);
     trn_data_cleanup(&d);
     /* unknown region; corrupt stored value */
-    assert_int_equal(trn_data_load_redis(&d, c, "XX", INT64_MIN, INT64_MAX, &err), GF_ENOTFOUND);
+    assert_int_equal(trn_data_load_redis(&d, h, "XX", INT64_MIN, INT64_MAX, &err), GF_ENOTFOUND);
     cmd_ok(c, "HSET gf:demand:{NYC}:201602 1454284800 garbage");
-    assert_int_equal(trn_data_load_redis(&d, c, "NYC", INT64_MIN, INT64_MAX, &err), GF_EINTERNAL);
+    assert_int_equal(trn_data_load_redis(&d, h, "NYC", INT64_MIN, INT64_MAX, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_stored_value");
+    gf_rcluster_free(h);
     gf_test_redis_close(&srv, &c);
     gf_err_cleanup(&err);
 }

@@ -21,17 +21,22 @@
 #include "registry/registry.h"
 
 static gf_test_redis_t srv;
-static redisContext *rc;
+static redisContext *rc;  /* plain commands of the test */
+static gf_rcluster_t *rh; /* the handle the code under test uses */
 
 static int group_setup(void **state)
 {
     (void)state;
-    return gf_test_redis_open(&srv, &rc);
+    if (gf_test_redis_open(&srv, &rc) != 0)
+        return -1;
+    rh = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    return rh ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
+    gf_rcluster_free(rh);
     gf_test_redis_close(&srv, &rc);
     return 0;
 }
@@ -95,7 +100,7 @@ static void test_trn_run_job_save_index_and_expiry(void **state)
     gf_err_t err = {0};
     trn_job_t *j = job_of("job-a", "PJM", "hostA", "i1", 1700000000);
     j->state = TRN_JOB_RUNNING;
-    assert_int_equal(trn_job_save(rc, j, 1, 30, &err), 0);
+    assert_int_equal(trn_job_save(rh, j, 1, 30, &err), 0);
     json_t *doc = stored("job-a");
     assert_non_null(doc);
     assert_string_equal(state_of(doc), "running");
@@ -104,12 +109,12 @@ static void test_trn_run_job_save_index_and_expiry(void **state)
     assert_int_equal(integer("ZSCORE gf:jobs %s", "job-a"), 1700000000);
     assert_int_equal(integer("TTL gf:job:{%s}", "job-a"), -1); /* running: kept */
     j->state = TRN_JOB_SUCCEEDED;
-    assert_int_equal(trn_job_save(rc, j, 0, 30, &err), 0);
+    assert_int_equal(trn_job_save(rh, j, 0, 30, &err), 0);
     long long ttl = integer("TTL gf:job:{%s}", "job-a");
     assert_true(ttl > 30 * 86400 - 60 && ttl <= 30 * 86400);
     /* without index: the job is not listed */
     trn_job_t *k = job_of("job-b", "PJM", "hostA", "i1", 1700000001);
-    assert_int_equal(trn_job_save(rc, k, 0, 30, &err), 0);
+    assert_int_equal(trn_job_save(rh, k, 0, 30, &err), 0);
     assert_int_equal(integer("ZCARD %s", "gf:jobs"), 1);
     trn_job_free(j);
     trn_job_free(k);
@@ -139,11 +144,11 @@ static void test_trn_run_recover_and_sweep_mark_only_theirs(void **state)
         if (jobs[i].st == TRN_JOB_RUNNING)
             j->started_at = now - 1500;
         j->heartbeat_at = jobs[i].heartbeat;
-        assert_int_equal(trn_job_save(rc, j, 1, 30, &err), 0);
+        assert_int_equal(trn_job_save(rh, j, 1, 30, &err), 0);
         trn_job_free(j);
     }
     int n = -1;
-    assert_int_equal(trn_jobs_recover(rc, "hostA", "self", &n, &err), 0);
+    assert_int_equal(trn_jobs_recover(rh, "hostA", "self", &n, &err), 0);
     assert_int_equal(n, 2);
     const char *want[][2] = {{"old-running", "failed"},   {"old-queued", "failed"},
                              {"self-running", "running"}, {"other-host", "running"},
@@ -160,10 +165,10 @@ static void test_trn_run_recover_and_sweep_mark_only_theirs(void **state)
         json_decref(doc);
     }
     /* a second recovery finds nothing left */
-    assert_int_equal(trn_jobs_recover(rc, "hostA", "self", &n, &err), 0);
+    assert_int_equal(trn_jobs_recover(rh, "hostA", "self", &n, &err), 0);
     assert_int_equal(n, 0);
     /* the sweep: only the running job whose heartbeat is older than the limit */
-    assert_int_equal(trn_jobs_sweep_stale(rc, "self", 600, &n, &err), 0);
+    assert_int_equal(trn_jobs_sweep_stale(rh, "self", 600, &n, &err), 0);
     assert_int_equal(n, 1);
     json_t *doc = stored("stale-other");
     assert_string_equal(state_of(doc), "failed");
@@ -246,8 +251,7 @@ static void test_trn_run_job_trains_registers_promotes_then_judges(void **state)
 {
     (void)state;
     store_history("TST");
-    trn_run_env_t env = {.redis_host = "127.0.0.1",
-                         .redis_port = srv.port,
+    trn_run_env_t env = {.redis = {.host = "127.0.0.1", .port = srv.port},
                          .nthread = 1,
                          .job_ttl_days = 30};
     events_t ev = {.cancel_after_regions = -1};
@@ -270,10 +274,10 @@ static void test_trn_run_job_trains_registers_promotes_then_judges(void **state)
     /* in the registry: production is the new version, with its job and range */
     gf_err_t err = {0};
     int64_t pv = 0;
-    assert_int_equal(gf_reg_alias_get(rc, "load:TST", "production", &pv, &err), 0);
+    assert_int_equal(gf_reg_alias_get(rh, "load:TST", "production", &pv, &err), 0);
     assert_int_equal(pv, 1);
     gf_reg_version_t *v = NULL;
-    assert_int_equal(gf_reg_version_load_ref(rc, "load:TST", "production", 0, &v, &err), 0);
+    assert_int_equal(gf_reg_version_load_ref(rh, "load:TST", "production", 0, &v, &err), 0);
     assert_string_equal(v->job, "run-1");
     assert_true(v->data_from >= T0 && v->data_to <= T0 + 3600LL * DAYS * 24);
     gf_reg_version_free(v);
@@ -294,7 +298,7 @@ static void test_trn_run_job_trains_registers_promotes_then_judges(void **state)
     const char *alias = json_string_value(json_object_get(r0, "alias"));
     int promoted = json_is_true(json_object_get(r0, "promoted"));
     assert_string_equal(alias, promoted ? "production" : "staging");
-    assert_int_equal(gf_reg_alias_get(rc, "load:TST", alias, &pv, &err), 0);
+    assert_int_equal(gf_reg_alias_get(rh, "load:TST", alias, &pv, &err), 0);
     assert_int_equal(pv, 2);
     trn_job_free(j);
     gf_err_cleanup(&err);
@@ -303,8 +307,7 @@ static void test_trn_run_job_trains_registers_promotes_then_judges(void **state)
 static void test_trn_run_unknown_region_and_cancel(void **state)
 {
     (void)state;
-    trn_run_env_t env = {.redis_host = "127.0.0.1",
-                         .redis_port = srv.port,
+    trn_run_env_t env = {.redis = {.host = "127.0.0.1", .port = srv.port},
                          .nthread = 1,
                          .job_ttl_days = 30};
     /* a region without history fails alone; the job names it */

@@ -1,6 +1,6 @@
 /*
  * test_trn_weather.c - temperature for training against a real redis-server
- * (../registry/redis_fixture.h): stored observations replace the demand hash's temperature,
+ * (../support/redis_fixture.h): stored observations replace the demand hash's temperature,
  * stored forecasts give the target-hour columns (and the series reads them), a region without
  * forecasts keeps today's spec (the clean fallback), and the benchmark's synthetic forecasts
  * are issued before every origin they serve and are reproducible.
@@ -21,7 +21,8 @@
 #include "trn_weather.h"
 
 static gf_test_redis_t srv;
-static redisContext *rc_;
+static redisContext *rc_; /* plain commands of the test */
+static gf_rcluster_t *h_;  /* the handle the code under test uses */
 
 #define T0 1454284800LL /* 2016-02-01T00:00Z */
 #define H 3600LL
@@ -29,12 +30,16 @@ static redisContext *rc_;
 static int group_setup(void **state)
 {
     (void)state;
-    return gf_test_redis_open(&srv, &rc_);
+    if (gf_test_redis_open(&srv, &rc_) != 0)
+        return -1;
+    h_ = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
+    return h_ ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
+    gf_rcluster_free(h_);
     gf_test_redis_close(&srv, &rc_);
     return 0;
 }
@@ -65,8 +70,8 @@ static void seed_demand(const char *region, int with_temp)
         cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000,1.5 %lld 5100, %lld 5200,3", region,
                (long long)T0, (long long)(T0 + H), (long long)(T0 + 2 * H));
     else
-        cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000 %lld 5100 %lld 5200", region,
-               (long long)T0, (long long)(T0 + H), (long long)(T0 + 2 * H));
+        cmd_ok("HSET gf:demand:{%s}:201602 %lld 5000 %lld 5100 %lld 5200", region, (long long)T0,
+               (long long)(T0 + H), (long long)(T0 + 2 * H));
 }
 
 static void test_forecasts_enable_the_target_columns(void **state)
@@ -79,8 +84,8 @@ static void test_forecasts_enable_the_target_columns(void **state)
            (long long)(T0 - H), (long long)(T0 + 2 * H), (long long)(T0 + H));
     trn_data_t d;
     gf_err_t err = {0};
-    assert_int_equal(trn_data_load_redis(&d, rc_, "NYC", INT64_MIN, INT64_MAX, &err), 0);
-    assert_int_equal(trn_data_load_weather(&d, rc_, &err), 0);
+    assert_int_equal(trn_data_load_redis(&d, h_, "NYC", INT64_MIN, INT64_MAX, &err), 0);
+    assert_int_equal(trn_data_load_weather(&d, h_, &err), 0);
     assert_true(d.series.temp[0] == 1.5);  /* from the demand hash */
     assert_true(d.series.temp[1] == 2.25); /* an observation fills the gap */
     assert_true(d.series.temp[2] == -4);   /* and wins over the demand hash */
@@ -103,24 +108,24 @@ static void test_no_forecasts_keeps_todays_spec(void **state)
     seed_demand("NYC", 1);
     trn_data_t d;
     gf_err_t err = {0};
-    assert_int_equal(trn_data_load_redis(&d, rc_, "NYC", INT64_MIN, INT64_MAX, &err), 0);
-    assert_int_equal(trn_data_load_weather(&d, rc_, &err), 0);
+    assert_int_equal(trn_data_load_redis(&d, h_, "NYC", INT64_MIN, INT64_MAX, &err), 0);
+    assert_int_equal(trn_data_load_weather(&d, h_, &err), 0);
     assert_int_equal(trn_temp_blocks(&d), GF_FEAT_TEMP_PAST);
     assert_null(d.series.tfc);
     assert_false(d.series.obs_as_forecast);
     trn_data_cleanup(&d);
     /* no temperature at all: no temperature column */
     seed_demand("PJM", 0);
-    assert_int_equal(trn_data_load_redis(&d, rc_, "PJM", INT64_MIN, INT64_MAX, &err), 0);
-    assert_int_equal(trn_data_load_weather(&d, rc_, &err), 0);
+    assert_int_equal(trn_data_load_redis(&d, h_, "PJM", INT64_MIN, INT64_MAX, &err), 0);
+    assert_int_equal(trn_data_load_weather(&d, h_, &err), 0);
     assert_null(d.series.temp);
     assert_int_equal(trn_temp_blocks(&d), 0);
     trn_data_cleanup(&d);
     /* a stored entry that is not a temperature fails the load, it is not guessed */
     seed_demand("ERCO", 0);
     cmd_ok("HSET gf:tobs:{ERCO}:201602 %lld warm", (long long)T0);
-    assert_int_equal(trn_data_load_redis(&d, rc_, "ERCO", INT64_MIN, INT64_MAX, &err), 0);
-    assert_int_equal(trn_data_load_weather(&d, rc_, &err), GF_EINTERNAL);
+    assert_int_equal(trn_data_load_redis(&d, h_, "ERCO", INT64_MIN, INT64_MAX, &err), 0);
+    assert_int_equal(trn_data_load_weather(&d, h_, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_stored_value");
     gf_err_cleanup(&err);
     trn_data_cleanup(&d);

@@ -221,6 +221,13 @@ const gf_rc_addr_t *gf_rcluster_master_addr(const gf_rcluster_t *c, int i);
 redisReply *gf_rcluster_master_cmd_argv(gf_rcluster_t *c, int i, int argc, const char **argv,
                                         const size_t *argvlen, gf_err_t *err);
 
+/* The blocking connection of the master that serves slot now (made on demand; owned by the
+ * handle, do not free it), for a reader that takes a redisContext and touches keys of one
+ * hash tag only (gf_rc_slot of one of them). No redirection is followed on it: a MOVED or
+ * ASK comes back as an error reply, and the caller tries again later. NULL with err
+ * (GF_EUNAVAIL when no master serves the slot or it cannot be reached). */
+redisContext *gf_rcluster_slot_conn(gf_rcluster_t *c, int slot, gf_err_t *err);
+
 /* Counters since gf_rcluster_new (for tests and metrics). */
 typedef struct gf_rcluster_stats {
     unsigned long moved, ask, tryagain, refreshes, noscript;

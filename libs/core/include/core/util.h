@@ -2,7 +2,10 @@
  * core/util.h - small shared helpers: checked allocation, clocks, RFC 3339 time.
  *
  * gf_xmalloc and friends never return NULL: on out-of-memory they log one line and abort
- * (as Redis zmalloc and h2o_mem_alloc do), which keeps call sites short.
+ * (as Redis zmalloc and h2o_mem_alloc do), which keeps call sites short. They are the only
+ * allocator of libs/ and services/ (scripts/check-alloc.sh, run by make test, keeps it so);
+ * jansson allocates through gf_xmalloc too (set once when the program loads), so a json_t
+ * constructor never returns NULL for lack of memory.
  */
 #ifndef GF_CORE_UTIL_H
 #define GF_CORE_UTIL_H

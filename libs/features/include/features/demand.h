@@ -18,8 +18,9 @@
  * inf, nan or blanks); the temperature after the comma may be empty (NaN).
  *
  * Ownership: gf_feat_demand_t is caller storage; gf_feat_demand_load fills it (also on
- * failure: empty) and gf_feat_demand_cleanup frees its arrays. The redisContext is the
- * caller's; after GF_EUNAVAIL it may be dead (c->err): rebuild it, never reuse it.
+ * failure: empty) and gf_feat_demand_cleanup frees its arrays. The handle (core/rcluster.h:
+ * one Redis or a Redis Cluster) is the caller's and stays usable after a failure. Every key
+ * of one region carries the hash tag {R}, so a load's pipeline goes to one master.
  */
 #ifndef GF_FEATURES_DEMAND_H
 #define GF_FEATURES_DEMAND_H
@@ -29,6 +30,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 
 /* Longest range one load reads: 20 years of 366 days, in seconds. */
 #define GF_FEAT_DEMAND_MAX_SPAN (20LL * 366 * 86400)
@@ -58,7 +60,7 @@ typedef struct gf_feat_demand {
 
 /* Load `region`'s hours in [from, to) (epoch seconds; any second, so partial hours at the
  * ends are fine) with one HMGET of gf:region:{R} and one pipeline of HGETALL, one per month
- * the range touches, on a blocking context. GF_FEAT_DEMAND_FIRST / _LAST as from / to take
+ * the range touches, on the blocking handle. GF_FEAT_DEMAND_FIRST / _LAST as from / to take
  * the end from gf:region:{R}. A region without data gives n = 0 and returns 0.
  * Returns 0;
  *   GF_EINVAL "bad_region"        region is not a region code (core/region.h);
@@ -66,11 +68,10 @@ typedef struct gf_feat_demand {
  *                                 ends given) to <= from or to - from > GF_FEAT_DEMAND_MAX_SPAN;
  *   GF_ENOTFOUND "unknown_region" an end to take from gf:region:{R} that has no first/last,
  *                                 or the range that gives is empty or longer than the span;
- *   GF_EUNAVAIL "redis_unavailable" (no reply: the context is dead) or "redis_error" (an
- *                                 error reply; the pipeline is drained, the context usable);
+ *   GF_EUNAVAIL "redis_unavailable" (no reply) or "redis_error" (an error reply);
  *   GF_EINTERNAL "bad_stored_value" a malformed entry (without GF_FEAT_DEMAND_SKIP_BAD), or
  *                                 "bad_reply" a reply of an unexpected type. */
-int gf_feat_demand_load(redisContext *c, const char *region, int64_t from, int64_t to,
+int gf_feat_demand_load(gf_rcluster_t *c, const char *region, int64_t from, int64_t to,
                         unsigned flags, gf_feat_demand_t *out, gf_err_t *err);
 
 /* Free the arrays and zero d. NULL-safe; fine on a zeroed or failed d. */
@@ -108,7 +109,7 @@ int64_t gf_feat_demand_month_next(int64_t t);
 /* Read gf:region:{R} alone (HMGET tz first last): fills out's tz, has_range, first and last
  * (n = 0, no arrays). Returns 0 (a region without the hash gives has_range = 0), GF_EINVAL
  * "bad_region", GF_EUNAVAIL (as gf_feat_demand_load) or GF_EINTERNAL "bad_reply". */
-int gf_feat_demand_info(redisContext *c, const char *region, gf_feat_demand_t *out,
+int gf_feat_demand_info(gf_rcluster_t *c, const char *region, gf_feat_demand_t *out,
                         gf_err_t *err);
 
 #endif

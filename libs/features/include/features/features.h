@@ -94,7 +94,7 @@ typedef struct gf_feat_series {
                          * min(origin, tfc_asof) (recursive blocks keep the real origin) */
     int obs_as_forecast; /* training only: a target hour without a forecast takes the
                           * observed temp[] of that hour (the "perfect forecast"); never set
-                          * when serving or scoring out of sample */
+                          * when serving */
 } gf_feat_series_t;
 
 /* Allocate n hours from t0, all NaN (temp only when with_temp). Returns 0, or GF_EINVAL

@@ -18,8 +18,8 @@
  * after the origin is never used, whatever its target.
  *
  * Ownership: gf_feat_tfc_t and gf_feat_temp_t are caller storage (zero them first), filled by
- * push/load and freed by their cleanup. The redisContext is the caller's (after GF_EUNAVAIL
- * "redis_unavailable" it may be dead: rebuild it).
+ * push/load and freed by their cleanup. The handle (core/rcluster.h: one Redis or a Redis
+ * Cluster) is the caller's and stays usable after a failure.
  */
 #ifndef GF_FEATURES_WEATHER_H
 #define GF_FEATURES_WEATHER_H
@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 
 /* Plausible air temperature, degC (the records are -89.2 and 56.7): outside is a unit or
  * typing error. */
@@ -57,11 +58,11 @@ double gf_feat_tfc_at(const gf_feat_tfc_t *f, int64_t target, int64_t asof, int6
 
 /* One region's stored temperature for target hours [from, to). */
 typedef struct gf_feat_temp {
-    size_t n;        /* observed hours, strictly ascending */
+    size_t n; /* observed hours, strictly ascending */
     int64_t *hour;
     double *temp_c;
     gf_feat_tfc_t fc; /* forecasts with target in [from, to), sorted */
-    size_t n_bad;    /* malformed entries skipped (GF_FEAT_DEMAND_SKIP_BAD) */
+    size_t n_bad;     /* malformed entries skipped (GF_FEAT_DEMAND_SKIP_BAD) */
 } gf_feat_temp_t;
 
 /* Read observations (one HGETALL per month) and forecasts (one per day) of [from, to) in
@@ -70,7 +71,7 @@ typedef struct gf_feat_temp {
  * A region with nothing stored gives n = 0, fc.n = 0. Returns 0; GF_EINVAL "bad_region" /
  * "bad_range"; GF_EUNAVAIL "redis_unavailable" / "redis_error"; GF_EINTERNAL
  * "bad_stored_value" / "bad_reply". */
-int gf_feat_temp_load(redisContext *c, const char *region, int64_t from, int64_t to,
+int gf_feat_temp_load(gf_rcluster_t *c, const char *region, int64_t from, int64_t to,
                       unsigned flags, gf_feat_temp_t *out, gf_err_t *err);
 void gf_feat_temp_cleanup(gf_feat_temp_t *t);
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 #include "registry/registry.h"
 
 /* Caller storage; filled by gf_reg_alias_req_parse. */
@@ -40,7 +41,7 @@ int gf_reg_alias_req_parse(const char *body, size_t len, gf_reg_alias_req_t *out
 
 /* Apply a parsed request: gf_reg_alias_set or gf_reg_alias_rollback. *out_from / *out_to
  * (may be NULL) get the versions before and after. Same failures as those two. */
-int gf_reg_alias_req_apply(redisContext *c, const char *name, const gf_reg_alias_req_t *req,
+int gf_reg_alias_req_apply(gf_rcluster_t *c, const char *name, const gf_reg_alias_req_t *req,
                            int64_t *out_from, int64_t *out_to, gf_err_t *err);
 
 #endif

@@ -26,10 +26,13 @@
  * get distinct versions. An alias change is one Lua script too (check the version exists,
  * optional compare-and-set on the current value, HSET, RPUSH history, PUBLISH).
  *
- * Connections: hiredis 0.14 sync (`redisContext *`), owned by the caller. A NULL reply or a
- * context with c->err gives GF_EUNAVAIL ("redis_unavailable"); the caller must then rebuild
- * the context. Every function here takes a caller-owned gf_err_t *err (may be NULL) and
- * returns 0 or a negative GF_E* code. Nothing here logs, prints or exits.
+ * Connections: the kit's blocking handle (`gf_rcluster_t *`, core/rcluster.h: one Redis or a
+ * Redis Cluster, the same calls), owned by the caller. Every multi-key step is one script on
+ * the keys of one model (one hash tag); gf:reg:models is written and read on its own. A
+ * Redis that cannot be reached gives GF_EUNAVAIL ("redis_unavailable"); the handle stays
+ * usable (gf_rcluster_ensure / gf_rcluster_worker rebuild its connections). Every function
+ * here takes a caller-owned gf_err_t *err (may be NULL) and returns 0 or a negative GF_E*
+ * code. Nothing here logs, prints or exits.
  */
 #ifndef GF_REGISTRY_REGISTRY_H
 #define GF_REGISTRY_REGISTRY_H
@@ -40,6 +43,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rcluster.h"
 
 /* Channel that carries one JSON message per alias change:
  * {"event":"alias","name":"load:PJM","alias":"production","from":2,"to":3,
@@ -150,7 +154,7 @@ char *gf_reg_key(char *buf, size_t len, const char *name, const char *family, in
  * Fails: GF_EINVAL (bad_name, bad_json, bad_tag, bad_idem_key, ...), GF_ETOOBIG
  * (blob_too_big), GF_ECONFLICT (idem_key_reused: the key registered other bytes under this
  * name), GF_EUNAVAIL. */
-int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
+int gf_reg_register(gf_rcluster_t *c, const char *name, const gf_reg_new_t *in,
                     int64_t *out_version, gf_err_t *err);
 
 /* Load one version; flags = GF_REG_WITH_BLOB also fetches the blob and checks it.
@@ -158,39 +162,39 @@ int gf_reg_register(redisContext *c, const char *name, const gf_reg_new_t *in,
  * Fails: GF_ENOTFOUND (unknown_model, unknown_version), GF_EINTERNAL with code
  * "checksum_mismatch" (blob bytes differ from the recorded SHA-256 or size) or "blob_missing"
  * (blob key gone) or "corrupt_metadata", GF_EUNAVAIL. */
-int gf_reg_version_load(redisContext *c, const char *name, int64_t version, int flags,
+int gf_reg_version_load(gf_rcluster_t *c, const char *name, int64_t version, int flags,
                         gf_reg_version_t **out, gf_err_t *err);
 
 /* The version `ref` names now: a version number ("3", not checked to exist), "latest" (NULL
  * too), or an alias. Fails: GF_ENOTFOUND ("unknown_model": no versions for "latest";
  * "unknown_alias"), GF_EINVAL ("bad_version", "bad_name", "bad_alias"), GF_EUNAVAIL. */
-int gf_reg_ref_resolve(redisContext *c, const char *name, const char *ref, int64_t *out,
+int gf_reg_ref_resolve(gf_rcluster_t *c, const char *name, const char *ref, int64_t *out,
                        gf_err_t *err);
 
 /* Resolve `ref` (gf_reg_ref_resolve) and load that version.
  * Same failures as gf_reg_version_load, plus GF_ENOTFOUND "unknown_alias". */
-int gf_reg_version_load_ref(redisContext *c, const char *name, const char *ref, int flags,
+int gf_reg_version_load_ref(gf_rcluster_t *c, const char *name, const char *ref, int flags,
                             gf_reg_version_t **out, gf_err_t *err);
 
 void gf_reg_version_free(gf_reg_version_t *v);
 
 /* Published versions of `name`, ascending. *out is malloc'd (caller frees; NULL when n = 0).
  * An unknown model gives 0 versions and rc 0. Fails: GF_EINVAL (bad_name), GF_EUNAVAIL. */
-int gf_reg_versions_list(redisContext *c, const char *name, int64_t **out, size_t *n,
+int gf_reg_versions_list(gf_rcluster_t *c, const char *name, int64_t **out, size_t *n,
                          gf_err_t *err);
 
 /* Latest published version (0 when none). */
-int gf_reg_latest(redisContext *c, const char *name, int64_t *out, gf_err_t *err);
+int gf_reg_latest(gf_rcluster_t *c, const char *name, int64_t *out, gf_err_t *err);
 
 /* Registered model names, sorted. *out is a malloc'd array of malloc'd strings; free with
  * gf_reg_strv_free(*out, n). */
-int gf_reg_models_list(redisContext *c, char ***out, size_t *n, gf_err_t *err);
+int gf_reg_models_list(gf_rcluster_t *c, char ***out, size_t *n, gf_err_t *err);
 void gf_reg_strv_free(char **v, size_t n);
 
 /* Mark a version deprecated (versions are immutable and never deleted; the mark is advisory,
  * shown in listings, and gf_reg_alias_set refuses to point an alias at a deprecated version
  * unless `force`). Fails: GF_ENOTFOUND (unknown_version), GF_EINVAL, GF_EUNAVAIL. */
-int gf_reg_deprecate(redisContext *c, const char *name, int64_t version, const char *who,
+int gf_reg_deprecate(gf_rcluster_t *c, const char *name, int64_t version, const char *who,
                      const char *reason, gf_err_t *err);
 
 /* ------------------------------------------------------------------ aliases */
@@ -203,21 +207,21 @@ int gf_reg_deprecate(redisContext *c, const char *name, int64_t version, const c
  * Fails: GF_EINVAL (bad_alias, bad_who, bad_reason), GF_ENOTFOUND (unknown_version),
  * GF_ECONFLICT ("alias_changed": expect_from did not hold; "version_deprecated"),
  * GF_EUNAVAIL. */
-int gf_reg_alias_set(redisContext *c, const char *name, const char *alias, int64_t version,
+int gf_reg_alias_set(gf_rcluster_t *c, const char *name, const char *alias, int64_t version,
                      int64_t expect_from, const char *who, const char *reason, int force,
                      int64_t *out_from, gf_err_t *err);
 
 /* Version an alias points at. Fails: GF_ENOTFOUND (unknown_alias), GF_EINVAL, GF_EUNAVAIL. */
-int gf_reg_alias_get(redisContext *c, const char *name, const char *alias, int64_t *out,
+int gf_reg_alias_get(gf_rcluster_t *c, const char *name, const char *alias, int64_t *out,
                      gf_err_t *err);
 
 /* All aliases of a model, sorted by alias. *out is malloc'd (caller frees; NULL when n = 0). */
-int gf_reg_aliases_list(redisContext *c, const char *name, gf_reg_alias_t **out, size_t *n,
+int gf_reg_aliases_list(gf_rcluster_t *c, const char *name, gf_reg_alias_t **out, size_t *n,
                         gf_err_t *err);
 
 /* Alias history, oldest first; alias NULL = every alias of the model. *out is malloc'd
  * (caller frees; NULL when n = 0). */
-int gf_reg_history_load(redisContext *c, const char *name, const char *alias,
+int gf_reg_history_load(gf_rcluster_t *c, const char *name, const char *alias,
                         gf_reg_change_t **out, size_t *n, gf_err_t *err);
 
 /* Roll an alias back: set it to the `from` of its latest history entry, with a
@@ -226,7 +230,7 @@ int gf_reg_history_load(redisContext *c, const char *name, const char *alias,
  * *out_to (may be NULL) gets the version now in force.
  * Fails: GF_ENOTFOUND (unknown_alias: no history), GF_ECONFLICT ("no_previous_version" when
  * the alias was created by its latest change; "alias_changed"), GF_EUNAVAIL. */
-int gf_reg_alias_rollback(redisContext *c, const char *name, const char *alias,
+int gf_reg_alias_rollback(gf_rcluster_t *c, const char *name, const char *alias,
                           const char *who, const char *reason, int64_t *out_to, gf_err_t *err);
 
 /* Parse one GF_REG_CHANNEL message. Fails: GF_EINVAL ("bad_event"). */
@@ -242,12 +246,12 @@ json_t *gf_reg_version_to_json(const gf_reg_version_t *v);
 
 /* GET /v1/models: *out = new {"models":[{"name","latest","versions":n,
  * "aliases":{"production":3,..}}, ...]}. */
-int gf_reg_models_to_json(redisContext *c, json_t **out, gf_err_t *err);
+int gf_reg_models_to_json(gf_rcluster_t *c, json_t **out, gf_err_t *err);
 
 /* GET /v1/models/{name}: *out = new {"name","aliases":{..},"versions":[version JSON...],
  * "history":[{"alias","from","to","who","reason","at"},..]}.
  * Fails: GF_ENOTFOUND (unknown_model), GF_EUNAVAIL. */
-int gf_reg_model_to_json(redisContext *c, const char *name, json_t **out, gf_err_t *err);
+int gf_reg_model_to_json(gf_rcluster_t *c, const char *name, json_t **out, gf_err_t *err);
 
 /* New reference for one history entry. */
 json_t *gf_reg_change_to_json(const gf_reg_change_t *h);
