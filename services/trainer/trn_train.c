@@ -916,9 +916,10 @@ int trn_predict_recursive(trn_predictor_t *p, BoosterHandle b, const gf_feat_ser
     memcpy(w.demand, known.demand, known.n * sizeof *w.demand);
     if (known.temp)
         memcpy(w.temp, known.temp, known.n * sizeof *w.temp);
-    /* the temperature forecasts known at this origin, as the forecast service's blocks read */
+    /* temperature forecasts as the forecast service reads them: issued before the real origin */
     w.tfc = s->tfc;
     w.tfc_asof = origin;
+    w.obs_as_forecast = s->obs_as_forecast;
     for (int c = 0; c < blocks; c++) {
         double sc;
         rc = trn_predict_origin(p, b, &w, origin + 3600 * (int64_t)(c * H), mw + c * H, &sc, err);

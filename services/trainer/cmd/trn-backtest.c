@@ -29,7 +29,7 @@
  * coverage, per-refit rounds). Faster iteration: -w 28 (13 refits instead of 52) and/or -r
  * with a few regions. -T picks the temperature inputs as trn-bench -w does (none, past = as
  * loaded, obs, fc:SIGMA; trn_weather.h). nthread defaults to 1. Re-executes itself once with
- * OMP_WAIT_POLICY=passive (see trn_xgb.h).
+ * OMP_WAIT_POLICY=passive (see xgb/xgb.h).
  */
 #include <getopt.h>
 #include <math.h>
