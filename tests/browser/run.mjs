@@ -648,6 +648,12 @@ await test("grid_large_case", async ({ page }) => {
   await page.mouse.move(cx + 30, cy + 40, { steps: 3 });
   await page.mouse.move(cx + 60, cy + 20, { steps: 3 });
   await page.mouse.up();
+  // The view redraws on the next animation frame: wait (bounded) for the frame of the last
+  // pointer move before reading where the bus is drawn.
+  await page.waitForFunction((z) => {
+    const b = JSON.parse(document.querySelector('[data-testid="network-graph"]').dataset.probe).bus;
+    return Math.abs(b.x - z.x - 60) <= 1 && Math.abs(b.y - z.y + 40) <= 1;
+  }, zoomed, { timeout: 5000 }).catch(() => {});
   const panned = (await networkProbe(page)).probe.bus;
   assert(Math.abs(panned.x - zoomed.x - 60) <= 1 && Math.abs(panned.y - zoomed.y + 40) <= 1, `a drag of (60, -40) moved the bus from ${zoomed.x},${zoomed.y} to ${panned.x},${panned.y}`);
   assert((await g.getAttribute("data-selected-bus")) === String(target.id), "a drag does not change the selection");
