@@ -27,7 +27,7 @@ typedef struct kc_app {
     gf_gw_keys_t *keys;
     struct stat seen; /* the file version loaded (st_ino 0: none yet) */
     bool have_seen;
-    bool valid;       /* the last version looked at parsed */
+    bool valid; /* the last version looked at parsed */
 } kc_app_t;
 
 static gf_metric_t *m_checks, *m_reloads;
@@ -112,8 +112,8 @@ static void refresh(kc_app_t *app)
     gf_gw_keys_t *k = gf_gw_keys_parse(text, len, &err);
     free(text);
     if (k == NULL) {
-        GF_LOG(GF_LOG_ERROR, "keys_file_invalid", "%s: %s; the keys loaded before stay",
-               app->path, err.message);
+        GF_LOG(GF_LOG_ERROR, "keys_file_invalid", "%s: %s; the keys loaded before stay", app->path,
+               err.message);
         gf_err_cleanup(&err);
         gf_metric_add(m_reloads, 1, "invalid");
         app->valid = false;

@@ -219,9 +219,9 @@ static int parse_instruction(const char *text, const loc_t *parent, parsed_t *ou
     return l->unit[0] != '\0';
 }
 
-static void add_entry(cmp_amendments_t *t, const parsed_t *pi, const char *para,
-                      const char *point, int target, int d, const cmp_doc_t *doc, int ai,
-                      int pidx, const char *path, const char *instruction)
+static void add_entry(cmp_amendments_t *t, const parsed_t *pi, const char *para, const char *point,
+                      int target, int d, const cmp_doc_t *doc, int ai, int pidx, const char *path,
+                      const char *instruction)
 {
     cmp_amendment_t *a = CMP__PUSH(t->a, t->n, t->cap);
     memset(a, 0, sizeof *a);
@@ -258,11 +258,16 @@ static int named_target(const cmp_corpus_t *c, int self, const char *text)
 static int level_of(cmp_item_kind_t k)
 {
     switch (k) {
-    case CMP_ITEM_TEXT: return 0;
-    case CMP_ITEM_NUM: return 1;
-    case CMP_ITEM_LETTER: return 2;
-    case CMP_ITEM_ROMAN: return 3;
-    default: return -1;
+    case CMP_ITEM_TEXT:
+        return 0;
+    case CMP_ITEM_NUM:
+        return 1;
+    case CMP_ITEM_LETTER:
+        return 2;
+    case CMP_ITEM_ROMAN:
+        return 3;
+    default:
+        return -1;
     }
 }
 
@@ -569,10 +574,14 @@ const char *cmp_status_name(cmp_status_t s)
 const char *cmp_am_action_name(cmp_am_action_t a)
 {
     switch (a) {
-    case CMP_AM_DELETED: return "deleted";
-    case CMP_AM_REPLACED: return "replaced";
-    case CMP_AM_AMENDED: return "amended";
-    case CMP_AM_INSERTED: return "inserted";
+    case CMP_AM_DELETED:
+        return "deleted";
+    case CMP_AM_REPLACED:
+        return "replaced";
+    case CMP_AM_AMENDED:
+        return "amended";
+    case CMP_AM_INSERTED:
+        return "inserted";
     }
     return "amended";
 }
@@ -693,8 +702,8 @@ int cmp_article_json(const cmp_corpus_t *c, const cmp_amendments_t *t, const cha
 
 static int ordinal(const char *w, size_t n)
 {
-    static const char *const ORD[] = {"first", "second", "third", "fourth", "fifth",
-                                      "sixth", "seventh", "eighth", "ninth", "tenth"};
+    static const char *const ORD[] = {"first", "second",  "third",  "fourth", "fifth",
+                                      "sixth", "seventh", "eighth", "ninth",  "tenth"};
     for (int i = 0; i < 10; i++)
         if (strlen(ORD[i]) == n && strncmp(w, ORD[i], n) == 0)
             return i + 1;
@@ -822,4 +831,3 @@ const char **cmp_amend_para_fate(const cmp_amendments_t *t, int doc, const char 
     free(sub);
     return fate;
 }
-

@@ -41,23 +41,23 @@ typedef enum cmp_status {
 } cmp_status_t;
 
 typedef struct cmp_amendment {
-    int target_doc;        /* index into corpus->docs */
-    char unit[24];         /* "Article 24", "Annex XIV" */
-    char para[16];         /* "1", or "" for the whole unit */
-    char point[16];        /* "(e)", or "" */
-    char part[64];         /* "title", "first subparagraph", "introductory part", "words", or "" */
+    int target_doc; /* index into corpus->docs */
+    char unit[24];  /* "Article 24", "Annex XIV" */
+    char para[16];  /* "1", or "" for the whole unit */
+    char point[16]; /* "(e)", or "" */
+    char part[64];  /* "title", "first subparagraph", "introductory part", "words", or "" */
     cmp_am_action_t action;
-    int by_doc;            /* the amending act */
-    const cmp_unit_t *by;  /* the amending article */
-    int by_unit;           /* its index among by_doc's articles */
-    int by_para;           /* its paragraph holding the point */
-    char by_point[24];     /* "(3)(a)" path of the instruction in the amending article */
-    char by_ref[96];       /* "Article 54(3)(a) of Regulation (EU) 2018/1999" */
-    char applies_from[32]; /* "1 January 2021", or "" = the amending act's entry into force */
+    int by_doc;              /* the amending act */
+    const cmp_unit_t *by;    /* the amending article */
+    int by_unit;             /* its index among by_doc's articles */
+    int by_para;             /* its paragraph holding the point */
+    char by_point[24];       /* "(3)(a)" path of the instruction in the amending article */
+    char by_ref[96];         /* "Article 54(3)(a) of Regulation (EU) 2018/1999" */
+    char applies_from[32];   /* "1 January 2021", or "" = the amending act's entry into force */
     const char *instruction; /* the instruction line (borrowed from the corpus) */
     const char *entry_into_force; /* the amending act's "shall enter into force" sentence
                                      (borrowed), which dates an entry without applies_from */
-    char *new_text;        /* quoted replacement / inserted text, owned, or NULL */
+    char *new_text;               /* quoted replacement / inserted text, owned, or NULL */
 } cmp_amendment_t;
 
 typedef struct cmp_amendments {

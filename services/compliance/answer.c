@@ -23,11 +23,11 @@
 
 /* ------------------------------------------------------------------ tuning (README.md) */
 
-#define N_HITS 200           /* passages retrieved before grouping */
-#define DOC_BOOST 1.35f      /* the question names an act */
-#define UNIT_BOOST 2.0f      /* the question names "Article N" */
-#define AGG_SECOND 0.25      /* article score = best passage + AGG_SECOND * second best */
-#define MAX_PER_UNIT 2       /* citations per article */
+#define N_HITS 200      /* passages retrieved before grouping */
+#define DOC_BOOST 1.35f /* the question names an act */
+#define UNIT_BOOST 2.0f /* the question names "Article N" */
+#define AGG_SECOND 0.25 /* article score = best passage + AGG_SECOND * second best */
+#define MAX_PER_UNIT 2  /* citations per article */
 /* Refusal (calibrated on the dev + extra sets, see README.md "Refusal"): refuse when the best
  * score < MIN_SCORE / 2, or coverage < MIN_COVERAGE, or (score < MIN_SCORE and coverage <
  * SHORT_COVERAGE); a question without any domain word needs a score of 2 * MIN_SCORE. */
@@ -60,45 +60,63 @@
 /* Words that are part of how a question is asked, not of what it is about. Dropped from the
  * query (surface forms, before stemming). */
 static const char *const FLUFF[] = {
-    "eu", "law", "laws", "legislation", "legal", "directive", "directives", "regulation",
-    "regulations", "article", "articles", "say", "says", "said", "ask", "asks", "tell",
-    "explain", "mean", "means", "meant", "according", "anything", "something", "really",
-    "exactly", "actually", "please", "thing", "things", "kind", "know", "want", "need",
-    "needs", "rule", "rules", "allowed", "got", "get", "gets", "let", "lets", "us", "ok",
-    "okay", "hi", "hello", "thanks", "quickest", "best", "way", "ways", "happen", "happens",
-    "there", "anyone", "someone", "somebody", "one", "ones",
+    "eu",         "law",         "laws",      "legislation", "legal",   "directive", "directives",
+    "regulation", "regulations", "article",   "articles",    "say",     "says",      "said",
+    "ask",        "asks",        "tell",      "explain",     "mean",    "means",     "meant",
+    "according",  "anything",    "something", "really",      "exactly", "actually",  "please",
+    "thing",      "things",      "kind",      "know",        "want",    "need",      "needs",
+    "rule",       "rules",       "allowed",   "got",         "get",     "gets",      "let",
+    "lets",       "us",          "ok",        "okay",        "hi",      "hello",     "thanks",
+    "quickest",   "best",        "way",       "ways",        "happen",  "happens",   "there",
+    "anyone",     "someone",     "somebody",  "one",         "ones",
 };
 
 /* Stems of words that place a question inside energy law (used only to tell "off_topic"
  * from "no_evidence" when a question is refused). */
 static const char *const DOMAIN[] = {
-    "energi", "electr", "electric", "power", "grid", "gas", "heat", "cool", "meter", "tariff",
-    "bill", "supplier", "suppli", "custom", "consum", "network", "transmiss", "distribut",
-    "market", "effici", "renew", "emiss", "climat", "audit", "build", "cogener", "storag",
-    "flexibl", "balanc", "capac", "congest", "interconnector", "interconnect", "bid",
-    "regulatori", "regul", "member", "commiss", "oper", "tso", "dso", "batteri", "solar",
-    "wind", "fuel", "carbon", "co2", "ghg", "nuclear", "coal", "plant", "generat", "load",
-    "demand", "price", "auction", "clear", "mw", "mwh", "kwh", "gwh", "tj", "ton", "directiv",
-    "entso", "acer", "voltag", "frequenc", "reserv", "ancillari", "aggreg", "prosum",
-    "poverti", "vulner", "tenant", "landlord", "insul", "renov", "district", "boiler", "pump",
-    "vehicl", "charg", "recharg", "hydrogen", "lng", "pipelin", "transport", "industri",
-    "enterpris", "sme", "complianc", "oblig", "report", "plan", "strategi", "target", "union",
+    "energi",       "electr",    "electric",   "power",
+    "grid",         "gas",       "heat",       "cool",
+    "meter",        "tariff",    "bill",       "supplier",
+    "suppli",       "custom",    "consum",     "network",
+    "transmiss",    "distribut", "market",     "effici",
+    "renew",        "emiss",     "climat",     "audit",
+    "build",        "cogener",   "storag",     "flexibl",
+    "balanc",       "capac",     "congest",    "interconnector",
+    "interconnect", "bid",       "regulatori", "regul",
+    "member",       "commiss",   "oper",       "tso",
+    "dso",          "batteri",   "solar",      "wind",
+    "fuel",         "carbon",    "co2",        "ghg",
+    "nuclear",      "coal",      "plant",      "generat",
+    "load",         "demand",    "price",      "auction",
+    "clear",        "mw",        "mwh",        "kwh",
+    "gwh",          "tj",        "ton",        "directiv",
+    "entso",        "acer",      "voltag",     "frequenc",
+    "reserv",       "ancillari", "aggreg",     "prosum",
+    "poverti",      "vulner",    "tenant",     "landlord",
+    "insul",        "renov",     "district",   "boiler",
+    "pump",         "vehicl",    "charg",      "recharg",
+    "hydrogen",     "lng",       "pipelin",    "transport",
+    "industri",     "enterpris", "sme",        "complianc",
+    "oblig",        "report",    "plan",       "strategi",
+    "target",       "union",
 };
 
 /* Words of a question about the history of a provision: only then may a deleted provision
  * be cited (marked deleted, never quoted as current law). */
-static const char *const HISTORY_WORDS[] = {
-    "deleted", "delete", "deletion", "repealed", "removed", "scrapped", "abolished", "dropped",
-    "history", "historical", "originally", "original", "previously", "formerly", "still",
-    "amended", "amendment", "amendments", "amending", "anymore", "enacted", "longer"};
+static const char *const HISTORY_WORDS[] = {"deleted",    "delete",     "deletion",   "repealed",
+                                            "removed",    "scrapped",   "abolished",  "dropped",
+                                            "history",    "historical", "originally", "original",
+                                            "previously", "formerly",   "still",      "amended",
+                                            "amendment",  "amendments", "amending",   "anymore",
+                                            "enacted",    "longer"};
 
-static const char *const DEFINE_WORDS[] = {"mean", "means", "meaning", "define", "defined",
-                                           "definition", "defines"};
+static const char *const DEFINE_WORDS[] = {"mean",    "means",      "meaning", "define",
+                                           "defined", "definition", "defines"};
 
 /* A question that is about an act newer than every act in the corpus is answered "not in
  * corpus" (the corpus README: the 2023 recast EED and 2018/2002 are not included). */
-static const char *const ACT_WORDS[] = {"directive", "regulation", "recast", "eed", "act",
-                                        "amendment", "amended", "version"};
+static const char *const ACT_WORDS[] = {"directive", "regulation", "recast",  "eed",
+                                        "act",       "amendment",  "amended", "version"};
 
 /* ------------------------------------------------------------------ engine */
 
@@ -116,9 +134,9 @@ struct cmp_engine {
     syn_c_t *syn;
     size_t n_syn;
     cmp_amendments_t *am;
-    uint8_t *psg_status;               /* cmp_status_t per passage */
-    const cmp_amendment_t **psg_by;    /* the deciding amendment per passage, or NULL */
-    char **psg_current;                /* consolidated text of an amended passage, or NULL */
+    uint8_t *psg_status;            /* cmp_status_t per passage */
+    const cmp_amendment_t **psg_by; /* the deciding amendment per passage, or NULL */
+    char **psg_current;             /* consolidated text of an amended passage, or NULL */
     int max_year;
     double build_s;
     uint8_t *title_term; /* 1 for terms of article/annex/chapter/section titles */
@@ -187,17 +205,15 @@ static void mark_titles(cmp_engine_t *e, cmp_analyzer_t *an)
                 mark_title(e, an, doc->annexes[a].title);
     }
     /* generic title words that say nothing about the domain */
-    static const char *const GENERIC[] = {"gener", "provis", "final", "scope", "subject",
-                                          "matter", "definit", "entri", "forc", "addresse",
-                                          "review", "repeal", "procedur", "committe", "exercis",
-                                          "deleg", "transposit", "amend", "commiss", "object",
-                                          "principl", "task", "role", "cooper", "inform",
-                                          "public", "other", "certain", "measur", "chapter",
-                                          "section", "titl", "part", "articl", "annex",
-                                          "transit", "minimum", "requir", "rule", "right",
-                                          "make", "work", "play", "recommend", "level",
-                                          "field", "new", "use", "set", "time", "year",
-                                          "good", "support", "way", "establish", "mission"};
+    static const char *const GENERIC[] =
+        {"gener",   "provis",    "final",      "scope",   "subject", "matter",    "definit",
+         "entri",   "forc",      "addresse",   "review",  "repeal",  "procedur",  "committe",
+         "exercis", "deleg",     "transposit", "amend",   "commiss", "object",    "principl",
+         "task",    "role",      "cooper",     "inform",  "public",  "other",     "certain",
+         "measur",  "chapter",   "section",    "titl",    "part",    "articl",    "annex",
+         "transit", "minimum",   "requir",     "rule",    "right",   "make",      "work",
+         "play",    "recommend", "level",      "field",   "new",     "use",       "set",
+         "time",    "year",      "good",       "support", "way",     "establish", "mission"};
     for (size_t i = 0; i < sizeof GENERIC / sizeof GENERIC[0]; i++) {
         uint32_t id = cmp_index_term(e->index, GENERIC[i]);
         if (id != CMP_NOTERM)
@@ -253,7 +269,8 @@ static void passage_status(cmp_engine_t *e)
         if (e->psg_status[k] != CMP_ST_AMENDED)
             continue;
         const cmp_doc_t *d = &e->corpus->docs[m->doc];
-        const cmp_unit_t *u = m->kind == CMP_PSG_ARTICLE ? &d->articles[m->unit] : &d->annexes[m->unit];
+        const cmp_unit_t *u = m->kind == CMP_PSG_ARTICLE ? &d->articles[m->unit]
+                                                         : &d->annexes[m->unit];
         const cmp_para_t *p = &u->paras[m->para];
         char **owned = NULL;
         size_t n_owned = 0;
@@ -316,8 +333,7 @@ cmp_engine_t *cmp_engine_new(const char *corpus_dir, gf_err_t *err)
     return cmp_engine_new_opts(corpus_dir, NULL, err);
 }
 
-cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_t *o,
-                                  gf_err_t *err)
+cmp_engine_t *cmp_engine_new_opts(const char *corpus_dir, const cmp_engine_opts_t *o, gf_err_t *err)
 {
     double t0 = cmp__now();
     cmp_corpus_t *c = cmp_corpus_load(corpus_dir, err);
@@ -436,11 +452,12 @@ int cmp_refusal_model_load(const char *path, cmp_refusal_model_t *m, gf_err_t *e
     json_error_t je;
     json_t *o = json_load_file(path, 0, &je);
     if (o == NULL)
-        return gf_err_set(err, GF_ENOTFOUND, "refusal_model_missing", "cannot read %s: %s",
-                          path, je.text);
+        return gf_err_set(err, GF_ENOTFOUND, "refusal_model_missing", "cannot read %s: %s", path,
+                          je.text);
     json_t *b = json_object_get(o, "b"), *t = json_object_get(o, "threshold");
-    int bad = rf_array(o, "mean", m->mean, CMP_RF_NFEAT) || rf_array(o, "sd", m->sd, CMP_RF_NFEAT) ||
-              rf_array(o, "w", m->w, CMP_RF_NFEAT) || !json_is_number(b) || !json_is_number(t);
+    int bad = rf_array(o, "mean", m->mean, CMP_RF_NFEAT) ||
+              rf_array(o, "sd", m->sd, CMP_RF_NFEAT) || rf_array(o, "w", m->w, CMP_RF_NFEAT) ||
+              !json_is_number(b) || !json_is_number(t);
     if (!bad) {
         m->b = json_number_value(b);
         m->threshold = json_number_value(t);
@@ -566,11 +583,16 @@ static int mentioned_doc(const cmp_engine_t *e, const char *lq)
     static const struct {
         const char *pat, *id;
     } PAT[] = {
-        {"efficiency directive", "32012L0027"}, {"eed", "32012L0027"},
-        {"2012/27", "32012L0027"},              {"electricity directive", "32019L0944"},
-        {"2019/944", "32019L0944"},             {"electricity regulation", "32019R0943"},
-        {"2019/943", "32019R0943"},             {"governance regulation", "32018R1999"},
-        {"2018/1999", "32018R1999"},            {"governance of the energy union", "32018R1999"},
+        {"efficiency directive", "32012L0027"},
+        {"eed", "32012L0027"},
+        {"2012/27", "32012L0027"},
+        {"electricity directive", "32019L0944"},
+        {"2019/944", "32019L0944"},
+        {"electricity regulation", "32019R0943"},
+        {"2019/943", "32019R0943"},
+        {"governance regulation", "32018R1999"},
+        {"2018/1999", "32018R1999"},
+        {"governance of the energy union", "32018R1999"},
     };
     for (size_t i = 0; i < sizeof PAT / sizeof PAT[0]; i++) {
         const char *p = strstr(lq, PAT[i].pat);
@@ -673,8 +695,8 @@ static int unknown_acronym(const cmp_engine_t *e, cmp_analyzer_t *an, const char
             int known = cmp_index_term(e->index, st) != CMP_NOTERM ||
                         cmp_index_term(e->index, w) != CMP_NOTERM || cmp_is_stopword(w);
             for (size_t s = 0; s < e->n_syn && !known; s++)
-                known = e->syn[s].n_when == 1 && (strcmp(e->syn[s].when[0], st) == 0 ||
-                                                   strcmp(e->syn[s].when[0], w) == 0);
+                known = e->syn[s].n_when == 1 &&
+                        (strcmp(e->syn[s].when[0], st) == 0 || strcmp(e->syn[s].when[0], w) == 0);
             /* Roman numerals ("Annex IX") are structure, not entities */
             int roman = strspn(w, "ivxlc") == strlen(w);
             if (!known && !roman) {
@@ -818,15 +840,15 @@ static int unit_rr_cmp(const void *a, const void *b)
 }
 
 static const char *const FINAL_WORDS[] = {"transpose", "transposed", "transposition", "force",
-                                          "repeal", "repealed", "repeals", "replaced", "replace",
-                                          "deadline", "effective", "apply", "applies", "scrap",
-                                          "scrapped", "national"};
+                                          "repeal",    "repealed",   "repeals",       "replaced",
+                                          "replace",   "deadline",   "effective",     "apply",
+                                          "applies",   "scrap",      "scrapped",      "national"};
 
 /* Features of the best nc candidate units (rerank.h, README "Learned ranking"). */
-static void unit_features(const cmp_engine_t *e, cmp_analyzer_t *an, const qword_t *qw,
-                          size_t nqw, const cmp_qterm_t *qt, size_t nqt, size_t n_orig,
-                          double q_idf, const cmp_hit_t *hits, size_t nh, const unit_rank_t *units,
-                          size_t nc, const cmp_search_opts_t *so, float *x)
+static void unit_features(const cmp_engine_t *e, cmp_analyzer_t *an, const qword_t *qw, size_t nqw,
+                          const cmp_qterm_t *qt, size_t nqt, size_t n_orig, double q_idf,
+                          const cmp_hit_t *hits, size_t nh, const unit_rank_t *units, size_t nc,
+                          const cmp_search_opts_t *so, float *x)
 {
     const cmp_index_t *ix = e->index;
     int final_q = 0;
@@ -942,19 +964,19 @@ typedef struct ask {
     const cmp_engine_t *e;
     cmp_answer_t *out;
     cmp_analyzer_t *an;
-    char *lq;                /* the question in lower case */
-    qctx_t qc;               /* its words */
-    cmp_qterm_t *qt;         /* query terms: the question's own (n_orig first), then expansions */
+    char *lq;        /* the question in lower case */
+    qctx_t qc;       /* its words */
+    cmp_qterm_t *qt; /* query terms: the question's own (n_orig first), then expansions */
     size_t nqt, cap_qt, n_orig;
-    double q_idf;            /* idf mass of the question's own words */
-    int domain;              /* a word of the energy domain or of an act's title */
-    char unit_label[32];     /* "Article N" the question names */
+    double q_idf;        /* idf mass of the question's own words */
+    int domain;          /* a word of the energy domain or of an act's title */
+    char unit_label[32]; /* "Article N" the question names */
     cmp_search_opts_t so;
-    cmp_hit_t *hits;         /* passages retrieved, best first */
+    cmp_hit_t *hits; /* passages retrieved, best first */
     size_t nh;
-    unit_rank_t *units;      /* the articles / annexes of the hits, best first */
+    unit_rank_t *units; /* the articles / annexes of the hits, best first */
     size_t nu;
-    float best_rr;           /* the reranker's best score (a feature of the refusal decision) */
+    float best_rr; /* the reranker's best score (a feature of the refusal decision) */
 } ask_t;
 
 /* unit_features of the first n candidate units of aq. */
@@ -1026,7 +1048,7 @@ static void ask_terms(ask_t *aq)
             continue;
         /* idf mass of the question: unknown words count as the rarest words */
         aq->q_idf += w->id == CMP_NOTERM ? OOV_IDF_SHARE * cmp_index_idf_max(ix)
-                                     : cmp_index_idf(ix, w->id);
+                                         : cmp_index_idf(ix, w->id);
         cmp_qterm_t *t = CMP__PUSH(aq->qt, aq->nqt, aq->cap_qt);
         *t = (cmp_qterm_t){.id = w->id, .w = 1.0f, .qpos = w->pos, .expansion = 0};
     }
@@ -1076,8 +1098,10 @@ static void ask_synonyms(ask_t *aq)
                 if (have || aq->nqt >= 128)
                     continue;
                 cmp_qterm_t *t = CMP__PUSH(aq->qt, aq->nqt, aq->cap_qt);
-                *t = (cmp_qterm_t){
-                    .id = sy->add[a], .w = sy->w, .qpos = aq->qc.w[i].pos, .expansion = 1};
+                *t = (cmp_qterm_t){.id = sy->add[a],
+                                   .w = sy->w,
+                                   .qpos = aq->qc.w[i].pos,
+                                   .expansion = 1};
                 note_expansion(e, out, aq->qc.w[i].surface, sy->add[a], sy->w, "synonyms.h");
             }
             break;
@@ -1163,8 +1187,7 @@ static int ask_language(ask_t *aq)
         if (!isalpha((unsigned char)w->surface[0]) && !((unsigned char)w->surface[0] & 0x80))
             continue;
         words++;
-        known += w->stop || w->id != CMP_NOTERM ||
-                 cmp_index_term(ix, w->surface) != CMP_NOTERM ||
+        known += w->stop || w->id != CMP_NOTERM || cmp_index_term(ix, w->surface) != CMP_NOTERM ||
                  (e->lex != NULL && cmp_lex_known(e->lex, w->surface));
     }
     out->english = words ? (double)known / (double)words : 1.0;
@@ -1255,8 +1278,10 @@ static void ask_units(ask_t *aq)
             if (aq->units[u].doc == p->meta.doc && strcmp(aq->units[u].label, p->label) == 0)
                 break;
         if (u == aq->nu) {
-            aq->units[aq->nu++] = (unit_rank_t){.doc = p->meta.doc, .label = p->label,
-                                        .best = aq->hits[i].score, .first_hit = i};
+            aq->units[aq->nu++] = (unit_rank_t){.doc = p->meta.doc,
+                                                .label = p->label,
+                                                .best = aq->hits[i].score,
+                                                .first_hit = i};
         } else if (aq->units[u].second == 0) {
             aq->units[u].second = aq->hits[i].score;
         }
@@ -1273,8 +1298,7 @@ static void ask_follow_xref(ask_t *aq, size_t nc)
 {
     const cmp_engine_t *e = aq->e;
     const cmp_index_t *ix = aq->e->index;
-    const cmp_passage_t *bp =
-        cmp_index_passage(ix, aq->hits[aq->units[0].first_hit].passage);
+    const cmp_passage_t *bp = cmp_index_passage(ix, aq->hits[aq->units[0].first_hit].passage);
     for (const char *r = strstr(bp->text, "Article "); r; r = strstr(r + 8, "Article ")) {
         char lab[24];
         size_t k = 8;
@@ -1521,9 +1545,8 @@ static int ask_answer_text(ask_t *aq)
             continue;
         if (b.len)
             gf_sbuf_adds(&b, "\n");
-        gf_sbuf_addf(&b, "%s of %s is no longer in force: it was deleted by %s%s%s [P%d]",
-                     ct->ref, ct->doc_name, ct->status_by,
-                     ct->status_from ? ", with effect from " : "",
+        gf_sbuf_addf(&b, "%s of %s is no longer in force: it was deleted by %s%s%s [P%d]", ct->ref,
+                     ct->doc_name, ct->status_by, ct->status_from ? ", with effect from " : "",
                      ct->status_from ? ct->status_from : "", ct->id);
     }
     int chosen[MAX_ANSWER_SENTENCES];
@@ -1589,12 +1612,11 @@ static void ask_amendment_notes(ask_t *aq)
             char prov[96];
             cmp_amendment_provision(am, prov, sizeof prov);
             char *note = NULL;
-            if (asprintf(&note, "%s%s%s%s of %s: %s by %s%s%s%s%s", prov,
-                         am->part[0] ? " (" : "", am->part, am->part[0] ? ")" : "",
-                         ct->doc_name, cmp_am_action_name(am->action), am->by_ref,
+            if (asprintf(&note, "%s%s%s%s of %s: %s by %s%s%s%s%s", prov, am->part[0] ? " (" : "",
+                         am->part, am->part[0] ? ")" : "", ct->doc_name,
+                         cmp_am_action_name(am->action), am->by_ref,
                          am->applies_from[0] ? " (from " : "", am->applies_from,
-                         am->applies_from[0] ? ")" : "",
-                         am->new_text ? ": \xE2\x80\x98" : "") < 0)
+                         am->applies_from[0] ? ")" : "", am->new_text ? ": \xE2\x80\x98" : "") < 0)
                 continue;
             if (am->new_text) {
                 gf_sbuf_t w = {0};
@@ -1745,18 +1767,18 @@ json_t *cmp_answer_to_json(const cmp_answer_t *a)
     json_t *ex = json_array();
     for (size_t i = 0; i < a->n_expansions; i++) {
         const cmp_expansion_t *x = &a->expansions[i];
-        json_array_append_new(ex, json_pack("{s:s, s:s, s:f, s:s}", "word", x->word, "term",
-                                            x->term, "weight", round(x->w * 1000) / 1000,
-                                            "source", x->source));
+        json_array_append_new(ex,
+                              json_pack("{s:s, s:s, s:f, s:s}", "word", x->word, "term", x->term,
+                                        "weight", round(x->w * 1000) / 1000, "source", x->source));
     }
     json_t *dbg = json_object();
     json_object_set_new(dbg, "expansions", ex);
     json_object_set_new(dbg, "top_score", json_real(round(a->top_score * 1000) / 1000));
     json_object_set_new(dbg, "coverage", json_real(round(a->coverage * 1000) / 1000));
     json_object_set_new(dbg, "english", json_real(round(a->english * 1000) / 1000));
-    json_object_set_new(dbg, "refusal_p", a->refusal_p >= 0
-                                              ? json_real(round(a->refusal_p * 1000) / 1000)
-                                              : json_null());
+    json_object_set_new(dbg, "refusal_p",
+                        a->refusal_p >= 0 ? json_real(round(a->refusal_p * 1000) / 1000)
+                                          : json_null());
     json_object_set_new(j, "debug", dbg);
     return j;
 }

@@ -105,9 +105,9 @@ typedef struct cmp_citation {
     const char *text;      /* the passage text as it stands (amendments applied) */
     const char *enacted;   /* the text as enacted when amendments changed it, else NULL */
     double score;
-    int amendment;         /* 1 when added because it amends another cited article */
-    int status;            /* cmp_status_t of the passage: in force, amended, deleted */
-    const char *status_by; /* "Article 54(4) of Regulation (EU) 2018/1999" or NULL */
+    int amendment;           /* 1 when added because it amends another cited article */
+    int status;              /* cmp_status_t of the passage: in force, amended, deleted */
+    const char *status_by;   /* "Article 54(4) of Regulation (EU) 2018/1999" or NULL */
     const char *status_from; /* "1 January 2021" or NULL (the amending act's entry into force) */
 } cmp_citation_t;
 
@@ -122,18 +122,18 @@ typedef struct cmp_expansion {
 } cmp_expansion_t;
 
 typedef struct cmp_answer {
-    char *answer;          /* extractive answer with [P<n>] markers; NULL when refused */
+    char *answer; /* extractive answer with [P<n>] markers; NULL when refused */
     cmp_citation_t *citations;
     size_t n_citations;
-    double confidence;     /* 0..1 */
+    double confidence; /* 0..1 */
     int refused;
-    const char *reason;    /* NULL, "off_topic", "no_evidence", "not_in_corpus" (static) */
-    char *reason_message;  /* human explanation of the refusal, or NULL */
-    char **notes;          /* amendment notes, owned */
+    const char *reason;   /* NULL, "off_topic", "no_evidence", "not_in_corpus" (static) */
+    char *reason_message; /* human explanation of the refusal, or NULL */
+    char **notes;         /* amendment notes, owned */
     size_t n_notes;
     /* retrieval diagnostics (for evaluation and logs) */
     double top_score, coverage;
-    double english;        /* share of the question's words that are English */
+    double english; /* share of the question's words that are English */
     cmp_expansion_t *expansions;
     size_t n_expansions;
     /* with opts.features: the candidates before reranking, "32012L0027 Article 8" each, and
@@ -146,7 +146,7 @@ typedef struct cmp_answer {
     double refusal_x[CMP_RF_NFEAT];
     int has_refusal_x;
     double refusal_p;
-    char **ranked_units;   /* "32012L0027 Article 7" best first (articles and annexes), owned */
+    char **ranked_units; /* "32012L0027 Article 7" best first (articles and annexes), owned */
     size_t n_ranked_units;
 } cmp_answer_t;
 

@@ -27,13 +27,17 @@
 static const struct {
     const char *celex, *short_name, *aliases[6];
 } KNOWN[] = {
-    {"32012L0027", "Energy Efficiency Directive (EED)",
+    {"32012L0027",
+     "Energy Efficiency Directive (EED)",
      {"eed", "energy efficiency directive", "efficiency directive", NULL}},
-    {"32019L0944", "Electricity Directive (recast)",
+    {"32019L0944",
+     "Electricity Directive (recast)",
      {"electricity directive", "electricity market directive", "emd", NULL}},
-    {"32019R0943", "Electricity Regulation (recast)",
+    {"32019R0943",
+     "Electricity Regulation (recast)",
      {"electricity regulation", "electricity market regulation", "emr", NULL}},
-    {"32018R1999", "Governance Regulation",
+    {"32018R1999",
+     "Governance Regulation",
      {"governance regulation", "energy union governance", NULL}},
 };
 
@@ -127,11 +131,20 @@ static int roman_value(const char *s, size_t n)
     for (size_t i = n; i-- > 0;) {
         int c;
         switch (s[i]) {
-        case 'i': c = 1; break;
-        case 'v': c = 5; break;
-        case 'x': c = 10; break;
-        case 'l': c = 50; break;
-        default: return 0;
+        case 'i':
+            c = 1;
+            break;
+        case 'v':
+            c = 5;
+            break;
+        case 'x':
+            c = 10;
+            break;
+        case 'l':
+            c = 50;
+            break;
+        default:
+            return 0;
         }
         if (c < prev)
             v -= c;
@@ -285,8 +298,8 @@ static void annex_line(parser_t *ps, char *l)
         char *p = l;
         while (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1])))
             p++;
-        if ((p[0] == '.' && (p[1] == ' ' || p[1] == '\0')) || (p[0] == ' ' && strchr(l, '.') &&
-                                                                 strchr(l, '.') < p)) {
+        if ((p[0] == '.' && (p[1] == ' ' || p[1] == '\0')) ||
+            (p[0] == ' ' && strchr(l, '.') && strchr(l, '.') < p)) {
             int dotted = p[0] == '.';
             *p = '\0';
             new_para(ps, l);
@@ -708,12 +721,13 @@ json_t *cmp_corpus_documents_to_json(const cmp_corpus_t *c)
     json_t *arr = json_array();
     for (size_t i = 0; c && i < c->n_docs; i++) {
         const cmp_doc_t *d = &c->docs[i];
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id", d->celex,
-                           "celex", d->celex, "name", d->name, "short_name", d->short_name,
-                           "number", d->number, "title", d->title, "recitals",
-                           (json_int_t)d->n_recitals, "articles", (json_int_t)d->n_articles,
-                           "annexes", (json_int_t)d->n_annexes));
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id",
+                                        d->celex, "celex", d->celex, "name", d->name, "short_name",
+                                        d->short_name, "number", d->number, "title", d->title,
+                                        "recitals", (json_int_t)d->n_recitals, "articles",
+                                        (json_int_t)d->n_articles, "annexes",
+                                        (json_int_t)d->n_annexes));
     }
     return json_pack("{s:o}", "documents", arr);
 }
@@ -773,8 +787,8 @@ static json_t *para_to_json(const cmp_para_t *p, int annex)
             depth++;
         }
     }
-    json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "number", p->num, "text", text,
-                          "subparagraphs", subs, "points", points);
+    json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "number", p->num, "text", text, "subparagraphs",
+                          subs, "points", points);
     free(text);
     return j;
 }

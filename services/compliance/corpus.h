@@ -61,7 +61,7 @@ typedef struct cmp_unit {
     const char *section; /* "Section 1" heading + title, or NULL */
     cmp_para_t *paras;
     size_t n_paras, _cap;
-    int correlation;     /* 1 for correlation-table annexes (not indexed) */
+    int correlation; /* 1 for correlation-table annexes (not indexed) */
 } cmp_unit_t;
 
 typedef struct cmp_recital {
@@ -81,8 +81,8 @@ typedef struct cmp_doc {
     size_t n_articles, _cap_articles;
     cmp_unit_t *annexes;
     size_t n_annexes, _cap_annexes;
-    char *_buf;            /* the file text, split into lines in place */
-    char **_owned;         /* strings built by the parser */
+    char *_buf;    /* the file text, split into lines in place */
+    char **_owned; /* strings built by the parser */
     size_t _n_owned, _cap_owned;
 } cmp_doc_t;
 

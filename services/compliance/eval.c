@@ -18,7 +18,8 @@ static char *norm(const char *s)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char c = (char)tolower((unsigned char)s[i]);
-        if (c == ',' && k > 0 && isdigit((unsigned char)o[k - 1]) && isdigit((unsigned char)s[i + 1]))
+        if (c == ',' && k > 0 && isdigit((unsigned char)o[k - 1]) &&
+            isdigit((unsigned char)s[i + 1]))
             c = '.';
         if (c == ' ' && k > 0 && isdigit((unsigned char)o[k - 1]) &&
             (isdigit((unsigned char)s[i + 1]) || s[i + 1] == '%'))
@@ -81,8 +82,7 @@ int cmp_split_parse(const char *s)
     return -1;
 }
 
-int cmp_eval_run(const cmp_engine_t *e, const char *path, FILE *log, cmp_eval_t *out,
-                 gf_err_t *err)
+int cmp_eval_run(const cmp_engine_t *e, const char *path, FILE *log, cmp_eval_t *out, gf_err_t *err)
 {
     return cmp_eval_run_split(e, path, CMP_SPLIT_ALL, log, out, err);
 }
@@ -172,16 +172,19 @@ int cmp_eval_run_split(const cmp_engine_t *e, const char *path, cmp_split_t spli
             out->refused_offtopic += a.refused;
         } else if (expected && strcmp(expected, "refuse_language") == 0) {
             out->n_lang++;
-            out->refused_lang_right +=
-                a.refused && a.reason && strcmp(a.reason, "unsupported_language") == 0;
+            out->refused_lang_right += a.refused && a.reason &&
+                                       strcmp(a.reason, "unsupported_language") == 0;
         } else {
             out->n_near++;
             out->refused_near += a.refused;
         }
         if (log) {
             fprintf(log, "%-6s %-4s rank=%-2d refused=%d %-13s cov=%.2f top=%.1f | %s | %s\n",
-                    id ? id : "?", arts ? "ans" : expected ? expected : "?", rank, a.refused,
-                    a.reason ? a.reason : "-", a.coverage, a.top_score,
+                    id ? id : "?",
+                    arts       ? "ans"
+                    : expected ? expected
+                               : "?",
+                    rank, a.refused, a.reason ? a.reason : "-", a.coverage, a.top_score,
                     a.n_ranked_units ? a.ranked_units[0] : "-", q);
         }
         cmp_answer_cleanup(&a);
@@ -231,12 +234,13 @@ void cmp_eval_print(const cmp_eval_t *r, const char *name, FILE *f)
 {
     fprintf(f, "== %s: %d answerable, %d off-topic, %d near-domain, %d other-language\n", name,
             r->n_answerable, r->n_offtopic, r->n_near, r->n_lang);
-    fprintf(f, "   recall@1 %.3f  recall@5 %.3f  MRR@10 %.3f  answered recall@5 %.3f\n",
-            r->recall1, r->recall5, r->mrr, r->answered_recall5);
-    fprintf(f, "   off-topic refused %d/%d  near-domain refused %d/%d  false refusals %d/%d "
-               "(%.1f%%)\n",
-            r->refused_offtopic, r->n_offtopic, r->refused_near, r->n_near,
-            r->refused_answerable, r->n_answerable,
+    fprintf(f, "   recall@1 %.3f  recall@5 %.3f  MRR@10 %.3f  answered recall@5 %.3f\n", r->recall1,
+            r->recall5, r->mrr, r->answered_recall5);
+    fprintf(f,
+            "   off-topic refused %d/%d  near-domain refused %d/%d  false refusals %d/%d "
+            "(%.1f%%)\n",
+            r->refused_offtopic, r->n_offtopic, r->refused_near, r->n_near, r->refused_answerable,
+            r->n_answerable,
             r->n_answerable ? 100.0 * r->refused_answerable / r->n_answerable : 0.0);
     if (r->n_lang)
         fprintf(f, "   other-language refused as unsupported_language %d/%d\n",

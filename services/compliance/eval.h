@@ -29,15 +29,20 @@
 #define CMP_EVAL_NSETS 3
 extern const char *const CMP_EVAL_SETS[CMP_EVAL_NSETS];
 
-typedef enum cmp_split { CMP_SPLIT_ALL = 0, CMP_SPLIT_TRAIN, CMP_SPLIT_DEV, CMP_SPLIT_TEST } cmp_split_t;
+typedef enum cmp_split {
+    CMP_SPLIT_ALL = 0,
+    CMP_SPLIT_TRAIN,
+    CMP_SPLIT_DEV,
+    CMP_SPLIT_TEST
+} cmp_split_t;
 
 typedef struct cmp_eval {
     int n_answerable, n_offtopic, n_near, n_lang;
-    double recall1, recall5, mrr;     /* answerable, retrieval ranking */
-    double answered_recall5;          /* refused counts as a miss */
+    double recall1, recall5, mrr; /* answerable, retrieval ranking */
+    double answered_recall5;      /* refused counts as a miss */
     int refused_answerable, refused_offtopic, refused_near;
-    int refused_lang_right;           /* other-language questions refused as unsupported_language */
-    double keyword_recall;            /* share of answer_keywords found in the answers */
+    int refused_lang_right; /* other-language questions refused as unsupported_language */
+    double keyword_recall;  /* share of answer_keywords found in the answers */
     double lat_p50_ms, lat_p99_ms, lat_max_ms;
 } cmp_eval_t;
 

@@ -26,12 +26,11 @@ void cmp_metrics_init(void)
 {
     m_questions = gf_metric_counter("gf_compliance_questions_total",
                                     "Questions answered or refused.", "outcome");
-    m_refusals = gf_metric_counter("gf_compliance_refusals_total", "Refusals by reason.",
-                                   "reason");
+    m_refusals = gf_metric_counter("gf_compliance_refusals_total", "Refusals by reason.", "reason");
     static const double b[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05};
     m_retrieval = gf_metric_histogram("gf_compliance_retrieval_seconds",
-                                      "Time to retrieve and rank passages for a question.", NULL,
-                                      b, sizeof b / sizeof b[0]);
+                                      "Time to retrieve and rank passages for a question.", NULL, b,
+                                      sizeof b / sizeof b[0]);
     m_llm = gf_metric_counter("gf_compliance_llm_calls_total",
                               "LLM calls by outcome (answered, or the fallback reason).",
                               "outcome");
@@ -42,8 +41,7 @@ typedef struct ask_ctx {
     cmp_answer_t ans;
 } ask_ctx_t;
 
-static void reply_answer(gf_req_t *r, cmp_answer_t *ans, const char *llm_text,
-                         const char *fallback)
+static void reply_answer(gf_req_t *r, cmp_answer_t *ans, const char *llm_text, const char *fallback)
 {
     json_t *o = cmp_answer_to_json(ans);
     if (llm_text != NULL)
@@ -143,7 +141,8 @@ void h_ask_post(gf_req_t *r)
     }
     const char *key;
     json_t *val;
-    json_object_foreach(body, key, val) {
+    json_object_foreach(body, key, val)
+    {
         int ok = 0;
         for (size_t i = 0; KNOWN[i]; i++)
             ok |= strcmp(key, KNOWN[i]) == 0;
@@ -210,10 +209,9 @@ void h_ask_post(gf_req_t *r)
     snprintf(url, sizeof url, "%s/chat/completions", app->llm_url);
     snprintf(auth, sizeof auth, "Bearer %s", app->llm_key);
     const char *headers[] = {"Authorization", auth, NULL};
-    if (text == NULL ||
-        gf_httpc_request(app->base, "POST", url, app->llm_key[0] ? headers : NULL,
-                         "application/json", text, strlen(text), app->llm_timeout, on_llm, c,
-                         &err) != 0) {
+    if (text == NULL || gf_httpc_request(app->base, "POST", url, app->llm_key[0] ? headers : NULL,
+                                         "application/json", text, strlen(text), app->llm_timeout,
+                                         on_llm, c, &err) != 0) {
         gf_metric_add(m_llm, 1, "llm_unavailable");
         reply_answer(r, &c->ans, NULL, "llm_unavailable");
         cmp_answer_cleanup(&c->ans);

@@ -13,7 +13,7 @@
 typedef struct cmp_app {
     cmp_engine_t *engine;
     struct event_base *base;
-    const char *llm_url;    /* base URL of an OpenAI-compatible API ("" = no LLM) */
+    const char *llm_url; /* base URL of an OpenAI-compatible API ("" = no LLM) */
     const char *llm_model;
     const char *llm_key;
     double llm_timeout;

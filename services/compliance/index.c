@@ -433,8 +433,8 @@ static void index_para(cmp_index_t *ix, int doc, int ui, const cmp_unit_t *u, in
             else if (it->kind == CMP_ITEM_TEXT && !it->quoted && u->kind == CMP_UNIT_ARTICLE &&
                      p->items[i - 1].kind != CMP_ITEM_TEXT)
                 cut = 1;
-            else if (gw + words(it->text) > SPLIT_WORDS && (it->kind == CMP_ITEM_TEXT ||
-                                                            (int)it->kind <= top + 1))
+            else if (gw + words(it->text) > SPLIT_WORDS &&
+                     (it->kind == CMP_ITEM_TEXT || (int)it->kind <= top + 1))
                 cut = 1;
             /* tiny groups (< 8 words) stick to the next one */
             if (cut && gw < 8 && i < p->n_items)
@@ -464,8 +464,7 @@ static void index_para(cmp_index_t *ix, int doc, int ui, const cmp_unit_t *u, in
     gf_sbuf_cleanup(&ctx);
 }
 
-cmp_index_t *cmp_index_build(const cmp_corpus_t *c, const cmp_bm25_params_t *params,
-                             gf_err_t *err)
+cmp_index_t *cmp_index_build(const cmp_corpus_t *c, const cmp_bm25_params_t *params, gf_err_t *err)
 {
     if (c == NULL || c->n_docs == 0) {
         gf_err_set(err, GF_EINVAL, "invalid_argument", "empty corpus");

@@ -36,24 +36,24 @@ typedef enum cmp_psg_kind {
 /* Where a passage comes from; strings are borrowed from the corpus (or copied by add). */
 typedef struct cmp_psg_meta {
     cmp_psg_kind_t kind;
-    int doc;              /* index into corpus->docs, -1 for none */
-    int unit;             /* article / annex / recital index in the document */
-    int para;             /* paragraph index in the unit, -1 for recitals */
-    const char *unit_num; /* "7", "IX", "12" */
-    const char *para_num; /* "1", "1.3", "Part 2" or "" */
-    const char *point;    /* "(a)", "(36)" when the passage starts at a point, else "" */
+    int doc;                     /* index into corpus->docs, -1 for none */
+    int unit;                    /* article / annex / recital index in the document */
+    int para;                    /* paragraph index in the unit, -1 for recitals */
+    const char *unit_num;        /* "7", "IX", "12" */
+    const char *para_num;        /* "1", "1.3", "Part 2" or "" */
+    const char *point;           /* "(a)", "(36)" when the passage starts at a point, else "" */
     uint32_t item_from, item_to; /* the paragraph's items [from, to) in the passage */
 } cmp_psg_meta_t;
 
 typedef struct cmp_passage {
     cmp_psg_meta_t meta;
-    char *text;       /* rendered passage text, owned by the index */
-    char *ref;        /* "Article 7(1)(a)", "Annex IX, Part 1", "Recital (12)", owned */
-    char *label;      /* "Article 7", "Annex IX", "Recital 12", owned */
-    uint32_t *toks;   /* body term ids by position (CMP_NOTERM for stop words), owned */
+    char *text;     /* rendered passage text, owned by the index */
+    char *ref;      /* "Article 7(1)(a)", "Annex IX, Part 1", "Recital (12)", owned */
+    char *label;    /* "Article 7", "Annex IX", "Recital 12", owned */
+    uint32_t *toks; /* body term ids by position (CMP_NOTERM for stop words), owned */
     uint32_t n_toks;
-    uint32_t len;     /* body length in (non-stop) terms */
-    float weight;     /* kind weight applied to the score */
+    uint32_t len; /* body length in (non-stop) terms */
+    float weight; /* kind weight applied to the score */
 } cmp_passage_t;
 
 typedef struct cmp_index cmp_index_t;
@@ -76,12 +76,12 @@ typedef struct cmp_hit {
 } cmp_hit_t;
 
 typedef struct cmp_search_opts {
-    int doc;                /* only this document index, or -1 */
-    int boost_doc;          /* multiply this document's scores by boost_doc_factor, or -1 */
+    int doc;       /* only this document index, or -1 */
+    int boost_doc; /* multiply this document's scores by boost_doc_factor, or -1 */
     float boost_doc_factor;
     const char *boost_unit; /* "Article 7" style label to boost (explicit reference), or NULL */
     float boost_unit_factor;
-    size_t rerank;          /* candidates that get the proximity rerank (e.g. 100) */
+    size_t rerank; /* candidates that get the proximity rerank (e.g. 100) */
 } cmp_search_opts_t;
 
 /* Ranking parameters (tuned on the dev + extra sets, see README.md). */
@@ -104,8 +104,7 @@ int cmp_index_finish(cmp_index_t *ix);
 
 /* Build the passage index of a whole corpus (borrowed, must outlive the index). Returns a new
  * index (free with cmp_index_free) or NULL with err set. */
-cmp_index_t *cmp_index_build(const cmp_corpus_t *c, const cmp_bm25_params_t *params,
-                             gf_err_t *err);
+cmp_index_t *cmp_index_build(const cmp_corpus_t *c, const cmp_bm25_params_t *params, gf_err_t *err);
 void cmp_index_free(cmp_index_t *ix);
 
 size_t cmp_index_n_passages(const cmp_index_t *ix);

@@ -15,7 +15,7 @@ enum { POS_NOUN = 0, POS_VERB, POS_ADJ, POS_ADV, N_POS };
 static const char *const POS_NAME[N_POS] = {"noun", "verb", "adj", "adv"};
 
 typedef struct lfile {
-    char *buf;    /* whole file, NUL-terminated */
+    char *buf; /* whole file, NUL-terminated */
     size_t len;
     char **lines; /* index files: the lemma lines (license lines left out), sorted */
     size_t n_lines;
@@ -193,9 +193,9 @@ static size_t base_forms(const cmp_lex_t *l, int p, const char *w, char out[][64
 {
     static const struct {
         const char *suf, *rep;
-    } NOUN[] = {{"s", ""},     {"ses", "s"},   {"xes", "x"},  {"zes", "z"},
+    } NOUN[] = {{"s", ""},      {"ses", "s"},   {"xes", "x"},   {"zes", "z"},
                 {"ches", "ch"}, {"shes", "sh"}, {"men", "man"}, {"ies", "y"}},
-      VERB[] = {{"s", ""},  {"ies", "y"}, {"es", "e"}, {"es", ""},
+      VERB[] = {{"s", ""},   {"ies", "y"}, {"es", "e"},  {"es", ""},
                 {"ed", "e"}, {"ed", ""},   {"ing", "e"}, {"ing", ""}},
       ADJ[] = {{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}};
     size_t n = 0, wl = strlen(w);
@@ -205,9 +205,10 @@ static size_t base_forms(const cmp_lex_t *l, int p, const char *w, char out[][64
     const char *x = exc_lookup(&l->exc[p], w);
     if (x)
         snprintf(out[n++], 64, "%.63s", x);
-    const void *rules = p == POS_NOUN ? (const void *)NOUN : p == POS_VERB ? (const void *)VERB
-                                                         : p == POS_ADJ ? (const void *)ADJ
-                                                                        : NULL;
+    const void *rules = p == POS_NOUN   ? (const void *)NOUN
+                        : p == POS_VERB ? (const void *)VERB
+                        : p == POS_ADJ  ? (const void *)ADJ
+                                        : NULL;
     size_t nr = p == POS_NOUN ? 8 : p == POS_VERB ? 8 : p == POS_ADJ ? 4 : 0;
     const struct {
         const char *suf, *rep;
@@ -360,8 +361,8 @@ size_t cmp_lex_expand(const cmp_lex_t *l, const char *word, cmp_lex_rel_t *out, 
             synset(l, p, off, word, 0.5f / (float)(k + 1), CMP_LEX_SYNONYM, out, &n, max,
                    p == POS_NOUN || p == POS_VERB ? hyp : NULL, &nh);
             for (size_t h = 0; h < nh; h++)
-                synset(l, p, hyp[h], word, 0.25f / (float)(k + 1), CMP_LEX_HYPERNYM, out, &n,
-                       max, NULL, NULL);
+                synset(l, p, hyp[h], word, 0.25f / (float)(k + 1), CMP_LEX_HYPERNYM, out, &n, max,
+                       NULL, NULL);
         }
     }
     qsort(out, n, sizeof *out, rel_cmp);

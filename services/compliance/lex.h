@@ -29,8 +29,8 @@ typedef struct cmp_lex cmp_lex_t;
 typedef enum cmp_lex_kind { CMP_LEX_SYNONYM = 0, CMP_LEX_HYPERNYM = 1 } cmp_lex_kind_t;
 
 typedef struct cmp_lex_rel {
-    char lemma[64];      /* "recharging point" (underscores as spaces) */
-    float w;             /* weight (see above) */
+    char lemma[64]; /* "recharging point" (underscores as spaces) */
+    float w;        /* weight (see above) */
     cmp_lex_kind_t kind;
 } cmp_lex_rel_t;
 

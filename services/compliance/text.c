@@ -15,21 +15,30 @@
 /* ------------------------------------------------------------------ stop words */
 
 static const char *const STOP[] = {
-    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
-    "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
-    "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each",
-    "either", "else", "etc", "ever", "every", "few", "for", "from", "further", "had", "has",
-    "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how",
-    "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me",
-    "might", "more", "most", "must", "my", "myself", "neither", "no", "nor", "not", "of", "off",
-    "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over",
-    "own", "per", "same", "shall", "she", "should", "so", "some", "such", "than", "that", "the",
-    "their", "theirs", "them", "themselves", "then", "there", "thereof", "these", "they",
-    "this", "those", "through", "thus", "to", "too", "under", "until", "up", "upon", "us",
-    "very", "via", "was", "we", "were", "what", "whatever", "when", "where", "whereas",
-    "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within",
-    "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "s", "t",
-    "whom", "hereby", "therein", "thereto", "wherein", "i.e", "e.g", "ie", "eg", "its",
+    "a",       "about",   "above",      "after",    "again",      "against",   "all",
+    "also",    "am",      "an",         "and",      "any",        "are",       "as",
+    "at",      "be",      "because",    "been",     "before",     "being",     "below",
+    "between", "both",    "but",        "by",       "can",        "could",     "did",
+    "do",      "does",    "doing",      "done",     "down",       "during",    "each",
+    "either",  "else",    "etc",        "ever",     "every",      "few",       "for",
+    "from",    "further", "had",        "has",      "have",       "having",    "he",
+    "her",     "here",    "hers",       "herself",  "him",        "himself",   "his",
+    "how",     "however", "i",          "if",       "in",         "into",      "is",
+    "it",      "its",     "itself",     "just",     "may",        "me",        "might",
+    "more",    "most",    "must",       "my",       "myself",     "neither",   "no",
+    "nor",     "not",     "of",         "off",      "on",         "once",      "only",
+    "or",      "other",   "ought",      "our",      "ours",       "ourselves", "out",
+    "over",    "own",     "per",        "same",     "shall",      "she",       "should",
+    "so",      "some",    "such",       "than",     "that",       "the",       "their",
+    "theirs",  "them",    "themselves", "then",     "there",      "thereof",   "these",
+    "they",    "this",    "those",      "through",  "thus",       "to",        "too",
+    "under",   "until",   "up",         "upon",     "us",         "very",      "via",
+    "was",     "we",      "were",       "what",     "whatever",   "when",      "where",
+    "whereas", "whether", "which",      "while",    "who",        "whom",      "whose",
+    "why",     "will",    "with",       "within",   "without",    "would",     "yet",
+    "you",     "your",    "yours",      "yourself", "yourselves", "s",         "t",
+    "whom",    "hereby",  "therein",    "thereto",  "wherein",    "i.e",       "e.g",
+    "ie",      "eg",      "its",
 };
 
 int cmp_is_stopword(const char *w)
@@ -46,17 +55,17 @@ int cmp_is_stopword(const char *w)
 static const struct {
     const char *w, *d;
 } NUMWORDS[] = {
-    {"two", "2"},      {"three", "3"},    {"four", "4"},     {"five", "5"},
-    {"six", "6"},      {"seven", "7"},    {"eight", "8"},    {"nine", "9"},
-    {"ten", "10"},     {"twelve", "12"},  {"fifteen", "15"}, {"twenty", "20"},
-    {"thirty", "30"},  {"forty", "40"},   {"fifty", "50"},   {"hundred", "100"},
+    {"two", "2"},     {"three", "3"},   {"four", "4"},     {"five", "5"},
+    {"six", "6"},     {"seven", "7"},   {"eight", "8"},    {"nine", "9"},
+    {"ten", "10"},    {"twelve", "12"}, {"fifteen", "15"}, {"twenty", "20"},
+    {"thirty", "30"}, {"forty", "40"},  {"fifty", "50"},   {"hundred", "100"},
 };
 
 static const char *const UNITS[] = {
-    "percent", "tj", "pj", "gwh", "twh", "mwh", "kwh", "wh", "mw", "gw", "kw", "kwe", "mwe",
-    "mwth", "mtoe", "ktoe", "toe", "g", "kg", "t", "hz", "mhz", "kv", "m2", "year", "years",
-    "month", "months", "day", "days", "hour", "hours", "minute", "minutes", "week", "weeks",
-    "eur", "euro", "euros",
+    "percent", "tj",    "pj",     "gwh",     "twh",  "mwh",   "kwh",   "wh",     "mw",    "gw",
+    "kw",      "kwe",   "mwe",    "mwth",    "mtoe", "ktoe",  "toe",   "g",      "kg",    "t",
+    "hz",      "mhz",   "kv",     "m2",      "year", "years", "month", "months", "day",   "days",
+    "hour",    "hours", "minute", "minutes", "week", "weeks", "eur",   "euro",   "euros",
 };
 
 static int is_unit(const char *w)
@@ -121,7 +130,7 @@ typedef struct tstate {
     int stop;
     cmp_token_t prev; /* last token emitted (for compounds) */
     int have_prev;
-    int prev_slash;   /* prev was a number directly followed by '/' */
+    int prev_slash; /* prev was a number directly followed by '/' */
 } tstate_t;
 
 static void emit(tstate_t *ts, const char *text, size_t len, cmp_tok_kind_t kind, int new_pos)

@@ -32,9 +32,9 @@ typedef struct cmp_token {
     char text[CMP_TOK_MAX]; /* lowercase, NUL-terminated (longer words are cut) */
     size_t len;
     cmp_tok_kind_t kind;
-    uint32_t pos;    /* ordinal position; a compound shares the position of its last part */
-    int alpha;       /* only letters */
-    int stop;        /* set by cmp_analyze: the word is a stop word */
+    uint32_t pos; /* ordinal position; a compound shares the position of its last part */
+    int alpha;    /* only letters */
+    int stop;     /* set by cmp_analyze: the word is a stop word */
 } cmp_token_t;
 
 /* Called once per token; return non-zero to stop. */

@@ -58,8 +58,7 @@ void fc_cache_free(fc_cache_t *c)
     free(c);
 }
 
-const char *fc_cache_get(fc_cache_t *c, const char *key, const char *stamp, double now,
-                         size_t *len)
+const char *fc_cache_get(fc_cache_t *c, const char *key, const char *stamp, double now, size_t *len)
 {
     if (c->n == 0)
         return NULL;

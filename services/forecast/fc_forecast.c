@@ -56,8 +56,8 @@ int fc_forecast_run(const fc_model_t *m, const gf_feat_series_t *s, int64_t orig
             goto out;
         }
         base = (size_t)((origin - known.t0) / 3600);
-        if ((rc = gf_feat_series_alloc(&w, known.t0, base + (size_t)N, known.temp != NULL,
-                                       err)) != 0)
+        if ((rc = gf_feat_series_alloc(&w, known.t0, base + (size_t)N, known.temp != NULL, err)) !=
+            0)
             goto out;
         memcpy(w.demand, known.demand, known.n * sizeof *w.demand);
         if (known.temp)

@@ -34,12 +34,12 @@
 #define FC_FORECAST_MAX_H GF_FEAT_MAX_HORIZON
 
 typedef struct fc_forecast {
-    size_t n;         /* points returned (= horizon) */
-    size_t nlevels;   /* fc_model_quantiles(m)->nlevels, 0 without intervals */
-    int direct_h;     /* D: horizons computed directly from the origin */
+    size_t n;       /* points returned (= horizon) */
+    size_t nlevels; /* fc_model_quantiles(m)->nlevels, 0 without intervals */
+    int direct_h;   /* D: horizons computed directly from the origin */
     int64_t ts[FC_FORECAST_MAX_H];
-    double point[FC_FORECAST_MAX_H];  /* MW */
-    double scale[FC_FORECAST_MAX_H];  /* normalisation scale of the point's block */
+    double point[FC_FORECAST_MAX_H]; /* MW */
+    double scale[FC_FORECAST_MAX_H]; /* normalisation scale of the point's block */
     unsigned char recursive[FC_FORECAST_MAX_H];
     double bound[FC_FORECAST_MAX_H][FC_Q_MAX_LEVELS]; /* MW at each stored level; NaN = none */
 } fc_forecast_t;

@@ -79,7 +79,8 @@ fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err)
     if (rec != NULL) {
         size_t nr = json_array_size(rec);
         if (!json_is_array(rec) || nr < 1 || nh + nr > FC_Q_MAX_HORIZON)
-            return fail_q(q, err, "recursive_by_lead must be an array of 1..8784 - by_horizon rows");
+            return fail_q(q, err,
+                          "recursive_by_lead must be an array of 1..8784 - by_horizon rows");
         q->nrec = nr;
         q->rec = gf_xmalloc(nr * nl * sizeof *q->rec);
         if ((msg = parse_rows(rec, nr, nl, q->rec)) != NULL)
@@ -110,8 +111,8 @@ static int from_text(const char *text, fc_quantiles_t **out, gf_err_t *err)
     return rc;
 }
 
-int fc_quantiles_from_texts(const char *metrics_json, const char *params_json,
-                            fc_quantiles_t **out, gf_err_t *err)
+int fc_quantiles_from_texts(const char *metrics_json, const char *params_json, fc_quantiles_t **out,
+                            gf_err_t *err)
 {
     *out = NULL;
     int rc = from_text(metrics_json, out, err);

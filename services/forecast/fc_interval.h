@@ -48,8 +48,8 @@ fc_quantiles_t *fc_quantiles_parse(const json_t *rq, gf_err_t *err);
 /* Look for "residual_quantiles" in metrics_json, then params_json (either may be NULL).
  * Returns 0 with *out NULL when neither has one, 0 with *out set, or an error from
  * fc_quantiles_parse / GF_EUNPROCESSABLE when a text is not JSON. */
-int fc_quantiles_from_texts(const char *metrics_json, const char *params_json,
-                            fc_quantiles_t **out, gf_err_t *err);
+int fc_quantiles_from_texts(const char *metrics_json, const char *params_json, fc_quantiles_t **out,
+                            gf_err_t *err);
 
 void fc_quantiles_free(fc_quantiles_t *q);
 

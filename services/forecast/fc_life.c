@@ -62,8 +62,8 @@ struct fc_life {
     /* subscription candidates (under mu: the loader thread adds masters it learns) */
     gf_rc_addr_t nodes[NODES_MAX];
     size_t nnodes;
-    size_t sub_next;          /* loop thread: the node to try next */
-    char sub_node[300];       /* loop thread: "host:port" of the current subscription */
+    size_t sub_next;    /* loop thread: the node to try next */
+    char sub_node[300]; /* loop thread: "host:port" of the current subscription */
 
     entry_t entries[FC_LIFE_MAX_MODELS];
     atomic_size_t n;
@@ -125,8 +125,7 @@ static void metrics_init(void)
                             "Age of the served version since its registration, by region.",
                             "region");
     m_events = gf_metric_counter("gf_forecast_registry_events_received_total",
-                                 "Messages received on gf:reg:events, by what was done.",
-                                 "action");
+                                 "Messages received on gf:reg:events, by what was done.", "action");
     m_subscribed = gf_metric_gauge("gf_forecast_registry_subscribed",
                                    "1 while subscribed to gf:reg:events.", NULL);
 }
@@ -195,8 +194,8 @@ static void on_handover(void *arg)
     entry_t *e = l->stopping ? NULL : entry_for(l, h->name);
     if (e == NULL) {
         if (!l->stopping)
-            GF_LOG(GF_LOG_ERROR, "model_table_full", "cannot serve %s: %d models already",
-                   h->name, FC_LIFE_MAX_MODELS);
+            GF_LOG(GF_LOG_ERROR, "model_table_full", "cannot serve %s: %d models already", h->name,
+                   FC_LIFE_MAX_MODELS);
         fc_model_release(h->m);
         free(h);
         atomic_fetch_sub(&l->handovers, 1);
@@ -319,8 +318,7 @@ static int check_all(fc_life_t *l, gf_rcluster_t *c, char (*explicit)[GF_REG_NAM
     }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (strncmp(names[i], PREFIX, PREFIX_LEN) != 0 ||
-            !gf_region_valid(names[i] + PREFIX_LEN))
+        if (strncmp(names[i], PREFIX, PREFIX_LEN) != 0 || !gf_region_valid(names[i] + PREFIX_LEN))
             continue;
         int ex = 0;
         for (size_t k = 0; k < nexp; k++)
@@ -718,8 +716,8 @@ json_t *fc_life_loaded_json(fc_life_t *l, bool with_features)
         json_object_set_new(o, "created_at", json_string(e->created_at));
         json_object_set_new(o, "age_seconds",
                             e->created_epoch > 0 ? json_real(now - e->created_epoch) : json_null());
-        json_object_set_new(o, "spec_hash", e->spec_hash[0] ? json_string(e->spec_hash)
-                                                            : json_null());
+        json_object_set_new(o, "spec_hash",
+                            e->spec_hash[0] ? json_string(e->spec_hash) : json_null());
         json_object_set_new(o, "features", json_integer((json_int_t)fc_model_num_features(m)));
         if (with_features) {
             json_t *fn = json_array();

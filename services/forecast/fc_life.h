@@ -44,7 +44,7 @@
 typedef struct fc_life fc_life_t;
 
 typedef struct fc_life_cfg {
-    gf_redis_conf_t redis; /* one Redis or a Redis Cluster (core/rcluster.h); strings copied */
+    gf_redis_conf_t redis;  /* one Redis or a Redis Cluster (core/rcluster.h); strings copied */
     double recheck_seconds; /* periodic re-check of all aliases; 0 = never */
 } fc_life_cfg_t;
 

@@ -195,8 +195,8 @@ static void release_load_memory(void)
 }
 
 fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, size_t len,
-                         const char *spec_json, const char *metrics_json,
-                         const char *params_json, const fc_model_opts_t *opts, gf_err_t *err)
+                         const char *spec_json, const char *metrics_json, const char *params_json,
+                         const fc_model_opts_t *opts, gf_err_t *err)
 {
     fc_model_opts_t o = opts ? *opts : (fc_model_opts_t){0};
     if (o.check_rows == 0)

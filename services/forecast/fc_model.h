@@ -47,11 +47,11 @@
 typedef struct fc_model fc_model_t;
 
 typedef struct fc_model_opts {
-    size_t check_rows;        /* synthetic check rows; 0 = 256 */
-    uint64_t check_seed;      /* 0 = a fixed default, so loads are reproducible */
-    const float *extra_rows;  /* optional caller rows, n_extra x num_features, NaN = missing */
+    size_t check_rows;       /* synthetic check rows; 0 = 256 */
+    uint64_t check_seed;     /* 0 = a fixed default, so loads are reproducible */
+    const float *extra_rows; /* optional caller rows, n_extra x num_features, NaN = missing */
     size_t n_extra;
-    double rtol;              /* relative tolerance; 0 = 1e-5 */
+    double rtol; /* relative tolerance; 0 = 1e-5 */
 } fc_model_opts_t;
 
 /* Ordered feature names of a spec JSON text. *names is a malloc'd array of malloc'd strings
@@ -73,8 +73,8 @@ int fc_forest_verify(const fc_forest_t *f, BoosterHandle b, const float *x, size
  * "bad_model_json"/"unsupported_model", "evaluator_mismatch" (GF_EINTERNAL: native evaluator
  * differs from XGBoost; message gives row, both values), "bad_residual_quantiles". */
 fc_model_t *fc_model_new(const char *name, int64_t version, const void *bytes, size_t len,
-                         const char *spec_json, const char *metrics_json,
-                         const char *params_json, const fc_model_opts_t *opts, gf_err_t *err);
+                         const char *spec_json, const char *metrics_json, const char *params_json,
+                         const fc_model_opts_t *opts, gf_err_t *err);
 
 /* The same from a registry version loaded WITH its blob (checksum already verified). */
 fc_model_t *fc_model_from_version(const gf_reg_version_t *v, const fc_model_opts_t *opts,

@@ -36,8 +36,7 @@ typedef struct scan {
 /* The scanner's error as the API's: "invalid_json", message with the byte offset. */
 static int syntax_err(scan_t *s)
 {
-    gf_err_set(s->err, GF_EINVAL, "invalid_json", "%s at byte %zu", s->j.err_msg,
-               s->j.err_pos);
+    gf_err_set(s->err, GF_EINVAL, "invalid_json", "%s at byte %zu", s->j.err_msg, s->j.err_pos);
     return GF_EINVAL;
 }
 
@@ -241,7 +240,8 @@ static int m_columns(scan_t *s)
     if (rc)
         return rc;
     if (s->r->ncols > 0)
-        return gf_err_set(s->err, GF_EINVAL, "both_forms", "give \"columns\"+\"rows\" or "
+        return gf_err_set(s->err, GF_EINVAL, "both_forms",
+                          "give \"columns\"+\"rows\" or "
                           "\"instances\", not both");
     if (accept(s, ']'))
         return gf_err_set(s->err, GF_EINVAL, "bad_columns", "\"columns\" must not be empty");
@@ -305,8 +305,7 @@ static int m_rows(scan_t *s, size_t *width)
                 }
                 rc = value(s, &r->_vals[at]);
                 if (rc == 1)
-                    return bad_value(s, r->nrows, k,
-                                     k < r->ncols && r->cols ? r->cols[k] : NULL);
+                    return bad_value(s, r->nrows, k, k < r->ncols && r->cols ? r->cols[k] : NULL);
                 if (rc)
                     return rc;
                 k++;
@@ -467,8 +466,8 @@ int fc_predict_parse(const char *body, size_t len, const fc_predict_limits_t *li
     if (c < 0)
         return syntax(&s, "empty body");
     if (c != '{') {
-        if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
-            c == 'f' || c == 'n')
+        if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' ||
+            c == 'n')
             rc = gf_err_set(err, GF_EINVAL, "not_an_object", "body must be a JSON object");
         else
             rc = syntax(&s, "expected '{'");
@@ -514,11 +513,21 @@ int fc_predict_parse(const char *body, size_t len, const fc_predict_limits_t *li
             if ((rc = expect(&s, ':', "expected ':' after a member name")) != 0)
                 goto out;
             switch (m) {
-            case M_MODEL: rc = m_model(&s); break;
-            case M_COLUMNS: rc = m_columns(&s); break;
-            case M_ROWS: rc = m_rows(&s, &width); break;
-            case M_INSTANCES: rc = m_instances(&s); break;
-            default: rc = m_horizons(&s, &nh); break;
+            case M_MODEL:
+                rc = m_model(&s);
+                break;
+            case M_COLUMNS:
+                rc = m_columns(&s);
+                break;
+            case M_ROWS:
+                rc = m_rows(&s, &width);
+                break;
+            case M_INSTANCES:
+                rc = m_instances(&s);
+                break;
+            default:
+                rc = m_horizons(&s, &nh);
+                break;
             }
             if (rc)
                 goto out;

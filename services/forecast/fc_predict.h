@@ -54,8 +54,8 @@ typedef struct fc_predict_req {
     char ref[GF_REG_NAME_MAX + 1]; /* after '@', "" when absent */
     int form;                      /* FC_FORM_ROWS or FC_FORM_INSTANCES */
     size_t nrows;
-    size_t ncols;     /* distinct column names seen */
-    char **cols;      /* their names, owned */
+    size_t ncols;      /* distinct column names seen */
+    char **cols;       /* their names, owned */
     int32_t *horizons; /* NULL, or nrows values >= 1 */
     /* FC_FORM_ROWS: nrows x ncols floats in `cols` order */
     float *_vals;

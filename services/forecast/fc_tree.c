@@ -48,11 +48,16 @@ static const struct {
     const char *name;
     link_t link;
 } objectives[] = {
-    {"reg:squarederror", LINK_IDENTITY},   {"reg:squaredlogerror", LINK_IDENTITY},
-    {"reg:pseudohubererror", LINK_IDENTITY}, {"reg:absoluteerror", LINK_IDENTITY},
-    {"binary:logitraw", LINK_IDENTITY},    {"reg:logistic", LINK_SIGMOID},
-    {"binary:logistic", LINK_SIGMOID},     {"count:poisson", LINK_EXP},
-    {"reg:gamma", LINK_EXP},               {"reg:tweedie", LINK_EXP},
+    {"reg:squarederror", LINK_IDENTITY},
+    {"reg:squaredlogerror", LINK_IDENTITY},
+    {"reg:pseudohubererror", LINK_IDENTITY},
+    {"reg:absoluteerror", LINK_IDENTITY},
+    {"binary:logitraw", LINK_IDENTITY},
+    {"reg:logistic", LINK_SIGMOID},
+    {"binary:logistic", LINK_SIGMOID},
+    {"count:poisson", LINK_EXP},
+    {"reg:gamma", LINK_EXP},
+    {"reg:tweedie", LINK_EXP},
 };
 
 /* ------------------------------------------------------------------ parse helpers */
@@ -97,7 +102,7 @@ static json_t *path_get(json_t *j, const char *const *keys, size_t n)
 }
 
 #define PATH(j, ...)                                                                               \
-    path_get((j), (const char *const[]){__VA_ARGS__},                                             \
+    path_get((j), (const char *const[]){__VA_ARGS__},                                              \
              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 /* ------------------------------------------------------------------ parse */
@@ -118,8 +123,9 @@ static int tree_src_get(json_t *t, size_t ti, size_t nfeat, tree_src_t *s, gf_er
     s->dleft = json_object_get(t, "default_left");
     if (!json_is_array(s->left) || !json_is_array(s->right) || !json_is_array(s->feat) ||
         !json_is_array(s->cond) || !json_is_array(s->dleft))
-        return bad(err, path, "lacks one of left_children, right_children, split_indices, "
-                              "split_conditions, default_left");
+        return bad(err, path,
+                   "lacks one of left_children, right_children, split_indices, "
+                   "split_conditions, default_left");
     s->n = json_array_size(s->left);
     if (s->n == 0 || s->n > (1u << 26) || json_array_size(s->right) != s->n ||
         json_array_size(s->feat) != s->n || json_array_size(s->cond) != s->n ||
@@ -156,8 +162,7 @@ static int int_at(json_t *a, size_t i, long long *out)
 }
 
 /* Append tree `s` to f->nodes breadth-first; *cap is the capacity of f->nodes. */
-static int tree_flatten(fc_forest_t *f, size_t *cap, const tree_src_t *s, size_t ti,
-                        gf_err_t *err)
+static int tree_flatten(fc_forest_t *f, size_t *cap, const tree_src_t *s, size_t ti, gf_err_t *err)
 {
     char path[64];
     snprintf(path, sizeof path, "trees[%zu]", ti);
@@ -259,8 +264,10 @@ fc_forest_t *fc_forest_parse(const char *json, size_t len, gf_err_t *err)
     json_error_t je;
     json_t *root = json_loadb(json, len, 0, &je);
     if (root == NULL) {
-        gf_err_set(err, GF_EINVAL, "bad_model_json", "XGBoost model JSON does not parse: %s "
-                   "(line %d)", je.text, je.line);
+        gf_err_set(err, GF_EINVAL, "bad_model_json",
+                   "XGBoost model JSON does not parse: %s "
+                   "(line %d)",
+                   je.text, je.line);
         return NULL;
     }
     fc_forest_t *f = gf_xcalloc(1, sizeof *f);
@@ -408,8 +415,7 @@ static inline float leaf_of(const fc_forest_t *f, size_t t, const float *x)
         const node_t *n = &nodes[i];
         float v = x[n->feat & FEAT_MASK];
         /* branch-free: x >= cond is false for NaN, which then goes right unless default-left */
-        uint32_t right = (uint32_t)(v >= n->value) |
-                         ((uint32_t)(v != v) & ((n->feat >> 31) ^ 1u));
+        uint32_t right = (uint32_t)(v >= n->value) | ((uint32_t)(v != v) & ((n->feat >> 31) ^ 1u));
         i = n->left + right;
     }
     return f->leafv[i];
@@ -417,8 +423,7 @@ static inline float leaf_of(const fc_forest_t *f, size_t t, const float *x)
 
 #define BLOCK 64
 
-void fc_forest_predict(const fc_forest_t *f, const float *x, size_t rows, size_t stride,
-                       float *out)
+void fc_forest_predict(const fc_forest_t *f, const float *x, size_t rows, size_t stride, float *out)
 {
     /* Blocks of rows, trees outer: a tree's nodes stay in cache across the block, and each
      * row still sums base + tree 0 + tree 1 + ... in float, in XGBoost's order. */

@@ -34,5 +34,4 @@ int fc_xgb_dump_json(BoosterHandle b, char **out, size_t *out_len, gf_err_t *err
 /* XGBoosterGetNumFeature. */
 int fc_xgb_num_features(BoosterHandle b, size_t *out, gf_err_t *err);
 
-
 #endif

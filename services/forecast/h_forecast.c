@@ -56,8 +56,8 @@ void fc_metrics_init(fc_cache_t *cache)
                                       "POST /v1/predict requests answered with predictions.", NULL);
     m_rows = gf_metric_counter("gf_forecast_rows_predicted_total",
                                "Feature rows run through a model, by route.", "route");
-    static const double b[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                               0.01,   0.025,   0.05,   0.1,   0.25,   0.5, 1, 2.5};
+    static const double b[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                               0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
     m_latency = gf_metric_histogram("gf_forecast_prediction_seconds",
                                     "Time from request arrival to a successful forecast or "
                                     "prediction reply, by route.",
@@ -170,7 +170,8 @@ static int predict_run(fc_life_t *life, const char *body, size_t len, size_t max
         goto out;
     fc_model_predict(m, s->x, n, s->pt);
     const fc_quantiles_t *q = fc_model_quantiles(m);
-    int with_iv = q != NULL && (req.horizons != NULL || fc_model_feature_index(m, "horizon", 7) >= 0);
+    int with_iv = q != NULL &&
+                  (req.horizons != NULL || fc_model_feature_index(m, "horizon", 7) >= 0);
     if (with_iv) {
         s->bnd = grow(s->bnd, &s->bnd_cap, n * q->nlevels, sizeof(float));
         if ((rc = fc_model_intervals(m, s->x, s->pt, req.horizons, n, s->bnd, err)) != 0)
@@ -306,8 +307,8 @@ static void ptask_run(gf_pool_worker_t *w, void *arg)
     (void)w;
     ptask_t *t = arg;
     /* the body is borrowed: libevent keeps the request until the reply */
-    t->rc = predict_run(t->app->life, t->r->body, t->r->body_len, t->app->max_rows, &t->s,
-                        &t->rows, t->model, &t->err);
+    t->rc = predict_run(t->app->life, t->r->body, t->r->body_len, t->app->max_rows, &t->s, &t->rows,
+                        t->model, &t->err);
 }
 
 void h_predict_post(gf_req_t *r)
@@ -328,8 +329,8 @@ void h_predict_post(gf_req_t *r)
     size_t rows = 0;
     char model[GF_REG_NAME_MAX + 1] = "";
     fc_scratch_t *s = &app->scratch;
-    if (predict_run(app->life, r->body ? r->body : "", r->body_len, app->max_rows, s, &rows,
-                    model, &err) != 0) {
+    if (predict_run(app->life, r->body ? r->body : "", r->body_len, app->max_rows, s, &rows, model,
+                    &err) != 0) {
         if (strcmp(err.code, "no_model") == 0) {
             no_model_reply(r, app, model, &err);
             return;
@@ -405,8 +406,9 @@ static void fjob_finish(fjob_t *j)
     gf_err_t err = {0};
     fc_app_t *app = j->app;
     if (j->failed) {
-        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis failed while reading the "
-                                                           "history of %s",
+        gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable",
+                   "Redis failed while reading the "
+                   "history of %s",
                    j->region);
         fjob_fail(j, &err);
         return;
@@ -528,8 +530,7 @@ static void fjob_read(fjob_t *j, const char *temp_meta);
 static void on_temp_meta(redisAsyncContext *ac, void *reply, void *privdata);
 
 /* A temperature reply (observations or forecasts) into the job; the last reply finishes. */
-static void wx_reply(fjob_t *j, const redisReply *rr,
-                     size_t (*fill)(fc_wx_t *, const redisReply *))
+static void wx_reply(fjob_t *j, const redisReply *rr, size_t (*fill)(fc_wx_t *, const redisReply *))
 {
     if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
         j->failed = 1;
@@ -610,8 +611,8 @@ static void on_region(redisAsyncContext *ac, void *reply, void *privdata)
     }
     int D = q ? (int)q->nh : 24;
     int lb = gf_feat_spec_lookback(fs, D < 1 ? 1 : D > 168 ? 168 : D);
-    if (fc_plan_origin(j->first, j->last, j->start, j->horizon, lb, j->region, &j->origin,
-                       &j->skip, &err) != 0) {
+    if (fc_plan_origin(j->first, j->last, j->start, j->horizon, lb, j->region, &j->origin, &j->skip,
+                       &err) != 0) {
         fjob_fail(j, &err);
         return;
     }
@@ -710,8 +711,8 @@ static void fjob_read(fjob_t *j, const char *temp_meta)
                                &nobs);
         for (size_t i = 0; i < nk; i++) {
             j->pending++;
-            if (gf_redis_cmd(app->redis, i < nobs ? on_tobs : on_tfc, j, "HGETALL %s",
-                             keys[i]) != 0) {
+            if (gf_redis_cmd(app->redis, i < nobs ? on_tobs : on_tfc, j, "HGETALL %s", keys[i]) !=
+                0) {
                 j->pending--;
                 j->failed = 1;
                 break;
@@ -726,8 +727,7 @@ void h_forecast_get(gf_req_t *r)
 {
     fc_app_t *app = r->app;
     gf_err_t err = {0};
-    static const char *const allowed[] = {"region", "horizon", "start", "history", "levels",
-                                          NULL};
+    static const char *const allowed[] = {"region", "horizon", "start", "history", "levels", NULL};
     fjob_t *j = gf_req_alloc(r, sizeof *j);
     memset(j, 0, sizeof *j);
     j->r = r;

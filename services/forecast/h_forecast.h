@@ -32,10 +32,10 @@ typedef struct fc_app {
     struct gf_redis *redis; /* the kit's async connection (loop thread) */
     fc_life_t *life;
     fc_cache_t *cache;
-    gf_pool_t *pool;        /* large predict batches (GF_FORECAST_WORKERS, GF_FORECAST_QUEUE) */
-    size_t inline_bytes;    /* predict bodies up to this size run on the loop */
+    gf_pool_t *pool;     /* large predict batches (GF_FORECAST_WORKERS, GF_FORECAST_QUEUE) */
+    size_t inline_bytes; /* predict bodies up to this size run on the loop */
     size_t max_rows;
-    fc_scratch_t scratch;   /* loop thread: inline predictions without per-request buffers */
+    fc_scratch_t scratch; /* loop thread: inline predictions without per-request buffers */
 } fc_app_t;
 
 void fc_scratch_cleanup(fc_scratch_t *s);

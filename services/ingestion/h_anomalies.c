@@ -129,8 +129,8 @@ static int type_key(int type)
 }
 
 /* The command storing records a[0..n) of ONE region (source "meters" or "demand"). */
-static void build_store(ing_cmd_t *cmd, size_t cap, int clear_s, const ing_anomaly_t *a,
-                        size_t n, const char *source)
+static void build_store(ing_cmd_t *cmd, size_t cap, int clear_s, const ing_anomaly_t *a, size_t n,
+                        const char *source)
 {
     ing_cmd_reset(cmd);
     ing_cmd_adds(cmd, "EVAL");
@@ -151,11 +151,11 @@ static void build_store(ing_cmd_t *cmd, size_t cap, int clear_s, const ing_anoma
         char id[192];
         int episode = a[i].type == ING_AN_METER_IMPLAUSIBLE;
         if (episode)
-            snprintf(id, sizeof id, "%s:%s:%s:%s", ing_anomaly_type_str(a[i].type),
-                     a[i].region, source, a[i].meter_id);
+            snprintf(id, sizeof id, "%s:%s:%s:%s", ing_anomaly_type_str(a[i].type), a[i].region,
+                     source, a[i].meter_id);
         else
-            snprintf(id, sizeof id, "%s:%s:%s:%lld", ing_anomaly_type_str(a[i].type),
-                     a[i].region, source, (long long)a[i].t);
+            snprintf(id, sizeof id, "%s:%s:%s:%lld", ing_anomaly_type_str(a[i].type), a[i].region,
+                     source, (long long)a[i].t);
         json_t *o = json_array_get(arr, i);
         json_object_set_new(o, "id", json_string(id));
         json_object_set_new(o, "source", json_string(source));
@@ -188,7 +188,8 @@ static void on_stored(redisAsyncContext *ac, void *reply, void *priv)
 void ing_anomaly_store_async(ing_app_t *app, const ing_anomaly_t *a, size_t n)
 {
     /* one command per region: records of other regions wait for their own pass */
-    ing_anomaly_t *rest = gf_xmalloc((n + 1) * sizeof *rest), *one = gf_xmalloc((n + 1) * sizeof *one);
+    ing_anomaly_t *rest = gf_xmalloc((n + 1) * sizeof *rest),
+                  *one = gf_xmalloc((n + 1) * sizeof *one);
     memcpy(rest, a, n * sizeof *a);
     ing_cmd_t cmd;
     ing_cmd_init(&cmd);
@@ -278,8 +279,8 @@ static size_t check(ing_scanner_t *sc, gf_rcluster_t *c, const char *region, con
     while (from < s->n && s->hour[from] < check_from)
         from++;
     ing_anomaly_t out[64];
-    size_t n = ing_anomaly_series(&sc->app->acfg, region, s->hour, s->demand_mw, s->n, from,
-                                  out, 64);
+    size_t n = ing_anomaly_series(&sc->app->acfg, region, s->hour, s->demand_mw, s->n, from, out,
+                                  64);
     if (n == 0)
         return 0;
     if (n > 64)
@@ -374,7 +375,9 @@ ing_scanner_t *ing_scanner_new(ing_app_t *app, const ing_scanner_cfg_t *cfg, gf_
     sc->app = app;
     sc->cfg = *cfg;
     ing_cmd_init(&sc->cmd);
-    gf_pool_cfg_t pc = {.name = "anomaly_scan", .threads = 1, .queue_max = 1,
+    gf_pool_cfg_t pc = {.name = "anomaly_scan",
+                        .threads = 1,
+                        .queue_max = 1,
                         .local_free = gf_rcluster_local_free};
     sc->pool = gf_pool_new(app->base, &pc, err);
     if (sc->pool == NULL)
@@ -440,7 +443,7 @@ static void query_done(aquery_t *q)
             if (last && gf_time_parse(last, strlen(last), &t) == 0)
                 json_object_set_new(o, "status",
                                     json_string(now - t <= q->app->anomaly_clear_s ? "open"
-                                                                                    : "cleared"));
+                                                                                   : "cleared"));
             json_array_append(arr, o);
         }
         free(v);

@@ -60,8 +60,8 @@ void ing_demand_metrics_init(void)
     static const double wb[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
     m_write = gf_metric_histogram("gf_ingestion_redis_write_seconds",
-                                  "Latency of one write command to Redis (send to reply).",
-                                  "kind", wb, sizeof wb / sizeof wb[0]);
+                                  "Latency of one write command to Redis (send to reply).", "kind",
+                                  wb, sizeof wb / sizeof wb[0]);
 }
 
 void ing_demand_account(const char *region, size_t rows, int64_t last_hour, double last_mw)
@@ -175,9 +175,8 @@ static void run_import(gf_pool_worker_t *worker, void *arg)
     const char *body = t->r->body;
     size_t len = t->r->body_len;
     for (size_t off = 0; t->rc == 0 && off < len; off += FEED_SLICE)
-        t->rc = ing_demand_import_feed(imp, body + off, len - off < FEED_SLICE ? len - off
-                                                                               : FEED_SLICE,
-                                       &t->err);
+        t->rc = ing_demand_import_feed(imp, body + off,
+                                       len - off < FEED_SLICE ? len - off : FEED_SLICE, &t->err);
     if (t->rc == 0)
         t->rc = ing_demand_import_finish(imp, &t->err);
     t->st = *ing_demand_import_stats(imp);
@@ -208,12 +207,13 @@ static void reply_import(void *arg)
         json_t *o = json_object();
         json_object_set_new(o, "region", json_string(t->reg[i].code));
         json_object_set_new(o, "rows", json_integer((json_int_t)t->reg[i].rows));
-        json_object_set_new(o, "first", json_string(gf_time_format(t->reg[i].first, buf, sizeof buf)));
-        json_object_set_new(o, "last", json_string(gf_time_format(t->reg[i].last, buf, sizeof buf)));
+        json_object_set_new(o, "first",
+                            json_string(gf_time_format(t->reg[i].first, buf, sizeof buf)));
+        json_object_set_new(o, "last",
+                            json_string(gf_time_format(t->reg[i].last, buf, sizeof buf)));
         json_array_append_new(regs, o);
         if (t->rc == 0 && t->opts.kind == ING_IMPORT_DEMAND)
-            ing_demand_account(t->reg[i].code, t->reg[i].rows, t->reg[i].last,
-                               t->reg[i].last_mw);
+            ing_demand_account(t->reg[i].code, t->reg[i].rows, t->reg[i].last, t->reg[i].last_mw);
     }
     gf_metric_add(m_imports, 1, kind, t->rc == 0 ? "ok" : t->err.code);
     gf_metric_observe(m_import_s, t->seconds, kind);
@@ -242,9 +242,10 @@ static void reply_import(void *arg)
         json_object_set_new(d, "rows_before_error", json_integer((json_int_t)t->st.rows_total));
         json_object_set_new(d, "rows_written_before_error",
                             json_integer((json_int_t)t->st.rows_ok));
-        json_object_set_new(d, "note", json_string("rows flushed before the error stay written; "
-                                                   "re-importing the corrected file is "
-                                                   "idempotent"));
+        json_object_set_new(d, "note",
+                            json_string("rows flushed before the error stay written; "
+                                        "re-importing the corrected file is "
+                                        "idempotent"));
         json_decref(regs);
         gf_err_add_detail(&t->err, d);
         gf_reply_error(t->r, &t->err);
@@ -401,7 +402,8 @@ static void dq_finish(dq_t *q)
         size_t fi = 0;
         for (size_t i = 0; i < q->np; i++) {
             json_t *o = json_object();
-            json_object_set_new(o, "ts", json_string(gf_time_format(q->p[i].hour, buf, sizeof buf)));
+            json_object_set_new(o, "ts",
+                                json_string(gf_time_format(q->p[i].hour, buf, sizeof buf)));
             json_object_set_new(o, "demand_mw", json_real(q->p[i].d));
             if (!isnan(q->p[i].t))
                 json_object_set_new(o, "temperature_c", json_real(q->p[i].t));
@@ -469,8 +471,7 @@ static void on_flags(redisAsyncContext *ac, void *reply, void *priv)
             int64_t h;
             const redisReply *fk = rep->element[k], *v = rep->element[k + 1];
             if (fk->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-                gf_feat_demand_stamp_parse(fk->str, fk->len, &h) != 0 || h < q->from ||
-                h >= q->to)
+                gf_feat_demand_stamp_parse(fk->str, fk->len, &h) != 0 || h < q->from || h >= q->to)
                 continue;
             flag_t *f = &q->f[q->nf++];
             f->hour = h;

@@ -26,8 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static gf_metric_t *m_readings, *m_dup, *m_rejected, *m_last_ts, *m_batch, *m_write,
-    *m_batches;
+static gf_metric_t *m_readings, *m_dup, *m_rejected, *m_last_ts, *m_batch, *m_write, *m_batches;
 static double last_ts_s;
 
 void ing_readings_metrics_init(void)
@@ -41,13 +40,13 @@ void ing_readings_metrics_init(void)
     m_last_ts = gf_metric_gauge("gf_ingestion_last_reading_timestamp_seconds",
                                 "Time stamp of the newest accepted reading (epoch s).", NULL);
     static const double bb[] = {1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000};
-    m_batch = gf_metric_histogram("gf_ingestion_batch_readings", "Readings per POSTed batch.",
-                                  NULL, bb, sizeof bb / sizeof bb[0]);
+    m_batch = gf_metric_histogram("gf_ingestion_batch_readings", "Readings per POSTed batch.", NULL,
+                                  bb, sizeof bb / sizeof bb[0]);
     static const double wb[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
     m_write = gf_metric_histogram("gf_ingestion_redis_write_seconds",
-                                  "Latency of one write command to Redis (send to reply).",
-                                  "kind", wb, sizeof wb / sizeof wb[0]);
+                                  "Latency of one write command to Redis (send to reply).", "kind",
+                                  wb, sizeof wb / sizeof wb[0]);
     m_batches = gf_metric_counter("gf_ingestion_batches_total", "Reading batches by outcome.",
                                   "result");
 }
@@ -68,8 +67,9 @@ static void on_script_loaded(redisAsyncContext *ac, void *reply, void *priv)
     } else {
         /* Not ready until it is loaded (batches meanwhile EVAL the source). */
         GF_LOG(GF_LOG_WARN, "script_load_failed", "batch script not loaded (%.120s); retrying",
-               rep == NULL ? "connection lost" : rep->type == REDIS_REPLY_ERROR ? rep->str
-                                                                                : "unexpected reply");
+               rep == NULL                      ? "connection lost"
+               : rep->type == REDIS_REPLY_ERROR ? rep->str
+                                                : "unexpected reply");
         gf_redis_retry_later(app->script_retry);
     }
 }
@@ -319,7 +319,7 @@ void h_readings_post(gf_req_t *r)
         return;
     }
     if (!gf_redis_usable(app->redis)) { /* a cluster with one master down still takes the
-                                          * parts of the other masters */
+                                         * parts of the other masters */
         gf_metric_add(m_batches, 1, "failed");
         gf_reply_header(r, "Retry-After", "1");
         gf_reply_errorf(r, GF_EUNAVAIL, "redis_unavailable",

@@ -72,9 +72,9 @@ static void on_region(redisAsyncContext *ac, void *reply, void *priv)
             json_object_set_new(o, "region", json_string(c->code));
             json_object_set_new(o, "name",
                                 reg ? json_string(reg->name)
-                                    : rep->element[0]->type == REDIS_REPLY_STRING
-                                          ? json_string(rep->element[0]->str)
-                                          : json_null());
+                                : rep->element[0]->type == REDIS_REPLY_STRING
+                                    ? json_string(rep->element[0]->str)
+                                    : json_null());
             json_object_set_new(o, "tz", reg && reg->tz[0] ? json_string(reg->tz) : json_null());
             json_object_set_new(o, "first", num_or_null(rep->element[2], 1));
             json_object_set_new(o, "last", num_or_null(rep->element[3], 1));

@@ -68,8 +68,7 @@ static void run_post(gf_pool_worker_t *w, void *arg)
         if (c == NULL)
             t->rc = GF_EUNAVAIL;
         else
-            t->rc = ing_temp_write_sync(c, t->opts.kind, &t->b, &t->new_rows, &t->written,
-                                        &t->err);
+            t->rc = ing_temp_write_sync(c, t->opts.kind, &t->b, &t->new_rows, &t->written, &t->err);
     }
     t->seconds = gf_now_mono() - t0;
 }

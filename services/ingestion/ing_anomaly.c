@@ -28,10 +28,14 @@ void ing_anomaly_cfg_default(ing_anomaly_cfg_t *cfg)
 const char *ing_anomaly_type_str(int type)
 {
     switch (type) {
-    case ING_AN_SPIKE: return "spike";
-    case ING_AN_DROP: return "drop";
-    case ING_AN_METER_IMPLAUSIBLE: return "meter_implausible";
-    default: return "unknown";
+    case ING_AN_SPIKE:
+        return "spike";
+    case ING_AN_DROP:
+        return "drop";
+    case ING_AN_METER_IMPLAUSIBLE:
+        return "meter_implausible";
+    default:
+        return "unknown";
     }
 }
 
@@ -73,9 +77,9 @@ static void emit(ing_anomaly_t *out, size_t cap, size_t k, const ing_anomaly_t *
         out[k] = *a;
 }
 
-size_t ing_anomaly_series(const ing_anomaly_cfg_t *cfg, const char *region,
-                          const int64_t *hour, const double *value, size_t n, size_t from,
-                          ing_anomaly_t *out, size_t cap)
+size_t ing_anomaly_series(const ing_anomaly_cfg_t *cfg, const char *region, const int64_t *hour,
+                          const double *value, size_t n, size_t from, ing_anomaly_t *out,
+                          size_t cap)
 {
     int weeks = cfg->weeks < 1 ? 1 : cfg->weeks > MAX_WEEKS ? MAX_WEEKS : cfg->weeks;
     size_t found = 0;
@@ -124,8 +128,8 @@ static double out_of_range(double v, double limit, double upper)
     return scale > 0 ? fabs(v - limit) / scale : fabs(v - limit);
 }
 
-size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
-                          ing_anomaly_t *out, size_t cap)
+size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b, ing_anomaly_t *out,
+                          size_t cap)
 {
     size_t found = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -157,8 +161,7 @@ size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
             continue;
         }
         /* a region outside the catalog would name a key of its own: not stored */
-        if (vcfg->regions &&
-            ing_regions_find(vcfg->regions, r->region, strlen(r->region)) == NULL)
+        if (vcfg->regions && ing_regions_find(vcfg->regions, r->region, strlen(r->region)) == NULL)
             continue;
         a.type = ING_AN_METER_IMPLAUSIBLE;
         a.severity = (a.actual < 0 || (a.expected > 0 && a.actual > 2 * a.expected) ||
@@ -172,8 +175,8 @@ size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
         a.count = 1;
         /* one record per meter (and region) of the batch */
         size_t k = 0, lim = found < cap ? found : cap;
-        while (k < lim && (strcmp(out[k].meter_id, a.meter_id) != 0 ||
-                           strcmp(out[k].region, a.region) != 0))
+        while (k < lim &&
+               (strcmp(out[k].meter_id, a.meter_id) != 0 || strcmp(out[k].region, a.region) != 0))
             k++;
         if (k < lim) {
             ing_anomaly_t *e = &out[k];
@@ -213,10 +216,11 @@ json_t *ing_anomalies_to_json(const ing_anomaly_t *a, size_t n)
             char last[32];
             json_object_set_new(o, "first_seen", json_string(ts));
             json_object_set_new(o, "last_seen",
-                                json_string(gf_time_format(a[i].t_last > a[i].t ? a[i].t_last
-                                                                                : a[i].t,
-                                                           last, sizeof last)));
-            json_object_set_new(o, "count", json_integer((json_int_t)(a[i].count ? a[i].count : 1)));
+                                json_string(
+                                    gf_time_format(a[i].t_last > a[i].t ? a[i].t_last : a[i].t,
+                                                   last, sizeof last)));
+            json_object_set_new(o, "count",
+                                json_integer((json_int_t)(a[i].count ? a[i].count : 1)));
         }
         if (o)
             json_array_append_new(arr, o);

@@ -41,8 +41,8 @@ typedef enum {
 typedef enum { ING_SEV_WARNING = 1, ING_SEV_CRITICAL = 2 } ing_severity_t;
 
 typedef struct ing_anomaly {
-    int type;      /* ing_anomaly_type_t */
-    int severity;  /* ing_severity_t */
+    int type;     /* ing_anomaly_type_t */
+    int severity; /* ing_severity_t */
     char region[GF_REGION_MAX + 1];
     char meter_id[ING_METER_ID_MAX + 1]; /* meter records only */
     const char *field;                   /* meter records: "kw", "kwh", "voltage_v" */
@@ -66,15 +66,15 @@ void ing_anomaly_cfg_default(ing_anomaly_cfg_t *cfg);
 /* Check points [from, n) of one region's hourly series (hour[] ascending, value[] NaN for
  * gaps; history before `from` is used as baseline). Writes at most cap records to out and
  * returns how many anomalies there were (may exceed cap). */
-size_t ing_anomaly_series(const ing_anomaly_cfg_t *cfg, const char *region,
-                          const int64_t *hour, const double *value, size_t n, size_t from,
-                          ing_anomaly_t *out, size_t cap);
+size_t ing_anomaly_series(const ing_anomaly_cfg_t *cfg, const char *region, const int64_t *hour,
+                          const double *value, size_t n, size_t from, ing_anomaly_t *out,
+                          size_t cap);
 
 /* Implausible meter values in a validated batch, against the validation limits, merged
  * per meter (t = first, t_last = last reading time, count, the worst value). Same output
  * convention (the return value counts distinct meters). */
-size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b,
-                          ing_anomaly_t *out, size_t cap);
+size_t ing_anomaly_meters(const ing_validate_cfg_t *vcfg, const ing_batch_t *b, ing_anomaly_t *out,
+                          size_t cap);
 
 /* "spike", "drop", "meter_implausible"; "warning", "critical". */
 const char *ing_anomaly_type_str(int type);

@@ -37,7 +37,7 @@ typedef struct ing_app {
 
     ing_regions_t regions; /* read-only after init: shared with the worker threads */
     ing_validate_cfg_t vcfg;
-    ing_store_cfg_t scfg;  /* scfg.script_sha points at store_sha when loaded */
+    ing_store_cfg_t scfg; /* scfg.script_sha points at store_sha when loaded */
     char store_sha[41];
     ing_anomaly_cfg_t acfg;
     size_t max_readings;
@@ -49,7 +49,7 @@ typedef struct ing_app {
     ing_live_t *live;
     int summary_rate_s;
 
-    gf_pool_t *imports;    /* imports and the catalog save (GF_INGEST_IMPORT_WORKERS/_QUEUE) */
+    gf_pool_t *imports; /* imports and the catalog save (GF_INGEST_IMPORT_WORKERS/_QUEUE) */
     ing_scanner_t *scanner;
     ing_puller_t *puller;
     ing_wx_puller_t *wx_puller; /* NULL when off */
@@ -71,7 +71,7 @@ typedef struct ing_app {
 void ing_readings_metrics_init(void);
 void h_readings_post(gf_req_t *r);
 void ing_redis_state(bool ready, void *arg); /* loads the batch script on every connect */
-void ing_load_script(void *app);              /* (again): the retry of a failed load */
+void ing_load_script(void *app);             /* (again): the retry of a failed load */
 
 /* h_demand.c */
 void ing_demand_metrics_init(void);
@@ -103,8 +103,7 @@ typedef struct ing_wx_puller_cfg {
     double timeout_s;
 } ing_wx_puller_cfg_t;
 /* NULL when no region is configured (off; err untouched) or on a bad config (err set). */
-ing_wx_puller_t *ing_wx_puller_new(ing_app_t *app, const ing_wx_puller_cfg_t *cfg,
-                                   gf_err_t *err);
+ing_wx_puller_t *ing_wx_puller_new(ing_app_t *app, const ing_wx_puller_cfg_t *cfg, gf_err_t *err);
 void ing_wx_puller_stop(ing_wx_puller_t *p);
 void ing_wx_puller_free(ing_wx_puller_t *p);
 /* Status for GET /v1/temperature/regions; JSON null when p is NULL. */

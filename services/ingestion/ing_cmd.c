@@ -32,7 +32,6 @@ void ing_cmd_reset(ing_cmd_t *c)
     c->_len = 0;
 }
 
-
 static void reserve(char **buf, size_t *cap, size_t need)
 {
     if (need <= *cap)

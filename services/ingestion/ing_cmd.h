@@ -15,7 +15,7 @@
 
 typedef struct ing_cmd {
     int argc;
-    const char **argv;  /* valid after ing_cmd_finish, until the next add/reset */
+    const char **argv; /* valid after ing_cmd_finish, until the next add/reset */
     size_t *argvlen;
     /* private */
     char *_buf;

@@ -6,10 +6,10 @@
  * newlines), \n or \r\n record ends, blank lines ignored, a UTF-8 BOM at the start ignored,
  * a last record without a newline (delivered by ing_csv_finish). The field separator is ','
  * or, after ing_csv_auto_delim, whichever of ',' and ';' the first record uses (';' only
- * when that record has a ';' and no ',' outside quotes: the European convention). The result does not depend
- * on how the input is split into chunks. Memory is bounded: only a record that straddles a
- * chunk boundary is copied (at most ING_CSV_MAX_RECORD bytes); longer records are reported
- * as errors and skipped.
+ * when that record has a ';' and no ',' outside quotes: the European convention). The result does
+ * not depend on how the input is split into chunks. Memory is bounded: only a record that straddles
+ * a chunk boundary is copied (at most ING_CSV_MAX_RECORD bytes); longer records are reported as
+ * errors and skipped.
  *
  * Ownership: ing_csv_t is caller storage; init allocates two buffers, cleanup frees them.
  * Field pointers given to the callback are valid only during the callback.
@@ -38,16 +38,16 @@ typedef int (*ing_csv_record_cb)(void *ud, size_t line, const ing_csv_field_t *f
 typedef struct ing_csv {
     ing_csv_record_cb cb;
     void *ud;
-    char *carry;          /* record straddling a chunk boundary */
+    char *carry; /* record straddling a chunk boundary */
     size_t carry_len;
-    char *scratch;        /* unquoted field text */
-    size_t line;          /* line number of the next unread byte */
-    size_t rec_line;      /* line where the carried record started */
-    int qstate;           /* quote scan state at the end of the carried bytes */
-    int carrying;         /* a record is open in carry */
-    int too_long;         /* the open record overflowed: skip to its end */
-    size_t nrecords;      /* records delivered so far (including malformed ones) */
-    char delim;           /* ',' or ';'; 0 = not decided yet (auto, before the first record) */
+    char *scratch;   /* unquoted field text */
+    size_t line;     /* line number of the next unread byte */
+    size_t rec_line; /* line where the carried record started */
+    int qstate;      /* quote scan state at the end of the carried bytes */
+    int carrying;    /* a record is open in carry */
+    int too_long;    /* the open record overflowed: skip to its end */
+    size_t nrecords; /* records delivered so far (including malformed ones) */
+    char delim;      /* ',' or ';'; 0 = not decided yet (auto, before the first record) */
 } ing_csv_t;
 
 /* Prepare p. Returns 0 (allocation failure aborts, gf_xmalloc style). */

@@ -30,8 +30,7 @@ enum { COL_TS, COL_REGION, COL_VALUE, COL_EXTRA, NCOLS }; /* EXTRA: temperature 
 /* Column names (CSV header) = member names (JSON rows) of each kind, in COL_* order. */
 static const char *const *col_names(ing_import_kind_t kind)
 {
-    static const char *const demand[NCOLS] = {"timestamp", "region", "demand_mw",
-                                              "temperature_c"};
+    static const char *const demand[NCOLS] = {"timestamp", "region", "demand_mw", "temperature_c"};
     static const char *const flags[NCOLS] = {"timestamp", "region", "category", "raw_demand"};
     return kind == ING_IMPORT_FLAGS ? flags : demand;
 }
@@ -52,8 +51,8 @@ struct ing_demand_import {
     size_t nrows;
     reject_rec_t *rejects;
     size_t nrejects;
-    int rc;          /* sticky error */
-    gf_err_t *err;   /* caller's err during a feed/finish call */
+    int rc;        /* sticky error */
+    gf_err_t *err; /* caller's err during a feed/finish call */
     /* CSV */
     ing_csv_t csv;
     int header_done;
@@ -65,12 +64,12 @@ struct ing_demand_import {
     int jmode;       /* J_START, J_ARRAY, J_NDJSON, J_ELEM, J_END */
     int jneed_comma; /* array: an element was read, ',' or ']' expected */
     int jdepth, jin_str, jesc;
-    int jin_array;   /* the elements belong to an array (not NDJSON) */
-    size_t jelems;   /* elements read */
+    int jin_array; /* the elements belong to an array (not NDJSON) */
+    size_t jelems; /* elements read */
     char *elem;
     size_t elem_len;
-    size_t jline, jcol;           /* position of the next byte */
-    size_t elem_line, elem_col;   /* where the current element started */
+    size_t jline, jcol;         /* position of the next byte */
+    size_t elem_line, elem_col; /* where the current element started */
 };
 
 enum { J_START, J_ARRAY, J_NDJSON, J_ELEM, J_END };
@@ -84,8 +83,7 @@ void ing_demand_opts_default(ing_demand_opts_t *o)
 
 /* ------------------------------------------------------------------ row checks */
 
-static void add_reject(ing_demand_import_t *imp, size_t line, const char *code,
-                       const char *reason)
+static void add_reject(ing_demand_import_t *imp, size_t line, const char *code, const char *reason)
 {
     imp->st.rows_rejected++;
     if (imp->nrejects >= imp->o.max_rejects_kept)
@@ -110,8 +108,8 @@ static int flush(ing_demand_import_t *imp)
 
 /* Checks a row whose fields are already split out; appends it or rejects it. */
 static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_t tsn,
-                    const char *reg, size_t regn, int value_ok, double value,
-                    const char *value_txt, size_t value_n, int temp_state, double temp)
+                    const char *reg, size_t regn, int value_ok, double value, const char *value_txt,
+                    size_t value_n, int temp_state, double temp)
 {
     ing_demand_row_t row;
     char reason[160];
@@ -124,7 +122,8 @@ static int take_row(ing_demand_import_t *imp, size_t line, const char *ts, size_
         return 0;
     }
     if (!gf_region_valid_n(reg, regn)) {
-        add_reject(imp, line, "invalid_region", "region must be 1-16 characters of A-Z a-z 0-9 _ -");
+        add_reject(imp, line, "invalid_region",
+                   "region must be 1-16 characters of A-Z a-z 0-9 _ -");
         return 0;
     }
     if (imp->o.regions && ing_regions_find(imp->o.regions, reg, regn) == NULL) {
@@ -244,8 +243,8 @@ static int on_csv_record(void *ud, size_t line, const ing_csv_field_t *f, size_t
     ing_demand_import_t *imp = ud;
     if (!imp->header_done) {
         if (cerr)
-            return imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header", "line %zu: %s",
-                                        line, cerr);
+            return imp->rc = gf_err_set(imp->err, GF_EINVAL, "bad_header", "line %zu: %s", line,
+                                        cerr);
         return header(imp, line, f, nf);
     }
     imp->st.rows_total++;
@@ -289,8 +288,8 @@ static int json_fail(ing_demand_import_t *imp, size_t line, size_t col, const ch
 {
     imp->rc = gf_err_set(imp->err, GF_EINVAL, "malformed_json",
                          "malformed JSON at line %zu, column %zu: %s", line, col, msg);
-    gf_err_add_detail(imp->err, json_pack("{s:I,s:I}", "line", (json_int_t)line, "column",
-                                          (json_int_t)col));
+    gf_err_add_detail(imp->err,
+                      json_pack("{s:I,s:I}", "line", (json_int_t)line, "column", (json_int_t)col));
     return imp->rc;
 }
 
@@ -313,7 +312,7 @@ static int json_element(ing_demand_import_t *imp)
     char ts[48] = "", reg[32] = "", cat[40] = "";
     size_t tsn = 0, regn = 0, catn = 0;
     int bad_ts = 0, bad_reg = 0, vok = 0, tstate = 0;
-    unsigned seen = 0;               /* known members met, one bit each */
+    unsigned seen = 0; /* known members met, one bit each */
     char unknown[24] = "", dup[24] = "";
     double v = 0, t = NAN;
     imp->st.rows_total++;
@@ -538,7 +537,7 @@ ing_demand_import_t *ing_demand_import_new(const ing_demand_opts_t *o, ing_deman
     imp->ud = ud;
     imp->rows = gf_xmalloc(imp->o.chunk_rows * sizeof *imp->rows);
     imp->rejects = gf_xcalloc(imp->o.max_rejects_kept ? imp->o.max_rejects_kept : 1,
-                          sizeof *imp->rejects);
+                              sizeof *imp->rejects);
     if (o->format == ING_FMT_CSV) {
         ing_csv_init(&imp->csv, on_csv_record, imp);
         ing_csv_auto_delim(&imp->csv);
@@ -568,8 +567,7 @@ static int sticky(ing_demand_import_t *imp, gf_err_t *err)
     return imp->rc;
 }
 
-int ing_demand_import_feed(ing_demand_import_t *imp, const char *data, size_t len,
-                           gf_err_t *err)
+int ing_demand_import_feed(ing_demand_import_t *imp, const char *data, size_t len, gf_err_t *err)
 {
     if (imp->rc)
         return sticky(imp, err);
@@ -590,8 +588,7 @@ int ing_demand_import_finish(ing_demand_import_t *imp, gf_err_t *err)
     if (imp->o.format == ING_FMT_CSV) {
         ing_csv_finish(&imp->csv);
         if (imp->rc == 0 && !imp->header_done)
-            imp->rc = gf_err_set(err, GF_EINVAL, "missing_header",
-                                 "the CSV has no header line");
+            imp->rc = gf_err_set(err, GF_EINVAL, "missing_header", "the CSV has no header line");
     } else {
         json_finish(imp);
     }
@@ -833,23 +830,20 @@ static int list_region(ing_demand_writer_t *w, const char *region, gf_err_t *err
     return 0;
 }
 
-int ing_demand_write(ing_demand_writer_t *w, const ing_demand_row_t *rows, size_t n,
-                     gf_err_t *err)
+int ing_demand_write(ing_demand_writer_t *w, const ing_demand_row_t *rows, size_t n, gf_err_t *err)
 {
     const char **regions;
     size_t nr = ing_demand_regions_of(rows, n, &regions);
     int rc = 0;
     for (size_t i = 0; i < nr && rc == 0; i++) {
         ing_demand_build(w->kind, rows, n, regions[i], w->script.sha, &w->cmd);
-        redisReply *rep = gf_rcluster_cmd_argv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen,
-                                               err);
+        redisReply *rep = gf_rcluster_cmd_argv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen, err);
         if (rep != NULL && gf_rc_reply_is(rep, "NOSCRIPT")) {
             /* a master restarted since the load: load it everywhere again, send once more */
             freeReplyObject(rep);
             rep = NULL;
             if (gf_rcluster_script_load_all(w->c, &w->script, err) == 0)
-                rep = gf_rcluster_cmd_argv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen,
-                                           err);
+                rep = gf_rcluster_cmd_argv(w->c, w->cmd.argc, w->cmd.argv, w->cmd.argvlen, err);
         }
         size_t added = 0;
         if (rep == NULL && err != NULL && err->rc != 0)

@@ -72,16 +72,15 @@ typedef struct ing_demand_row {
 } ing_demand_row_t;
 
 typedef struct ing_demand_stats {
-    size_t rows_total;    /* data rows seen (header excluded) */
-    size_t rows_ok;       /* parsed and handed to the flush callback */
+    size_t rows_total; /* data rows seen (header excluded) */
+    size_t rows_ok;    /* parsed and handed to the flush callback */
     size_t rows_rejected;
-    size_t rows_new;      /* filled in by the writer: fields Redis did not have before */
+    size_t rows_new; /* filled in by the writer: fields Redis did not have before */
 } ing_demand_stats_t;
 
 /* Flush: n parsed rows, borrowed for the call. Return 0, or a GF_E* code (with err) to
  * stop the import; feed/finish then return it. */
-typedef int (*ing_demand_flush_cb)(void *ud, const ing_demand_row_t *rows, size_t n,
-                                   gf_err_t *err);
+typedef int (*ing_demand_flush_cb)(void *ud, const ing_demand_row_t *rows, size_t n, gf_err_t *err);
 
 typedef struct ing_demand_import ing_demand_import_t;
 
@@ -95,8 +94,7 @@ void ing_demand_import_free(ing_demand_import_t *imp);
 /* Feed the next bytes. Returns 0; GF_EINVAL "missing_header"/"bad_header" (CSV header
  * without the required columns) or "malformed_json" (line, column); or the flush
  * callback's error. After an error every call returns it again. */
-int ing_demand_import_feed(ing_demand_import_t *imp, const char *data, size_t len,
-                           gf_err_t *err);
+int ing_demand_import_feed(ing_demand_import_t *imp, const char *data, size_t len, gf_err_t *err);
 /* End of input: last record, last flush. Returns 0 or as feed ("empty_input" when no
  * header / no JSON value was seen). */
 int ing_demand_import_finish(ing_demand_import_t *imp, gf_err_t *err);
@@ -145,8 +143,7 @@ int ing_demand_writer_init(ing_demand_writer_t *w, gf_rcluster_t *c, ing_import_
                            gf_err_t *err);
 /* Write one chunk (a flush). 0 or the first error (GF_EUNAVAIL redis_unavailable /
  * redis_error / noscript, GF_EINVAL for a refused command). */
-int ing_demand_write(ing_demand_writer_t *w, const ing_demand_row_t *rows, size_t n,
-                     gf_err_t *err);
+int ing_demand_write(ing_demand_writer_t *w, const ing_demand_row_t *rows, size_t n, gf_err_t *err);
 void ing_demand_writer_cleanup(ing_demand_writer_t *w);
 
 /* Import a whole file on a blocking handle (tools, tests, benchmark, make up) with an

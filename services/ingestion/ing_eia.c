@@ -75,8 +75,7 @@ char *ing_eia_url(const ing_eia_req_t *req, gf_err_t *err)
     }
     size_t length = req->length ? req->length : ING_EIA_MAX_LENGTH;
     if (length > ING_EIA_MAX_LENGTH) {
-        gf_err_set(err, GF_EINVAL, "bad_request", "length must be at most %d",
-                   ING_EIA_MAX_LENGTH);
+        gf_err_set(err, GF_EINVAL, "bad_request", "length must be at most %d", ING_EIA_MAX_LENGTH);
         return NULL;
     }
     struct sbuf b = {0};
@@ -153,8 +152,7 @@ int ing_eia_parse(const char *body, size_t len, ing_eia_page_t *out, gf_err_t *e
         }
         if (strstr(code, "API_KEY") != NULL || strstr(msg, "api_key") != NULL ||
             strstr(msg, "API key") != NULL)
-            rc = gf_err_set(err, GF_EUNAUTH, "eia_api_key", "EIA refused the API key: %.160s",
-                            msg);
+            rc = gf_err_set(err, GF_EUNAUTH, "eia_api_key", "EIA refused the API key: %.160s", msg);
         else
             rc = gf_err_set(err, GF_EUNAVAIL, "eia_error", "EIA error %s%s%.160s", code,
                             code[0] ? ": " : "", msg);

@@ -28,13 +28,13 @@
 #define ING_EIA_MAX_LENGTH 5000
 
 typedef struct ing_eia_req {
-    const char *base_url;             /* NULL: ING_EIA_BASE_URL */
-    const char *api_key;              /* required */
-    const char *const *respondents;   /* region codes; may be empty (all) */
+    const char *base_url;           /* NULL: ING_EIA_BASE_URL */
+    const char *api_key;            /* required */
+    const char *const *respondents; /* region codes; may be empty (all) */
     size_t nrespondents;
-    int64_t start_hour, end_hour;     /* UTC hour-start epochs of the first/last hour wanted;
-                                         0 to leave open */
-    size_t offset, length;            /* length 0: ING_EIA_MAX_LENGTH */
+    int64_t start_hour, end_hour; /* UTC hour-start epochs of the first/last hour wanted;
+                                     0 to leave open */
+    size_t offset, length;        /* length 0: ING_EIA_MAX_LENGTH */
 } ing_eia_req_t;
 
 /* Request URL (frequency=hourly, data[0]=value, facets[respondent][]=..., facets[type][]=D,
@@ -46,8 +46,8 @@ char *ing_eia_url(const ing_eia_req_t *req, gf_err_t *err);
 typedef struct ing_eia_page {
     ing_demand_row_t *rows;
     size_t n;
-    size_t total;        /* response.total: rows matching the query, all pages */
-    size_t skipped;      /* rows not type D, or without a value */
+    size_t total;   /* response.total: rows matching the query, all pages */
+    size_t skipped; /* rows not type D, or without a value */
 } ing_eia_page_t;
 
 /* Parse one response body. Returns 0; GF_EUNAUTH "eia_api_key" (key refused);

@@ -86,8 +86,8 @@ static void run_done(ing_puller_t *p, const gf_err_t *err)
          * key: the status and the log line get the message without it. */
         gf_redact_secret(p->last_error_msg, p->cfg.api_key);
         gf_metric_add(m_pulls, 1, err->code);
-        GF_LOG(GF_LOG_WARN, "eia_pull_failed", "EIA pull failed at offset %zu: %s: %s",
-               p->offset, err->code, p->last_error_msg);
+        GF_LOG(GF_LOG_WARN, "eia_pull_failed", "EIA pull failed at offset %zu: %s: %s", p->offset,
+               err->code, p->last_error_msg);
     }
 }
 
@@ -153,8 +153,7 @@ static void upsert_next(ing_puller_t *p)
     gf_err_t err = {0};
     int rc;
     if (p->ri < p->nregions) {
-        ing_demand_build(ING_IMPORT_DEMAND, p->pg.rows, p->pg.n, p->regions[p->ri], NULL,
-                         &p->cmd);
+        ing_demand_build(ING_IMPORT_DEMAND, p->pg.rows, p->pg.n, p->regions[p->ri], NULL, &p->cmd);
         rc = gf_redis_cmd_argv(p->app->redis, on_upsert, p, p->cmd.argc, p->cmd.argv,
                                p->cmd.argvlen);
     } else {
@@ -258,9 +257,8 @@ static void fetch(ing_puller_t *p)
         .length = (size_t)p->cfg.page_length,
     };
     char *url = ing_eia_url(&req, &err);
-    if (url == NULL ||
-        gf_httpc_request(p->app->base, "GET", url, NULL, NULL, NULL, 0, p->cfg.timeout_s,
-                         on_page, p, &err) != 0)
+    if (url == NULL || gf_httpc_request(p->app->base, "GET", url, NULL, NULL, NULL, 0,
+                                        p->cfg.timeout_s, on_page, p, &err) != 0)
         run_done(p, &err);
     else
         p->app->cb_pending++;
@@ -297,8 +295,7 @@ ing_puller_t *ing_puller_new(ing_app_t *app, const ing_puller_cfg_t *cfg, gf_err
         return NULL;
     if (m_pulls == NULL) {
         m_pulls = gf_metric_counter("gf_ingestion_eia_pulls_total",
-                                    "EIA puller runs by result (ok or the error code).",
-                                    "result");
+                                    "EIA puller runs by result (ok or the error code).", "result");
         m_pages = gf_metric_counter("gf_ingestion_eia_pages_total", "EIA pages fetched.", NULL);
         m_rows = gf_metric_counter("gf_ingestion_eia_rows_total", "EIA rows upserted.", NULL);
     }
@@ -361,9 +358,10 @@ json_t *ing_puller_status(const ing_puller_t *p)
     json_object_set_new(o, "pulls_ok", json_integer((json_int_t)p->pulls_ok));
     json_object_set_new(o, "pulls_failed", json_integer((json_int_t)p->pulls_failed));
     json_object_set_new(o, "rows", json_integer((json_int_t)p->rows_total));
-    json_object_set_new(o, "last_ok", p->last_ok_at > 0 ? json_string(gf_time_format_ms(
-                                                             p->last_ok_at, buf, sizeof buf))
-                                                       : json_null());
+    json_object_set_new(o, "last_ok",
+                        p->last_ok_at > 0
+                            ? json_string(gf_time_format_ms(p->last_ok_at, buf, sizeof buf))
+                            : json_null());
     if (p->last_error_at > 0)
         json_object_set_new(o, "last_error",
                             json_pack("{s:s,s:s,s:s}", "code", p->last_error_code, "message",

@@ -42,8 +42,7 @@ char *ing_key_agg_hour(char *buf, size_t n, const char *region, unsigned bucket,
 }
 
 /* gf:<family>:{R:b} */
-static char *part_key(char *buf, size_t n, const char *family, const char *region,
-                      unsigned bucket)
+static char *part_key(char *buf, size_t n, const char *family, const char *region, unsigned bucket)
 {
     snprintf(buf, n, "gf:%s:{%s:%u}", family, region, bucket);
     return buf;

@@ -290,13 +290,13 @@ json_t *ing_live_summary(const ing_live_t *l, int64_t now_s, int rate_s,
             continue;
         json_t *r = json_object();
         json_object_set_new(r, "region", json_string(l->regions[i]));
-        const ing_region_t *reg =
-            regions ? ing_regions_find(regions, l->regions[i], strlen(l->regions[i])) : NULL;
+        const ing_region_t *reg = regions ? ing_regions_find(regions, l->regions[i],
+                                                             strlen(l->regions[i]))
+                                          : NULL;
         json_object_set_new(r, "name", reg ? json_string(reg->name) : json_null());
         json_object_set_new(r, "load_mw", json_real(rl.load_kw / 1000.0));
         json_object_set_new(r, "meters", json_integer((json_int_t)rl.meters));
-        json_object_set_new(r, "updated",
-                            json_string(gf_time_format(rl.updated, buf, sizeof buf)));
+        json_object_set_new(r, "updated", json_string(gf_time_format(rl.updated, buf, sizeof buf)));
         json_array_append_new(arr, r);
         total += rl.load_kw / 1000.0;
         reporting += rl.meters;

@@ -66,8 +66,7 @@ const char *ing_reject_code(int code)
 
 const char *ing_field_name(int field)
 {
-    static const char *const names[] = {"", "meter_id", "ts", "region", "kwh", "kw",
-                                        "voltage_v"};
+    static const char *const names[] = {"", "meter_id", "ts", "region", "kwh", "kw", "voltage_v"};
     if (field < 0 || field > ING_F_VOLTAGE)
         return "";
     return names[field];
@@ -78,29 +77,65 @@ char *ing_reading_reason(const ing_reading_t *r, char *buf, size_t n)
     const char *f = ing_field_name(r->field);
     const char *what;
     switch (r->code) {
-    case ING_R_OK: what = "accepted"; break;
-    case ING_R_NOT_OBJECT: what = "a reading must be a JSON object"; break;
-    case ING_R_MISSING_FIELD: what = "is required"; break;
+    case ING_R_OK:
+        what = "accepted";
+        break;
+    case ING_R_NOT_OBJECT:
+        what = "a reading must be a JSON object";
+        break;
+    case ING_R_MISSING_FIELD:
+        what = "is required";
+        break;
     case ING_R_WRONG_TYPE:
         what = (r->field == ING_F_KWH || r->field == ING_F_KW || r->field == ING_F_VOLTAGE)
                    ? "must be a number"
                    : "must be a string";
         break;
-    case ING_R_NOT_FINITE: what = "must be a finite number"; break;
-    case ING_R_TOO_LONG: what = "is too long"; break;
-    case ING_R_DUP_FIELD: what = "appears more than once"; break;
-    case ING_R_BAD_METER: what = "must be non-empty, without control characters or '|'"; break;
-    case ING_R_BAD_TS: what = "must be an RFC 3339 date-time with zone"; break;
-    case ING_R_NO_MEASURE: what = "a reading needs kwh or kw"; break;
-    case ING_R_NEG_ENERGY: what = "must not be negative"; break;
-    case ING_R_ENERGY_RANGE: what = "is above the plausible maximum per reading"; break;
-    case ING_R_NEG_POWER: what = "must not be negative"; break;
-    case ING_R_POWER_RANGE: what = "is above the plausible maximum per meter"; break;
-    case ING_R_VOLTAGE_RANGE: what = "is outside the plausible voltage band"; break;
-    case ING_R_FUTURE: what = "is in the future beyond the allowed clock skew"; break;
-    case ING_R_TOO_OLD: what = "is older than the accepted window"; break;
-    case ING_R_UNKNOWN_REGION: what = "is not a known region"; break;
-    default: what = "rejected"; break;
+    case ING_R_NOT_FINITE:
+        what = "must be a finite number";
+        break;
+    case ING_R_TOO_LONG:
+        what = "is too long";
+        break;
+    case ING_R_DUP_FIELD:
+        what = "appears more than once";
+        break;
+    case ING_R_BAD_METER:
+        what = "must be non-empty, without control characters or '|'";
+        break;
+    case ING_R_BAD_TS:
+        what = "must be an RFC 3339 date-time with zone";
+        break;
+    case ING_R_NO_MEASURE:
+        what = "a reading needs kwh or kw";
+        break;
+    case ING_R_NEG_ENERGY:
+        what = "must not be negative";
+        break;
+    case ING_R_ENERGY_RANGE:
+        what = "is above the plausible maximum per reading";
+        break;
+    case ING_R_NEG_POWER:
+        what = "must not be negative";
+        break;
+    case ING_R_POWER_RANGE:
+        what = "is above the plausible maximum per meter";
+        break;
+    case ING_R_VOLTAGE_RANGE:
+        what = "is outside the plausible voltage band";
+        break;
+    case ING_R_FUTURE:
+        what = "is in the future beyond the allowed clock skew";
+        break;
+    case ING_R_TOO_OLD:
+        what = "is older than the accepted window";
+        break;
+    case ING_R_UNKNOWN_REGION:
+        what = "is not a known region";
+        break;
+    default:
+        what = "rejected";
+        break;
     }
     snprintf(buf, n, "%s%s%s", f, f[0] ? " " : "", what);
     return buf;
@@ -118,8 +153,9 @@ static void reject(ing_reading_t *r, int code, int field)
 
 static int is_finite_word(const char *s)
 {
-    static const char *const words[] = {"NaN", "nan", "Infinity", "-Infinity", "+Infinity",
-                                        "inf", "-inf", "+inf", "Inf", "-Inf", "INF", "NAN"};
+    static const char *const words[] = {"NaN",       "nan",  "Infinity", "-Infinity",
+                                        "+Infinity", "inf",  "-inf",     "+inf",
+                                        "Inf",       "-Inf", "INF",      "NAN"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(s, words[i]) == 0)
             return 1;
@@ -127,8 +163,8 @@ static int is_finite_word(const char *s)
 }
 
 /* A string member into out (cap bytes incl. NUL); wrong type or too long rejects. */
-static int str_member(gf_jscan_t *j, ing_reading_t *r, int c, char *out, size_t cap,
-                      int field, uint8_t bit)
+static int str_member(gf_jscan_t *j, ing_reading_t *r, int c, char *out, size_t cap, int field,
+                      uint8_t bit)
 {
     if (c == '"') {
         size_t n;
@@ -148,8 +184,7 @@ static int str_member(gf_jscan_t *j, ing_reading_t *r, int c, char *out, size_t 
     return gf_jscan_skip(j);
 }
 
-static int num_member(gf_jscan_t *j, ing_reading_t *r, int c, double *out, int field,
-                      uint8_t bit)
+static int num_member(gf_jscan_t *j, ing_reading_t *r, int c, double *out, int field, uint8_t bit)
 {
     if (c == '-' || (c >= '0' && c <= '9')) {
         double v;
@@ -170,8 +205,7 @@ static int num_member(gf_jscan_t *j, ing_reading_t *r, int c, double *out, int f
         size_t n;
         if (gf_jscan_string(j, s, sizeof s, &n) != 0)
             return -1;
-        reject(r, n < sizeof s && is_finite_word(s) ? ING_R_NOT_FINITE : ING_R_WRONG_TYPE,
-               field);
+        reject(r, n < sizeof s && is_finite_word(s) ? ING_R_NOT_FINITE : ING_R_WRONG_TYPE, field);
         return 0;
     }
     reject(r, ING_R_WRONG_TYPE, field);
@@ -361,8 +395,10 @@ fail:
     if (too_many)
         return gf_err_set(err, GF_ETOOBIG, "too_many_readings",
                           "a batch holds at most %zu readings", b->max);
-    gf_err_set(err, GF_EINVAL, "malformed_json", "malformed JSON at line %zu, column %zu "
-               "(byte %zu): %s", j.err_line, j.err_col, j.err_pos, j.err_msg);
+    gf_err_set(err, GF_EINVAL, "malformed_json",
+               "malformed JSON at line %zu, column %zu "
+               "(byte %zu): %s",
+               j.err_line, j.err_col, j.err_pos, j.err_msg);
     json_t *d = json_pack("{s:I,s:I,s:I}", "line", (json_int_t)j.err_line, "column",
                           (json_int_t)j.err_col, "byte", (json_int_t)j.err_pos);
     gf_err_add_detail(err, d);
@@ -379,11 +415,10 @@ json_t *ing_batch_rejections_json(const ing_batch_t *b, size_t limit)
         if (limit && json_array_size(a) >= limit)
             break;
         char reason[160];
-        json_array_append_new(
-            a, json_pack("{s:I,s:I,s:s,s:s,s:s}", "index", (json_int_t)i, "line",
-                         (json_int_t)r->line, "code", ing_reject_code(r->code), "field",
-                         ing_field_name(r->field), "reason",
-                         ing_reading_reason(r, reason, sizeof reason)));
+        json_array_append_new(a, json_pack("{s:I,s:I,s:s,s:s,s:s}", "index", (json_int_t)i, "line",
+                                           (json_int_t)r->line, "code", ing_reject_code(r->code),
+                                           "field", ing_field_name(r->field), "reason",
+                                           ing_reading_reason(r, reason, sizeof reason)));
     }
     return a;
 }

@@ -32,23 +32,23 @@
 /* Per-reading outcome codes; ing_reject_code() gives the stable string. */
 typedef enum ing_reject {
     ING_R_OK = 0,
-    ING_R_NOT_OBJECT,      /* "not_an_object" */
-    ING_R_MISSING_FIELD,   /* "missing_field" */
-    ING_R_WRONG_TYPE,      /* "wrong_type" */
-    ING_R_NOT_FINITE,      /* "not_finite": NaN/Infinity strings, numbers beyond double */
-    ING_R_TOO_LONG,        /* "field_too_long" */
-    ING_R_DUP_FIELD,       /* "duplicate_field" */
-    ING_R_BAD_METER,       /* "invalid_meter_id": empty, control characters or '|' */
-    ING_R_BAD_TS,          /* "invalid_timestamp" */
-    ING_R_NO_MEASURE,      /* "no_measurement": neither kwh nor kw */
-    ING_R_NEG_ENERGY,      /* "negative_energy" */
-    ING_R_ENERGY_RANGE,    /* "energy_out_of_range" */
-    ING_R_NEG_POWER,       /* "negative_power" */
-    ING_R_POWER_RANGE,     /* "power_out_of_range" */
-    ING_R_VOLTAGE_RANGE,   /* "voltage_out_of_range" */
-    ING_R_FUTURE,          /* "timestamp_in_future" */
-    ING_R_TOO_OLD,         /* "timestamp_too_old" */
-    ING_R_UNKNOWN_REGION,  /* "unknown_region" */
+    ING_R_NOT_OBJECT,     /* "not_an_object" */
+    ING_R_MISSING_FIELD,  /* "missing_field" */
+    ING_R_WRONG_TYPE,     /* "wrong_type" */
+    ING_R_NOT_FINITE,     /* "not_finite": NaN/Infinity strings, numbers beyond double */
+    ING_R_TOO_LONG,       /* "field_too_long" */
+    ING_R_DUP_FIELD,      /* "duplicate_field" */
+    ING_R_BAD_METER,      /* "invalid_meter_id": empty, control characters or '|' */
+    ING_R_BAD_TS,         /* "invalid_timestamp" */
+    ING_R_NO_MEASURE,     /* "no_measurement": neither kwh nor kw */
+    ING_R_NEG_ENERGY,     /* "negative_energy" */
+    ING_R_ENERGY_RANGE,   /* "energy_out_of_range" */
+    ING_R_NEG_POWER,      /* "negative_power" */
+    ING_R_POWER_RANGE,    /* "power_out_of_range" */
+    ING_R_VOLTAGE_RANGE,  /* "voltage_out_of_range" */
+    ING_R_FUTURE,         /* "timestamp_in_future" */
+    ING_R_TOO_OLD,        /* "timestamp_too_old" */
+    ING_R_UNKNOWN_REGION, /* "unknown_region" */
     ING_R__COUNT
 } ing_reject_t;
 
@@ -64,12 +64,12 @@ typedef enum ing_field {
 } ing_field_t;
 
 enum { /* ing_reading_t.has bits */
-    ING_HAS_METER = 1 << 0,
-    ING_HAS_TS = 1 << 1,
-    ING_HAS_REGION = 1 << 2,
-    ING_HAS_KWH = 1 << 3,
-    ING_HAS_KW = 1 << 4,
-    ING_HAS_VOLTAGE = 1 << 5,
+       ING_HAS_METER = 1 << 0,
+       ING_HAS_TS = 1 << 1,
+       ING_HAS_REGION = 1 << 2,
+       ING_HAS_KWH = 1 << 3,
+       ING_HAS_KW = 1 << 4,
+       ING_HAS_VOLTAGE = 1 << 5,
 };
 
 typedef struct ing_reading {

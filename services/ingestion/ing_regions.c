@@ -120,16 +120,15 @@ static int on_region_record(void *ud, size_t line, const ing_csv_field_t *f, siz
     }
     char code[64], name[128] = "", tz[64] = "";
     if ((size_t)c->col_code >= nf)
-        return gf_err_set(c->err, GF_EINVAL, "bad_regions_file", "line %zu: missing code",
-                          line);
+        return gf_err_set(c->err, GF_EINVAL, "bad_regions_file", "line %zu: missing code", line);
     field_str(&f[c->col_code], code, sizeof code);
     if (c->col_name >= 0 && (size_t)c->col_name < nf)
         field_str(&f[c->col_name], name, sizeof name);
     if (c->col_tz >= 0 && (size_t)c->col_tz < nf)
         field_str(&f[c->col_tz], tz, sizeof tz);
     if (ing_regions_add(c->t, code, name, tz, NULL) != 0)
-        return gf_err_set(c->err, GF_EINVAL, "bad_regions_file",
-                          "line %zu: invalid region code", line);
+        return gf_err_set(c->err, GF_EINVAL, "bad_regions_file", "line %zu: invalid region code",
+                          line);
     return 0;
 }
 

@@ -32,7 +32,6 @@ typedef struct ing_regions {
 void ing_regions_init(ing_regions_t *t);
 void ing_regions_cleanup(ing_regions_t *t);
 
-
 /* Add or replace a region. Returns 0, or GF_EINVAL (invalid_region_code) for a bad code. */
 int ing_regions_add(ing_regions_t *t, const char *code, const char *name, const char *tz,
                     gf_err_t *err);

@@ -6,8 +6,8 @@
  * costs ~0.2-0.4 us and each Lua table/string operation about as much, so the C side does
  * the grouping and sums, and the script mostly hands ranges of ARGV to Redis commands.
  * Accepted readings of a part are sent sorted by (hour, minute, ts) newest first, then
- * index: an hour slot and a minute slot are each a contiguous range whose sums are computed here; the script only
- * falls back to decoding lines when a slot mixes new and duplicate readings.
+ * index: an hour slot and a minute slot are each a contiguous range whose sums are computed here;
+ * the script only falls back to decoding lines when a slot mixes new and duplicate readings.
  *
  * Dedupe state of a meter (field of gf:meters:{R:b}): its K newest accepted time stamps,
  * each 6 bytes big-endian milliseconds, newest first (so byte order is time order and a
@@ -381,15 +381,15 @@ typedef struct aslot {
 } aslot_t;
 
 /* Slots of one kind: ranges of keys[] with equal hour or minute. Returns how many. */
-static size_t make_slots(const ing_batch_t *b, const ing_store_part_t *pt,
-                         const struct okey *keys, size_t na, int minute, aggkeys_t *ak,
-                         aslot_t *out)
+static size_t make_slots(const ing_batch_t *b, const ing_store_part_t *pt, const struct okey *keys,
+                         size_t na, int minute, aggkeys_t *ak, aslot_t *out)
 {
     size_t ns = 0;
     char key[96];
     for (size_t a = 0; a < na;) {
         size_t e = a + 1;
-        while (e < na && keys[e].hour == keys[a].hour && (!minute || keys[e].minute == keys[a].minute))
+        while (e < na && keys[e].hour == keys[a].hour &&
+               (!minute || keys[e].minute == keys[a].minute))
             e++;
         aslot_t *s = &out[ns++];
         memset(s, 0, sizeof *s);
@@ -433,8 +433,8 @@ static int cmp_meter(const void *pa, const void *pb)
     return strcmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
-void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b,
-                     const ing_store_plan_t *p, size_t part, ing_cmd_t *out)
+void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, const ing_store_plan_t *p,
+                     size_t part, ing_cmd_t *out)
 {
     const ing_store_part_t *pt = &p->parts[part];
     size_t count = pt->count;
@@ -451,7 +451,8 @@ void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b,
     struct okey *keys = gf_xmalloc((count + 1) * sizeof *keys);
     size_t na = part_order(b, p, pt, keys);
     aggkeys_t ak = {0};
-    aslot_t *hs = gf_xmalloc((na + 1) * sizeof *hs), *mslots = gf_xmalloc((na + 1) * sizeof *mslots);
+    aslot_t *hs = gf_xmalloc((na + 1) * sizeof *hs),
+            *mslots = gf_xmalloc((na + 1) * sizeof *mslots);
     size_t nh = make_slots(b, pt, keys, na, 0, &ak, hs);
     size_t nmi = make_slots(b, pt, keys, na, 1, &ak, mslots);
 

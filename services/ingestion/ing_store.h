@@ -53,25 +53,25 @@
 #include <hiredis/hiredis.h>
 
 enum { /* ing_reading_t.status after a write */
-    ING_ST_PENDING = 0,
-    ING_ST_NEW = 'n',
-    ING_ST_DUP = 'd',
-    ING_ST_REJECTED = 'r',
+       ING_ST_PENDING = 0,
+       ING_ST_NEW = 'n',
+       ING_ST_DUP = 'd',
+       ING_ST_REJECTED = 'r',
 };
 
 /* Partition region of rejected readings without a valid catalog region. */
 #define ING_STORE_NO_REGION "~"
 
 typedef struct ing_store_cfg {
-    long long raw_maxlen;    /* approximate cap of each gf:raw:{R:b} in entries; 250 */
-    long long clean_maxlen;  /* same for gf:clean:{R:b}; default 500 */
-    int64_t late_window_s;   /* late readings are remembered this long; default
-                                7 d + 300 s + 1 h (acceptance window, skew and a margin) */
-    int64_t agg_min_ttl_s;   /* minute aggregates expire after this; default 8 days */
-    size_t chunk;            /* readings per command at most; default 2000 */
-    unsigned buckets;        /* meter buckets per region (hash tags {R:0}..{R:b-1}); 4 */
-    unsigned dedupe_depth;   /* K: time stamps remembered per meter; default 16 */
-    const char *script_sha;  /* from ing_store_script_load; NULL sends EVAL with the source */
+    long long raw_maxlen;         /* approximate cap of each gf:raw:{R:b} in entries; 250 */
+    long long clean_maxlen;       /* same for gf:clean:{R:b}; default 500 */
+    int64_t late_window_s;        /* late readings are remembered this long; default
+                                     7 d + 300 s + 1 h (acceptance window, skew and a margin) */
+    int64_t agg_min_ttl_s;        /* minute aggregates expire after this; default 8 days */
+    size_t chunk;                 /* readings per command at most; default 2000 */
+    unsigned buckets;             /* meter buckets per region (hash tags {R:0}..{R:b-1}); 4 */
+    unsigned dedupe_depth;        /* K: time stamps remembered per meter; default 16 */
+    const char *script_sha;       /* from ing_store_script_load; NULL sends EVAL with the source */
     const ing_regions_t *regions; /* catalog for rejected readings' partition; may be NULL */
 } ing_store_cfg_t;
 
@@ -88,7 +88,7 @@ typedef struct ing_store_part {
 } ing_store_part_t;
 
 typedef struct ing_store_plan {
-    size_t *idx;             /* batch indices, grouped by part, ascending within one */
+    size_t *idx; /* batch indices, grouped by part, ascending within one */
     ing_store_part_t *parts;
     size_t nparts, cap_parts;
 } ing_store_plan_t;
@@ -114,8 +114,8 @@ size_t ing_store_plan(const ing_store_cfg_t *cfg, const ing_batch_t *b, ing_stor
 
 /* Build the command of part `part` of the plan into out (reset first). Readings keep
  * their validation codes; rejected ones go to the raw tier only. Can't fail. */
-void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b,
-                     const ing_store_plan_t *p, size_t part, ing_cmd_t *out);
+void ing_store_build(const ing_store_cfg_t *cfg, const ing_batch_t *b, const ing_store_plan_t *p,
+                     size_t part, ing_cmd_t *out);
 
 /* Interpret the reply to that command: set each reading's status, add to *counts.
  * Returns 0; GF_EUNAVAIL "redis_unavailable" (NULL reply: nothing is known to be written),

@@ -35,8 +35,8 @@ int64_t ing_floor_div(int64_t a, int64_t b);
 
 /* A source time zone: a fixed offset or an IANA zone. Caller storage. */
 typedef struct ing_tz {
-    int32_t fixed_offset_s;   /* used when zone is NULL */
-    struct gf_feat_tz *zone;  /* owned */
+    int32_t fixed_offset_s;  /* used when zone is NULL */
+    struct gf_feat_tz *zone; /* owned */
 } ing_tz_t;
 
 /* Fixed offset in seconds east of UTC. Can't fail. */

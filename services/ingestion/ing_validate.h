@@ -13,12 +13,12 @@
 #include "ing_readings.h"
 
 typedef struct ing_validate_cfg {
-    double max_kw;            /* power band [0, max_kw]; default 1000 */
-    double max_kwh;           /* energy per reading [0, max_kwh]; default 1000 */
-    double min_voltage_v;     /* default 80 */
-    double max_voltage_v;     /* default 300 */
-    int64_t max_future_skew_s; /* ts may be this far ahead of now; default 300 */
-    int64_t max_age_s;        /* ts may be this old; default 7 days */
+    double max_kw;                /* power band [0, max_kw]; default 1000 */
+    double max_kwh;               /* energy per reading [0, max_kwh]; default 1000 */
+    double min_voltage_v;         /* default 80 */
+    double max_voltage_v;         /* default 300 */
+    int64_t max_future_skew_s;    /* ts may be this far ahead of now; default 300 */
+    int64_t max_age_s;            /* ts may be this old; default 7 days */
     const ing_regions_t *regions; /* known regions; NULL accepts any valid code */
 } ing_validate_cfg_t;
 

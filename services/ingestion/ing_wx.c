@@ -88,8 +88,8 @@ char *ing_wx_url(const char *base_url, const ing_wx_site_t *site, int forecast_d
     if (api_key && api_key[0]) {
         gf_sbuf_adds(&b, "&apikey="); /* percent-encoded: all but RFC 3986 unreserved */
         for (const unsigned char *k = (const unsigned char *)api_key; *k; k++) {
-            if ((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
-                (*k >= '0' && *k <= '9') || *k == '-' || *k == '.' || *k == '_' || *k == '~')
+            if ((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') ||
+                *k == '-' || *k == '.' || *k == '_' || *k == '~')
                 gf_sbuf_add(&b, (const char *)k, 1);
             else
                 gf_sbuf_addf(&b, "%%%02X", *k);

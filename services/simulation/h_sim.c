@@ -56,9 +56,9 @@ void sim_metrics_init(sim_app_t *app)
 
 typedef struct task {
     sim_request_t q;
-    gf_req_t *r;       /* sync: the request to answer; NULL for a job */
-    char job_id[40];   /* async */
-    double created;    /* wall clock */
+    gf_req_t *r;     /* sync: the request to answer; NULL for a job */
+    char job_id[40]; /* async */
+    double created;  /* wall clock */
     json_t *result;
     gf_err_t err;
     int rc;
@@ -76,7 +76,8 @@ static json_t *job_doc(const task_t *t, const char *state, double started, doubl
     json_object_set_new(o, "state", json_string(state));
     json_object_set_new(o, "created_at", json_string(gf_time_format_ms(t->created, ts, sizeof ts)));
     if (started > 0)
-        json_object_set_new(o, "started_at", json_string(gf_time_format_ms(started, ts, sizeof ts)));
+        json_object_set_new(o, "started_at",
+                            json_string(gf_time_format_ms(started, ts, sizeof ts)));
     if (finished > 0) {
         json_object_set_new(o, "finished_at",
                             json_string(gf_time_format_ms(finished, ts, sizeof ts)));
@@ -216,8 +217,7 @@ static void run_task(gf_pool_worker_t *w, void *arg)
     progress_sink_t ps = {.w = w, .t = t, .started = started, .last = t0 - PROGRESS_EVERY};
     sim_progress_t pg = {job_progress, &ps};
     pthread_mutex_init(&ps.mu, NULL);
-    t->rc = sim_execute_progress(&app->env, &t->q, t->r == NULL ? &pg : NULL, &t->result,
-                                 &t->err);
+    t->rc = sim_execute_progress(&app->env, &t->q, t->r == NULL ? &pg : NULL, &t->result, &t->err);
     pthread_mutex_destroy(&ps.mu);
     json_t *progress = ps.latest;
     double dur = gf_now_mono() - t0;

@@ -18,7 +18,7 @@
 typedef struct sim_app {
     sim_env_t env;
     sim_catalog_t *catalog;
-    gf_pool_t *pool;        /* solver threads (pool name "solve") */
+    gf_pool_t *pool; /* solver threads (pool name "solve") */
     struct event_base *base;
     size_t sync_max_bus;
     gf_redis_conf_t redis_conf; /* one Redis or a Redis Cluster, for the workers' handles */

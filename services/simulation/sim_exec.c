@@ -124,9 +124,10 @@ json_t *sim_catalog_to_json(const sim_catalog_t *cat)
         json_object_set_new(o, "base_mva", json_real(c->base_mva));
         json_object_set_new(o, "load_mw", json_real(round(total_load(c) * 100) / 100));
         json_object_set_new(o, "has_costs", json_boolean(c->gencost != NULL));
-        json_object_set_new(o, "source", json_string(strncmp(cat->e[i].name, "pglib_", 6) == 0
-                                                          ? "PGLib-OPF v23.07"
-                                                          : "MATPOWER"));
+        json_object_set_new(o, "source",
+                            json_string(strncmp(cat->e[i].name, "pglib_", 6) == 0
+                                            ? "PGLib-OPF v23.07"
+                                            : "MATPOWER"));
         json_array_append_new(arr, o);
     }
     json_t *root = json_object();
@@ -155,8 +156,9 @@ static int solve_one(const gf_pf_case_t *c, const sim_request_t *q, const gf_pf_
 static json_t *case_json(const sim_request_t *q, const gf_pf_case_t *c)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(q->case_text ? (c->name[0] ? c->name : "uploaded")
-                                                            : q->case_name));
+    json_object_set_new(o, "name",
+                        json_string(q->case_text ? (c->name[0] ? c->name : "uploaded")
+                                                 : q->case_name));
     json_object_set_new(o, "uploaded", json_boolean(q->case_text != NULL));
     json_object_set_new(o, "buses", json_integer((json_int_t)c->n_bus));
     json_object_set_new(o, "branches", json_integer((json_int_t)c->n_branch));
@@ -340,8 +342,9 @@ int sim_execute_progress(const sim_env_t *env, const sim_request_t *q, const sim
     } else {
         load_source = json_object();
         json_object_set_new(load_source, "kind",
-                            json_string(q->n_bus_loads ? "buses" : q->load_scale != 1 ? "scaled"
-                                                                                      : "case"));
+                            json_string(q->n_bus_loads       ? "buses"
+                                        : q->load_scale != 1 ? "scaled"
+                                                             : "case"));
         json_object_set_new(load_source, "scale", json_real(q->load_scale));
     }
 
@@ -378,9 +381,10 @@ int sim_execute_progress(const sim_env_t *env, const sim_request_t *q, const sim
         if (res != NULL) {
             *out = gf_pf_result_to_json(res);
             json_object_set_new(*out, "case", case_json(q, c));
-            json_object_set_new(*out, "mode", json_string(q->kind == SIM_PF ? "pf"
-                                                          : q->dc          ? "dc"
-                                                                           : "ac"));
+            json_object_set_new(*out, "mode",
+                                json_string(q->kind == SIM_PF ? "pf"
+                                            : q->dc           ? "dc"
+                                                              : "ac"));
             json_object_set_new(*out, "load_source", load_source);
             load_source = NULL;
         }

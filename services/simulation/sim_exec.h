@@ -34,9 +34,9 @@ json_t *sim_catalog_to_json(const sim_catalog_t *c);
 
 typedef struct sim_env {
     const sim_catalog_t *catalog;
-    const char *forecast_url;   /* base URL of the forecast service ("" = none) */
-    double forecast_timeout;    /* seconds */
-    double max_cpu_time;        /* per OPF, seconds */
+    const char *forecast_url; /* base URL of the forecast service ("" = none) */
+    double forecast_timeout;  /* seconds */
+    double max_cpu_time;      /* per OPF, seconds */
     int n1_threads;
 } sim_env_t;
 

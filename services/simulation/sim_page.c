@@ -5,11 +5,10 @@
 
 #include "powerflow/solve.h"
 
-const char *const sim_page_result_arrays[] = {"bus", "gen", "branch", "binding",
+const char *const sim_page_result_arrays[] = {"bus",           "gen",   "branch", "binding",
                                               "contingencies", "hours", NULL};
 
-bool sim_page_arrays(json_t *obj, const char *const *names, size_t offset, size_t limit,
-                     bool force)
+bool sim_page_arrays(json_t *obj, const char *const *names, size_t offset, size_t limit, bool force)
 {
     if (!json_is_object(obj))
         return false;
@@ -39,8 +38,7 @@ bool sim_page_arrays(json_t *obj, const char *const *names, size_t offset, size_
     json_object_set_new(obj, "page",
                         json_pack("{s:I,s:I,s:o,s:o}", "offset", (json_int_t)offset, "limit",
                                   (json_int_t)limit, "total", total, "next_offset",
-                                  more ? json_integer((json_int_t)(offset + limit))
-                                       : json_null()));
+                                  more ? json_integer((json_int_t)(offset + limit)) : json_null()));
     return true;
 }
 
@@ -50,16 +48,15 @@ json_t *sim_network_of_case(const char *name, const gf_pf_case_t *c)
     for (size_t i = 0; i < c->n_bus; i++) {
         const gf_pf_bus_t *b = &c->bus[i];
         json_array_append_new(buses, json_pack("{s:i,s:s,s:f,s:f,s:f,s:f,s:f,s:i}", "id", b->id,
-                                               "type", gf_pf_bus_type_name(b->type), "pd_mw",
-                                               b->pd, "qd_mvar", b->qd, "vmin", b->vmin, "vmax",
-                                               b->vmax, "base_kv", b->base_kv, "area", b->area));
+                                               "type", gf_pf_bus_type_name(b->type), "pd_mw", b->pd,
+                                               "qd_mvar", b->qd, "vmin", b->vmin, "vmax", b->vmax,
+                                               "base_kv", b->base_kv, "area", b->area));
     }
     for (size_t k = 0; k < c->n_branch; k++) {
         const gf_pf_branch_t *br = &c->branch[k];
-        json_array_append_new(branches,
-                              json_pack("{s:I,s:i,s:i,s:f,s:b}", "row", (json_int_t)k, "fbus",
-                                        br->fbus, "tbus", br->tbus, "rate_a_mva", br->rate_a,
-                                        "in_service", br->status > 0));
+        json_array_append_new(branches, json_pack("{s:I,s:i,s:i,s:f,s:b}", "row", (json_int_t)k,
+                                                  "fbus", br->fbus, "tbus", br->tbus, "rate_a_mva",
+                                                  br->rate_a, "in_service", br->status > 0));
     }
     return json_pack("{s:s,s:f,s:o,s:o}", "case", name, "base_mva", c->base_mva, "buses", buses,
                      "branches", branches);
@@ -82,16 +79,16 @@ json_t *sim_network_of_result(const json_t *result)
     const json_t *bus = json_object_get(result, "bus"), *br = json_object_get(result, "branch");
     if (!json_is_array(bus) || !json_is_array(br))
         return NULL;
-    static const char *const bk[] = {"id", "type", "in_service", "vm_pu", "va_degree",
-                                     "p_mw", "q_mvar", "lmp", NULL};
-    static const char *const rk[] = {"fbus", "tbus", "in_service", "loading_percent",
+    static const char *const bk[] = {"id",   "type",   "in_service", "vm_pu", "va_degree",
+                                     "p_mw", "q_mvar", "lmp",        NULL};
+    static const char *const rk[] = {"fbus",  "tbus",    "in_service", "loading_percent",
                                      "pf_mw", "qf_mvar", NULL};
     json_t *buses = json_array(), *branches = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(bus, i, v)
-        json_array_append_new(buses, pick(v, bk));
-    json_array_foreach(br, i, v) {
+    json_array_foreach(bus, i, v) json_array_append_new(buses, pick(v, bk));
+    json_array_foreach(br, i, v)
+    {
         json_t *o = pick(v, rk);
         json_object_set_new(o, "row", json_integer((json_int_t)i));
         json_array_append_new(branches, o);

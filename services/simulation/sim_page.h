@@ -17,7 +17,7 @@
 
 #include "powerflow/case.h"
 
-#define SIM_PAGE_DEFAULT 5000   /* entries per array when the client gives no limit */
+#define SIM_PAGE_DEFAULT 5000 /* entries per array when the client gives no limit */
 #define SIM_PAGE_MAX 100000
 
 /* Arrays of results that are paged (NULL-terminated). */

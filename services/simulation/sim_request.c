@@ -44,8 +44,7 @@ static int bad(gf_err_t *err, const char *code, const char *field, const char *f
 static int get_region(const json_t *v, const char *field, char *out, size_t cap, gf_err_t *err)
 {
     if (v == NULL)
-        return bad(err, "missing_field", field, "'%s' is missing (a region code, e.g. PJM)",
-                   field);
+        return bad(err, "missing_field", field, "'%s' is missing (a region code, e.g. PJM)", field);
     if (!json_is_string(v) || json_string_length(v) == 0)
         return bad(err, "invalid_field", field, "'%s' must name a region", field);
     if (json_string_length(v) >= cap || !gf_region_valid(json_string_value(v)))
@@ -58,8 +57,7 @@ static int get_region(const json_t *v, const char *field, char *out, size_t cap,
 /* Refuse a member of object o (at `where`, "" for the body) that is not in the NULL-ended
  * known list: 400 unknown_field naming it ("outages.lines"), so a misspelt member is never
  * silently ignored. o that is not an object passes (the caller checks its type). */
-static int only_members(const json_t *o, const char *const *known, const char *where,
-                        gf_err_t *err)
+static int only_members(const json_t *o, const char *const *known, const char *where, gf_err_t *err)
 {
     const char *key;
     json_t *v;
@@ -78,15 +76,16 @@ static int only_members(const json_t *o, const char *const *known, const char *w
 }
 
 /* A number in [min, max] ((min, max] when min_open); the refusal states the range. */
-static int get_number_in(const json_t *v, const char *field, double min, bool min_open,
-                         double max, double *out, gf_err_t *err)
+static int get_number_in(const json_t *v, const char *field, double min, bool min_open, double max,
+                         double *out, gf_err_t *err)
 {
     if (!json_is_number(v))
         return bad(err, "invalid_field", field, "'%s' must be a number", field);
     double x = json_number_value(v);
     if (!isfinite(x) || x < min || (min_open && x == min) || x > max) {
-        gf_err_set(err, GF_EINVAL, "invalid_field", "'%s' is out of range: it must be %s %g and <= %g",
-                   field, min_open ? ">" : ">=", min, max);
+        gf_err_set(err, GF_EINVAL, "invalid_field",
+                   "'%s' is out of range: it must be %s %g and <= %g", field,
+                   min_open ? ">" : ">=", min, max);
         gf_err_add_field(err, field, err->message);
         return GF_EINVAL;
     }
@@ -212,16 +211,14 @@ static int parse_costs(const json_t *v, sim_request_t *q, gf_err_t *err)
         size_t nc = json_array_size(c);
         if (!json_is_array(c) || nc == 0 || nc > 64 || (model == 1 && (nc % 2 || nc < 4)))
             return bad(err, "invalid_field", "costs[].coeffs",
-                       "'%s' must be a non-empty array (pairs x,y for model 1)",
-                       "costs[].coeffs");
+                       "'%s' must be a non-empty array (pairs x,y for model 1)", "costs[].coeffs");
         sim_cost_t *sc = &q->costs[q->n_costs++];
         sc->gen = (size_t)json_integer_value(g);
         sc->model = (int)model;
         sc->coeffs = gf_xmalloc(nc * sizeof(double));
         sc->n = (int)(model == 1 ? nc / 2 : nc);
         for (size_t k = 0; k < nc; k++)
-            if (get_number(json_array_get(c, k), "costs[].coeffs", -1e9, 1e9, &sc->coeffs[k],
-                           err))
+            if (get_number(json_array_get(c, k), "costs[].coeffs", -1e9, 1e9, &sc->coeffs[k], err))
                 return GF_EINVAL;
     }
     return 0;
@@ -239,9 +236,10 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
     if (!json_is_object(body))
         return bad(err, "invalid_body", "body", "the %s body must be a JSON object",
                    sim_kind_name(kind));
-    static const char *const known[] = {"case", "case_text", "mode", "load", "outages", "costs",
-                                        "init", "max_cpu_time", "async", "branches", "region",
-                                        "start", "hours", "screen_limits", NULL};
+    static const char *const known[] = {"case",    "case_text",     "mode",   "load",
+                                        "outages", "costs",         "init",   "max_cpu_time",
+                                        "async",   "branches",      "region", "start",
+                                        "hours",   "screen_limits", NULL};
     json_t *v;
     if (only_members(body, known, "", err))
         return GF_EINVAL;
@@ -278,8 +276,7 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
                 return bad(err, "invalid_field", "mode", "'%s' must be pf, ac or dc", "mode");
         } else if (kind == SIM_PF) {
             if (strcmp(m, "ac") != 0)
-                return bad(err, "invalid_field", "mode", "'%s' of a power flow must be ac",
-                           "mode");
+                return bad(err, "invalid_field", "mode", "'%s' of a power flow must be ac", "mode");
         } else if (!strcmp(m, "ac") || !strcmp(m, "dc")) {
             q->dc = !strcmp(m, "dc");
         } else {
@@ -288,8 +285,8 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
     }
     if ((v = json_object_get(body, "load")) != NULL) {
         if (kind == SIM_SCHEDULE)
-            return bad(err, "invalid_field", "load",
-                       "'%s' is set by the forecast in a schedule", "load");
+            return bad(err, "invalid_field", "load", "'%s' is set by the forecast in a schedule",
+                       "load");
         if (parse_load(v, q, err))
             return GF_EINVAL;
     }
@@ -369,16 +366,16 @@ int sim_request_parse(const json_t *body, sim_kind_t kind, sim_request_t *q, gf_
         }
     } else if (json_object_get(body, "region") || json_object_get(body, "start") ||
                json_object_get(body, "hours")) {
-        return bad(err, "invalid_field", "region",
-                   "'%s', 'start' and 'hours' belong to a schedule", "region");
+        return bad(err, "invalid_field", "region", "'%s', 'start' and 'hours' belong to a schedule",
+                   "region");
     }
     return 0;
 }
 
 static int unknown(gf_err_t *err, const char *field, size_t row, size_t n)
 {
-    gf_err_set(err, GF_EINVAL, "unknown_element", "'%s' names row %zu but the case has %zu",
-               field, row, n);
+    gf_err_set(err, GF_EINVAL, "unknown_element", "'%s' names row %zu but the case has %zu", field,
+               row, n);
     gf_err_add_field(err, field, err->message);
     return GF_EINVAL;
 }
@@ -399,8 +396,8 @@ int sim_request_check(const sim_request_t *q, const gf_pf_case_t *c, gf_err_t *e
             return unknown(err, "costs[].gen", q->costs[i].gen, c->n_gen);
     for (size_t i = 0; i < q->n_bus_loads; i++)
         if (gf_pf_case_bus_index(c, q->bus_loads[i].bus) < 0) {
-            gf_err_set(err, GF_EINVAL, "unknown_element", "load.buses names bus %d, not in the case",
-                       q->bus_loads[i].bus);
+            gf_err_set(err, GF_EINVAL, "unknown_element",
+                       "load.buses names bus %d, not in the case", q->bus_loads[i].bus);
             gf_err_add_field(err, "load.buses", err->message);
             return GF_EINVAL;
         }
@@ -435,9 +432,8 @@ void sim_request_opts(const sim_request_t *q, double default_cpu_time, gf_pf_opt
     o->n_costs = q->n_costs;
     o->init = q->init;
     o->screen_limits = q->screen_limits;
-    o->max_cpu_time = q->max_cpu_time > 0 && q->max_cpu_time < default_cpu_time
-                          ? q->max_cpu_time
-                          : default_cpu_time;
+    o->max_cpu_time = q->max_cpu_time > 0 && q->max_cpu_time < default_cpu_time ? q->max_cpu_time
+                                                                                : default_cpu_time;
 }
 
 void sim_request_cleanup(sim_request_t *q)

@@ -43,12 +43,12 @@ typedef struct sim_cost {
 
 typedef struct sim_request {
     sim_kind_t kind;
-    char case_name[128];      /* shipped case, or "" when case_text is given */
-    char *case_text;          /* uploaded MATPOWER text, owned, or NULL */
+    char case_name[128]; /* shipped case, or "" when case_text is given */
+    char *case_text;     /* uploaded MATPOWER text, owned, or NULL */
     size_t case_text_len;
-    bool dc;                  /* mode "dc" */
-    int n1_mode;              /* contingencies: GF_PF_N1_PF / _ACOPF / _DCOPF */
-    double load_scale;        /* 1 when not given */
+    bool dc;           /* mode "dc" */
+    int n1_mode;       /* contingencies: GF_PF_N1_PF / _ACOPF / _DCOPF */
+    double load_scale; /* 1 when not given */
     gf_pf_bus_load_t *bus_loads;
     size_t n_bus_loads;
     char forecast_region[32]; /* load from the forecast (opf/powerflow) or schedule region */
@@ -58,8 +58,8 @@ typedef struct sim_request {
     sim_cost_t *costs;
     size_t n_costs;
     gf_pf_init_t init;
-    bool screen_limits;       /* OPF branch-limit screening (true) */
-    double max_cpu_time;      /* 0 = service default */
+    bool screen_limits;  /* OPF branch-limit screening (true) */
+    double max_cpu_time; /* 0 = service default */
     bool async;
     size_t *screen, n_screen; /* contingencies: branch rows to screen (NULL = all) */
     double start;             /* schedule: first hour (epoch) */

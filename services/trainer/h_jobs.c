@@ -1,11 +1,11 @@
 /*
  * h_jobs.c - job routes of the trainer. Jobs are recorded in Redis (trn_keys.h): gf:jobs
  * (sorted set: job id scored by creation time) and gf:job:{id} (hash, the job's JSON document
- * under field "json", trn_job_to_json), written in that order (trn_run.h, trn_job_save). The POST handler validates, checks the regions against
- * gf:regions, saves the queued job and only then answers 202 and hands the job to the job
- * pool (app->pool, core/pool.h); from then on the pool thread owns the job and keeps its
- * document current. GET /v1/jobs lists the most recent first; GET /v1/jobs/{id} reads one
- * document.
+ * under field "json", trn_job_to_json), written in that order (trn_run.h, trn_job_save). The POST
+ * handler validates, checks the regions against gf:regions, saves the queued job and only then
+ * answers 202 and hands the job to the job pool (app->pool, core/pool.h); from then on the pool
+ * thread owns the job and keeps its document current. GET /v1/jobs lists the most recent first; GET
+ * /v1/jobs/{id} reads one document.
  *
  * Shutdown (gf_pool_free from main.c's cleanup): a running job gets GF_DRAIN_SECONDS, then
  * the pool cancels it and trn_run_job ends it "interrupted" within a boosting round; a job
@@ -233,8 +233,8 @@ static void on_saved(redisAsyncContext *ac, void *reply_, void *privdata)
     if (trn_jobs_submit(app, job, &err) != 0) {
         /* the record stays "queued": say so in it, best effort */
         json_object_set_new(doc, "state", json_string("failed"));
-        json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code", err.code, "message",
-                                                    err.message));
+        json_object_set_new(doc, "error",
+                            json_pack("{s:s, s:s}", "code", err.code, "message", err.message));
         char *text = json_dumps(doc, JSON_COMPACT), key[96];
         trn_key_job(key, sizeof key, json_string_value(json_object_get(doc, "id")));
         const char *argv[] = {"HSET", key, "json", text};
@@ -314,24 +314,23 @@ static void on_regions(redisAsyncContext *ac, void *reply_, void *privdata)
                         strcmp(reply->element[k]->str, c->regions[i]) == 0;
             if (!found) {
                 size_t l = strlen(unknown);
-                snprintf(unknown + l, sizeof unknown - l, "%s'%s'", nu ? ", " : "",
-                         c->regions[i]);
+                snprintf(unknown + l, sizeof unknown - l, "%s'%s'", nu ? ", " : "", c->regions[i]);
                 nu++;
             }
         }
         if (nu > 0) {
             gf_err_set(&err, GF_ENOTFOUND, "unknown_region",
-                       "%s %s not known (no demand history in Redis)", nu > 1 ? "regions" : "region",
-                       unknown);
+                       "%s %s not known (no demand history in Redis)",
+                       nu > 1 ? "regions" : "region", unknown);
             for (size_t i = 0; i < c->n; i++) {
                 int found = 0;
                 for (size_t k = 0; k < nk && !found; k++)
                     found = reply->element[k]->type == REDIS_REPLY_STRING &&
                             strcmp(reply->element[k]->str, c->regions[i]) == 0;
                 if (!found)
-                    gf_err_add_detail(&err, json_pack("{s:s, s:s, s:s}", "field", "regions",
-                                                      "region", c->regions[i], "reason",
-                                                      "unknown region"));
+                    gf_err_add_detail(&err,
+                                      json_pack("{s:s, s:s, s:s}", "field", "regions", "region",
+                                                c->regions[i], "reason", "unknown region"));
             }
             goto fail;
         }

@@ -119,16 +119,15 @@ static void work_alias(gf_rcluster_t *rc, model_ctx_t *c)
     if (gf_reg_latest(rc, c->name, &latest, &c->err) != 0)
         return;
     if (latest == 0) {
-        gf_err_set(&c->err, GF_ENOTFOUND, "unknown_model", "model '%s' is not registered",
-                   c->name);
+        gf_err_set(&c->err, GF_ENOTFOUND, "unknown_model", "model '%s' is not registered", c->name);
         return;
     }
     int64_t from = 0, to = 0;
     if (gf_reg_alias_req_apply(rc, c->name, &c->req, &from, &to, &c->err) != 0)
         return;
     trn_mape_refresh(rc, c->name);
-    c->out = json_pack("{s:s, s:s, s:o, s:I, s:b}", "name", c->name, "alias", c->req.alias,
-                       "from", from > 0 ? json_integer((json_int_t)from) : json_null(), "to",
+    c->out = json_pack("{s:s, s:s, s:o, s:I, s:b}", "name", c->name, "alias", c->req.alias, "from",
+                       from > 0 ? json_integer((json_int_t)from) : json_null(), "to",
                        (json_int_t)to, "rollback", c->req.rollback);
 }
 

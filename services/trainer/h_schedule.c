@@ -39,7 +39,8 @@ static int sched_load(gf_rcluster_t *c, const char *region, json_t **doc, gf_err
 {
     *doc = NULL;
     char key[96];
-    redisReply *r = gf_rcluster_cmd(c, NULL, "HGET %s json", trn_key_sched(key, sizeof key, region));
+    redisReply *r = gf_rcluster_cmd(c, NULL, "HGET %s json",
+                                    trn_key_sched(key, sizeof key, region));
     if (gf_redis_reply_check(r, err) != 0) {
         if (r)
             freeReplyObject(r);
@@ -60,7 +61,8 @@ static int sched_load(gf_rcluster_t *c, const char *region, json_t **doc, gf_err
 static int sched_save(gf_rcluster_t *c, const char *region, const json_t *doc, gf_err_t *err)
 {
     char *text = json_dumps(doc, JSON_COMPACT), key[96];
-    redisReply *r = gf_rcluster_cmd(c, NULL, "HSET %s json %s", trn_key_sched(key, sizeof key, region), text);
+    redisReply *r = gf_rcluster_cmd(c, NULL, "HSET %s json %s",
+                                    trn_key_sched(key, sizeof key, region), text);
     free(text);
     int rc = gf_redis_reply_check(r, err);
     if (r)
@@ -141,7 +143,8 @@ static int start_job(gf_rcluster_t *c, trn_app_t *app, const char *region, json_
         json_t *jd = job_doc_load(c, id, err, &lrc);
         if (jd != NULL && trn_job_json_interrupt(jd, NULL, NULL, se.code, se.message, now)) {
             char *text = json_dumps(jd, JSON_COMPACT), key[96];
-            redisReply *w = gf_rcluster_cmd(c, NULL, "HSET %s json %s", trn_key_job(key, sizeof key, id), text);
+            redisReply *w = gf_rcluster_cmd(c, NULL, "HSET %s json %s",
+                                            trn_key_job(key, sizeof key, id), text);
             free(text);
             if (w)
                 freeReplyObject(w);
@@ -284,14 +287,14 @@ typedef struct sched_ctx {
     gf_req_t *r;
     trn_app_t *app;
     char region[GF_REGION_MAX + 1]; /* PUT */
-    json_t *body;                    /* PUT, owned copy */
+    json_t *body;                   /* PUT, owned copy */
     json_t *out;
     gf_err_t err;
 } sched_ctx_t;
 
 /* The served view: the stored document with the effective settings and the data state. */
-static json_t *view(const json_t *stored, const char *region, const trn_app_t *app,
-                    int64_t last, int64_t seen_to, double now)
+static json_t *view(const json_t *stored, const char *region, const trn_app_t *app, int64_t last,
+                    int64_t seen_to, double now)
 {
     json_t *o = trn_sched_doc(stored, region);
     trn_sched_eff_t eff;

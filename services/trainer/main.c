@@ -175,7 +175,9 @@ static int init(gf_service_t *svc, void **app_out, gf_err_t *err)
     app->env.nthread = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_THREADS");
     app->env.job_ttl_days = (int)gf_cfg_int(&svc->cfg, "GF_TRAINER_JOB_TTL_DAYS");
     trn_run_metrics_init();
-    gf_pool_cfg_t regc = {.name = "registry", .threads = 1, .queue_max = REGISTRY_QUEUE,
+    gf_pool_cfg_t regc = {.name = "registry",
+                          .threads = 1,
+                          .queue_max = REGISTRY_QUEUE,
                           .local_free = gf_rcluster_local_free};
     app->registry = gf_pool_new(svc->base, &regc, err);
     if (app->registry == NULL)

@@ -21,15 +21,15 @@ typedef struct trn_app {
     gf_pool_t *registry; /* registry calls of the routes and upkeep: one thread */
     trn_run_env_t env;
     trn_job_opts_t defaults;
-    char owner[64];    /* host name */
-    char instance[24]; /* random per process start */
-    atomic_int recovered; /* jobs left by a previous process were marked */
+    char owner[64];                  /* host name */
+    char instance[24];               /* random per process start */
+    atomic_int recovered;            /* jobs left by a previous process were marked */
     gf_redis_retry_t *recover_retry; /* a failed recovery again, with backoff (loop) */
-    double stale_seconds; /* GF_TRAINER_STALE_SECONDS */
-    struct event *sweep;  /* periodic stale-job sweep */
-    trn_sched_defaults_t sched; /* GF_TRAINER_RETRAIN_* (h_schedule.c) */
-    double sched_check_seconds; /* GF_TRAINER_RETRAIN_CHECK_SECONDS */
-    struct event *sched_timer;  /* periodic schedule check */
+    double stale_seconds;            /* GF_TRAINER_STALE_SECONDS */
+    struct event *sweep;             /* periodic stale-job sweep */
+    trn_sched_defaults_t sched;      /* GF_TRAINER_RETRAIN_* (h_schedule.c) */
+    double sched_check_seconds;      /* GF_TRAINER_RETRAIN_CHECK_SECONDS */
+    struct event *sched_timer;       /* periodic schedule check */
 } trn_app_t;
 
 /* This process's identity: owner = the host name ("unknown" when it cannot be read), instance

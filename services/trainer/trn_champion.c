@@ -56,8 +56,7 @@ int trn_cc_score(const trn_data_t *d, const trn_result_t *res, const char *spec_
     size_t nc = gf_feat_spec_ncols(spec);
     if (XGBoosterGetNumFeature(b, &nf) != 0 || (size_t)nf != nc) {
         char msg[96];
-        snprintf(msg, sizeof msg, "model has %llu features, spec %zu", (unsigned long long)nf,
-                 nc);
+        snprintf(msg, sizeof msg, "model has %llu features, spec %zu", (unsigned long long)nf, nc);
         rc = unusable(err, "feature count mismatch", msg);
         goto out;
     }
@@ -137,27 +136,27 @@ void trn_cc_decide(trn_cc_t *cc, int allow_promote, double min_gain_pct)
         snprintf(cc->reason, sizeof cc->reason, "no production version yet");
     } else if (!cc->scored || !isfinite(cc->champion_mape)) {
         cc->promote = 1;
-        snprintf(cc->reason, sizeof cc->reason,
-                 "production v%lld cannot be scored on the new data", (long long)cc->champion_version);
+        snprintf(cc->reason, sizeof cc->reason, "production v%lld cannot be scored on the new data",
+                 (long long)cc->champion_version);
     } else if (cc->challenger_mape < cc->champion_mape &&
                cc->challenger_mape <= cc->champion_mape * (1.0 - min_gain_pct / 100.0)) {
         cc->promote = 1;
         snprintf(cc->reason, sizeof cc->reason,
                  "MAPE %.3f %% beats production v%lld at %.3f %% on the same %zu test hours%s",
-                 cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
-                 cc->hours, which);
+                 cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape, cc->hours,
+                 which);
     } else if (cc->challenger_mape < cc->champion_mape) {
         snprintf(cc->reason, sizeof cc->reason,
                  "MAPE %.3f %% is below production v%lld at %.3f %% on the same %zu test hours%s "
                  "but not by the required %.2f %%",
-                 cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
-                 cc->hours, which, min_gain_pct);
+                 cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape, cc->hours,
+                 which, min_gain_pct);
     } else {
         snprintf(cc->reason, sizeof cc->reason,
                  "MAPE %.3f %% does not beat production v%lld at %.3f %% on the same %zu test "
                  "hours%s",
-                 cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape,
-                 cc->hours, which);
+                 cc->challenger_mape, (long long)cc->champion_version, cc->champion_mape, cc->hours,
+                 which);
     }
 }
 
@@ -169,11 +168,11 @@ static json_t *num_or_null(double x)
 json_t *trn_cc_to_json(const trn_cc_t *cc)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "champion_version", cc->has_champion
-                                                   ? json_integer((json_int_t)cc->champion_version)
-                                                   : json_null());
-    json_object_set_new(o, "champion_mape", cc->scored ? num_or_null(cc->champion_mape)
-                                                       : json_null());
+    json_object_set_new(o, "champion_version",
+                        cc->has_champion ? json_integer((json_int_t)cc->champion_version)
+                                         : json_null());
+    json_object_set_new(o, "champion_mape",
+                        cc->scored ? num_or_null(cc->champion_mape) : json_null());
     json_object_set_new(o, "challenger_mape", num_or_null(cc->challenger_mape));
     json_object_set_new(o, "hours", json_integer((json_int_t)cc->hours));
     json_object_set_new(o, "champion_scored", json_boolean(cc->scored));

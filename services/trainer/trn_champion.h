@@ -28,17 +28,17 @@
 #include "trn_train.h"
 
 typedef struct trn_cc {
-    int has_champion;          /* a production version existed */
-    int64_t champion_version;  /* its number (0 when none) */
-    int scored;                /* the champion was scored */
-    double champion_mape;      /* on the common hours (NaN when not scored) */
-    double challenger_mape;    /* on the common hours (the backtest MAPE when not scored) */
-    size_t hours;              /* common hours scored */
-    int champion_saw_test;     /* the champion's training range reaches into the test period */
-    int unseen_only;           /* scored only on the hours after the champion's data_to */
-    char note[200];            /* why the champion was not scored ("" otherwise) */
-    int promote;               /* the decision */
-    char reason[200];          /* the decision in words */
+    int has_champion;         /* a production version existed */
+    int64_t champion_version; /* its number (0 when none) */
+    int scored;               /* the champion was scored */
+    double champion_mape;     /* on the common hours (NaN when not scored) */
+    double challenger_mape;   /* on the common hours (the backtest MAPE when not scored) */
+    size_t hours;             /* common hours scored */
+    int champion_saw_test;    /* the champion's training range reaches into the test period */
+    int unseen_only;          /* scored only on the hours after the champion's data_to */
+    char note[200];           /* why the champion was not scored ("" otherwise) */
+    int promote;              /* the decision */
+    char reason[200];         /* the decision in words */
 } trn_cc_t;
 
 #define TRN_CC_MIN_UNSEEN_HOURS 72
@@ -46,10 +46,10 @@ typedef struct trn_cc {
 /* Score a champion model (blob of blob_len bytes, feature spec JSON text, fitted on target
  * hours up to seen_to) on res's test period over data d: one forecast per test day at each
  * origin, only on hours where res->test_skip is 0 and both models predicted, and only on
- * hours after seen_to when at least TRN_CC_MIN_UNSEEN_HOURS such hours exist (cc->unseen_only). Fills cc->champion_mape,
- * cc->challenger_mape, cc->hours and sets cc->scored = 1. Returns 0, or GF_EUNPROCESSABLE
- * "champion_unusable" (spec does not parse, XGBoost cannot load the bytes, feature counts
- * differ, or no hour could be predicted) with the reason in err. */
+ * hours after seen_to when at least TRN_CC_MIN_UNSEEN_HOURS such hours exist (cc->unseen_only).
+ * Fills cc->champion_mape, cc->challenger_mape, cc->hours and sets cc->scored = 1. Returns 0, or
+ * GF_EUNPROCESSABLE "champion_unusable" (spec does not parse, XGBoost cannot load the bytes,
+ * feature counts differ, or no hour could be predicted) with the reason in err. */
 int trn_cc_score(const trn_data_t *d, const trn_result_t *res, const char *spec_json,
                  const unsigned char *blob, size_t blob_len, int64_t seen_to, trn_cc_t *cc,
                  gf_err_t *err);

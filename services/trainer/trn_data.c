@@ -44,8 +44,8 @@ static void points_push(points_t *ps, int64_t t, double demand, double temp)
 
 int trn_parse_stamp(const char *s, size_t len, int64_t *out)
 {
-    if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[19] != 'Z')
+    if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[19] != 'Z')
         return -1;
     static const int pos[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
     for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
@@ -171,8 +171,7 @@ static int load_flags_csv(trn_data_t *d, const char *path, gf_err_t *err)
 }
 
 int trn_data_load_csv(trn_data_t *d, const char *csv_path, const char *flags_path,
-                      const char *region, const char *tz, int64_t from, int64_t to,
-                      gf_err_t *err)
+                      const char *region, const char *tz, int64_t from, int64_t to, gf_err_t *err)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->region, sizeof d->region, "%s", region);
@@ -193,7 +192,8 @@ int trn_data_load_csv(trn_data_t *d, const char *csv_path, const char *flags_pat
             continue;
         }
         /* fast reject: the region is the second field, after a 20-char stamp */
-        if (strlen(line) <= 21 + rlen || strncmp(line + 21, region, rlen) != 0 || line[21 + rlen] != ',') {
+        if (strlen(line) <= 21 + rlen || strncmp(line + 21, region, rlen) != 0 ||
+            line[21 + rlen] != ',') {
             if (seen)
                 break; /* the file is sorted by region: our block is over */
             continue;
@@ -290,8 +290,8 @@ int trn_data_load_redis(trn_data_t *d, gf_rcluster_t *c, const char *region, int
     snprintf(d->region, sizeof d->region, "%s", region);
     redisReply *r = NULL;
     gf_feat_demand_t h;
-    int rc = gf_feat_demand_load(c, region, from, to == INT64_MAX ? GF_FEAT_DEMAND_LAST : to + 1,
-                                 0, &h, err);
+    int rc = gf_feat_demand_load(c, region, from, to == INT64_MAX ? GF_FEAT_DEMAND_LAST : to + 1, 0,
+                                 &h, err);
     if (rc == 0 && h.tz[0] == '\0')
         rc = gf_err_set(err, GF_ENOTFOUND, "unknown_region", "region '%s' is not known", region);
     if (rc == 0) {
@@ -309,8 +309,8 @@ int trn_data_load_redis(trn_data_t *d, gf_rcluster_t *c, const char *region, int
     gf_err_t e = {0};
     r = gf_rcluster_cmd(c, &e, "HKEYS %s", gf_feat_demand_flags_key(fkey, sizeof fkey, region));
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-        rc = gf_err_set(err, GF_EUNAVAIL, r ? "redis_error" : "redis_unavailable",
-                        "redis: %.200s", r ? r->str : e.message);
+        rc = gf_err_set(err, GF_EUNAVAIL, r ? "redis_error" : "redis_unavailable", "redis: %.200s",
+                        r ? r->str : e.message);
         gf_err_cleanup(&e);
         goto out;
     }

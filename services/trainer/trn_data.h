@@ -20,11 +20,11 @@
 
 typedef struct trn_data {
     char region[32];
-    char tz[64];              /* IANA zone of the region */
-    gf_feat_series_t series;  /* owning */
-    unsigned char *imputed;   /* series.n flags: 1 = value imputed upstream; owned */
-    size_t n_values;          /* hours with a demand value */
-    size_t n_imputed;         /* hours flagged */
+    char tz[64];             /* IANA zone of the region */
+    gf_feat_series_t series; /* owning */
+    unsigned char *imputed;  /* series.n flags: 1 = value imputed upstream; owned */
+    size_t n_values;         /* hours with a demand value */
+    size_t n_imputed;        /* hours flagged */
     /* Temperature of the target hours (trn_weather.h): stored forecasts (owned; series.tfc
      * points at them) and whether the model gets the target-hour columns (temp_fc...). */
     struct gf_feat_tfc *tfc;
@@ -37,8 +37,7 @@ typedef struct trn_data {
  * Returns 0; GF_ENOTFOUND "unknown_region" when the file has no row for it; GF_EINVAL
  * "bad_csv" (with the line number) on a malformed row; GF_EUNAVAIL "io_error". */
 int trn_data_load_csv(trn_data_t *d, const char *csv_path, const char *flags_path,
-                      const char *region, const char *tz, int64_t from, int64_t to,
-                      gf_err_t *err);
+                      const char *region, const char *tz, int64_t from, int64_t to, gf_err_t *err);
 
 /* IANA zone of `region` from eia930_regions.csv (quoted fields allowed) into tz[len].
  * Returns 0 or GF_ENOTFOUND "unknown_region" / GF_EUNAVAIL "io_error". */

@@ -87,7 +87,8 @@ int trn_json_only(const json_t *body, const char *const *known, gf_err_t *err)
 {
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)body, key, val) {
+    json_object_foreach((json_t *)body, key, val)
+    {
         int ok = 0;
         for (size_t i = 0; known[i]; i++)
             ok |= strcmp(key, known[i]) == 0;
@@ -100,9 +101,9 @@ int trn_json_only(const json_t *body, const char *const *known, gf_err_t *err)
 int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_job_opts_t *out,
                        char ***regions, size_t *nregions, int *all, gf_err_t *err)
 {
-    static const char *const known[] = {"regions",        "test_days", "val_days", "search",
-                                        "max_rounds",     "max_train_days", "promote",
-                                        "min_gain_pct",   NULL};
+    static const char *const known[] = {"regions", "test_days",    "val_days",
+                                        "search",  "max_rounds",   "max_train_days",
+                                        "promote", "min_gain_pct", NULL};
     *regions = NULL;
     *nregions = 0;
     *all = 0;
@@ -150,8 +151,8 @@ int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_j
         for (size_t k = 0; k < i; k++) {
             if (strcmp(v[k], s) == 0) {
                 trn_strv_free(v, n);
-                return field_fail(err, "invalid_regions", "regions",
-                                  "region '%s' is listed twice", s);
+                return field_fail(err, "invalid_regions", "regions", "region '%s' is listed twice",
+                                  s);
             }
         }
         v[i] = gf_xstrdup(s);
@@ -270,13 +271,13 @@ json_t *trn_job_to_json(const trn_job_t *j)
         json_array_append_new(rg, json_string(j->regions[i]));
     json_object_set_new(o, "regions", rg);
     json_object_set_new(o, "all", json_boolean(j->all));
-    json_object_set_new(
-        o, "options",
-        json_pack("{s:i, s:i, s:b, s:i, s:i, s:b, s:f, s:s}", "test_days", j->opts.test_days,
-                  "val_days", j->opts.val_days, "search", j->opts.search, "max_rounds",
-                  j->opts.max_rounds, "max_train_days", j->opts.max_train_days, "promote",
-                  j->opts.promote, "min_gain_pct", j->opts.min_gain_pct, "trigger",
-                  j->opts.scheduled ? "schedule" : "api"));
+    json_object_set_new(o, "options",
+                        json_pack("{s:i, s:i, s:b, s:i, s:i, s:b, s:f, s:s}", "test_days",
+                                  j->opts.test_days, "val_days", j->opts.val_days, "search",
+                                  j->opts.search, "max_rounds", j->opts.max_rounds,
+                                  "max_train_days", j->opts.max_train_days, "promote",
+                                  j->opts.promote, "min_gain_pct", j->opts.min_gain_pct, "trigger",
+                                  j->opts.scheduled ? "schedule" : "api"));
     json_object_set_new(o, "owner", json_string(j->owner));
     json_object_set_new(o, "instance", json_string(j->instance));
     json_object_set_new(o, "created_at", time_json(j->created_at));
@@ -308,9 +309,10 @@ json_t *trn_job_to_json(const trn_job_t *j)
     }
     json_object_set_new(o, "progress", p);
     json_object_set_new(o, "results", json_incref(j->results));
-    json_object_set_new(o, "error", j->err_code[0] ? json_pack("{s:s, s:s}", "code", j->err_code,
-                                                               "message", j->err_msg)
-                                                   : json_null());
+    json_object_set_new(o, "error",
+                        j->err_code[0]
+                            ? json_pack("{s:s, s:s}", "code", j->err_code, "message", j->err_msg)
+                            : json_null());
     return o;
 }
 

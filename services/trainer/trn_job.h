@@ -34,12 +34,12 @@ typedef enum {
 
 /* Options of a job; defaults come from the service configuration. */
 typedef struct trn_job_opts {
-    int test_days;      /* backtest days, 1..365 */
-    int val_days;       /* validation days for the parameter search, 7..365 */
-    int search;         /* 1 = small parameter search, 0 = default parameters only */
-    int max_rounds;     /* 0 = default; 1..5000 caps boosting rounds (expert knob) */
-    int max_train_days; /* 0 = all history; else 28..7300 days of training origins */
-    int promote;        /* 1 = champion/challenger decides production; 0 = staging only */
+    int test_days;       /* backtest days, 1..365 */
+    int val_days;        /* validation days for the parameter search, 7..365 */
+    int search;          /* 1 = small parameter search, 0 = default parameters only */
+    int max_rounds;      /* 0 = default; 1..5000 caps boosting rounds (expert knob) */
+    int max_train_days;  /* 0 = all history; else 28..7300 days of training origins */
+    int promote;         /* 1 = champion/challenger decides production; 0 = staging only */
     double min_gain_pct; /* promote only when the challenger's MAPE is at least this many percent
                             (relative) below the champion's; 0 = strictly lower, 0..50 */
     int scheduled;       /* 1 = started by the retraining schedule (trn_schedule.h), not the API */
@@ -49,7 +49,7 @@ typedef struct trn_job {
     char id[TRN_JOB_ID_MAX + 1];
     char **regions; /* owned */
     size_t nregions;
-    int all;        /* the request said "all" */
+    int all; /* the request said "all" */
     trn_job_opts_t opts;
     trn_job_state_t state;
     double created_at, started_at, finished_at; /* wall clock epoch seconds; 0 = not yet */
@@ -61,7 +61,7 @@ typedef struct trn_job {
     char stage[16];      /* "loading", "features", "search", "calibration", "refit",
                             "backtest", "save", "champion", "final_refit", "register" */
     int candidate, candidates, round, max_rounds;
-    json_t *results; /* array of per-region result objects, owned */
+    json_t *results;                 /* array of per-region result objects, owned */
     char err_code[48], err_msg[256]; /* job-level error ("" when none) */
 } trn_job_t;
 
@@ -80,7 +80,6 @@ int trn_job_opts_parse(const json_t *body, const trn_job_opts_t *defaults, trn_j
 /* 0 when every member of the object body is in the NULL-terminated list known; else
  * GF_EINVAL "unknown_field" naming the first other member. */
 int trn_json_only(const json_t *body, const char *const *known, gf_err_t *err);
-
 
 void trn_strv_free(char **v, size_t n);
 

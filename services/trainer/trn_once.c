@@ -54,8 +54,8 @@ static void once_event(void *arg, const trn_job_t *job, const char *what, const 
         printf("[%zu/%zu] %s: start\n", i, n, region);
     } else if (strcmp(what, "stage") == 0) {
         if (job->candidates > 0)
-            printf("[%zu/%zu] %s: %s, candidate %d/%d\n", i, n, region, job->stage,
-                   job->candidate, job->candidates);
+            printf("[%zu/%zu] %s: %s, candidate %d/%d\n", i, n, region, job->stage, job->candidate,
+                   job->candidates);
         else
             printf("[%zu/%zu] %s: %s\n", i, n, region, job->stage);
     } else if (strcmp(what, "region_done") == 0) {
@@ -68,13 +68,13 @@ static void once_event(void *arg, const trn_job_t *job, const char *what, const 
                    "%.2f %%) -> %s (%s) in %.1f s\n",
                    i, n, region, (long long)json_integer_value(json_object_get(res, "version")),
                    json_number_value(json_object_get(res, "mape")),
-                   json_number_value(json_object_get(json_object_get(m, "same_hour_yesterday"),
-                                                     "mape")),
-                   json_number_value(json_object_get(json_object_get(m, "same_hour_last_week"),
-                                                     "mape")),
+                   json_number_value(
+                       json_object_get(json_object_get(m, "same_hour_yesterday"), "mape")),
+                   json_number_value(
+                       json_object_get(json_object_get(m, "same_hour_last_week"), "mape")),
                    json_string_value(json_object_get(res, "alias")),
-                   json_string_value(json_object_get(
-                       json_object_get(res, "champion_challenger"), "reason")),
+                   json_string_value(
+                       json_object_get(json_object_get(res, "champion_challenger"), "reason")),
                    t);
         } else {
             json_t *e = json_object_get(res, "error");
@@ -176,8 +176,7 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
                 found = known->element[i]->type == REDIS_REPLY_STRING &&
                         strcmp(known->element[i]->str, tok) == 0;
             if (!found || !gf_region_valid(tok)) {
-                fprintf(stderr, "gf-trainer: region '%s' is not known (not in gf:regions)\n",
-                        tok);
+                fprintf(stderr, "gf-trainer: region '%s' is not known (not in gf:regions)\n", tok);
                 bad = 1;
             } else {
                 regions[n++] = gf_xstrdup(tok);
@@ -209,8 +208,8 @@ int trn_once_main(int argc, char **argv, const gf_cfg_opt_t *svc_opts)
         fprintf(stderr, "gf-trainer: %s\n", err.message);
         goto out;
     }
-    printf("job %s: %zu region(s), test %d days, %s threads\n", id, job->nregions,
-           o.test_days, env.nthread > 0 ? "fixed" : "free-core");
+    printf("job %s: %zu region(s), test %d days, %s threads\n", id, job->nregions, o.test_days,
+           env.nthread > 0 ? "fixed" : "free-core");
     fflush(stdout);
     trn_run_metrics_init();
     once_state_t st = {.tty = isatty(1)};

@@ -151,12 +151,11 @@ int trn_job_save(gf_rcluster_t *c, const trn_job_t *job, int index, int ttl_days
 }
 
 /* Compare-and-set on the stored text, so a job that finished meanwhile is not clobbered. */
-static const char cas_script[] =
-    "if redis.call('HGET', KEYS[1], 'json') == ARGV[1] then\n"
-    "  redis.call('HSET', KEYS[1], 'json', ARGV[2])\n"
-    "  return 1\n"
-    "end\n"
-    "return 0\n";
+static const char cas_script[] = "if redis.call('HGET', KEYS[1], 'json') == ARGV[1] then\n"
+                                 "  redis.call('HSET', KEYS[1], 'json', ARGV[2])\n"
+                                 "  return 1\n"
+                                 "end\n"
+                                 "return 0\n";
 
 /* Walk the newest job documents; rewrite those `mark` selects (compare-and-set). */
 typedef int (*mark_fn)(json_t *doc, const void *arg, double now);
@@ -227,10 +226,11 @@ static int mark_stale(json_t *doc, const void *arg_, double now)
     if (!trn_job_json_is_stale(doc, now, a->stale))
         return 0;
     char msg[160];
-    snprintf(msg, sizeof msg, "interrupted: no progress from its process (owner %.64s) for over %.0f s",
-             json_string_value(json_object_get(doc, "owner")) ? json_string_value(
-                                                                    json_object_get(doc, "owner"))
-                                                              : "?",
+    snprintf(msg, sizeof msg,
+             "interrupted: no progress from its process (owner %.64s) for over %.0f s",
+             json_string_value(json_object_get(doc, "owner"))
+                 ? json_string_value(json_object_get(doc, "owner"))
+                 : "?",
              a->stale);
     return trn_job_json_interrupt(doc, NULL, a->self, "interrupted", msg, now);
 }
@@ -401,8 +401,8 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
         cc.champion_version = champ->version;
         cc.champion_saw_test = champ->data_to >= res.test_from;
         gf_err_t se = {0};
-        if (trn_cc_score(&d, &res, champ->spec_json, champ->blob, champ->blob_len,
-                         champ->data_to, &cc, &se))
+        if (trn_cc_score(&d, &res, champ->spec_json, champ->blob, champ->blob_len, champ->data_to,
+                         &cc, &se))
             snprintf(cc.note, sizeof cc.note, "%.190s", se.message);
         gf_err_cleanup(&se);
     } else if (lrc == GF_ENOTFOUND) {
@@ -509,13 +509,14 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_object_set_new(out, "promoted", json_boolean(cc.promote));
     if (alias_note[0])
         json_object_set_new(out, "note", json_string(alias_note));
-    json_object_set_new(out, "mape", isfinite(res.m_model.mape) ? json_real(res.m_model.mape)
-                                                                : json_null());
+    json_object_set_new(out, "mape",
+                        isfinite(res.m_model.mape) ? json_real(res.m_model.mape) : json_null());
     json_t *m = json_object_get(rj, "metrics");
     json_object_set_new(out, "metrics",
                         json_pack("{s:O, s:O, s:O}", "model", json_object_get(m, "model"),
                                   "same_hour_yesterday", json_object_get(m, "same_hour_yesterday"),
-                                  "same_hour_last_week", json_object_get(m, "same_hour_last_week")));
+                                  "same_hour_last_week",
+                                  json_object_get(m, "same_hour_last_week")));
     json_object_set_new(out, "champion_challenger", trn_cc_to_json(&cc));
     json_object_set(out, "params", json_object_get(rj, "params"));
     json_object_set(out, "train_range", json_object_get(rj, "train_range"));
@@ -526,10 +527,9 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     json_object_set_new(out, "model_bytes", json_integer((json_int_t)res.model_len));
     json_object_set_new(out, "timings",
                         json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "load_seconds", t_load,
-                                  "train_seconds", t_train, "feature_seconds",
-                                  res.feature_seconds, "champion_seconds", t_champ,
-                                  "refit_seconds", t_refit, "register_seconds", t_reg,
-                                  "total_seconds", total));
+                                  "train_seconds", t_train, "feature_seconds", res.feature_seconds,
+                                  "champion_seconds", t_champ, "refit_seconds", t_refit,
+                                  "register_seconds", t_reg, "total_seconds", total));
     *ok = 1;
     gf_metric_observe(m_train_s, total);
     gf_metric_add(m_rows, (double)res.n_train_rows);
@@ -537,14 +537,13 @@ static json_t *run_region(run_t *r, const char *region, int *ok)
     gf_metric_add(m_regions, 1, cc.promote ? "promoted" : "staged");
     GF_LOG(GF_LOG_INFO, "region_trained",
            "job %s %s: v%" PRId64 " MAPE %.2f %% (yesterday %.2f, last week %.2f) -> %s in %.1f s",
-           job->id, region, version, res.m_model.mape, res.m_naive_day.mape,
-           res.m_naive_week.mape, alias, total);
+           job->id, region, version, res.m_model.mape, res.m_naive_day.mape, res.m_naive_week.mape,
+           alias, total);
     goto done;
 fail:
     out = fail_result(region, &e);
     gf_metric_add(m_regions, 1, "failed");
-    GF_LOG(GF_LOG_WARN, "region_failed", "job %s %s: %s: %s", job->id, region, e.code,
-           e.message);
+    GF_LOG(GF_LOG_WARN, "region_failed", "job %s %s: %s: %s", job->id, region, e.code, e.message);
 done:
     json_decref(rj);
     free(spec_text);
@@ -575,8 +574,8 @@ trn_job_state_t trn_run_job(trn_job_t *job, const trn_run_env_t *env, const trn_
         event(&r, "region", NULL);
         int ok = 0;
         json_t *res = run_region(&r, job->regions[i], &ok);
-        const char *code = json_string_value(json_object_get(json_object_get(res, "error"),
-                                                             "code"));
+        const char *code = json_string_value(
+            json_object_get(json_object_get(res, "error"), "code"));
         if (!ok && code && strcmp(code, "cancelled") == 0)
             interrupted = 1;
         json_array_append(job->results, res);
@@ -588,8 +587,8 @@ trn_job_state_t trn_run_job(trn_job_t *job, const trn_run_env_t *env, const trn_
             n_fail++;
             size_t l = strlen(failed);
             if (l + 40 < sizeof failed)
-                snprintf(failed + l, sizeof failed - l, "%s%s (%s)", l ? ", " : "",
-                         job->regions[i], code ? code : "error");
+                snprintf(failed + l, sizeof failed - l, "%s%s (%s)", l ? ", " : "", job->regions[i],
+                         code ? code : "error");
         }
         if (interrupted)
             break;

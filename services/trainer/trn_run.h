@@ -27,8 +27,8 @@
 
 typedef struct trn_run_env {
     gf_redis_conf_t redis; /* one Redis or a Redis Cluster (core/rcluster.h) */
-    int nthread;      /* XGBoost threads; 0 = trn_default_nthread() when a region starts */
-    int job_ttl_days; /* finished job documents expire after this many days */
+    int nthread;           /* XGBoost threads; 0 = trn_default_nthread() when a region starts */
+    int job_ttl_days;      /* finished job documents expire after this many days */
 } trn_run_env_t;
 
 typedef struct trn_run_hooks {
@@ -58,7 +58,8 @@ int trn_job_save(gf_rcluster_t *c, const trn_job_t *job, int index, int ttl_days
 extern const char trn_jobs_index_script[];
 
 /* Mark jobs that `owner` left queued or running (a previous process on this host) as failed
- * with reason "interrupted by restart" (never those of instance `self`, this process). *n_marked gets the count. 0 or GF_EUNAVAIL. */
+ * with reason "interrupted by restart" (never those of instance `self`, this process). *n_marked
+ * gets the count. 0 or GF_EUNAVAIL. */
 int trn_jobs_recover(gf_rcluster_t *c, const char *owner, const char *self, int *n_marked,
                      gf_err_t *err);
 

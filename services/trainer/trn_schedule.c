@@ -37,8 +37,8 @@ json_t *trn_sched_doc(const json_t *doc, const char *region)
 {
     json_t *o = json_is_object(doc) ? json_deep_copy(doc) : json_object();
     json_object_set_new(o, "region", json_string(region));
-    static const char *const nullable[] = {"enabled", "every_hours", "after_days",  "next_run",
-                                           "last_run", "run_data",   "trigger",     "job",
+    static const char *const nullable[] = {"enabled",     "every_hours", "after_days", "next_run",
+                                           "last_run",    "run_data",    "trigger",    "job",
                                            "last_result", NULL};
     for (size_t i = 0; nullable[i]; i++)
         if (json_object_get(o, nullable[i]) == NULL)

@@ -360,8 +360,8 @@ static int calib_cross_fit(builder_t *b, const trn_config_t *cfg, const trn_xgb_
             rc = cancelled(err);
         } else if (!(rc = build_rows(b, first, bs - gap, stride, bs - gap, &fit, err)) &&
                    !(rc = build_rows(b, be + gap, val_start, stride, val_start, &fit, err)) &&
-                   (rows_for_eval(b), 1) &&
-                   !(rc = build_rows(b, bs, be, day, be, &blk, err)) && fit.nrow > 0) {
+                   (rows_for_eval(b), 1) && !(rc = build_rows(b, bs, be, day, be, &blk, err)) &&
+                   fit.nrow > 0) {
             trn_xgb_params_t fp = *p;
             fp.max_rounds = (int)lround(best_rounds * (double)fit.nrow / (double)tr_rows);
             if (fp.max_rounds < 1)
@@ -569,8 +569,8 @@ static int run_refit(train_run_t *r, gf_err_t *err)
     r->rp.max_rounds = scaled_rounds(r->best_rounds, r->ref.nrow, r->tr.nrow);
     if (prog_stage(&r->pg, "refit", 0, 0))
         return cancelled(err);
-    if ((rc = trn_xgb_fit_hook(&r->ref, NULL, &r->rp, 0, prog_round, &r->pg, &r->best_b, NULL,
-                               NULL, err)))
+    if ((rc = trn_xgb_fit_hook(&r->ref, NULL, &r->rp, 0, prog_round, &r->pg, &r->best_b, NULL, NULL,
+                               err)))
         return rc;
     r->out->rounds = r->rp.max_rounds;
     r->out->train_seconds = now_mono() - r->t_train;
@@ -673,15 +673,15 @@ static void run_intervals(train_run_t *r)
     for (size_t j = 0; j < r->nh; j++)
         if (!r->skip[j])
             trn_resid_push(cal, (r->act[j] - r->pred[j]) / r->scl[j], (int)(j % (size_t)H) + 1,
-                           r->scl[j], r->test_start + (int64_t)(j / (size_t)H) * DAY +
-                                          3600 * (int64_t)(j % (size_t)H));
+                           r->scl[j],
+                           r->test_start + (int64_t)(j / (size_t)H) * DAY +
+                               3600 * (int64_t)(j % (size_t)H));
     size_t lo = 1, hi = 5; /* levels 0.10 and 0.90 */
-    out->iv_test_n = gf_feat_calib_coverage(qv, H, TRN_NQ, lo, hi, cal->res + base,
-                                            cal->hz + base, cal->scl + base, cal->n - base,
-                                            &out->iv_test_coverage, &out->iv_test_width);
-    gf_feat_calib_coverage(qo, H, TRN_NQ, lo, hi, cal->res + base, cal->hz + base,
-                           cal->scl + base, cal->n - base, &out->iv_old_coverage,
-                           &out->iv_old_width);
+    out->iv_test_n = gf_feat_calib_coverage(qv, H, TRN_NQ, lo, hi, cal->res + base, cal->hz + base,
+                                            cal->scl + base, cal->n - base, &out->iv_test_coverage,
+                                            &out->iv_test_width);
+    gf_feat_calib_coverage(qo, H, TRN_NQ, lo, hi, cal->res + base, cal->hz + base, cal->scl + base,
+                           cal->n - base, &out->iv_old_coverage, &out->iv_old_width);
     out->n_cal = cal->n;
     out->resid_q = gf_xcalloc((size_t)H * TRN_NQ, sizeof *out->resid_q);
     gf_feat_calib_quantiles(cal->res, cal->hz, cal->n, H, TRN_CALIB_POOL, trn_quantile_levels,
@@ -758,8 +758,7 @@ static void run_cleanup(train_run_t *r)
     free(r->skip);
 }
 
-int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *out,
-                     gf_err_t *err)
+int trn_train_region(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->region, sizeof out->region, "%s", d->region);
@@ -798,7 +797,9 @@ int trn_fit_until(const trn_data_t *d, const trn_config_t *cfg, const trn_result
     /* origins whose every horizon ends before the cut */
     int64_t last_origin = floor_div(cut - 1 - 3600 * (int64_t)(H - 1) - issue, DAY) * DAY + issue;
     size_t nc = gf_feat_spec_ncols(res->spec);
-    builder_t b = {.spec = res->spec, .d = d, .horizon = H,
+    builder_t b = {.spec = res->spec,
+                   .d = d,
+                   .horizon = H,
                    .halflife_s = cfg->recency_halflife_days * 86400.0};
     b.buf = gf_xmalloc((size_t)H * nc * sizeof *b.buf);
     trn_matrix_t full;
@@ -806,8 +807,8 @@ int trn_fit_until(const trn_data_t *d, const trn_config_t *cfg, const trn_result
     prog_t pg = {.cfg = cfg, .p = {.stage = "final_refit"}};
     int stride_h = res->fit_stride_h > 0 ? res->fit_stride_h : cfg->train_stride_h;
     rows_for_fit(&b, cut);
-    int rc = build_rows(&b, res->train_from, last_origin + 1, 3600 * (int64_t)stride_h, cut,
-                        &full, err);
+    int rc = build_rows(&b, res->train_from, last_origin + 1, 3600 * (int64_t)stride_h, cut, &full,
+                        err);
     trn_xgb_params_t fp = res->params;
     fp.nthread = cfg->nthread;
     fp.max_rounds = scaled_rounds(res->rounds, full.nrow, res->n_train_rows);
@@ -821,8 +822,7 @@ int trn_fit_until(const trn_data_t *d, const trn_config_t *cfg, const trn_result
     return rc;
 }
 
-int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *res,
-                   gf_err_t *err)
+int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *res, gf_err_t *err)
 {
     if (res->spec == NULL || res->model == NULL || res->n_train_rows == 0 || res->rounds < 1)
         return gf_err_set(err, GF_EINVAL, "bad_refit", "nothing trained to refit");
@@ -1020,8 +1020,8 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
     }
     json_t *params = trn_xgb_params_to_json(&r->params);
     json_object_set_new(params, "rounds", json_integer(r->rounds));
-    json_object_set_new(params, "val_mae", isfinite(r->val_mae) ? json_real(r->val_mae)
-                                                                : json_null());
+    json_object_set_new(params, "val_mae",
+                        isfinite(r->val_mae) ? json_real(r->val_mae) : json_null());
     json_object_set_new(j, "params", params);
     json_object_set_new(j, "horizon", json_integer(r->horizon));
     json_t *m = json_object();
@@ -1039,22 +1039,25 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
         json_decref(qh);
         qh = q_rows(r->resid_q, r->horizon);
     }
-    json_t *rq = json_pack("{s:s, s:o, s:o}", "units", "model_output", "levels", lv,
-                           "by_horizon", qh);
+    json_t *rq = json_pack("{s:s, s:o, s:o}", "units", "model_output", "levels", lv, "by_horizon",
+                           qh);
     if (r->resid_q_rec)
         json_object_set_new(rq, "recursive_by_lead",
                             q_rows(r->resid_q_rec, r->horizon * (TRN_REC_BLOCKS - 1)));
     json_object_set_new(m, "residual_quantiles", rq);
-    json_object_set_new(
-        m, "intervals",
-        json_pack("{s:s, s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:o}", "method",
-                  "split_conformal", "pool_hours", TRN_CALIB_POOL, "calibration_residuals",
-                  (json_int_t)r->n_cal, "cross_fitted_residuals", (json_int_t)r->n_cal_cross,
-                  "validation_residuals", (json_int_t)r->n_cal_val, "test_coverage_p10_p90",
-                  num_or_null(r->iv_test_coverage), "test_mean_width_p10_p90",
-                  num_or_null(r->iv_test_width), "test_hours", (json_int_t)r->iv_test_n,
-                  "per_horizon_28d_coverage_p10_p90", num_or_null(r->iv_old_coverage),
-                  "per_horizon_28d_mean_width_p10_p90", num_or_null(r->iv_old_width)));
+    json_object_set_new(m, "intervals",
+                        json_pack("{s:s, s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:o}", "method",
+                                  "split_conformal", "pool_hours", TRN_CALIB_POOL,
+                                  "calibration_residuals", (json_int_t)r->n_cal,
+                                  "cross_fitted_residuals", (json_int_t)r->n_cal_cross,
+                                  "validation_residuals", (json_int_t)r->n_cal_val,
+                                  "test_coverage_p10_p90", num_or_null(r->iv_test_coverage),
+                                  "test_mean_width_p10_p90", num_or_null(r->iv_test_width),
+                                  "test_hours", (json_int_t)r->iv_test_n,
+                                  "per_horizon_28d_coverage_p10_p90",
+                                  num_or_null(r->iv_old_coverage),
+                                  "per_horizon_28d_mean_width_p10_p90",
+                                  num_or_null(r->iv_old_width)));
     json_object_set_new(json_object_get(m, "intervals"), "recursive",
                         json_pack("{s:i, s:I, s:o, s:o, s:I}", "leads_from", r->horizon + 1,
                                   "calibration_residuals", (json_int_t)r->n_cal_rec,
@@ -1069,8 +1072,8 @@ json_t *trn_result_to_json(const trn_result_t *r, int with_model)
                                       "evaluated_rounds", r->eval_rounds, "rows",
                                       (json_int_t)r->n_train_rows, "evaluated_rows",
                                       (json_int_t)r->eval_rows, "data_to", stamp_json(r->train_to),
-                                      "evaluated_data_to", stamp_json(r->eval_train_to),
-                                      "seconds", r->refit_seconds));
+                                      "evaluated_data_to", stamp_json(r->eval_train_to), "seconds",
+                                      r->refit_seconds));
     json_object_set_new(j, "test_range", range_json(r->test_from, r->test_to));
     json_object_set_new(j, "rows",
                         json_pack("{s:I, s:I, s:I, s:I}", "train", (json_int_t)r->n_train_rows,

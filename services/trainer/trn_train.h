@@ -45,28 +45,28 @@ typedef struct trn_progress {
 typedef int (*trn_progress_fn)(void *arg, const trn_progress_t *p);
 
 typedef struct trn_config {
-    int horizon;             /* hours ahead, 1..GF_FEAT_MAX_HORIZON (24) */
-    int issue_hour_utc;      /* 0..23 (0) */
-    int test_days;           /* backtest days at the end of the data (28) */
-    int64_t test_start;      /* first test origin; 0 = the last test_days full days */
-    int val_days;            /* validation days right before the test period (56) */
-    int train_stride_h;      /* training origins every N hours, aligned to the issue hour (24) */
-    int max_train_days;      /* 0 = all history before the validation period */
-    int search;              /* 1 = small grid search, 0 = default params only (1) */
-    int patience;            /* early-stopping patience in rounds (50) */
-    int nthread;             /* XGBoost threads (trn_default_nthread()) */
+    int horizon;              /* hours ahead, 1..GF_FEAT_MAX_HORIZON (24) */
+    int issue_hour_utc;       /* 0..23 (0) */
+    int test_days;            /* backtest days at the end of the data (28) */
+    int64_t test_start;       /* first test origin; 0 = the last test_days full days */
+    int val_days;             /* validation days right before the test period (56) */
+    int train_stride_h;       /* training origins every N hours, aligned to the issue hour (24) */
+    int max_train_days;       /* 0 = all history before the validation period */
+    int search;               /* 1 = small grid search, 0 = default params only (1) */
+    int patience;             /* early-stopping patience in rounds (50) */
+    int nthread;              /* XGBoost threads (trn_default_nthread()) */
     const char *model_format; /* "ubj" (default) or "json" */
-    int max_rounds;          /* 0 = default; else a cap on every candidate's boosting rounds
-                                (an expert knob: small values cripple the model on purpose) */
-    int calib_days;          /* interval calibration: days before the validation window that
-                                are cross-fitted for out-of-sample residuals (364; 0 = none) */
-    int calib_folds;         /* blocks of that window, one extra fit each (4) */
+    int max_rounds;           /* 0 = default; else a cap on every candidate's boosting rounds
+                                 (an expert knob: small values cripple the model on purpose) */
+    int calib_days;           /* interval calibration: days before the validation window that
+                                 are cross-fitted for out-of-sample residuals (364; 0 = none) */
+    int calib_folds;          /* blocks of that window, one extra fit each (4) */
     const char *const *extra_features; /* NULL-terminated feature names appended to the
                                           default spec (experiments: trn-backtest -F); NULL */
-    double recency_halflife_days; /* > 0: every fit weights its rows 2^(-age / half-life),
-                                     age = the target's distance to the end of the fit's data
-                                     (the block, for the calibration cross-fits); 0 = off */
-    trn_progress_fn progress; /* NULL = none */
+    double recency_halflife_days;      /* > 0: every fit weights its rows 2^(-age / half-life),
+                                          age = the target's distance to the end of the fit's data
+                                          (the block, for the calibration cross-fits); 0 = off */
+    trn_progress_fn progress;          /* NULL = none */
     void *progress_arg;
 } trn_config_t;
 
@@ -100,16 +100,16 @@ extern const double trn_quantile_levels[TRN_NQ]; /* 0.05 0.10 0.25 0.50 0.75 0.9
 
 typedef struct trn_result {
     char region[32];
-    gf_feat_spec_t *spec;        /* owned */
-    unsigned char *model;        /* owned, model_len bytes in model_format */
+    gf_feat_spec_t *spec; /* owned */
+    unsigned char *model; /* owned, model_len bytes in model_format */
     size_t model_len;
     char model_format[8];
-    trn_xgb_params_t params;     /* chosen (objective points to a static string) */
-    int rounds;                  /* boosting rounds of the stored model */
-    double val_mae;              /* validation MAE (model output units) of the chosen params */
+    trn_xgb_params_t params; /* chosen (objective points to a static string) */
+    int rounds;              /* boosting rounds of the stored model */
+    double val_mae;          /* validation MAE (model output units) of the chosen params */
     int horizon;
     trn_metrics_t m_model, m_naive_day, m_naive_week; /* backtest, same hours for all three */
-    trn_metrics_t *m_by_horizon; /* horizon entries (model), owned */
+    trn_metrics_t *m_by_horizon;                      /* horizon entries (model), owned */
     /* Split-conformal residual quantiles (features/calib.h) in model output units,
      * r = (actual - prediction) / scale (the spec's normalisation scale, 1 without one), from
      * every out-of-sample forecast of the run: the chosen search candidate (fitted before the
@@ -127,28 +127,28 @@ typedef struct trn_result {
     size_t iv_test_n;
     /* Recursive leads horizon+1 .. horizon*TRN_REC_BLOCKS: split-conformal quantiles of the
      * recursive residuals (the cross-fitted blocks, validation days with the chosen
-     * candidate, backtest days with the stored model), lead L at resid_q_rec[(L-horizon-1)*TRN_NQ + j], each residual divided by
-     * its block's scale; the same check as above (table from the validation days, scored on
-     * the backtest days). Owned. */
+     * candidate, backtest days with the stored model), lead L at resid_q_rec[(L-horizon-1)*TRN_NQ +
+     * j], each residual divided by its block's scale; the same check as above (table from the
+     * validation days, scored on the backtest days). Owned. */
     double *resid_q_rec;
     size_t n_cal_rec;
     double iv_rec_coverage, iv_rec_width;
     size_t iv_rec_n;
-    int64_t train_from, train_to;  /* first origin / last target stamp the stored model was
-                                      fitted on */
-    int fit_stride_h;              /* hours between its training origins */
+    int64_t train_from, train_to; /* first origin / last target stamp the stored model was
+                                     fitted on */
+    int fit_stride_h;             /* hours between its training origins */
     /* Set by trn_refit_full when it replaced the model: the backtested model's round count,
      * last target stamp and rows, and the refit's wall time. */
     int refit, eval_rounds;
     int64_t eval_train_to;
     size_t eval_rows;
     double refit_seconds;
-    int64_t test_from, test_to;    /* first/last scored target stamp */
+    int64_t test_from, test_to; /* first/last scored target stamp */
     size_t n_train_rows, n_val_rows, n_test_hours, n_test_skipped;
-    double train_seconds;          /* search + refit(s) */
-    double feature_seconds;        /* time in gf_feat_build */
-    size_t feature_rows;           /* rows built */
-    json_t *search;                /* owned array: {params, val_mae, rounds} per candidate */
+    double train_seconds;   /* search + refit(s) */
+    double feature_seconds; /* time in gf_feat_build */
+    size_t feature_rows;    /* rows built */
+    json_t *search;         /* owned array: {params, val_mae, rounds} per candidate */
     /* The backtest, hour by hour (test_n = test days x horizon, origin-major from test_from):
      * the model's prediction in MW (NaN when none) and the skip mask used for all three
      * scores. Lets a caller score another model (the champion) on exactly these hours. Owned. */
@@ -160,8 +160,8 @@ typedef struct trn_result {
     double *cal_res;
     int *cal_hz;
     size_t cal_n_before_test;
-    double *rec_res;      /* the recursive pool: residuals, leads (horizon+1..), the first */
-    int *rec_hz;          /* rec_n_before_test from before the test period */
+    double *rec_res; /* the recursive pool: residuals, leads (horizon+1..), the first */
+    int *rec_hz;     /* rec_n_before_test from before the test period */
     size_t rec_n_before_test;
 } trn_result_t;
 
@@ -219,8 +219,7 @@ int trn_predict_recursive(trn_predictor_t *p, BoosterHandle b, const gf_feat_ser
  * backtested model's figures in eval_* and setting res->refit = 1. Leaves res unchanged (0)
  * when d has no complete row the model did not see. Progress stage "final_refit" through
  * cfg->progress (cancel: GF_EUNAVAIL "cancelled"); cfg->nthread threads. 0 or GF_E*. */
-int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *res,
-                   gf_err_t *err);
+int trn_refit_full(const trn_data_t *d, const trn_config_t *cfg, trn_result_t *res, gf_err_t *err);
 
 /* UTC stamp t as "YYYY-MM-DDTHH:MM:SSZ" into buf (32 bytes are enough). */
 void trn_stamp_fmt(int64_t t, char *buf, size_t len);

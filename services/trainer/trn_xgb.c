@@ -89,9 +89,9 @@ json_t *trn_xgb_params_to_json(const trn_xgb_params_t *p)
 {
     return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:i}", "max_depth",
                      p->max_depth, "eta", p->eta, "min_child_weight", p->min_child_weight,
-                     "subsample", p->subsample, "colsample_bytree", p->colsample_bytree,
-                     "lambda", p->lambda, "alpha", p->alpha, "gamma", p->gamma, "objective",
-                     p->objective, "seed", p->seed);
+                     "subsample", p->subsample, "colsample_bytree", p->colsample_bytree, "lambda",
+                     p->lambda, "alpha", p->alpha, "gamma", p->gamma, "objective", p->objective,
+                     "seed", p->seed);
 }
 
 static int set_params(BoosterHandle b, const trn_xgb_params_t *p, gf_err_t *err)
@@ -151,13 +151,12 @@ int trn_xgb_fit(const trn_matrix_t *train, const trn_matrix_t *val, const trn_xg
                 int patience, BoosterHandle *out, int *best_rounds, double *best_score,
                 gf_err_t *err)
 {
-    return trn_xgb_fit_hook(train, val, p, patience, NULL, NULL, out, best_rounds, best_score,
-                            err);
+    return trn_xgb_fit_hook(train, val, p, patience, NULL, NULL, out, best_rounds, best_score, err);
 }
 
-int trn_xgb_fit_hook(const trn_matrix_t *train, const trn_matrix_t *val,
-                     const trn_xgb_params_t *p, int patience, trn_round_fn hook, void *hook_arg,
-                     BoosterHandle *out, int *best_rounds, double *best_score, gf_err_t *err)
+int trn_xgb_fit_hook(const trn_matrix_t *train, const trn_matrix_t *val, const trn_xgb_params_t *p,
+                     int patience, trn_round_fn hook, void *hook_arg, BoosterHandle *out,
+                     int *best_rounds, double *best_score, gf_err_t *err)
 {
     DMatrixHandle dtrain = NULL, dval = NULL;
     BoosterHandle b = NULL, sliced = NULL;
@@ -232,8 +231,9 @@ int trn_xgb_predict(BoosterHandle b, const float *x, size_t nrow, size_t ncol, d
     const float *res = NULL;
     GF_XGB_TRY(XGDMatrixCreateFromMat(x, nrow, ncol, NAN, &d));
     GF_XGB_TRY(XGBoosterPredictFromDMatrix(
-        b, d, "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
-              "\"strict_shape\":false}",
+        b, d,
+        "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
+        "\"strict_shape\":false}",
         &shape, &dim, &res));
     if (dim < 1 || shape[0] != nrow || (dim == 2 && shape[1] != 1) || dim > 2) {
         gf_err_set(err, GF_EINTERNAL, "xgboost_error", "unexpected prediction shape");

@@ -22,9 +22,9 @@
 
 /* A dense row-major float matrix with one target per row, grown by trn_matrix_push. */
 typedef struct trn_matrix {
-    float *x;      /* nrow * ncol, NaN = missing */
-    float *y;      /* nrow targets */
-    float *w;      /* nrow sample weights, or NULL (all 1): see trn_matrix_push_w */
+    float *x; /* nrow * ncol, NaN = missing */
+    float *y; /* nrow targets */
+    float *w; /* nrow sample weights, or NULL (all 1): see trn_matrix_push_w */
     size_t nrow, ncol, cap;
 } trn_matrix_t;
 
@@ -66,9 +66,9 @@ int trn_xgb_fit(const trn_matrix_t *train, const trn_matrix_t *val, const trn_xg
 typedef int (*trn_round_fn)(void *arg, int round, int max_rounds);
 
 /* trn_xgb_fit with a per-round hook (hook may be NULL). */
-int trn_xgb_fit_hook(const trn_matrix_t *train, const trn_matrix_t *val,
-                     const trn_xgb_params_t *p, int patience, trn_round_fn hook, void *hook_arg,
-                     BoosterHandle *out, int *best_rounds, double *best_score, gf_err_t *err);
+int trn_xgb_fit_hook(const trn_matrix_t *train, const trn_matrix_t *val, const trn_xgb_params_t *p,
+                     int patience, trn_round_fn hook, void *hook_arg, BoosterHandle *out,
+                     int *best_rounds, double *best_score, gf_err_t *err);
 
 /* Predict nrow rows of x (ncol floats each) into out (doubles, copied out of XGBoost's
  * scratch memory). 0 or GF_E*. */

@@ -15,27 +15,26 @@
 
 #include "../../services/compliance/amend.h"
 
-static const char TARGET[] =
-    "DIRECTIVE 2012/27/EU OF THE TEST\n"
-    "THE EUROPEAN PARLIAMENT\n"
-    "Whereas:\n"
-    "(1) A recital.\n"
-    "HAVE ADOPTED THIS DIRECTIVE:\n"
-    "Article 1\n"
-    "Scope\n"
-    "1. First paragraph with a first subparagraph:\n"
-    "(a) point a;\n"
-    "(b) point b.\n"
-    "A second subparagraph.\n"
-    "A third subparagraph, Articles 7 to 11.\n"
-    "2. Second paragraph.\n"
-    "Article 2\n"
-    "Other\n"
-    "Text without paragraphs.\n"
-    "Done at X.\n"
-    "ANNEX I\n"
-    "TITLE\n"
-    "1. Item\n";
+static const char TARGET[] = "DIRECTIVE 2012/27/EU OF THE TEST\n"
+                             "THE EUROPEAN PARLIAMENT\n"
+                             "Whereas:\n"
+                             "(1) A recital.\n"
+                             "HAVE ADOPTED THIS DIRECTIVE:\n"
+                             "Article 1\n"
+                             "Scope\n"
+                             "1. First paragraph with a first subparagraph:\n"
+                             "(a) point a;\n"
+                             "(b) point b.\n"
+                             "A second subparagraph.\n"
+                             "A third subparagraph, Articles 7 to 11.\n"
+                             "2. Second paragraph.\n"
+                             "Article 2\n"
+                             "Other\n"
+                             "Text without paragraphs.\n"
+                             "Done at X.\n"
+                             "ANNEX I\n"
+                             "TITLE\n"
+                             "1. Item\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,10 +1,10 @@
 /*
  * fuzz_core_jscan.c - the kit's JSON scanner (core/jscan.h) on arbitrary bytes, checked
  * against jansson: a whole document jansson accepts, the scanner accepts too (unless it nests
- * deeper than GF_JSCAN_MAX_DEPTH or holds a raw NUL byte), and a document the scanner accepts, jansson accepts too
- * unless a number overflows a double (the scanner gives inf and leaves that to the caller).
- * A token walk then checks every string decodes to valid UTF-8 (or is cut at the buffer size
- * it reports), numbers are never NaN, and errors carry a position inside the input.
+ * deeper than GF_JSCAN_MAX_DEPTH or holds a raw NUL byte), and a document the scanner accepts,
+ * jansson accepts too unless a number overflows a double (the scanner gives inf and leaves that to
+ * the caller). A token walk then checks every string decodes to valid UTF-8 (or is cut at the
+ * buffer size it reports), numbers are never NaN, and errors carry a position inside the input.
  */
 #include <jansson.h>
 #include <math.h>

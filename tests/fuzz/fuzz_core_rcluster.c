@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int big = 0;
     for (size_t i = 0; i + 5 < size && !big; i++)
         if (data[i] == '*' && data[i + 1] >= '0' && data[i + 1] <= '9' && data[i + 2] >= '0' &&
-            data[i + 2] <= '9' && data[i + 3] >= '0' && data[i + 3] <= '9' &&
-            data[i + 4] >= '0' && data[i + 4] <= '9')
+            data[i + 2] <= '9' && data[i + 3] >= '0' && data[i + 3] <= '9' && data[i + 4] >= '0' &&
+            data[i + 4] <= '9')
             big = 1;
     redisReader *rd = big ? NULL : redisReaderCreate();
     if (rd != NULL && redisReaderFeed(rd, (const char *)data, size) == REDIS_OK) {

@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         q->nh + q->nrec > FC_Q_MAX_HORIZON || (q->nrec > 0) != (q->rec != NULL))
         abort();
     for (size_t k = 0; k < q->nlevels; k++)
-        if (!(q->levels[k] > 0 && q->levels[k] < 1) || (k > 0 && !(q->levels[k] > q->levels[k - 1])))
+        if (!(q->levels[k] > 0 && q->levels[k] < 1) ||
+            (k > 0 && !(q->levels[k] > q->levels[k - 1])))
             abort();
     check_rows(q->q, q->nh, q->nlevels);
     if (q->rec)

@@ -34,8 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH"};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         unsigned need = gf_gw_keys_required_scope(methods[i], path);
-        if (need == 0 || (need & (need - 1)) != 0 ||
-            need > GF_GW_SCOPE_ADMIN)
+        if (need == 0 || (need & (need - 1)) != 0 || need > GF_GW_SCOPE_ADMIN)
             abort();
     }
     free(path);

@@ -16,7 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (body == NULL)
         return 0;
     trn_sched_defaults_t d = {.enabled = 1, .every_hours = 0, .after_days = 7};
-    d.opts = (trn_job_opts_t){.test_days = 28, .val_days = 56, .search = 1, .promote = 1,
+    d.opts = (trn_job_opts_t){.test_days = 28,
+                              .val_days = 56,
+                              .search = 1,
+                              .promote = 1,
                               .min_gain_pct = 1.0};
     json_t *out = NULL;
     gf_err_t err = {0};

@@ -44,8 +44,8 @@ static int parse_value(const gf_cfg_opt_t *o, const char *text, double *out)
         if (!strcasecmp(text, "1") || !strcasecmp(text, "true") || !strcasecmp(text, "yes") ||
             !strcasecmp(text, "on"))
             *out = 1;
-        else if (!strcasecmp(text, "0") || !strcasecmp(text, "false") ||
-                 !strcasecmp(text, "no") || !strcasecmp(text, "off") || !*text)
+        else if (!strcasecmp(text, "0") || !strcasecmp(text, "false") || !strcasecmp(text, "no") ||
+                 !strcasecmp(text, "off") || !*text)
             *out = 0;
         else
             return -1;
@@ -170,8 +170,8 @@ void gf_cfg_print_help(FILE *out, const gf_cfg_opt_t *const *tables)
         const gf_cfg_opt_t *o = merged.opt[i];
         char range[96];
         range_text(o, range, sizeof range);
-        fprintf(out, "  %-28s default \"%s\"; %s\n      %s\n", o->name, o->def ? o->def : "",
-                range, o->help ? o->help : "");
+        fprintf(out, "  %-28s default \"%s\"; %s\n      %s\n", o->name, o->def ? o->def : "", range,
+                o->help ? o->help : "");
     }
 }
 

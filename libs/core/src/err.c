@@ -110,8 +110,8 @@ json_t *gf_err_to_json(const gf_err_t *err)
         msg = json_string("(message not valid UTF-8)");
     json_object_set_new(e, "code", json_string(code));
     json_object_set_new(e, "message", msg);
-    json_object_set_new(e, "details", err && err->details ? json_deep_copy(err->details)
-                                                          : json_array());
+    json_object_set_new(e, "details",
+                        err && err->details ? json_deep_copy(err->details) : json_array());
     json_object_set_new(root, "error", e);
     return root;
 }

@@ -43,7 +43,7 @@ struct gf_server {
     const gf_route_t **routes;
     size_t nroutes, caproutes;
     size_t inflight;
-    size_t sending;   /* replies handed to evhttp whose bytes are not all written yet */
+    size_t sending; /* replies handed to evhttp whose bytes are not all written yet */
     gf_metric_t *m_requests;
     gf_metric_t *m_duration;
     gf_metric_t *m_inflight;
@@ -100,11 +100,13 @@ gf_server_t *gf_server_new(struct event_base *base, const char *svc, void *app, 
     evhttp_set_max_body_size(s->http, (ev_ssize_t)max_body);
     evhttp_set_max_headers_size(s->http, 64 * 1024);
     evhttp_set_timeout(s->http, 60);
-    s->m_requests = gf_metric_counter("http_requests_total", "HTTP requests by route template, "
-                                      "method and status code.", "route,method,code");
+    s->m_requests = gf_metric_counter("http_requests_total",
+                                      "HTTP requests by route template, "
+                                      "method and status code.",
+                                      "route,method,code");
     s->m_duration = gf_metric_histogram("http_request_duration_seconds",
-                                        "HTTP request latency from arrival to reply.",
-                                        "route", NULL, 0);
+                                        "HTTP request latency from arrival to reply.", "route",
+                                        NULL, 0);
     s->m_inflight = gf_metric_gauge("http_requests_in_flight", "Requests not yet replied to.",
                                     NULL);
     return s;
@@ -308,8 +310,7 @@ void gf_reply_header(gf_req_t *r, const char *name, const char *value)
         GF_LOG(GF_LOG_WARN, "http", "could not add header %s", name);
 }
 
-void gf_reply_raw(gf_req_t *r, int status, const char *content_type, const char *data,
-                  size_t len)
+void gf_reply_raw(gf_req_t *r, int status, const char *content_type, const char *data, size_t len)
 {
     struct evbuffer *b = evbuffer_new();
     if (b == NULL || (len > 0 && evbuffer_add(b, data, len) != 0)) {
@@ -327,7 +328,7 @@ void gf_reply_raw(gf_req_t *r, int status, const char *content_type, const char 
 void gf_reply_json(gf_req_t *r, int status, json_t *body)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
-                                       JSON_REAL_PRECISION(12))
+                                             JSON_REAL_PRECISION(12))
                       : NULL;
     json_decref(body);
     if (text == NULL) {
@@ -474,16 +475,15 @@ static void on_request(struct evhttp_request *ev, void *arg)
         if (r->body_len > DEFAULT_ROUTE_BODY || r->body_len > s->max_body) {
             /* No route will read it: refuse the size first, it is the bigger problem. */
             gf_reply_errorf(r, GF_ETOOBIG, "payload_too_large",
-                            "request body of %zu bytes exceeds the limit of %d bytes",
-                            r->body_len, DEFAULT_ROUTE_BODY);
+                            "request body of %zu bytes exceeds the limit of %d bytes", r->body_len,
+                            DEFAULT_ROUTE_BODY);
         } else if (allow[0]) {
-            if (strstr(allow, "GET") && !strstr(allow, "HEAD") &&
-                strlen(allow) + 7 < sizeof allow)
+            if (strstr(allow, "GET") && !strstr(allow, "HEAD") && strlen(allow) + 7 < sizeof allow)
                 strcat(allow, ", HEAD");
             gf_reply_header(r, "Allow", allow);
             gf_reply_errorf(r, GF_EMETHOD, "method_not_allowed",
-                            "method %s is not allowed on %s (allowed: %s)", method_name(cmd),
-                            path, allow);
+                            "method %s is not allowed on %s (allowed: %s)", method_name(cmd), path,
+                            allow);
         } else {
             gf_reply_errorf(r, GF_ENOTFOUND, "route_not_found", "no route for %s", path);
         }
@@ -501,8 +501,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
         return;
     }
     if (r->body_len > 0) {
-        const char *ctype =
-            evhttp_find_header(evhttp_request_get_input_headers(ev), "Content-Type");
+        const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(ev),
+                                               "Content-Type");
         if (found->media != NULL && !media_ok(found->media, ctype)) {
             gf_reply_errorf(r, GF_EMEDIATYPE, "unsupported_media_type",
                             "Content-Type '%.64s' is not accepted here (accepted: %s)",
@@ -548,8 +548,8 @@ json_t *gf_req_json(gf_req_t *r, gf_err_t *err)
     json_error_t je;
     r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
     if (r->json == NULL) {
-        gf_err_set(err, GF_EINVAL, "invalid_json", "invalid JSON at line %d column %d: %s",
-                   je.line, je.column, je.text);
+        gf_err_set(err, GF_EINVAL, "invalid_json", "invalid JSON at line %d column %d: %s", je.line,
+                   je.column, je.text);
         json_t *d = json_object();
         json_object_set_new(d, "line", json_integer(je.line));
         json_object_set_new(d, "column", json_integer(je.column));
@@ -646,8 +646,8 @@ int gf_query_long(gf_req_t *r, const char *name, long min, long max, long def, l
     return 0;
 }
 
-int gf_query_double(gf_req_t *r, const char *name, double min, double max, double def,
-                    double *out, gf_err_t *err)
+int gf_query_double(gf_req_t *r, const char *name, double min, double max, double def, double *out,
+                    gf_err_t *err)
 {
     const char *v;
     int rc = lookup(r, name, &v, err);

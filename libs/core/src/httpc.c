@@ -78,8 +78,10 @@ static struct bufferevent *tls_bev(struct event_base *base, const char *host, gf
         gf_err_set(err, GF_EINVAL, "bad_url", "cannot verify TLS for host %.100s", host);
         return NULL;
     }
-    struct bufferevent *bev = bufferevent_openssl_socket_new(
-        base, -1, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    struct bufferevent *bev = bufferevent_openssl_socket_new(base, -1, ssl,
+                                                             BUFFEREVENT_SSL_CONNECTING,
+                                                             BEV_OPT_CLOSE_ON_FREE |
+                                                                 BEV_OPT_DEFER_CALLBACKS);
     if (bev == NULL) {
         SSL_free(ssl);
         gf_err_set(err, GF_EINTERNAL, "tls_init", "cannot set up TLS (bufferevent)");
@@ -129,8 +131,8 @@ static void on_response(struct evhttp_request *req, void *arg)
         if (tls_err != 0) {
             char why[160];
             ERR_error_string_n(tls_err, why, sizeof why);
-            gf_err_set(&e, GF_EUNAVAIL, "upstream_unavailable", "no answer (TLS: %s) from %s",
-                       why, c->url);
+            gf_err_set(&e, GF_EUNAVAIL, "upstream_unavailable", "no answer (TLS: %s) from %s", why,
+                       c->url);
         } else {
             gf_err_set(&e, GF_EUNAVAIL, "upstream_unavailable", "no answer from %s", c->url);
         }
@@ -214,16 +216,14 @@ int gf_httpc_request(struct event_base *base, const char *method, const char *ur
             call_free(c);
             return err ? err->rc : GF_EINTERNAL;
         }
-        c->conn = evhttp_connection_base_bufferevent_new(base, NULL, c->tls,
-                                                         evhttp_uri_get_host(u),
+        c->conn = evhttp_connection_base_bufferevent_new(base, NULL, c->tls, evhttp_uri_get_host(u),
                                                          (ev_uint16_t)port);
         if (c->conn == NULL) {
             bufferevent_free(c->tls);
             c->tls = NULL;
         }
     } else {
-        c->conn =
-            evhttp_connection_base_new(base, NULL, evhttp_uri_get_host(u), (ev_uint16_t)port);
+        c->conn = evhttp_connection_base_new(base, NULL, evhttp_uri_get_host(u), (ev_uint16_t)port);
     }
     c->deadline = evtimer_new(base, on_deadline, c);
     if (c->conn == NULL || c->deadline == NULL) {
@@ -259,8 +259,7 @@ int gf_httpc_request(struct event_base *base, const char *method, const char *ur
         /* evhttp_make_request frees the request on failure */
         c->req = NULL;
         call_free(c);
-        return gf_err_set(err, GF_EUNAVAIL, "upstream_unavailable", "cannot send to %.200s",
-                          safe);
+        return gf_err_set(err, GF_EUNAVAIL, "upstream_unavailable", "cannot send to %.200s", safe);
     }
     return 0;
 }
@@ -289,9 +288,8 @@ static void on_sync(int status, const char *body, size_t len, const gf_err_t *er
 }
 
 int gf_httpc_fetch(const char *method, const char *url, const char *const *headers,
-                   const char *content_type,
-                   const char *body, size_t len, double timeout_s, int *status, char **body_out,
-                   size_t *len_out, gf_err_t *err)
+                   const char *content_type, const char *body, size_t len, double timeout_s,
+                   int *status, char **body_out, size_t *len_out, gf_err_t *err)
 {
     struct event_base *base = event_base_new();
     if (base == NULL)

@@ -197,15 +197,32 @@ int gf_jscan_string(gf_jscan_t *j, char *out, size_t cap, size_t *outlen)
         char e = b[p + 1];
         char lit = 0;
         switch (e) {
-        case '"': lit = '"'; break;
-        case '\\': lit = '\\'; break;
-        case '/': lit = '/'; break;
-        case 'b': lit = '\b'; break;
-        case 'f': lit = '\f'; break;
-        case 'n': lit = '\n'; break;
-        case 'r': lit = '\r'; break;
-        case 't': lit = '\t'; break;
-        case 'u': break;
+        case '"':
+            lit = '"';
+            break;
+        case '\\':
+            lit = '\\';
+            break;
+        case '/':
+            lit = '/';
+            break;
+        case 'b':
+            lit = '\b';
+            break;
+        case 'f':
+            lit = '\f';
+            break;
+        case 'n':
+            lit = '\n';
+            break;
+        case 'r':
+            lit = '\r';
+            break;
+        case 't':
+            lit = '\t';
+            break;
+        case 'u':
+            break;
         default:
             j->pos = p;
             return gf_jscan_fail(j, "invalid escape in string");
@@ -389,8 +406,8 @@ int gf_jscan_literal(gf_jscan_t *j, int *which)
             *which = c;
         return 0;
     }
-    return gf_jscan_fail(j, c < 0 ? "unexpected end of input, expected a value"
-                                  : "invalid literal");
+    return gf_jscan_fail(j,
+                         c < 0 ? "unexpected end of input, expected a value" : "invalid literal");
 }
 
 /* ------------------------------------------------------------------ skipping */
@@ -420,7 +437,7 @@ int gf_jscan_skip(gf_jscan_t *j)
             if (obj)
                 stack[depth / 8] |= (uint8_t)(1u << (depth % 8));
             else
-                stack[depth / 8] &= (uint8_t)~(1u << (depth % 8));
+                stack[depth / 8] &= (uint8_t) ~(1u << (depth % 8));
             depth++;
             int close = obj ? '}' : ']';
             if (gf_jscan_peek(j) == close) {
@@ -460,8 +477,8 @@ int gf_jscan_skip(gf_jscan_t *j)
                 continue;
             }
             return gf_jscan_fail(j, c < 0 ? "unexpected end of input"
-                                          : obj ? "expected ',' or '}' in object"
-                                                : "expected ',' or ']' in array");
+                                    : obj ? "expected ',' or '}' in object"
+                                          : "expected ',' or ']' in array");
         }
     }
 }

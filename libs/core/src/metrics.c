@@ -24,8 +24,8 @@ typedef enum { M_COUNTER, M_GAUGE, M_HISTOGRAM, M_GAUGE_FN } mtype_t;
 
 typedef struct series {
     char *values[GF_METRICS_MAX_LABELS];
-    double value;         /* counter/gauge */
-    double sum;           /* histogram */
+    double value;               /* counter/gauge */
+    double sum;                 /* histogram */
     unsigned long long *counts; /* histogram: nbuckets + 1 (the +Inf bucket) */
 } series_t;
 
@@ -48,16 +48,16 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static gf_metric_t *head, *tail;
 static double start_time;
 
-static const double default_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                         0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
+static const double default_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                         0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
 static int valid_name(const char *s)
 {
     if (s == NULL || !*s)
         return 0;
     for (const char *p = s; *p; p++) {
-        int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
-                 *p == ':' || (p != s && *p >= '0' && *p <= '9');
+        int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' || *p == ':' ||
+                 (p != s && *p >= '0' && *p <= '9');
         if (!ok)
             return 0;
     }
@@ -259,8 +259,8 @@ static void sb_value(gf_sbuf_t *b, double v)
         gf_sbuf_addf(b, "%.15g", v);
 }
 
-static void sb_labels(gf_sbuf_t *b, const gf_metric_t *m, const series_t *s,
-                      const char *extra_name, const char *extra_value)
+static void sb_labels(gf_sbuf_t *b, const gf_metric_t *m, const series_t *s, const char *extra_name,
+                      const char *extra_value)
 {
     if (m->nlabels == 0 && extra_name == NULL)
         return;
@@ -438,8 +438,8 @@ void gf_metrics_register_process(void)
 {
     if (start_time == 0)
         start_time = gf_now_wall();
-    gf_metric_gauge_fn("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                       proc_cpu, NULL);
+    gf_metric_gauge_fn("process_cpu_seconds_total",
+                       "Total user and system CPU time spent in seconds.", proc_cpu, NULL);
     gf_metric_gauge_fn("process_resident_memory_bytes", "Resident memory size in bytes.", proc_rss,
                        NULL);
     gf_metric_gauge_fn("process_virtual_memory_bytes", "Virtual memory size in bytes.", proc_vsz,
@@ -447,6 +447,6 @@ void gf_metrics_register_process(void)
     gf_metric_gauge_fn("process_start_time_seconds",
                        "Start time of the process since unix epoch in seconds.", proc_start, NULL);
     gf_metric_gauge_fn("process_open_fds", "Number of open file descriptors.", proc_fds, NULL);
-    gf_metric_gauge_fn("process_max_fds", "Maximum number of open file descriptors.",
-                       proc_max_fds, NULL);
+    gf_metric_gauge_fn("process_max_fds", "Maximum number of open file descriptors.", proc_max_fds,
+                       NULL);
 }

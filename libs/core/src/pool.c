@@ -56,7 +56,7 @@ struct gf_pool {
     atomic_bool stopping;   /* written under mu, read by jobs without it */
     atomic_bool cancelled;
 
-    int nthreads;           /* started */
+    int nthreads; /* started */
     pthread_t *th;
     gf_pool_worker_t *workers;
 };
@@ -187,8 +187,10 @@ gf_pool_t *gf_pool_new(struct event_base *base, const gf_pool_cfg_t *cfg, gf_err
 {
     if (base == NULL || cfg == NULL || cfg->name == NULL || cfg->threads < 1 ||
         cfg->threads > GF_POOL_MAX_THREADS || cfg->queue_max < 1) {
-        gf_err_set(err, GF_EINVAL, "bad_pool", "a pool needs a base, a name, 1..%d threads "
-                   "and a queue of at least 1", GF_POOL_MAX_THREADS);
+        gf_err_set(err, GF_EINVAL, "bad_pool",
+                   "a pool needs a base, a name, 1..%d threads "
+                   "and a queue of at least 1",
+                   GF_POOL_MAX_THREADS);
         return NULL;
     }
     gf_pool_t *p = gf_xcalloc(1, sizeof *p);

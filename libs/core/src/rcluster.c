@@ -86,8 +86,7 @@ static int parse_port(const char *s, size_t len)
     return v >= 1 && v <= 65535 ? (int)v : -1;
 }
 
-int gf_rc_parse_seeds(const char *text, gf_rc_addr_t *out, size_t max, size_t *n,
-                      gf_err_t *err)
+int gf_rc_parse_seeds(const char *text, gf_rc_addr_t *out, size_t max, size_t *n, gf_err_t *err)
 {
     *n = 0;
     if (text == NULL)
@@ -155,8 +154,8 @@ static int bad_slots(gf_err_t *err, size_t i, const char *why)
                       "CLUSTER SLOTS reply entry %zu is malformed: %s", i, why);
 }
 
-int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range_t **out,
-                      size_t *n, gf_err_t *err)
+int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range_t **out, size_t *n,
+                      gf_err_t *err)
 {
     *out = NULL;
     *n = 0;
@@ -174,8 +173,8 @@ int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range
             break;
         }
         const redisReply *a = e->element[0], *b = e->element[1], *m = e->element[2];
-        if (a->type != REDIS_REPLY_INTEGER || b->type != REDIS_REPLY_INTEGER ||
-            a->integer < 0 || b->integer < a->integer || b->integer >= GF_RC_SLOTS) {
+        if (a->type != REDIS_REPLY_INTEGER || b->type != REDIS_REPLY_INTEGER || a->integer < 0 ||
+            b->integer < a->integer || b->integer >= GF_RC_SLOTS) {
             rc = bad_slots(err, i, "slot range not within 0-16383");
             break;
         }
@@ -272,8 +271,7 @@ static int load_map_from(gf_rcluster_t *c, const gf_rc_addr_t *from, gf_err_t *e
     if (rep == NULL) {
         node_drop(&c->nodes[idx]);
         return gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
-                          "Redis node %s:%d did not answer CLUSTER SLOTS", from->host,
-                          from->port);
+                          "Redis node %s:%d did not answer CLUSTER SLOTS", from->host, from->port);
     }
     gf_rc_range_t *r;
     size_t n;
@@ -383,35 +381,152 @@ typedef struct {
 } keyspec_t;
 
 static const keyspec_t keyspecs[] = {
-    {"PING", 0, 0, 0}, {"ECHO", 0, 0, 0}, {"TIME", 0, 0, 0}, {"PUBLISH", 0, 0, 0},
+    {"PING", 0, 0, 0},
+    {"ECHO", 0, 0, 0},
+    {"TIME", 0, 0, 0},
+    {"PUBLISH", 0, 0, 0},
     /* every argument a key */
-    {"DEL", 1, -1, 1}, {"UNLINK", 1, -1, 1}, {"EXISTS", 1, -1, 1}, {"TOUCH", 1, -1, 1},
-    {"MGET", 1, -1, 1}, {"SUNION", 1, -1, 1}, {"SINTER", 1, -1, 1}, {"SDIFF", 1, -1, 1},
-    {"SUNIONSTORE", 1, -1, 1}, {"SINTERSTORE", 1, -1, 1}, {"SDIFFSTORE", 1, -1, 1},
-    {"PFCOUNT", 1, -1, 1}, {"PFMERGE", 1, -1, 1}, {"WATCH", 1, -1, 1},
-    {"MSET", 1, -1, 2}, {"MSETNX", 1, -1, 2}, {"BLPOP", 1, -2, 1}, {"BRPOP", 1, -2, 1},
+    {"DEL", 1, -1, 1},
+    {"UNLINK", 1, -1, 1},
+    {"EXISTS", 1, -1, 1},
+    {"TOUCH", 1, -1, 1},
+    {"MGET", 1, -1, 1},
+    {"SUNION", 1, -1, 1},
+    {"SINTER", 1, -1, 1},
+    {"SDIFF", 1, -1, 1},
+    {"SUNIONSTORE", 1, -1, 1},
+    {"SINTERSTORE", 1, -1, 1},
+    {"SDIFFSTORE", 1, -1, 1},
+    {"PFCOUNT", 1, -1, 1},
+    {"PFMERGE", 1, -1, 1},
+    {"WATCH", 1, -1, 1},
+    {"MSET", 1, -1, 2},
+    {"MSETNX", 1, -1, 2},
+    {"BLPOP", 1, -2, 1},
+    {"BRPOP", 1, -2, 1},
     /* two keys */
-    {"RENAME", 1, 2, 1}, {"RENAMENX", 1, 2, 1}, {"RPOPLPUSH", 1, 2, 1}, {"LMOVE", 1, 2, 1},
-    {"SMOVE", 1, 2, 1}, {"COPY", 1, 2, 1}, {"BLMOVE", 1, 2, 1}, {"ZRANGESTORE", 1, 2, 1},
+    {"RENAME", 1, 2, 1},
+    {"RENAMENX", 1, 2, 1},
+    {"RPOPLPUSH", 1, 2, 1},
+    {"LMOVE", 1, 2, 1},
+    {"SMOVE", 1, 2, 1},
+    {"COPY", 1, 2, 1},
+    {"BLMOVE", 1, 2, 1},
+    {"ZRANGESTORE", 1, 2, 1},
     /* a subcommand, then the key */
-    {"XGROUP", 2, 2, 1}, {"XINFO", 2, 2, 1}, {"OBJECT", 2, 2, 1},
+    {"XGROUP", 2, 2, 1},
+    {"XINFO", 2, 2, 1},
+    {"OBJECT", 2, 2, 1},
 };
 
 /* Commands with one key at argv[1]. */
 static const char *const one_key[] = {
-    "GET", "SET", "SETEX", "PSETEX", "SETNX", "GETSET", "GETDEL", "GETEX", "APPEND", "STRLEN",
-    "INCR", "INCRBY", "INCRBYFLOAT", "DECR", "DECRBY", "EXPIRE", "PEXPIRE", "EXPIREAT",
-    "PEXPIREAT", "TTL", "PTTL", "PERSIST", "TYPE", "DUMP", "RESTORE", "SETBIT", "GETBIT",
-    "BITCOUNT", "SETRANGE", "GETRANGE", "HSET", "HSETNX", "HGET", "HMSET", "HMGET", "HDEL",
-    "HEXISTS", "HGETALL", "HKEYS", "HVALS", "HLEN", "HINCRBY", "HINCRBYFLOAT", "HSCAN",
-    "HSTRLEN", "HRANDFIELD", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN",
-    "LRANGE", "LINDEX", "LSET", "LREM", "LTRIM", "LINSERT", "LPOS", "SADD", "SREM", "SCARD",
-    "SISMEMBER", "SMISMEMBER", "SMEMBERS", "SPOP", "SRANDMEMBER", "SSCAN", "ZADD", "ZREM",
-    "ZCARD", "ZSCORE", "ZMSCORE", "ZINCRBY", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE",
-    "ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZRANK", "ZREVRANK", "ZCOUNT", "ZLEXCOUNT",
-    "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREMRANGEBYLEX", "ZPOPMIN", "ZPOPMAX", "ZSCAN",
-    "XADD", "XLEN", "XRANGE", "XREVRANGE", "XTRIM", "XDEL", "XACK", "XCLAIM", "XAUTOCLAIM",
-    "XPENDING", "XSETID", "PFADD", "GEOADD", "GEODIST", "GEOPOS", "GEOSEARCH",
+    "GET",
+    "SET",
+    "SETEX",
+    "PSETEX",
+    "SETNX",
+    "GETSET",
+    "GETDEL",
+    "GETEX",
+    "APPEND",
+    "STRLEN",
+    "INCR",
+    "INCRBY",
+    "INCRBYFLOAT",
+    "DECR",
+    "DECRBY",
+    "EXPIRE",
+    "PEXPIRE",
+    "EXPIREAT",
+    "PEXPIREAT",
+    "TTL",
+    "PTTL",
+    "PERSIST",
+    "TYPE",
+    "DUMP",
+    "RESTORE",
+    "SETBIT",
+    "GETBIT",
+    "BITCOUNT",
+    "SETRANGE",
+    "GETRANGE",
+    "HSET",
+    "HSETNX",
+    "HGET",
+    "HMSET",
+    "HMGET",
+    "HDEL",
+    "HEXISTS",
+    "HGETALL",
+    "HKEYS",
+    "HVALS",
+    "HLEN",
+    "HINCRBY",
+    "HINCRBYFLOAT",
+    "HSCAN",
+    "HSTRLEN",
+    "HRANDFIELD",
+    "LPUSH",
+    "RPUSH",
+    "LPUSHX",
+    "RPUSHX",
+    "LPOP",
+    "RPOP",
+    "LLEN",
+    "LRANGE",
+    "LINDEX",
+    "LSET",
+    "LREM",
+    "LTRIM",
+    "LINSERT",
+    "LPOS",
+    "SADD",
+    "SREM",
+    "SCARD",
+    "SISMEMBER",
+    "SMISMEMBER",
+    "SMEMBERS",
+    "SPOP",
+    "SRANDMEMBER",
+    "SSCAN",
+    "ZADD",
+    "ZREM",
+    "ZCARD",
+    "ZSCORE",
+    "ZMSCORE",
+    "ZINCRBY",
+    "ZRANGE",
+    "ZRANGEBYSCORE",
+    "ZREVRANGE",
+    "ZREVRANGEBYSCORE",
+    "ZRANGEBYLEX",
+    "ZRANK",
+    "ZREVRANK",
+    "ZCOUNT",
+    "ZLEXCOUNT",
+    "ZREMRANGEBYSCORE",
+    "ZREMRANGEBYRANK",
+    "ZREMRANGEBYLEX",
+    "ZPOPMIN",
+    "ZPOPMAX",
+    "ZSCAN",
+    "XADD",
+    "XLEN",
+    "XRANGE",
+    "XREVRANGE",
+    "XTRIM",
+    "XDEL",
+    "XACK",
+    "XCLAIM",
+    "XAUTOCLAIM",
+    "XPENDING",
+    "XSETID",
+    "PFADD",
+    "GEOADD",
+    "GEODIST",
+    "GEOPOS",
+    "GEOSEARCH",
 };
 
 static bool arg_is(const char *a, size_t len, const char *word)
@@ -441,8 +556,8 @@ static int keys_slot(int argc, const char **argv, const size_t *len, int from, i
             first = i;
             *slot = s;
         } else if (s != *slot) {
-            return crossslot(err, argv[0], len[0], argv[first], len[first], *slot, argv[i],
-                             len[i], s);
+            return crossslot(err, argv[0], len[0], argv[first], len[first], *slot, argv[i], len[i],
+                             s);
         }
     }
     return 0;
@@ -461,16 +576,16 @@ int gf_rc_cmd_slot(int argc, const char **argv, const size_t *len, int *slot, gf
         arg_is(name, nl, "FCALL_RO")) {
         long nk = argc >= 3 ? count_arg(argv[2], len[2]) : -1;
         if (nk < 0 || nk > argc - 3)
-            return gf_err_set(err, GF_EINVAL, "redis_cluster_command",
-                              "%.*s: bad number of keys", (int)nl, name);
+            return gf_err_set(err, GF_EINVAL, "redis_cluster_command", "%.*s: bad number of keys",
+                              (int)nl, name);
         return keys_slot(argc, argv, len, 3, 3 + (int)nk - 1, 1, slot, err);
     }
     if (arg_is(name, nl, "ZUNIONSTORE") || arg_is(name, nl, "ZINTERSTORE") ||
         arg_is(name, nl, "ZDIFFSTORE")) {
         long nk = argc >= 3 ? count_arg(argv[2], len[2]) : -1;
         if (nk < 1 || nk > argc - 3)
-            return gf_err_set(err, GF_EINVAL, "redis_cluster_command",
-                              "%.*s: bad number of keys", (int)nl, name);
+            return gf_err_set(err, GF_EINVAL, "redis_cluster_command", "%.*s: bad number of keys",
+                              (int)nl, name);
         int s1, s2;
         if (keys_slot(argc, argv, len, 1, 1, 1, &s1, err) != 0 ||
             keys_slot(argc, argv, len, 3, 3 + (int)nk - 1, 1, &s2, err) != 0)
@@ -663,8 +778,8 @@ static redisReply *run_slot(gf_rcluster_t *c, int slot, int argc, const char **a
             if (redisAppendCommandArgv(ctx, 1, asking, askinglen) != REDIS_OK ||
                 redisAppendCommandArgv(ctx, argc, argv, len) != REDIS_OK) {
                 node_drop(nd);
-                gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
-                           "cannot send to Redis node %s:%d", nd->addr.host, nd->addr.port);
+                gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "cannot send to Redis node %s:%d",
+                           nd->addr.host, nd->addr.port);
                 return NULL;
             }
             void *ok = NULL;
@@ -707,8 +822,7 @@ redisReply *gf_rcluster_cmd_argv(gf_rcluster_t *c, int argc, const char **argv,
     return run_slot(c, slot, argc, argv, argvlen, NULL, err);
 }
 
-int gf_rc_resp_views(const char *cmd, size_t cmdlen, int *argc, const char ***argv,
-                     size_t **len)
+int gf_rc_resp_views(const char *cmd, size_t cmdlen, int *argc, const char ***argv, size_t **len)
 {
     const char *p = cmd, *end = cmd + cmdlen;
     *argc = 0;
@@ -811,8 +925,8 @@ int gf_rcluster_script_load_all(gf_rcluster_t *c, gf_rcluster_script_t *s, gf_er
 }
 
 redisReply *gf_rcluster_eval(gf_rcluster_t *c, gf_rcluster_script_t *s, int nkeys,
-                             const char **keys, const size_t *keylens, int nargs,
-                             const char **args, const size_t *arglens, gf_err_t *err)
+                             const char **keys, const size_t *keylens, int nargs, const char **args,
+                             const size_t *arglens, gf_err_t *err)
 {
     if (nkeys < 0 || nargs < 0) {
         gf_err_set(err, GF_EINVAL, "redis_cluster_command", "EVALSHA: negative key count");
@@ -895,8 +1009,8 @@ gf_rcluster_pipe_t *gf_rcluster_pipe_new(gf_rcluster_t *c)
     return p;
 }
 
-int gf_rcluster_pipe_add(gf_rcluster_pipe_t *p, int argc, const char **argv,
-                         const size_t *argvlen, gf_err_t *err)
+int gf_rcluster_pipe_add(gf_rcluster_pipe_t *p, int argc, const char **argv, const size_t *argvlen,
+                         gf_err_t *err)
 {
     int slot;
     if (gf_rc_cmd_slot(argc, argv, argvlen, &slot, err) != 0)
@@ -933,8 +1047,8 @@ static void pipe_clear(gf_rcluster_pipe_t *p)
 
 static bool is_redirect(const redisReply *r)
 {
-    return gf_rc_reply_is(r, "MOVED") || gf_rc_reply_is(r, "ASK") || gf_rc_reply_is(r, "TRYAGAIN") ||
-           gf_rc_reply_is(r, "CLUSTERDOWN");
+    return gf_rc_reply_is(r, "MOVED") || gf_rc_reply_is(r, "ASK") ||
+           gf_rc_reply_is(r, "TRYAGAIN") || gf_rc_reply_is(r, "CLUSTERDOWN");
 }
 
 int gf_rcluster_pipe_exec(gf_rcluster_pipe_t *p, redisReply ***replies, gf_err_t *err)
@@ -1014,8 +1128,8 @@ int gf_rcluster_pipe_exec(gf_rcluster_pipe_t *p, redisReply ***replies, gf_err_t
         if (ni >= 0 && gave_up[ni] && slot >= 0 && c->slot_node[slot] == ni)
             continue; /* rc and err already say which master is unreachable */
         gf_err_t e2 = {0};
-        out[i] = run_slot(c, slot, p->e[i].argc, (const char **)p->e[i].argv, p->e[i].len,
-                          NULL, &e2);
+        out[i] = run_slot(c, slot, p->e[i].argc, (const char **)p->e[i].argv, p->e[i].len, NULL,
+                          &e2);
         if (out[i] == NULL && !sent[i] && ni >= 0 && slot >= 0 && c->slot_node[slot] == ni &&
             e2.rc == GF_EUNAVAIL)
             gave_up[ni] = true;
@@ -1085,7 +1199,8 @@ bool gf_rcluster_ready(gf_rcluster_t *c, char *why, size_t whylen)
                 snprintf(why, whylen, "Redis at %s:%d does not answer: %s", nd->addr.host,
                          nd->addr.port, e.message);
             else
-                snprintf(why, whylen, "Redis Cluster master %s:%d (slot %d and others) does "
+                snprintf(why, whylen,
+                         "Redis Cluster master %s:%d (slot %d and others) does "
                          "not answer: %s",
                          nd->addr.host, nd->addr.port, s, e.message);
         }
@@ -1109,7 +1224,7 @@ gf_redis_conf_t gf_redis_conf_from_cfg(const gf_cfg_t *cfg)
 
 gf_rcluster_t *gf_rcluster_new_single(const char *host, int port, int timeout_ms, gf_err_t *err)
 {
-    if (host == NULL || host[0] == '\0' || strlen(host) >= sizeof ((gf_rc_addr_t *)NULL)->host ||
+    if (host == NULL || host[0] == '\0' || strlen(host) >= sizeof((gf_rc_addr_t *)NULL)->host ||
         port < 1 || port > 65535) {
         gf_err_set(err, GF_EINVAL, "invalid_config",
                    "GF_REDIS_HOST/GF_REDIS_PORT \"%.80s:%d\" is invalid (expected a host and a "
@@ -1148,8 +1263,8 @@ bool gf_rcluster_is_cluster(const gf_rcluster_t *c)
 int gf_rcluster_ensure(gf_rcluster_t *c, gf_err_t *err)
 {
     if (c->single)
-        return gf_redis_sync_ensure(&c->nodes[0].ctx, c->nodes[0].addr.host,
-                                    c->nodes[0].addr.port, c->timeout_ms, err) != NULL
+        return gf_redis_sync_ensure(&c->nodes[0].ctx, c->nodes[0].addr.host, c->nodes[0].addr.port,
+                                    c->timeout_ms, err) != NULL
                    ? 0
                    : GF_EUNAVAIL;
     bool *master = gf_xcalloc(c->nnodes ? c->nnodes : 1, sizeof *master);
@@ -1255,8 +1370,8 @@ redisContext *gf_rcluster_slot_conn(gf_rcluster_t *c, int slot, gf_err_t *err)
     }
     int ni = c->slot_node[slot];
     if (ni < 0) {
-        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable",
-                   "no Redis Cluster master serves slot %d", slot);
+        gf_err_set(err, GF_EUNAVAIL, "redis_unavailable", "no Redis Cluster master serves slot %d",
+                   slot);
         return NULL;
     }
     return node_conn(c, &c->nodes[ni], err);

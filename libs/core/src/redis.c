@@ -59,16 +59,16 @@ struct gf_redis {
     bool cluster;
     rnode_t **nodes; /* [0] = the one Redis; cluster: seeds, then nodes as they are learned */
     size_t nnodes, capnodes;
-    size_t nseeds;       /* cluster: nodes[0..nseeds) are the configured seeds */
-    int16_t *slot_node;  /* cluster: GF_RC_SLOTS entries, index into nodes, -1 = none */
-    int *masters;        /* cluster: distinct nodes of the map */
+    size_t nseeds;      /* cluster: nodes[0..nseeds) are the configured seeds */
+    int16_t *slot_node; /* cluster: GF_RC_SLOTS entries, index into nodes, -1 = none */
+    int *masters;       /* cluster: distinct nodes of the map */
     size_t nmasters;
-    bool map_ok;         /* a map covering every slot was loaded */
-    bool refreshing;     /* a CLUSTER SLOTS is in flight */
-    bool ready;          /* the aggregate: what gf_redis_ready says */
+    bool map_ok;     /* a map covering every slot was loaded */
+    bool refreshing; /* a CLUSTER SLOTS is in flight */
+    bool ready;      /* the aggregate: what gf_redis_ready says */
     rscript_t *scripts;
     size_t nscripts, capscripts;
-    rcmd_t *waiting;     /* commands waiting out a TRYAGAIN backoff */
+    rcmd_t *waiting; /* commands waiting out a TRYAGAIN backoff */
     struct event *pinger;
     void (*state_cb)(bool, void *);
     void *state_arg;
@@ -117,8 +117,8 @@ static void node_set_ready(rnode_t *n, bool ready)
     if (n->ready == ready)
         return;
     n->ready = ready;
-    GF_LOG(ready ? GF_LOG_INFO : GF_LOG_WARN, ready ? "redis_up" : "redis_down", "%s:%d",
-           n->host, n->port);
+    GF_LOG(ready ? GF_LOG_INFO : GF_LOG_WARN, ready ? "redis_up" : "redis_down", "%s:%d", n->host,
+           n->port);
     update_ready(n->r);
 }
 
@@ -396,7 +396,7 @@ struct rcmd {
     gf_redis_t *r;
     char *buf; /* the formatted command, kept to send it again */
     size_t len;
-    int slot;  /* -1 = no key: any master */
+    int slot; /* -1 = no key: any master */
     redisCallbackFn *cb;
     void *priv;
     int hops, tries, backoff_ms;
@@ -431,8 +431,7 @@ static int cmd_send(rcmd_t *c, rnode_t *n, bool asking)
         return -1;
     if (asking && redisAsyncCommand(n->ac, NULL, NULL, "ASKING") != REDIS_OK)
         return -1;
-    return redisAsyncFormattedCommand(n->ac, on_cmd_reply, c, c->buf, c->len) == REDIS_OK ? 0
-                                                                                          : -1;
+    return redisAsyncFormattedCommand(n->ac, on_cmd_reply, c, c->buf, c->len) == REDIS_OK ? 0 : -1;
 }
 
 static rnode_t *slot_master(gf_redis_t *r, int slot)
@@ -550,8 +549,8 @@ typedef struct rbcast {
     redisCallbackFn *cb;
     void *priv;
     int pending;
-    bool lost;       /* a master did not answer */
-    char *err;       /* the first error reply */
+    bool lost; /* a master did not answer */
+    char *err; /* the first error reply */
     char sha[41];
     char *body;
     size_t len;
@@ -603,8 +602,8 @@ static void on_bcast_reply(redisAsyncContext *ac, void *reply, void *privdata)
     free(b);
 }
 
-static int cluster_script_load(gf_redis_t *r, redisCallbackFn *cb, void *privdata,
-                               const char *body, size_t len)
+static int cluster_script_load(gf_redis_t *r, redisCallbackFn *cb, void *privdata, const char *body,
+                               size_t len)
 {
     if (!r->map_ok)
         return GF_EUNAVAIL;
@@ -633,8 +632,8 @@ static bool word_is(const char *a, size_t len, const char *w)
 }
 
 /* Route one formatted command (buf is taken in every case). */
-static int cluster_send(gf_redis_t *r, redisCallbackFn *cb, void *privdata, char *buf,
-                        size_t len, int argc, const char **argv, const size_t *argvlen)
+static int cluster_send(gf_redis_t *r, redisCallbackFn *cb, void *privdata, char *buf, size_t len,
+                        int argc, const char **argv, const size_t *argvlen)
 {
     if (argc >= 3 && word_is(argv[0], argvlen[0], "SCRIPT") &&
         word_is(argv[1], argvlen[1], "LOAD")) {
@@ -682,8 +681,8 @@ static gf_redis_t *redis_alloc(struct event_base *base, bool cluster)
     r->cluster = cluster;
     r->m_up = gf_metric_gauge("gf_redis_up",
                               "1 while Redis is ready (a cluster: every master answers).", NULL);
-    r->m_reconnects = gf_metric_counter("gf_redis_disconnects_total",
-                                        "Redis connections lost.", NULL);
+    r->m_reconnects = gf_metric_counter("gf_redis_disconnects_total", "Redis connections lost.",
+                                        NULL);
     r->m_redirects = gf_metric_counter("gf_redis_cluster_redirects_total",
                                        "MOVED and ASK answers followed (Redis Cluster).", NULL);
     gf_metric_set(r->m_up, 0);
@@ -714,8 +713,7 @@ gf_redis_t *gf_redis_new(struct event_base *base, const char *host, int port)
     return r;
 }
 
-gf_redis_t *gf_redis_new_conf(struct event_base *base, const gf_redis_conf_t *conf,
-                              gf_err_t *err)
+gf_redis_t *gf_redis_new_conf(struct event_base *base, const gf_redis_conf_t *conf, gf_err_t *err)
 {
     if (conf->cluster == NULL || conf->cluster[0] == '\0') {
         gf_redis_t *r = gf_redis_new(base, conf->host, conf->port);
@@ -817,8 +815,7 @@ void gf_redis_why(const gf_redis_t *r, char *why, size_t whylen)
         snprintf(why, whylen, "no Redis Cluster slot map covering every slot yet (seeds: %s:%d%s)",
                  r->nodes[0]->host, r->nodes[0]->port, r->nnodes > 1 ? ", ..." : "");
     else if (!all_masters_ready(r, &down) && down != NULL)
-        snprintf(why, whylen, "Redis Cluster master %s:%d does not answer", down->host,
-                 down->port);
+        snprintf(why, whylen, "Redis Cluster master %s:%d does not answer", down->host, down->port);
 }
 
 void gf_redis_on_state(gf_redis_t *r, void (*cb)(bool, void *), void *arg)
@@ -836,7 +833,7 @@ int gf_redis_cmd(gf_redis_t *r, redisCallbackFn *cb, void *privdata, const char 
     int rc;
     if (!r->cluster) {
         rnode_t *n = r->nodes[0];
-        rc = n->ac == NULL || !n->connected ? GF_EUNAVAIL
+        rc = n->ac == NULL || !n->connected                                 ? GF_EUNAVAIL
              : redisvAsyncCommand(n->ac, cb, privdata, fmt, ap) == REDIS_OK ? 0
                                                                             : GF_EUNAVAIL;
         va_end(ap);
@@ -968,11 +965,11 @@ bool gf_redis_reply_not_ready(const redisReply *reply)
 {
     if (reply == NULL || reply->type != REDIS_REPLY_ERROR || reply->str == NULL)
         return false;
-    static const char *const words[] = {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN",
-                                        "CLUSTERDOWN"};
+    static const char *const words[] = {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         size_t n = strlen(words[i]);
-        if (strncmp(reply->str, words[i], n) == 0 && (reply->str[n] == ' ' || reply->str[n] == '\0'))
+        if (strncmp(reply->str, words[i], n) == 0 &&
+            (reply->str[n] == ' ' || reply->str[n] == '\0'))
             return true;
     }
     return false;

@@ -109,8 +109,8 @@ char *gf_time_format(int64_t t, char *buf, size_t len)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
-             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d, (int)(secs / 3600),
+             (int)(secs / 60 % 60), (int)(secs % 60));
     return buf;
 }
 
@@ -213,10 +213,10 @@ void gf_random_hex(char *buf, size_t n)
 char *gf_url_redact(const char *url, char *out, size_t n)
 {
     size_t o = 0;
-#define PUT(c)                                                                                    \
-    do {                                                                                          \
-        if (o + 1 < n)                                                                            \
-            out[o++] = (c);                                                                       \
+#define PUT(c)                                                                                     \
+    do {                                                                                           \
+        if (o + 1 < n)                                                                             \
+            out[o++] = (c);                                                                        \
     } while (0)
     const char *p = url;
     const char *scheme_end = strstr(url, "://");

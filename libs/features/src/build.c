@@ -28,8 +28,7 @@
 
 /* ------------------------------------------------------------------ series */
 
-int gf_feat_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, int with_temp,
-                         gf_err_t *err)
+int gf_feat_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, int with_temp, gf_err_t *err)
 {
     memset(s, 0, sizeof *s);
     if (t0 % 3600 != 0)
@@ -237,8 +236,10 @@ int gf_feat_build(const gf_feat_spec_t *spec, const gf_feat_series_t *s, int64_t
     if (s->t0 % 3600 != 0)
         return gf_err_set(err, GF_EINVAL, "bad_series", "series start is not a whole hour");
     if (h_first < 1 || h_last < h_first || h_last > GF_FEAT_MAX_HORIZON)
-        return gf_err_set(err, GF_EINVAL, "bad_horizon", "horizons must satisfy 1 <= %d <= %d "
-                          "<= %d", h_first, h_last, GF_FEAT_MAX_HORIZON);
+        return gf_err_set(err, GF_EINVAL, "bad_horizon",
+                          "horizons must satisfy 1 <= %d <= %d "
+                          "<= %d",
+                          h_first, h_last, GF_FEAT_MAX_HORIZON);
 
     /* From here on only the view is used: hours with stamp < origin. */
     const gf_feat_series_t view = gf_feat_series_until(s, origin);

@@ -244,8 +244,7 @@ static int in_bounds(int64_t t)
     return t >= GF_FEAT_DEMAND_T_MIN && t <= GF_FEAT_DEMAND_T_END;
 }
 
-int gf_feat_demand_info(gf_rcluster_t *c, const char *region, gf_feat_demand_t *out,
-                        gf_err_t *err)
+int gf_feat_demand_info(gf_rcluster_t *c, const char *region, gf_feat_demand_t *out, gf_err_t *err)
 {
     memset(out, 0, sizeof *out);
     if (!gf_region_valid(region))

@@ -143,8 +143,8 @@ static void compute_hash(gf_feat_spec_t *spec)
 /* ------------------------------------------------------------------ create / free */
 
 gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char *normalize,
-                                 double heat_base_c, double cool_base_c,
-                                 const char *const *names, size_t n_names, gf_err_t *err)
+                                 double heat_base_c, double cool_base_c, const char *const *names,
+                                 size_t n_names, gf_err_t *err)
 {
     gf_feat_spec_t *spec = NULL;
     if (country == NULL || strcmp(country, "US") != 0) {
@@ -178,8 +178,8 @@ gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char
     spec->cool_base_c = cool_base_c;
     for (size_t i = 0; i < n_names; i++) {
         const char *nm = names[i];
-        if (nm == NULL || strlen(nm) > 64 || compile_name(nm, &spec->cols[i], &spec->uses_temp,
-                                                     &spec->uses_temp_fc)) {
+        if (nm == NULL || strlen(nm) > 64 ||
+            compile_name(nm, &spec->cols[i], &spec->uses_temp, &spec->uses_temp_fc)) {
             gf_err_set(err, GF_EINVAL, "bad_feature_spec", "unknown feature name '%.64s'",
                        nm ? nm : "(null)");
             gf_err_add_field(err, "features", "unknown feature name");
@@ -209,21 +209,64 @@ fail:
 }
 
 static const char *const default_names[] = {
-    "horizon", "hour", "dow", "month", "doy", "weekend", "dst", "holiday", "bridge",
-    "pre_holiday", "post_holiday", "xmas_week", "hour_sin", "hour_cos", "dow_sin", "dow_cos",
-    "doy_sin", "doy_cos", "fourier_day_sin_2", "fourier_day_cos_2", "fourier_week_sin_1",
-    "fourier_week_cos_1", "fourier_week_sin_2", "fourier_week_cos_2", "fourier_year_sin_2",
+    "horizon",
+    "hour",
+    "dow",
+    "month",
+    "doy",
+    "weekend",
+    "dst",
+    "holiday",
+    "bridge",
+    "pre_holiday",
+    "post_holiday",
+    "xmas_week",
+    "hour_sin",
+    "hour_cos",
+    "dow_sin",
+    "dow_cos",
+    "doy_sin",
+    "doy_cos",
+    "fourier_day_sin_2",
+    "fourier_day_cos_2",
+    "fourier_week_sin_1",
+    "fourier_week_cos_1",
+    "fourier_week_sin_2",
+    "fourier_week_cos_2",
+    "fourier_year_sin_2",
     "fourier_year_cos_2",
-    "lag_24", "lag_48", "lag_72", "lag_144", "lag_168", "lag_192", "lag_336", "lag_504",
-    "sh_mean_7", "sh_std_7", "sw_mean_4",
-    "last", "ramp_1", "ramp_3", "ramp_24", "level_diff_168", "roll_mean_24", "roll_std_24",
-    "roll_min_24", "roll_max_24", "roll_mean_168", "roll_std_168", "roll_min_168",
-    "roll_max_168", "roll_mean_672", "roll_std_672", "scale",
+    "lag_24",
+    "lag_48",
+    "lag_72",
+    "lag_144",
+    "lag_168",
+    "lag_192",
+    "lag_336",
+    "lag_504",
+    "sh_mean_7",
+    "sh_std_7",
+    "sw_mean_4",
+    "last",
+    "ramp_1",
+    "ramp_3",
+    "ramp_24",
+    "level_diff_168",
+    "roll_mean_24",
+    "roll_std_24",
+    "roll_min_24",
+    "roll_max_24",
+    "roll_mean_168",
+    "roll_std_168",
+    "roll_min_168",
+    "roll_max_168",
+    "roll_mean_672",
+    "roll_std_672",
+    "scale",
 };
 
 static const char *const default_temp_names[] = {
-    "temp_last", "temp_lag_24", "temp_lag_48", "temp_lag_168", "temp_mean_24", "temp_min_24",
-    "temp_max_24", "temp_mean_168", "hdh_24", "cdh_24", "hdh_lag_24", "cdh_lag_24",
+    "temp_last",   "temp_lag_24",   "temp_lag_48", "temp_lag_168", "temp_mean_24", "temp_min_24",
+    "temp_max_24", "temp_mean_168", "hdh_24",      "cdh_24",       "hdh_lag_24",   "cdh_lag_24",
 };
 
 static const char *const default_temp_fc_names[] = {
@@ -265,8 +308,8 @@ json_t *gf_feat_spec_to_json(const gf_feat_spec_t *spec)
     json_t *names = json_array();
     for (size_t i = 0; i < spec->ncols; i++)
         json_array_append_new(names, json_string(spec->names[i]));
-    return json_pack("{s:i, s:s, s:s, s:s, s:f, s:f, s:o}", "version", GF_FEAT_SPEC_VERSION,
-                     "tz", gf_feat_tz_name(spec->tz), "country", spec->country, "normalize",
+    return json_pack("{s:i, s:s, s:s, s:s, s:f, s:f, s:o}", "version", GF_FEAT_SPEC_VERSION, "tz",
+                     gf_feat_tz_name(spec->tz), "country", spec->country, "normalize",
                      spec->normalize == NORM_LEVEL24 ? "level24" : "none", "heat_base_c",
                      spec->heat_base_c, "cool_base_c", spec->cool_base_c, "features", names);
 }
@@ -294,9 +337,10 @@ gf_feat_spec_t *gf_feat_spec_parse(const json_t *j, gf_err_t *err)
     }
     const char *key;
     json_t *val;
-    static const char *const known[] = {"version", "tz", "country", "normalize",
+    static const char *const known[] = {"version",     "tz",          "country", "normalize",
                                         "heat_base_c", "cool_base_c", "features"};
-    json_object_foreach((json_t *)j, key, val) {
+    json_object_foreach((json_t *)j, key, val)
+    {
         int ok = 0;
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
             ok |= strcmp(key, known[i]) == 0;
@@ -352,10 +396,11 @@ gf_feat_spec_t *gf_feat_spec_parse(const json_t *j, gf_err_t *err)
             return NULL;
         }
     }
-    gf_feat_spec_t *spec = gf_feat_spec_new(
-        json_string_value(tz), country ? json_string_value(country) : "US",
-        norm ? json_string_value(norm) : "none", hb ? json_number_value(hb) : 18.0,
-        cb ? json_number_value(cb) : 22.0, names, n, err);
+    gf_feat_spec_t *spec = gf_feat_spec_new(json_string_value(tz),
+                                            country ? json_string_value(country) : "US",
+                                            norm ? json_string_value(norm) : "none",
+                                            hb ? json_number_value(hb) : 18.0,
+                                            cb ? json_number_value(cb) : 22.0, names, n, err);
     free(names);
     return spec;
 }
@@ -365,8 +410,7 @@ gf_feat_spec_t *gf_feat_spec_loads(const char *text, size_t len, gf_err_t *err)
     json_error_t jerr;
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
-        gf_err_set(err, GF_EINVAL, "bad_feature_spec", "feature spec is not JSON: %s",
-                   jerr.text);
+        gf_err_set(err, GF_EINVAL, "bad_feature_spec", "feature spec is not JSON: %s", jerr.text);
         return NULL;
     }
     gf_feat_spec_t *spec = gf_feat_spec_parse(j, err);

@@ -30,11 +30,11 @@ typedef struct {
 struct gf_feat_tz {
     char name[64];
     size_t ntrans;
-    int64_t *trans;        /* ascending UTC instants */
-    unsigned char *idx;    /* type index in force from trans[i] */
+    int64_t *trans;     /* ascending UTC instants */
+    unsigned char *idx; /* type index in force from trans[i] */
     size_t ntypes;
     tz_type_t *types;
-    int has_rule;          /* footer rule usable after the last transition */
+    int has_rule;             /* footer rule usable after the last transition */
     int32_t std_off, dst_off; /* seconds east of UTC */
     int rule_has_dst;
     tz_rule_date_t start, end;
@@ -253,8 +253,8 @@ static int read_header(const unsigned char *buf, size_t len, size_t off, tzif_co
     c->time = be32(p + 12);
     c->type = be32(p + 16);
     c->chr = be32(p + 20);
-    if (c->type == 0 || c->type > 256 || c->time > 100000 || c->leap > 10000 ||
-        c->chr > 100000 || c->isut > 256 || c->isstd > 256)
+    if (c->type == 0 || c->type > 256 || c->time > 100000 || c->leap > 10000 || c->chr > 100000 ||
+        c->isut > 256 || c->isstd > 256)
         return -1;
     return 0;
 }

@@ -100,8 +100,8 @@ void gf_gw_key_hash(const char *key, char hex[GF_GW_KEY_HASH_HEX + 1])
 
 static bool name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 /* Next whitespace-separated field of [*s, end); false when none. */
@@ -226,8 +226,7 @@ size_t gf_gw_keys_count(const gf_gw_keys_t *k)
     return k ? k->n : 0;
 }
 
-bool gf_gw_keys_find(const gf_gw_keys_t *k, const char *key, unsigned *scopes,
-                     const char **name)
+bool gf_gw_keys_find(const gf_gw_keys_t *k, const char *key, unsigned *scopes, const char **name)
 {
     if (k == NULL || key == NULL || key[0] == '\0')
         return false;

@@ -31,9 +31,9 @@ typedef struct lexer {
     int line;
     /* current token */
     enum tok t;
-    const char *w;  /* word/string start */
+    const char *w; /* word/string start */
     size_t wlen;
-    char p;         /* punctuation char */
+    char p; /* punctuation char */
     int tline;
 } lexer_t;
 
@@ -164,9 +164,9 @@ static bool word_number(const char *w, size_t n, double *out)
 
 typedef struct mat {
     bool present;
-    int line;        /* line of `mpc.x =` */
+    int line; /* line of `mpc.x =` */
     size_t rows, cols, cap;
-    double *v;       /* rows*cols, row-major */
+    double *v; /* rows*cols, row-major */
     int *row_line;
 } mat_t;
 
@@ -208,7 +208,7 @@ static int parse_matrix(lexer_t *lx, mat_t *m, const char *field, gf_err_t *err)
 {
     size_t ncol = 0; /* columns in the current row */
     int row_line = 0;
-    size_t n = 0;    /* values stored */
+    size_t n = 0; /* values stored */
     for (;;) {
         if (lex_next(lx) != 0)
             return perr(err, GF_EINVAL, GF_PF_ECASE_TRUNCATED, lx->line, field,
@@ -260,8 +260,7 @@ static int parse_matrix(lexer_t *lx, mat_t *m, const char *field, gf_err_t *err)
                 m->cols = ncol;
             else if (ncol != m->cols)
                 return perr(err, GF_EINVAL, GF_PF_ECASE_COLUMNS, row_line, field,
-                            "%s: row has %zu columns, the first row has %zu", field, ncol,
-                            m->cols);
+                            "%s: row has %zu columns, the first row has %zu", field, ncol, m->cols);
             m->row_line = gf_xrealloc(m->row_line, (m->rows + 1) * sizeof *m->row_line);
             m->row_line[m->rows++] = row_line;
             ncol = 0;
@@ -318,8 +317,8 @@ static int parse_assignment(lexer_t *lx, pstate_t *ps, gf_err_t *err)
     field[k] = '\0';
     int line = lx->tline;
     if (lex_next(lx) != 0 || lx->t != T_PUNCT || lx->p != '=')
-        return perr(err, GF_EINVAL, GF_PF_ECASE_SYNTAX, line, NULL,
-                    "expected '=' after '%s'", field);
+        return perr(err, GF_EINVAL, GF_PF_ECASE_SYNTAX, line, NULL, "expected '=' after '%s'",
+                    field);
     if (lex_next(lx) != 0)
         return perr(err, GF_EINVAL, GF_PF_ECASE_TRUNCATED, lx->line, field,
                     "unterminated string in %s", field);
@@ -463,7 +462,8 @@ static int build_case(pstate_t *ps, gf_pf_case_t **out, gf_err_t *err)
         mat_t *m;
         const char *name;
         size_t min_cols;
-    } req[] = {{&ps->bus, "mpc.bus", 13}, {&ps->gen, "mpc.gen", 10},
+    } req[] = {{&ps->bus, "mpc.bus", 13},
+               {&ps->gen, "mpc.gen", 10},
                {&ps->branch, "mpc.branch", 13}};
     for (size_t i = 0; i < 3; i++) {
         if (!req[i].m->present || req[i].m->rows == 0)
@@ -528,8 +528,8 @@ static int build_case(pstate_t *ps, gf_pf_case_t **out, gf_err_t *err)
         int a = c->_bus_sorted[i - 1], b = c->_bus_sorted[i];
         if (c->bus[a].id == c->bus[b].id) {
             int second = a > b ? a : b;
-            rc = perr(err, GF_EUNPROCESSABLE, GF_PF_ECASE_DUP_BUS, m->row_line[second],
-                      "mpc.bus", "mpc.bus: bus %d appears twice", c->bus[a].id);
+            rc = perr(err, GF_EUNPROCESSABLE, GF_PF_ECASE_DUP_BUS, m->row_line[second], "mpc.bus",
+                      "mpc.bus: bus %d appears twice", c->bus[a].id);
             goto fail;
         }
     }
@@ -560,8 +560,8 @@ static int build_case(pstate_t *ps, gf_pf_case_t **out, gf_err_t *err)
         g->mbase = r[6];
         g->pmax = r[8];
         g->pmin = r[9];
-        if (g->qmax < g->qmin || g->pmax < g->pmin || g->pmin == HUGE_VAL ||
-            g->qmin == HUGE_VAL || g->pmax == -HUGE_VAL || g->qmax == -HUGE_VAL) {
+        if (g->qmax < g->qmin || g->pmax < g->pmin || g->pmin == HUGE_VAL || g->qmin == HUGE_VAL ||
+            g->pmax == -HUGE_VAL || g->qmax == -HUGE_VAL) {
             rc = perr(err, GF_EINVAL, GF_PF_ECASE_VALUE, line, "mpc.gen",
                       "mpc.gen: generator %zu has max < min", i + 1);
             goto fail;
@@ -697,16 +697,14 @@ int gf_pf_case_parse(const char *text, size_t len, gf_pf_case_t **out, gf_err_t 
         return gf_err_set(err, GF_EINVAL, GF_PF_ECASE_SYNTAX, "no text");
     if (len > GF_PF_CASE_MAX_BYTES)
         return gf_err_set(err, GF_ETOOBIG, GF_PF_ECASE_TOO_BIG,
-                          "case text is %zu bytes; the limit is %zu", len,
-                          GF_PF_CASE_MAX_BYTES);
+                          "case text is %zu bytes; the limit is %zu", len, GF_PF_CASE_MAX_BYTES);
     lexer_t lx = {.s = text, .len = len, .line = 1};
     pstate_t ps;
     memset(&ps, 0, sizeof ps);
     int rc = 0;
     for (;;) {
         if (lex_next(&lx) != 0) {
-            rc = perr(err, GF_EINVAL, GF_PF_ECASE_TRUNCATED, lx.line, NULL,
-                      "unterminated string");
+            rc = perr(err, GF_EINVAL, GF_PF_ECASE_TRUNCATED, lx.line, NULL, "unterminated string");
             goto out;
         }
         if (lx.t == T_EOF)
@@ -720,9 +718,7 @@ int gf_pf_case_parse(const char *text, size_t len, gf_pf_case_t **out, gf_err_t 
         } else if (lx.t == T_WORD && lx.wlen > 4 && memcmp(lx.w, "mpc.", 4) == 0) {
             rc = parse_assignment(&lx, &ps, err);
         } else {
-            const char *what = lx.t == T_WORD     ? "word"
-                               : lx.t == T_STRING ? "string"
-                                                  : "character";
+            const char *what = lx.t == T_WORD ? "word" : lx.t == T_STRING ? "string" : "character";
             int k = lx.t == T_PUNCT ? 1 : (lx.wlen > 32 ? 32 : (int)lx.wlen);
             rc = perr(err, GF_EINVAL, GF_PF_ECASE_SYNTAX, lx.tline, NULL,
                       "unexpected %s '%.*s' (expected mpc.FIELD = VALUE)", what, k,
@@ -802,8 +798,7 @@ gf_pf_case_t *gf_pf_case_dup(const gf_pf_case_t *c)
         size_t used = 0;
         for (size_t i = 0; i < c->n_gen; i++) {
             d->gencost[i] = c->gencost[i];
-            size_t k =
-                (size_t)c->gencost[i].n * (c->gencost[i].model == GF_PF_COST_PWL ? 2 : 1);
+            size_t k = (size_t)c->gencost[i].n * (c->gencost[i].model == GF_PF_COST_PWL ? 2 : 1);
             if (k > 0)
                 memcpy(d->_coef + used, c->gencost[i].c, k * sizeof *d->_coef);
             d->gencost[i].c = d->_coef + used;

@@ -31,15 +31,15 @@ typedef struct job {
     const gf_pf_case_t *c;
     const gf_pf_opts_t *base;
     const gf_pf_n1_params_t *p;
-    const gf_pf_net_t *net;    /* base network (internal indices) */
-    gf__pf_n1ctx_t *ctx;       /* PF mode: the reused base solve, or NULL */
-    int *rowk;                 /* case branch row -> internal branch, or -1 */
-    int *child;                /* internal branch -> DFS child bus below it if a bridge, -1 */
-    int *tin, *tend, *ord;     /* preorder index, last preorder index of the subtree, bus */
-    double *capsum;            /* prefix sums of gen capacity over the preorder */
-    double *base_loading;      /* per case branch row (0 when out of service) */
-    double *base_vdev;         /* per case bus row: violation in p.u. (0 inside limits) */
-    double *base_pg;           /* per case gen row: base dispatch, MW */
+    const gf_pf_net_t *net; /* base network (internal indices) */
+    gf__pf_n1ctx_t *ctx;    /* PF mode: the reused base solve, or NULL */
+    int *rowk;              /* case branch row -> internal branch, or -1 */
+    int *child;             /* internal branch -> DFS child bus below it if a bridge, -1 */
+    int *tin, *tend, *ord;  /* preorder index, last preorder index of the subtree, bus */
+    double *capsum;         /* prefix sums of gen capacity over the preorder */
+    double *base_loading;   /* per case branch row (0 when out of service) */
+    double *base_vdev;      /* per case bus row: violation in p.u. (0 inside limits) */
+    double *base_pg;        /* per case gen row: base dispatch, MW */
     gf_pf_n1_item_t *items;
     size_t n;
     double base_cost;
@@ -297,12 +297,14 @@ static void find_bridges(job_t *j)
     }
     for (int i = 0; i < nb; i++)
         deg[i + 1] += deg[i];
-    int *adj = gf_xmalloc((2 * (size_t)nl + 1) * sizeof *adj), *fill = gf_xcalloc((size_t)nb + 1, sizeof *fill);
+    int *adj = gf_xmalloc((2 * (size_t)nl + 1) * sizeof *adj),
+        *fill = gf_xcalloc((size_t)nb + 1, sizeof *fill);
     for (int k = 0; k < nl; k++) {
         adj[deg[n->f[k]] + fill[n->f[k]]++] = k;
         adj[deg[n->t[k]] + fill[n->t[k]]++] = k;
     }
-    int *low = gf_xmalloc(((size_t)nb + 1) * sizeof *low), *pe = gf_xmalloc(((size_t)nb + 1) * sizeof *pe);
+    int *low = gf_xmalloc(((size_t)nb + 1) * sizeof *low),
+        *pe = gf_xmalloc(((size_t)nb + 1) * sizeof *pe);
     int *stack = gf_xmalloc(((size_t)nb + 1) * sizeof *stack), *it = fill; /* reuse: edge cursor */
     for (int i = 0; i < nb; i++) {
         j->tin[i] = -1;
@@ -504,10 +506,18 @@ int gf_pf_n1_run(const gf_pf_case_t *c, const gf_pf_opts_t *base, const gf_pf_n1
     r->items = j.items;
     for (size_t i = 0; i < j.n; i++) {
         switch (j.items[i].outcome) {
-        case GF_PF_N1_SECURE: r->n_secure++; break;
-        case GF_PF_N1_VIOLATION: r->n_violation++; break;
-        case GF_PF_N1_ISLANDED: r->n_islanded++; break;
-        default: r->n_failed++; break;
+        case GF_PF_N1_SECURE:
+            r->n_secure++;
+            break;
+        case GF_PF_N1_VIOLATION:
+            r->n_violation++;
+            break;
+        case GF_PF_N1_ISLANDED:
+            r->n_islanded++;
+            break;
+        default:
+            r->n_failed++;
+            break;
         }
     }
     r->n_reused = atomic_load(&j.reused);
@@ -543,9 +553,9 @@ static json_t *base_json(const gf_pf_n1_report_t *r)
 {
     json_t *ov = json_array(), *vo = json_array();
     for (size_t i = 0; ov && i < r->n_base_overloads; i++)
-        json_array_append_new(ov, json_pack("{s:I,s:f}", "branch",
-                                            (json_int_t)r->base_overloads[i].row,
-                                            "loading_percent", r->base_overloads[i].value));
+        json_array_append_new(ov,
+                              json_pack("{s:I,s:f}", "branch", (json_int_t)r->base_overloads[i].row,
+                                        "loading_percent", r->base_overloads[i].value));
     for (size_t i = 0; vo && i < r->n_base_voltage; i++)
         json_array_append_new(vo, json_pack("{s:I,s:f,s:f}", "bus_row",
                                             (json_int_t)r->base_voltage[i].row, "vm_pu",
@@ -566,22 +576,21 @@ json_t *gf_pf_n1_report_to_json(const gf_pf_n1_report_t *r)
     json_object_set_new(root, "time_s", json_real(r->time_s));
     json_object_set_new(root, "base", base_json(r));
     json_object_set_new(root, "counts",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "contingencies",
-                                  (json_int_t)r->n, "secure", (json_int_t)r->n_secure,
-                                  "violation", (json_int_t)r->n_violation, "islanded",
-                                  (json_int_t)r->n_islanded, "failed", (json_int_t)r->n_failed,
-                                  "reused_factorization", (json_int_t)r->n_reused));
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "contingencies", (json_int_t)r->n,
+                                  "secure", (json_int_t)r->n_secure, "violation",
+                                  (json_int_t)r->n_violation, "islanded", (json_int_t)r->n_islanded,
+                                  "failed", (json_int_t)r->n_failed, "reused_factorization",
+                                  (json_int_t)r->n_reused));
     for (size_t i = 0; i < r->n; i++) {
         const gf_pf_n1_item_t *it = &r->items[i];
         json_t *o = json_pack("{s:I,s:i,s:i,s:s,s:i,s:i,s:f,s:I,s:f,s:i,s:f,s:f,s:f,s:f,s:i}",
-                              "branch", (json_int_t)it->branch, "fbus", it->fbus, "tbus",
-                              it->tbus, "outcome", it->code, "islands", it->islands,
-                              "n_overloads", it->n_overloads, "max_loading_percent",
-                              it->max_loading_percent, "worst_branch",
-                              (json_int_t)it->worst_branch, "overload_sum", it->overload_sum,
-                              "n_voltage", it->n_voltage, "voltage_sum", it->voltage_sum, "cost",
-                              it->cost, "cost_increase", it->cost_increase, "severity",
-                              it->severity, "iterations", it->iterations);
+                              "branch", (json_int_t)it->branch, "fbus", it->fbus, "tbus", it->tbus,
+                              "outcome", it->code, "islands", it->islands, "n_overloads",
+                              it->n_overloads, "max_loading_percent", it->max_loading_percent,
+                              "worst_branch", (json_int_t)it->worst_branch, "overload_sum",
+                              it->overload_sum, "n_voltage", it->n_voltage, "voltage_sum",
+                              it->voltage_sum, "cost", it->cost, "cost_increase", it->cost_increase,
+                              "severity", it->severity, "iterations", it->iterations);
         if (o == NULL || json_array_append_new(arr, o) != 0)
             goto oom;
         if (it->islands > 1) {

@@ -104,7 +104,8 @@ int gf_pf_count_islands(const gf_pf_case_t *c, const gf_pf_opts_t *o)
     char *bst = gf_xmalloc(c->n_branch + 1), *gst = gf_xmalloc(c->n_gen + 1);
     char *live = gf_xmalloc(c->n_bus + 1);
     int *comp = gf_xmalloc((c->n_bus + 1) * sizeof *comp);
-    double *pd = gf_xmalloc((c->n_bus + 1) * sizeof *pd), *qd = gf_xmalloc((c->n_bus + 1) * sizeof *qd);
+    double *pd = gf_xmalloc((c->n_bus + 1) * sizeof *pd),
+           *qd = gf_xmalloc((c->n_bus + 1) * sizeof *qd);
     for (size_t i = 0; i < c->n_bus; i++) {
         pd[i] = c->bus[i].pd;
         qd[i] = c->bus[i].qd;
@@ -412,9 +413,9 @@ static void net_branches(gf_pf_net_t *n, const gf_pf_case_t *c, const char *bst)
         n->rate[k] = br->rate_a > 0 && isfinite(br->rate_a) ? br->rate_a / base : 0;
         /* MATPOWER: a limit applies when nonzero and inside (-360, 360) */
         n->angmin[k] = (br->angmin != 0 && br->angmin > -360) ? br->angmin * M_PI / 180.0
-                                                               : -GF__PF_INF;
+                                                              : -GF__PF_INF;
         n->angmax[k] = (br->angmax != 0 && br->angmax < 360) ? br->angmax * M_PI / 180.0
-                                                              : GF__PF_INF;
+                                                             : GF__PF_INF;
         /* DC model as in the PGLib DC baseline (PowerModels DCP): series susceptance
          * x/(r^2+x^2), taps and phase shifts ignored. MATPOWER uses 1/(x*tap) with shifts;
          * objectives then differ by about 0.1-0.5 %. */
@@ -506,8 +507,7 @@ gf_pf_net_t *gf_pf_net_new(const gf_pf_case_t *c, const gf_pf_opts_t *opts, gf_e
     int nlive = components(c, bst, gst, pd, qd, comp, live);
     if (nlive > 1) {
         gf_err_set(err, GF_EUNPROCESSABLE, "network_islanded",
-                   "the in-service network splits into %d islands with load or generation",
-                   nlive);
+                   "the in-service network splits into %d islands with load or generation", nlive);
         json_t *d = json_object();
         json_object_set_new(d, "islands", json_integer(nlive));
         gf_err_add_detail(err, d);
@@ -540,12 +540,12 @@ void gf_pf_net_free(gf_pf_net_t *n)
 {
     if (n == NULL)
         return;
-    void *p[] = {n->bus_row, n->bus_int, n->type,  n->pd,     n->qd,     n->gs,     n->bs,
-                 n->vmin,    n->vmax,    n->vm0,   n->va0,    n->gen_row, n->gen_bus, n->gen_int,
-                 n->pmin,    n->pmax,    n->qmin,  n->qmax,   n->pg0,    n->qg0,    n->cost,
-                 n->br_row,  n->f,       n->t,     n->gff,    n->bff,    n->gft,    n->bft,
-                 n->gtf,     n->btf,     n->gtt,   n->btt,    n->rate,   n->angmin, n->angmax,
-                 n->bdc,     n->shift,   n->yp,    n->yj,     n->ydiag,  n->yg,     n->yb,
+    void *p[] = {n->bus_row, n->bus_int, n->type,   n->pd,    n->qd,      n->gs,      n->bs,
+                 n->vmin,    n->vmax,    n->vm0,    n->va0,   n->gen_row, n->gen_bus, n->gen_int,
+                 n->pmin,    n->pmax,    n->qmin,   n->qmax,  n->pg0,     n->qg0,     n->cost,
+                 n->br_row,  n->f,       n->t,      n->gff,   n->bff,     n->gft,     n->bft,
+                 n->gtf,     n->btf,     n->gtt,    n->btt,   n->rate,    n->angmin,  n->angmax,
+                 n->bdc,     n->shift,   n->yp,     n->yj,    n->ydiag,   n->yg,      n->yb,
                  n->pos_ft,  n->pos_tf,  n->gb_ptr, n->gb_idx};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
@@ -571,8 +571,8 @@ void gf_pf_net_ybus(const gf_pf_net_t *n, const int **rowptr, const int **col, c
     *b = n->yb;
 }
 
-void gf__pf_branch_flow(const gf_pf_net_t *n, int k, const double *vm, const double *va,
-                        double *pf, double *qf, double *pt, double *qt)
+void gf__pf_branch_flow(const gf_pf_net_t *n, int k, const double *vm, const double *va, double *pf,
+                        double *qf, double *pt, double *qt)
 {
     int f = n->f[k], t = n->t[k];
     double d = va[f] - va[t], cd = cos(d), sd = sin(d);

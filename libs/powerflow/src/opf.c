@@ -408,9 +408,8 @@ static Bool eval_h(Index nx, Number *x, Bool new_x, Number obj_factor, Index m, 
     return TRUE;
 }
 
-static Bool on_iter(Index alg_mod, Index iter, Number obj, Number inf_pr, Number inf_du,
-                    Number mu, Number d_norm, Number reg, Number a_du, Number a_pr, Index ls,
-                    UserDataPtr ud)
+static Bool on_iter(Index alg_mod, Index iter, Number obj, Number inf_pr, Number inf_du, Number mu,
+                    Number d_norm, Number reg, Number a_du, Number a_pr, Index ls, UserDataPtr ud)
 {
     (void)alg_mod;
     (void)obj;
@@ -434,9 +433,9 @@ static Bool on_iter(Index alg_mod, Index iter, Number obj, Number inf_pr, Number
 static void opf_cleanup(opf_t *o)
 {
     void *p[] = {o->ycol, o->rated, o->angbr, o->seg_gen, o->seg_k, o->jrow, o->jcol,
-                 o->jp_y, o->jq_y, o->jp_g, o->jq_g,  o->jsf,   o->jst,   o->jang, o->jseg,
-                 o->hrow, o->hcol, o->hd,   o->hp,    o->hg,    o->bf,    o->bgr,  o->bcs,
-                 o->xlast, o->rpos, o->apos};
+                 o->jp_y, o->jq_y,  o->jp_g,  o->jq_g,    o->jsf,   o->jst,  o->jang,
+                 o->jseg, o->hrow,  o->hcol,  o->hd,      o->hp,    o->hg,   o->bf,
+                 o->bgr,  o->bcs,   o->xlast, o->rpos,    o->apos};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         free(p[i]);
 }
@@ -835,9 +834,8 @@ static void opf_point_init(opf_point_t *pt, const opf_t *o, const gf_pf_result_t
 }
 
 /* The bounds and starting point of solve number `round` of o's (possibly re-screened) model. */
-static void opf_round_start(const opf_t *o, const gf_pf_opts_t *opts,
-                            const gf_pf_result_t *pfr, opf_point_t *pt, bool start_warm,
-                            int round)
+static void opf_round_start(const opf_t *o, const gf_pf_opts_t *opts, const gf_pf_result_t *pfr,
+                            opf_point_t *pt, bool start_warm, int round)
 {
     free(pt->gl);
     free(pt->gu);
@@ -876,8 +874,8 @@ static void opf_round_start(const opf_t *o, const gf_pf_opts_t *opts,
  * get Ipopt's status and objective, o->iters its iteration count. 0, or GF_EINTERNAL when
  * Ipopt could not be set up. */
 static int opf_ipopt(opf_t *o, const gf_pf_opts_t *opts, opf_point_t *pt, bool start_warm,
-                     double left, int iters_before, enum ApplicationReturnStatus *st,
-                     double *obj, gf_err_t *err)
+                     double left, int iters_before, enum ApplicationReturnStatus *st, double *obj,
+                     gf_err_t *err)
 {
     int rc = 0;
     bool dc = o->dc;
@@ -958,8 +956,8 @@ static void opf_result_flows(gf_pf_result_t *r, const gf_pf_case_t *c, const opf
         r->losses_mw = 0;
         for (int k = 0; k < n->nl; k++) {
             gf_pf_branch_res_t *br = &r->branch[n->br_row[k]];
-            double pf =
-                n->bdc[k] * (pt->x[o->ova + n->f[k]] - pt->x[o->ova + n->t[k]] - n->shift[k]);
+            double pf = n->bdc[k] *
+                        (pt->x[o->ova + n->f[k]] - pt->x[o->ova + n->t[k]] - n->shift[k]);
             br->pf_mw = pf * base;
             br->pt_mw = -pf * base;
             br->qf_mvar = br->qt_mvar = br->pl_mw = br->ql_mvar = 0;
@@ -1075,12 +1073,11 @@ static bool opf_result_branches(gf_pf_result_t *r, const opf_t *o, const opf_poi
         int k = o->angbr[a];
         double d = pt->gv[o->cang + a], mu = pt->lam[o->cang + a];
         if (mu > 1e-6 && d >= n->angmax[k] - 1e-6)
-            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MAX, (size_t)n->br_row[k],
-                                      d * 180 / M_PI, n->angmax[k] * 180 / M_PI, mu * M_PI / 180);
+            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MAX, (size_t)n->br_row[k], d * 180 / M_PI,
+                                      n->angmax[k] * 180 / M_PI, mu * M_PI / 180);
         if (mu < -1e-6 && d <= n->angmin[k] + 1e-6)
-            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MIN, (size_t)n->br_row[k],
-                                      d * 180 / M_PI, n->angmin[k] * 180 / M_PI,
-                                      -mu * M_PI / 180);
+            gf__pf_result_add_binding(r, GF_PF_BIND_ANG_MIN, (size_t)n->br_row[k], d * 180 / M_PI,
+                                      n->angmin[k] * 180 / M_PI, -mu * M_PI / 180);
     }
     return flow_binding;
 }
@@ -1110,8 +1107,8 @@ static void opf_result_lmp_split(gf_pf_result_t *r, const opf_t *o, bool flow_bi
 /* Solve the OPF: the model with its first screen (opf_prepare), then solves until no
  * left-out limit is violated (opf_round_start, opf_ipopt, the screening check), then the
  * result (opf_result_*), which keeps the primal-dual point for warm starts. */
-static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
-                     gf_pf_result_t **out, gf_err_t *err)
+static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc, gf_pf_result_t **out,
+                     gf_err_t *err)
 {
     *out = NULL;
     gf_pf_opts_t defaults;
@@ -1206,8 +1203,10 @@ static int solve_opf(const gf_pf_case_t *c, const gf_pf_opts_t *opts, bool dc,
     r->limits_total = o.nrated_all + o.nang_all;
     r->time_s = gf_now_mono() - t0;
     if (src != 0) {
-        rc = gf_err_set(err, src, code, "%s OPF: Ipopt returned status %d (%s) after %d "
-                        "iterations", dc ? "DC" : "AC", (int)st, code, o.iters);
+        rc = gf_err_set(err, src, code,
+                        "%s OPF: Ipopt returned status %d (%s) after %d "
+                        "iterations",
+                        dc ? "DC" : "AC", (int)st, code, o.iters);
     }
     *out = r;
 out:

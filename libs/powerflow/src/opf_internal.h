@@ -15,29 +15,29 @@ typedef struct opf {
     int nb, ng, nl;
     int nx, m;
     int ova, ovm, opg, oqg, oy;
-    int *ycol;               /* per gen: index of its epigraph variable or -1 */
+    int *ycol; /* per gen: index of its epigraph variable or -1 */
     int cp, cq, csf, cst, cang, cpwl;
-    int nrated, *rated;      /* rated branches whose flow limits are in the model */
-    int nang, *angbr;        /* branches whose angle-difference limits are in the model */
-    int nrated_all, nang_all;/* the same counts for the full model (every limit) */
-    int *rpos, *apos;        /* per rated[] / angbr[] entry: its index in the full model */
-    int m_all;               /* constraint count of the full model */
+    int nrated, *rated;       /* rated branches whose flow limits are in the model */
+    int nang, *angbr;         /* branches whose angle-difference limits are in the model */
+    int nrated_all, nang_all; /* the same counts for the full model (every limit) */
+    int *rpos, *apos;         /* per rated[] / angbr[] entry: its index in the full model */
+    int m_all;                /* constraint count of the full model */
     int nseg, *seg_gen, *seg_k;
     /* Jacobian */
     int nnzj, *jrow, *jcol;
-    int *jp_y, *jq_y;        /* per Ybus entry: position of d/dVa_j in the P (Q) row of bus i;
-                                d/dVm_j follows (AC) */
-    int *jp_g, *jq_g;        /* per gen: position of -1 in the P (Q) row */
-    int *jsf, *jst;          /* per rated branch: 4 positions (Va_f, Va_t, Vm_f, Vm_t) */
-    int *jang, *jseg;        /* 2 positions each */
+    int *jp_y, *jq_y; /* per Ybus entry: position of d/dVa_j in the P (Q) row of bus i;
+                         d/dVm_j follows (AC) */
+    int *jp_g, *jq_g; /* per gen: position of -1 in the P (Q) row */
+    int *jsf, *jst;   /* per rated branch: 4 positions (Va_f, Va_t, Vm_f, Vm_t) */
+    int *jang, *jseg; /* 2 positions each */
     /* Hessian */
     int nnzh, *hrow, *hcol;
-    int *hd;                 /* per bus: (Va,Va), (Vm,Va), (Vm,Vm) */
-    int *hp;                 /* per Ybus entry (i<j): (Va_j,Va_i), (Vm_i,Va_j), (Vm_j,Va_i),
-                                (Vm_j,Vm_i) */
-    int *hg;                 /* per gen: (Pg,Pg) */
+    int *hd; /* per bus: (Va,Va), (Vm,Va), (Vm,Vm) */
+    int *hp; /* per Ybus entry (i<j): (Va_j,Va_i), (Vm_i,Va_j), (Vm_j,Va_i),
+                (Vm_j,Vm_i) */
+    int *hg; /* per gen: (Pg,Pg) */
     /* per-x cache: per branch F[4] = Pf Qf Pt Qt, G[16] gradients, K, K' parts */
-    double *bf, *bgr, *bcs;  /* bcs: cos d, sin d per branch */
+    double *bf, *bgr, *bcs; /* bcs: cos d, sin d per branch */
     double *xlast;
     bool cache_ok;
     int iters;

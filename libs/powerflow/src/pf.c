@@ -19,9 +19,9 @@
 
 typedef struct pfw {
     const gf_pf_net_t *n;
-    int *type;           /* working bus types (Q limits change them) */
-    double *qfix;        /* p.u. Q generation pinned at PQ-converted buses */
-    int *vt, *vv;        /* bus -> unknown index of angle / magnitude, or -1 */
+    int *type;    /* working bus types (Q limits change them) */
+    double *qfix; /* p.u. Q generation pinned at PQ-converted buses */
+    int *vt, *vv; /* bus -> unknown index of angle / magnitude, or -1 */
     int nx;
     int *jp, *jc, *jsrc; /* Jacobian CSR; jsrc = 4 * Ybus position + block */
     double *jv, *p, *q, *blk, *f, *dx;

@@ -18,24 +18,24 @@ struct gf_pf_net {
     double base;
     /* buses (internal index i) */
     int nb;
-    int *bus_row;       /* i -> row of mpc.bus */
-    int *bus_int;       /* row of mpc.bus -> i, or -1 */
-    int *type;          /* PQ, PV or REF after outages */
-    double *pd, *qd, *gs, *bs; /* p.u. */
+    int *bus_row;                    /* i -> row of mpc.bus */
+    int *bus_int;                    /* row of mpc.bus -> i, or -1 */
+    int *type;                       /* PQ, PV or REF after outages */
+    double *pd, *qd, *gs, *bs;       /* p.u. */
     double *vmin, *vmax, *vm0, *va0; /* p.u., rad */
     int ref;
     /* generators (internal index g) */
     int ng;
-    int *gen_row, *gen_bus; /* g -> row of mpc.gen, internal bus */
-    int *gen_int;       /* row of mpc.gen -> g, or -1 */
+    int *gen_row, *gen_bus;                        /* g -> row of mpc.gen, internal bus */
+    int *gen_int;                                  /* row of mpc.gen -> g, or -1 */
     double *pmin, *pmax, *qmin, *qmax, *pg0, *qg0; /* p.u. (+-GF__PF_INF for Inf) */
     gf_pf_gencost_t *cost; /* ng entries; c pointers borrowed from case or options */
     /* branches (internal index k) */
     int nl;
     int *br_row, *f, *t;
     double *gff, *bff, *gft, *bft, *gtf, *btf, *gtt, *btt; /* pi-model admittances */
-    double *rate;       /* p.u., 0 = unlimited */
-    double *angmin, *angmax; /* rad, -+GF__PF_INF when unlimited */
+    double *rate;                                          /* p.u., 0 = unlimited */
+    double *angmin, *angmax;                               /* rad, -+GF__PF_INF when unlimited */
     double *bdc, *shift; /* DC model: 1/(x*tap), phase shift rad */
     /* Ybus, CSR with sorted columns; diag[i] = position of (i,i) */
     int *yp, *yj, *ydiag;
@@ -50,9 +50,9 @@ struct gf_pf_net {
 typedef struct gf__splu {
     int n;
     int *perm, *iperm;
-    int *rp, *ci, *diag;  /* filled pattern, rows in new order, sorted columns */
+    int *rp, *ci, *diag; /* filled pattern, rows in new order, sorted columns */
     double *val;
-    int *amap;            /* input CSR position -> position in val */
+    int *amap; /* input CSR position -> position in val */
     int annz;
     double *work;
 } gf__splu_t;
@@ -63,8 +63,8 @@ void gf__splu_solve(gf__splu_t *lu, double *b);
 void gf__splu_cleanup(gf__splu_t *lu);
 
 /* Branch flows (p.u.) of branch k at voltages vm/va. */
-void gf__pf_branch_flow(const gf_pf_net_t *n, int k, const double *vm, const double *va,
-                        double *pf, double *qf, double *pt, double *qt);
+void gf__pf_branch_flow(const gf_pf_net_t *n, int k, const double *vm, const double *va, double *pf,
+                        double *qf, double *pt, double *qt);
 
 /* Cost of gen g ($/h) at p MW, and its first/second derivative per MW. */
 double gf__pf_cost(const gf_pf_gencost_t *c, double p_mw, double *d1, double *d2);
@@ -74,8 +74,8 @@ gf_pf_result_t *gf__pf_result_new(const gf_pf_net_t *n, gf_pf_kind_t kind);
 
 /* Fill bus voltages, branch flows, losses and totals of r from vm/va (internal index) and
  * gen outputs pg/qg (p.u., internal index). */
-void gf__pf_result_fill(gf_pf_result_t *r, const gf_pf_net_t *n, const double *vm,
-                        const double *va, const double *pg, const double *qg);
+void gf__pf_result_fill(gf_pf_result_t *r, const gf_pf_net_t *n, const double *vm, const double *va,
+                        const double *pg, const double *qg);
 
 /* N-1 in power-flow mode reusing the base case (n1.c): the base network, its converged
  * state and its Jacobian pattern with the symbolic LU are kept, and each outage is solved by

@@ -40,8 +40,8 @@ gf_pf_result_t *gf__pf_result_new(const gf_pf_net_t *n, gf_pf_kind_t kind)
     return r;
 }
 
-void gf__pf_result_fill(gf_pf_result_t *r, const gf_pf_net_t *n, const double *vm,
-                        const double *va, const double *pg, const double *qg)
+void gf__pf_result_fill(gf_pf_result_t *r, const gf_pf_net_t *n, const double *vm, const double *va,
+                        const double *pg, const double *qg)
 {
     double base = n->base;
     double *pn = gf_xcalloc((size_t)n->nb + 1, sizeof *pn);
@@ -122,7 +122,7 @@ void gf_pf_result_free(gf_pf_result_t *r)
 
 const char *gf_pf_bind_kind_name(gf_pf_bind_kind_t k)
 {
-    static const char *names[] = {"vm_max", "vm_min", "pg_max", "pg_min", "qg_max",
+    static const char *names[] = {"vm_max", "vm_min", "pg_max", "pg_min",  "qg_max",
                                   "qg_min", "sf",     "st",     "ang_max", "ang_min"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
@@ -202,9 +202,9 @@ json_t *gf_pf_result_to_json(const gf_pf_result_t *r)
     for (size_t i = 0; i < r->n_bus; i++) {
         const gf_pf_bus_res_t *b = &r->bus[i];
         json_t *o = json_pack("{s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "id", b->id, "in_service",
-                              b->in_service, "vm_pu", num(b->vm_pu), "va_degree",
-                              num(b->va_degree), "p_mw", num(b->p_mw), "q_mvar", num(b->q_mvar),
-                              "pd_mw", num(b->pd_mw), "qd_mvar", num(b->qd_mvar));
+                              b->in_service, "vm_pu", num(b->vm_pu), "va_degree", num(b->va_degree),
+                              "p_mw", num(b->p_mw), "q_mvar", num(b->q_mvar), "pd_mw",
+                              num(b->pd_mw), "qd_mvar", num(b->qd_mvar));
         if (o == NULL)
             goto oom;
         json_object_set_new(o, "type", json_string(gf_pf_bus_type_name(b->type)));
@@ -221,20 +221,19 @@ json_t *gf_pf_result_to_json(const gf_pf_result_t *r)
         const gf_pf_gen_res_t *x = &r->gen[g];
         json_t *o = json_pack("{s:i,s:b,s:o,s:o,s:b,s:b,s:b,s:b}", "bus", x->bus, "in_service",
                               x->in_service, "p_mw", num(x->p_mw), "q_mvar", num(x->q_mvar),
-                              "at_pmax", x->at_pmax, "at_pmin", x->at_pmin, "at_qmax",
-                              x->at_qmax, "at_qmin", x->at_qmin);
+                              "at_pmax", x->at_pmax, "at_pmin", x->at_pmin, "at_qmax", x->at_qmax,
+                              "at_qmin", x->at_qmin);
         if (o == NULL)
             goto oom;
         json_array_append_new(gens, o);
     }
     for (size_t k = 0; k < r->n_branch; k++) {
         const gf_pf_branch_res_t *x = &r->branch[k];
-        json_t *o = json_pack("{s:i,s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "fbus", x->fbus,
-                              "tbus", x->tbus, "in_service", x->in_service, "pf_mw",
-                              num(x->pf_mw), "qf_mvar", num(x->qf_mvar), "pt_mw", num(x->pt_mw),
-                              "qt_mvar", num(x->qt_mvar), "loading_percent",
-                              num(x->loading_percent), "pl_mw", num(x->pl_mw), "ql_mvar",
-                              num(x->ql_mvar));
+        json_t *o = json_pack("{s:i,s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "fbus", x->fbus, "tbus",
+                              x->tbus, "in_service", x->in_service, "pf_mw", num(x->pf_mw),
+                              "qf_mvar", num(x->qf_mvar), "pt_mw", num(x->pt_mw), "qt_mvar",
+                              num(x->qt_mvar), "loading_percent", num(x->loading_percent), "pl_mw",
+                              num(x->pl_mw), "ql_mvar", num(x->ql_mvar));
         if (o == NULL)
             goto oom;
         if (r->kind != GF_PF_KIND_PF) {

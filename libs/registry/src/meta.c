@@ -40,8 +40,7 @@ int gf_reg_alias_req_parse(const char *body, size_t len, gf_reg_alias_req_t *out
     json_t *j = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
         gf_err_set(err, GF_EINVAL, "invalid_json",
-                   "body is not valid JSON: %s (line %d, column %d)",
-                   je.text, je.line, je.column);
+                   "body is not valid JSON: %s (line %d, column %d)", je.text, je.line, je.column);
         return GF_EINVAL;
     }
     int rc = 0;
@@ -131,8 +130,8 @@ int gf_reg_alias_req_parse(const char *body, size_t len, gf_reg_alias_req_t *out
         goto out;
     }
     if (!have_version && !out->rollback) {
-        rc = field_err(err, "missing_field", "version",
-                       "'%s' (or \"rollback\":true) is required", "required");
+        rc = field_err(err, "missing_field", "version", "'%s' (or \"rollback\":true) is required",
+                       "required");
         goto out;
     }
 out:
@@ -150,8 +149,8 @@ int gf_reg_alias_req_apply(gf_rcluster_t *c, const char *name, const gf_reg_alia
             return rc;
         if (req->expect_from >= 0 && req->expect_from != from)
             return gf_err_set(err, GF_ECONFLICT, "alias_changed",
-                              "alias '%s' points at version %lld, not %lld as expected",
-                              req->alias, (long long)from, (long long)req->expect_from);
+                              "alias '%s' points at version %lld, not %lld as expected", req->alias,
+                              (long long)from, (long long)req->expect_from);
         int64_t to = 0;
         rc = gf_reg_alias_rollback(c, name, req->alias, req->who, req->reason, &to, err);
         if (rc == 0) {

@@ -75,15 +75,28 @@ int gf_reg_alias_set(gf_rcluster_t *c, const char *name, const char *alias, int6
     snprintf(sver, sizeof sver, "%" PRId64, version);
     snprintf(sexp, sizeof sexp, "%" PRId64, expect_from < 0 ? (int64_t)-1 : expect_from);
     gf__reg_now(at, sizeof at);
-    const char *argv[] = {"EVAL", LUA_ALIAS, "4", kvers, kal, khist, kdep,
-                          alias, sver, sexp, who, reason ? reason : "", at, name,
-                          force ? "1" : "0", GF_REG_CHANNEL};
+    const char *argv[] = {"EVAL",
+                          LUA_ALIAS,
+                          "4",
+                          kvers,
+                          kal,
+                          khist,
+                          kdep,
+                          alias,
+                          sver,
+                          sexp,
+                          who,
+                          reason ? reason : "",
+                          at,
+                          name,
+                          force ? "1" : "0",
+                          GF_REG_CHANNEL};
     redisReply *r = NULL;
     rc = gf__reg_runs(c, 16, argv, &r, err);
     if (rc != 0 && r != NULL && r->type == REDIS_REPLY_ERROR) {
         if (strstr(r->str, "GFNOVERSION"))
-            rc = gf_err_set(err, GF_ENOTFOUND, "unknown_version",
-                            "model '%s' has no version %s", name, sver);
+            rc = gf_err_set(err, GF_ENOTFOUND, "unknown_version", "model '%s' has no version %s",
+                            name, sver);
         else if (strstr(r->str, "GFDEPRECATED"))
             rc = gf_err_set(err, GF_ECONFLICT, "version_deprecated",
                             "version %s of '%s' is deprecated", sver, name);
@@ -198,8 +211,8 @@ static int change_parse(const char *text, size_t len, gf_reg_change_t *h)
     const char *reason = json_string_value(json_object_get(j, "reason"));
     const char *at = json_string_value(json_object_get(j, "at"));
     json_t *from = json_object_get(j, "from"), *to = json_object_get(j, "to");
-    int ok = alias && who && at && json_is_number(to) && (from == NULL || json_is_null(from) ||
-                                                           json_is_number(from));
+    int ok = alias && who && at && json_is_number(to) &&
+             (from == NULL || json_is_null(from) || json_is_number(from));
     if (ok) {
         snprintf(h->alias, sizeof h->alias, "%s", alias);
         snprintf(h->who, sizeof h->who, "%s", who);
@@ -257,8 +270,8 @@ out:
     return rc;
 }
 
-int gf_reg_alias_rollback(gf_rcluster_t *c, const char *name, const char *alias,
-                          const char *who, const char *reason, int64_t *out_to, gf_err_t *err)
+int gf_reg_alias_rollback(gf_rcluster_t *c, const char *name, const char *alias, const char *who,
+                          const char *reason, int64_t *out_to, gf_err_t *err)
 {
     gf_reg_change_t *h = NULL;
     size_t n = 0;

@@ -34,8 +34,8 @@ char *gf__reg_field_dup(redisReply *e, const char *dflt);
  * connection failed (reply NULL), else the kit's mapping of an error reply
  * (gf_redis_reply_check). On an error reply *out is still set (so callers can map their
  * scripts' own errors); the caller frees *out in every case. */
-int gf__reg_run(gf_rcluster_t *c, int argc, const char **argv, const size_t *lens,
-                redisReply **out, gf_err_t *err);
+int gf__reg_run(gf_rcluster_t *c, int argc, const char **argv, const size_t *lens, redisReply **out,
+                gf_err_t *err);
 /* Same with (at most 16) NUL-terminated string arguments. */
 int gf__reg_runs(gf_rcluster_t *c, int argc, const char **argv, redisReply **out, gf_err_t *err);
 /* Free r and fail with GF_EINTERNAL "redis_protocol" naming the command. */

@@ -31,15 +31,15 @@ json_t *gf_reg_version_to_json(const gf_reg_version_t *v)
                      "name", v->name, "version", (json_int_t)v->version, "sha256", v->sha256,
                      "size", (json_int_t)v->size, "spec", spec, "metrics", metrics, "params",
                      params, "data_range", "from", (json_int_t)v->data_from, "to",
-                     (json_int_t)v->data_to, "created_at", v->created_at, "job", v->job,
-                     "tags", tags, "deprecated", dep);
+                     (json_int_t)v->data_to, "created_at", v->created_at, "job", v->job, "tags",
+                     tags, "deprecated", dep);
 }
 
 json_t *gf_reg_change_to_json(const gf_reg_change_t *h)
 {
     return json_pack("{s:s, s:o, s:I, s:s, s:s, s:s}", "alias", h->alias, "from",
-                     h->from > 0 ? json_integer(h->from) : json_null(), "to",
-                     (json_int_t)h->to, "who", h->who, "reason", h->reason, "at", h->at);
+                     h->from > 0 ? json_integer(h->from) : json_null(), "to", (json_int_t)h->to,
+                     "who", h->who, "reason", h->reason, "at", h->at);
 }
 
 static int aliases_json(gf_rcluster_t *c, const char *name, json_t **out, gf_err_t *err)
@@ -100,8 +100,7 @@ int gf_reg_model_to_json(gf_rcluster_t *c, const char *name, json_t **out, gf_er
     if (rc)
         goto out;
     if (nv == 0) {
-        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_model", "model '%s' is not registered",
-                        name);
+        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_model", "model '%s' is not registered", name);
         goto out;
     }
     if ((rc = aliases_json(c, name, &al, err)) != 0 ||
@@ -124,8 +123,8 @@ int gf_reg_model_to_json(gf_rcluster_t *c, const char *name, json_t **out, gf_er
     ha = json_array();
     for (size_t i = 0; i < nh; i++)
         json_array_append_new(ha, gf_reg_change_to_json(&h[i]));
-    *out = json_pack("{s:s, s:o, s:o, s:o}", "name", name, "aliases", al, "versions", va,
-                     "history", ha);
+    *out = json_pack("{s:s, s:o, s:o, s:o}", "name", name, "aliases", al, "versions", va, "history",
+                     ha);
     al = va = ha = NULL;
 out:
     json_decref(al);

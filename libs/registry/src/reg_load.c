@@ -34,8 +34,7 @@ int gf_reg_version_load(gf_rcluster_t *c, const char *name, int64_t version, int
         return rc;
     if (version < 1)
         return gf_err_set(err, GF_ENOTFOUND, "unknown_version",
-                          "model '%s' has no version %" PRId64,
-                          name, version);
+                          "model '%s' has no version %" PRId64, name, version);
     char kvers[KEYLEN], kv[KEYLEN], kblob[KEYLEN], kdep[KEYLEN], sver[24];
     gf_reg_key(kvers, sizeof kvers, name, "versions", 0);
     gf_reg_key(kv, sizeof kv, name, "v", version);
@@ -50,15 +49,15 @@ int gf_reg_version_load(gf_rcluster_t *c, const char *name, int64_t version, int
     if ((rc = gf__reg_runs(c, 3, zs, &r, err)) != 0)
         goto out;
     if (r->type == REDIS_REPLY_NIL) {
-        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_version", "model '%s' has no version %s",
-                        name, sver);
+        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_version", "model '%s' has no version %s", name,
+                        sver);
         goto out;
     }
     freeReplyObject(r);
     r = NULL;
 
-    const char *hm[] = {"HMGET", kv, "sha256", "size", "spec", "metrics", "params", "tags",
-                        "job", "data_from", "data_to", "created_at"};
+    const char *hm[] = {"HMGET",  kv,     "sha256", "size",      "spec",    "metrics",
+                        "params", "tags", "job",    "data_from", "data_to", "created_at"};
     if ((rc = gf__reg_runs(c, 12, hm, &r, err)) != 0)
         goto out;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 10) {
@@ -73,7 +72,8 @@ int gf_reg_version_load(gf_rcluster_t *c, const char *name, int64_t version, int
     int64_t size = 0;
     if (e[0]->type != REDIS_REPLY_STRING || e[0]->len != 64 || gf__reg_field_i64(e[1], &size) ||
         size < 0 || e[2]->type != REDIS_REPLY_STRING || gf__reg_field_i64(e[7], &v->data_from) ||
-        gf__reg_field_i64(e[8], &v->data_to) || e[9]->type != REDIS_REPLY_STRING || e[9]->len >= 32) {
+        gf__reg_field_i64(e[8], &v->data_to) || e[9]->type != REDIS_REPLY_STRING ||
+        e[9]->len >= 32) {
         gf_reg_version_free(v);
         rc = gf_err_set(err, GF_EINTERNAL, "corrupt_metadata",
                         "metadata of %s version %s is incomplete or malformed", name, sver);

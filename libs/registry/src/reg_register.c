@@ -1,6 +1,6 @@
 /*
- * reg_register.c - registering a model version (one Lua script makes it visible) and deprecating one
- * (see reg_internal.h for the shared helpers).
+ * reg_register.c - registering a model version (one Lua script makes it visible) and deprecating
+ * one (see reg_internal.h for the shared helpers).
  */
 #include "reg_internal.h"
 
@@ -55,8 +55,8 @@ static int check_json(const char *text, const char *field, int want_object, int 
     json_error_t je;
     json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
     if (j == NULL)
-        return gf_err_set(err, GF_EINVAL, "bad_json", "%s is not valid JSON: %s (line %d)",
-                          field, je.text, je.line);
+        return gf_err_set(err, GF_EINVAL, "bad_json", "%s is not valid JSON: %s (line %d)", field,
+                          je.text, je.line);
     int ok = (!want_object || json_is_object(j)) && (!want_array || json_is_array(j));
     json_decref(j);
     if (!ok)
@@ -140,13 +140,41 @@ int gf_reg_register(gf_rcluster_t *c, const char *name, const gf_reg_new_t *in,
     snprintf(sfrom, sizeof sfrom, "%" PRId64, in->data_from);
     snprintf(sto, sizeof sto, "%" PRId64, in->data_to);
     const char *argv[] = {
-        "EVAL", LUA_REGISTER, "4", kvers, kv, kblob, kidem, sver, (const char *)in->blob,
-        in->idem_key ? in->idem_key : "", sha, "name", name, "version", sver, "sha256", sha,
-        "size", ssize,
-        "spec", in->spec_json, "metrics", in->metrics_json ? in->metrics_json : "{}",
-        "params", in->params_json ? in->params_json : "{}", "tags", tags_text,
-        "job", in->job ? in->job : "", "data_from", sfrom, "data_to", sto,
-        "created_at", created,
+        "EVAL",
+        LUA_REGISTER,
+        "4",
+        kvers,
+        kv,
+        kblob,
+        kidem,
+        sver,
+        (const char *)in->blob,
+        in->idem_key ? in->idem_key : "",
+        sha,
+        "name",
+        name,
+        "version",
+        sver,
+        "sha256",
+        sha,
+        "size",
+        ssize,
+        "spec",
+        in->spec_json,
+        "metrics",
+        in->metrics_json ? in->metrics_json : "{}",
+        "params",
+        in->params_json ? in->params_json : "{}",
+        "tags",
+        tags_text,
+        "job",
+        in->job ? in->job : "",
+        "data_from",
+        sfrom,
+        "data_to",
+        sto,
+        "created_at",
+        created,
     };
     int argc = (int)(sizeof argv / sizeof argv[0]);
     size_t lens[sizeof argv / sizeof argv[0]];
@@ -200,10 +228,9 @@ int gf_reg_deprecate(gf_rcluster_t *c, const char *name, int64_t version, const 
     json_decref(j);
     if (text == NULL)
         return gf_err_set(err, GF_EINVAL, "bad_reason", "reason is not valid UTF-8");
-    static const char lua[] =
-        "if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end\n"
-        "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])\n"
-        "return 1\n";
+    static const char lua[] = "if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end\n"
+                              "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])\n"
+                              "return 1\n";
     const char *argv[] = {"EVAL", lua, "2", kvers, kdep, sver, text};
     redisReply *r = NULL;
     if ((rc = gf__reg_runs(c, 7, argv, &r, err)) != 0)
@@ -214,8 +241,8 @@ int gf_reg_deprecate(gf_rcluster_t *c, const char *name, int64_t version, const 
         goto out;
     }
     if (r->integer == 0)
-        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_version", "model '%s' has no version %s",
-                        name, sver);
+        rc = gf_err_set(err, GF_ENOTFOUND, "unknown_version", "model '%s' has no version %s", name,
+                        sver);
 out:
     freeReplyObject(r);
     free(text);

@@ -162,8 +162,8 @@ char *gf__reg_field_dup(redisReply *e, const char *dflt)
  * "redis_unavailable" for LOADING/BUSY, "redis_oom", "redis_error"), the same 503 every service
  * answers. On an error reply *out is still set (so callers can map their scripts' own errors);
  * the caller frees *out in every case. */
-int gf__reg_run(gf_rcluster_t *c, int argc, const char **argv, const size_t *lens,
-                redisReply **out, gf_err_t *err)
+int gf__reg_run(gf_rcluster_t *c, int argc, const char **argv, const size_t *lens, redisReply **out,
+                gf_err_t *err)
 {
     *out = NULL;
     if (c == NULL)
@@ -171,8 +171,8 @@ int gf__reg_run(gf_rcluster_t *c, int argc, const char **argv, const size_t *len
     gf_err_t e = {0};
     redisReply *r = gf_rcluster_cmd_argv(c, argc, argv, lens, &e);
     if (r == NULL) { /* unreachable, or refused before sending (redis_crossslot: a bug) */
-        int rc = gf_err_set(err, e.rc ? e.rc : GF_EUNAVAIL, e.code[0] ? e.code : "redis_unavailable",
-                            "redis: %s", e.message);
+        int rc = gf_err_set(err, e.rc ? e.rc : GF_EUNAVAIL,
+                            e.code[0] ? e.code : "redis_unavailable", "redis: %s", e.message);
         gf_err_cleanup(&e);
         return rc;
     }

@@ -66,8 +66,7 @@ int main(int argc, char **argv)
                 return 2;
             }
             split = (cmp_split_t)sp;
-        }
-        else if (strcmp(argv[i], "-v") == 0)
+        } else if (strcmp(argv[i], "-v") == 0)
             verbose = 1;
         else if (strcmp(argv[i], "-a") == 0)
             ablation = 1;

@@ -22,8 +22,8 @@ static const gf_cfg_opt_t opts[] = {
 static void reply_text(gf_req_t *r, const char *text)
 {
     json_t *o = json_pack("{s:s,s:s,s:[{s:i,s:{s:s,s:s},s:s}]}", "id", "fake-1", "object",
-                          "chat.completion", "choices", "index", 0, "message", "role",
-                          "assistant", "content", text, "finish_reason", "stop");
+                          "chat.completion", "choices", "index", 0, "message", "role", "assistant",
+                          "content", text, "finish_reason", "stop");
     gf_reply_json(r, 200, o);
 }
 

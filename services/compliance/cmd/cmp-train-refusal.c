@@ -42,8 +42,8 @@ static void collect(const cmp_engine_t *e, cmp_split_t split, set_t *s)
             const char *q = j ? json_string_value(json_object_get(j, "question")) : NULL;
             const char *exp = j ? json_string_value(json_object_get(j, "expected")) : NULL;
             int answerable = j && json_object_get(j, "expected_articles") != NULL;
-            int refuse = exp && (strcmp(exp, "refuse") == 0 ||
-                                 strcmp(exp, "refuse_or_no_evidence") == 0);
+            int refuse = exp &&
+                         (strcmp(exp, "refuse") == 0 || strcmp(exp, "refuse_or_no_evidence") == 0);
             if (q == NULL || (!answerable && !refuse) || cmp_eval_split_of(j) != split) {
                 json_decref(j);
                 continue;
@@ -70,7 +70,8 @@ static void fit(const set_t *s, cmp_refusal_model_t *m)
     size_t n1 = 0;
     for (size_t i = 0; i < s->n; i++)
         n1 += s->y[i];
-    double w1 = n1 ? (double)s->n / (2.0 * (double)n1) : 1, w0 = (double)s->n / (2.0 * (double)(s->n - n1));
+    double w1 = n1 ? (double)s->n / (2.0 * (double)n1) : 1,
+           w0 = (double)s->n / (2.0 * (double)(s->n - n1));
     for (size_t k = 0; k < CMP_RF_NFEAT; k++) {
         double sum = 0, sq = 0;
         for (size_t i = 0; i < s->n; i++)

@@ -137,8 +137,8 @@ int main(int argc, char **argv)
         if (collect(e, files[f], &d) != 0)
             return 1;
     cmp_engine_free(e);
-    printf("train split: %zu questions with a relevant candidate, %zu candidate rows\n",
-           d.n_groups, d.rows);
+    printf("train split: %zu questions with a relevant candidate, %zu candidate rows\n", d.n_groups,
+           d.rows);
     /* baseline: the engine without a reranker on the dev split */
     {
         cmp_engine_t *b = cmp_engine_new_opts(dir, &o, &err);
@@ -148,8 +148,8 @@ int main(int argc, char **argv)
             if (cmp_eval_run_split(b, files[f], CMP_SPLIT_DEV, NULL, &r, &err) == 0)
                 cmp_eval_merge(&sum, &r);
         }
-        printf("dev, no reranker:            MRR@10 %.3f  recall@1 %.3f  recall@5 %.3f\n",
-               sum.mrr, sum.recall1, sum.recall5);
+        printf("dev, no reranker:            MRR@10 %.3f  recall@1 %.3f  recall@5 %.3f\n", sum.mrr,
+               sum.recall1, sum.recall5);
         cmp_engine_free(b);
     }
     static const int ROUNDS[] = {50, 100, 200}, DEPTH[] = {2, 3, 4};
@@ -159,8 +159,8 @@ int main(int argc, char **argv)
     int br = 0, bd = 0;
     for (size_t r = 0; r < 3; r++)
         for (size_t k = 0; k < 3; k++) {
-            if (cmp_reranker_train(d.x, d.y, d.rows, d.groups, d.n_groups, ROUNDS[r], DEPTH[k],
-                                   0.1, tmp, &err) != 0) {
+            if (cmp_reranker_train(d.x, d.y, d.rows, d.groups, d.n_groups, ROUNDS[r], DEPTH[k], 0.1,
+                                   tmp, &err) != 0) {
                 fprintf(stderr, "cmp-train-rerank: %s\n", err.message);
                 return 1;
             }

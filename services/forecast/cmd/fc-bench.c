@@ -69,16 +69,16 @@ static void data(size_t rows, size_t cols, uint64_t seed, float *x, float *y)
     }
 }
 
-static char *train(const float *x, const float *y, size_t rows, size_t cols, int trees,
-                   int depth, size_t *len)
+static char *train(const float *x, const float *y, size_t rows, size_t cols, int trees, int depth,
+                   size_t *len)
 {
     DMatrixHandle d = NULL;
     BoosterHandle b = NULL;
     char sdepth[16], *out = NULL;
     snprintf(sdepth, sizeof sdepth, "%d", depth);
     if (XGDMatrixCreateFromMat(x, rows, cols, NAN, &d) ||
-        XGDMatrixSetFloatInfo(d, "label", y, rows) ||
-        XGBoosterCreate(&d, 1, &b) || XGBoosterSetParam(b, "objective", "reg:squarederror") ||
+        XGDMatrixSetFloatInfo(d, "label", y, rows) || XGBoosterCreate(&d, 1, &b) ||
+        XGBoosterSetParam(b, "objective", "reg:squarederror") ||
         XGBoosterSetParam(b, "max_depth", sdepth) || XGBoosterSetParam(b, "eta", "0.1") ||
         XGBoosterSetParam(b, "nthread", "2") || XGBoosterSetParam(b, "tree_method", "hist"))
         goto out;
@@ -187,8 +187,8 @@ int main(int argc, char **argv)
     if (b == NULL)
         return 1;
     printf("model: %zu features, %zu trees, %zu nodes, depth %d, model %zu bytes (ubj)\n", nfeat,
-           fc_forest_num_trees(fc_model_forest(m)), fc_forest_num_nodes(fc_model_forest(m)),
-           depth, mlen);
+           fc_forest_num_trees(fc_model_forest(m)), fc_forest_num_nodes(fc_model_forest(m)), depth,
+           mlen);
     printf("load + verify (XGBoost load, JSON dump, parse, %zu check rows): %.1f ms, max rel "
            "diff %.2g\n",
            fc_model_check_count(m), tload * 1e3, fc_model_check_max_rel(m));
@@ -196,7 +196,8 @@ int main(int argc, char **argv)
 
     static const size_t batch[] = {1, 100};
     float out[100], ref[100];
-    double *v = gf_xmalloc((size_t)runs * sizeof *v), *vc = gf_xmalloc((size_t)runs * sizeof *vc), c0;
+    double *v = gf_xmalloc((size_t)runs * sizeof *v), *vc = gf_xmalloc((size_t)runs * sizeof *vc),
+           c0;
     for (size_t bi = 0; bi < 2; bi++) {
         size_t n = batch[bi];
         int iters = n == 1 ? 20000 : 500;

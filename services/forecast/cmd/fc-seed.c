@@ -10,9 +10,9 @@
  *       before val_start = train_to - val_days; residual quantiles by horizon (levels
  *       0.05 .. 0.95, model output units) come from the day-ahead forecasts of the validation
  *       days, so the intervals are out-of-sample (features/calib.h as the trainer: horizons
- *       pooled +-2 h, conformal ranks; no cross-fitted year, so one season only). Hours after train_to are never read: they
- *       stay a held-back slice (default train_to = the region's last hour - 28 days).
- *       Registers load:<R> (UBJSON, spec, metrics with residual_quantiles, params) and points
+ *       pooled +-2 h, conformal ranks; no cross-fitted year, so one season only). Hours after
+ * train_to are never read: they stay a held-back slice (default train_to = the region's last hour -
+ * 28 days). Registers load:<R> (UBJSON, spec, metrics with residual_quantiles, params) and points
  *       "production" at it unless --no-promote. Prints {"name","version",...}.
  *   fc-seed alias --region PJM --version N [--alias production]
  *       Move an alias (published on gf:reg:events like any registry change).
@@ -79,7 +79,6 @@ static int die(const gf_err_t *err)
     fprintf(stderr, "fc-seed: %s: %s\n", err->code, err->message);
     return 1;
 }
-
 
 /* The region's time zone and stored first/last hour (gf:region:{R}, libs/features' reader). */
 static int region_info(gf_rcluster_t *c, const char *region, char *tz, size_t len, int64_t *first,
@@ -227,8 +226,8 @@ static int cmd_train(gf_rcluster_t *c, const opts_t *o)
     for (int h = 0; h < 24; h++) {
         json_t *row = json_array();
         for (int l = 0; l < NQ; l++)
-            json_array_append_new(row, isnan(q[h * NQ + l]) ? json_null()
-                                                            : json_real(q[h * NQ + l]));
+            json_array_append_new(row,
+                                  isnan(q[h * NQ + l]) ? json_null() : json_real(q[h * NQ + l]));
         json_array_append_new(byh, row);
     }
     json_t *lv = json_array();
@@ -241,14 +240,19 @@ static int cmd_train(gf_rcluster_t *c, const opts_t *o)
     metrics = json_dumps(mj, JSON_COMPACT);
     json_decref(mj);
     json_t *pj = json_pack("{s:i,s:i,s:i,s:i,s:f,s:i,s:s}", "issue_hour_utc", 0, "horizon", 24,
-                           "rounds", o->rounds, "max_depth", o->depth, "eta", o->eta,
-                           "stride_h", o->stride, "objective", "reg:squarederror");
+                           "rounds", o->rounds, "max_depth", o->depth, "eta", o->eta, "stride_h",
+                           o->stride, "objective", "reg:squarederror");
     params = json_dumps(pj, JSON_COMPACT);
     json_decref(pj);
 
-    gf_reg_new_t in = {.blob = bytes, .blob_len = blen, .spec_json = spec_json,
-                       .metrics_json = metrics, .params_json = params, .data_from = first,
-                       .data_to = train_to - 3600, .job = "fc-seed"};
+    gf_reg_new_t in = {.blob = bytes,
+                       .blob_len = blen,
+                       .spec_json = spec_json,
+                       .metrics_json = metrics,
+                       .params_json = params,
+                       .data_from = first,
+                       .data_to = train_to - 3600,
+                       .job = "fc-seed"};
     if (gf_reg_register(c, name, &in, &v, err) != 0)
         goto fail;
     if (o->promote &&
@@ -362,8 +366,16 @@ int main(int argc, char **argv)
     gf_xgb_passive_reexec(argv);
     if (argc < 2)
         return usage();
-    opts_t o = {.cmd = argv[1], .alias = "production", .val_days = 42, .rounds = 80, .depth = 6,
-                .seed = 1, .stride = 24, .promote = 1, .horizon = 24, .eta = 0.1};
+    opts_t o = {.cmd = argv[1],
+                .alias = "production",
+                .val_days = 42,
+                .rounds = 80,
+                .depth = 6,
+                .seed = 1,
+                .stride = 24,
+                .promote = 1,
+                .horizon = 24,
+                .eta = 0.1};
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-promote") == 0) {
@@ -402,8 +414,8 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.region == NULL || !gf_region_valid(o.region) || o.val_days < 7 ||
-        o.rounds < 1 || o.depth < 1 || o.stride < 1 || o.horizon < 1 || o.horizon > 24)
+    if (o.region == NULL || !gf_region_valid(o.region) || o.val_days < 7 || o.rounds < 1 ||
+        o.depth < 1 || o.stride < 1 || o.horizon < 1 || o.horizon > 24)
         return usage();
     const char *host = getenv("GF_REDIS_HOST");
     const char *port = getenv("GF_REDIS_PORT");

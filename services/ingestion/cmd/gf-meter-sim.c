@@ -86,9 +86,10 @@ static double shape(double local_h, int weekday)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gf-meter-sim [--url URL] [--api-key K | --api-key-file F] [--meters N]\n"
-                    "       [--regions A,B] [--interval S] [--seconds S] [--batch N] [--faulty F]\n"
-                    "       [--seed N] [--quiet]\n");
+    fprintf(stderr,
+            "usage: gf-meter-sim [--url URL] [--api-key K | --api-key-file F] [--meters N]\n"
+            "       [--regions A,B] [--interval S] [--seconds S] [--batch N] [--faulty F]\n"
+            "       [--seed N] [--quiet]\n");
 }
 
 int main(int argc, char **argv)
@@ -230,13 +231,19 @@ int main(int argc, char **argv)
                 char kwtxt[32];
                 snprintf(kwtxt, sizeof kwtxt, "%.4f", kw);
                 switch (mt->faulty) {
-                case 1: snprintf(kwtxt, sizeof kwtxt, "%.4f", -kw); break;
+                case 1:
+                    snprintf(kwtxt, sizeof kwtxt, "%.4f", -kw);
+                    break;
                 case 2:
                     if (rand() % 10 == 0)
                         snprintf(kwtxt, sizeof kwtxt, "%.1f", kw * 50 + 1000);
                     break;
-                case 3: snprintf(kwtxt, sizeof kwtxt, "\"NaN\""); break;
-                case 4: volt = 0; break;
+                case 3:
+                    snprintf(kwtxt, sizeof kwtxt, "\"NaN\"");
+                    break;
+                case 4:
+                    volt = 0;
+                    break;
                 }
                 o += (size_t)snprintf(body + o, cap - o,
                                       "{\"meter_id\":\"%s\",\"ts\":\"%s.%03dZ\",\"region\":\"%s\","
@@ -254,7 +261,8 @@ int main(int argc, char **argv)
                 json_t *j = json_loadb(resp, rlen, 0, NULL);
                 accepted += (unsigned long long)json_integer_value(json_object_get(j, "accepted"));
                 rejected += (unsigned long long)json_integer_value(json_object_get(j, "rejected"));
-                duplicate += (unsigned long long)json_integer_value(json_object_get(j, "duplicate"));
+                duplicate += (unsigned long long)json_integer_value(
+                    json_object_get(j, "duplicate"));
                 json_decref(j);
                 ok++;
             } else {

@@ -68,9 +68,9 @@ static redisContext *redis_start(int *port_out)
             int devnull = open("/dev/null", O_WRONLY);
             dup2(devnull, 1);
             dup2(devnull, 2);
-            execl("/usr/bin/redis-server", "redis-server", "--port", sport, "--bind",
-                  "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync",
-                  "everysec", "--dir", redis_dir, "--daemonize", "no", (char *)NULL);
+            execl("/usr/bin/redis-server", "redis-server", "--port", sport, "--bind", "127.0.0.1",
+                  "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir",
+                  redis_dir, "--daemonize", "no", (char *)NULL);
             _exit(127);
         }
         redis_pid = pid;
@@ -173,8 +173,10 @@ int main(int argc, char **argv)
             }
             demand[ndemand++] = a;
         } else {
-            fprintf(stderr, "usage: %s [--batches N] [--batch-size N] [--demand FILE[:ending|"
-                            "beginning]]...\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--batches N] [--batch-size N] [--demand FILE[:ending|"
+                    "beginning]]...\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -266,9 +268,8 @@ int main(int argc, char **argv)
     ing_store_cfg_default(&scfg);
     scfg.script_sha = sha;
     int rc = 0;
-    static const char *const pass_name[3] = {
-        "first write, meters new", "retry, all duplicates",
-        "new readings of known meters (steady state)"};
+    static const char *const pass_name[3] = {"first write, meters new", "retry, all duplicates",
+                                             "new readings of known meters (steady state)"};
     for (int pass = 0; pass < 3 && rc == 0; pass++) {
         if (pass == 2)
             for (size_t b = 0; b < nbatches; b++) {
@@ -334,8 +335,8 @@ int main(int argc, char **argv)
         printf("readings end to end (%s): %zu readings in %.3f s: %.0f readings/s "
                "(new %zu, duplicate %zu, rejected %zu; %zu per batch, at most %zu per EVALSHA); "
                "Redis main thread CPU %.2f us per reading\n",
-               pass_name[pass], nr, dt, (double)nr / dt, tot.accepted, tot.duplicate,
-               tot.rejected, bsize, scfg.chunk, (redis_cpu(c) - cpu0) * 1e6 / (double)nr);
+               pass_name[pass], nr, dt, (double)nr / dt, tot.accepted, tot.duplicate, tot.rejected,
+               bsize, scfg.chunk, (redis_cpu(c) - cpu0) * 1e6 / (double)nr);
     }
 
     /* 3. demand import */
@@ -352,8 +353,7 @@ int main(int argc, char **argv)
             break;
         }
         printf("demand import %s: %zu rows (%zu new, %zu rejected) in %.2f s: %.0f rows/s\n",
-               demand[i], st.rows_ok, st.rows_new, st.rows_rejected, dt,
-               (double)st.rows_ok / dt);
+               demand[i], st.rows_ok, st.rows_new, st.rows_rejected, dt, (double)st.rows_ok / dt);
     }
     if (getenv("ING_BENCH_STATS")) {
         redisReply *cs = redisCommand(c, "INFO commandstats");

@@ -76,20 +76,22 @@ static void h_region_data_get(gf_req_t *r)
             length = (size_t)strtoul(kv->value, NULL, 10);
     }
     if (key == NULL) {
-        gf_reply_json(r, 400, json_pack("{s:s,s:i}", "error", "No api_key was supplied.", "code",
-                                        400));
+        gf_reply_json(r, 400,
+                      json_pack("{s:s,s:i}", "error", "No api_key was supplied.", "code", 400));
     } else if (!strncmp(key, "bad", 3)) {
         /* Like many APIs, the message quotes the key it refused. */
         char msg[300];
         snprintf(msg, sizeof msg, "An invalid api_key was supplied: %.200s.", key);
-        gf_reply_json(r, 403, json_pack("{s:{s:s,s:s}}", "error", "code", "API_KEY_INVALID",
-                                        "message", msg));
+        gf_reply_json(r, 403,
+                      json_pack("{s:{s:s,s:s}}", "error", "code", "API_KEY_INVALID", "message",
+                                msg));
     } else if (!strcmp(key, "flaky") && nrequests == 2) {
-        gf_reply_json(r, 500, json_pack("{s:s,s:i}", "error",
-                                        "Our servers are busy; try again later.", "code", 500));
+        gf_reply_json(r, 500,
+                      json_pack("{s:s,s:i}", "error", "Our servers are busy; try again later.",
+                                "code", 500));
     } else if (length == 0 || length > 5000) {
-        gf_reply_json(r, 400, json_pack("{s:s,s:i}", "error", "length must be 1..5000", "code",
-                                        400));
+        gf_reply_json(r, 400,
+                      json_pack("{s:s,s:i}", "error", "length must be 1..5000", "code", 400));
     } else {
         int64_t now_end = ((int64_t)gf_now_wall() / 3600) * 3600; /* last complete hour's end */
         int64_t first_end = start ? parse_period(start) : now_end - 24 * 3600;
@@ -110,9 +112,9 @@ static void h_region_data_get(gf_req_t *r)
                 json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "period", per, "respondent",
                                         resp[i], "respondent-name", resp[i], "type", "D",
                                         "type-name", "Demand", "value-units", "megawatthours");
-                json_object_set_new(row, "value", !strcmp(resp[i], "PJM") && hour_of_day == 3
-                                                      ? json_null()
-                                                      : json_string(val));
+                json_object_set_new(row, "value",
+                                    !strcmp(resp[i], "PJM") && hour_of_day == 3 ? json_null()
+                                                                                : json_string(val));
                 json_array_append_new(data, row);
             }
         }

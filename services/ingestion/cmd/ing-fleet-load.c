@@ -140,7 +140,8 @@ static size_t build_batch(conn_t *c, long long k, double now)
         int len = snprintf(line, sizeof line,
                            "{\"meter_id\":\"fleet-%07ld\",\"ts\":\"%s\",\"region\":\"%s\","
                            "\"kw\":%.2f,\"kwh\":%.4f,\"voltage_v\":%.1f}\n",
-                           meter % g->fleet, ts, region, kw, kw * (g->backlog_mode ? g->step : g->interval) / 3600.0,
+                           meter % g->fleet, ts, region, kw,
+                           kw * (g->backlog_mode ? g->step : g->interval) / 3600.0,
                            229.0 + (double)(meter % 30) / 10.0);
         append(c, line, (size_t)len);
         n++;
@@ -500,8 +501,8 @@ static int report(void)
     double dt = gf_now_mono() - R.t0;
     printf("\nreadings acknowledged: %lld in %.1f s = %.0f readings/s; accepted (new) %lld, "
            "duplicate %lld; non-200 answers %lld; slowest batch %.0f ms",
-           R.acked_readings, dt, (double)R.acked_readings / dt, R.accepted, R.duplicate,
-           R.non200, worst * 1e3);
+           R.acked_readings, dt, (double)R.acked_readings / dt, R.accepted, R.duplicate, R.non200,
+           worst * 1e3);
     if (R.c.rate > 0 && !R.c.backlog_mode)
         printf("; paced at %.0f readings/s, latest send %.0f ms after its due time", R.c.rate,
                R.lag_max * 1e3);
@@ -511,7 +512,8 @@ static int report(void)
     if (R.redis) {
         long long agg = redis_agg_count();
         printf("loss check: %lld readings acknowledged as new, %lld counted in Redis's hour "
-               "aggregates: %s\n", R.accepted, agg, agg == R.accepted ? "equal" : "DIFFERENT");
+               "aggregates: %s\n",
+               R.accepted, agg, agg == R.accepted ? "equal" : "DIFFERENT");
         if (agg != R.accepted)
             rc = 1;
         long long mb, meters, lb, sb, cb, ab;
@@ -536,11 +538,10 @@ static int report(void)
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: ing-fleet-load --port GW_PORT [--api-key-file F] [--path P]\n"
-            "  [--mode steady|backlog] [--fleet N] [--active N] [--interval S] [--rate R]\n"
-            "  [--backlog H] [--step S] [--batch N] [--conns N] [--seconds S]\n"
-            "  [--redis-port P] [--pids PID[,PID...]]\n");
+    fprintf(stderr, "usage: ing-fleet-load --port GW_PORT [--api-key-file F] [--path P]\n"
+                    "  [--mode steady|backlog] [--fleet N] [--active N] [--interval S] [--rate R]\n"
+                    "  [--backlog H] [--step S] [--batch N] [--conns N] [--seconds S]\n"
+                    "  [--redis-port P] [--pids PID[,PID...]]\n");
     return 2;
 }
 
@@ -586,7 +587,8 @@ int main(int argc, char **argv)
             g->redis_port = atoi(v);
         else if (!strcmp(a, "--pids")) {
             char *s = gf_xstrdup(v), *save = NULL;
-            for (char *t = strtok_r(s, ",", &save); t && g->npids < 4; t = strtok_r(NULL, ",", &save))
+            for (char *t = strtok_r(s, ",", &save); t && g->npids < 4;
+                 t = strtok_r(NULL, ",", &save))
                 g->pids[g->npids++] = atoi(t);
             free(s);
         } else
@@ -630,7 +632,8 @@ int main(int argc, char **argv)
     }
     struct event *sig_int = evsignal_new(R.base, SIGINT, on_signal, NULL);
     struct event *sig_term = evsignal_new(R.base, SIGTERM, on_signal, NULL);
-    if (sig_int == NULL || sig_term == NULL || event_add(sig_int, NULL) || event_add(sig_term, NULL))
+    if (sig_int == NULL || sig_term == NULL || event_add(sig_int, NULL) ||
+        event_add(sig_term, NULL))
         return 1;
     if (g->backlog_mode)
         R.total_batches = ((long long)g->active * g->backlog + g->batch - 1) / g->batch;
@@ -647,7 +650,8 @@ int main(int argc, char **argv)
            "%d connections\n",
            (double)start.redis_used / 1048576.0, (double)start.redis_rss / 1048576.0,
            g->backlog_mode ? "backlog" : "steady", g->fleet, g->active,
-           g->backlog_mode ? "as fast as answered" : (g->rate > 0 ? "paced" : "as fast as answered"),
+           g->backlog_mode ? "as fast as answered"
+                           : (g->rate > 0 ? "paced" : "as fast as answered"),
            g->batch, g->conns);
     fflush(stdout);
     struct timeval ms = {0, 1000};

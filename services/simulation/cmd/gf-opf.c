@@ -1,16 +1,18 @@
 /*
  * gf-opf - solve one MATPOWER case from the command line.
  *
- *   gf-opf [--dc] [--pf] [--n1] [--json] [--repeat N] [--time-limit S] [--print-level N] [--no-screen]
+ *   gf-opf [--dc] [--pf] [--n1] [--json] [--repeat N] [--time-limit S] [--print-level N]
+ * [--no-screen]
  *          [--from-scratch] case.m
  *
  * AC OPF by default; --dc for the DC OPF, --pf for an AC power flow, --n1 for N-1 screening of
- * every in-service branch by AC power flow on 2 threads (prints the worst outages; --from-scratch solves each outage without reusing the base case). Prints the case size,
- * objective, status, iterations and solve time (the median over N solves with --repeat; the
- * parse is not timed). --json prints the full result instead. --no-screen puts every branch
- * limit into the OPF from the start (see screen_limits in powerflow/solve.h). --print-level N passes Ipopt's
- * print level through (5 prints its iteration log, 6 and above adds its timing statistics). Exit status: 0 converged,
- * 1 solver failure, 2 usage or input error.
+ * every in-service branch by AC power flow on 2 threads (prints the worst outages; --from-scratch
+ * solves each outage without reusing the base case). Prints the case size, objective, status,
+ * iterations and solve time (the median over N solves with --repeat; the parse is not timed).
+ * --json prints the full result instead. --no-screen puts every branch limit into the OPF from the
+ * start (see screen_limits in powerflow/solve.h). --print-level N passes Ipopt's print level
+ * through (5 prints its iteration log, 6 and above adds its timing statistics). Exit status: 0
+ * converged, 1 solver failure, 2 usage or input error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,8 +118,9 @@ int main(int argc, char **argv)
             qsort(tt, (size_t)repeat, sizeof *tt, cmp_double);
             printf("case        %s\n", c->name[0] ? c->name : path);
             printf("contingencies %zu\n", rep->n);
-            printf("time_ms     %.3f\n", 1000 * (repeat % 2 ? tt[repeat / 2]
-                                                 : 0.5 * (tt[repeat / 2 - 1] + tt[repeat / 2])));
+            printf("time_ms     %.3f\n",
+                   1000 *
+                       (repeat % 2 ? tt[repeat / 2] : 0.5 * (tt[repeat / 2 - 1] + tt[repeat / 2])));
             printf("outcomes    %zu secure, %zu violation, %zu islanded, %zu failed\n",
                    rep->n_secure, rep->n_violation, rep->n_islanded, rep->n_failed);
             printf("base        %zu overloads, %zu voltage violations\n", rep->n_base_overloads,
@@ -181,13 +184,14 @@ int main(int argc, char **argv)
         printf("iterations  %d\n", r->iterations);
         printf("time_ms     %.3f\n", med * 1000.0);
         qsort(cpu, (size_t)repeat, sizeof *cpu, cmp_double);
-        printf("cpu_ms      %.3f\n", 1000.0 * (repeat % 2 ? cpu[repeat / 2]
-                                                   : 0.5 * (cpu[repeat / 2 - 1] + cpu[repeat / 2])));
+        printf("cpu_ms      %.3f\n",
+               1000.0 *
+                   (repeat % 2 ? cpu[repeat / 2] : 0.5 * (cpu[repeat / 2 - 1] + cpu[repeat / 2])));
         printf("repeat      %d\n", repeat);
         printf("mismatch    %.3g\n", r->max_mismatch);
         if (mode < 2)
-            printf("screening   %d solves, %d of %d branch limits in the model\n",
-                   r->screen_rounds, r->limits_enforced, r->limits_total);
+            printf("screening   %d solves, %d of %d branch limits in the model\n", r->screen_rounds,
+                   r->limits_enforced, r->limits_total);
         if (rc != 0)
             fprintf(stderr, "gf-opf: %s: %s\n", err.code, err.message);
         status = rc == 0 ? 0 : 1;

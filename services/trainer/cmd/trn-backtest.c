@@ -25,11 +25,11 @@
  * same-hour-yesterday / last-week value are skipped for every column alike.
  *
  * -n skips the parameter search (default parameters), -W weights every fit's rows by recency
- * (trn_config_t.recency_halflife_days), -F appends features to the default spec, -j writes one JSON per region (per-horizon
- * coverage, per-refit rounds). Faster iteration: -w 28 (13 refits instead of 52) and/or -r
- * with a few regions. -T picks the temperature inputs as trn-bench -w does (none, past = as
- * loaded, obs, fc:SIGMA; trn_weather.h). nthread defaults to 1. Re-executes itself once with
- * OMP_WAIT_POLICY=passive (see xgb/xgb.h).
+ * (trn_config_t.recency_halflife_days), -F appends features to the default spec, -j writes one JSON
+ * per region (per-horizon coverage, per-refit rounds). Faster iteration: -w 28 (13 refits instead
+ * of 52) and/or -r with a few regions. -T picks the temperature inputs as trn-bench -w does (none,
+ * past = as loaded, obs, fc:SIGMA; trn_weather.h). nthread defaults to 1. Re-executes itself once
+ * with OMP_WAIT_POLICY=passive (see xgb/xgb.h).
  */
 #include <getopt.h>
 #include <math.h>
@@ -208,7 +208,8 @@ static int run_weeks(const opts_t *o, const trn_data_t *d, const trn_result_t *r
                     y->rec_n[blk]++;
                     y->rec_in[blk] += in;
                     y->rec_width[blk] += hi - lo;
-                    double wd = sqrt((double)(blk + 1)), ol = mw[k] + q[(k % H) * TRN_NQ + 1] * sc[k] * wd,
+                    double wd = sqrt((double)(blk + 1)),
+                           ol = mw[k] + q[(k % H) * TRN_NQ + 1] * sc[k] * wd,
                            oh = mw[k] + q[(k % H) * TRN_NQ + 5] * sc[k] * wd;
                     y->old_in[blk] += act >= ol && act <= oh;
                     y->old_width[blk] += oh - ol;
@@ -256,8 +257,8 @@ static int backtest_region(const opts_t *o, const char *region, json_t **out, gf
         goto out;
     year_alloc(&y, res.test_from, res.test_n / 24);
     for (size_t j = 0; j < y.n; j++) {
-        long k = gf_feat_series_index(&d.series, y.y0 + (int64_t)(j / 24) * DAY +
-                                                     3600 * (int64_t)(j % 24));
+        long k = gf_feat_series_index(&d.series,
+                                      y.y0 + (int64_t)(j / 24) * DAY + 3600 * (int64_t)(j % 24));
         y.act[j] = k >= 0 ? d.series.demand[k] : NAN;
         y.fixed[j] = res.test_pred[j];
         y.skip[j] = res.test_skip[j];
@@ -334,10 +335,11 @@ static int backtest_region(const opts_t *o, const char *region, json_t **out, gf
                                                     n > 0 ? in / n : 0.0, "mean_width_mw",
                                                     n > 0 ? w / n : 0.0, "horizon_min", lo,
                                                     "horizon_max", hi));
-            fprintf(stderr, "%s variant pool=%d days=%d %s: coverage %.1f %% (by horizon %.1f .. "
-                    "%.1f), width %.0f MW\n", region, variants[v].pool, variants[v].days,
-                    hf ? "H2" : "H1", n > 0 ? 100 * in / n : 0.0, 100 * lo, 100 * hi,
-                    n > 0 ? w / n : 0.0);
+            fprintf(stderr,
+                    "%s variant pool=%d days=%d %s: coverage %.1f %% (by horizon %.1f .. "
+                    "%.1f), width %.0f MW\n",
+                    region, variants[v].pool, variants[v].days, hf ? "H2" : "H1",
+                    n > 0 ? 100 * in / n : 0.0, 100 * lo, 100 * hi, n > 0 ? w / n : 0.0);
         }
         json_array_append_new(jv, json_pack("{s:i, s:i, s:o}", "pool", variants[v].pool, "days",
                                             variants[v].days, "halves", halves));
@@ -357,13 +359,13 @@ static int backtest_region(const opts_t *o, const char *region, json_t **out, gf
     *out = json_pack(
         "{s:s, s:s, s:s, s:I, s:f, s:f, s:f, s:{s:f, s:f}, s:{s:f, s:f}, s:f, s:f, s:o, s:i, "
         "s:f, s:f, s:o, s:O, s:{s:o, s:o, s:o, s:o, s:o}, s:o}",
-        "region", region, "from", from, "to", to, "hours", (json_int_t)mw.n, "mape_same_hour_yesterday",
-        mape_days(&y, naive, 0, y.ndays), "mape_fixed", mape_days(&y, y.fixed, 0, y.ndays),
-        "mape_weekly", mw.mape, "h1", "fixed", mape_days(&y, y.fixed, 0, half), "weekly",
-        mape_days(&y, y.weekly, 0, half), "h2", "fixed", mape_days(&y, y.fixed, half, y.ndays),
-        "weekly", mape_days(&y, y.weekly, half, y.ndays), "coverage_p10_p90", cov,
-        "mean_width_p10_p90_mw", wid, "coverage_by_horizon", jh, "fits", y.fits,
-        "weekly_seconds", t_weeks, "total_seconds", now_mono() - t0, "params",
+        "region", region, "from", from, "to", to, "hours", (json_int_t)mw.n,
+        "mape_same_hour_yesterday", mape_days(&y, naive, 0, y.ndays), "mape_fixed",
+        mape_days(&y, y.fixed, 0, y.ndays), "mape_weekly", mw.mape, "h1", "fixed",
+        mape_days(&y, y.fixed, 0, half), "weekly", mape_days(&y, y.weekly, 0, half), "h2", "fixed",
+        mape_days(&y, y.fixed, half, y.ndays), "weekly", mape_days(&y, y.weekly, half, y.ndays),
+        "coverage_p10_p90", cov, "mean_width_p10_p90_mw", wid, "coverage_by_horizon", jh, "fits",
+        y.fits, "weekly_seconds", t_weeks, "total_seconds", now_mono() - t0, "params",
         trn_xgb_params_to_json(&res.params), "refits", y.refits, "recursive", "coverage_p10_p90",
         isfinite(rcov) ? json_real(rcov) : json_null(), "mean_width_p10_p90_mw",
         isfinite(rwid) ? json_real(rwid) : json_null(), "by_block", jr,
@@ -404,8 +406,11 @@ int main(int argc, char **argv)
 {
     gf_xgb_passive_reexec(argv);
     char regions[512] = "CISO,ERCO,ISNE,MISO,NYIS,PJM,SWPP,NYC";
-    opts_t o = {.dir = "/work/shared/data/demand", .days = 364, .refit_days = 7,
-                .calib_days = 364, .temp_mode = "past"};
+    opts_t o = {.dir = "/work/shared/data/demand",
+                .days = 364,
+                .refit_days = 7,
+                .calib_days = 364,
+                .temp_mode = "past"};
     trn_config_default(&o.cfg);
     o.cfg.nthread = 1;
     int opt;
@@ -472,10 +477,11 @@ int main(int argc, char **argv)
            "extra features=%s\n",
            o.days, o.refit_days, o.cfg.nthread, o.cfg.search, o.cfg.recency_halflife_days,
            o.calib_days, extra[0] ? optarg_list(extra) : "none");
-    printf("| region | year (origins, UTC) | hours | same-hour-yesterday MAPE %% | fixed model MAPE "
-           "%% | weekly refits MAPE %% | H1 fixed / weekly | H2 fixed / weekly | p10-p90 "
-           "coverage %% / mean width MW | coverage by horizon %% (min .. max) | recursive 25-168 h "
-           "coverage %% / width MW | the same, former sqrt(block) widening | fits | s |\n");
+    printf(
+        "| region | year (origins, UTC) | hours | same-hour-yesterday MAPE %% | fixed model MAPE "
+        "%% | weekly refits MAPE %% | H1 fixed / weekly | H2 fixed / weekly | p10-p90 "
+        "coverage %% / mean width MW | coverage by horizon %% (min .. max) | recursive 25-168 h "
+        "coverage %% / width MW | the same, former sqrt(block) widening | fits | s |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     int failures = 0;
     char *save = NULL;

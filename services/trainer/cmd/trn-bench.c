@@ -88,10 +88,11 @@ int main(int argc, char **argv)
     printf("OMP_WAIT_POLICY=%s nthread=%d stride=%dh val=%dd test=%dd search=%d\n",
            getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "(unset)", cfg.nthread,
            cfg.train_stride_h, cfg.val_days, cfg.test_days, cfg.search);
-    printf("| region | test period (UTC) | hours | model MAPE %% | same-hour-yesterday MAPE %% "
-           "| same-hour-last-week MAPE %% | model MAE MW | params (depth/eta/obj/rounds) "
-           "| val MAE | train s | p10-p90 coverage %% / mean width MW (conformal, validation-calibrated) "
-           "| the same, per-horizon 28-day quantiles |\n");
+    printf(
+        "| region | test period (UTC) | hours | model MAPE %% | same-hour-yesterday MAPE %% "
+        "| same-hour-last-week MAPE %% | model MAE MW | params (depth/eta/obj/rounds) "
+        "| val MAE | train s | p10-p90 coverage %% / mean width MW (conformal, validation-calibrated) "
+        "| the same, per-horizon 28-day quantiles |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     double feat_s = 0;
     size_t feat_rows = 0;
@@ -117,8 +118,8 @@ int main(int argc, char **argv)
             printf("| %s | %.10s .. %.10s | %zu | **%.2f** | %.2f | %.2f | %.0f | %d/%.2g/%s/%d | "
                    "%.4f | %.1f | %.1f / %.0f | %.1f / %.0f |\n",
                    r, json_string_value(json_object_get(rng, "from")),
-                   json_string_value(json_object_get(rng, "to")), res.m_model.n,
-                   res.m_model.mape, res.m_naive_day.mape, res.m_naive_week.mape, res.m_model.mae,
+                   json_string_value(json_object_get(rng, "to")), res.m_model.n, res.m_model.mape,
+                   res.m_naive_day.mape, res.m_naive_week.mape, res.m_model.mae,
                    res.params.max_depth, res.params.eta,
                    strcmp(res.params.objective, "reg:absoluteerror") == 0 ? "abs" : "sq",
                    res.rounds, res.val_mae, res.train_seconds, 100 * res.iv_test_coverage,

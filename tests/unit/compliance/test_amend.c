@@ -183,9 +183,11 @@ static void test_amend_parser_forms(void **state)
         "(a) paragraphs 2 to 4 are deleted;\n"
         "(b) in paragraph 9, points (a), (b) and (c) are deleted;\n"
         "(c) the following paragraph is added:\n"
-        "\xE2\x80\x98" "12. Member States shall test.\xE2\x80\x99;\n"
+        "\xE2\x80\x98"
+        "12. Member States shall test.\xE2\x80\x99;\n"
         "(3) Annex V is replaced by the following:\n"
-        "\xE2\x80\x98" "New annex text.\xE2\x80\x99.\n"
+        "\xE2\x80\x98"
+        "New annex text.\xE2\x80\x99.\n"
         "Article 2\n"
         "Entry into force\n"
         "This Regulation shall enter into force on the day following that of its publication.\n"
@@ -254,9 +256,10 @@ static void test_amend_consolidated_text(void **state)
 {
     (void)state;
     char *t = current("9", "1");
-    assert_non_null(strstr(t, "1. Member States shall ensure that, in so far as it is technically "
-                              "possible, financially reasonable, and proportionate to the potential "
-                              "energy savings, for natural gas final customers"));
+    assert_non_null(strstr(t,
+                           "1. Member States shall ensure that, in so far as it is technically "
+                           "possible, financially reasonable, and proportionate to the potential "
+                           "energy savings, for natural gas final customers"));
     assert_null(strstr(t, "district cooling and domestic hot water are provided"));
     assert_null(strstr(t, "1. 1."));
     assert_non_null(strstr(t, "(a) an existing meter is replaced")); /* untouched points */
@@ -329,8 +332,8 @@ static void test_amend_browse_status(void **state)
     const char *now = json_string_value(json_object_get(p5, "text_in_force"));
     assert_non_null(now);
     assert_null(strstr(now, "priority dispatch"));
-    assert_null(json_object_get(json_array_get(json_object_get(o, "paragraphs"), 0),
-                                "text_in_force"));
+    assert_null(
+        json_object_get(json_array_get(json_object_get(o, "paragraphs"), 0), "text_in_force"));
     json_decref(o);
     assert_int_equal(cmp_article_json(corpus, am, "32012L0027", "8", &o, &err), 0);
     assert_string_equal(json_string_value(json_object_get(o, "status")), "in_force");

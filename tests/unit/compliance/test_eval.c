@@ -82,7 +82,6 @@ static void test_eval_extra_set(void **state)
     check_set("extra-qa.jsonl");
 }
 
-
 /* Every question of one article is in one split; at least 300 questions in all. */
 static void test_eval_split_by_article(void **state)
 {
@@ -123,8 +122,8 @@ static void test_eval_split_by_article(void **state)
         fclose(fh);
     }
     json_decref(seen);
-    printf("%d questions: train %d, dev %d, test %d\n", n, per[CMP_SPLIT_TRAIN],
-           per[CMP_SPLIT_DEV], per[CMP_SPLIT_TEST]);
+    printf("%d questions: train %d, dev %d, test %d\n", n, per[CMP_SPLIT_TRAIN], per[CMP_SPLIT_DEV],
+           per[CMP_SPLIT_TEST]);
     assert_true(n >= 300);
     assert_true(per[CMP_SPLIT_TEST] >= 50);
 }

@@ -56,10 +56,10 @@ static void test_lex_known_words_and_forms(void **state)
 {
     (void)state;
     assert_true(cmp_lex_known(lex, "company"));
-    assert_true(cmp_lex_known(lex, "companies"));  /* ies -> y */
-    assert_true(cmp_lex_known(lex, "switching"));  /* ing -> "" */
-    assert_true(cmp_lex_known(lex, "went"));       /* verb.exc: went -> go */
-    assert_true(cmp_lex_known(lex, "children"));   /* noun.exc */
+    assert_true(cmp_lex_known(lex, "companies")); /* ies -> y */
+    assert_true(cmp_lex_known(lex, "switching")); /* ing -> "" */
+    assert_true(cmp_lex_known(lex, "went"));      /* verb.exc: went -> go */
+    assert_true(cmp_lex_known(lex, "children"));  /* noun.exc */
     assert_false(cmp_lex_known(lex, "unternehmen"));
     assert_false(cmp_lex_known(lex, "fournisseurs"));
     assert_false(cmp_lex_known(lex, ""));

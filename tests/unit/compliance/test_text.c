@@ -74,10 +74,18 @@ static void test_text_words(void **state)
     assert_string_equal(tok("the Union\xE2\x80\x99s target"), "the union target");
     assert_string_equal(tok("Member State's plan"), "member state plan");
     assert_string_equal(tok("power-to-heat ratio"), "power to heat ratio");
-    assert_string_equal(tok("\xE2\x80\x98" "energy\xE2\x80\x99 means"), "energy means");
-    assert_string_equal(tok("caf\xC3\xA9 R\xC3\xA9" "SUM\xC3\x89"), "caf\xC3\xA9 r\xC3\xA9" "sum\xC3\x89");
+    assert_string_equal(tok("\xE2\x80\x98"
+                            "energy\xE2\x80\x99 means"),
+                        "energy means");
+    assert_string_equal(tok("caf\xC3\xA9 R\xC3\xA9"
+                            "SUM\xC3\x89"),
+                        "caf\xC3\xA9 r\xC3\xA9"
+                        "sum\xC3\x89");
     /* invalid UTF-8 and control bytes are separators, never crash */
-    assert_string_equal(tok("a\xFF\xFE" "b\x01" "c"), "a b c");
+    assert_string_equal(tok("a\xFF\xFE"
+                            "b\x01"
+                            "c"),
+                        "a b c");
     assert_string_equal(tok(""), "");
 }
 

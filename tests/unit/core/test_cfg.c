@@ -51,7 +51,7 @@ static void test_cfg_bad_values_name_the_variable(void **state)
     static const struct {
         const char *name, *value;
     } bad[] = {
-        {"GFT_PORT", "abc"},  {"GFT_PORT", "70000"}, {"GFT_PORT", "-1"}, {"GFT_PORT", "12x"},
+        {"GFT_PORT", "abc"},  {"GFT_PORT", "70000"}, {"GFT_PORT", "-1"},    {"GFT_PORT", "12x"},
         {"GFT_RATIO", "1.5"}, {"GFT_RATIO", "nan"},  {"GFT_FLAG", "maybe"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -29,8 +29,10 @@ static void test_metrics_counter_with_labels(void **state)
     char *t = gf_metrics_render(NULL);
     assert_non_null(strstr(t, "# HELP http_requests_total Requests.\n"
                               "# TYPE http_requests_total counter\n"));
-    assert_non_null(strstr(t, "http_requests_total{route=\"/v1/info\",method=\"GET\",code=\"200\"} 3\n"));
-    assert_non_null(strstr(t, "http_requests_total{route=\"/v1/x\",method=\"POST\",code=\"413\"} 1\n"));
+    assert_non_null(
+        strstr(t, "http_requests_total{route=\"/v1/info\",method=\"GET\",code=\"200\"} 3\n"));
+    assert_non_null(
+        strstr(t, "http_requests_total{route=\"/v1/x\",method=\"POST\",code=\"413\"} 1\n"));
     free(t);
 }
 
@@ -94,7 +96,8 @@ static void test_metrics_process_and_fn_gauges(void **state)
     gf_metrics_register_process();
     char *t = gf_metrics_render(NULL);
     assert_non_null(strstr(t, "gf_test_fn 42\n"));
-    assert_non_null(strstr(t, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes "));
+    assert_non_null(
+        strstr(t, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes "));
     assert_non_null(strstr(t, "process_open_fds "));
     assert_non_null(strstr(t, "process_start_time_seconds "));
     assert_non_null(strstr(t, "process_cpu_seconds_total "));

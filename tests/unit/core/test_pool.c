@@ -83,7 +83,9 @@ static void wait_running(gf_pool_t *p, size_t want)
 static gf_pool_t *new_pool(int threads, size_t queue_max, void (*local_free)(void *))
 {
     gf_err_t err = {0};
-    gf_pool_cfg_t cfg = {.name = "test", .threads = threads, .queue_max = queue_max,
+    gf_pool_cfg_t cfg = {.name = "test",
+                         .threads = threads,
+                         .queue_max = queue_max,
                          .local_free = local_free};
     gf_pool_t *p = gf_pool_new(base, &cfg, &err);
     assert_non_null(p);
@@ -94,11 +96,11 @@ static gf_pool_t *new_pool(int threads, size_t queue_max, void (*local_free)(voi
 /* ---------------------------------------------------------------- one job's record */
 
 typedef struct rec {
-    int ran;              /* work ran */
-    int work_on_loop;     /* work ran on the loop thread (must not) */
-    int done_on_loop;     /* done ran on the loop thread (must) */
-    int saw_stopping;     /* gf_pool_stopping at the start of work */
-    int saw_cancelled;    /* gf_pool_cancelled became true while it ran */
+    int ran;           /* work ran */
+    int work_on_loop;  /* work ran on the loop thread (must not) */
+    int done_on_loop;  /* done ran on the loop thread (must) */
+    int saw_stopping;  /* gf_pool_stopping at the start of work */
+    int saw_cancelled; /* gf_pool_cancelled became true while it ran */
     int *done_count;
 } rec_t;
 
@@ -374,7 +376,7 @@ static atomic_int worked;
 
 typedef struct many {
     int value;
-    int *sum;   /* loop thread only */
+    int *sum; /* loop thread only */
     int *done;
 } many_t;
 

@@ -113,17 +113,16 @@ static void test_parse_seeds(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(a[0].host, "127.0.0.1");
     assert_int_equal(a[0].port, 7000);
-    assert_int_equal(gf_rc_parse_seeds(" redis-a:7000 , redis-b:7001,[::1]:7002", a, 4, &n,
-                                       &err),
+    assert_int_equal(gf_rc_parse_seeds(" redis-a:7000 , redis-b:7001,[::1]:7002", a, 4, &n, &err),
                      0);
     assert_int_equal(n, 3);
     assert_string_equal(a[1].host, "redis-b");
     assert_int_equal(a[1].port, 7001);
     assert_string_equal(a[2].host, "::1");
     assert_int_equal(a[2].port, 7002);
-    static const char *bad[] = {"", "host", "host:", ":7000", "host:0", "host:65536",
-                                "host:70a", "a:1,,b:2", "a:1,", "::1:7000", "[::1]7000",
-                                "a b:1", "a:1,b:2,c:3,d:4,e:5"};
+    static const char *bad[] =
+        {"",         "host", "host:",    ":7000",     "host:0", "host:65536",         "host:70a",
+         "a:1,,b:2", "a:1,", "::1:7000", "[::1]7000", "a b:1",  "a:1,b:2,c:3,d:4,e:5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (gf_rc_parse_seeds(bad[i], a, 4, &n, &err) != GF_EINVAL)
             fail_msg("accepted \"%s\"", bad[i]);
@@ -154,10 +153,11 @@ static void test_parse_slots(void **state)
     gf_rc_range_t *r;
     size_t n;
     gf_err_t err = {0};
-    redisReply *rep = parse_resp("*2\r\n"
-                                 "*3\r\n:0\r\n:8000\r\n*3\r\n$9\r\n127.0.0.1\r\n:7000\r\n$2\r\nid\r\n"
-                                 "*4\r\n:8001\r\n:16383\r\n*2\r\n$0\r\n\r\n:7001\r\n"
-                                 "*2\r\n$9\r\n127.0.0.2\r\n:7005\r\n");
+    redisReply *rep = parse_resp(
+        "*2\r\n"
+        "*3\r\n:0\r\n:8000\r\n*3\r\n$9\r\n127.0.0.1\r\n:7000\r\n$2\r\nid\r\n"
+        "*4\r\n:8001\r\n:16383\r\n*2\r\n$0\r\n\r\n:7001\r\n"
+        "*2\r\n$9\r\n127.0.0.2\r\n:7005\r\n");
     assert_non_null(rep);
     assert_int_equal(gf_rc_parse_slots(rep, "10.0.0.9", &r, &n, &err), 0);
     assert_int_equal(n, 2);
@@ -170,13 +170,13 @@ static void test_parse_slots(void **state)
     freeReplyObject(rep);
     static const char *bad[] = {
         "-ERR This instance has cluster support disabled\r\n",
-        "*1\r\n*3\r\n:5\r\n:4\r\n*2\r\n$1\r\na\r\n:1\r\n",         /* end < start */
-        "*1\r\n*3\r\n:0\r\n:16384\r\n*2\r\n$1\r\na\r\n:1\r\n",     /* past the last slot */
-        "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$1\r\na\r\n:0\r\n",         /* port 0 */
-        "*1\r\n*3\r\n:0\r\n:1\r\n*1\r\n$1\r\na\r\n",               /* no port */
-        "*1\r\n*2\r\n:0\r\n:1\r\n",                                /* no master */
-        "*1\r\n:3\r\n",                                            /* not an array */
-        "*1\r\n*3\r\n$1\r\n0\r\n:1\r\n*2\r\n$1\r\na\r\n:1\r\n",    /* start not an integer */
+        "*1\r\n*3\r\n:5\r\n:4\r\n*2\r\n$1\r\na\r\n:1\r\n",      /* end < start */
+        "*1\r\n*3\r\n:0\r\n:16384\r\n*2\r\n$1\r\na\r\n:1\r\n",  /* past the last slot */
+        "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$1\r\na\r\n:0\r\n",      /* port 0 */
+        "*1\r\n*3\r\n:0\r\n:1\r\n*1\r\n$1\r\na\r\n",            /* no port */
+        "*1\r\n*2\r\n:0\r\n:1\r\n",                             /* no master */
+        "*1\r\n:3\r\n",                                         /* not an array */
+        "*1\r\n*3\r\n$1\r\n0\r\n:1\r\n*2\r\n$1\r\na\r\n:1\r\n", /* start not an integer */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rep = parse_resp(bad[i]);
@@ -383,10 +383,12 @@ static void test_ask(void **state)
     freeReplyObject(r);
     int from = gf_test_rcluster_owner(&cl, 0, slot);
     int to = (from + 1) % GF_TEST_RC_NODES;
-    assert_int_equal(
-        gf_test_rcluster_ok(&cl, to, "CLUSTER SETSLOT %d IMPORTING %s", slot, cl.id[from]), 0);
-    assert_int_equal(
-        gf_test_rcluster_ok(&cl, from, "CLUSTER SETSLOT %d MIGRATING %s", slot, cl.id[to]), 0);
+    assert_int_equal(gf_test_rcluster_ok(&cl, to, "CLUSTER SETSLOT %d IMPORTING %s", slot,
+                                         cl.id[from]),
+                     0);
+    assert_int_equal(gf_test_rcluster_ok(&cl, from, "CLUSTER SETSLOT %d MIGRATING %s", slot,
+                                         cl.id[to]),
+                     0);
     assert_int_equal(gf_test_rcluster_ok(&cl, from, "MIGRATE 127.0.0.1 %d %s 0 5000",
                                          cl.node[to].port, k1),
                      0);

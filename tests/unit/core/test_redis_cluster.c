@@ -24,8 +24,8 @@
 
 static gf_test_rcluster_t cl;
 static struct event_base *base;
-static gf_redis_t *ar;     /* the async client under test */
-static gf_rcluster_t *rc;  /* a blocking client, to look behind it */
+static gf_redis_t *ar;    /* the async client under test */
+static gf_rcluster_t *rc; /* a blocking client, to look behind it */
 
 /* Run the loop until *done or ms passed: true when done. */
 static bool run_until(const int *done, int target, int ms)
@@ -165,8 +165,7 @@ static void test_crossslot_refused(void **state)
 {
     (void)state;
     got_t g = {0};
-    assert_int_equal(gf_redis_cmd(ar, on_got, &g, "MSET %s 1 %s 2", "x:{a}", "x:{b}"),
-                     GF_EINVAL);
+    assert_int_equal(gf_redis_cmd(ar, on_got, &g, "MSET %s 1 %s 2", "x:{a}", "x:{b}"), GF_EINVAL);
     const char *argv[] = {"EVAL", "return 1", "2", "x:{a}", "x:{b}"};
     assert_int_equal(gf_redis_cmd_argv(ar, on_got, &g, 5, argv, NULL), GF_EINVAL);
     assert_int_equal(gf_redis_cmd(ar, on_got, &g, "KEYS *"), GF_EINVAL);
@@ -256,8 +255,7 @@ static void test_moved(void **state)
     assert_false(g.null);
     assert_string_equal(g.str, "before");
     /* Followed by MOVED, unless a periodic map refresh happened to come first. */
-    assert_true(gf_redis_stats(ar).moved == moved + 1 ||
-                gf_redis_stats(ar).refreshes > refreshes);
+    assert_true(gf_redis_stats(ar).moved == moved + 1 || gf_redis_stats(ar).refreshes > refreshes);
     /* A write after the move lands on the new owner only. */
     memset(&g, 0, sizeof g);
     assert_int_equal(gf_redis_cmd(ar, on_got, &g, "SET %s after", key), 0);
@@ -281,10 +279,12 @@ static void test_ask(void **state)
     assert_true(run_until(&g.done, 1, 5000));
     int from = gf_test_rcluster_owner(&cl, 0, slot);
     int to = (from + 1) % GF_TEST_RC_NODES;
-    assert_int_equal(
-        gf_test_rcluster_ok(&cl, to, "CLUSTER SETSLOT %d IMPORTING %s", slot, cl.id[from]), 0);
-    assert_int_equal(
-        gf_test_rcluster_ok(&cl, from, "CLUSTER SETSLOT %d MIGRATING %s", slot, cl.id[to]), 0);
+    assert_int_equal(gf_test_rcluster_ok(&cl, to, "CLUSTER SETSLOT %d IMPORTING %s", slot,
+                                         cl.id[from]),
+                     0);
+    assert_int_equal(gf_test_rcluster_ok(&cl, from, "CLUSTER SETSLOT %d MIGRATING %s", slot,
+                                         cl.id[to]),
+                     0);
     assert_int_equal(gf_test_rcluster_ok(&cl, from, "MIGRATE 127.0.0.1 %d %s 0 5000",
                                          cl.node[to].port, k1),
                      0);
@@ -366,8 +366,8 @@ static void test_reshard_during_writes(void **state)
     gf_rcluster_stats_t after = gf_redis_stats(ar);
     print_message("async, reshard of 600 slots: %d writes (%d while it ran), %d not "
                   "acknowledged, %d refused, %lu MOVED, %lu ASK, %lu TRYAGAIN\n",
-                  n, during, g_failed, refused, after.moved - before.moved,
-                  after.ask - before.ask, after.tryagain - before.tryagain);
+                  n, during, g_failed, refused, after.moved - before.moved, after.ask - before.ask,
+                  after.tryagain - before.tryagain);
     assert_true(during >= 500);
     assert_true(after.moved + after.ask > before.moved + before.ask);
     assert_int_equal(g_failed, 0);

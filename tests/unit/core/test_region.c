@@ -23,7 +23,7 @@ static void test_region_refused_codes(void **state)
     (void)state;
     assert_false(gf_region_valid(NULL));
     assert_false(gf_region_valid(""));
-    assert_false(gf_region_valid("ABCDEFGHIJKLMNOPQ")); /* 17 */
+    assert_false(gf_region_valid("ABCDEFGHIJKLMNOPQ"));               /* 17 */
     assert_false(gf_region_valid("ABCDEFGHIJKLMNOPQRSTUVWXYZ01234")); /* 31: no service takes it */
     assert_false(gf_region_valid("P{J"));
     assert_false(gf_region_valid("PJM}"));

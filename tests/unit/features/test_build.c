@@ -32,9 +32,9 @@ static const int64_t T0 = 1483228800; /* 2017-01-01T00:00Z */
 static void test_build_lags_and_edges(void **state)
 {
     (void)state;
-    const char *names[] = {"horizon", "lag_1", "lag_24", "lag_168", "last", "roll_mean_24",
-                           "roll_min_24", "roll_max_24", "ramp_1", "sh_mean_2", "temp_lag_24",
-                           "scale"};
+    const char *names[] = {"horizon", "lag_1",        "lag_24",      "lag_168",
+                           "last",    "roll_mean_24", "roll_min_24", "roll_max_24",
+                           "ramp_1",  "sh_mean_2",    "temp_lag_24", "scale"};
     gf_err_t err = {0};
     gf_feat_spec_t *sp = gf_feat_spec_new("UTC", "US", "none", 18, 22, names, 12, &err);
     assert_non_null(sp);
@@ -121,8 +121,8 @@ static void test_build_normalized(void **state)
 static void test_build_calendar_dst(void **state)
 {
     (void)state;
-    const char *names[] = {"hour", "dow", "month", "doy", "weekend", "dst", "holiday", "bridge",
-                           "hour_sin", "pre_holiday", "post_holiday"};
+    const char *names[] = {"hour",    "dow",    "month",    "doy",         "weekend",     "dst",
+                           "holiday", "bridge", "hour_sin", "pre_holiday", "post_holiday"};
     gf_err_t err = {0};
     gf_feat_spec_t *sp = gf_feat_spec_new("America/New_York", "US", "none", 18, 22, names, 11,
                                           &err);
@@ -153,8 +153,7 @@ static void test_build_calendar_dst(void **state)
     assert_true(out[6] == 0 && out[9] == 1);
     assert_true(out[nc + 6] == 1 && out[nc + 9] == 0);
     /* the Friday after is a bridge day and a post-holiday */
-    assert_int_equal(gf_feat_build(sp, &s, 1511409600 + 86400 + 12 * 3600, 1, 1, out, NULL,
-                                   &err),
+    assert_int_equal(gf_feat_build(sp, &s, 1511409600 + 86400 + 12 * 3600, 1, 1, out, NULL, &err),
                      0);
     assert_true(out[7] == 1 && out[10] == 1 && out[6] == 0);
     gf_feat_series_cleanup(&s);

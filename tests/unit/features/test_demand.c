@@ -199,7 +199,7 @@ static void test_demand_keys(void **state)
     assert_int_equal(gf_feat_demand_month(FEB01_00 - 1), 1451606400LL); /* 2016-01-01 */
     assert_int_equal(gf_feat_demand_month(FEB01_00), FEB01_00);
     assert_int_equal(gf_feat_demand_month_next(FEB01_00 - 1), FEB01_00);
-    assert_int_equal(gf_feat_demand_month_next(FEB01_00), 1456790400LL); /* 2016-03-01 */
+    assert_int_equal(gf_feat_demand_month_next(FEB01_00), 1456790400LL);     /* 2016-03-01 */
     assert_int_equal(gf_feat_demand_month_next(1449000000LL), 1451606400LL); /* Dec -> Jan */
     assert_int_equal(gf_feat_demand_month(-1), -2678400LL);                  /* 1969-12-01 */
     /* the months a range touches, each named once by gf_feat_demand_key */
@@ -309,9 +309,9 @@ static void test_demand_load_missing_and_empty(void **state)
     assert_string_equal(d.tz, "");
     gf_feat_demand_cleanup(&d);
     /* ... but its stored range is unknown */
-    assert_int_equal(
-        gf_feat_demand_load(h_, "NONE", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
-        GF_ENOTFOUND);
+    assert_int_equal(gf_feat_demand_load(h_, "NONE", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0,
+                                         &d, &err),
+                     GF_ENOTFOUND);
     assert_string_equal(err.code, "unknown_region");
     assert_int_equal(gf_feat_demand_load(h_, "NONE", 0, GF_FEAT_DEMAND_LAST, 0, &d, &err),
                      GF_ENOTFOUND);
@@ -321,18 +321,19 @@ static void test_demand_load_missing_and_empty(void **state)
     assert_int_equal(d.n, 0);
     assert_string_equal(d.tz, "America/Chicago");
     assert_int_equal(d.has_range, 0);
-    assert_int_equal(
-        gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
-        GF_ENOTFOUND);
+    assert_int_equal(gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0,
+                                         &d, &err),
+                     GF_ENOTFOUND);
     /* first/last that are not stamps count as absent */
     cmd_ok("HSET gf:region:{CAT} first soon last %lld", FEB01_00);
-    assert_int_equal(
-        gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err),
-        GF_ENOTFOUND);
+    assert_int_equal(gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0,
+                                         &d, &err),
+                     GF_ENOTFOUND);
     /* a range but no demand hashes: empty */
     cmd_ok("HSET gf:region:{CAT} first %lld last %lld", FEB01_00, FEB01_00 + H);
-    assert_int_equal(
-        gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0, &d, &err), 0);
+    assert_int_equal(gf_feat_demand_load(h_, "CAT", GF_FEAT_DEMAND_FIRST, GF_FEAT_DEMAND_LAST, 0,
+                                         &d, &err),
+                     0);
     assert_int_equal(d.n, 0);
     assert_int_equal(d.has_range, 1);
     gf_feat_demand_cleanup(&d);
@@ -348,12 +349,10 @@ static void test_demand_load_malformed(void **state)
         const char *field, *value;
     } bad[] = {
         {"1454284800", "garbage"}, /* a value that is not a number */
-        {"1454284800", "nan"},
-        {"1454284800", "5100,warm"},
-        {"1454284800", ""},
-        {"abc", "5100"},        /* a field that is not a stamp */
-        {"1454284801", "5100"}, /* not a whole hour */
-        {"1454281200", "5100"}, /* Jan 31 23:00 stored in the February hash */
+        {"1454284800", "nan"},     {"1454284800", "5100,warm"},
+        {"1454284800", ""},        {"abc", "5100"}, /* a field that is not a stamp */
+        {"1454284801", "5100"},                     /* not a whole hour */
+        {"1454281200", "5100"},                     /* Jan 31 23:00 stored in the February hash */
     };
     gf_err_t err = {0};
     gf_feat_demand_t d;
@@ -425,8 +424,8 @@ static void test_demand_load_range_limits(void **state)
                          GF_EINVAL);
         assert_string_equal(err.code, "bad_region");
     }
-    assert_int_equal(gf_feat_demand_load(h_, "a234567890123456", FEB01_00,
-                                         FEB01_00 + H, 0, &d, &err),
+    assert_int_equal(gf_feat_demand_load(h_, "a234567890123456", FEB01_00, FEB01_00 + H, 0, &d,
+                                         &err),
                      0);
     gf_feat_demand_cleanup(&d);
     /* a stored range that is longer than the limit, empty, or beyond the years */

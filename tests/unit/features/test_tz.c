@@ -119,8 +119,8 @@ static void test_tz_days_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tz_new_york_dst),  cmocka_unit_test(test_tz_phoenix_no_dst),
-        cmocka_unit_test(test_tz_footer_rule),   cmocka_unit_test(test_tz_bad_names_and_bytes),
+        cmocka_unit_test(test_tz_new_york_dst),   cmocka_unit_test(test_tz_phoenix_no_dst),
+        cmocka_unit_test(test_tz_footer_rule),    cmocka_unit_test(test_tz_bad_names_and_bytes),
         cmocka_unit_test(test_tz_days_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

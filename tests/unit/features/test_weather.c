@@ -343,8 +343,8 @@ static void test_load_malformed_and_errors(void **state)
     assert_int_equal(gf_feat_temp_load(h_, "NYC", T0, T0 + 24 * H, 0, &t, &err), GF_EINTERNAL);
     assert_string_equal(err.code, "bad_stored_value");
     gf_err_cleanup(&err);
-    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0, T0 + 24 * H, GF_FEAT_DEMAND_SKIP_BAD,
-                                       &t, &err),
+    assert_int_equal(gf_feat_temp_load(h_, "NYC", T0, T0 + 24 * H, GF_FEAT_DEMAND_SKIP_BAD, &t,
+                                       &err),
                      0);
     assert_int_equal(t.n, 1);
     assert_int_equal(t.fc.n, 0);

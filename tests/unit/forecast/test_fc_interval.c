@@ -33,7 +33,7 @@ static void test_interval_ordering_and_horizons(void **state)
     assert_true(out[0] == 90 && out[1] == 100 && out[2] == 112);
     assert_true(out[3] == 80 && out[4] == 101 && out[5] == 125);
     assert_true(out[9] == 70 && out[10] == 70 && out[11] == 140); /* clamp to last row */
-    for (size_t i = 0; i < 5; i++) /* p10 <= p50 <= p90 always */
+    for (size_t i = 0; i < 5; i++)                                /* p10 <= p50 <= p90 always */
         assert_true(out[3 * i] <= out[3 * i + 1] && out[3 * i + 1] <= out[3 * i + 2]);
     h[1] = 0;
     assert_int_equal(fc_quantiles_apply(q, pt, h, 5, out, &err), GF_EINVAL);
@@ -41,8 +41,9 @@ static void test_interval_ordering_and_horizons(void **state)
     fc_quantiles_free(q);
 
     /* params are consulted when metrics have none; absence is not an error */
-    assert_int_equal(fc_quantiles_from_texts("{}", "{\"residual_quantiles\":{\"levels\":[0.5],"
-                                                   "\"by_horizon\":[[0]]}}",
+    assert_int_equal(fc_quantiles_from_texts("{}",
+                                             "{\"residual_quantiles\":{\"levels\":[0.5],"
+                                             "\"by_horizon\":[[0]]}}",
                                              &q, &err),
                      0);
     assert_non_null(q);

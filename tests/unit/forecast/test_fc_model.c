@@ -66,7 +66,8 @@ static void check_equal_all_rows(const char *objective, const char *format)
         fail_msg("%s/%s: %s %s", objective, format, err.code, err.message);
     assert_true(fc_model_check_count(m) >= 256);
     /* real trees, not stumps of leaves: the comparison must exercise splits */
-    assert_true(fc_forest_num_nodes(fc_model_forest(m)) >= 3 * fc_forest_num_trees(fc_model_forest(m)));
+    assert_true(fc_forest_num_nodes(fc_model_forest(m)) >=
+                3 * fc_forest_num_trees(fc_model_forest(m)));
     assert_string_equal(fc_forest_objective(fc_model_forest(m)), objective);
     float nat[ROWS], ref[ROWS];
     fc_model_predict(m, X, ROWS, nat);
@@ -130,8 +131,8 @@ static void test_model_load_returns_transient_memory(void **state)
         skip();
     char *bytes = NULL;
     size_t len = 0;
-    assert_int_equal(fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 1500, "ubj", &bytes,
-                                   &len), 0);
+    assert_int_equal(fc_test_train(X, Y, ROWS, COLS, "reg:squarederror", 1500, "ubj", &bytes, &len),
+                     0);
     long rss0 = status_kb("VmRSS"), hwm0 = status_kb("VmHWM");
     load_arg_t a = {bytes, len, NULL};
     pthread_t th;
@@ -186,8 +187,8 @@ static void test_model_accessors_and_feature_index(void **state)
 {
     (void)state;
     gf_err_t err = {0};
-    fc_model_t *m = fc_model_new("load:PJM", 7, model_json, model_json_len, spec, NULL, NULL,
-                                 NULL, &err);
+    fc_model_t *m = fc_model_new("load:PJM", 7, model_json, model_json_len, spec, NULL, NULL, NULL,
+                                 &err);
     assert_non_null(m);
     assert_string_equal(fc_model_name(m), "load:PJM");
     assert_int_equal(fc_model_version(m), 7);
@@ -213,12 +214,16 @@ static void test_model_spec_mismatch_refused(void **state)
     assert_int_equal(err.rc, GF_EUNPROCESSABLE);
     assert_string_equal(err.code, "spec_mismatch");
     static const char *bad_specs[] = {
-        "{}", "[]", "{\"features\":[]}", "{\"features\":[\"a\",1]}", "{\"features\":[\"a\",\"a\"]}",
+        "{}",
+        "[]",
+        "{\"features\":[]}",
+        "{\"features\":[\"a\",1]}",
+        "{\"features\":[\"a\",\"a\"]}",
         "not json",
     };
     for (size_t i = 0; i < sizeof bad_specs / sizeof bad_specs[0]; i++) {
-        assert_null(fc_model_new("t", 1, model_json, model_json_len, bad_specs[i], NULL, NULL,
-                                 NULL, &err));
+        assert_null(
+            fc_model_new("t", 1, model_json, model_json_len, bad_specs[i], NULL, NULL, NULL, &err));
         assert_string_equal(err.code, "bad_feature_spec");
     }
     /* the older {"names":[...]} form is accepted */
@@ -235,8 +240,7 @@ static void test_model_corrupt_json_refused(void **state)
     (void)state;
     gf_err_t err = {0};
     /* truncated */
-    assert_null(fc_model_new("t", 1, model_json, model_json_len / 2, spec, NULL, NULL, NULL,
-                             &err));
+    assert_null(fc_model_new("t", 1, model_json, model_json_len / 2, spec, NULL, NULL, NULL, &err));
     assert_string_equal(err.code, "xgboost_error");
     /* garbage */
     assert_null(fc_model_new("t", 1, "{\"learner\":5}", 13, spec, NULL, NULL, NULL, &err));

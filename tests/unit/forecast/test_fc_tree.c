@@ -39,8 +39,8 @@ static const char *model_fmt =
     "\"objective\":{\"name\":\"%s\",\"reg_loss_param\":{\"scale_pos_weight\":\"1\"}}},"
     "\"version\":[1,7,4]}";
 
-static fc_forest_t *make(const char *booster, const char *base, const char *nclass,
-                         const char *obj, gf_err_t *err)
+static fc_forest_t *make(const char *booster, const char *base, const char *nclass, const char *obj,
+                         gf_err_t *err)
 {
     char buf[4096];
     int n = snprintf(buf, sizeof buf, model_fmt, booster, base, nclass, obj);
@@ -60,13 +60,12 @@ static void test_tree_branch_semantics(void **state)
     static const struct {
         float x0, x1, want;
     } t[] = {
-        {-5, 0, 0.5f + 10 + 0.5f},      /* f1 < 2.5 left; f0 < -1 left */
-        {-1, 0, 0.5f + 20 + 0.5f},      /* f0 == -1: not <, right */
-        {0, 2.5f, 0.5f + 30 + 0.5f},    /* f1 == 2.5: right */
-        {0, NAN, 0.5f + 30 + 0.5f},     /* f1 missing: default right */
-        {NAN, 1, 0.5f + 10 + 0.5f},     /* f0 missing: default left */
-        {NAN, NAN, 0.5f + 30 + 0.5f},
-        {-1.0000001f, 2.4999998f, 0.5f + 10 + 0.5f},
+        {-5, 0, 0.5f + 10 + 0.5f},   /* f1 < 2.5 left; f0 < -1 left */
+        {-1, 0, 0.5f + 20 + 0.5f},   /* f0 == -1: not <, right */
+        {0, 2.5f, 0.5f + 30 + 0.5f}, /* f1 == 2.5: right */
+        {0, NAN, 0.5f + 30 + 0.5f},  /* f1 missing: default right */
+        {NAN, 1, 0.5f + 10 + 0.5f},  /* f0 missing: default left */
+        {NAN, NAN, 0.5f + 30 + 0.5f}, {-1.0000001f, 2.4999998f, 0.5f + 10 + 0.5f},
     };
     float x[2 * 7], out[7];
     for (size_t i = 0; i < 7; i++) {
@@ -129,14 +128,14 @@ static void test_tree_refusals(void **state)
     static const struct {
         const char *from, *to, *code;
     } dmg[] = {
-        {"\"left_children\":[4,", "\"left_children\":[9,", "bad_model_json"},   /* out of range */
+        {"\"left_children\":[4,", "\"left_children\":[9,", "bad_model_json"}, /* out of range */
         {"\"left_children\":[4,-1,-1,-1,3]", "\"left_children\":[4,-1,-1,-1,0]",
-         "bad_model_json"},                                                       /* cycle */
-        {"\"split_indices\":[1,", "\"split_indices\":[7,", "bad_model_json"},    /* feature */
+         "bad_model_json"},                                                   /* cycle */
+        {"\"split_indices\":[1,", "\"split_indices\":[7,", "bad_model_json"}, /* feature */
         {"\"split_type\":[0,0,0,0,0]", "\"split_type\":[1,0,0,0,0]", "unsupported_model"},
         {"\"split_conditions\":[2.5,", "\"split_conditions\":[\"a\",", "bad_model_json"},
         {"\"right_children\":[1,-1,-1,-1,2]", "\"right_children\":[1,-1,-1,2]",
-         "bad_model_json"},                                                       /* lengths */
+         "bad_model_json"}, /* lengths */
         {"\"tree_info\":[0,0]", "\"tree_info\":[0,1]", "unsupported_model"},
     };
     for (size_t i = 0; i < sizeof dmg / sizeof dmg[0]; i++) {

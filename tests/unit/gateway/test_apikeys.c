@@ -103,8 +103,7 @@ static void test_required_scopes(void **state)
     assert_int_equal(gf_gw_keys_required_scope("POST", "/api/trainer/jobs"), GF_GW_SCOPE_OPERATE);
     assert_int_equal(gf_gw_keys_required_scope("POST", "/api/trainer/models/demand-PJM/aliases"),
                      GF_GW_SCOPE_OPERATE);
-    assert_int_equal(gf_gw_keys_required_scope("POST", "/api/simulation/opf"),
-                     GF_GW_SCOPE_OPERATE);
+    assert_int_equal(gf_gw_keys_required_scope("POST", "/api/simulation/opf"), GF_GW_SCOPE_OPERATE);
     assert_int_equal(gf_gw_keys_required_scope("PUT", "/api/trainer/schedule/PJM"),
                      GF_GW_SCOPE_OPERATE);
     assert_int_equal(gf_gw_keys_required_scope("GET", "/api/trainer/schedule"), GF_GW_SCOPE_READ);

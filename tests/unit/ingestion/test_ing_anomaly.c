@@ -56,7 +56,8 @@ static void test_anomaly_spike_and_drop(void **state)
     assert_int_equal(ing_anomaly_series(&cfg, "PJM", hours, vals, N, last, out, 1), 2);
     json_t *j = ing_anomalies_to_json(out, 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "type")), "spike");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "severity")), "critical");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "severity")),
+                        "critical");
     json_decref(j);
     vals[last + 10] = saved1, vals[last + 50] = saved2, vals[last + 70] = saved3;
 }

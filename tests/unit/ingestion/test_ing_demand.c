@@ -68,7 +68,8 @@ static int import(const ing_demand_opts_t *o, const char *in, int step, unsigned
     json_t *rj = ing_demand_import_rejections_json(imp);
     size_t i;
     json_t *e;
-    json_array_foreach(rj, i, e) {
+    json_array_foreach(rj, i, e)
+    {
         c->n += (size_t)snprintf(c->out + c->n, sizeof c->out - c->n, "!%lld",
                                  (long long)json_integer_value(json_object_get(e, "line")));
         if (json_object_get(e, "index"))
@@ -88,21 +89,20 @@ static int import(const ing_demand_opts_t *o, const char *in, int step, unsigned
 static void test_demand_csv_rows(void **state)
 {
     (void)state;
-    const char *in =
-        "timestamp,region,demand_mw,temperature_c\r\n"
-        "2015-07-02T00:00:00Z,AEC,776,\r\n"
-        "2015-07-02T01:00:00Z,\"AEC\",\"780.5\",21.25\r\n"
-        "2015-07-02T01:30:00Z,AEC,1,\r\n"        /* not on the hour */
-        "2015-07-02T02:00:00Z,AEC,abc,\r\n"      /* bad demand */
-        "2015-07-02T03:00:00Z,A{C,1,\r\n"        /* bad region */
-        "2015-07-02T04:00:00Z,AEC,-5,\r\n"       /* negative */
-        "2015-07-02T05:00:00Z,AEC,1,hot\r\n"     /* bad temperature */
-        "2015-07-02T06:00:00Z,AEC\r\n"           /* missing fields */
-        "2015-02-30T06:00:00Z,AEC,1,\r\n"        /* invalid date */
-        "2015-07-02T07:00:00Z,AEC,nan,\r\n"      /* nan refused */
-        "2015-07-02T08:00:00Z,AEC,0x10,\r\n"     /* hex refused */
-        "2015-07-02T08:00:00Z,AEC,1e308,\r\n"    /* no grid draws that */
-        "2015-07-02T09:00:00Z,AEC,1e3, \r\n";    /* blank temperature */
+    const char *in = "timestamp,region,demand_mw,temperature_c\r\n"
+                     "2015-07-02T00:00:00Z,AEC,776,\r\n"
+                     "2015-07-02T01:00:00Z,\"AEC\",\"780.5\",21.25\r\n"
+                     "2015-07-02T01:30:00Z,AEC,1,\r\n"     /* not on the hour */
+                     "2015-07-02T02:00:00Z,AEC,abc,\r\n"   /* bad demand */
+                     "2015-07-02T03:00:00Z,A{C,1,\r\n"     /* bad region */
+                     "2015-07-02T04:00:00Z,AEC,-5,\r\n"    /* negative */
+                     "2015-07-02T05:00:00Z,AEC,1,hot\r\n"  /* bad temperature */
+                     "2015-07-02T06:00:00Z,AEC\r\n"        /* missing fields */
+                     "2015-02-30T06:00:00Z,AEC,1,\r\n"     /* invalid date */
+                     "2015-07-02T07:00:00Z,AEC,nan,\r\n"   /* nan refused */
+                     "2015-07-02T08:00:00Z,AEC,0x10,\r\n"  /* hex refused */
+                     "2015-07-02T08:00:00Z,AEC,1e308,\r\n" /* no grid draws that */
+                     "2015-07-02T09:00:00Z,AEC,1e3, \r\n"; /* blank temperature */
     ing_demand_opts_t o;
     ing_demand_opts_default(&o);
     o.chunk_rows = 2;
@@ -134,7 +134,9 @@ static void test_demand_conventions(void **state)
     char want[512];
     /* hour ending: the stamp names the end of the hour */
     o.label = ING_HOUR_ENDING;
-    assert_int_equal(import(&o, "region,timestamp,demand_mw\nPJM,2015-07-02T00:00:00Z,5\n", 0, 0, &c, NULL), 0);
+    assert_int_equal(import(&o, "region,timestamp,demand_mw\nPJM,2015-07-02T00:00:00Z,5\n", 0, 0,
+                            &c, NULL),
+                     0);
     snprintf(want, sizeof want, "%lld PJM 5\n", T0 - 3600);
     assert_string_equal(c.out, want);
     /* fixed offset, local stamps without zone; a stamp with a zone is taken as it is */
@@ -142,21 +144,26 @@ static void test_demand_conventions(void **state)
     ing_tz_init_fixed(&tz, -5 * 3600);
     o.label = ING_HOUR_BEGINNING;
     o.tz = &tz;
-    assert_int_equal(import(&o, "timestamp,region,demand_mw\n2015-07-01 19:00,PJM,5\n"
-                                "2015-07-01T19:00:00-05:00,PJM,6\n2015-07-02T00:00:00Z,PJM,7\n",
-                            0, 0, &c, NULL), 0);
+    assert_int_equal(import(&o,
+                            "timestamp,region,demand_mw\n2015-07-01 19:00,PJM,5\n"
+                            "2015-07-01T19:00:00-05:00,PJM,6\n2015-07-02T00:00:00Z,PJM,7\n",
+                            0, 0, &c, NULL),
+                     0);
     snprintf(want, sizeof want, "%lld PJM 5\n%lld PJM 6\n%lld PJM 7\n", T0, T0, T0);
     assert_string_equal(c.out, want);
     /* IANA zone with DST: spring-forward hour does not exist, fall-back takes the first */
     ing_tz_t ny;
     assert_int_equal(ing_tz_init_iana(&ny, "America/New_York", NULL), 0);
     o.tz = &ny;
-    assert_int_equal(import(&o, "timestamp,region,demand_mw\n2016-03-13T01:00,NYC,1\n"
-                                "2016-03-13T02:00,NYC,2\n2016-03-13T03:00,NYC,3\n"
-                                "2016-11-06T01:00,NYC,4\n2016-07-01T00,NYC,5\n",
-                            0, 0, &c, NULL), 0);
+    assert_int_equal(import(&o,
+                            "timestamp,region,demand_mw\n2016-03-13T01:00,NYC,1\n"
+                            "2016-03-13T02:00,NYC,2\n2016-03-13T03:00,NYC,3\n"
+                            "2016-11-06T01:00,NYC,4\n2016-07-01T00,NYC,5\n",
+                            0, 0, &c, NULL),
+                     0);
     /* 01:00 EST = 06:00Z; 03:00 EDT = 07:00Z; 01:00 EDT (first) = 05:00Z; 00 EDT = 04:00Z */
-    snprintf(want, sizeof want, "%lld NYC 1\n%lld NYC 3\n%lld NYC 4\n%lld NYC 5\n!3 nonexistent_local_time\n",
+    snprintf(want, sizeof want,
+             "%lld NYC 1\n%lld NYC 3\n%lld NYC 4\n%lld NYC 5\n!3 nonexistent_local_time\n",
              1457848800LL, 1457852400LL, 1478408400LL, 1467345600LL);
     assert_string_equal(c.out, want);
     ing_tz_cleanup(&ny);
@@ -167,7 +174,9 @@ static void test_demand_conventions(void **state)
     ing_regions_add(&reg, "PJM", "PJM", "America/New_York", NULL);
     o.tz = NULL;
     o.regions = &reg;
-    assert_int_equal(import(&o, "timestamp,region,demand_mw\n2015-07-02T00:00:00Z,XX,1\n", 0, 0, &c, NULL), 0);
+    assert_int_equal(import(&o, "timestamp,region,demand_mw\n2015-07-02T00:00:00Z,XX,1\n", 0, 0, &c,
+                            NULL),
+                     0);
     assert_string_equal(c.out, "!2 unknown_region\n");
     ing_regions_cleanup(&reg);
 }
@@ -186,9 +195,14 @@ static void test_demand_header_errors(void **state)
     /* flags files */
     o.kind = ING_IMPORT_FLAGS;
     o.label = ING_HOUR_ENDING;
-    assert_int_equal(import(&o, "timestamp,region,category,raw_demand\n2015-07-02T00:00:00Z,AEC,MISSING,MISSING\n"
-                                "2015-07-02T01:00:00Z,AEC,,1\n"
-                                "2015-07-02T02:00:00Z,AEC,\xff\xfe" "BAD,1\n", 0, 0, &c, &err), 0);
+    assert_int_equal(
+        import(&o,
+               "timestamp,region,category,raw_demand\n2015-07-02T00:00:00Z,AEC,MISSING,MISSING\n"
+               "2015-07-02T01:00:00Z,AEC,,1\n"
+               "2015-07-02T02:00:00Z,AEC,\xff\xfe"
+               "BAD,1\n",
+               0, 0, &c, &err),
+        0);
     char want[128];
     snprintf(want, sizeof want, "%lld AEC MISSING\n!3 bad_category\n!4 bad_category\n", T0 - 3600);
     assert_string_equal(c.out, want);
@@ -242,8 +256,11 @@ static void test_demand_csv_field_count(void **state)
     ing_demand_import_free(imp);
     /* flags files too */
     o.kind = ING_IMPORT_FLAGS;
-    assert_int_equal(import(&o, "timestamp,region,category,raw_demand\n"
-                                "2017-01-01T08:00:00Z,HST,MISSING,1,2\n", 0, 0, &c, NULL), 0);
+    assert_int_equal(import(&o,
+                            "timestamp,region,category,raw_demand\n"
+                            "2017-01-01T08:00:00Z,HST,MISSING,1,2\n",
+                            0, 0, &c, NULL),
+                     0);
     assert_string_equal(c.out, "!2 field_count\n");
 }
 
@@ -281,11 +298,13 @@ static void test_demand_csv_header_names(void **state)
     gf_err_t err = {0};
     char want[128];
     assert_int_equal(import(&o, "Timestamp,REGION,Demand_MW\n2015-07-02T00:00:00Z,AEC,5\n", 0, 0,
-                            &c, &err), 0);
+                            &c, &err),
+                     0);
     snprintf(want, sizeof want, "%lld AEC 5\n", T0);
     assert_string_equal(c.out, want);
     assert_int_equal(import(&o, "timestamp,region,demand_mw,temp\n2015-07-02T00:00:00Z,AEC,5,1\n",
-                            0, 0, &c, &err), GF_EINVAL);
+                            0, 0, &c, &err),
+                     GF_EINVAL);
     assert_string_equal(err.code, "bad_header");
     assert_non_null(strstr(err.message, "unknown column 'temp'"));
     assert_string_equal(c.out, "");
@@ -313,16 +332,19 @@ static void test_demand_csv_semicolon(void **state)
                      "2015-07-02T03:00:00Z;AEC;1,234,5;\r\n"
                      "2015-07-02T04:00:00Z;AEC;8;1\r\n";
     assert_int_equal(import(&o, in, 0, 0, &c, NULL), 0);
-    snprintf(want, sizeof want, "%lld AEC 1234.5 -3.25\n%lld AEC 7\n%lld AEC 8 1\n"
-             "!3 bad_demand\n!5 bad_demand\n", T0, T0 + 2 * 3600, T0 + 4 * 3600);
+    snprintf(want, sizeof want,
+             "%lld AEC 1234.5 -3.25\n%lld AEC 7\n%lld AEC 8 1\n"
+             "!3 bad_demand\n!5 bad_demand\n",
+             T0, T0 + 2 * 3600, T0 + 4 * 3600);
     assert_string_equal(c.out, want);
     for (unsigned seed = 0; seed < 10; seed++) {
         assert_int_equal(import(&o, in, seed ? -1 : 1, seed, &d, NULL), 0);
         assert_string_equal(d.out, c.out);
     }
     /* a ',' file keeps ',' as its separator even when a value holds a ';' */
-    assert_int_equal(import(&o, "timestamp,region,demand_mw\n2015-07-02T00:00:00Z,AEC;X,1\n", 0,
-                            0, &c, NULL), 0);
+    assert_int_equal(import(&o, "timestamp,region,demand_mw\n2015-07-02T00:00:00Z,AEC;X,1\n", 0, 0,
+                            &c, NULL),
+                     0);
     assert_string_equal(c.out, "!2 invalid_region\n");
 }
 
@@ -353,8 +375,9 @@ static void test_demand_json(void **state)
         assert_int_equal(import(&o, arr, seed ? -1 : 1, seed, &d, &err), 0);
         assert_string_equal(d.out, c.out);
     }
-    const char *nd = "{\"timestamp\":\"2015-07-02T00:00:00Z\",\"region\":\"AEC\",\"demand_mw\":1}\n"
-                     "\n{\"timestamp\":\"2015-07-02T01:00:00Z\",\"region\":\"AEC\",\"demand_mw\":2}";
+    const char *nd =
+        "{\"timestamp\":\"2015-07-02T00:00:00Z\",\"region\":\"AEC\",\"demand_mw\":1}\n"
+        "\n{\"timestamp\":\"2015-07-02T01:00:00Z\",\"region\":\"AEC\",\"demand_mw\":2}";
     assert_int_equal(import(&o, nd, 0, 0, &c, &err), 0);
     snprintf(want, sizeof want, "%lld AEC 1\n%lld AEC 2\n", T0, T0 + 3600);
     assert_string_equal(c.out, want);
@@ -471,13 +494,13 @@ static void test_demand_redis_roundtrip(void **state)
 
     /* read back [first, last + 1h) through the shared reader: all rows, sorted, exact */
     gf_feat_demand_t s;
-    assert_int_equal(gf_feat_demand_load(h_, "NYC", 1325394000, 1330560000 + 3600, 0, &s, &err),
-                     0);
+    assert_int_equal(gf_feat_demand_load(h_, "NYC", 1325394000, 1330560000 + 3600, 0, &s, &err), 0);
     assert_int_equal(s.n, 302);
     assert_true(s.hour[0] == 1325394000 && s.demand_mw[0] == 4937.5 && s.temperature_c[0] == 7.85);
     for (size_t i = 1; i < s.n; i++)
         assert_true(s.hour[i] > s.hour[i - 1]);
-    assert_true(s.hour[300] == 1330556400 && s.demand_mw[300] == 5000 && isnan(s.temperature_c[300]));
+    assert_true(s.hour[300] == 1330556400 && s.demand_mw[300] == 5000 &&
+                isnan(s.temperature_c[300]));
     assert_true(s.demand_mw[301] == 5100.25 && s.temperature_c[301] == -1.5);
     assert_int_equal(s.first, 1325394000);
     assert_int_equal(s.last, 1330560000);
@@ -493,7 +516,9 @@ static void test_demand_redis_roundtrip(void **state)
     assert_int_equal(st.rows_new, 0);
     ing_key_region(key, sizeof key, "NYC");
     assert_string_equal(hget(key, "rows", buf, sizeof buf), "302");
-    write_file(tmp, "timestamp,region,demand_mw\n2012-01-01T05:00:00Z,NYC,1\n2011-12-31T23:00:00Z,NYC,2\n");
+    write_file(
+        tmp,
+        "timestamp,region,demand_mw\n2012-01-01T05:00:00Z,NYC,1\n2011-12-31T23:00:00Z,NYC,2\n");
     assert_int_equal(ing_demand_import_file_sync(h_, &o, tmp, &st, &err), 0);
     assert_int_equal(st.rows_new, 1);
     assert_string_equal(hget(key, "rows", buf, sizeof buf), "303");
@@ -502,7 +527,8 @@ static void test_demand_redis_roundtrip(void **state)
     assert_string_equal(hget(key, "1325394000", buf, sizeof buf), "1");
 
     /* flags (hour ending, as the EIA files) */
-    write_file(tmp, "timestamp,region,category,raw_demand\n2015-07-02T00:00:00Z,AEC,MISSING,MISSING\n");
+    write_file(tmp,
+               "timestamp,region,category,raw_demand\n2015-07-02T00:00:00Z,AEC,MISSING,MISSING\n");
     o.kind = ING_IMPORT_FLAGS;
     o.label = ING_HOUR_ENDING;
     assert_int_equal(ing_demand_import_file_sync(h_, &o, tmp, &st, &err), 0);
@@ -540,7 +566,8 @@ static void test_demand_regions_catalog(void **state)
     assert_int_equal(ing_regions_save(h_, &t, &err), 0);
     char buf[128];
     assert_string_equal(hget("gf:region:{AZPS}", "tz", buf, sizeof buf), "America/Phoenix");
-    assert_string_equal(hget("gf:region:{NYC}", "name", buf, sizeof buf), "New York City (NYISO zone J, N.Y.C.)");
+    assert_string_equal(hget("gf:region:{NYC}", "name", buf, sizeof buf),
+                        "New York City (NYISO zone J, N.Y.C.)");
     assert_int_equal(ing_regions_load_csv(&t, "/nonexistent.csv", &err), GF_ENOTFOUND);
     snprintf(path, sizeof path, "%s/regions_bad.csv", srv.dir);
     write_file(path, "name,tz\nx,y\n");

@@ -36,18 +36,21 @@ static void test_eia_url(void **state)
 {
     (void)state;
     const char *resp[] = {"PJM", "ERCO"};
-    ing_eia_req_t r = {.api_key = "k&y", .respondents = resp, .nrespondents = 2,
+    ing_eia_req_t r = {.api_key = "k&y",
+                       .respondents = resp,
+                       .nrespondents = 2,
                        .start_hour = 1704067200 /* 2024-01-01T00Z start */,
-                       .end_hour = 1704150000, .offset = 5000};
+                       .end_hour = 1704150000,
+                       .offset = 5000};
     gf_err_t err = {0};
     char *url = ing_eia_url(&r, &err);
     assert_non_null(url);
-    assert_string_equal(
-        url, "https://api.eia.gov/v2/electricity/rto/region-data/data/?api_key=k%26y"
-             "&frequency=hourly&data%5B0%5D=value&facets%5Brespondent%5D%5B%5D=PJM"
-             "&facets%5Brespondent%5D%5B%5D=ERCO&facets%5Btype%5D%5B%5D=D"
-             "&start=2024-01-01T01&end=2024-01-02T00&sort%5B0%5D%5Bcolumn%5D=period"
-             "&sort%5B0%5D%5Bdirection%5D=asc&offset=5000&length=5000");
+    assert_string_equal(url,
+                        "https://api.eia.gov/v2/electricity/rto/region-data/data/?api_key=k%26y"
+                        "&frequency=hourly&data%5B0%5D=value&facets%5Brespondent%5D%5B%5D=PJM"
+                        "&facets%5Brespondent%5D%5B%5D=ERCO&facets%5Btype%5D%5B%5D=D"
+                        "&start=2024-01-01T01&end=2024-01-02T00&sort%5B0%5D%5Bcolumn%5D=period"
+                        "&sort%5B0%5D%5Bdirection%5D=asc&offset=5000&length=5000");
     free(url);
     r.api_key = NULL;
     assert_null(ing_eia_url(&r, &err));
@@ -107,7 +110,9 @@ static void test_eia_parse_errors(void **state)
     assert_int_equal(p.n, 0);
     free(body);
     static const char *const bad[] = {
-        "not json", "{}", "{\"response\":{\"data\":{}}}",
+        "not json",
+        "{}",
+        "{\"response\":{\"data\":{}}}",
         "{\"response\":{\"total\":\"x\",\"data\":[]}}",
         "{\"response\":{\"data\":[{\"period\":\"2024-01-01T00\",\"respondent\":\"PJM\",\"value\":\"1x\"}]}}",
         "{\"response\":{\"data\":[{\"period\":\"2024-01-01T00\",\"respondent\":\"P M\",\"value\":1}]}}",

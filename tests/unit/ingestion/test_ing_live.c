@@ -133,8 +133,8 @@ static void test_live_rates_count_complete_seconds(void **state)
     json_t *r = json_object_get(o, "rejected_per_second_by_reason");
     assert_true(fabs(num(r, "not_finite") - 2) < 1e-9);
     assert_int_equal(json_integer_value(json_object_get(o, "accepted")), 1500);
-    assert_int_equal(json_integer_value(
-                         json_object_get(json_object_get(o, "rejected_by_reason"), "unknown_region")),
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "rejected_by_reason"),
+                                                        "unknown_region")),
                      10);
     json_decref(o);
     /* Long after: stale ring slots read as zero, totals stay. */

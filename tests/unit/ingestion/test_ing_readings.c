@@ -19,31 +19,42 @@
 
 /* 2026-01-05T10:00:00Z */
 #define NOW_MS 1767607200000LL
-#define R(m, extra) "{\"meter_id\":\"" m "\",\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\"," extra "}"
+#define R(m, extra)                                                                                \
+    "{\"meter_id\":\"" m "\",\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\"," extra "}"
 
 struct pcase {
     const char *name;
     const char *body;
-    int rc;              /* parse rc */
-    const char *codes;   /* comma-separated codes after validation, "" for none */
+    int rc;            /* parse rc */
+    const char *codes; /* comma-separated codes after validation, "" for none */
 };
 
 static const struct pcase cases[] = {
     {"array", "[" R("m1", "\"kwh\":1.5") "," R("m2", "\"kw\":3") "]", 0, "ok,ok"},
     {"empty array", " [ ] ", 0, ""},
     {"ndjson", R("m1", "\"kwh\":1") "\n" R("m2", "\"kwh\":2") "\n", 0, "ok,ok"},
-    {"ndjson crlf blank lines", R("m1", "\"kwh\":1") "\r\n\r\n\n" R("m2", "\"kwh\":2"), 0,
-     "ok,ok"},
-    {"escapes in strings", "[{\"meter_id\":\"m\\u00e9\\n\\\"x\\\"\",\"ts\":\"2026-01-05T10:00:00Z\","
-     "\"region\":\"P\\u004aM\",\"kwh\":1}]", 0, "invalid_meter_id"},
-    {"surrogate pair", "[{\"meter_id\":\"m\\ud83d\\ude00\",\"ts\":\"2026-01-05T10:00:00Z\","
-     "\"region\":\"PJM\",\"kwh\":1}]", 0, "ok"},
-    {"escaped key", "[{\"meter\\u005fid\":\"m\",\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\","
-     "\"kwh\":1}]", 0, "ok"},
-    {"extra fields of all types", "[" R("m1", "\"x\":{\"a\":[1,{\"b\":null}],\"c\":\"}\"},"
-     "\"y\":[[],[[]],{}],\"z\":true,\"w\":false,\"v\":null,\"u\":-0.5e-3,\"kwh\":1") "]", 0, "ok"},
-    {"numbers all forms", "[" R("a", "\"kwh\":0") "," R("b", "\"kwh\":-0.0") "," R("c", "\"kwh\":1E2")
-     "," R("d", "\"kwh\":12.5e-1") "," R("e", "\"kwh\":1e+2") "]", 0, "ok,ok,ok,ok,ok"},
+    {"ndjson crlf blank lines", R("m1", "\"kwh\":1") "\r\n\r\n\n" R("m2", "\"kwh\":2"), 0, "ok,ok"},
+    {"escapes in strings",
+     "[{\"meter_id\":\"m\\u00e9\\n\\\"x\\\"\",\"ts\":\"2026-01-05T10:00:00Z\","
+     "\"region\":\"P\\u004aM\",\"kwh\":1}]",
+     0, "invalid_meter_id"},
+    {"surrogate pair",
+     "[{\"meter_id\":\"m\\ud83d\\ude00\",\"ts\":\"2026-01-05T10:00:00Z\","
+     "\"region\":\"PJM\",\"kwh\":1}]",
+     0, "ok"},
+    {"escaped key",
+     "[{\"meter\\u005fid\":\"m\",\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\","
+     "\"kwh\":1}]",
+     0, "ok"},
+    {"extra fields of all types",
+     "[" R("m1",
+           "\"x\":{\"a\":[1,{\"b\":null}],\"c\":\"}\"},"
+           "\"y\":[[],[[]],{}],\"z\":true,\"w\":false,\"v\":null,\"u\":-0.5e-3,\"kwh\":1") "]",
+     0, "ok"},
+    {"numbers all forms",
+     "[" R("a", "\"kwh\":0") "," R("b", "\"kwh\":-0.0") "," R("c", "\"kwh\":1E2") "," R(
+         "d", "\"kwh\":12.5e-1") "," R("e", "\"kwh\":1e+2") "]",
+     0, "ok,ok,ok,ok,ok"},
     {"null fields are absent", "[" R("a", "\"kwh\":1,\"kw\":null,\"voltage_v\":null") "]", 0, "ok"},
     {"non-object elements", "[1,\"x\",null,[]," R("m", "\"kwh\":1") "]", 0,
      "not_an_object,not_an_object,not_an_object,not_an_object,ok"},
@@ -53,8 +64,9 @@ static const struct pcase cases[] = {
     {"huge exponent", "[" R("m", "\"kwh\":1e400") "]", 0, "not_finite"},
     {"tiny exponent is zero", "[" R("m", "\"kwh\":1e-400") "]", 0, "ok"},
     {"bool for number", "[" R("m", "\"kw\":true") "]", 0, "wrong_type"},
-    {"object for meter", "[{\"meter_id\":{\"a\":1},\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\",\"kwh\":1}]",
-     0, "wrong_type"},
+    {"object for meter",
+     "[{\"meter_id\":{\"a\":1},\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\",\"kwh\":1}]", 0,
+     "wrong_type"},
     {"duplicate field", "[" R("m", "\"kwh\":1,\"kwh\":2") "]", 0, "duplicate_field"},
     {"missing meter", "[{\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\",\"kwh\":1}]", 0,
      "missing_field"},
@@ -62,14 +74,19 @@ static const struct pcase cases[] = {
     {"missing region", "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:00:00Z\",\"kwh\":1}]", 0,
      "missing_field"},
     {"no measurement", "[" R("m", "\"voltage_v\":230") "]", 0, "no_measurement"},
-    {"bad ts", "[{\"meter_id\":\"m\",\"ts\":\"2026-02-30T10:00:00Z\",\"region\":\"PJM\",\"kwh\":1}]",
-     0, "invalid_timestamp"},
-    {"ts without zone", "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:00:00\",\"region\":\"PJM\",\"kwh\":1}]",
-     0, "invalid_timestamp"},
-    {"ts with offset", "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T11:00:00.5+01:00\",\"region\":\"PJM\",\"kwh\":1}]",
+    {"bad ts",
+     "[{\"meter_id\":\"m\",\"ts\":\"2026-02-30T10:00:00Z\",\"region\":\"PJM\",\"kwh\":1}]", 0,
+     "invalid_timestamp"},
+    {"ts without zone",
+     "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:00:00\",\"region\":\"PJM\",\"kwh\":1}]", 0,
+     "invalid_timestamp"},
+    {"ts with offset",
+     "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T11:00:00.5+01:00\",\"region\":\"PJM\",\"kwh\":1}]",
      0, "ok"},
-    {"meter too long", "[{\"meter_id\":\"0123456789012345678901234567890123456789012345678901234567890123456789\","
-     "\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\",\"kwh\":1}]", 0, "field_too_long"},
+    {"meter too long",
+     "[{\"meter_id\":\"0123456789012345678901234567890123456789012345678901234567890123456789\","
+     "\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"PJM\",\"kwh\":1}]",
+     0, "field_too_long"},
     {"meter with pipe", "[" R("a|b", "\"kwh\":1") "]", 0, "invalid_meter_id"},
     {"empty meter", "[" R("", "\"kwh\":1") "]", 0, "invalid_meter_id"},
     {"negative energy", "[" R("m", "\"kwh\":-1") "]", 0, "negative_energy"},
@@ -79,15 +96,20 @@ static const struct pcase cases[] = {
     {"voltage low", "[" R("m", "\"kwh\":1,\"voltage_v\":79.9") "]", 0, "voltage_out_of_range"},
     {"voltage high", "[" R("m", "\"kwh\":1,\"voltage_v\":300.1") "]", 0, "voltage_out_of_range"},
     {"voltage ok", "[" R("m", "\"kwh\":1,\"voltage_v\":230") "]", 0, "ok"},
-    {"future within skew", "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:05:00Z\",\"region\":\"PJM\",\"kwh\":1}]",
-     0, "ok"},
-    {"future beyond skew", "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:05:01Z\",\"region\":\"PJM\",\"kwh\":1}]",
-     0, "timestamp_in_future"},
-    {"too old", "[{\"meter_id\":\"m\",\"ts\":\"2025-12-29T09:59:59Z\",\"region\":\"PJM\",\"kwh\":1}]",
-     0, "timestamp_too_old"},
-    {"unknown region", "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"XX\",\"kwh\":1}]",
-     0, "unknown_region"},
-    {"first error wins", "[{\"meter_id\":5,\"ts\":1,\"region\":\"XX\",\"kwh\":-1}]", 0, "wrong_type"},
+    {"future within skew",
+     "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:05:00Z\",\"region\":\"PJM\",\"kwh\":1}]", 0,
+     "ok"},
+    {"future beyond skew",
+     "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:05:01Z\",\"region\":\"PJM\",\"kwh\":1}]", 0,
+     "timestamp_in_future"},
+    {"too old",
+     "[{\"meter_id\":\"m\",\"ts\":\"2025-12-29T09:59:59Z\",\"region\":\"PJM\",\"kwh\":1}]", 0,
+     "timestamp_too_old"},
+    {"unknown region",
+     "[{\"meter_id\":\"m\",\"ts\":\"2026-01-05T10:00:00Z\",\"region\":\"XX\",\"kwh\":1}]", 0,
+     "unknown_region"},
+    {"first error wins", "[{\"meter_id\":5,\"ts\":1,\"region\":\"XX\",\"kwh\":-1}]", 0,
+     "wrong_type"},
     /* malformed: whole batch refused */
     {"empty body", "  \n ", GF_EINVAL, NULL},
     {"bare NaN", "[" R("m", "\"kwh\":NaN") "]", GF_EINVAL, NULL},
@@ -175,10 +197,18 @@ static void test_readings_values(void **state)
 static void test_readings_number_exact(void **state)
 {
     (void)state;
-    static const char *nums[] = {"0.1", "0.3", "123456.789", "9007199254740993", "1e22",
-                                 "1e23", "2.2250738585072014e-308", "0.000001234",
-                                 "12345678901234567890123", "1.7976931348623157e308",
-                                 "3.14159265358979323846264338327950288", "-42.4242"};
+    static const char *nums[] = {"0.1",
+                                 "0.3",
+                                 "123456.789",
+                                 "9007199254740993",
+                                 "1e22",
+                                 "1e23",
+                                 "2.2250738585072014e-308",
+                                 "0.000001234",
+                                 "12345678901234567890123",
+                                 "1.7976931348623157e308",
+                                 "3.14159265358979323846264338327950288",
+                                 "-42.4242"};
     ing_batch_t b;
     ing_batch_init(&b, 0);
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
@@ -275,7 +305,8 @@ static void test_readings_rejections_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(e, "line")), 2);
     assert_string_equal(json_string_value(json_object_get(e, "code")), "negative_energy");
     assert_string_equal(json_string_value(json_object_get(e, "field")), "kwh");
-    assert_string_equal(json_string_value(json_object_get(e, "reason")), "kwh must not be negative");
+    assert_string_equal(json_string_value(json_object_get(e, "reason")),
+                        "kwh must not be negative");
     json_decref(a);
     ing_batch_cleanup(&b);
 }

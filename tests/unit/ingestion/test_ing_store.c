@@ -21,7 +21,7 @@
 
 /* Readings are stamped relative to the current hour so that the dedupe keys' expiry
  * (hour end + acceptance window) lies in the future, as in production. */
-static int64_t H9;     /* start of the previous hour: "09:00" in the comments */
+static int64_t H9; /* start of the previous hour: "09:00" in the comments */
 static int64_t NOW_MS;
 
 static gf_test_redis_t srv;
@@ -243,10 +243,11 @@ static void test_store_chunks(void **state)
     size_t o = 0;
     body[o++] = '[';
     for (int i = 0; i < 100; i++)
-        o += (size_t)sprintf(body + o, "%s{\"meter_id\":\"m%d\",\"ts\":\"@%d\","
-                             "\"region\":\"%s\",\"kwh\":%d}", i ? "," : "", i % 37,
-                             -3600 * (i % 3) + 60 * (i % 60), i % 2 ? "PJM" : "ERCO",
-                             i % 5 == 4 ? -1 : 1);
+        o += (size_t)sprintf(body + o,
+                             "%s{\"meter_id\":\"m%d\",\"ts\":\"@%d\","
+                             "\"region\":\"%s\",\"kwh\":%d}",
+                             i ? "," : "", i % 37, -3600 * (i % 3) + 60 * (i % 60),
+                             i % 2 ? "PJM" : "ERCO", i % 5 == 4 ? -1 : 1);
     body[o++] = ']';
     body[o] = '\0';
     ing_batch_t b;
@@ -346,8 +347,10 @@ static void test_store_dedupe_guarantee(void **state)
     size_t o = 0;
     body[o++] = '[';
     for (int i = 0; i < 30; i++)
-        o += (size_t)sprintf(body + o, "%s{\"meter_id\":\"bk\",\"ts\":\"@%d\",\"region\":\"PJM\","
-                             "\"kw\":1}", i ? "," : "", -i * 60);
+        o += (size_t)sprintf(body + o,
+                             "%s{\"meter_id\":\"bk\",\"ts\":\"@%d\",\"region\":\"PJM\","
+                             "\"kw\":1}",
+                             i ? "," : "", -i * 60);
     strcpy(body + o, "]");
     load(&b, body);
     assert_int_equal(ing_store_write_sync(h_, &cfg, &b, &c, NULL), 0);
@@ -377,9 +380,13 @@ static void test_store_partitions(void **state)
     size_t o = 0;
     body[o++] = '[';
     for (int i = 0; i < 300; i++)
-        o += (size_t)sprintf(body + o, "%s{\"meter_id\":\"p%d\",\"ts\":\"@%d\",\"region\":\"%s\","
-                             "\"kw\":1}", i ? "," : "", i, i % 120,
-                             i % 3 == 0 ? "PJM" : i % 3 == 1 ? "ERCO" : "NOPE");
+        o += (size_t)sprintf(body + o,
+                             "%s{\"meter_id\":\"p%d\",\"ts\":\"@%d\",\"region\":\"%s\","
+                             "\"kw\":1}",
+                             i ? "," : "", i, i % 120,
+                             i % 3 == 0   ? "PJM"
+                             : i % 3 == 1 ? "ERCO"
+                                          : "NOPE");
     strcpy(body + o, "]");
     ing_batch_t b;
     ing_batch_init(&b, 0);
@@ -475,16 +482,20 @@ static void test_store_key_names(void **state)
 {
     (void)state;
     char key[96];
-    assert_string_equal(ing_key_agg_min(key, sizeof key, "PJM", 3, 1767603660), "gf:agg:{PJM:3}:min:20260105");
-    assert_string_equal(ing_key_agg_hour(key, sizeof key, "PJM", 0, 1767603600), "gf:agg:{PJM:0}:hour:202601");
+    assert_string_equal(ing_key_agg_min(key, sizeof key, "PJM", 3, 1767603660),
+                        "gf:agg:{PJM:3}:min:20260105");
+    assert_string_equal(ing_key_agg_hour(key, sizeof key, "PJM", 0, 1767603600),
+                        "gf:agg:{PJM:0}:hour:202601");
     assert_string_equal(ing_key_meters(key, sizeof key, "ERCO", 1), "gf:meters:{ERCO:1}");
     assert_string_equal(ing_key_raw(key, sizeof key, "ERCO", 2), "gf:raw:{ERCO:2}");
     assert_string_equal(ing_key_clean(key, sizeof key, "~", 0), "gf:clean:{~:0}");
     assert_string_equal(ing_key_late(key, sizeof key, "PJM", 1), "gf:late:{PJM:1}");
     assert_string_equal(ing_key_anomalies(key, sizeof key, "PJM", NULL), "gf:anomalies:{PJM}");
-    assert_string_equal(ing_key_anomalies(key, sizeof key, "PJM", "spike"), "gf:anomalies:{PJM}:spike");
+    assert_string_equal(ing_key_anomalies(key, sizeof key, "PJM", "spike"),
+                        "gf:anomalies:{PJM}:spike");
     assert_string_equal(ing_key_anomaly_data(key, sizeof key, "PJM"), "gf:anomaly:{PJM}:data");
-    assert_string_equal(ing_key_demand(key, sizeof key, "NYC", 1767603600), "gf:demand:{NYC}:202601");
+    assert_string_equal(ing_key_demand(key, sizeof key, "NYC", 1767603600),
+                        "gf:demand:{NYC}:202601");
     assert_string_equal(ing_key_region(key, sizeof key, "NYC"), "gf:region:{NYC}");
     assert_string_equal(ing_key_dflags(key, sizeof key, "NYC"), "gf:dflags:{NYC}");
     assert_string_equal(ing_key_agg_min(key, sizeof key, "X", 0, -1), "gf:agg:{X:0}:min:19691231");
@@ -496,7 +507,8 @@ static void test_store_key_names(void **state)
 static void test_store_fmt_double(void **state)
 {
     (void)state;
-    static const double v[] = {0, 1, -1, 0.1, 2.5, 1234.567891, 1e-7, 1e300, -0.0, 0.3, 123456789.125};
+    static const double v[] = {0,    1,     -1,   0.1, 2.5,          1234.567891,
+                               1e-7, 1e300, -0.0, 0.3, 123456789.125};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char b[32];
         ing_fmt_double(v[i], b);

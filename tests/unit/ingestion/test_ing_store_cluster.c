@@ -78,8 +78,9 @@ static void test_readings_on_every_master(void **state)
         for (int m = 0; m < PER_REGION; m++) {
             char ts[40];
             gf_time_format(h9 + m, ts, sizeof ts);
-            gf_sbuf_addf(&body, "%s{\"meter_id\":\"m%d\",\"ts\":\"%s\",\"region\":\"%s\","
-                                "\"kwh\":1,\"kw\":2}",
+            gf_sbuf_addf(&body,
+                         "%s{\"meter_id\":\"m%d\",\"ts\":\"%s\",\"region\":\"%s\","
+                         "\"kwh\":1,\"kw\":2}",
                          r + m ? "," : "", m, ts, REGIONS[r]);
         }
     gf_sbuf_adds(&body, "]");
@@ -173,8 +174,7 @@ static void test_demand_import_on_cluster(void **state)
                          1);
         /* the series reader finds every hour, both months, through the cluster handle */
         gf_feat_demand_t s;
-        assert_int_equal(gf_feat_demand_load(h, REGIONS[r], t0, t0 + 8 * 3600, 0, &s, &err),
-                         0);
+        assert_int_equal(gf_feat_demand_load(h, REGIONS[r], t0, t0 + 8 * 3600, 0, &s, &err), 0);
         assert_int_equal(s.n, 8);
         assert_true(s.demand_mw[7] == 1000 * (r + 1) + 7);
         gf_feat_demand_cleanup(&s);

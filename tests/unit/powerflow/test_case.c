@@ -15,30 +15,29 @@
 #include "powerflow/case.h"
 
 /* A small valid case; tests build variants by string substitution. */
-static const char *BASE =
-    "function mpc = tiny\n"
-    "%% comment line\n"
-    "mpc.version = '2';\n"
-    "mpc.baseMVA = 100;\n"
-    "mpc.bus = [\n"
-    "\t10\t3\t0\t0\t0\t0\t1\t1\t0\t230\t1\t1.1\t0.9;\n"
-    "\t20\t1\t50\t10\t0\t5\t1\t1\t0\t230\t1\t1.1\t0.9; % trailing comment\n"
-    "\t7\t2\t20\t5\t1\t0\t1\t1\t0\t230\t1\t1.1\t0.9\n"
-    "\t99\t4\t0\t0\t0\t0\t1\t1\t0\t230\t1\t1.1\t0.9;\n"
-    "];\n"
-    "mpc.gen = [\n"
-    "\t10\t0\t0\t100\t-100\t1.02\t100\t1\t200\t0;\n"
-    "\t7\t40\t0\t50\t-50\t1.01\t100\t0\t80\t10;\n"
-    "];\n"
-    "mpc.branch = [\n"
-    "\t10\t20\t0.01\t0.1\t0.02\t100\t100\t100\t0\t0\t1\t-360\t360;\n"
-    "\t20\t7\t0.02\t0.2\t0.0\t0\t0\t0\t0.98\t2.5\t1\t-30\t30;\n"
-    "\t10\t7\t0.02\t0.2\t0.0\t0\t0\t0\t0\t0\t0\t-360\t360;\n"
-    "];\n"
-    "mpc.gencost = [\n"
-    "\t2\t0\t0\t3\t0.01\t20\t5\t0\t0\t0;\n"
-    "\t1\t0\t0\t3\t0\t0\t40\t800\t80\t2000;\n"
-    "];\n";
+static const char *BASE = "function mpc = tiny\n"
+                          "%% comment line\n"
+                          "mpc.version = '2';\n"
+                          "mpc.baseMVA = 100;\n"
+                          "mpc.bus = [\n"
+                          "\t10\t3\t0\t0\t0\t0\t1\t1\t0\t230\t1\t1.1\t0.9;\n"
+                          "\t20\t1\t50\t10\t0\t5\t1\t1\t0\t230\t1\t1.1\t0.9; % trailing comment\n"
+                          "\t7\t2\t20\t5\t1\t0\t1\t1\t0\t230\t1\t1.1\t0.9\n"
+                          "\t99\t4\t0\t0\t0\t0\t1\t1\t0\t230\t1\t1.1\t0.9;\n"
+                          "];\n"
+                          "mpc.gen = [\n"
+                          "\t10\t0\t0\t100\t-100\t1.02\t100\t1\t200\t0;\n"
+                          "\t7\t40\t0\t50\t-50\t1.01\t100\t0\t80\t10;\n"
+                          "];\n"
+                          "mpc.branch = [\n"
+                          "\t10\t20\t0.01\t0.1\t0.02\t100\t100\t100\t0\t0\t1\t-360\t360;\n"
+                          "\t20\t7\t0.02\t0.2\t0.0\t0\t0\t0\t0.98\t2.5\t1\t-30\t30;\n"
+                          "\t10\t7\t0.02\t0.2\t0.0\t0\t0\t0\t0\t0\t0\t-360\t360;\n"
+                          "];\n"
+                          "mpc.gencost = [\n"
+                          "\t2\t0\t0\t3\t0.01\t20\t5\t0\t0\t0;\n"
+                          "\t1\t0\t0\t3\t0\t0\t40\t800\t80\t2000;\n"
+                          "];\n";
 
 static int parse_str(const char *s, gf_pf_case_t **c, gf_err_t *e)
 {
@@ -227,8 +226,8 @@ static void test_case_parse_errors_table(void **state)
         gf_err_t e = {0};
         int rc = parse_str(txt, &c, &e);
         if (rc != t[i].rc || strcmp(e.code, t[i].code) != 0)
-            fail_msg("case %zu: rc %d code %s (%s); want %d %s", i, rc, e.code, e.message,
-                     t[i].rc, t[i].code);
+            fail_msg("case %zu: rc %d code %s (%s); want %d %s", i, rc, e.code, e.message, t[i].rc,
+                     t[i].code);
         assert_null(c);
         if (t[i].line > 0) {
             char want[32];

@@ -133,7 +133,9 @@ static gf_pf_case_t *radial_case9(void)
             o += e - s;
             s = e;
             if (a == 1)
-                o += sprintf(o, "\t11\t30\t0\t50\t-50\t1\t100\t1\t60\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0;\n");
+                o += sprintf(
+                    o,
+                    "\t11\t30\t0\t50\t-50\t1\t100\t1\t60\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0;\n");
             else if (a == 2)
                 o += sprintf(o, "\t9\t10\t0.01\t0.05\t0\t250\t250\t250\t0\t0\t1\t-360\t360;\n"
                                 "\t5\t11\t0.01\t0.05\t0\t250\t250\t250\t0\t0\t1\t-360\t360;\n");
@@ -261,8 +263,7 @@ static void test_n1_base_violations_apart(void **state)
     assert_true(r->n_secure > 80); /* what the outages add, not what the base had */
     assert_int_equal(r->n_secure + r->n_violation + r->n_islanded + r->n_failed, r->n);
     json_t *j = gf_pf_n1_report_to_json(r);
-    assert_int_equal(json_array_size(json_object_get(json_object_get(j, "base"), "overloads")),
-                     10);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(j, "base"), "overloads")), 10);
     json_decref(j);
     gf_pf_n1_report_free(r);
     gf_pf_case_free(c);

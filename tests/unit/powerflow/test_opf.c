@@ -56,8 +56,8 @@ static void check_derivatives(const gf_pf_case_t *c, bool dc, unsigned seed)
         for (int i = 0; i < m; i++)
             lam[i] = urand(&seed, -2, 2);
         double sigma = urand(&seed, 0.5, 2);
-        assert_int_equal(gf_pf_opf_debug_eval(d, x, sigma, lam, &f, grad, g, jr, jc, jv, hr,
-                                              hc, hv),
+        assert_int_equal(gf_pf_opf_debug_eval(d, x, sigma, lam, &f, grad, g, jr, jc, jv, hr, hc,
+                                              hv),
                          0);
         memset(J, 0, (size_t)m * nx * sizeof *J);
         memset(H, 0, (size_t)nx * nx * sizeof *H);
@@ -109,8 +109,8 @@ static void check_derivatives(const gf_pf_case_t *c, bool dc, unsigned seed)
         }
         /* restore the analytic values at x for the next point */
         if (jerr > 1e-6 * jscale || herr > 1e-5 * hscale)
-            fail_msg("%s: derivative error J %.3g (scale %.3g), H %.3g (scale %.3g)", c->name,
-                     jerr, jscale, herr, hscale);
+            fail_msg("%s: derivative error J %.3g (scale %.3g), H %.3g (scale %.3g)", c->name, jerr,
+                     jscale, herr, hscale);
     }
     free(x), free(lam), free(grad), free(g), free(g2), free(grad2), free(jr), free(jc);
     free(hr), free(hc), free(jv), free(hv), free(jv2), free(hv2), free(J), free(H);
@@ -155,9 +155,12 @@ static void test_opf_ac_objectives_match_references(void **state)
         const char *file;
         double ref;
     } t[] = {
-        {"pglib_opf_case5_pjm.m", 1.7552e4},   {"pglib_opf_case14_ieee.m", 2.1781e3},
-        {"pglib_opf_case30_ieee.m", 8.2085e3}, {"pglib_opf_case57_ieee.m", 3.7589e4},
-        {"case9.m", 5296.69},                  {"case30.m", 576.89},
+        {"pglib_opf_case5_pjm.m", 1.7552e4},
+        {"pglib_opf_case14_ieee.m", 2.1781e3},
+        {"pglib_opf_case30_ieee.m", 8.2085e3},
+        {"pglib_opf_case57_ieee.m", 3.7589e4},
+        {"case9.m", 5296.69},
+        {"case30.m", 576.89},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         gf_pf_case_t *c = load_case(t[i].file);
@@ -482,8 +485,8 @@ static void check_limits_hold(const gf_pf_case_t *c, const gf_pf_result_t *r, co
         bool none = b->angmin == 0 && b->angmax == 0;
         if (!none && ((b->angmax < 360 && d > b->angmax + 1e-4) ||
                       (b->angmin > -360 && d < b->angmin - 1e-4)))
-            fail_msg("%s: branch %zu angle difference %.6f outside [%g, %g]", what, k, d,
-                     b->angmin, b->angmax);
+            fail_msg("%s: branch %zu angle difference %.6f outside [%g, %g]", what, k, d, b->angmin,
+                     b->angmax);
     }
 }
 
@@ -509,11 +512,16 @@ static void test_opf_screening_gives_the_full_model_solution(void **state)
         const char *file;
         bool dc;
     } t[] = {
-        {"pglib_opf_case5_pjm.m", false},   {"pglib_opf_case14_ieee.m", false},
-        {"pglib_opf_case30_ieee.m", false}, {"pglib_opf_case57_ieee.m", false},
-        {"pglib_opf_case118_ieee.m", false}, {"pglib_opf_case300_ieee.m", false},
-        {"case9.m", false},                 {"case30.m", false},
-        {"pglib_opf_case5_pjm.m", true},    {"pglib_opf_case118_ieee.m", true},
+        {"pglib_opf_case5_pjm.m", false},
+        {"pglib_opf_case14_ieee.m", false},
+        {"pglib_opf_case30_ieee.m", false},
+        {"pglib_opf_case57_ieee.m", false},
+        {"pglib_opf_case118_ieee.m", false},
+        {"pglib_opf_case300_ieee.m", false},
+        {"case9.m", false},
+        {"case30.m", false},
+        {"pglib_opf_case5_pjm.m", true},
+        {"pglib_opf_case118_ieee.m", true},
         {"pglib_opf_case300_ieee.m", true},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -546,8 +554,7 @@ static void test_opf_screening_gives_the_full_model_solution(void **state)
         size_t bs[64], bf[64];
         int ns = count_flow_binding(rs, bs, 64), nf = count_flow_binding(rf, bf, 64);
         if (ns != nf)
-            fail_msg("%s: %d binding branch limits screened, %d in the full model", what, ns,
-                     nf);
+            fail_msg("%s: %d binding branch limits screened, %d in the full model", what, ns, nf);
         for (int a = 0; a < nf && a < 64; a++) {
             bool found = false;
             for (int b = 0; b < ns && b < 64; b++)

@@ -15,8 +15,8 @@ static void test_pf_case9_matches_matpower(void **state)
 {
     (void)state;
     /* MATPOWER runpf(case9) (data/case9.m with Vg 1.04/1.025/1.025): Vm, Va (deg) */
-    static const double vm[9] = {1.040, 1.025, 1.025, 1.0258, 1.0127, 1.0324, 1.0159, 1.0258,
-                                 0.9956};
+    static const double vm[9] = {1.040,  1.025,  1.025,  1.0258, 1.0127,
+                                 1.0324, 1.0159, 1.0258, 0.9956};
     static const double va[9] = {0, 9.280, 4.665, -2.217, -3.687, 1.967, 0.728, 3.720, -3.989};
     gf_pf_case_t *c = load_case("case9.m");
     gf_pf_result_t *r = NULL;

@@ -180,8 +180,7 @@ static void test_registry_versions_roundtrip(void **state)
     assert_int_equal(ver, 2);
     assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "7", &ver, &err), 0);
     assert_int_equal(ver, 7); /* a number is taken as it is; loading it would say unknown */
-    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 1, -1, "t", "", 0, NULL,
-                                      &err),
+    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 1, -1, "t", "", 0, NULL, &err),
                      0);
     assert_int_equal(gf_reg_ref_resolve(rc_, "load:PJM", "production", &ver, &err), 0);
     assert_int_equal(ver, 1);
@@ -245,7 +244,10 @@ static void test_registry_register_idempotent_retry(void **state)
 {
     (void)state;
     gf_err_t err = {0};
-    gf_reg_new_t in = {.blob = "bytes-A", .blob_len = 7, .spec_json = "{}", .job = "job-7",
+    gf_reg_new_t in = {.blob = "bytes-A",
+                       .blob_len = 7,
+                       .spec_json = "{}",
+                       .job = "job-7",
                        .idem_key = "job-7:PJM"};
     int64_t v1 = 0, v2 = 0, v3 = 0;
     assert_int_equal(gf_reg_register(rc_, "load:PJM", &in, &v1, &err), 0);
@@ -295,7 +297,7 @@ static void test_registry_names_valid(void **state)
     assert_false(gf_reg_alias_valid("Production"));
     assert_false(gf_reg_alias_valid("0a"));
     assert_false(gf_reg_alias_valid(""));
-    assert_true(gf_reg_alias_valid("abcdefghijklmnopqrstuvwxyz012345"));  /* 32 */
+    assert_true(gf_reg_alias_valid("abcdefghijklmnopqrstuvwxyz012345"));   /* 32 */
     assert_false(gf_reg_alias_valid("abcdefghijklmnopqrstuvwxyz0123456")); /* 33 */
     char key[128];
     assert_string_equal(gf_reg_key(key, sizeof key, "load:PJM", "v", 3), "gf:reg:{load:PJM}:v:3");
@@ -324,8 +326,7 @@ static void test_registry_alias_set_get_history_rollback(void **state)
                      GF_ECONFLICT);
     assert_string_equal(err.code, "alias_changed");
     /* unknown version, bad alias, bad who */
-    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 9, -1, "x", "", 0, NULL,
-                                      &err),
+    assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "production", 9, -1, "x", "", 0, NULL, &err),
                      GF_ENOTFOUND);
     assert_string_equal(err.code, "unknown_version");
     assert_int_equal(gf_reg_alias_set(rc_, "load:PJM", "Prod", 1, -1, "x", "", 0, NULL, &err),
@@ -385,8 +386,7 @@ static void test_registry_alias_set_get_history_rollback(void **state)
     assert_int_equal(h[2].to, 1);
     assert_string_equal(h[2].who, "ops");
     free(h);
-    assert_int_equal(gf_reg_alias_rollback(rc_, "load:PJM", "production", "ops", "", &to, &err),
-                     0);
+    assert_int_equal(gf_reg_alias_rollback(rc_, "load:PJM", "production", "ops", "", &to, &err), 0);
     assert_int_equal(to, 2);
     /* staging was created by its only change: nothing to roll back to */
     assert_int_equal(gf_reg_alias_rollback(rc_, "load:PJM", "staging", "ops", "", &to, &err),

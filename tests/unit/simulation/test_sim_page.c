@@ -48,7 +48,8 @@ static void test_page_slices_every_named_array(void **state)
     o = json_pack("{s:o}", "bus", numbers(7));
     assert_true(sim_page_arrays(o, names, 0, 5, false));
     assert_int_equal(json_array_size(json_object_get(o, "bus")), 5);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "page"), "next_offset")), 5);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "page"), "next_offset")),
+                     5);
     json_decref(o);
     o = json_pack("{s:o}", "bus", numbers(7));
     assert_true(sim_page_arrays(o, names, 5, 5, true));
@@ -81,7 +82,8 @@ static void test_network_views(void **state)
     json_t *buses = json_object_get(net, "buses"), *brs = json_object_get(net, "branches");
     assert_int_equal(json_array_size(buses), 9);
     assert_int_equal(json_array_size(brs), 9);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(buses, 0), "type")), "ref");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(buses, 0), "type")),
+                        "ref");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(brs, 3), "fbus")), 3);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(brs, 3), "row")), 3);
     json_decref(net);

@@ -90,7 +90,8 @@ static void test_sim_request_refusals_name_the_field(void **state)
         {"{\"case\":\"a\",\"load\":{\"buses\":[{\"bus\":1,\"pd\":1,\"q\":2}]}}", SIM_PF,
          "unknown_field", "load.buses[].q"},
         {"{\"case\":\"a\",\"load\":{\"forecast\":{\"region\":\"PJM\",\"at\":\"2018-01-01T00:00:00Z\","
-         "\"hour\":1}}}", SIM_OPF, "unknown_field", "load.forecast.hour"},
+         "\"hour\":1}}}",
+         SIM_OPF, "unknown_field", "load.forecast.hour"},
         {"{\"case\":\"a\",\"load\":{\"forecast\":\"PJM\"}}", SIM_OPF, "invalid_field",
          "load.forecast"},
         {"{\"case\":\"a\",\"costs\":[{\"gen\":0,\"model\":2,\"coeffs\":[1],\"c\":1}]}", SIM_OPF,
@@ -116,8 +117,8 @@ static void test_sim_request_refusals_name_the_field(void **state)
          "invalid_field", "start"},
         {"{\"case\":\"a\",\"region\":\"PJM\",\"start\":null}", SIM_SCHEDULE, "invalid_field",
          "start"},
-        {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"yesterday\"}", SIM_SCHEDULE,
-         "invalid_field", "start"},
+        {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"yesterday\"}", SIM_SCHEDULE, "invalid_field",
+         "start"},
         {"{\"case\":\"a\",\"region\":\"P\",\"start\":\"2018-01-01T00:00:00Z\",\"hours\":500}",
          SIM_SCHEDULE, "invalid_field", "hours"},
         {"{\"case\":\"a\",\"async\":\"yes\"}", SIM_OPF, "invalid_field", "async"},
@@ -145,8 +146,7 @@ static void test_sim_request_schedule_start_and_region(void **state)
     (void)state;
     sim_request_t q;
     gf_err_t e = {0};
-    assert_int_equal(parse("{\"case\":\"c\",\"region\":\"PJM\"}", SIM_SCHEDULE, &q, &e),
-                     GF_EINVAL);
+    assert_int_equal(parse("{\"case\":\"c\",\"region\":\"PJM\"}", SIM_SCHEDULE, &q, &e), GF_EINVAL);
     assert_non_null(strstr(e.message, "missing"));
     sim_request_cleanup(&q);
     gf_err_cleanup(&e);
@@ -174,9 +174,10 @@ static void test_sim_request_schedule_start_and_region(void **state)
         sim_request_cleanup(&q);
         gf_err_cleanup(&e);
     }
-    assert_int_equal(parse("{\"case\":\"c\",\"region\":\"PJM\",\"start\":\"2018-06-30T02:00:00+02:00\"}",
-                           SIM_SCHEDULE, &q, &e),
-                     0);
+    assert_int_equal(
+        parse("{\"case\":\"c\",\"region\":\"PJM\",\"start\":\"2018-06-30T02:00:00+02:00\"}",
+              SIM_SCHEDULE, &q, &e),
+        0);
     assert_true(q.start == 1530316800.0);
     sim_request_cleanup(&q);
 }
@@ -188,10 +189,14 @@ static void test_sim_request_ranges_stated(void **state)
     static const struct {
         const char *body, *text;
     } cases[] = {
-        {"{\"case\":\"a\",\"load\":{\"scale\":0}}", "'load.scale' is out of range: it must be > 0 and <= 10"},
-        {"{\"case\":\"a\",\"load\":{\"scale\":11}}", "'load.scale' is out of range: it must be > 0 and <= 10"},
-        {"{\"case\":\"a\",\"max_cpu_time\":0}", "'max_cpu_time' is out of range: it must be >= 0.01 and <= 3600"},
-        {"{\"case\":\"a\",\"load\":{\"buses\":[{\"bus\":1,\"pd\":2e6}]}}", "'load.buses[].pd' is out of range: it must be >= -1e+06 and <= 1e+06"},
+        {"{\"case\":\"a\",\"load\":{\"scale\":0}}",
+         "'load.scale' is out of range: it must be > 0 and <= 10"},
+        {"{\"case\":\"a\",\"load\":{\"scale\":11}}",
+         "'load.scale' is out of range: it must be > 0 and <= 10"},
+        {"{\"case\":\"a\",\"max_cpu_time\":0}",
+         "'max_cpu_time' is out of range: it must be >= 0.01 and <= 3600"},
+        {"{\"case\":\"a\",\"load\":{\"buses\":[{\"bus\":1,\"pd\":2e6}]}}",
+         "'load.buses[].pd' is out of range: it must be >= -1e+06 and <= 1e+06"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sim_request_t q;

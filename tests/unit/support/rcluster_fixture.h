@@ -95,7 +95,8 @@ static inline int gf_test_rcluster_ok(const gf_test_rcluster_t *cl, int i, const
 }
 
 /* A key "<prefix><n>" whose slot is `slot`. */
-static inline void gf_test_rcluster_key_for_slot(int slot, const char *prefix, char *out, size_t outlen)
+static inline void gf_test_rcluster_key_for_slot(int slot, const char *prefix, char *out,
+                                                 size_t outlen)
 {
     for (unsigned n = 0;; n++) {
         snprintf(out, outlen, "%s%u", prefix, n);
@@ -151,9 +152,15 @@ static inline int gf_test_rcluster_settled(const gf_test_rcluster_t *cl)
 static inline int gf_test_rcluster_start_node(gf_test_redis_t *r)
 {
     /* cluster-config-file is relative to --dir (the node's own temp dir). */
-    static const char *const extra[] = {
-        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-        "--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no", NULL};
+    static const char *const extra[] = {"--cluster-enabled",
+                                        "yes",
+                                        "--cluster-config-file",
+                                        "nodes.conf",
+                                        "--cluster-node-timeout",
+                                        "2000",
+                                        "--cluster-require-full-coverage",
+                                        "no",
+                                        NULL};
     return gf_test_redis_start_ex(r, extra, 1);
 }
 
@@ -219,7 +226,8 @@ fail:
 /* Move one slot (and its keys) from node `from` to node `to` by hand, as redis-cli does:
  * IMPORTING on the target, MIGRATING on the source, MIGRATE the keys in batches, then
  * SETSLOT NODE everywhere. 0 or -1. */
-static inline int gf_test_rcluster_move_slot(const gf_test_rcluster_t *cl, int slot, int from, int to)
+static inline int gf_test_rcluster_move_slot(const gf_test_rcluster_t *cl, int slot, int from,
+                                             int to)
 {
     if (gf_test_rcluster_ok(cl, to, "CLUSTER SETSLOT %d IMPORTING %s", slot, cl->id[from]) ||
         gf_test_rcluster_ok(cl, from, "CLUSTER SETSLOT %d MIGRATING %s", slot, cl->id[to]))
@@ -286,15 +294,24 @@ static inline int gf_test_rcluster_move_slot(const gf_test_rcluster_t *cl, int s
  * background; its PID (wait with gf_test_rcluster_wait_child) or -1. Output goes to
  * <node 0 dir>/reshard.log. */
 static inline pid_t gf_test_rcluster_reshard_spawn(const gf_test_rcluster_t *cl, int from, int to,
-                                            int nslots)
+                                                   int nslots)
 {
     static char addr[32], n[16], log[128];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", cl->node[from].port);
     snprintf(n, sizeof n, "%d", nslots);
     snprintf(log, sizeof log, "%s/reshard.log", cl->node[0].dir);
-    char *argv[] = {"/usr/bin/redis-cli", "--cluster", "reshard", addr, "--cluster-from",
-                    (char *)cl->id[from], "--cluster-to", (char *)cl->id[to], "--cluster-slots",
-                    n, "--cluster-yes", NULL};
+    char *argv[] = {"/usr/bin/redis-cli",
+                    "--cluster",
+                    "reshard",
+                    addr,
+                    "--cluster-from",
+                    (char *)cl->id[from],
+                    "--cluster-to",
+                    (char *)cl->id[to],
+                    "--cluster-slots",
+                    n,
+                    "--cluster-yes",
+                    NULL};
     return gf_test_rcluster_spawn(argv, log);
 }
 

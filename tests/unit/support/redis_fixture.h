@@ -1,12 +1,12 @@
 /*
  * redis_fixture.h - a private redis-server for one test binary (header-only, test code).
  *
- * gf_test_redis_start() picks a random free loopback port in 20000-31999 (below the ephemeral range), starts
- * /usr/bin/redis-server on it in a fresh temp dir (no persistence, foreground), waits until it
- * answers PING and returns its PID; gf_test_redis_stop() kills exactly that PID, reaps it and
- * removes the dir; gf_test_redis_open/_close/_flushall wrap them for cmocka group fixtures.
- * The child asks the kernel (PR_SET_PDEATHSIG) to end it if the test process dies first, so a
- * crashing test leaves no server behind. The one Redis fixture of the unit tests (include it
+ * gf_test_redis_start() picks a random free loopback port in 20000-31999 (below the ephemeral
+ * range), starts /usr/bin/redis-server on it in a fresh temp dir (no persistence, foreground),
+ * waits until it answers PING and returns its PID; gf_test_redis_stop() kills exactly that PID,
+ * reaps it and removes the dir; gf_test_redis_open/_close/_flushall wrap them for cmocka group
+ * fixtures. The child asks the kernel (PR_SET_PDEATHSIG) to end it if the test process dies first,
+ * so a crashing test leaves no server behind. The one Redis fixture of the unit tests (include it
  * as "../support/redis_fixture.h"): registry, forecast, ingestion, features and trainer, and
  * the cluster fixture (rcluster_fixture.h) builds on it.
  *
@@ -171,9 +171,9 @@ static int gf_test_redis_start_ex(gf_test_redis_t *r, const char *const *extra, 
             return -1;
         char sport[16];
         snprintf(sport, sizeof sport, "%d", port);
-        const char *argv[40] = {"redis-server", "--save", "", "--appendonly", "no", "--port",
-                                sport, "--bind", "127.0.0.1", "--daemonize", "no", "--dir",
-                                r->dir, "--loglevel", "warning"};
+        const char *argv[40] = {"redis-server", "--save", "",       "--appendonly", "no",
+                                "--port",       sport,    "--bind", "127.0.0.1",    "--daemonize",
+                                "no",           "--dir",  r->dir,   "--loglevel",   "warning"};
         int argc = 15;
         for (int i = 0; extra != NULL && extra[i] != NULL && argc < 39; i++)
             argv[argc++] = extra[i];

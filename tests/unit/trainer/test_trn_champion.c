@@ -192,8 +192,8 @@ static void test_trn_refit_full_uses_every_hour(void **state)
     /* the refit saw the test period: it scores better there than the evaluated model did */
     assert_true(cc.champion_mape < cc.challenger_mape);
     json_t *j = trn_result_to_json(&r, 0);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "refit"),
-                                                        "evaluated_rounds")),
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(j, "refit"), "evaluated_rounds")),
                      eval_rounds);
     json_decref(j);
     /* nothing newer: unchanged */

@@ -87,9 +87,9 @@ static void test_trn_data_csv(void **state)
     assert_int_equal(trn_data_load_csv(&d, csv, NULL, "QQQ", "UTC", INT64_MIN, INT64_MAX, &err),
                      GF_ENOTFOUND);
     assert_string_equal(err.code, "unknown_region");
-    assert_int_equal(
-        trn_data_load_csv(&d, "/nonexistent.csv", NULL, "NYC", "UTC", INT64_MIN, INT64_MAX, &err),
-        GF_EUNAVAIL);
+    assert_int_equal(trn_data_load_csv(&d, "/nonexistent.csv", NULL, "NYC", "UTC", INT64_MIN,
+                                       INT64_MAX, &err),
+                     GF_EUNAVAIL);
     write_file("bad.csv", "timestamp,region,demand_mw\n2016-01-01T00:00:00Z,NYC,12x\n", csv,
                sizeof csv);
     assert_int_equal(trn_data_load_csv(&d, csv, NULL, "NYC", "UTC", INT64_MIN, INT64_MAX, &err),

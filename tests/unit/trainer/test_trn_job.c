@@ -15,9 +15,12 @@
 #include "../../../services/trainer/trn_job.h"
 #include "core/region.h"
 
-static const trn_job_opts_t defaults = {
-    .test_days = 28, .val_days = 56, .search = 1, .max_rounds = 0, .max_train_days = 0,
-    .promote = 1};
+static const trn_job_opts_t defaults = {.test_days = 28,
+                                        .val_days = 56,
+                                        .search = 1,
+                                        .max_rounds = 0,
+                                        .max_train_days = 0,
+                                        .promote = 1};
 
 static int parse(const char *text, trn_job_opts_t *o, char ***regions, size_t *n, int *all,
                  gf_err_t *err)
@@ -95,8 +98,7 @@ static void test_trn_job_opts_parse_values_and_defaults(void **state)
     assert_int_equal(o.promote, 0);
     trn_strv_free(regions, n);
     regions = NULL;
-    assert_int_equal(parse("{\"regions\":\"all\",\"max_rounds\":0}", &o, &regions, &n, &all,
-                           &err),
+    assert_int_equal(parse("{\"regions\":\"all\",\"max_rounds\":0}", &o, &regions, &n, &all, &err),
                      0);
     assert_int_equal(all, 1);
     assert_int_equal(n, 0);
@@ -185,9 +187,9 @@ static void test_trn_job_json_interrupt_marks_only_ours(void **state)
                                             "interrupted by restart", 1767607200.0),
                      1);
     assert_string_equal(json_string_value(json_object_get(doc, "state")), "failed");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(doc, "error"), "message")),
-        "interrupted by restart");
+    assert_string_equal(json_string_value(
+                            json_object_get(json_object_get(doc, "error"), "message")),
+                        "interrupted by restart");
     assert_null(json_object_get(json_object_get(doc, "progress"), "round"));
     /* already final: untouched */
     assert_int_equal(trn_job_json_interrupt(doc, NULL, NULL, "interrupted", "x", 1.0), 0);
@@ -200,7 +202,7 @@ static void test_trn_job_json_is_stale_only_for_running_jobs(void **state)
     const double now = 1767607200.0; /* 2026-01-05T10:00:00Z */
     json_t *doc = json_pack("{s:s, s:s, s:s}", "state", "running", "heartbeat_at",
                             "2026-01-05T09:40:00.000Z", "started_at", "2026-01-05T09:00:00.000Z");
-    assert_true(trn_job_json_is_stale(doc, now, 900));   /* 20 min without progress */
+    assert_true(trn_job_json_is_stale(doc, now, 900)); /* 20 min without progress */
     assert_false(trn_job_json_is_stale(doc, now, 3600));
     assert_false(trn_job_json_is_stale(doc, now, 0));
     json_object_set_new(doc, "heartbeat_at", json_null()); /* falls back to started_at */

@@ -38,9 +38,9 @@ static void test_trn_metrics_skip_and_nan(void **state)
     unsigned char skip[] = {0, 0, 1, 0, 0};
     trn_metrics_t m;
     trn_metrics_compute(a, p, skip, 5, &m);
-    assert_int_equal(m.n, 2);                     /* hours 0 and 1 */
+    assert_int_equal(m.n, 2); /* hours 0 and 1 */
     assert_true(fabs(m.mae - 7.5) < 1e-12);
-    assert_true(fabs(m.mape - 10.0) < 1e-12);     /* actual 0 is left out of MAPE only */
+    assert_true(fabs(m.mape - 10.0) < 1e-12); /* actual 0 is left out of MAPE only */
     trn_metrics_compute(a, p, NULL, 0, &m);
     assert_int_equal(m.n, 0);
     assert_true(isnan(m.mae) && isnan(m.mape) && isnan(m.r2));

@@ -176,8 +176,7 @@ static void test_trn_data_cluster_load(void **state)
     assert_int_equal(d.n_imputed, 1);
     trn_data_cleanup(&d);
     /* a region nobody wrote: unknown, on whichever master its slot is */
-    assert_int_equal(trn_data_load_redis(&d, h, "ERCO", INT64_MIN, INT64_MAX, &err),
-                     GF_ENOTFOUND);
+    assert_int_equal(trn_data_load_redis(&d, h, "ERCO", INT64_MIN, INT64_MAX, &err), GF_ENOTFOUND);
     gf_err_cleanup(&err);
 }
 

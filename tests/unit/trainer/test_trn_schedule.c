@@ -22,7 +22,10 @@
 static trn_sched_defaults_t defaults(int every_hours, int after_days)
 {
     trn_sched_defaults_t d = {.enabled = 1, .every_hours = every_hours, .after_days = after_days};
-    d.opts = (trn_job_opts_t){.test_days = 28, .val_days = 56, .search = 1, .promote = 1,
+    d.opts = (trn_job_opts_t){.test_days = 28,
+                              .val_days = 56,
+                              .search = 1,
+                              .promote = 1,
                               .min_gain_pct = 1.0};
     return d;
 }
@@ -95,20 +98,23 @@ static void test_due_data(void **state)
      * data is not judged again; 7 days more than that run saw are needed */
     trn_sched_started(doc, &d, "J1", "data", seen + 10 * DAY, NOW);
     json_object_set_new(doc, "job", json_null());
-    json_object_set_new(doc, "last_result", json_pack("{s:s, s:b}", "state", "succeeded",
-                                                      "promoted", 0));
+    json_object_set_new(doc, "last_result",
+                        json_pack("{s:s, s:b}", "state", "succeeded", "promoted", 0));
     assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 10 * DAY, seen, why, sizeof why), 0);
     assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 16 * DAY, seen, why, sizeof why), 0);
     assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 17 * DAY, seen, why, sizeof why), 1);
     /* the run promoted: the production model's own range counts (it saw up to the run's data) */
     assert_int_equal(trn_sched_due(doc, &d, NOW + 60, seen + 12 * DAY, seen + 10 * DAY, why,
-                                   sizeof why), 0);
+                                   sizeof why),
+                     0);
     /* it failed: retried after TRN_SCHED_RETRY_SECONDS from its start, on the same data */
     json_object_set_new(doc, "last_result", json_pack("{s:s}", "state", "failed"));
     assert_int_equal(trn_sched_due(doc, &d, NOW + TRN_SCHED_RETRY_SECONDS - 1, seen + 10 * DAY,
-                                   seen, why, sizeof why), 0);
+                                   seen, why, sizeof why),
+                     0);
     assert_int_equal(trn_sched_due(doc, &d, NOW + TRN_SCHED_RETRY_SECONDS, seen + 10 * DAY, seen,
-                                   why, sizeof why), 1);
+                                   why, sizeof why),
+                     1);
     json_decref(doc);
 }
 
@@ -153,8 +159,8 @@ static void test_parse_put(void **state)
     }
     /* good: members replaced, others kept; every_hours re-plans next_run */
     json_t *stored = json_pack("{s:s, s:b, s:i, s:{s:i}, s:s, s:I}", "region", "PJM", "enabled", 0,
-                               "after_days", 3, "options", "test_days", 14, "job", "J1",
-                               "next_run", (json_int_t)NOW + 99);
+                               "after_days", 3, "options", "test_days", 14, "job", "J1", "next_run",
+                               (json_int_t)NOW + 99);
     json_t *body = json_loads("{\"enabled\":true,\"every_hours\":6,"
                               "\"options\":{\"max_rounds\":5,\"min_gain_pct\":2.5}}",
                               0, NULL);
@@ -213,17 +219,18 @@ static void test_finish(void **state)
     /* a record that is gone */
     json_object_set_new(doc, "job", json_string("J2"));
     assert_int_equal(trn_sched_finish(doc, NULL, NOW), 1);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(doc, "last_result"), "state")), "lost");
+    assert_string_equal(json_string_value(
+                            json_object_get(json_object_get(doc, "last_result"), "state")),
+                        "lost");
     /* a failed job: the job error is the reason */
     json_object_set_new(doc, "job", json_string("J3"));
     json_t *failed = json_loads("{\"state\":\"failed\",\"results\":[],\"error\":{\"code\":"
                                 "\"interrupted\",\"message\":\"interrupted by restart\"}}",
                                 0, NULL);
     assert_int_equal(trn_sched_finish(doc, failed, NOW), 1);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(doc, "last_result"), "reason")),
-        "interrupted by restart");
+    assert_string_equal(json_string_value(
+                            json_object_get(json_object_get(doc, "last_result"), "reason")),
+                        "interrupted by restart");
     json_decref(failed);
     json_decref(done);
     json_decref(running);
@@ -233,8 +240,12 @@ static void test_finish(void **state)
 static void test_reason(void **state)
 {
     (void)state;
-    trn_cc_t cc = {.has_champion = 1, .champion_version = 3, .scored = 1, .champion_mape = 3.1,
-                   .challenger_mape = 2.9, .hours = 669};
+    trn_cc_t cc = {.has_champion = 1,
+                   .champion_version = 3,
+                   .scored = 1,
+                   .champion_mape = 3.1,
+                   .challenger_mape = 2.9,
+                   .hours = 669};
     trn_cc_decide(&cc, 1, 1.0);
     assert_true(cc.promote);
     trn_sched_reason(&cc, 28);
@@ -249,8 +260,8 @@ static void test_reason(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_due_time),   cmocka_unit_test(test_due_data),
-        cmocka_unit_test(test_parse_put),  cmocka_unit_test(test_finish),
+        cmocka_unit_test(test_due_time),  cmocka_unit_test(test_due_data),
+        cmocka_unit_test(test_parse_put), cmocka_unit_test(test_finish),
         cmocka_unit_test(test_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

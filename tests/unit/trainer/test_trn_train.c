@@ -63,7 +63,8 @@ static void test_trn_train_beats_baselines(void **state)
     /* intervals: calibrated on every out-of-sample residual of the run (cross-fitted blocks,
      * the validation days, the backtest), and the validation-calibrated table checked on the
      * backtest hours (~80 % nominal; 28 days of one season, so a wide band) */
-    fprintf(stderr, "CISO intervals: %zu residuals (%zu cross-fitted, %zu validation), backtest "
+    fprintf(stderr,
+            "CISO intervals: %zu residuals (%zu cross-fitted, %zu validation), backtest "
             "p10-p90 coverage %.3f, mean width %.0f MW (per-horizon 28-day: %.3f)\n",
             r.n_cal, r.n_cal_cross, r.n_cal_val, r.iv_test_coverage, r.iv_test_width,
             r.iv_old_coverage);
@@ -77,7 +78,8 @@ static void test_trn_train_beats_baselines(void **state)
     /* recursive leads 25..168: calibrated from the cross-fitted blocks, the validation and
      * the backtest days; the validation-side table checked on the backtest's recursive hours,
      * intervals wider than the direct ones and ordered */
-    fprintf(stderr, "CISO recursive intervals: %zu residuals, backtest p10-p90 coverage %.3f, "
+    fprintf(stderr,
+            "CISO recursive intervals: %zu residuals, backtest p10-p90 coverage %.3f, "
             "mean width %.0f MW (%zu h)\n",
             r.n_cal_rec, r.iv_rec_coverage, r.iv_rec_width, r.iv_rec_n);
     assert_non_null(r.resid_q_rec);
@@ -102,8 +104,8 @@ static void test_trn_train_beats_baselines(void **state)
     trn_predictor_init(&pr, r.spec, r.horizon);
     double mw[24 * TRN_REC_BLOCKS], sc[24 * TRN_REC_BLOCKS], dmw[24], dsc;
     assert_int_equal(trn_predict_origin(&pr, b, &d.series, r.test_from, dmw, &dsc, &err), 0);
-    assert_int_equal(trn_predict_recursive(&pr, b, &d.series, r.test_from, TRN_REC_BLOCKS, mw,
-                                           sc, &err),
+    assert_int_equal(trn_predict_recursive(&pr, b, &d.series, r.test_from, TRN_REC_BLOCKS, mw, sc,
+                                           &err),
                      0);
     for (int h = 0; h < 24; h++)
         assert_true(mw[h] == dmw[h] && sc[h] == dsc);
@@ -120,11 +122,11 @@ static void test_trn_train_beats_baselines(void **state)
     json_t *iv = json_object_get(json_object_get(j, "metrics"), "intervals");
     assert_string_equal(json_string_value(json_object_get(iv, "method")), "split_conformal");
     assert_true(json_is_real(json_object_get(iv, "test_coverage_p10_p90")));
-    assert_true(json_is_real(
-        json_object_get(json_object_get(iv, "recursive"), "test_coverage_p10_p90")));
-    assert_int_equal(json_array_size(json_object_get(
-                         json_object_get(json_object_get(j, "metrics"), "residual_quantiles"),
-                         "recursive_by_lead")),
+    assert_true(
+        json_is_real(json_object_get(json_object_get(iv, "recursive"), "test_coverage_p10_p90")));
+    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(j, "metrics"),
+                                                                     "residual_quantiles"),
+                                                     "recursive_by_lead")),
                      24 * (TRN_REC_BLOCKS - 1));
     assert_string_equal(json_string_value(json_object_get(j, "feature_spec_hash")),
                         gf_feat_spec_hash(r.spec));

@@ -22,7 +22,7 @@
 
 static gf_test_redis_t srv;
 static redisContext *rc_; /* plain commands of the test */
-static gf_rcluster_t *h_;  /* the handle the code under test uses */
+static gf_rcluster_t *h_; /* the handle the code under test uses */
 
 #define T0 1454284800LL /* 2016-02-01T00:00Z */
 #define H 3600LL

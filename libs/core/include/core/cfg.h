@@ -21,8 +21,8 @@ typedef enum { GF_CFG_INT, GF_CFG_DOUBLE, GF_CFG_STR, GF_CFG_BOOL } gf_cfg_type_
 typedef struct gf_cfg_opt {
     const char *name;
     gf_cfg_type_t type;
-    const char *def;   /* default as text; NULL = empty string / 0 */
-    double min, max;   /* inclusive range for INT and DOUBLE; ignored when min > max */
+    const char *def; /* default as text; NULL = empty string / 0 */
+    double min, max; /* inclusive range for INT and DOUBLE; ignored when min > max */
     const char *help;
 } gf_cfg_opt_t;
 

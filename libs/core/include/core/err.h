@@ -17,25 +17,25 @@
 
 enum {
     GF_OK = 0,
-    GF_EINVAL = -1,       /* 400: bad syntax or parameter */
-    GF_ENOTFOUND = -2,    /* 404 */
-    GF_ECONFLICT = -3,    /* 409 */
-    GF_ETOOBIG = -4,      /* 413 */
-    GF_EUNAVAIL = -5,     /* 503: a dependency is down, or not ready */
-    GF_EINTERNAL = -6,    /* 500: a bug or an impossible state */
+    GF_EINVAL = -1,         /* 400: bad syntax or parameter */
+    GF_ENOTFOUND = -2,      /* 404 */
+    GF_ECONFLICT = -3,      /* 409 */
+    GF_ETOOBIG = -4,        /* 413 */
+    GF_EUNAVAIL = -5,       /* 503: a dependency is down, or not ready */
+    GF_EINTERNAL = -6,      /* 500: a bug or an impossible state */
     GF_EUNPROCESSABLE = -7, /* 422: well-formed but semantically refused */
-    GF_EMEDIATYPE = -8,   /* 415 */
-    GF_EMETHOD = -9,      /* 405 */
-    GF_ERATE = -10,       /* 429 */
-    GF_ETIMEOUT = -11,    /* 504: an upstream took too long */
-    GF_EUNAUTH = -12,     /* 401 */
+    GF_EMEDIATYPE = -8,     /* 415 */
+    GF_EMETHOD = -9,        /* 405 */
+    GF_ERATE = -10,         /* 429 */
+    GF_ETIMEOUT = -11,      /* 504: an upstream took too long */
+    GF_EUNAUTH = -12,       /* 401 */
 };
 
 typedef struct gf_err {
-    int rc;             /* the GF_E* code, 0 when no error */
-    char code[48];      /* stable snake_case identifier, e.g. "unknown_region" */
-    char message[256];  /* human text */
-    json_t *details;    /* NULL or a JSON array, owned */
+    int rc;            /* the GF_E* code, 0 when no error */
+    char code[48];     /* stable snake_case identifier, e.g. "unknown_region" */
+    char message[256]; /* human text */
+    json_t *details;   /* NULL or a JSON array, owned */
 } gf_err_t;
 
 /* Set rc, code and a printf-style message; clears previous details. Returns rc, so a

@@ -39,9 +39,9 @@ typedef struct gf_route {
     const char *method;  /* "GET", "POST", "PUT", "DELETE", "PATCH" */
     const char *pattern; /* "/v1/jobs/{id}" */
     gf_handler_fn handler;
-    size_t max_body;     /* 0 = the server default (GF_MAX_BODY_BYTES) */
-    const char *media;   /* accepted request media types, comma-separated
-                            ("application/json,application/x-ndjson"); NULL = any */
+    size_t max_body;   /* 0 = the server default (GF_MAX_BODY_BYTES) */
+    const char *media; /* accepted request media types, comma-separated
+                          ("application/json,application/x-ndjson"); NULL = any */
 } gf_route_t;
 
 #define GF_MAX_PATH_PARAMS 4
@@ -60,9 +60,9 @@ struct gf_req {
     struct evkeyvalq *query; /* parsed lazily, request-owned */
     const char *body;        /* contiguous body bytes (may be NULL when empty) */
     size_t body_len;
-    json_t *json;            /* parsed body (gf_req_json), request-owned */
-    const char *err_code;    /* code of an error reply, for the access log */
-    void *user;              /* free for the handler (async state) */
+    json_t *json;         /* parsed body (gf_req_json), request-owned */
+    const char *err_code; /* code of an error reply, for the access log */
+    void *user;           /* free for the handler (async state) */
     struct req_chunk *_arena;
 };
 
@@ -103,8 +103,7 @@ void gf_reply_error(gf_req_t *r, const gf_err_t *err);
 void gf_reply_errorf(gf_req_t *r, int rc, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Reply with raw bytes and a content type (copied). */
-void gf_reply_raw(gf_req_t *r, int status, const char *content_type, const char *data,
-                  size_t len);
+void gf_reply_raw(gf_req_t *r, int status, const char *content_type, const char *data, size_t len);
 /* Add a response header before replying (copied). */
 void gf_reply_header(gf_req_t *r, const char *name, const char *value);
 
@@ -128,8 +127,8 @@ json_t *gf_req_json(gf_req_t *r, gf_err_t *err);
 int gf_query_str(gf_req_t *r, const char *name, const char *def, const char **out, gf_err_t *err);
 int gf_query_long(gf_req_t *r, const char *name, long min, long max, long def, long *out,
                   gf_err_t *err);
-int gf_query_double(gf_req_t *r, const char *name, double min, double max, double def,
-                    double *out, gf_err_t *err);
+int gf_query_double(gf_req_t *r, const char *name, double min, double max, double def, double *out,
+                    gf_err_t *err);
 int gf_query_bool(gf_req_t *r, const char *name, bool def, bool *out, gf_err_t *err);
 /* RFC 3339 timestamp (or a plain date YYYY-MM-DD = midnight UTC) to epoch seconds. */
 int gf_query_time(gf_req_t *r, const char *name, double def, double *out, gf_err_t *err);

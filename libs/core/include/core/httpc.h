@@ -28,8 +28,7 @@ int gf_httpc_request(struct event_base *base, const char *method, const char *ur
 /* Blocking. On success returns 0 with *status and a malloc'd NUL-terminated *body_out
  * (caller frees) of *len_out bytes; on failure a GF_E* code with err filled. */
 int gf_httpc_fetch(const char *method, const char *url, const char *const *headers,
-                   const char *content_type,
-                   const char *body, size_t len, double timeout_s, int *status, char **body_out,
-                   size_t *len_out, gf_err_t *err);
+                   const char *content_type, const char *body, size_t len, double timeout_s,
+                   int *status, char **body_out, size_t *len_out, gf_err_t *err);
 
 #endif

@@ -40,8 +40,8 @@ typedef struct gf_pool gf_pool_t;
 
 /* What a job sees of the thread running it. */
 typedef struct gf_pool_worker {
-    void *local;  /* this thread's own state: NULL at first, kept across its jobs */
-    int index;    /* 0 .. threads-1 */
+    void *local; /* this thread's own state: NULL at first, kept across its jobs */
+    int index;   /* 0 .. threads-1 */
     gf_pool_t *_pool;
 } gf_pool_worker_t;
 
@@ -51,9 +51,9 @@ typedef void (*gf_pool_work_fn)(gf_pool_worker_t *w, void *arg);
 typedef void (*gf_pool_done_fn)(void *arg);
 
 typedef struct gf_pool_cfg {
-    const char *name;    /* "import", "solve": for log lines; must outlive the pool */
-    int threads;         /* 1 .. GF_POOL_MAX_THREADS */
-    size_t queue_max;    /* jobs waiting for a thread at most (running ones not counted); >= 1 */
+    const char *name; /* "import", "solve": for log lines; must outlive the pool */
+    int threads;      /* 1 .. GF_POOL_MAX_THREADS */
+    size_t queue_max; /* jobs waiting for a thread at most (running ones not counted); >= 1 */
     void (*local_free)(void *local); /* frees a thread's non-NULL local slot at exit; optional */
 } gf_pool_cfg_t;
 

@@ -74,8 +74,7 @@ int gf_rc_slot(const char *key, size_t len);
 /* Parse "host:port[,host:port...]" ("[v6addr]:port" for IPv6; spaces around entries are
  * allowed). Fills out[0..*n). 0, or GF_EINVAL "invalid_config" naming GF_REDIS_CLUSTER and
  * the bad entry (empty list, empty host, port not in 1-65535, more than max entries). */
-int gf_rc_parse_seeds(const char *text, gf_rc_addr_t *out, size_t max, size_t *n,
-                      gf_err_t *err);
+int gf_rc_parse_seeds(const char *text, gf_rc_addr_t *out, size_t max, size_t *n, gf_err_t *err);
 
 /* One master's slot range from CLUSTER SLOTS. */
 typedef struct gf_rc_range {
@@ -86,15 +85,14 @@ typedef struct gf_rc_range {
 /* Parse a CLUSTER SLOTS reply. asked_host stands in for an empty node address (Redis sends
  * "" when the node does not know its own address). *out is gf_xmalloc'ed (caller frees).
  * 0, or GF_EINVAL "redis_cluster_slots" on a malformed reply (nothing allocated). */
-int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range_t **out,
-                      size_t *n, gf_err_t *err);
+int gf_rc_parse_slots(const redisReply *rep, const char *asked_host, gf_rc_range_t **out, size_t *n,
+                      gf_err_t *err);
 
 /* Where a command's keys live: *slot (-1 = the command has no key: any master). 0, or
  * GF_EINVAL "redis_crossslot" (keys on different slots) / "redis_cluster_command" (a command
  * whose keys this layer cannot locate; the table is in rcluster.c). The blocking and the
  * async (core/redis.h) clients both route with it. */
-int gf_rc_cmd_slot(int argc, const char **argv, const size_t *argvlen, int *slot,
-                   gf_err_t *err);
+int gf_rc_cmd_slot(int argc, const char **argv, const size_t *argvlen, int *slot, gf_err_t *err);
 /* Views (no copies) of the arguments of a command formatted by hiredis (redisFormatCommand*):
  * *argc, and gf_xmalloc'ed arrays *argv / *argvlen pointing into cmd (the caller frees both
  * arrays). -1 when the text is not one well-formed RESP array of bulk strings. */
@@ -138,8 +136,8 @@ int gf_rcluster_script_load_all(gf_rcluster_t *c, gf_rcluster_script_t *s, gf_er
  * (a restarted or new master) loads the script on that node and sends it again once.
  * nkeys 0 runs it on any master. */
 redisReply *gf_rcluster_eval(gf_rcluster_t *c, gf_rcluster_script_t *s, int nkeys,
-                             const char **keys, const size_t *keylens, int nargs,
-                             const char **args, const size_t *arglens, gf_err_t *err);
+                             const char **keys, const size_t *keylens, int nargs, const char **args,
+                             const size_t *arglens, gf_err_t *err);
 
 /* A pipeline: commands are grouped by master and sent in one write per master; replies come
  * back in the order of gf_rcluster_pipe_add. An entry redirected (MOVED/ASK/TRYAGAIN) is run
@@ -149,8 +147,8 @@ typedef struct gf_rcluster_pipe gf_rcluster_pipe_t;
 gf_rcluster_pipe_t *gf_rcluster_pipe_new(gf_rcluster_t *c);
 /* Copies the arguments. 0, or GF_EINVAL (redis_crossslot, redis_cluster_command): the entry
  * is not added. */
-int gf_rcluster_pipe_add(gf_rcluster_pipe_t *p, int argc, const char **argv,
-                         const size_t *argvlen, gf_err_t *err);
+int gf_rcluster_pipe_add(gf_rcluster_pipe_t *p, int argc, const char **argv, const size_t *argvlen,
+                         gf_err_t *err);
 size_t gf_rcluster_pipe_len(const gf_rcluster_pipe_t *p);
 /* Send everything. *replies (gf_xmalloc'ed, one per entry, in order) is always set; an entry
  * without a reply is NULL. 0 when every entry got a reply (check each with

@@ -5,8 +5,8 @@
  * by itself with exponential backoff (100 ms doubling to 5 s) and pings every few seconds,
  * so readiness follows the connection: gf_redis_ready() is true only while a connection is
  * established and PING answers PONG. A Redis that is loading its data (LOADING) or running a
- * long script (BUSY) is connected but not ready; it is asked again within a second. Commands sent while it is down fail at once with GF_EUNAVAIL
- * (the caller answers 503) instead of queueing.
+ * long script (BUSY) is connected but not ready; it is asked again within a second. Commands sent
+ * while it is down fail at once with GF_EUNAVAIL (the caller answers 503) instead of queueing.
  *
  * Reply ownership (hiredis): an async reply belongs to hiredis and lives only inside the
  * callback; copy what you need. A NULL reply means the connection failed before an answer:
@@ -50,8 +50,7 @@ gf_redis_t *gf_redis_new(struct event_base *base, const char *host, int port);
 /* The mode the configuration asks for: a Redis Cluster when conf->cluster is set (a seed
  * list; GF_EINVAL "invalid_config" when malformed), else gf_redis_new(conf->host, conf->port).
  * Does not wait. NULL with err. */
-gf_redis_t *gf_redis_new_conf(struct event_base *base, const gf_redis_conf_t *conf,
-                              gf_err_t *err);
+gf_redis_t *gf_redis_new_conf(struct event_base *base, const gf_redis_conf_t *conf, gf_err_t *err);
 bool gf_redis_is_cluster(const gf_redis_t *r);
 /* Cluster counters since gf_redis_new_conf (MOVED, ASK, TRYAGAIN, map loads, NOSCRIPT
  * reloads); all 0 for one Redis. */

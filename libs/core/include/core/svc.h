@@ -11,8 +11,8 @@
  * GF_DRAIN_SECONDS), calls the cleanup hook and exits 0.
  *
  * Kit options: GF_BIND (127.0.0.1), GF_PORT (the service's port), GF_REDIS_HOST (127.0.0.1),
- * GF_REDIS_PORT (6379), GF_REDIS_CLUSTER (empty: one Redis), GF_LOG_LEVEL (info), GF_MAX_BODY_BYTES (64 MiB hard cap per body),
- * GF_DRAIN_SECONDS (10).
+ * GF_REDIS_PORT (6379), GF_REDIS_CLUSTER (empty: one Redis), GF_LOG_LEVEL (info), GF_MAX_BODY_BYTES
+ * (64 MiB hard cap per body), GF_DRAIN_SECONDS (10).
  *
  * Command line: --help (the configuration table), --version, --routes (every route as
  * "METHOD /pattern", standard ones included, for the API contract test).
@@ -31,13 +31,13 @@
 typedef struct gf_service gf_service_t;
 
 typedef struct gf_service_def {
-    const char *name;          /* "forecast" */
-    const char *version;       /* "0.1.0" */
-    int default_port;          /* 8103 */
+    const char *name;    /* "forecast" */
+    const char *version; /* "0.1.0" */
+    int default_port;    /* 8103 */
     bool uses_redis;
     const gf_route_t *routes;
     size_t nroutes;
-    const gf_cfg_opt_t *opts;  /* the service's own options, NULL-name terminated; may be NULL */
+    const gf_cfg_opt_t *opts; /* the service's own options, NULL-name terminated; may be NULL */
     /* Called after config, loop, server and Redis exist, before listening. app_out receives
      * the application pointer handed to handlers as r->app. Non-zero aborts start (exit 1). */
     int (*init)(gf_service_t *svc, void **app_out, gf_err_t *err);
@@ -55,12 +55,12 @@ struct gf_service {
     gf_cfg_t cfg;
     struct event_base *base;
     gf_server_t *http;
-    gf_redis_t *redis; /* NULL unless def->uses_redis */
+    gf_redis_t *redis;          /* NULL unless def->uses_redis */
     gf_redis_conf_t redis_conf; /* GF_REDIS_CLUSTER / GF_REDIS_HOST / GF_REDIS_PORT, for
                                  * blocking handles (gf_rcluster_open, gf_rcluster_worker) */
     void *app;
     double started_wall;
-    int port;          /* the bound port */
+    int port; /* the bound port */
     bool draining;
 };
 

@@ -109,7 +109,6 @@ int64_t gf_feat_demand_month_next(int64_t t);
 /* Read gf:region:{R} alone (HMGET tz first last): fills out's tz, has_range, first and last
  * (n = 0, no arrays). Returns 0 (a region without the hash gives has_range = 0), GF_EINVAL
  * "bad_region", GF_EUNAVAIL (as gf_feat_demand_load) or GF_EINTERNAL "bad_reply". */
-int gf_feat_demand_info(gf_rcluster_t *c, const char *region, gf_feat_demand_t *out,
-                        gf_err_t *err);
+int gf_feat_demand_info(gf_rcluster_t *c, const char *region, gf_feat_demand_t *out, gf_err_t *err);
 
 #endif

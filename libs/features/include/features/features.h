@@ -90,17 +90,16 @@ typedef struct gf_feat_series {
     double *temp;   /* degC, NaN when missing; NULL when the region has no temperature */
     /* Temperature of the target hours (features temp_fc*, hdh_fc, cdh_fc), all optional: */
     const struct gf_feat_tfc *tfc; /* forecasts (features/weather.h, sorted; borrowed) */
-    int64_t tfc_asof;   /* 0: forecasts issued before the origin; else before
-                         * min(origin, tfc_asof) (recursive blocks keep the real origin) */
-    int obs_as_forecast; /* training only: a target hour without a forecast takes the
-                          * observed temp[] of that hour (the "perfect forecast"); never set
-                          * when serving */
+    int64_t tfc_asof;              /* 0: forecasts issued before the origin; else before
+                                    * min(origin, tfc_asof) (recursive blocks keep the real origin) */
+    int obs_as_forecast;           /* training only: a target hour without a forecast takes the
+                                    * observed temp[] of that hour (the "perfect forecast"); never set
+                                    * when serving */
 } gf_feat_series_t;
 
 /* Allocate n hours from t0, all NaN (temp only when with_temp). Returns 0, or GF_EINVAL
  * ("bad_series") when t0 is not a whole hour. Free with gf_feat_series_cleanup. */
-int gf_feat_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, int with_temp,
-                         gf_err_t *err);
+int gf_feat_series_alloc(gf_feat_series_t *s, int64_t t0, size_t n, int with_temp, gf_err_t *err);
 
 /* Free the arrays of an owning series and zero it. NULL-safe. */
 void gf_feat_series_cleanup(gf_feat_series_t *s);
@@ -127,8 +126,8 @@ gf_feat_spec_t *gf_feat_spec_new_default(const char *tz, int with_temp, gf_err_t
 /* A spec from explicit parts. normalize is "none" or "level24"; country must be "US".
  * Returns NULL with err "bad_feature_spec" naming the bad feature or parameter. */
 gf_feat_spec_t *gf_feat_spec_new(const char *tz, const char *country, const char *normalize,
-                                 double heat_base_c, double cool_base_c,
-                                 const char *const *names, size_t n_names, gf_err_t *err);
+                                 double heat_base_c, double cool_base_c, const char *const *names,
+                                 size_t n_names, gf_err_t *err);
 
 /* Parse the JSON form (see gf_feat_spec_to_json). Unknown fields are refused. Returns NULL
  * with err "bad_feature_spec" (GF_EINVAL) or "unsupported_spec_version" (GF_EUNPROCESSABLE),

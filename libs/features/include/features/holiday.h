@@ -35,8 +35,7 @@ const char *gf_feat_holiday_name(gf_feat_holiday_t h);
 /* The date of holiday h in `year`: the calendar date when observed == 0, the observed
  * (day-off) date when observed == 1 (may fall in year-1 for New Year). Returns 0, or -1 when
  * h does not exist that year (Juneteenth before 2021, MLK before 1986, NONE). */
-int gf_feat_us_holiday_date(int year, gf_feat_holiday_t h, int observed, int *y, int *m,
-                            int *d);
+int gf_feat_us_holiday_date(int year, gf_feat_holiday_t h, int observed, int *y, int *m, int *d);
 
 /* Which holiday's observed day-off y-m-d is, or GF_FEAT_HOL_NONE. */
 gf_feat_holiday_t gf_feat_us_holiday_observed(int y, int m, int d);

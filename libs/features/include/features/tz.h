@@ -20,12 +20,12 @@ typedef struct gf_feat_tz gf_feat_tz_t;
 
 /* Local civil time of one instant. */
 typedef struct gf_feat_civil {
-    int year, month, day;  /* month 1-12, day 1-31 */
+    int year, month, day; /* month 1-12, day 1-31 */
     int hour, minute, second;
-    int wday;              /* 0 = Monday .. 6 = Sunday (ISO order) */
-    int yday;              /* 1 .. 366 */
-    int32_t utcoff;        /* seconds east of UTC in effect */
-    int isdst;             /* 1 when daylight saving time is in effect */
+    int wday;       /* 0 = Monday .. 6 = Sunday (ISO order) */
+    int yday;       /* 1 .. 366 */
+    int32_t utcoff; /* seconds east of UTC in effect */
+    int isdst;      /* 1 when daylight saving time is in effect */
 } gf_feat_civil_t;
 
 /* Default directory of the TZif files. */

@@ -50,8 +50,7 @@ size_t gf_gw_keys_count(const gf_gw_keys_t *k);
 
 /* Look up a presented key (the X-API-Key value). Returns true when its hash is in the store,
  * with *scopes and *name (borrowed from the store) set; false otherwise. */
-bool gf_gw_keys_find(const gf_gw_keys_t *k, const char *key, unsigned *scopes,
-                     const char **name);
+bool gf_gw_keys_find(const gf_gw_keys_t *k, const char *key, unsigned *scopes, const char **name);
 
 /* hex receives the lowercase SHA-256 of key and a NUL (GF_GW_KEY_HASH_HEX + 1 bytes). */
 void gf_gw_key_hash(const char *key, char hex[GF_GW_KEY_HASH_HEX + 1]);

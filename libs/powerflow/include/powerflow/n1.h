@@ -39,23 +39,23 @@
 
 typedef enum { GF_PF_N1_PF = 0, GF_PF_N1_ACOPF = 1, GF_PF_N1_DCOPF = 2 } gf_pf_n1_mode_t;
 
-#define GF_PF_N1_WORSE_PCT 1.0   /* see above */
+#define GF_PF_N1_WORSE_PCT 1.0 /* see above */
 #define GF_PF_N1_WORSE_PU 0.005
 
 typedef enum {
-    GF_PF_N1_SECURE = 0,     /* solved, adds no violation */
-    GF_PF_N1_VIOLATION = 1,  /* solved, adds overloads or voltage violations */
-    GF_PF_N1_ISLANDED = 2,   /* the outage splits the network (rest solved, lost reported) */
-    GF_PF_N1_FAILED = 3,     /* the solve did not converge (code says why) */
+    GF_PF_N1_SECURE = 0,    /* solved, adds no violation */
+    GF_PF_N1_VIOLATION = 1, /* solved, adds overloads or voltage violations */
+    GF_PF_N1_ISLANDED = 2,  /* the outage splits the network (rest solved, lost reported) */
+    GF_PF_N1_FAILED = 3,    /* the solve did not converge (code says why) */
 } gf_pf_n1_outcome_t;
 
 typedef struct gf_pf_n1_params {
-    gf_pf_n1_mode_t mode;    /* GF_PF_N1_PF */
-    const size_t *branches;  /* rows of mpc.branch; NULL = every in-service branch */
+    gf_pf_n1_mode_t mode;   /* GF_PF_N1_PF */
+    const size_t *branches; /* rows of mpc.branch; NULL = every in-service branch */
     size_t n_branches;
-    int threads;             /* worker threads, 1..64 (2) */
-    bool from_scratch;       /* PF mode: solve every outage from scratch, as OPF modes do,
-                                instead of on the reused base (false; for checking) */
+    int threads;       /* worker threads, 1..64 (2) */
+    bool from_scratch; /* PF mode: solve every outage from scratch, as OPF modes do,
+                          instead of on the reused base (false; for checking) */
     /* Called from the worker threads (concurrently: must be thread-safe) about every 1 % of
      * the outages and after the last; NULL = none. */
     void (*progress)(void *arg, size_t done, size_t total);
@@ -63,43 +63,43 @@ typedef struct gf_pf_n1_params {
 } gf_pf_n1_params_t;
 
 typedef struct gf_pf_n1_item {
-    size_t branch;           /* row of mpc.branch taken out */
+    size_t branch; /* row of mpc.branch taken out */
     int fbus, tbus;
     gf_pf_n1_outcome_t outcome;
-    char code[48];           /* "secure", "violation", "network_islanded", or the solver's
-                                error code */
-    int islands;             /* 1, or 2 when the outage splits the network */
-    size_t n_island;         /* buses cut off (islanded outages) ... */
-    int *island_buses;       /* ... their external numbers (owned by the report) */
+    char code[48];                    /* "secure", "violation", "network_islanded", or the solver's
+                                         error code */
+    int islands;                      /* 1, or 2 when the outage splits the network */
+    size_t n_island;                  /* buses cut off (islanded outages) ... */
+    int *island_buses;                /* ... their external numbers (owned by the report) */
     double lost_load_mw, lost_gen_mw; /* load and base-case generation cut off */
-    int iterations;          /* Newton / Ipopt iterations of the outage's solve */
-    int n_overloads;         /* branches the outage overloads (see above) */
+    int iterations;                   /* Newton / Ipopt iterations of the outage's solve */
+    int n_overloads;                  /* branches the outage overloads (see above) */
     double max_loading_percent;
-    long worst_branch;       /* row of the most loaded branch, -1 if none */
-    double overload_sum;     /* added overload, percent points (see above) */
-    int n_voltage;           /* buses the outage takes outside [Vmin, Vmax] (see above) */
-    double voltage_sum;      /* added violation, p.u. */
+    long worst_branch;          /* row of the most loaded branch, -1 if none */
+    double overload_sum;        /* added overload, percent points (see above) */
+    int n_voltage;              /* buses the outage takes outside [Vmin, Vmax] (see above) */
+    double voltage_sum;         /* added violation, p.u. */
     double cost, cost_increase; /* $/h; OPF modes only */
     double severity;
 } gf_pf_n1_item_t;
 
 /* A violation of the base case itself. */
 typedef struct gf_pf_n1_base_viol {
-    size_t row;              /* row of mpc.branch (overload) or mpc.bus (voltage) */
-    double value;            /* loading percent, or vm p.u. */
-    double limit;            /* 100, or the violated Vmin / Vmax */
+    size_t row;   /* row of mpc.branch (overload) or mpc.bus (voltage) */
+    double value; /* loading percent, or vm p.u. */
+    double limit; /* 100, or the violated Vmin / Vmax */
 } gf_pf_n1_base_viol_t;
 
 typedef struct gf_pf_n1_report {
     gf_pf_n1_mode_t mode;
-    double base_cost;        /* objective of the base solve */
-    double base_load_mw;     /* total load of the base case */
+    double base_cost;    /* objective of the base solve */
+    double base_load_mw; /* total load of the base case */
     size_t n_base_overloads, n_base_voltage;
     gf_pf_n1_base_viol_t *base_overloads, *base_voltage;
     size_t n;
-    gf_pf_n1_item_t *items;  /* sorted by severity, highest first */
+    gf_pf_n1_item_t *items; /* sorted by severity, highest first */
     size_t n_secure, n_violation, n_islanded, n_failed;
-    size_t n_reused;         /* outages solved on the reused base factorization pattern */
+    size_t n_reused; /* outages solved on the reused base factorization pattern */
     double time_s;
 } gf_pf_n1_report_t;
 

@@ -41,13 +41,13 @@ typedef enum {
 
 /* Replaces the load of one bus (MW, MVAr). */
 typedef struct gf_pf_bus_load {
-    int bus;            /* external bus number */
+    int bus; /* external bus number */
     double pd, qd;
 } gf_pf_bus_load_t;
 
 /* Replaces the cost of one generator; `cost.c` is read during the call only. */
 typedef struct gf_pf_cost_override {
-    size_t gen;         /* 0-based row of mpc.gen */
+    size_t gen; /* 0-based row of mpc.gen */
     gf_pf_gencost_t cost;
 } gf_pf_cost_override_t;
 
@@ -56,21 +56,21 @@ typedef struct gf_pf_result gf_pf_result_t;
 /* Per-call inputs. Initialise with gf_pf_opts_init, then set what you need. All pointers
  * are borrowed for the duration of the call only. */
 typedef struct gf_pf_opts {
-    const size_t *branch_out;   /* 0-based rows of mpc.branch to take out of service */
+    const size_t *branch_out; /* 0-based rows of mpc.branch to take out of service */
     size_t n_branch_out;
-    const size_t *gen_out;      /* 0-based rows of mpc.gen to take out of service */
+    const size_t *gen_out; /* 0-based rows of mpc.gen to take out of service */
     size_t n_gen_out;
     const gf_pf_bus_load_t *bus_loads; /* applied first ... */
     size_t n_bus_loads;
-    double load_scale;          /* ... then every Pd and Qd is multiplied by this (1) */
+    double load_scale; /* ... then every Pd and Qd is multiplied by this (1) */
     const gf_pf_cost_override_t *costs;
     size_t n_costs;
 
     /* AC power flow */
-    int pf_max_iter;            /* Newton iterations (20) */
-    double pf_tol;              /* max |mismatch| in p.u. (1e-8) */
-    bool enforce_q_lims;        /* convert PV buses whose gens hit Q limits to PQ (false) */
-    bool flat_start;            /* PF from Va 0, Vm 1 instead of the case values (false) */
+    int pf_max_iter;     /* Newton iterations (20) */
+    double pf_tol;       /* max |mismatch| in p.u. (1e-8) */
+    bool enforce_q_lims; /* convert PV buses whose gens hit Q limits to PQ (false) */
+    bool flat_start;     /* PF from Va 0, Vm 1 instead of the case values (false) */
 
     /* OPF */
     gf_pf_init_t init;          /* GF_PF_INIT_FLAT */
@@ -102,30 +102,37 @@ void gf_pf_process_init(void);
 
 /* Kinds of binding constraints. */
 typedef enum {
-    GF_PF_BIND_VM_MAX, GF_PF_BIND_VM_MIN, GF_PF_BIND_PG_MAX, GF_PF_BIND_PG_MIN,
-    GF_PF_BIND_QG_MAX, GF_PF_BIND_QG_MIN, GF_PF_BIND_SF, GF_PF_BIND_ST,
-    GF_PF_BIND_ANG_MAX, GF_PF_BIND_ANG_MIN,
+    GF_PF_BIND_VM_MAX,
+    GF_PF_BIND_VM_MIN,
+    GF_PF_BIND_PG_MAX,
+    GF_PF_BIND_PG_MIN,
+    GF_PF_BIND_QG_MAX,
+    GF_PF_BIND_QG_MIN,
+    GF_PF_BIND_SF,
+    GF_PF_BIND_ST,
+    GF_PF_BIND_ANG_MAX,
+    GF_PF_BIND_ANG_MIN,
 } gf_pf_bind_kind_t;
 
 typedef struct gf_pf_binding {
     gf_pf_bind_kind_t kind;
-    size_t index;       /* row of mpc.bus (VM_*), mpc.gen (PG_*, QG_*) or mpc.branch */
-    double value, limit;/* p.u. for Vm, MW/MVAr/MVA, degrees */
-    double mu;          /* shadow price: $/h per unit of limit (per p.u. V, MW, MVA, degree) */
+    size_t index;        /* row of mpc.bus (VM_*), mpc.gen (PG_*, QG_*) or mpc.branch */
+    double value, limit; /* p.u. for Vm, MW/MVAr/MVA, degrees */
+    double mu;           /* shadow price: $/h per unit of limit (per p.u. V, MW, MVA, degree) */
 } gf_pf_binding_t;
 
 typedef struct gf_pf_bus_res {
     int id;
-    int type;           /* GF_PF_PQ/PV/REF in this solve (a PV bus without a gen is PQ);
-                           GF_PF_ISOLATED when out of service */
-    bool in_service;    /* false for isolated buses (type 4 or cut off) */
+    int type;        /* GF_PF_PQ/PV/REF in this solve (a PV bus without a gen is PQ);
+                        GF_PF_ISOLATED when out of service */
+    bool in_service; /* false for isolated buses (type 4 or cut off) */
     double vm_pu, va_degree;
-    double p_mw, q_mvar;      /* net injection: generation - load - shunt (pandapower sign
-                                 is the opposite: res_bus.p_mw = load - generation) */
-    double pd_mw, qd_mvar;    /* load used in this solve */
-    double lmp;               /* $/MWh: lam_P / baseMVA (OPF only, else 0) */
+    double p_mw, q_mvar;   /* net injection: generation - load - shunt (pandapower sign
+                              is the opposite: res_bus.p_mw = load - generation) */
+    double pd_mw, qd_mvar; /* load used in this solve */
+    double lmp;            /* $/MWh: lam_P / baseMVA (OPF only, else 0) */
     double lmp_energy, lmp_congestion, lmp_loss; /* see README: split of lmp */
-    double lam_q;             /* $/MVArh */
+    double lam_q;                                /* $/MVArh */
 } gf_pf_bus_res_t;
 
 typedef struct gf_pf_gen_res {
@@ -139,19 +146,19 @@ typedef struct gf_pf_branch_res {
     int fbus, tbus;
     bool in_service;
     double pf_mw, qf_mvar, pt_mw, qt_mvar;
-    double loading_percent;   /* 100 * max(|Sf|, |St|) / rateA; 0 when rateA = 0 */
-    double pl_mw, ql_mvar;    /* losses: pf + pt, qf + qt */
-    double mu_sf, mu_st;      /* $/MVAh, OPF only */
+    double loading_percent; /* 100 * max(|Sf|, |St|) / rateA; 0 when rateA = 0 */
+    double pl_mw, ql_mvar;  /* losses: pf + pt, qf + qt */
+    double mu_sf, mu_st;    /* $/MVAh, OPF only */
 } gf_pf_branch_res_t;
 
 struct gf_pf_result {
     gf_pf_kind_t kind;
     bool converged;
-    char status[48];          /* "converged", "solve_succeeded", or the error code */
-    double objective;         /* $/h (OPF), or the cost of the PF dispatch if costs exist */
+    char status[48];  /* "converged", "solve_succeeded", or the error code */
+    double objective; /* $/h (OPF), or the cost of the PF dispatch if costs exist */
     int iterations;
-    double time_s;            /* wall time of the solve (model build + solver) */
-    double max_mismatch;      /* largest |power-balance mismatch| at the solution, MVA */
+    double time_s;       /* wall time of the solve (model build + solver) */
+    double max_mismatch; /* largest |power-balance mismatch| at the solution, MVA */
     double total_load_mw, total_gen_mw, losses_mw;
     size_t n_bus, n_gen, n_branch; /* as in the case; out-of-service rows are flagged */
     gf_pf_bus_res_t *bus;

@@ -36,8 +36,7 @@ typedef struct gf_reg_alias_req {
 
 /* Parse `len` bytes of body (need not be NUL-terminated). Returns 0 or GF_EINVAL; on error
  * *out is unspecified. Allocates nothing that outlives the call. */
-int gf_reg_alias_req_parse(const char *body, size_t len, gf_reg_alias_req_t *out,
-                           gf_err_t *err);
+int gf_reg_alias_req_parse(const char *body, size_t len, gf_reg_alias_req_t *out, gf_err_t *err);
 
 /* Apply a parsed request: gf_reg_alias_set or gf_reg_alias_rollback. *out_from / *out_to
  * (may be NULL) get the versions before and after. Same failures as those two. */

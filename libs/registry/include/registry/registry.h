@@ -52,12 +52,12 @@
 /* The set of registered model names (one key; read it alone). */
 #define GF_REG_MODELS_KEY "gf:reg:models"
 
-#define GF_REG_NAME_MAX 64   /* model name: [A-Za-z0-9][A-Za-z0-9:._-]{0,63} */
-#define GF_REG_ALIAS_MAX 32  /* alias: [a-z][a-z0-9_-]{0,31} */
-#define GF_REG_WHO_MAX 64    /* who: 1..64 printable ASCII chars */
-#define GF_REG_REASON_MAX 512 /* reason: 0..512 bytes of UTF-8 */
-#define GF_REG_TAG_MAX 64    /* one tag: 1..64 chars [A-Za-z0-9:._=-] */
-#define GF_REG_TAGS_MAX 32   /* tags per version */
+#define GF_REG_NAME_MAX 64                     /* model name: [A-Za-z0-9][A-Za-z0-9:._-]{0,63} */
+#define GF_REG_ALIAS_MAX 32                    /* alias: [a-z][a-z0-9_-]{0,31} */
+#define GF_REG_WHO_MAX 64                      /* who: 1..64 printable ASCII chars */
+#define GF_REG_REASON_MAX 512                  /* reason: 0..512 bytes of UTF-8 */
+#define GF_REG_TAG_MAX 64                      /* one tag: 1..64 chars [A-Za-z0-9:._=-] */
+#define GF_REG_TAGS_MAX 32                     /* tags per version */
 #define GF_REG_BLOB_MAX (256u * 1024u * 1024u) /* Redis' own string limit is 512 MB */
 
 /* ------------------------------------------------------------------ types */
@@ -87,13 +87,13 @@ typedef struct gf_reg_new {
 typedef struct gf_reg_version {
     char name[GF_REG_NAME_MAX + 1];
     int64_t version;
-    char sha256[65];       /* lowercase hex */
-    size_t size;           /* blob length recorded at registration */
+    char sha256[65]; /* lowercase hex */
+    size_t size;     /* blob length recorded at registration */
     char *spec_json;
     char *metrics_json;
     char *params_json;
-    char *tags_json;       /* JSON array of strings */
-    char *job;             /* "" when none */
+    char *tags_json; /* JSON array of strings */
+    char *job;       /* "" when none */
     int64_t data_from;
     int64_t data_to;
     char created_at[32];   /* RFC 3339 UTC, millisecond precision */
@@ -230,8 +230,8 @@ int gf_reg_history_load(gf_rcluster_t *c, const char *name, const char *alias,
  * *out_to (may be NULL) gets the version now in force.
  * Fails: GF_ENOTFOUND (unknown_alias: no history), GF_ECONFLICT ("no_previous_version" when
  * the alias was created by its latest change; "alias_changed"), GF_EUNAVAIL. */
-int gf_reg_alias_rollback(gf_rcluster_t *c, const char *name, const char *alias,
-                          const char *who, const char *reason, int64_t *out_to, gf_err_t *err);
+int gf_reg_alias_rollback(gf_rcluster_t *c, const char *name, const char *alias, const char *who,
+                          const char *reason, int64_t *out_to, gf_err_t *err);
 
 /* Parse one GF_REG_CHANNEL message. Fails: GF_EINVAL ("bad_event"). */
 int gf_reg_event_parse(const char *msg, size_t len, gf_reg_event_t *out, gf_err_t *err);

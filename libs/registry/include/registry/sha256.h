@@ -19,9 +19,9 @@
 
 typedef struct gf_reg_sha256 {
     uint32_t _h[8];
-    uint64_t _len;       /* bytes hashed so far */
+    uint64_t _len; /* bytes hashed so far */
     uint8_t _buf[64];
-    size_t _fill;        /* bytes pending in _buf */
+    size_t _fill; /* bytes pending in _buf */
 } gf_reg_sha256_t;
 
 void gf_reg_sha256_init(gf_reg_sha256_t *s);

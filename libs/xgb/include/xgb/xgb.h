@@ -29,7 +29,7 @@
 #define GF_XGB_TRY(call)                                                                           \
     do {                                                                                           \
         if ((call) != 0) {                                                                         \
-            rc = gf_err_set(err, GF_EINTERNAL, "xgboost_error", "%s: %s", #call,                  \
+            rc = gf_err_set(err, GF_EINTERNAL, "xgboost_error", "%s: %s", #call,                   \
                             gf_xgb_last_error());                                                  \
             goto fail;                                                                             \
         }                                                                                          \
