@@ -293,12 +293,8 @@ static void demand_post(gf_req_t *r, int force_flags)
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
     }
-    if (gf_pool_submit(app->imports, run_import, reply_import, t, 0, NULL) != 0) {
-        gf_reply_header(r, "Retry-After", "5");
-        gf_err_set(&err, GF_EUNAVAIL, "import_queue_full",
-                   "too many imports are running or waiting; retry later");
+    if (ing_source_submit(r, app->imports, run_import, reply_import, t, &err) != 0)
         goto bad;
-    }
     return;
 bad:
     gf_reply_error(r, &err);

@@ -174,12 +174,8 @@ static void temp_post(gf_req_t *r, ing_temp_kind_t kind)
         gf_err_set(&err, GF_EUNAVAIL, "redis_unavailable", "Redis is not reachable");
         goto bad;
     }
-    if (gf_pool_submit(app->imports, run_post, reply_post, t, 0, NULL) != 0) {
-        gf_reply_header(r, "Retry-After", "5");
-        gf_err_set(&err, GF_EUNAVAIL, "import_queue_full",
-                   "too many imports are running or waiting; retry later");
+    if (ing_source_submit(r, app->imports, run_post, reply_post, t, &err) != 0)
         goto bad;
-    }
     return;
 bad:
     gf_reply_error(r, &err);
@@ -391,10 +387,7 @@ static void reply_get(void *arg)
 static void submit_get(gf_req_t *r, get_t *q)
 {
     gf_err_t err = {0};
-    if (gf_pool_submit(q->app->imports, run_get, reply_get, q, 0, NULL) != 0) {
-        gf_reply_header(r, "Retry-After", "5");
-        gf_err_set(&err, GF_EUNAVAIL, "import_queue_full",
-                   "too many imports are running or waiting; retry later");
+    if (ing_source_submit(r, q->app->imports, run_get, reply_get, q, &err) != 0) {
         gf_reply_error(r, &err);
         gf_err_cleanup(&err);
         get_free(q);

@@ -72,3 +72,13 @@ void ing_source_cleanup(ing_source_t *s)
         ing_tz_cleanup(&s->tz);
     s->has_tz = 0;
 }
+
+int ing_source_submit(gf_req_t *r, gf_pool_t *pool, gf_pool_work_fn work, gf_pool_done_fn done,
+                      void *task, gf_err_t *err)
+{
+    if (gf_pool_submit(pool, work, done, task, 0, NULL) == 0)
+        return 0;
+    gf_reply_header(r, "Retry-After", "5");
+    return gf_err_set(err, GF_EUNAVAIL, "import_queue_full",
+                      "too many imports are running or waiting; retry later");
+}

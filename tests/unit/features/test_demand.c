@@ -15,51 +15,13 @@
 
 #include <cmocka.h>
 
-#include "../support/redis_fixture.h"
+#include "../support/redis_handle_fixture.h"
 #include "features/demand.h"
-
-static gf_test_redis_t srv;
-static redisContext *rc_; /* seeds and checks */
-static gf_rcluster_t *h_; /* the handle the reader reads through */
 
 /* 2016-01-31T22:00Z, the last two hours of January, then February. */
 #define JAN31_22 1454277600LL
 #define FEB01_00 1454284800LL
 #define H 3600LL
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (gf_test_redis_open(&srv, &rc_) != 0)
-        return -1;
-    h_ = gf_rcluster_new_single("127.0.0.1", srv.port, 2000, NULL);
-    return h_ ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    gf_rcluster_free(h_);
-    gf_test_redis_close(&srv, &rc_);
-    return 0;
-}
-
-static int flush(void **state)
-{
-    (void)state;
-    return gf_test_redis_flushall(rc_);
-}
-
-static void cmd_ok(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(rc_, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
-    freeReplyObject(r);
-}
 
 /* The context answers the next command with its own reply: the pipeline was drained. */
 static void assert_in_step(void)
