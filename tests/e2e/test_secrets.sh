@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # No secret leaves the suite: recognisable secrets are set wherever the suite accepts one (the EIA
-# API key, the LLM bearer key, a password and a token in the LLM URL, the gateway's API keys);
-# every route is exercised, the EIA puller and the LLM call fail (unreachable); then every
+# API key, the Open-Meteo API key, the LLM bearer key, a password and a token in the LLM URL, the gateway's API keys);
+# every route is exercised, the EIA and Open-Meteo pullers and the LLM call fail (unreachable); then every
 # response body and header, every log file, the Redis data (job documents included) and every
 # other file of the run is searched for them. Also: the EIA puller over https:// against a local
 # TLS terminator in front of the fake EIA API (certificate checked; refused when untrusted).
 EIA_KEY=badEIAKEY-7Q3Z9X1W5V      # "bad…": the fake EIA quotes a refused key in its error
 LLM_KEY=LLMSECRET-4K8M2N6P
+WX_KEY=WXSECRET-5H1J7L3C
 LLM_PASS=LLMPASS-9R7T5Y3U
 LLM_TOKEN=LLMQUERY-2B4D6F8H
-# The ingestion of the stack pulls from a closed port (EIA unreachable), the compliance service
+# The ingestion of the stack pulls from closed ports (EIA and Open-Meteo unreachable), the compliance service
 # calls an LLM at a closed port with a password and a token in its URL.
 E2E_ENV="GF_INGEST_EIA_API_KEY=$EIA_KEY GF_INGEST_EIA_URL=http://127.0.0.1:1/v2/electricity/rto/region-data/data/
 GF_INGEST_EIA_INTERVAL_S=1 GF_COMPLIANCE_LLM_API_KEY=$LLM_KEY
+GF_INGEST_WX_REGIONS=NYC=40.71,-74.01 GF_INGEST_WX_API_KEY=$WX_KEY
+GF_INGEST_WX_URL=http://127.0.0.1:1/v1/forecast GF_INGEST_WX_INTERVAL_S=1
 GF_COMPLIANCE_LLM_URL=http://llm:$LLM_PASS@127.0.0.1:1/v1?token=$LLM_TOKEN"
 source "$(dirname "$0")/lib.sh"
 
@@ -105,7 +108,7 @@ t_no_secret_anywhere_in_the_run() {
     # one place make up keeps a key on purpose, and the list of keys this file made.
     redis-cli -p "$REDIS_PORT" BGREWRITEAOF >/dev/null 2>&1 || true
     sleep 1
-    local secrets=("$EIA_KEY" "$LLM_KEY" "$LLM_PASS" "$LLM_TOKEN" "$API_KEY")
+    local secrets=("$EIA_KEY" "$WX_KEY" "$LLM_KEY" "$LLM_PASS" "$LLM_TOKEN" "$API_KEY")
     local k
     while read -r k; do secrets+=("$k"); done <"$T/.gateway-keys-made"
     local s hits=""
